@@ -1,0 +1,34 @@
+// Typed errors with a code a caller can act on. Expected business outcomes (an oversell,
+// a duplicate, a stale compare-and-set) are results, never thrown.
+
+export type ErrorCode =
+  // configuration and input
+  | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_FOUND'
+  | 'INPUT_INVALID'
+  | 'NOT_FOUND'
+  // database
+  | 'EMBEDDED_INIT_FAILED'
+  | 'EMBEDDED_START_FAILED'
+  | 'DB_UNAVAILABLE'
+  | 'MIGRATION_FAILED'
+  // platforms
+  | 'PLATFORM_RETRYABLE'
+  | 'PLATFORM_PERMANENT'
+  | 'SIGNATURE_INVALID';
+
+export class StocksyncError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'StocksyncError';
+  }
+}
+
+/** Bad input from a caller: names the offending field. */
+export function invalidInput(field: string, reason: string): StocksyncError {
+  return new StocksyncError('INPUT_INVALID', `${field}: ${reason}`, { field, reason });
+}
