@@ -1,0 +1,53 @@
+// Connection pool and explicit transactions. Every engine operation is one transaction.
+import pg from 'pg';
+import { StoreError } from './errors.js';
+
+export type Db = pg.Pool;
+export type Tx = pg.PoolClient;
+export type Queryable = pg.Pool | pg.PoolClient;
+
+// int8 (bigserial ids, counts) as JS numbers: ids stay far below 2^53 in one database.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export function createPool(url: string, max = 10): Db {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: 'stocksync' });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export async function withTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  let client: Tx;
+  try {
+    client = await db.connect();
+  } catch (e) {
+    throw new StoreError('DB_UNAVAILABLE', `cannot reach PostgreSQL: ${(e as Error).message}`);
+  }
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+/** Thrown inside withTx to roll back on purpose and hand a result to the caller. */
+export class Rollback<T> extends Error {
+  constructor(readonly result: T) {
+    super('rollback');
+  }
+}
+
+export async function withTxOrRollback<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    return await withTx(db, fn);
+  } catch (e) {
+    if (e instanceof Rollback) return e.result as T;
+    throw e;
+  }
+}
