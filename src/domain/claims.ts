@@ -1,0 +1,43 @@
+/**
+ * The claim lifecycle (DESIGN.md invariant 2) as a pure state machine:
+ *
+ *   open --cancel--> released
+ *   open --warehouse observation taken strictly after the warehouse acknowledged the order--> settled
+ *
+ * Only an open claim counts against ATS. Settling early would count the units twice (the
+ * warehouse's `available` does not yet include the order, and the claim would be gone),
+ * so an observation at or before the acknowledgement, or with no acknowledgement yet,
+ * leaves the claim open. Settled and released are terminal: a late cancel after
+ * settlement is a return, which the warehouse reports as stock, not a claim change.
+ */
+export type ClaimState = 'open' | 'settled' | 'released';
+
+export type ClaimEvent =
+  | { type: 'cancel' }
+  | { type: 'warehouse_observation'; observedAt: Date; ackAt: Date | null };
+
+export function nextClaimState(state: ClaimState, event: ClaimEvent): ClaimState {
+  if (state !== 'open') return state;
+  switch (event.type) {
+    case 'cancel':
+      return 'released';
+    case 'warehouse_observation':
+      return settlesClaim(event.observedAt, event.ackAt) ? 'settled' : 'open';
+  }
+}
+
+/**
+ * True when an observation taken at `observedAt` already includes an order acknowledged at
+ * `ackAt`. Strictly after: at equal timestamps we cannot tell which came first, and keeping
+ * the claim one observation longer is safe (it can only hide units briefly) while settling
+ * too early oversells. Invalid dates never settle.
+ */
+export function settlesClaim(observedAt: Date, ackAt: Date | null): boolean {
+  if (ackAt === null) return false;
+  return observedAt.getTime() > ackAt.getTime(); // NaN compares false
+}
+
+/** Whether a claim in this state still counts against ATS. */
+export function claimCounts(state: ClaimState): boolean {
+  return state === 'open';
+}

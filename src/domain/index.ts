@@ -1,0 +1,8 @@
+// The pure domain: types, quantities, ATS, bundles, buffers, ledger, claim lifecycle.
+export * from './types.js';
+export * from './quantities.js';
+export * from './ats.js';
+export * from './bundles.js';
+export * from './buffers.js';
+export * from './ledger.js';
+export * from './claims.js';
