@@ -1,0 +1,67 @@
+// Applies the configured catalogue to the database in one transaction, then brings the
+// targets of every SKU up to date with the (possibly changed) buffer policies.
+import type { BufferPolicy, BundleComponent } from '../domain/types.js';
+import { withTx, type Db } from '../store/db.js';
+import {
+  allSkus,
+  replaceBufferOverrides,
+  upsertConnections,
+  upsertListings,
+  upsertLocations,
+  upsertSkus,
+  type ConnectionRow,
+} from '../store/catalog.js';
+import { loadSkuGraph } from '../store/skus.js';
+import { lockSkuStock } from '../store/stock.js';
+import { recomputeTargets, skusToLock } from './targets.js';
+
+export interface CatalogInput {
+  connections: (ConnectionRow & { locations?: { code: string; sellable: boolean }[] })[];
+  skus: {
+    sku: string;
+    name?: string | null;
+    components?: BundleComponent[];
+    listings?: Record<string, Record<string, unknown>>; // connection id -> platform ids
+  }[];
+  overrides?: { connectionId: string; sku: string; policy: BufferPolicy }[];
+}
+
+/** Canonical identity of a listing on its platform: its ids, keys sorted. */
+export function externalKey(platformIds: Record<string, unknown>): string {
+  return JSON.stringify(Object.keys(platformIds).sort().map((k) => [k, platformIds[k]]));
+}
+
+const RECOMPUTE_CHUNK = 1000;
+
+export async function syncCatalog(db: Db, input: CatalogInput): Promise<{ skus: number; listings: number }> {
+  const listings = input.skus.flatMap((s) =>
+    Object.entries(s.listings ?? {}).map(([connectionId, ids]) => ({
+      connectionId,
+      sku: s.sku,
+      externalKey: externalKey(ids),
+      platformIds: ids,
+    })),
+  );
+  await withTx(db, async (tx) => {
+    await upsertConnections(tx, input.connections);
+    await upsertLocations(
+      tx,
+      input.connections.flatMap((c) => (c.locations ?? []).map((l) => ({ connectionId: c.id, ...l }))),
+    );
+    await upsertSkus(tx, input.skus.map((s) => ({ sku: s.sku, name: s.name ?? null, components: s.components ?? [] })));
+    await upsertListings(tx, listings);
+    await replaceBufferOverrides(tx, input.overrides ?? []);
+  });
+  // Policies may have changed for every listing: recompute in chunks, each its own
+  // transaction so the stock rows stay locked only briefly.
+  const skus = await allSkus(db);
+  for (let i = 0; i < skus.length; i += RECOMPUTE_CHUNK) {
+    const chunk = skus.slice(i, i + RECOMPUTE_CHUNK);
+    await withTx(db, async (tx) => {
+      const graph = await loadSkuGraph(tx, chunk);
+      const stock = await lockSkuStock(tx, skusToLock(chunk.filter((s) => !graph.bundles.has(s)), graph.bundles));
+      await recomputeTargets(tx, new Set(chunk), stock, graph.bundles);
+    });
+  }
+  return { skus: input.skus.length, listings: listings.length };
+}

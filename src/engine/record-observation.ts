@@ -1,0 +1,115 @@
+// Engine operation: a warehouse reports stock for a SKU at a location, either as an
+// absolute level (a snapshot) or as a delta (a receipt, an adjustment, a return).
+import { assertQuantity } from '../domain/index.js';
+import { invalidInput, StocksyncError } from '../errors.js';
+import { settleClaims } from '../store/claims.js';
+import { Rollback, withTxOrRollback, type Db, type Tx } from '../store/db.js';
+import { appendLedger, ledgerKeyExists, type NewLedgerEntry } from '../store/ledger.js';
+import { loadSkuGraph } from '../store/skus.js';
+import { addToSkuStock, addToStockLevel, findLocation, lockSkuStock, setStockLevel } from '../store/stock.js';
+import { insertIncidents } from '../store/incidents.js';
+import { warehouseConnection } from './connections.js';
+import { affectedSkus, recomputeTargets, skusToLock } from './targets.js';
+
+interface ObservationBase {
+  connectionId: string; // the warehouse connection
+  location: string; // location code within that warehouse
+  sku: string;
+  observedAt: Date; // the warehouse's own timestamp
+  /** Idempotency key from the source (event id, poll row id). Absolute levels get one by default. */
+  key?: string;
+  source?: string; // 'webhook' | 'poll' | 'reconcile' | 'manual' ...
+}
+
+export type ObservationInput =
+  | (ObservationBase & { kind: 'absolute'; available: number; onHand?: number; allocated?: number })
+  | (ObservationBase & { kind: 'delta'; delta: number; key: string });
+
+export type ObservationResult =
+  | { outcome: 'applied'; availableDelta: number; settledClaims: number; dirtied: number }
+  | { outcome: 'duplicate' }
+  | { outcome: 'stale' } // older than the level already stored
+  | { outcome: 'unknown_sku' };
+
+export function observationKey(o: ObservationInput): string {
+  if (o.key) return o.key;
+  if (o.kind === 'delta') throw invalidInput('key', 'a delta observation needs the source event id as its key');
+  return `obs:${o.connectionId}:${o.location}:${o.sku}:${o.observedAt.toISOString()}:${o.available}`;
+}
+
+function validate(o: ObservationInput): void {
+  if (!o.sku) throw invalidInput('sku', 'is required');
+  if (!(o.observedAt instanceof Date) || Number.isNaN(o.observedAt.getTime())) throw invalidInput('observedAt', 'must be a valid date');
+  if (o.kind === 'absolute') {
+    assertQuantity('available', o.available, { allowZero: true, allowNegative: true });
+    if (o.onHand !== undefined) assertQuantity('onHand', o.onHand, { allowZero: true });
+    if (o.allocated !== undefined) assertQuantity('allocated', o.allocated, { allowZero: true });
+  } else if (o.kind === 'delta') {
+    assertQuantity('delta', o.delta, { allowNegative: true });
+  } else {
+    throw invalidInput('kind', "must be 'absolute' or 'delta'");
+  }
+}
+
+export async function recordObservation(db: Db, o: ObservationInput): Promise<ObservationResult> {
+  validate(o);
+  const key = observationKey(o);
+  return withTxOrRollback(db, (tx) => recordObservationInTx(tx, o, key));
+}
+
+async function recordObservationInTx(tx: Tx, o: ObservationInput, key: string): Promise<ObservationResult> {
+  await warehouseConnection(tx, o.connectionId);
+  if (await ledgerKeyExists(tx, key)) return { outcome: 'duplicate' };
+  const location = await findLocation(tx, o.connectionId, o.location);
+  if (!location) throw new StocksyncError('NOT_FOUND', `location ${o.location} of ${o.connectionId} is not configured`);
+  const graph = await loadSkuGraph(tx, [o.sku]);
+  if (!graph.known.has(o.sku)) {
+    await insertIncidents(tx, [{ kind: 'unknown_sku', sku: o.sku, orderId: null, connectionId: o.connectionId, unitsShort: null, details: { key, source: o.source ?? null } }]);
+    return { outcome: 'unknown_sku' };
+  }
+  if (graph.known.get(o.sku)) throw invalidInput('sku', `${o.sku} is a bundle; warehouses stock its components`);
+
+  const stock = await lockSkuStock(tx, skusToLock([o.sku], graph.bundles));
+  const level =
+    o.kind === 'absolute'
+      ? await setStockLevel(tx, {
+          locationId: location.id,
+          sku: o.sku,
+          available: o.available,
+          onHand: o.onHand ?? null,
+          allocated: o.allocated ?? null,
+          observedAt: o.observedAt,
+        })
+      : await addToStockLevel(tx, { locationId: location.id, sku: o.sku, delta: o.delta, observedAt: o.observedAt });
+  if (!level) return { outcome: 'stale' };
+
+  const availableDelta = level.sellable ? level.available - level.previousAvailable : 0;
+  const entries: NewLedgerEntry[] = [
+    {
+      key,
+      sku: o.sku,
+      kind: o.kind === 'absolute' ? 'observe_absolute' : 'observe_delta',
+      availableDelta,
+      claimedDelta: 0,
+      locationId: location.id,
+      source: o.source ?? null,
+    },
+  ];
+  // Only a snapshot taken after the warehouse acknowledged an order includes that order.
+  const settled =
+    o.kind === 'absolute'
+      ? await settleClaims(tx, { sku: o.sku, warehouseConnectionId: o.connectionId, observedAt: o.observedAt })
+      : [];
+  for (const c of settled) {
+    entries.push({ key: `settle:${c.id}`, sku: c.sku, kind: 'settle', availableDelta: 0, claimedDelta: -c.quantity, orderId: c.orderId, source: key });
+  }
+  const fresh = await appendLedger(tx, entries);
+  // A concurrent twin committed the same key first: undo everything this one did.
+  if (!fresh.has(key)) throw new Rollback<ObservationResult>({ outcome: 'duplicate' });
+
+  const claimedDelta = settled.reduce((n, c) => n - c.quantity, 0);
+  const after = await addToSkuStock(tx, [{ sku: o.sku, available: availableDelta, claimed: claimedDelta }]);
+  for (const row of after) stock.set(row.sku, row);
+  const dirtied = await recomputeTargets(tx, affectedSkus([o.sku], graph.bundles), stock, graph.bundles);
+  return { outcome: 'applied', availableDelta, settledClaims: settled.length, dirtied };
+}

@@ -1,0 +1,107 @@
+// Aggregate: the configured catalogue (connections, locations, SKUs, bundles, listings,
+// buffer overrides), upserted from the configuration file.
+import type { Queryable } from './db.js';
+import type { BufferPolicy, BundleComponent } from '../domain/types.js';
+
+export interface ConnectionRow {
+  id: string;
+  kind: 'channel' | 'warehouse';
+  platform: string;
+  baseUrl: string;
+  credentialsEncrypted: string | null;
+  bufferPolicy: BufferPolicy;
+  fulfilledBy: string | null;
+  pollIntervalMs: number;
+  reconcileCron: string;
+  options: Record<string, unknown>;
+}
+
+export async function upsertConnections(tx: Queryable, rows: readonly ConnectionRow[]): Promise<void> {
+  // Two passes: fulfilled_by references a connection that may come later in the list.
+  for (const c of rows) {
+    await tx.query(
+      `INSERT INTO connections (id, kind, platform, base_url, credentials_encrypted, buffer_policy,
+                                poll_interval_ms, reconcile_cron, options)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (id) DO UPDATE SET kind = $2, platform = $3, base_url = $4, credentials_encrypted = $5,
+              buffer_policy = $6, poll_interval_ms = $7, reconcile_cron = $8, options = $9, updated_at = now()`,
+      [c.id, c.kind, c.platform, c.baseUrl, c.credentialsEncrypted, JSON.stringify(c.bufferPolicy), c.pollIntervalMs, c.reconcileCron, JSON.stringify(c.options)],
+    );
+  }
+  for (const c of rows) {
+    await tx.query(`UPDATE connections SET fulfilled_by = $2 WHERE id = $1`, [c.id, c.fulfilledBy]);
+  }
+}
+
+export async function upsertLocations(
+  tx: Queryable,
+  rows: readonly { connectionId: string; code: string; sellable: boolean }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO locations (connection_id, code, sellable)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bool[])
+     ON CONFLICT (connection_id, code) DO UPDATE SET sellable = EXCLUDED.sellable`,
+    [rows.map((r) => r.connectionId), rows.map((r) => r.code), rows.map((r) => r.sellable)],
+  );
+}
+
+export async function upsertSkus(
+  tx: Queryable,
+  rows: readonly { sku: string; name: string | null; components: readonly BundleComponent[] }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO skus (sku, name, is_bundle)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bool[])
+     ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name, is_bundle = EXCLUDED.is_bundle`,
+    [rows.map((r) => r.sku), rows.map((r) => r.name), rows.map((r) => r.components.length > 0)],
+  );
+  await tx.query(`INSERT INTO sku_stock (sku) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [rows.map((r) => r.sku)]);
+  const bundles = rows.filter((r) => r.components.length > 0);
+  await tx.query(`DELETE FROM bundle_components WHERE bundle_sku = ANY($1::text[])`, [rows.map((r) => r.sku)]);
+  const parts = bundles.flatMap((b) => b.components.map((c) => ({ bundle: b.sku, ...c })));
+  if (parts.length > 0) {
+    await tx.query(
+      `INSERT INTO bundle_components (bundle_sku, component_sku, quantity)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[])`,
+      [parts.map((p) => p.bundle), parts.map((p) => p.sku), parts.map((p) => p.quantity)],
+    );
+  }
+}
+
+export interface ListingInput {
+  connectionId: string;
+  sku: string;
+  externalKey: string;
+  platformIds: Record<string, unknown>;
+}
+
+export async function upsertListings(tx: Queryable, rows: readonly ListingInput[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO listings (connection_id, sku, external_key, platform_ids)
+     SELECT c, s, k, p FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS u(c, s, k, p)
+     ON CONFLICT (connection_id, sku) DO UPDATE
+        SET external_key = EXCLUDED.external_key, platform_ids = EXCLUDED.platform_ids`,
+    [rows.map((r) => r.connectionId), rows.map((r) => r.sku), rows.map((r) => r.externalKey), rows.map((r) => JSON.stringify(r.platformIds))],
+  );
+}
+
+export async function replaceBufferOverrides(
+  tx: Queryable,
+  rows: readonly { connectionId: string; sku: string; policy: BufferPolicy }[],
+): Promise<void> {
+  await tx.query(`DELETE FROM buffer_overrides`);
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO buffer_overrides (connection_id, sku, policy)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])`,
+    [rows.map((r) => r.connectionId), rows.map((r) => r.sku), rows.map((r) => JSON.stringify(r.policy))],
+  );
+}
+
+export async function allSkus(tx: Queryable): Promise<string[]> {
+  const { rows } = await tx.query<{ sku: string }>(`SELECT sku FROM skus ORDER BY sku`);
+  return rows.map((r) => r.sku);
+}

@@ -1,0 +1,49 @@
+// Aggregate: incidents (an oversell detected, an order line for an unknown SKU).
+import type { Queryable } from './db.js';
+
+export type IncidentKind = 'oversell' | 'unknown_sku';
+
+export interface NewIncident {
+  kind: IncidentKind;
+  sku: string;
+  orderId: number | null;
+  connectionId: string | null;
+  unitsShort: number | null;
+  details?: Record<string, unknown>;
+}
+
+export async function insertIncidents(tx: Queryable, incidents: readonly NewIncident[]): Promise<void> {
+  if (incidents.length === 0) return;
+  await tx.query(
+    `INSERT INTO incidents (kind, sku, order_id, connection_id, units_short, details)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::jsonb[])`,
+    [
+      incidents.map((i) => i.kind),
+      incidents.map((i) => i.sku),
+      incidents.map((i) => i.orderId),
+      incidents.map((i) => i.connectionId),
+      incidents.map((i) => i.unitsShort),
+      incidents.map((i) => JSON.stringify(i.details ?? {})),
+    ],
+  );
+}
+
+export interface IncidentRow {
+  id: number;
+  kind: IncidentKind;
+  sku: string | null;
+  orderId: number | null;
+  connectionId: string | null;
+  unitsShort: number | null;
+  createdAt: Date;
+}
+
+export async function openIncidents(tx: Queryable, limit = 50): Promise<IncidentRow[]> {
+  const { rows } = await tx.query<IncidentRow>(
+    `SELECT id, kind, sku, order_id AS "orderId", connection_id AS "connectionId",
+            units_short AS "unitsShort", created_at AS "createdAt"
+       FROM incidents WHERE resolved_at IS NULL ORDER BY id DESC LIMIT $1`,
+    [limit],
+  );
+  return rows;
+}

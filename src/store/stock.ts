@@ -1,0 +1,105 @@
+// Aggregate: stock per SKU (running totals) and per warehouse location. Atomic updates only.
+import type { Queryable } from './db.js';
+
+export interface SkuStockRow {
+  sku: string;
+  available: number;
+  claimed: number;
+}
+
+/**
+ * Locks the stock rows of these SKUs in a fixed order (by SKU) so that concurrent
+ * transactions touching overlapping SKU sets queue instead of deadlocking, and returns
+ * their current totals. Every ATS-changing operation calls this first.
+ */
+export async function lockSkuStock(tx: Queryable, skus: readonly string[]): Promise<Map<string, SkuStockRow>> {
+  const { rows } = await tx.query<SkuStockRow>(
+    `SELECT sku, available, claimed FROM sku_stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
+    [skus],
+  );
+  return new Map(rows.map((r) => [r.sku, r]));
+}
+
+/** Adds to the claimed/available totals of several SKUs at once; returns the new totals. */
+export async function addToSkuStock(
+  tx: Queryable,
+  changes: readonly { sku: string; available: number; claimed: number }[],
+): Promise<SkuStockRow[]> {
+  if (changes.length === 0) return [];
+  const { rows } = await tx.query<SkuStockRow>(
+    `UPDATE sku_stock s
+        SET available = s.available + c.available, claimed = s.claimed + c.claimed, updated_at = now()
+       FROM (SELECT sku, sum(available)::int AS available, sum(claimed)::int AS claimed
+               FROM unnest($1::text[], $2::int[], $3::int[]) AS u(sku, available, claimed)
+              GROUP BY sku) c
+      WHERE s.sku = c.sku
+  RETURNING s.sku, s.available, s.claimed`,
+    [changes.map((c) => c.sku), changes.map((c) => c.available), changes.map((c) => c.claimed)],
+  );
+  return rows;
+}
+
+export interface LevelChange {
+  previousAvailable: number;
+  available: number;
+  sellable: boolean;
+}
+
+/**
+ * Sets a location's absolute level if the observation is not older than the one stored.
+ * Returns null when it is older (stale): a late webhook must not roll the level back.
+ */
+export async function setStockLevel(
+  tx: Queryable,
+  p: { locationId: number; sku: string; available: number; onHand: number | null; allocated: number | null; observedAt: Date },
+): Promise<LevelChange | null> {
+  await tx.query(
+    `INSERT INTO stock_levels (location_id, sku) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+    [p.locationId, p.sku],
+  );
+  const { rows } = await tx.query<LevelChange>(
+    `UPDATE stock_levels s
+        SET available = $3,
+            on_hand = COALESCE($4, s.on_hand + ($3 - prev.available)),
+            allocated = COALESCE($5, s.allocated),
+            observed_at = $6, updated_at = now()
+       FROM (SELECT location_id, sku, available FROM stock_levels
+              WHERE location_id = $1 AND sku = $2 FOR UPDATE) prev,
+            locations l
+      WHERE s.location_id = prev.location_id AND s.sku = prev.sku AND l.id = s.location_id
+        AND s.observed_at <= $6
+  RETURNING prev.available AS "previousAvailable", s.available, l.sellable`,
+    [p.locationId, p.sku, p.available, p.onHand, p.allocated, p.observedAt],
+  );
+  return rows[0] ?? null;
+}
+
+/** Applies a relative change reported by a warehouse (receipt, adjustment, return). */
+export async function addToStockLevel(
+  tx: Queryable,
+  p: { locationId: number; sku: string; delta: number; observedAt: Date },
+): Promise<LevelChange> {
+  const { rows } = await tx.query<LevelChange>(
+    `INSERT INTO stock_levels AS s (location_id, sku, on_hand, available, observed_at)
+          VALUES ($1, $2, $3, $3, $4)
+     ON CONFLICT (location_id, sku) DO UPDATE
+        SET on_hand = s.on_hand + $3, available = s.available + $3,
+            observed_at = GREATEST(s.observed_at, $4), updated_at = now()
+  RETURNING s.available - $3 AS "previousAvailable", s.available,
+            (SELECT sellable FROM locations WHERE id = $1) AS sellable`,
+    [p.locationId, p.sku, p.delta, p.observedAt],
+  );
+  return rows[0]!;
+}
+
+export async function findLocation(
+  tx: Queryable,
+  connectionId: string,
+  code: string,
+): Promise<{ id: number; sellable: boolean } | null> {
+  const { rows } = await tx.query<{ id: number; sellable: boolean }>(
+    `SELECT id, sellable FROM locations WHERE connection_id = $1 AND code = $2`,
+    [connectionId, code],
+  );
+  return rows[0] ?? null;
+}
