@@ -1,0 +1,167 @@
+// Checks that relate one part of the config to another: references to connections and
+// SKUs, duplicates, listings against their platform's ids, bundle structure. They read
+// the raw YAML and skip whatever is malformed (the schema reports that), so every
+// mistake in the file shows up in one run.
+
+import { formatPath, type ConfigIssue, type PathSegment } from './issues.js';
+import { platformSpec } from './platforms.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object' && !Array.isArray(x);
+const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+const idText = (x: unknown): string | undefined =>
+  typeof x === 'string' ? x.trim() : typeof x === 'number' ? String(x) : undefined;
+
+interface Conn {
+  index: number;
+  id: string;
+  kind: unknown;
+  platform: unknown;
+  options: Obj;
+}
+
+export function crossCheck(raw: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (path: PathSegment[], message: string) => issues.push({ path: formatPath(path), message });
+  const root = isObj(raw) ? raw : {};
+
+  const conns = new Map<string, Conn>();
+  list(root.connections).forEach((c, index) => {
+    if (!isObj(c)) return;
+    const id = str(c.id);
+    if (id === undefined) return;
+    const first = conns.get(id);
+    if (first) add(['connections', index, 'id'], `duplicate connection id ${id} (also connections[${first.index}])`);
+    else conns.set(id, { index, id, kind: c.kind, platform: c.platform, options: isObj(c.options) ? c.options : {} });
+  });
+  const warehouses = [...conns.values()].filter((c) => c.kind === 'warehouse').map((c) => c.id);
+
+  const skuIndex = new Map<string, { index: number; bundle: boolean }>();
+  list(root.skus).forEach((s, index) => {
+    if (!isObj(s)) return;
+    const sku = str(s.sku);
+    if (sku === undefined) return;
+    const first = skuIndex.get(sku);
+    if (first) add(['skus', index, 'sku'], `duplicate SKU ${sku} (also skus[${first.index}])`);
+    else skuIndex.set(sku, { index, bundle: s.components !== undefined });
+  });
+
+  list(root.connections).forEach((c, index) => {
+    if (!isObj(c)) return;
+    if (c.kind === 'channel') checkChannel(c, index, conns, warehouses, skuIndex, add);
+    if (c.kind === 'warehouse') checkLocations(c, index, add);
+  });
+  list(root.skus).forEach((s, index) => {
+    if (!isObj(s)) return;
+    checkComponents(s, index, skuIndex, add);
+  });
+  checkListings(root, conns, add);
+  return issues;
+}
+
+type Add = (path: PathSegment[], message: string) => void;
+
+function checkChannel(
+  c: Obj,
+  index: number,
+  conns: Map<string, Conn>,
+  warehouses: string[],
+  skus: Map<string, unknown>,
+  add: Add,
+): void {
+  const fulfilledBy = str(c.fulfilledBy);
+  if (fulfilledBy !== undefined) {
+    const target = conns.get(fulfilledBy);
+    if (!target) add(['connections', index, 'fulfilledBy'], `no connection ${fulfilledBy} is defined`);
+    else if (target.kind !== 'warehouse') {
+      add(['connections', index, 'fulfilledBy'], `${fulfilledBy} is not a warehouse connection`);
+    }
+  } else if (c.fulfilledBy === undefined && warehouses.length > 1) {
+    add(
+      ['connections', index, 'fulfilledBy'],
+      `required when several warehouses are defined (${warehouses.join(', ')})`,
+    );
+  }
+  if (isObj(c.bufferOverrides)) {
+    for (const sku of Object.keys(c.bufferOverrides)) {
+      if (!skus.has(sku)) add(['connections', index, 'bufferOverrides', sku], `unknown SKU ${sku}`);
+    }
+  }
+}
+
+function checkLocations(c: Obj, index: number, add: Add): void {
+  const seen = new Map<string, number>();
+  list(c.locations).forEach((loc, i) => {
+    const id = isObj(loc) ? str(loc.id) : undefined;
+    if (id === undefined) return;
+    const first = seen.get(id);
+    if (first !== undefined) {
+      add(['connections', index, 'locations', i, 'id'], `duplicate location id ${id} (also locations[${first}])`);
+    } else seen.set(id, i);
+  });
+}
+
+function checkComponents(s: Obj, index: number, skus: Map<string, { bundle: boolean }>, add: Add): void {
+  const self = str(s.sku);
+  const seen = new Set<string>();
+  list(s.components).forEach((comp, i) => {
+    const sku = isObj(comp) ? str(comp.sku) : undefined;
+    if (sku === undefined) return;
+    const path = ['skus', index, 'components', i, 'sku'];
+    const known = skus.get(sku);
+    if (sku === self) add(path, 'a bundle cannot contain itself');
+    else if (!known) add(path, `unknown SKU ${sku}`);
+    else if (known.bundle) add(path, `${sku} is itself a bundle; bundles cannot be nested`);
+    else if (seen.has(sku)) add(path, `${sku} appears twice in this bundle; give it once with the total quantity`);
+    seen.add(sku);
+  });
+}
+
+function checkListings(root: Obj, conns: Map<string, Conn>, add: Add): void {
+  // connection id -> platform-id key -> where it was first mapped
+  const mapped = new Map<string, Map<string, { sku: string; index: number }>>();
+  list(root.skus).forEach((s, index) => {
+    if (!isObj(s) || !isObj(s.listings)) return;
+    for (const [connId, listing] of Object.entries(s.listings)) {
+      const path: PathSegment[] = ['skus', index, 'listings', connId];
+      const conn = conns.get(connId);
+      if (!conn) {
+        add(path, `no connection ${connId} is defined`);
+        continue;
+      }
+      if (conn.kind !== 'channel') {
+        add(path, `${connId} is a ${String(conn.kind)} connection; listings belong to channel connections`);
+        continue;
+      }
+      const spec = platformSpec(String(conn.platform));
+      if (!spec || !isObj(listing)) continue;
+      const allowed = [...spec.listingRequired, ...spec.listingOptional];
+      let complete = true;
+      for (const field of spec.listingRequired) {
+        if (listing[field] === undefined) {
+          add([...path, field], `required for a ${String(conn.platform)} listing`);
+          complete = false;
+        }
+      }
+      for (const field of Object.keys(listing)) {
+        if (!allowed.includes(field)) {
+          add([...path, field], `unknown field for a ${String(conn.platform)} listing (allowed: ${allowed.join(', ')})`);
+          complete = false;
+        }
+      }
+      if (!complete) continue;
+      // Two SKUs on the same platform ids would fight over one channel quantity.
+      const key = allowed
+        .map((f) => `${f}=${idText(listing[f]) ?? (spec.listingFromOptions.includes(f) ? idText(conn.options[f]) ?? '' : '')}`)
+        .join('&');
+      const byKey = mapped.get(connId) ?? new Map<string, { sku: string; index: number }>();
+      mapped.set(connId, byKey);
+      const first = byKey.get(key);
+      const sku = str(s.sku) ?? `skus[${index}]`;
+      if (first) {
+        add(path, `same ${String(conn.platform)} ids as SKU ${first.sku} (skus[${first.index}].listings.${connId}); a listing maps to one SKU only`);
+      } else byKey.set(key, { sku, index });
+    }
+  });
+}

@@ -1,0 +1,125 @@
+// Reads stocksync.yaml: YAML -> schema -> cross-checks -> environment references, every
+// mistake collected, then one CONFIG_INVALID error listing them all.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import YAML, { LineCounter, type Document } from 'yaml';
+import { StocksyncError } from '../errors.js';
+import { crossCheck } from './cross-checks.js';
+import { formatPath, fromZod, parsePath, sortIssues, valueAt, type ConfigIssue, type PathSegment } from './issues.js';
+import { configSchema, type ConfigFile, type LoadedConfig } from './schema.js';
+import { resolveSecrets, type Env } from './secrets.js';
+
+// scrypt turns the key into an AES key, so a passphrase works; below this it is guessable.
+export const MIN_SECRET_KEY_LENGTH = 16;
+
+export async function loadConfig(file: string, env: Env = process.env): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new StocksyncError('CONFIG_NOT_FOUND', `config file ${file} not found`, { file });
+    }
+    throw new StocksyncError('CONFIG_NOT_FOUND', `cannot read config file ${file}: ${(err as Error).message}`, { file });
+  }
+  return parseConfig(text, env, file);
+}
+
+/** Parses and validates config text; `sourceName` names it in messages (a path or a label). */
+export function parseConfig(text: string, env: Env = process.env, sourceName = 'stocksync.yaml'): LoadedConfig {
+  const lines = new LineCounter();
+  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e): ConfigIssue => {
+      const pos = e.linePos?.[0];
+      const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+      return { path: '(yaml)', message: `${e.message.split('\n')[0]}${where}`, ...(pos ? { line: pos.line } : {}) };
+    });
+    throw invalid(sourceName, issues);
+  }
+  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+
+  const parsed = configSchema.safeParse(raw);
+  const secrets = resolveSecrets(raw, env);
+  const issues = [
+    ...(parsed.success ? [] : fromZod(parsed.error.issues, raw)),
+    ...crossCheck(raw),
+    ...secrets.issues,
+    ...checkSecretKey(raw, secrets.values),
+  ];
+  if (issues.length > 0 || !parsed.success) throw invalid(sourceName, withLines(issues, doc, lines));
+  return resolve(parsed.data, secrets.values, sourceName);
+}
+
+function invalid(source: string, issues: ConfigIssue[]): StocksyncError {
+  const sorted = sortIssues(issues);
+  const n = sorted.length;
+  return new StocksyncError('CONFIG_INVALID', `${source}: ${n} problem${n === 1 ? '' : 's'}`, {
+    source,
+    issues: sorted,
+  });
+}
+
+function checkSecretKey(raw: unknown, values: Map<string, string | undefined>): ConfigIssue[] {
+  const ref = valueAt(raw, ['secretKey']);
+  if (ref === undefined) {
+    return valueAt(raw, ['demo']) === true
+      ? []
+      : [{ path: 'secretKey', message: 'required unless demo: true (it encrypts stored credentials); e.g. secretKey: { env: STOCKSYNC_SECRET_KEY }' }];
+  }
+  const value = values.get('secretKey');
+  if (value !== undefined && value.length < MIN_SECRET_KEY_LENGTH) {
+    const name = String(valueAt(ref, ['env']));
+    return [{ path: 'secretKey', message: `environment variable ${name} must hold at least ${MIN_SECRET_KEY_LENGTH} characters` }];
+  }
+  return [];
+}
+
+/** Adds the YAML line of each issue's path (or its nearest existing parent). */
+function withLines(issues: ConfigIssue[], doc: Document, lines: LineCounter): ConfigIssue[] {
+  return issues.map((issue) => {
+    if (issue.line !== undefined) return issue;
+    const segs = parsePath(issue.path);
+    for (let n = segs.length; n >= 1; n--) {
+      const node = doc.getIn(segs.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      const offset = node?.range?.[0];
+      if (offset !== undefined) return { ...issue, line: lines.linePos(offset).line };
+    }
+    return issue;
+  });
+}
+
+function resolve(file: ConfigFile, values: Map<string, string | undefined>, source: string): LoadedConfig {
+  const required = (p: PathSegment[]): string => {
+    const v = values.get(formatPath(p));
+    // resolveSecrets reported an issue for every reference it could not fill.
+    if (v === undefined) throw new Error(`internal: unresolved secret at ${formatPath(p)}`);
+    return v;
+  };
+  const warehouses = file.connections.filter((c) => c.kind === 'warehouse');
+  const onlyWarehouse = warehouses.length === 1 ? warehouses[0]?.id : undefined;
+  return {
+    ...file,
+    source,
+    server: {
+      ...file.server,
+      adminToken: file.server.adminToken && required(['server', 'adminToken']),
+    },
+    database: {
+      ...file.database,
+      url: file.database.url && values.get('database.url'),
+      dataDir: path.resolve(file.database.dataDir),
+    },
+    secretKey: file.secretKey && required(['secretKey']),
+    connections: file.connections.map((c, i) => {
+      const credentials = Object.fromEntries(
+        Object.keys(c.credentials).map((k) => [k, required(['connections', i, 'credentials', k])]),
+      );
+      return c.kind === 'channel'
+        ? { ...c, credentials, fulfilledBy: c.fulfilledBy ?? onlyWarehouse }
+        : { ...c, credentials };
+    }),
+  };
+}
