@@ -7,3 +7,4 @@
 // import './woocommerce/index.js';
 // import './amazon/index.js';
 // import './warehouse/index.js';
+import './woocommerce/index.js';

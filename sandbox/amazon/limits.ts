@@ -1,0 +1,27 @@
+// Default SP-API usage plans per operation, the one place to change them.
+// Sources (checked in the docs corpus, late 2026):
+// - Listings Items API rate limits page, v2021-08-01: patchListingsItem and getListingsItem
+//   5 requests/s per account-application pair, burst 5. The operation's own reference page
+//   still shows "Rate 5 | Burst 10"; the rate-limits page is newer, so burst 5 is used
+//   (platforms.md marks it unverified).
+// - Orders API v0 (the official SDK's client rate table): getOrders 0.0167/s burst 20;
+//   getOrder and getOrderItems 0.5/s burst 30.
+export type AmazonOperation = 'patchListingsItem' | 'getListingsItem' | 'getOrders' | 'getOrder' | 'getOrderItems';
+
+export interface UsagePlan {
+  /** Tokens restored per second. */
+  rate: number;
+  /** Bucket size. */
+  burst: number;
+}
+
+export const AMAZON_USAGE_PLANS: Readonly<Record<AmazonOperation, UsagePlan>> = {
+  patchListingsItem: { rate: 5, burst: 5 },
+  getListingsItem: { rate: 5, burst: 5 },
+  getOrders: { rate: 0.0167, burst: 20 },
+  getOrder: { rate: 0.5, burst: 30 },
+  getOrderItems: { rate: 0.5, burst: 30 },
+};
+
+/** Amazon's 429 body text for QuotaExceeded. */
+export const QUOTA_EXCEEDED_MESSAGE = 'You exceeded your quota for the requested resource.';
