@@ -49,6 +49,7 @@ export function crossCheck(raw: unknown): ConfigIssue[] {
 
   list(root.connections).forEach((c, index) => {
     if (!isObj(c)) return;
+    checkCredentials(c, index, add);
     if (c.kind === 'channel') checkChannel(c, index, conns, warehouses, skuIndex, add);
     if (c.kind === 'warehouse') checkLocations(c, index, add);
   });
@@ -86,6 +87,22 @@ function checkChannel(
   if (isObj(c.bufferOverrides)) {
     for (const sku of Object.keys(c.bufferOverrides)) {
       if (!skus.has(sku)) add(['connections', index, 'bufferOverrides', sku], `unknown SKU ${sku}`);
+    }
+  }
+}
+
+// Names are checked so a typo (acessToken) fails here, not at the first API call.
+function checkCredentials(c: Obj, index: number, add: Add): void {
+  const spec = platformSpec(String(c.platform));
+  const creds = c.credentials === undefined ? {} : c.credentials;
+  if (!spec || spec.kind !== c.kind || !isObj(creds)) return;
+  const allowed = [...spec.credentialsRequired, ...spec.credentialsOptional];
+  for (const name of spec.credentialsRequired) {
+    if (creds[name] === undefined) add(['connections', index, 'credentials', name], `required for ${String(c.platform)}`);
+  }
+  for (const name of Object.keys(creds)) {
+    if (!allowed.includes(name)) {
+      add(['connections', index, 'credentials', name], `unknown credential for ${String(c.platform)} (allowed: ${allowed.join(', ')})`);
     }
   }
 }
@@ -136,32 +153,41 @@ function checkListings(root: Obj, conns: Map<string, Conn>, add: Add): void {
       }
       const spec = platformSpec(String(conn.platform));
       if (!spec || !isObj(listing)) continue;
-      const allowed = [...spec.listingRequired, ...spec.listingOptional];
-      let complete = true;
-      for (const field of spec.listingRequired) {
-        if (listing[field] === undefined) {
-          add([...path, field], `required for a ${String(conn.platform)} listing`);
-          complete = false;
-        }
-      }
+      let fieldsOk = true;
       for (const field of Object.keys(listing)) {
-        if (!allowed.includes(field)) {
-          add([...path, field], `unknown field for a ${String(conn.platform)} listing (allowed: ${allowed.join(', ')})`);
-          complete = false;
+        if (!spec.listingIds.includes(field)) {
+          add([...path, field], `unknown field for a ${String(conn.platform)} listing (allowed: ${spec.listingIds.join(', ')})`);
+          fieldsOk = false;
         }
       }
-      if (!complete) continue;
-      // Two SKUs on the same platform ids would fight over one channel quantity.
-      const key = allowed
-        .map((f) => `${f}=${idText(listing[f]) ?? (spec.listingFromOptions.includes(f) ? idText(conn.options[f]) ?? '' : '')}`)
-        .join('&');
+      const sku = str(s.sku) ?? `skus[${index}]`;
+      const key = listingKey(spec, listing, conn.options, sku);
+      if (!fieldsOk || key === undefined) continue;
       const byKey = mapped.get(connId) ?? new Map<string, { sku: string; index: number }>();
       mapped.set(connId, byKey);
       const first = byKey.get(key);
-      const sku = str(s.sku) ?? `skus[${index}]`;
       if (first) {
         add(path, `same ${String(conn.platform)} ids as SKU ${first.sku} (skus[${first.index}].listings.${connId}); a listing maps to one SKU only`);
       } else byKey.set(key, { sku, index });
     }
   });
+}
+
+/**
+ * What identifies a listing on its platform, to catch two SKUs mapped to one listing;
+ * undefined when the connector will look it up by SKU (distinct SKUs never collide).
+ */
+function listingKey(
+  spec: { listingIds: readonly string[]; listingFromOptions: readonly string[]; listingIdFromSku?: string },
+  listing: Obj,
+  options: Obj,
+  sku: string,
+): string | undefined {
+  const value = (field: string): string | undefined =>
+    idText(listing[field]) ??
+    (spec.listingFromOptions.includes(field) ? idText(options[field]) : undefined) ??
+    (spec.listingIdFromSku === field ? sku : undefined);
+  const primary = spec.listingIds[0];
+  if (primary === undefined || value(primary) === undefined) return undefined;
+  return spec.listingIds.map((f) => `${f}=${value(f) ?? ''}`).join('&');
 }

@@ -1,6 +1,7 @@
 // Small read helpers over a loaded config, so callers do not re-derive them.
 
 import type { BufferPolicy } from '../domain/types.js';
+import { PLATFORMS, type PlatformSpec } from './platforms.js';
 import type { ChannelConfig, LoadedConfig, WarehouseConfig } from './schema.js';
 
 export interface ConfigSummary {
@@ -35,20 +36,28 @@ export interface ListingRef {
   sku: string;
   connectionId: string;
   platform: ChannelConfig['platform'];
-  /** Platform ids, with ids the connection's options supply (e.g. Shopify locationId) filled in. */
+  /**
+   * Platform ids as configured, plus those implied: ids the connection's options supply
+   * (Shopify locationId) and ids equal to the SKU (Amazon sellerSku). Without the
+   * platform's identifying id the connector looks the listing up by SKU.
+   */
   ids: Record<string, string>;
 }
 
 export function listings(config: LoadedConfig): ListingRef[] {
   const byId = new Map(channels(config).map((c) => [c.id, c]));
   return config.skus.flatMap((s) =>
-    Object.entries(s.listings).flatMap(([connectionId, ids]) => {
+    Object.entries(s.listings).flatMap(([connectionId, given]) => {
       const conn = byId.get(connectionId);
       if (!conn) return []; // validated away; kept total for the type checker
-      const fromOptions: Record<string, string> = conn.platform === 'shopify' && typeof conn.options.locationId === 'string'
-        ? { locationId: conn.options.locationId }
-        : {};
-      return [{ sku: s.sku, connectionId, platform: conn.platform, ids: { ...fromOptions, ...ids } }];
+      const spec: PlatformSpec = PLATFORMS[conn.platform];
+      const ids: Record<string, string> = {};
+      for (const field of spec.listingFromOptions) {
+        const v = conn.options[field];
+        if (typeof v === 'string' || typeof v === 'number') ids[field] = String(v);
+      }
+      if (spec.listingIdFromSku) ids[spec.listingIdFromSku] = s.sku;
+      return [{ sku: s.sku, connectionId, platform: conn.platform, ids: { ...ids, ...given } }];
     }),
   );
 }

@@ -5,9 +5,16 @@ import type { ConnectionKind } from '../domain/types.js';
 
 export interface PlatformSpec {
   kind: ConnectionKind;
-  /** Listing id fields a SKU mapping on this platform must carry (channels only). */
-  listingRequired: readonly string[];
-  listingOptional: readonly string[];
+  /**
+   * Platform id fields a listing may pin (channels only), the identifying one first. A
+   * listing without them is found on the platform by its SKU (the connector's job).
+   */
+  listingIds: readonly string[];
+  /** The id field that equals the SKU when not given (Amazon's seller SKU). */
+  listingIdFromSku?: string;
+  /** Credential names the connector needs, and those it can use (webhook secrets). */
+  credentialsRequired: readonly string[];
+  credentialsOptional: readonly string[];
   /**
    * Listing fields that may instead come from the connection's `options` (e.g. a Shopify
    * location shared by every listing); used to tell two listings apart.
@@ -18,28 +25,34 @@ export interface PlatformSpec {
 export const PLATFORMS = {
   shopify: {
     kind: 'channel',
-    listingRequired: ['inventoryItemId'],
-    listingOptional: ['locationId'],
+    listingIds: ['inventoryItemId', 'locationId'],
+    credentialsRequired: ['accessToken'],
+    credentialsOptional: ['webhookSecret'],
     listingFromOptions: ['locationId'],
   },
   woocommerce: {
     kind: 'channel',
-    listingRequired: ['productId'],
-    listingOptional: ['variationId'],
+    listingIds: ['productId', 'variationId'],
+    credentialsRequired: ['consumerKey', 'consumerSecret'],
+    credentialsOptional: ['webhookSecret'],
     listingFromOptions: [],
   },
   amazon: {
     kind: 'channel',
-    listingRequired: ['sellerSku'],
-    listingOptional: [],
+    listingIds: ['sellerSku'],
+    listingIdFromSku: 'sellerSku',
+    // Login with Amazon (LWA) refresh-token grant.
+    credentialsRequired: ['clientId', 'clientSecret', 'refreshToken'],
+    credentialsOptional: [],
     listingFromOptions: [],
   },
   // The sandbox's generic 3PL (ShipBob/ShipStation-like REST): sku-keyed, no listings.
   warehouse: {
     kind: 'warehouse',
-    listingRequired: [],
-    listingOptional: [],
+    listingIds: [],
     listingFromOptions: [],
+    credentialsRequired: ['apiToken'],
+    credentialsOptional: ['webhookSecret'],
   },
 } as const satisfies Record<string, PlatformSpec>;
 

@@ -127,8 +127,14 @@ const platformId = z.unknown().transform((value, ctx) => {
   });
   return z.NEVER;
 });
-/** Platform ids of one listing; which fields are allowed depends on the platform (platforms.ts). */
-export const listingSchema = z.record(z.string(), platformId, { error: 'must be a mapping of platform ids' });
+/**
+ * Platform ids of one listing; which fields are allowed depends on the platform
+ * (platforms.ts). Empty (or no value in YAML): the connector finds the listing by SKU.
+ */
+export const listingSchema = z.preprocess(
+  (v) => (v === null ? {} : v),
+  z.record(z.string(), platformId, { error: 'must be a mapping of platform ids' }),
+);
 
 const componentSchema = z.strictObject({
   sku: skuCodeSchema,
