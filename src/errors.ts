@@ -15,7 +15,9 @@ export type ErrorCode =
   // platforms
   | 'PLATFORM_RETRYABLE'
   | 'PLATFORM_PERMANENT'
-  | 'SIGNATURE_INVALID';
+  | 'SIGNATURE_INVALID'
+  // stored credentials that cannot be decrypted (tampered, wrong key, unknown format)
+  | 'CREDENTIALS_UNREADABLE';
 
 export class StocksyncError extends Error {
   constructor(
