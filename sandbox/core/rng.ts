@@ -52,3 +52,10 @@ export function createRng(seed: number, label = ''): Rng {
     },
   };
 }
+
+/** A version-4-shaped UUID drawn from the stream, so ids replay with the seed. */
+export function uuidFrom(rng: Rng): string {
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rng.next() * 16).toString(16)).join('');
+  const variant = (8 + Math.floor(rng.next() * 4)).toString(16);
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
+}

@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { withRequestFaults, type FaultErrorShapes } from '../core/faults.js';
+import { webhooksFromOptions, type InstanceFactory, type SandboxInstance } from '../core/instance.js';
+import { createCallStats } from '../core/stats.js';
+import { createWebhookSubscriptions } from '../core/webhooks.js';
+import { createCostBucket } from './bucket.js';
+import { API_VERSION, BUCKET_SIZE_MULTIPLIER, MESSAGES, PLAN_RESTORE_RATE, type ShopifyPlan } from './constants.js';
+import { createShopifyEvents } from './events.js';
+import { runGraphql, type GraphqlRequestBody } from './graphql.js';
+import { createRootValue, type ShopRuntime } from './resolvers.js';
+import { createShopControl } from './control.js';
+import { addItem, createShopState } from './store.js';
+
+/**
+ * A Shopify shop. Options (all optional):
+ *   accessToken      required value of X-Shopify-Access-Token (default: any non-empty token)
+ *   appSecret        key of X-Shopify-Hmac-Sha256 (default "sandbox-app-secret")
+ *   plan             standard | advanced | plus | enterprise (restore 100/200/1000/2000 points/s)
+ *   restoreRate, bucketSize   override the plan's numbers (e.g. 1e9 for "unlimited")
+ *   locations        location names (default ["Main warehouse"]); stock starts at the first
+ *   utcOffsetMinutes the shop's zone for webhook timestamps (default -300)
+ *   webhooks         [{topic, url}] initial subscriptions
+ */
+export interface ShopifyOptions {
+  accessToken?: string;
+  appSecret?: string;
+  plan?: ShopifyPlan;
+  restoreRate?: number;
+  bucketSize?: number;
+  locations?: string[];
+  utcOffsetMinutes?: number;
+}
+
+export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
+  const opts = (spec.options ?? {}) as ShopifyOptions;
+  const plan = opts.plan ?? 'standard';
+  if (!(plan in PLAN_RESTORE_RATE)) throw new Error(`shopify/${spec.name}: unknown plan "${plan}"`);
+  const restoreRate = opts.restoreRate ?? PLAN_RESTORE_RATE[plan];
+  const bucket = createCostBucket(restoreRate, opts.bucketSize ?? restoreRate * BUCKET_SIZE_MULTIPLIER);
+  const stats = createCallStats();
+  const subscriptions = createWebhookSubscriptions(webhooksFromOptions(spec.options));
+  const state = createShopState(opts.locations ?? ['Main warehouse']);
+  const domain = `${spec.name}.myshopify.com`;
+  let groupSeq = 0;
+
+  const runtime: ShopRuntime = {
+    state,
+    shop: { name: spec.name, domain, timezone: 'America/New_York' },
+    now: () => ctx.faults.now(),
+    events: createShopifyEvents({
+      shopDomain: domain,
+      appSecret: opts.appSecret ?? 'sandbox-app-secret',
+      utcOffsetMinutes: opts.utcOffsetMinutes ?? -300,
+      sender: ctx.webhooks,
+      subscriptions,
+      rng: ctx.rng,
+      now: () => ctx.faults.now(),
+    }),
+    idempotency: new Map(),
+    nextGroupId: () => `gid://shopify/InventoryAdjustmentGroup/${58372178 + ++groupSeq}`,
+  };
+  for (const { sku, quantity } of spec.skus ?? []) addItem(state, sku, quantity, runtime.now(), ctx.rng);
+  const rootValue = createRootValue(runtime);
+
+  const shapes: FaultErrorShapes = {
+    rateLimited: (reply) => reply.code(429).header('retry-after', '2.0').type('application/json').send(MESSAGES.fault429),
+    serverError: (reply) =>
+      ctx.rng.chance(0.5)
+        ? reply.code(503).type('text/html').send('<!DOCTYPE html><html><body><h1>Service Unavailable</h1></body></html>')
+        : reply.code(500).send({ errors: 'Internal Server Error' }),
+  };
+  const onFault = (outcome: string) => (outcome === '429' ? stats.throttled() : stats.error());
+
+  async function graphql(request: { headers: Record<string, unknown>; body: unknown }, reply: FastifyReply) {
+    const token = request.headers['x-shopify-access-token'];
+    if (typeof token !== 'string' || token === '' || (opts.accessToken !== undefined && token !== opts.accessToken)) {
+      stats.call('unauthorized');
+      reply.code(401);
+      return { errors: MESSAGES.unauthorized };
+    }
+    const answer = await runGraphql((request.body ?? {}) as GraphqlRequestBody, bucket, rootValue);
+    stats.call(answer.label);
+    if (answer.throttled) stats.throttled();
+    // returned, not sent: a fault-injected timeout must be able to swallow it
+    reply.code(answer.status);
+    return answer.body;
+  }
+
+  const instance: SandboxInstance = {
+    platform: 'shopify',
+    name: spec.name,
+    register(app: FastifyInstance, prefix: string) {
+      app.post(`${prefix}/admin/api/${API_VERSION}/graphql.json`, withRequestFaults(ctx.faults, shapes, graphql, onFault));
+      app.post(`${prefix}/admin/api/:version/graphql.json`, async (_request, reply) =>
+        reply.code(404).send({ errors: `The sandbox implements API version ${API_VERSION} only` }),
+      );
+    },
+    control: createShopControl(runtime, subscriptions, ctx.rng),
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+  };
+  return instance;
+};

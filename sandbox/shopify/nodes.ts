@@ -1,0 +1,162 @@
+import { GraphQLError } from 'graphql';
+import { MAX_PAGE_SIZE, QUANTITY_NAMES, type QuantityName } from './constants.js';
+import { decodeCursor, encodeCursor, gid, gidKey, isoSeconds } from './format.js';
+import type { InventoryChange } from './mutations.js';
+import { parseSearch, searchPredicate } from './search.js';
+import type { Item, Level, Location, Order, ShopState } from './store.js';
+
+/**
+ * Turns shop state into the objects graphql-js resolves: plain fields for scalars,
+ * functions (called with the field's arguments) for connections and lookups.
+ */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+  query?: string | null;
+  reverse?: boolean | null;
+}
+
+/** Cursor pagination over rows in ascending id order, as Shopify's default sort. */
+export function connection<T>(rows: readonly T[], idOf: (row: T) => bigint, args: PageArgs, toNode: (row: T) => unknown) {
+  const size = args.first ?? args.last;
+  if (size === undefined || size === null) {
+    throw new GraphQLError('you must provide one of first or last', { extensions: { code: 'BAD_REQUEST' } });
+  }
+  if (size > MAX_PAGE_SIZE || size < 0) {
+    throw new GraphQLError(`The value of the argument \`${args.first != null ? 'first' : 'last'}\` must be between 0 and ${MAX_PAGE_SIZE}.`, {
+      extensions: { code: 'BAD_REQUEST' },
+    });
+  }
+  // `last` pages from the end, which is `first` over the reversed order
+  const descending = Boolean(args.reverse) !== (args.first == null);
+  const cursor = args.first != null ? args.after : args.before;
+  const bound = cursor ? decodeCursor(cursor) : undefined;
+  const page: T[] = [];
+  let hasMore = false;
+  const n = rows.length;
+  for (let i = 0; i < n; i++) {
+    const row = rows[descending ? n - 1 - i : i] as T;
+    if (bound !== undefined && (descending ? idOf(row) >= bound : idOf(row) <= bound)) continue;
+    if (page.length === size) {
+      hasMore = true;
+      break;
+    }
+    page.push(row);
+  }
+  if (args.first == null) page.reverse();
+  const edges = page.map((row) => ({ cursor: encodeCursor(idOf(row).toString()), node: toNode(row) }));
+  return {
+    edges,
+    nodes: edges.map((e) => e.node),
+    pageInfo: {
+      hasNextPage: args.first != null ? hasMore : bound !== undefined,
+      hasPreviousPage: args.first != null ? bound !== undefined : hasMore,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}
+
+export function locationNode(loc: Location) {
+  return { id: gid('Location', loc.key), legacyResourceId: loc.key, name: loc.name, isActive: true };
+}
+
+export function levelNode(state: ShopState, item: Item, level: Level) {
+  const locKey = level.locationId.toString();
+  return {
+    id: `${gid('InventoryLevel', locKey)}?inventory_item_id=${item.key}`,
+    location: () => locationNode(state.locationsByKey.get(locKey)!),
+    item: () => itemNode(state, item),
+    createdAt: isoSeconds(level.createdAt),
+    updatedAt: isoSeconds(level.updatedAt),
+    quantities: ({ names }: { names: string[] }) =>
+      names.map((name) => {
+        if (!QUANTITY_NAMES.includes(name as QuantityName)) {
+          throw new GraphQLError(`The quantity name '${name}' is not valid.`, { extensions: { code: 'BAD_REQUEST' } });
+        }
+        return {
+          id: `gid://shopify/InventoryQuantity/${locKey}?inventory_item_id=${item.key}&name=${name}`,
+          name,
+          quantity: level.q[name as QuantityName],
+          updatedAt: isoSeconds(level.updatedAt),
+        };
+      }),
+  };
+}
+
+export function itemNode(state: ShopState, item: Item) {
+  return {
+    id: gid('InventoryItem', item.key),
+    legacyResourceId: item.key,
+    sku: item.sku,
+    tracked: true,
+    createdAt: isoSeconds(item.createdAt),
+    updatedAt: isoSeconds(item.updatedAt),
+    inventoryLevels: (args: PageArgs) =>
+      connection([...item.levels.values()], (l) => l.locationId, args, (l) => levelNode(state, item, l)),
+    inventoryLevel: ({ locationId }: { locationId: string }) => {
+      const key = gidKey(locationId, 'Location');
+      const level = key === undefined ? undefined : item.levels.get(key);
+      return level ? levelNode(state, item, level) : null;
+    },
+  };
+}
+
+export function orderNode(order: Order) {
+  return {
+    id: gid('Order', order.key),
+    legacyResourceId: order.key,
+    name: `#${order.number}`,
+    createdAt: isoSeconds(order.createdAt),
+    updatedAt: isoSeconds(order.updatedAt),
+    cancelledAt: order.cancelledAt ? isoSeconds(order.cancelledAt) : null,
+    lineItems: (args: PageArgs) =>
+      connection(order.lines, (l) => l.id, args, (l) => ({
+        id: gid('LineItem', l.id),
+        sku: l.sku,
+        name: l.sku,
+        quantity: l.quantity,
+        currentQuantity: order.cancelledAt ? 0 : l.quantity,
+      })),
+  };
+}
+
+export function changeNodes(state: ShopState, changes: InventoryChange[]) {
+  return changes.map((c) => ({
+    name: c.name,
+    delta: c.delta,
+    quantityAfterChange: c.quantityAfterChange,
+    item: () => itemNode(state, c.item),
+    location: () => locationNode(state.locationsByKey.get(c.locationKey)!),
+  }));
+}
+
+export function queryRoot(state: ShopState, shop: { name: string; domain: string; timezone: string }) {
+  return {
+    shop: () => ({ id: gid('Shop', '548380009'), name: shop.name, myshopifyDomain: shop.domain, ianaTimezone: shop.timezone }),
+    inventoryItems: (args: PageArgs) => {
+      const match = searchPredicate(parseSearch(args.query));
+      return connection(state.items.filter(match), (i) => i.id, args, (i) => itemNode(state, i));
+    },
+    inventoryItem: ({ id }: { id: string }) => {
+      const key = gidKey(id, 'InventoryItem');
+      const item = key === undefined ? undefined : state.itemsByKey.get(key);
+      return item ? itemNode(state, item) : null;
+    },
+    locations: (args: PageArgs) => connection(state.locations, (l) => l.id, args, locationNode),
+    location: ({ id }: { id?: string }) => {
+      const loc = id === undefined ? state.locations[0] : state.locationsByKey.get(gidKey(id, 'Location') ?? '');
+      return loc ? locationNode(loc) : null;
+    },
+    orders: (args: PageArgs) => {
+      const match = searchPredicate(parseSearch(args.query));
+      return connection(state.orders.filter(match), (o) => o.id, args, orderNode);
+    },
+    order: ({ id }: { id: string }) => {
+      const order = state.ordersByKey.get(gidKey(id, 'Order') ?? '');
+      return order ? orderNode(order) : null;
+    },
+  };
+}

@@ -1,0 +1,199 @@
+import { buildSchema, type GraphQLSchema } from 'graphql';
+
+/**
+ * The subset of the Admin GraphQL schema (2026-04) that inventory sync uses. Names,
+ * nullability and argument shapes follow shopify.dev; `@idempotent` is declared on
+ * fields as Shopify's is, and its presence is enforced at run time.
+ */
+export const SHOPIFY_SDL = /* GraphQL */ `
+  scalar DateTime
+  scalar URL
+  scalar UnsignedInt64
+
+  directive @idempotent(key: String!) on FIELD
+
+  type Query {
+    shop: Shop!
+    inventoryItems(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean): InventoryItemConnection!
+    inventoryItem(id: ID!): InventoryItem
+    locations(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean): LocationConnection!
+    location(id: ID): Location
+    orders(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean): OrderConnection!
+    order(id: ID!): Order
+  }
+
+  type Mutation {
+    inventorySetQuantities(input: InventorySetQuantitiesInput!): InventorySetQuantitiesPayload
+    inventoryAdjustQuantities(input: InventoryAdjustQuantitiesInput!): InventoryAdjustQuantitiesPayload
+  }
+
+  type Shop {
+    id: ID!
+    name: String!
+    myshopifyDomain: String!
+    ianaTimezone: String!
+  }
+
+  type PageInfo {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+
+  type InventoryItem {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    sku: String
+    tracked: Boolean!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+    inventoryLevels(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean): InventoryLevelConnection!
+    inventoryLevel(locationId: ID!): InventoryLevel
+  }
+  type InventoryItemEdge { cursor: String! node: InventoryItem! }
+  type InventoryItemConnection { edges: [InventoryItemEdge!]! nodes: [InventoryItem!]! pageInfo: PageInfo! }
+
+  type InventoryLevel {
+    id: ID!
+    location: Location!
+    item: InventoryItem!
+    quantities(names: [String!]!): [InventoryQuantity!]!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+  }
+  type InventoryLevelEdge { cursor: String! node: InventoryLevel! }
+  type InventoryLevelConnection { edges: [InventoryLevelEdge!]! nodes: [InventoryLevel!]! pageInfo: PageInfo! }
+
+  type InventoryQuantity {
+    id: ID!
+    name: String!
+    quantity: Int!
+    updatedAt: DateTime
+  }
+
+  type Location {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    name: String!
+    isActive: Boolean!
+  }
+  type LocationEdge { cursor: String! node: Location! }
+  type LocationConnection { edges: [LocationEdge!]! nodes: [Location!]! pageInfo: PageInfo! }
+
+  type Order {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    name: String!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+    cancelledAt: DateTime
+    lineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean): LineItemConnection!
+  }
+  type OrderEdge { cursor: String! node: Order! }
+  type OrderConnection { edges: [OrderEdge!]! nodes: [Order!]! pageInfo: PageInfo! }
+
+  type LineItem {
+    id: ID!
+    sku: String
+    name: String!
+    quantity: Int!
+    currentQuantity: Int!
+  }
+  type LineItemEdge { cursor: String! node: LineItem! }
+  type LineItemConnection { edges: [LineItemEdge!]! nodes: [LineItem!]! pageInfo: PageInfo! }
+
+  input InventoryQuantityInput {
+    inventoryItemId: ID!
+    locationId: ID!
+    quantity: Int!
+    "Mandatory since 2026-04: the expected current quantity, or null to skip the check."
+    changeFromQuantity: Int
+  }
+
+  input InventorySetQuantitiesInput {
+    name: String!
+    reason: String!
+    referenceDocumentUri: URL
+    quantities: [InventoryQuantityInput!]!
+  }
+
+  input InventoryChangeInput {
+    delta: Int!
+    inventoryItemId: ID!
+    locationId: ID!
+    ledgerDocumentUri: URL
+    changeFromQuantity: Int
+  }
+
+  input InventoryAdjustQuantitiesInput {
+    name: String!
+    reason: String!
+    referenceDocumentUri: URL
+    changes: [InventoryChangeInput!]!
+  }
+
+  type InventoryChange {
+    name: String!
+    delta: Int!
+    quantityAfterChange: Int
+    item: InventoryItem
+    location: Location
+  }
+
+  type InventoryAdjustmentGroup {
+    id: ID!
+    createdAt: DateTime!
+    reason: String!
+    referenceDocumentUri: URL
+    changes(inventoryItemIds: [ID!], locationIds: [ID!], quantityNames: [String!]): [InventoryChange!]!
+  }
+
+  type InventorySetQuantitiesUserError { code: InventorySetQuantitiesUserErrorCode field: [String!] message: String! }
+  type InventoryAdjustQuantitiesUserError { code: InventoryAdjustQuantitiesUserErrorCode field: [String!] message: String! }
+
+  type InventorySetQuantitiesPayload {
+    inventoryAdjustmentGroup: InventoryAdjustmentGroup
+    userErrors: [InventorySetQuantitiesUserError!]!
+  }
+  type InventoryAdjustQuantitiesPayload {
+    inventoryAdjustmentGroup: InventoryAdjustmentGroup
+    userErrors: [InventoryAdjustQuantitiesUserError!]!
+  }
+
+  enum InventorySetQuantitiesUserErrorCode {
+    CHANGE_FROM_QUANTITY_STALE
+    CHANGE_FROM_QUANTITY_REQUIRED
+    IDEMPOTENCY_CONCURRENT_REQUEST
+    IDEMPOTENCY_KEY_PARAMETER_MISMATCH
+    INVALID_INVENTORY_ITEM
+    INVALID_LOCATION
+    INVALID_NAME
+    INVALID_QUANTITY_NEGATIVE
+    INVALID_QUANTITY_TOO_HIGH
+    INVALID_REASON
+    ITEM_NOT_STOCKED_AT_LOCATION
+    NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR
+  }
+  enum InventoryAdjustQuantitiesUserErrorCode {
+    CHANGE_FROM_QUANTITY_STALE
+    IDEMPOTENCY_CONCURRENT_REQUEST
+    IDEMPOTENCY_KEY_PARAMETER_MISMATCH
+    INVALID_INVENTORY_ITEM
+    INVALID_LOCATION
+    INVALID_NAME
+    INVALID_QUANTITY_NEGATIVE
+    INVALID_QUANTITY_TOO_HIGH
+    INVALID_REASON
+    ITEM_NOT_STOCKED_AT_LOCATION
+    NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR
+  }
+`;
+
+let built: GraphQLSchema | undefined;
+
+/** Built once per process: schema construction is the expensive part. */
+export function shopifySchema(): GraphQLSchema {
+  built ??= buildSchema(SHOPIFY_SDL);
+  return built;
+}
