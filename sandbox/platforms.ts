@@ -8,3 +8,4 @@ import './shopify/index.js';
 // import './amazon/index.js';
 // import './warehouse/index.js';
 import './woocommerce/index.js';
+import './amazon/index.js';

@@ -94,11 +94,12 @@ export function defaultQuantity(listing: Listing): number {
 }
 
 export function setQuantity(store: AmazonStore, listing: Listing, channel: string, quantity: number): void {
-  const before = listing.availability.find((a) => a.fulfillment_channel_code === channel);
-  if (before) before.quantity = quantity;
+  const entry = listing.availability.find((a) => a.fulfillment_channel_code === channel);
+  const previous = entry?.quantity;
+  if (entry) entry.quantity = quantity;
   else listing.availability.push({ fulfillment_channel_code: channel, quantity });
   listing.modified = store.now();
-  if (before?.quantity !== quantity || !before) emit(store, { type: 'quantity', sku: listing.sku, channel, quantity });
+  if (previous !== quantity) emit(store, { type: 'quantity', sku: listing.sku, channel, quantity });
 }
 
 export interface Issue {
@@ -147,8 +148,12 @@ export function validatePatches(patches: unknown): Issue[] {
   return issues;
 }
 
+export function newSubmissionId(rng: Rng): string {
+  return Array.from({ length: 32 }, () => '0123456789abcdef'[rng.int(0, 15)]).join('');
+}
+
 export function accept(store: AmazonStore, sku: string, patches: Patch[]): Submission {
-  const submissionId = Array.from({ length: 32 }, () => '0123456789abcdef'[store.rng.int(0, 15)]).join('');
+  const submissionId = newSubmissionId(store.rng);
   const sub: Submission = { submissionId, sku, patches, acceptedAt: store.now() };
   store.submissions.push(sub);
   return sub;
