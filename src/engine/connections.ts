@@ -30,3 +30,11 @@ export async function warehouseConnection(tx: Queryable, id: string): Promise<Co
   if (c.kind !== 'warehouse') throw new StocksyncError('INPUT_INVALID', `connection ${id} is a ${c.kind}, not a warehouse`);
   return c;
 }
+
+export async function loadConnections(tx: Queryable, ids: readonly string[]): Promise<Map<string, ConnectionRef>> {
+  const { rows } = await tx.query<ConnectionRef>(
+    `SELECT id, kind, platform, fulfilled_by AS "fulfilledBy" FROM connections WHERE id = ANY($1::text[])`,
+    [[...new Set(ids)]],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}

@@ -2,7 +2,7 @@
 import { ats, bundleAts, bundlesContaining, mergePolicy, targetsForSku } from '../domain/index.js';
 import type { BundleComponent } from '../domain/types.js';
 import type { Tx } from '../store/db.js';
-import { listingsWithPolicies, updateTargets } from '../store/listings.js';
+import { listingsWithPolicies, updateTargets, type ListingPolicyRow } from '../store/listings.js';
 import type { SkuStockRow } from '../store/stock.js';
 
 /**
@@ -17,8 +17,15 @@ export async function recomputeTargets(
   bundles: ReadonlyMap<string, readonly BundleComponent[]>,
 ): Promise<number> {
   if (skus.size === 0) return 0;
-  const atsBySku = atsOfSkus(skus, stock, bundles);
   const listings = await listingsWithPolicies(tx, [...skus]);
+  return updateTargets(tx, targetChanges(listings, atsOfSkus(skus, stock, bundles)));
+}
+
+/** The listings whose target differs from what their policy gives for the SKU's ATS. */
+export function targetChanges(
+  listings: readonly ListingPolicyRow[],
+  atsBySku: ReadonlyMap<string, number>,
+): { id: number; target: number }[] {
   const changes: { id: number; target: number }[] = [];
   for (const [sku, group] of groupBy(listings, (l) => l.sku)) {
     const channels = group.map((l) => ({
@@ -31,7 +38,7 @@ export async function recomputeTargets(
       if (target !== l.target) changes.push({ id: l.id, target });
     }
   }
-  return updateTargets(tx, changes);
+  return changes;
 }
 
 export function atsOfSkus(

@@ -9,37 +9,24 @@ export interface ClaimRow {
   quantity: number;
 }
 
-export async function insertClaims(
-  tx: Queryable,
-  orderId: number,
-  claims: readonly { lineNo: number; sku: string; quantity: number }[],
-): Promise<ClaimRow[]> {
-  if (claims.length === 0) return [];
-  const { rows } = await tx.query<ClaimRow>(
-    `INSERT INTO claims (order_id, line_no, sku, quantity)
-     SELECT $1, * FROM unnest($2::int[], $3::text[], $4::int[])
-     RETURNING id, order_id AS "orderId", line_no AS "lineNo", sku, quantity`,
-    [orderId, claims.map((c) => c.lineNo), claims.map((c) => c.sku), claims.map((c) => c.quantity)],
-  );
-  return rows;
-}
-
 export async function openClaimSkusOfOrder(tx: Queryable, orderId: number): Promise<string[]> {
-  const { rows } = await tx.query<{ sku: string }>(
-    `SELECT DISTINCT sku FROM claims WHERE order_id = $1 AND state = 'open'`,
-    [orderId],
-  );
+  const { rows } = await tx.query<{ sku: string }>({
+    name: 'claims_open_skus_of_order',
+    text: `SELECT DISTINCT sku FROM claims WHERE order_id = $1 AND state = 'open'`,
+    values: [orderId],
+  });
   return rows.map((r) => r.sku);
 }
 
 /** Closes every open claim of an order (cancellation). */
 export async function releaseClaimsOfOrder(tx: Queryable, orderId: number): Promise<ClaimRow[]> {
-  const { rows } = await tx.query<ClaimRow>(
-    `UPDATE claims SET state = 'released', closed_at = now()
+  const { rows } = await tx.query<ClaimRow>({
+    name: 'claims_release_of_order',
+    text: `UPDATE claims SET state = 'released', closed_at = now()
       WHERE order_id = $1 AND state = 'open'
   RETURNING id, order_id AS "orderId", line_no AS "lineNo", sku, quantity`,
-    [orderId],
-  );
+    values: [orderId],
+  });
   return rows;
 }
 
@@ -52,13 +39,14 @@ export async function settleClaims(
   tx: Queryable,
   p: { sku: string; warehouseConnectionId: string; observedAt: Date },
 ): Promise<ClaimRow[]> {
-  const { rows } = await tx.query<ClaimRow>(
-    `UPDATE claims c SET state = 'settled', closed_at = now()
+  const { rows } = await tx.query<ClaimRow>({
+    name: 'claims_settle',
+    text: `UPDATE claims c SET state = 'settled', closed_at = now()
        FROM orders o
       WHERE c.order_id = o.id AND c.sku = $1 AND c.state = 'open'
         AND o.warehouse_connection_id = $2 AND o.warehouse_ack_at < $3
   RETURNING c.id, c.order_id AS "orderId", c.line_no AS "lineNo", c.sku, c.quantity`,
-    [p.sku, p.warehouseConnectionId, p.observedAt],
-  );
+    values: [p.sku, p.warehouseConnectionId, p.observedAt],
+  });
   return rows;
 }

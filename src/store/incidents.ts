@@ -14,10 +14,11 @@ export interface NewIncident {
 
 export async function insertIncidents(tx: Queryable, incidents: readonly NewIncident[]): Promise<void> {
   if (incidents.length === 0) return;
-  await tx.query(
-    `INSERT INTO incidents (kind, sku, order_id, connection_id, units_short, details)
+  await tx.query({
+    name: 'incidents_insert',
+    text: `INSERT INTO incidents (kind, sku, order_id, connection_id, units_short, details)
      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::jsonb[])`,
-    [
+    values: [
       incidents.map((i) => i.kind),
       incidents.map((i) => i.sku),
       incidents.map((i) => i.orderId),
@@ -25,7 +26,7 @@ export async function insertIncidents(tx: Queryable, incidents: readonly NewInci
       incidents.map((i) => i.unitsShort),
       incidents.map((i) => JSON.stringify(i.details ?? {})),
     ],
-  );
+  });
 }
 
 export interface IncidentRow {
@@ -39,11 +40,12 @@ export interface IncidentRow {
 }
 
 export async function openIncidents(tx: Queryable, limit = 50): Promise<IncidentRow[]> {
-  const { rows } = await tx.query<IncidentRow>(
-    `SELECT id, kind, sku, order_id AS "orderId", connection_id AS "connectionId",
+  const { rows } = await tx.query<IncidentRow>({
+    name: 'incidents_open',
+    text: `SELECT id, kind, sku, order_id AS "orderId", connection_id AS "connectionId",
             units_short AS "unitsShort", created_at AS "createdAt"
        FROM incidents WHERE resolved_at IS NULL ORDER BY id DESC LIMIT $1`,
-    [limit],
-  );
+    values: [limit],
+  });
   return rows;
 }

@@ -19,12 +19,13 @@ export interface NewLedgerEntry {
  */
 export async function appendLedger(tx: Queryable, entries: readonly NewLedgerEntry[]): Promise<Set<string>> {
   if (entries.length === 0) return new Set();
-  const { rows } = await tx.query<{ key: string }>(
-    `INSERT INTO ledger (idempotency_key, sku, kind, available_delta, claimed_delta, location_id, order_id, source)
+  const { rows } = await tx.query<{ key: string }>({
+    name: 'ledger_append',
+    text: `INSERT INTO ledger (idempotency_key, sku, kind, available_delta, claimed_delta, location_id, order_id, source)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::bigint[], $8::text[])
      ON CONFLICT (idempotency_key) DO NOTHING
      RETURNING idempotency_key AS key`,
-    [
+    values: [
       entries.map((e) => e.key),
       entries.map((e) => e.sku),
       entries.map((e) => e.kind),
@@ -34,12 +35,16 @@ export async function appendLedger(tx: Queryable, entries: readonly NewLedgerEnt
       entries.map((e) => e.orderId ?? null),
       entries.map((e) => e.source ?? null),
     ],
-  );
+  });
   return new Set(rows.map((r) => r.key));
 }
 
 export async function ledgerKeyExists(tx: Queryable, key: string): Promise<boolean> {
-  const { rowCount } = await tx.query(`SELECT 1 FROM ledger WHERE idempotency_key = $1`, [key]);
+  const { rowCount } = await tx.query({
+    name: 'ledger_key_exists',
+    text: `SELECT 1 FROM ledger WHERE idempotency_key = $1`,
+    values: [key],
+  });
   return (rowCount ?? 0) > 0;
 }
 
@@ -54,11 +59,12 @@ export interface LedgerRow {
 }
 
 export async function latestLedgerEntries(tx: Queryable, sku: string, limit: number): Promise<LedgerRow[]> {
-  const { rows } = await tx.query<LedgerRow>(
-    `SELECT id, idempotency_key AS key, kind, available_delta AS "availableDelta",
+  const { rows } = await tx.query<LedgerRow>({
+    name: 'ledger_latest',
+    text: `SELECT id, idempotency_key AS key, kind, available_delta AS "availableDelta",
             claimed_delta AS "claimedDelta", source, created_at AS "createdAt"
        FROM ledger WHERE sku = $1 ORDER BY id DESC LIMIT $2`,
-    [sku, limit],
-  );
+    values: [sku, limit],
+  });
   return rows;
 }

@@ -13,16 +13,17 @@ export interface ListingPolicyRow {
 
 /** Listings of these SKUs with their channel's policy and the SKU's override, pool order. */
 export async function listingsWithPolicies(tx: Queryable, skus: readonly string[]): Promise<ListingPolicyRow[]> {
-  const { rows } = await tx.query<ListingPolicyRow>(
-    `SELECT l.id, l.sku, l.connection_id AS "connectionId", l.target,
+  const { rows } = await tx.query<ListingPolicyRow>({
+    name: 'listings_with_policies',
+    text: `SELECT l.id, l.sku, l.connection_id AS "connectionId", l.target,
             c.buffer_policy AS policy, o.policy AS override
        FROM listings l
        JOIN connections c ON c.id = l.connection_id
        LEFT JOIN buffer_overrides o ON o.connection_id = l.connection_id AND o.sku = l.sku
       WHERE l.sku = ANY($1::text[])
       ORDER BY l.sku, l.connection_id`,
-    [skus],
-  );
+    values: [skus],
+  });
   return rows;
 }
 
@@ -32,32 +33,44 @@ export async function updateTargets(
   changes: readonly { id: number; target: number }[],
 ): Promise<number> {
   if (changes.length === 0) return 0;
-  const { rowCount } = await tx.query(
-    `UPDATE listings l SET target = u.target, target_changed_at = now()
+  const { rowCount } = await tx.query({
+    name: 'listings_update_targets',
+    text: `UPDATE listings l SET target = u.target, target_changed_at = now()
        FROM unnest($1::bigint[], $2::int[]) AS u(id, target)
       WHERE l.id = u.id AND l.target <> u.target`,
-    [changes.map((c) => c.id), changes.map((c) => c.target)],
-  );
+    values: [changes.map((c) => c.id), changes.map((c) => c.target)],
+  });
   return rowCount ?? 0;
 }
 
 /**
- * The channel sold these units on its own count before telling us, so what it shows
- * is now lower than what we last pushed.
+ * Records that channels sold units on their own count before telling us (what each shows
+ * is now lower than what we last pushed), and in the same round trip returns the listings
+ * of `skus` with their policies for the target recomputation that follows. (A data-modifying
+ * WITH runs to completion whether or not the outer query reads it.)
  */
-export async function recordChannelSale(
+export async function recordChannelSalesAndLoadPolicies(
   tx: Queryable,
-  connectionId: string,
-  sales: readonly { sku: string; quantity: number }[],
-): Promise<void> {
-  if (sales.length === 0) return;
-  await tx.query(
-    `UPDATE listings l SET pushed = GREATEST(l.pushed - u.quantity, 0)
-       FROM (SELECT sku, sum(quantity)::int AS quantity
-               FROM unnest($2::text[], $3::int[]) AS x(sku, quantity) GROUP BY sku) u
-      WHERE l.connection_id = $1 AND l.sku = u.sku AND l.pushed IS NOT NULL`,
-    [connectionId, sales.map((s) => s.sku), sales.map((s) => s.quantity)],
-  );
+  sales: readonly { connectionId: string; sku: string; quantity: number }[],
+  skus: readonly string[],
+): Promise<ListingPolicyRow[]> {
+  const { rows } = await tx.query<ListingPolicyRow>({
+    name: 'listings_sale_and_policies',
+    text: `WITH sale AS (
+       UPDATE listings l SET pushed = GREATEST(l.pushed - u.quantity, 0)
+         FROM (SELECT c, s, sum(q)::int AS quantity FROM unnest($1::text[], $2::text[], $3::int[]) AS x(c, s, q) GROUP BY c, s) u
+        WHERE l.connection_id = u.c AND l.sku = u.s AND l.pushed IS NOT NULL
+       RETURNING l.id)
+     SELECT l.id, l.sku, l.connection_id AS "connectionId", l.target,
+            c.buffer_policy AS policy, o.policy AS override
+       FROM listings l
+       JOIN connections c ON c.id = l.connection_id
+       LEFT JOIN buffer_overrides o ON o.connection_id = l.connection_id AND o.sku = l.sku
+      WHERE l.sku = ANY($4::text[])
+      ORDER BY l.sku, l.connection_id`,
+    values: [sales.map((x) => x.connectionId), sales.map((x) => x.sku), sales.map((x) => x.quantity), skus],
+  });
+  return rows;
 }
 
 export interface ListingView {
@@ -70,12 +83,13 @@ export interface ListingView {
 }
 
 export async function listingsOfSku(tx: Queryable, sku: string): Promise<ListingView[]> {
-  const { rows } = await tx.query<ListingView>(
-    `SELECT l.connection_id AS "connectionId", c.platform, l.target, l.pushed, l.dirty,
+  const { rows } = await tx.query<ListingView>({
+    name: 'listings_of_sku',
+    text: `SELECT l.connection_id AS "connectionId", c.platform, l.target, l.pushed, l.dirty,
             l.quarantined_reason AS "quarantinedReason"
        FROM listings l JOIN connections c ON c.id = l.connection_id
       WHERE l.sku = $1 ORDER BY l.connection_id`,
-    [sku],
-  );
+    values: [sku],
+  });
   return rows;
 }

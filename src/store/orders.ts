@@ -1,51 +1,111 @@
 // Aggregate: channel orders and their lines.
 import type { Queryable } from './db.js';
 
-/** Inserts the order unless (connection, external id) exists; null means it already did. */
-export async function insertOrder(
+export interface NewOrder {
+  connectionId: string;
+  externalId: string;
+  placedAt: Date;
+  warehouseConnectionId: string | null;
+  hasUnknownSku: boolean;
+  raw: unknown;
+  lines: readonly { sku: string; quantity: number; known: boolean }[];
+  /** Units this order claims, per line and component SKU (a bundle line claims its components). */
+  claims: readonly { lineNo: number; sku: string; quantity: number }[];
+}
+
+export const orderKey = (connectionId: string, externalId: string): string => `${connectionId}\u0000${externalId}`;
+
+/**
+ * Inserts orders with their lines, their claims and the claims' ledger entries (kind
+ * `claim`, key `claim:<claim id>`) in one statement, so a claim never exists without its
+ * order or its ledger entry. An order whose (connection, external id) exists is skipped
+ * with everything it would claim; the result maps the key of each order inserted here to
+ * its id.
+ * Rows go in key order so that two transactions inserting overlapping batches wait on
+ * each other instead of deadlocking.
+ */
+export async function insertOrders(tx: Queryable, orders: readonly NewOrder[]): Promise<Map<string, number>> {
+  if (orders.length === 0) return new Map();
+  const sorted = [...orders].sort((a, b) => cmp(orderKey(a.connectionId, a.externalId), orderKey(b.connectionId, b.externalId)));
+  const lines = sorted.flatMap((o, i) => o.lines.map((l, lineNo) => ({ i, lineNo, ...l })));
+  const claims = sorted.flatMap((o, i) => o.claims.map((c) => ({ i, ...c })));
+  const { rows } = await tx.query<{ id: number; connectionId: string; externalId: string }>({
+    name: 'orders_insert',
+    text: `WITH input AS (
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bool[], $7::jsonb[])
+                  AS u(i, connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw)),
+     ins AS (
+       INSERT INTO orders (connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw)
+       SELECT connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw FROM input ORDER BY i
+       ON CONFLICT (connection_id, external_id) DO NOTHING
+       RETURNING id, connection_id, external_id),
+     lines AS (
+       INSERT INTO order_lines (order_id, line_no, sku, quantity, known)
+       SELECT ins.id, l.line_no, l.sku, l.quantity, l.known
+         FROM unnest($8::int[], $9::int[], $10::text[], $11::int[], $12::bool[]) AS l(i, line_no, sku, quantity, known)
+         JOIN input ON input.i = l.i
+         JOIN ins ON ins.connection_id = input.connection_id AND ins.external_id = input.external_id),
+     new_claims AS (
+       INSERT INTO claims (order_id, line_no, sku, quantity)
+       SELECT ins.id, c.line_no, c.sku, c.quantity
+         FROM unnest($13::int[], $14::int[], $15::text[], $16::int[]) AS c(i, line_no, sku, quantity)
+         JOIN input ON input.i = c.i
+         JOIN ins ON ins.connection_id = input.connection_id AND ins.external_id = input.external_id
+       RETURNING id, order_id, sku, quantity),
+     claim_entries AS (
+       INSERT INTO ledger (idempotency_key, sku, kind, claimed_delta, order_id, source)
+       SELECT 'claim:' || c.id, c.sku, 'claim', c.quantity, c.order_id, 'order:' || ins.connection_id || ':' || ins.external_id
+         FROM new_claims c JOIN ins ON ins.id = c.order_id)
+     SELECT id, connection_id AS "connectionId", external_id AS "externalId" FROM ins`,
+    values: [
+      sorted.map((_, i) => i),
+      sorted.map((o) => o.connectionId),
+      sorted.map((o) => o.externalId),
+      sorted.map((o) => o.placedAt),
+      sorted.map((o) => o.warehouseConnectionId),
+      sorted.map((o) => o.hasUnknownSku),
+      sorted.map((o) => (o.raw === undefined ? null : JSON.stringify(o.raw))),
+      lines.map((l) => l.i),
+      lines.map((l) => l.lineNo),
+      lines.map((l) => l.sku),
+      lines.map((l) => l.quantity),
+      lines.map((l) => l.known),
+      claims.map((c) => c.i),
+      claims.map((c) => c.lineNo),
+      claims.map((c) => c.sku),
+      claims.map((c) => c.quantity),
+    ],
+  });
+  return new Map(rows.map((r) => [orderKey(r.connectionId, r.externalId), r.id]));
+}
+
+export async function findOrderIds(
   tx: Queryable,
-  o: { connectionId: string; externalId: string; placedAt: Date; warehouseConnectionId: string | null; raw: unknown },
-): Promise<number | null> {
-  const { rows } = await tx.query<{ id: number }>(
-    `INSERT INTO orders (connection_id, external_id, placed_at, warehouse_connection_id, raw)
-     VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (connection_id, external_id) DO NOTHING
-     RETURNING id`,
-    [o.connectionId, o.externalId, o.placedAt, o.warehouseConnectionId, o.raw === undefined ? null : JSON.stringify(o.raw)],
-  );
-  return rows[0]?.id ?? null;
+  keys: readonly { connectionId: string; externalId: string }[],
+): Promise<Map<string, number>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await tx.query<{ id: number; connectionId: string; externalId: string }>({
+    name: 'orders_find_ids',
+    text: `SELECT o.id, o.connection_id AS "connectionId", o.external_id AS "externalId"
+       FROM orders o JOIN unnest($1::text[], $2::text[]) AS k(c, e) ON o.connection_id = k.c AND o.external_id = k.e`,
+    values: [keys.map((k) => k.connectionId), keys.map((k) => k.externalId)],
+  });
+  return new Map(rows.map((r) => [orderKey(r.connectionId, r.externalId), r.id]));
 }
 
 export async function findOrderId(tx: Queryable, connectionId: string, externalId: string): Promise<number | null> {
-  const { rows } = await tx.query<{ id: number }>(
-    `SELECT id FROM orders WHERE connection_id = $1 AND external_id = $2`,
-    [connectionId, externalId],
-  );
-  return rows[0]?.id ?? null;
+  return (await findOrderIds(tx, [{ connectionId, externalId }])).get(orderKey(connectionId, externalId)) ?? null;
 }
 
-export async function insertOrderLines(
-  tx: Queryable,
-  orderId: number,
-  lines: readonly { sku: string; quantity: number; known: boolean }[],
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO order_lines (order_id, line_no, sku, quantity, known)
-     SELECT $1, u.ord - 1, u.sku, u.quantity, u.known
-       FROM unnest($2::text[], $3::int[], $4::bool[]) WITH ORDINALITY AS u(sku, quantity, known, ord)`,
-    [orderId, lines.map((l) => l.sku), lines.map((l) => l.quantity), lines.map((l) => l.known)],
-  );
-  if (lines.some((l) => !l.known)) {
-    await tx.query(`UPDATE orders SET has_unknown_sku = true WHERE id = $1`, [orderId]);
-  }
-}
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Marks an open order cancelled; false when it was not open (already cancelled). */
 export async function markOrderCancelled(tx: Queryable, orderId: number): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `UPDATE orders SET status = 'cancelled', updated_at = now() WHERE id = $1 AND status = 'open'`,
-    [orderId],
-  );
+  const { rowCount } = await tx.query({
+    name: 'orders_mark_cancelled',
+    text: `UPDATE orders SET status = 'cancelled', updated_at = now() WHERE id = $1 AND status = 'open'`,
+    values: [orderId],
+  });
   return (rowCount ?? 0) > 0;
 }
 
@@ -57,14 +117,15 @@ export async function markWarehouseAck(
   tx: Queryable,
   p: { orderId: number; warehouseConnectionId: string; warehouseRef: string; ackAt: Date },
 ): Promise<{ ackAt: Date; changed: boolean } | null> {
-  const { rows } = await tx.query<{ ackAt: Date; changed: boolean }>(
-    `UPDATE orders o
+  const { rows } = await tx.query<{ ackAt: Date; changed: boolean }>({
+    name: 'orders_mark_ack',
+    text: `UPDATE orders o
         SET warehouse_connection_id = $2, warehouse_ref = COALESCE(o.warehouse_ref, $3),
             warehouse_ack_at = COALESCE(o.warehouse_ack_at, $4), updated_at = now()
        FROM (SELECT id, warehouse_ack_at FROM orders WHERE id = $1 FOR UPDATE) prev
       WHERE o.id = prev.id
   RETURNING o.warehouse_ack_at AS "ackAt", prev.warehouse_ack_at IS NULL AS changed`,
-    [p.orderId, p.warehouseConnectionId, p.warehouseRef, p.ackAt],
-  );
+    values: [p.orderId, p.warehouseConnectionId, p.warehouseRef, p.ackAt],
+  });
   return rows[0] ?? null;
 }

@@ -13,8 +13,9 @@ export interface SkuGraph {
 }
 
 export async function loadSkuGraph(tx: Queryable, skus: readonly string[]): Promise<SkuGraph> {
-  const { rows } = await tx.query<{ t: 's' | 'b'; a: string; b: string | null; q: number | null }>(
-    `WITH known AS (SELECT sku, is_bundle FROM skus WHERE sku = ANY($1::text[])),
+  const { rows } = await tx.query<{ t: 's' | 'b'; a: string; b: string | null; q: number | null }>({
+    name: 'skus_graph',
+    text: `WITH known AS (SELECT sku, is_bundle FROM skus WHERE sku = ANY($1::text[])),
           touched AS (SELECT sku FROM known WHERE NOT is_bundle
                       UNION SELECT bc.component_sku FROM bundle_components bc JOIN known k ON k.sku = bc.bundle_sku),
           bundles AS (SELECT sku FROM known WHERE is_bundle
@@ -23,8 +24,8 @@ export async function loadSkuGraph(tx: Queryable, skus: readonly string[]): Prom
      UNION ALL
      SELECT 'b', bundle_sku, component_sku, quantity FROM bundle_components
       WHERE bundle_sku IN (SELECT sku FROM bundles)`,
-    [skus],
-  );
+    values: [skus],
+  });
   const graph: SkuGraph = { known: new Map(), bundles: new Map() };
   for (const r of rows) {
     if (r.t === 's') graph.known.set(r.a, r.b === 'true');

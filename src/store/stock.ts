@@ -13,10 +13,41 @@ export interface SkuStockRow {
  * their current totals. Every ATS-changing operation calls this first.
  */
 export async function lockSkuStock(tx: Queryable, skus: readonly string[]): Promise<Map<string, SkuStockRow>> {
-  const { rows } = await tx.query<SkuStockRow>(
-    `SELECT sku, available, claimed FROM sku_stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
-    [skus],
-  );
+  const { rows } = await tx.query<SkuStockRow>({
+    name: 'stock_lock',
+    text: `SELECT sku, available, claimed FROM sku_stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
+    values: [skus],
+  });
+  return new Map(rows.map((r) => [r.sku, r]));
+}
+
+/**
+ * Locks `lockSkus` in SKU order, adds the changes to their totals, and returns every
+ * locked row after the change: one round trip for the hottest statement of the engine.
+ */
+export async function lockAndAddToSkuStock(
+  tx: Queryable,
+  lockSkus: readonly string[],
+  changes: readonly { sku: string; available: number; claimed: number }[],
+): Promise<Map<string, SkuStockRow>> {
+  const { rows } = await tx.query<SkuStockRow>({
+    name: 'stock_lock_and_add',
+    text: `WITH locked AS (
+       SELECT sku, available, claimed FROM sku_stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE),
+     change AS (
+       SELECT sku, sum(available)::int AS available, sum(claimed)::int AS claimed
+         FROM unnest($2::text[], $3::int[], $4::int[]) AS u(sku, available, claimed) GROUP BY sku),
+     upd AS (
+       UPDATE sku_stock s
+          SET available = s.available + c.available, claimed = s.claimed + c.claimed, updated_at = now()
+         FROM change c, locked l
+        WHERE s.sku = c.sku AND l.sku = c.sku
+    RETURNING s.sku, s.available, s.claimed)
+     SELECT sku, available, claimed FROM upd
+     UNION ALL
+     SELECT sku, available, claimed FROM locked WHERE sku NOT IN (SELECT sku FROM upd)`,
+    values: [lockSkus, changes.map((c) => c.sku), changes.map((c) => c.available), changes.map((c) => c.claimed)],
+  });
   return new Map(rows.map((r) => [r.sku, r]));
 }
 
@@ -26,16 +57,17 @@ export async function addToSkuStock(
   changes: readonly { sku: string; available: number; claimed: number }[],
 ): Promise<SkuStockRow[]> {
   if (changes.length === 0) return [];
-  const { rows } = await tx.query<SkuStockRow>(
-    `UPDATE sku_stock s
+  const { rows } = await tx.query<SkuStockRow>({
+    name: 'stock_add',
+    text: `UPDATE sku_stock s
         SET available = s.available + c.available, claimed = s.claimed + c.claimed, updated_at = now()
        FROM (SELECT sku, sum(available)::int AS available, sum(claimed)::int AS claimed
                FROM unnest($1::text[], $2::int[], $3::int[]) AS u(sku, available, claimed)
               GROUP BY sku) c
       WHERE s.sku = c.sku
   RETURNING s.sku, s.available, s.claimed`,
-    [changes.map((c) => c.sku), changes.map((c) => c.available), changes.map((c) => c.claimed)],
-  );
+    values: [changes.map((c) => c.sku), changes.map((c) => c.available), changes.map((c) => c.claimed)],
+  });
   return rows;
 }
 
@@ -53,12 +85,14 @@ export async function setStockLevel(
   tx: Queryable,
   p: { locationId: number; sku: string; available: number; onHand: number | null; allocated: number | null; observedAt: Date },
 ): Promise<LevelChange | null> {
-  await tx.query(
-    `INSERT INTO stock_levels (location_id, sku) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-    [p.locationId, p.sku],
-  );
-  const { rows } = await tx.query<LevelChange>(
-    `UPDATE stock_levels s
+  await tx.query({
+    name: 'stock_level_ensure',
+    text: `INSERT INTO stock_levels (location_id, sku) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+    values: [p.locationId, p.sku],
+  });
+  const { rows } = await tx.query<LevelChange>({
+    name: 'stock_level_set',
+    text: `UPDATE stock_levels s
         SET available = $3,
             on_hand = COALESCE($4, s.on_hand + ($3 - prev.available)),
             allocated = COALESCE($5, s.allocated),
@@ -69,8 +103,8 @@ export async function setStockLevel(
       WHERE s.location_id = prev.location_id AND s.sku = prev.sku AND l.id = s.location_id
         AND s.observed_at <= $6
   RETURNING prev.available AS "previousAvailable", s.available, l.sellable`,
-    [p.locationId, p.sku, p.available, p.onHand, p.allocated, p.observedAt],
-  );
+    values: [p.locationId, p.sku, p.available, p.onHand, p.allocated, p.observedAt],
+  });
   return rows[0] ?? null;
 }
 
@@ -79,16 +113,17 @@ export async function addToStockLevel(
   tx: Queryable,
   p: { locationId: number; sku: string; delta: number; observedAt: Date },
 ): Promise<LevelChange> {
-  const { rows } = await tx.query<LevelChange>(
-    `INSERT INTO stock_levels AS s (location_id, sku, on_hand, available, observed_at)
+  const { rows } = await tx.query<LevelChange>({
+    name: 'stock_level_add',
+    text: `INSERT INTO stock_levels AS s (location_id, sku, on_hand, available, observed_at)
           VALUES ($1, $2, $3, $3, $4)
      ON CONFLICT (location_id, sku) DO UPDATE
         SET on_hand = s.on_hand + $3, available = s.available + $3,
             observed_at = GREATEST(s.observed_at, $4), updated_at = now()
   RETURNING s.available - $3 AS "previousAvailable", s.available,
             (SELECT sellable FROM locations WHERE id = $1) AS sellable`,
-    [p.locationId, p.sku, p.delta, p.observedAt],
-  );
+    values: [p.locationId, p.sku, p.delta, p.observedAt],
+  });
   return rows[0]!;
 }
 
@@ -97,9 +132,10 @@ export async function findLocation(
   connectionId: string,
   code: string,
 ): Promise<{ id: number; sellable: boolean } | null> {
-  const { rows } = await tx.query<{ id: number; sellable: boolean }>(
-    `SELECT id, sellable FROM locations WHERE connection_id = $1 AND code = $2`,
-    [connectionId, code],
-  );
+  const { rows } = await tx.query<{ id: number; sellable: boolean }>({
+    name: 'stock_find_location',
+    text: `SELECT id, sellable FROM locations WHERE connection_id = $1 AND code = $2`,
+    values: [connectionId, code],
+  });
   return rows[0] ?? null;
 }

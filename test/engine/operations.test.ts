@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { loadFixture } from '../helpers/catalog.js';
 import { recordObservation } from '../../src/engine/record-observation.js';
-import { recordOrder } from '../../src/engine/record-order.js';
+import { recordOrder } from '../../src/engine/record-orders.js';
 import { cancelOrder } from '../../src/engine/cancel-order.js';
 import { acknowledgeOrder } from '../../src/engine/acknowledge-order.js';
 import { StocksyncError } from '../../src/errors.js';

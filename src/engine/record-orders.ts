@@ -1,0 +1,172 @@
+// Engine operation: channels tell us about orders. A channel has already sold when we
+// hear of an order, so an order is never rejected for lack of stock: a shortfall becomes
+// an oversell incident. Orders are recorded in batches, one transaction and a fixed
+// number of statements per batch, whatever its size.
+import { assertQuantity, expandClaims } from '../domain/index.js';
+import { invalidInput, StocksyncError } from '../errors.js';
+import { withTx, type Db, type Tx } from '../store/db.js';
+import { insertIncidents, type NewIncident } from '../store/incidents.js';
+import { recordChannelSalesAndLoadPolicies, updateTargets } from '../store/listings.js';
+import { findOrderIds, insertOrders, orderKey } from '../store/orders.js';
+import { loadSkuGraph } from '../store/skus.js';
+import { lockAndAddToSkuStock } from '../store/stock.js';
+import { loadConnections } from './connections.js';
+import { shortfalls, type PlannedClaim } from './order-shortfalls.js';
+import { affectedSkus, atsOfSkus, skusToLock, targetChanges } from './targets.js';
+
+export interface OrderInput {
+  connectionId: string;
+  externalId: string;
+  placedAt?: Date;
+  lines: readonly { sku: string; quantity: number }[];
+  raw?: unknown;
+}
+
+export type RecordOrderResult =
+  | {
+      outcome: 'recorded';
+      orderId: number;
+      oversold: { sku: string; lineNo: number; unitsShort: number }[];
+      unknownSkus: string[];
+    }
+  | { outcome: 'duplicate'; orderId: number }
+  | { outcome: 'rejected'; error: StocksyncError };
+
+export function validateOrder(input: OrderInput): void {
+  if (typeof input.connectionId !== 'string' || input.connectionId === '') throw invalidInput('connectionId', 'is required');
+  if (typeof input.externalId !== 'string' || input.externalId === '') throw invalidInput('externalId', 'is required');
+  if (!Array.isArray(input.lines) || input.lines.length === 0) throw invalidInput('lines', 'must hold at least one line');
+  input.lines.forEach((l, i) => {
+    if (typeof l.sku !== 'string' || l.sku === '') throw invalidInput(`lines[${i}].sku`, 'is required');
+    assertQuantity(`lines[${i}].quantity`, l.quantity);
+  });
+  if (input.placedAt !== undefined && Number.isNaN(new Date(input.placedAt).getTime())) throw invalidInput('placedAt', 'must be a valid date');
+}
+
+/** Records one order; throws a StocksyncError when the input is invalid. */
+export async function recordOrder(db: Db, input: OrderInput): Promise<Exclude<RecordOrderResult, { outcome: 'rejected' }>> {
+  const [result] = await recordOrders(db, [input]);
+  if (result!.outcome === 'rejected') throw result!.error;
+  return result!;
+}
+
+/** Records a batch of orders in one transaction; results come back in input order. */
+export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promise<RecordOrderResult[]> {
+  const results: (RecordOrderResult | undefined)[] = inputs.map((input) => {
+    try {
+      validateOrder(input);
+      return undefined;
+    } catch (e) {
+      if (e instanceof StocksyncError) return { outcome: 'rejected', error: e };
+      throw e;
+    }
+  });
+  const valid = inputs.map((input, i) => ({ input, i })).filter(({ i }) => results[i] === undefined);
+  if (valid.length > 0) {
+    const recorded = await withTx(db, (tx) => recordValidOrders(tx, valid.map((v) => v.input)));
+    valid.forEach(({ i }, k) => (results[i] = recorded[k]));
+  }
+  return results as RecordOrderResult[];
+}
+
+async function recordValidOrders(tx: Tx, inputs: readonly OrderInput[]): Promise<RecordOrderResult[]> {
+  const connections = await loadConnections(tx, inputs.map((o) => o.connectionId));
+  const graph = await loadSkuGraph(tx, [...new Set(inputs.flatMap((o) => o.lines.map((l) => l.sku)))]);
+  const results: (RecordOrderResult | undefined)[] = inputs.map((o) => {
+    const c = connections.get(o.connectionId);
+    if (!c) return { outcome: 'rejected', error: new StocksyncError('NOT_FOUND', `connection ${o.connectionId} is not configured`) };
+    if (c.kind !== 'channel') return { outcome: 'rejected', error: invalidInput('connectionId', `${o.connectionId} is a ${c.kind}, not a channel`) };
+    return undefined;
+  });
+
+  // The first occurrence of a key in the batch is the order; any repeat is a duplicate.
+  const firstOfKey = new Map<string, number>();
+  const orders = inputs.flatMap((o, i) => {
+    const key = orderKey(o.connectionId, o.externalId);
+    if (results[i] || firstOfKey.has(key)) return [];
+    firstOfKey.set(key, i);
+    const lines = o.lines.map((l) => ({ ...l, known: graph.known.has(l.sku) }));
+    return [{ i, input: o, lines }];
+  });
+  const planned = orders.map(({ i, lines }) => ({
+    i,
+    claims: lines.flatMap((line, lineNo) =>
+      line.known ? expandClaims([line], graph.bundles).map((c) => ({ lineNo, sku: c.sku, quantity: c.quantity })) : [],
+    ),
+  }));
+  const inserted = await insertOrders(
+    tx,
+    orders.map(({ input, lines }, k) => ({
+      connectionId: input.connectionId,
+      externalId: input.externalId,
+      placedAt: input.placedAt ? new Date(input.placedAt) : new Date(),
+      warehouseConnectionId: connections.get(input.connectionId)!.fulfilledBy,
+      hasUnknownSku: lines.some((l) => !l.known),
+      raw: input.raw,
+      lines,
+      claims: planned[k]!.claims,
+    })),
+  );
+  const isFresh = ({ input }: { input: OrderInput }) => inserted.has(orderKey(input.connectionId, input.externalId));
+  const fresh = orders.filter(isFresh);
+  // Claims of orders inserted here only, in batch order (the order shortfalls are served in).
+  const claims: PlannedClaim[] = planned
+    .filter((_, k) => isFresh(orders[k]!))
+    .flatMap(({ i, claims }) => claims.map((c) => ({ order: i, ...c })));
+  const claimedSkus = claims.map((c) => c.sku);
+  const stock = await lockAndAddToSkuStock(
+    tx,
+    skusToLock(claimedSkus, graph.bundles),
+    claims.map((c) => ({ sku: c.sku, available: 0, claimed: c.quantity })),
+  );
+
+  const short = shortfalls(claims, (order, lineNo) => inputs[order]!.lines[lineNo]!, stock, graph.bundles);
+  await insertIncidents(tx, incidentsFor(short, fresh, inserted));
+
+  const affected = affectedSkus(claimedSkus, graph.bundles);
+  const sales = fresh.flatMap(({ input, lines }) => lines.filter((l) => l.known).map((l) => ({ connectionId: input.connectionId, sku: l.sku, quantity: l.quantity })));
+  const listings = await recordChannelSalesAndLoadPolicies(tx, sales, [...affected]);
+  await updateTargets(tx, targetChanges(listings, atsOfSkus(affected, stock, graph.bundles)));
+
+  for (const { i, input, lines } of fresh) {
+    results[i] = {
+      outcome: 'recorded',
+      orderId: inserted.get(orderKey(input.connectionId, input.externalId))!,
+      oversold: short.filter((s) => s.order === i).map(({ sku, lineNo, unitsShort }) => ({ sku, lineNo, unitsShort })),
+      unknownSkus: lines.filter((l) => !l.known).map((l) => l.sku),
+    };
+  }
+  const duplicates = inputs.map((o, i) => ({ o, i })).filter(({ i }) => results[i] === undefined);
+  const existing = await findOrderIds(tx, duplicates.map(({ o }) => o));
+  for (const { o, i } of duplicates) {
+    const id = existing.get(orderKey(o.connectionId, o.externalId));
+    results[i] = id === undefined
+      ? { outcome: 'rejected', error: new StocksyncError('NOT_FOUND', `order ${o.externalId} vanished during insert`) }
+      : { outcome: 'duplicate', orderId: id };
+  }
+  return results as RecordOrderResult[];
+}
+
+function incidentsFor(
+  short: ReturnType<typeof shortfalls>,
+  fresh: readonly { i: number; input: OrderInput; lines: readonly { sku: string; quantity: number; known: boolean }[] }[],
+  ids: ReadonlyMap<string, number>,
+): NewIncident[] {
+  const byIndex = new Map(fresh.map((f) => [f.i, f]));
+  const idOf = (i: number) => {
+    const f = byIndex.get(i)!;
+    return ids.get(orderKey(f.input.connectionId, f.input.externalId))!;
+  };
+  return [
+    ...short.map((s) => ({
+      kind: 'oversell' as const, sku: s.sku, orderId: idOf(s.order), connectionId: byIndex.get(s.order)!.input.connectionId,
+      unitsShort: s.unitsShort, details: { lineNo: s.lineNo },
+    })),
+    ...fresh.flatMap((f) =>
+      f.lines.flatMap((l, lineNo) => l.known ? [] : [{
+        kind: 'unknown_sku' as const, sku: l.sku, orderId: idOf(f.i), connectionId: f.input.connectionId,
+        unitsShort: null, details: { lineNo, quantity: l.quantity },
+      }]),
+    ),
+  ];
+}
