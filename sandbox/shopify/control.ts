@@ -20,7 +20,7 @@ export function createShopControl(rt: ShopRuntime, subscriptions: WebhookSubscri
     }
     const now = rt.now();
     const existing = state.itemsBySku.get(sku);
-    const item = existing ?? addItem(state, sku, 0, now, rng);
+    const item = existing ?? addItem(state, sku, 0, now, rng, rt.stockEverywhere);
     const level = item.levels.get(state.locations[0]!.key)!;
     if (applyDelta(level, 'available', quantity - level.q.available).length === 0) return;
     level.updatedAt = now;

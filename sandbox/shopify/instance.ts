@@ -18,6 +18,7 @@ import { addItem, createShopState } from './store.js';
  *   plan             standard | advanced | plus | enterprise (restore 100/200/1000/2000 points/s)
  *   restoreRate, bucketSize   override the plan's numbers (e.g. 1e9 for "unlimited")
  *   locations        location names (default ["Main warehouse"]); stock starts at the first
+ *   stockAtAllLocations  items stocked (activated) at every location, not only the first
  *   utcOffsetMinutes the shop's zone for webhook timestamps (default -300)
  *   webhooks         [{topic, url}] initial subscriptions
  */
@@ -29,6 +30,7 @@ export interface ShopifyOptions {
   bucketSize?: number;
   locations?: string[];
   utcOffsetMinutes?: number;
+  stockAtAllLocations?: boolean;
 }
 
 export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
@@ -57,9 +59,10 @@ export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
       now: () => ctx.faults.now(),
     }),
     idempotency: new Map(),
+    stockEverywhere: opts.stockAtAllLocations ?? false,
     nextGroupId: () => `gid://shopify/InventoryAdjustmentGroup/${58372178 + ++groupSeq}`,
   };
-  for (const { sku, quantity } of spec.skus ?? []) addItem(state, sku, quantity, runtime.now(), ctx.rng);
+  for (const { sku, quantity } of spec.skus ?? []) addItem(state, sku, quantity, runtime.now(), ctx.rng, opts.stockAtAllLocations);
   const rootValue = createRootValue(runtime);
 
   const shapes: FaultErrorShapes = {

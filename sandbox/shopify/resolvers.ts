@@ -1,7 +1,7 @@
 import { getDirectiveValues, GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { MESSAGES } from './constants.js';
 import type { ShopifyEvents } from './events.js';
-import { isoSeconds } from './format.js';
+import { gid, isoSeconds } from './format.js';
 import {
   adjustQuantities,
   setQuantities,
@@ -12,7 +12,6 @@ import {
 import { changeNodes, queryRoot } from './nodes.js';
 import { shopifySchema } from './schema.js';
 import type { ShopState } from './store.js';
-import { gid } from './format.js';
 
 /** What the resolvers of one shop share. */
 export interface ShopRuntime {
@@ -23,6 +22,8 @@ export interface ShopRuntime {
   /** idempotency key -> the first call's parameters and result */
   idempotency: Map<string, { fingerprint: string; payload: unknown }>;
   nextGroupId(): string;
+  /** New items get a level at every location (else the first only). */
+  stockEverywhere: boolean;
 }
 
 function idempotencyKey(info: GraphQLResolveInfo): string | undefined {

@@ -94,13 +94,18 @@ export function createShopState(locationNames: string[]): ShopState {
   };
 }
 
-/** Adds an item stocked at every location, with `available` at the first one. */
-export function addItem(state: ShopState, sku: string, available: number, now: Date, rng: Rng): Item {
+/**
+ * Adds an item with `available` at the first location. It is stocked (has a level)
+ * at the first location only, unless stockEverywhere: elsewhere it must not accept
+ * quantities (ITEM_NOT_STOCKED_AT_LOCATION), as on a shop where it was never activated.
+ */
+export function addItem(state: ShopState, sku: string, available: number, now: Date, rng: Rng, stockEverywhere = false): Item {
   // gaps between ids, as on a real shop with other resources in between
   const id = state.nextItemId;
   state.nextItemId += BigInt(rng.int(1, 97));
   const levels = new Map<string, Level>();
   state.locations.forEach((loc, i) => {
+    if (i > 0 && !stockEverywhere) return;
     const q = emptyQuantities();
     if (i === 0) {
       q.available = available;
