@@ -62,7 +62,8 @@ export interface WebhookSender {
 
 export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
   const pending = new Set<Promise<void>>();
-  const timers = new Set<NodeJS.Timeout>();
+  // pending waits, so that close() can end them and flush() never hangs
+  const timers = new Map<NodeJS.Timeout, () => void>();
   const aborts = new Set<AbortController>();
   const counts: WebhookSenderStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, failed: 0 };
   const requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
@@ -80,7 +81,7 @@ export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
         timers.delete(t);
         resolve();
       }, ms);
-      timers.add(t);
+      timers.set(t, resolve);
     });
 
   async function attemptOnce(d: WebhookDelivery, attempt: number): Promise<boolean> {
@@ -108,6 +109,7 @@ export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
 
   async function deliverCopy(d: WebhookDelivery, delayMs: number): Promise<void> {
     await wait(delayMs);
+    if (closed) return;
     const retries = opts.retry === 'none' ? 0 : opts.retry.attempts;
     for (let attempt = 1; attempt <= retries + 1 && !closed; attempt++) {
       if (await attemptOnce(d, attempt)) {
@@ -118,7 +120,7 @@ export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
         await wait(opts.retry.baseDelayMs * 2 ** (attempt - 1));
       }
     }
-    counts.failed++;
+    if (!closed) counts.failed++;
   }
 
   function track(p: Promise<void>) {
@@ -147,7 +149,10 @@ export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
     stats: () => ({ ...counts }),
     close() {
       closed = true;
-      for (const t of timers) clearTimeout(t);
+      for (const [t, resolve] of timers) {
+        clearTimeout(t);
+        resolve();
+      }
       timers.clear();
       for (const a of aborts) a.abort();
     },
