@@ -33,9 +33,9 @@ export function parseConfig(text: string, env: Env = process.env, sourceName = '
   const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e): ConfigIssue => {
-      const pos = e.linePos?.[0];
-      const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-      return { path: '(yaml)', message: `${e.message.split('\n')[0]}${where}`, ...(pos ? { line: pos.line } : {}) };
+      const pos = lines.linePos(e.pos[0]);
+      const where = ` at line ${pos.line}, column ${pos.col}`;
+      return { path: '(yaml)', message: `${e.message.split('\n')[0]}${where}`, line: pos.line };
     });
     throw invalid(sourceName, issues);
   }
@@ -64,6 +64,8 @@ function invalid(source: string, issues: ConfigIssue[]): StocksyncError {
 
 function checkSecretKey(raw: unknown, values: Map<string, string | undefined>): ConfigIssue[] {
   const ref = valueAt(raw, ['secretKey']);
+  const isMapping = raw !== null && typeof raw === 'object' && !Array.isArray(raw);
+  if (!isMapping) return []; // the schema already says the file is not a config
   if (ref === undefined) {
     return valueAt(raw, ['demo']) === true
       ? []

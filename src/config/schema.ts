@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { Cron } from 'croner';
 import { parseDuration } from './duration.js';
+import { ENV_NAME } from './secrets.js';
 import {
   CHANNEL_PLATFORMS,
   WAREHOUSE_PLATFORMS,
@@ -18,7 +19,6 @@ export const DEFAULT_RECONCILE = '0 3 * * *';
 
 // Connection ids appear in URLs (/webhooks/:connectionId) and in logs: keep them plain.
 const CONNECTION_ID = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // A SKU is the merchant's own code: anything printable, without surrounding spaces.
 const SKU_CODE = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
 

@@ -6,6 +6,9 @@ import { formatPath, valueAt, type ConfigIssue, type PathSegment } from './issue
 
 export type Env = Record<string, string | undefined>;
 
+/** What an environment variable may be called (shell rules). */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 interface RefSite {
   path: PathSegment[];
   /** Whether `optional: true` is allowed here (the variable may be unset). */
@@ -48,7 +51,7 @@ export function resolveSecrets(raw: unknown, env: Env): ResolvedSecrets {
     // Malformed references (a literal secret, a bad name) are the schema's to report.
     if (ref === null || typeof ref !== 'object') continue;
     const { env: name, default: fallback, optional } = ref as Record<string, unknown>;
-    if (typeof name !== 'string' || name === '') continue;
+    if (typeof name !== 'string' || !ENV_NAME.test(name)) continue;
     const where = formatPath(site.path);
     if (fallback !== undefined && !demo) {
       issues.push({
