@@ -9,3 +9,4 @@ import './shopify/index.js';
 // import './warehouse/index.js';
 import './woocommerce/index.js';
 import './amazon/index.js';
+import './warehouse/index.js';

@@ -1,0 +1,167 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import '../../sandbox/warehouse/index.js';
+import type { WarehouseInstance } from '../../sandbox/warehouse/index.js';
+import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
+import { startReceiver, type Receiver } from './woocommerce-helpers.js';
+
+const SECRET = `whsec_${Buffer.from('a 32 byte signing key for tests!').toString('base64')}`;
+let sb: RunningSandbox;
+let receiver: Receiver;
+let wh: WarehouseInstance;
+
+async function call(method: string, path: string, body?: unknown, name = 'fc', token = 'tok') {
+  const res = await fetch(`${sb.url}/warehouse/${name}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, shipbob_channel_id: '100001', ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
+}
+const truthOf = (sku: string) => (wh.control.truth() as any).inventory.find((i: any) => i.sku === sku);
+const order = (ref: string, sku: string, quantity: number) => call('POST', '/1.0/order', { reference_id: ref, products: [{ reference_id: sku, quantity }] });
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  sb = await startSandbox({
+    seed: 5,
+    timeScale: 0.01,
+    instances: [
+      { platform: 'warehouse', name: 'fc', skus: Array.from({ length: 7 }, (_, i) => ({ sku: `S-${i + 1}`, quantity: 10 })), options: { token: 'tok', webhookSecret: SECRET } },
+      { platform: 'warehouse', name: 'tight', skus: [{ sku: 'T-1', quantity: 1 }], options: { token: 'tok', rateLimit: { limit: 5, windowMs: 1_000 } } },
+    ],
+  });
+  wh = sb.instances.get('warehouse/fc') as WarehouseInstance;
+});
+afterAll(async () => {
+  await sb.close();
+  await receiver.close();
+});
+afterEach(() => {
+  receiver.received.length = 0;
+});
+
+describe('warehouse (ShipBob model)', () => {
+  it('requires a bearer token', async () => {
+    expect((await call('GET', '/1.0/inventory', undefined, 'fc', 'nope')).status).toBe(401);
+  });
+
+  it('pages inventory levels and filters by UpdatedSince', async () => {
+    const p1 = await call('GET', '/1.0/inventory?Page=1&Limit=3');
+    expect(p1.headers.get('total-count')).toBe('7');
+    expect(p1.headers.get('total-pages')).toBe('3');
+    expect(p1.headers.get('next-page')).toContain('Page=2');
+    expect(p1.json[0]).toMatchObject({ sku: 'S-1', total_onhand_quantity: 10, total_committed_quantity: 0, total_fulfillable_quantity: 10 });
+    const p3 = await call('GET', '/1.0/inventory-level?page=3&limit=3'); // ASP.NET: case-insensitive
+    expect(p3.json.map((i: any) => i.sku)).toEqual(['S-7']);
+    expect((await call('GET', '/1.0/inventory?Limit=251')).status).toBe(400);
+    const cutoff = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 5));
+    wh.control.adjust('S-6', -1, 'damaged');
+    wh.control.adjust('S-7', 2, 'found');
+    const changed = await call('GET', `/1.0/inventory?UpdatedSince=${cutoff}`);
+    expect(changed.json.map((i: any) => i.sku)).toEqual(['S-6', 'S-7']);
+  });
+
+  it('allocates a pushed order and refuses a duplicate reference_id with 422', async () => {
+    expect((await call('POST', '/1.0/order', { reference_id: 'x', products: [] })).status).toBe(400);
+    const res = await order('ORD-1', 'S-1', 3);
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ reference_id: 'ORD-1', status: 'Processing', shipments: [{ status: 'Processing' }] });
+    expect(truthOf('S-1')).toMatchObject({ on_hand: 10, committed: 3, fulfillable: 7 });
+    const dup = await order('ORD-1', 'S-1', 1);
+    expect(dup.status).toBe(422);
+    expect(dup.json.errors.reference_id[0]).toMatch(/already exists/);
+    expect(truthOf('S-1')).toMatchObject({ on_hand: 10, committed: 3, fulfillable: 7 });
+    expect((await order('ORD-X', 'NOPE', 1)).status).toBe(422);
+  });
+
+  it('ships an allocated order: on hand and committed both fall', async () => {
+    const created = await order('ORD-2', 'S-2', 4);
+    const shipped = await call('POST', '/simulate/shipment', { shipment_id: created.json.shipments[0].id, simulation: { action: 'ShipOrder' } });
+    expect(shipped.status).toBe(200);
+    expect(shipped.json).toMatchObject({ status: 'Fulfilled', shipments: [{ status: 'Completed' }] });
+    expect(truthOf('S-2')).toMatchObject({ on_hand: 6, committed: 0, fulfillable: 6 });
+    expect((await call('POST', '/simulate/shipment', { shipment_id: created.json.shipments[0].id })).status).toBe(422);
+    const listed = await call('GET', '/1.0/order?ReferenceIds=ORD-2');
+    expect(listed.json[0].status).toBe('Fulfilled');
+  });
+
+  it('holds a short order in Exception and allocates it when a receipt arrives', async () => {
+    const res = await order('ORD-3', 'S-3', 15);
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ status: 'Exception', shipments: [{ status: 'Exception', status_details: [{ name: 'OutOfStock' }] }] });
+    expect(truthOf('S-3')).toMatchObject({ on_hand: 10, committed: 0, backordered: 15 });
+    const inv = (await call('GET', `/1.0/inventory/${truthOf('S-3').inventory_id}`)).json;
+    expect(inv).toMatchObject({ total_backordered_quantity: 15, total_sellable_quantity: 0, total_fulfillable_quantity: 10 });
+
+    const wro = await call('POST', '/1.0/receiving', { purchase_order_number: 'PO-9', boxes: [{ box_items: [{ inventory_id: truthOf('S-3').inventory_id, quantity: 5 }] }] });
+    expect(wro.status).toBe(201);
+    expect(truthOf('S-3').awaiting).toBe(5);
+    wh.control.receive('S-3', 5, 'PO-9');
+    expect(truthOf('S-3')).toMatchObject({ on_hand: 15, committed: 15, fulfillable: 0, awaiting: 0, backordered: 0 });
+    expect((await call('GET', `/1.0/receiving/${wro.json.id}`)).json.status).toBe('Completed');
+    expect((await call('GET', `/1.0/order/${res.json.id}`)).json.status).toBe('Processing');
+  });
+
+  it('manual shrinkage below committed sends the newest allocation back to Exception; cancel releases', async () => {
+    await order('ORD-4', 'S-4', 6);
+    const later = await order('ORD-5', 'S-4', 3);
+    wh.control.adjust('S-4', -2, 'damaged');
+    expect(truthOf('S-4')).toMatchObject({ on_hand: 8, committed: 6, backordered: 3 });
+    expect((await call('GET', `/1.0/order/${later.json.id}`)).json.status).toBe('Exception');
+    expect(() => wh.control.adjust('S-4', -100)).toThrow();
+    const ledger = (wh.control.truth() as any).ledger.filter((l: any) => l.sku === 'S-4');
+    expect(ledger.map((l: any) => l.reason)).toEqual(['allocate', 'allocate', 'damaged', 'deallocate']);
+    const first = (wh.control.truth() as any).orders.find((o: any) => o.reference_id === 'ORD-4');
+    expect((await call('POST', `/1.0/order/${first.id}/cancel`)).status).toBe(200);
+    expect(truthOf('S-4')).toMatchObject({ on_hand: 8, committed: 3, backordered: 0 }); // ORD-5 allocated now
+  });
+
+  it('processes returns: restock puts units back, dispose does not', async () => {
+    const id = truthOf('S-5').inventory_id;
+    const ret = await call('POST', '/1.0/return', { reference_id: 'RMA-1', fulfillment_center: { id: 1 }, inventory: [{ id, quantity: 2, requested_action: 'Restock' }] });
+    expect(ret.status).toBe(201);
+    expect(ret.json.status).toBe('Awaiting Arrival');
+    expect((await call('POST', '/1.0/return', { reference_id: 'RMA-1', inventory: [{ id, quantity: 1 }] })).status).toBe(422);
+    wh.control.returnStock('S-5', 2, 'RMA-1');
+    expect(truthOf('S-5').on_hand).toBe(12);
+    expect((await call('GET', `/1.0/return/${ret.json.id}`)).json.status).toBe('Completed');
+    await call('POST', '/1.0/return', { reference_id: 'RMA-2', inventory: [{ id, quantity: 1, requested_action: 'Dispose' }] });
+    wh.control.returnStock('S-5', 1, 'RMA-2');
+    expect(truthOf('S-5').on_hand).toBe(12);
+  });
+
+  it('signs inventory webhooks the ShipBob (Standard Webhooks) way', async () => {
+    const sub = await call('POST', '/1.0/webhook', { topic: 'inventory.updated', subscription_url: receiver.url });
+    expect(sub.status).toBe(201);
+    wh.control.receive('S-7', 3);
+    await sb.flushWebhooks();
+    await receiver.waitFor(1);
+    const got = receiver.received[0]!;
+    const { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': sig } = got.headers;
+    const key = Buffer.from(SECRET.slice('whsec_'.length), 'base64');
+    const expected = createHmac('sha256', key).update(`${id}.${ts}.${got.body}`).digest('base64');
+    expect(sig).toBe(`v1,${expected}`);
+    expect(got.headers['x-webhook-topic']).toBe('inventory.updated');
+    expect(JSON.parse(got.body)).toMatchObject({ topic: 'inventory.updated', sku: 'S-7', total_onhand_quantity: 15 });
+    expect((await call('DELETE', `/1.0/webhook/${sub.json.id}`)).status).toBe(204);
+  });
+
+  it('rate-limits with a sliding window: 429, Retry-After and ShipBob body', async () => {
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < 6; i++) {
+      last = await call('GET', '/1.0/inventory', undefined, 'tight');
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(last!.headers.get('retry-after')).toBe('1');
+    expect(last!.headers.get('x-remaining-calls')).toBe('0');
+    expect(last!.json).toEqual({ statusCode: 429, message: 'Rate limit is exceeded. Try again in 1 seconds.' });
+    await new Promise((r) => setTimeout(r, 1_050));
+    expect((await call('GET', '/1.0/inventory', undefined, 'tight')).status).toBe(200);
+    expect(sb.instances.get('warehouse/tight')!.stats().throttled).toBe(1);
+  });
+});
