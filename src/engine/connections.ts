@@ -2,12 +2,9 @@
 import { StocksyncError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
 
-export interface ConnectionRef {
-  id: string;
-  kind: 'channel' | 'warehouse';
-  platform: string;
-  fulfilledBy: string | null;
-}
+import type { ConnectionRef } from '../store/skus.js';
+
+export type { ConnectionRef };
 
 export async function getConnection(tx: Queryable, id: string): Promise<ConnectionRef> {
   const { rows } = await tx.query<ConnectionRef>(
@@ -31,10 +28,3 @@ export async function warehouseConnection(tx: Queryable, id: string): Promise<Co
   return c;
 }
 
-export async function loadConnections(tx: Queryable, ids: readonly string[]): Promise<Map<string, ConnectionRef>> {
-  const { rows } = await tx.query<ConnectionRef>(
-    `SELECT id, kind, platform, fulfilled_by AS "fulfilledBy" FROM connections WHERE id = ANY($1::text[])`,
-    [[...new Set(ids)]],
-  );
-  return new Map(rows.map((r) => [r.id, r]));
-}

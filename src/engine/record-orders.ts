@@ -6,11 +6,10 @@ import { assertQuantity, expandClaims } from '../domain/index.js';
 import { invalidInput, StocksyncError } from '../errors.js';
 import { withTx, type Db, type Tx } from '../store/db.js';
 import { insertIncidents, type NewIncident } from '../store/incidents.js';
-import { recordChannelSalesAndLoadPolicies, updateTargets } from '../store/listings.js';
+import { updateTargets } from '../store/listings.js';
+import { applyOrderEffects } from '../store/order-effects.js';
 import { findOrderIds, insertOrders, orderKey } from '../store/orders.js';
 import { loadSkuGraph } from '../store/skus.js';
-import { lockAndAddToSkuStock } from '../store/stock.js';
-import { loadConnections } from './connections.js';
 import { shortfalls, type PlannedClaim } from './order-shortfalls.js';
 import { affectedSkus, atsOfSkus, skusToLock, targetChanges } from './targets.js';
 
@@ -70,8 +69,12 @@ export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promi
 }
 
 async function recordValidOrders(tx: Tx, inputs: readonly OrderInput[]): Promise<RecordOrderResult[]> {
-  const connections = await loadConnections(tx, inputs.map((o) => o.connectionId));
-  const graph = await loadSkuGraph(tx, [...new Set(inputs.flatMap((o) => o.lines.map((l) => l.sku)))]);
+  const graph = await loadSkuGraph(
+    tx,
+    [...new Set(inputs.flatMap((o) => o.lines.map((l) => l.sku)))],
+    [...new Set(inputs.map((o) => o.connectionId))],
+  );
+  const connections = graph.connections;
   const results: (RecordOrderResult | undefined)[] = inputs.map((o) => {
     const c = connections.get(o.connectionId);
     if (!c) return { outcome: 'rejected', error: new StocksyncError('NOT_FOUND', `connection ${o.connectionId} is not configured`) };
@@ -114,18 +117,17 @@ async function recordValidOrders(tx: Tx, inputs: readonly OrderInput[]): Promise
     .filter((_, k) => isFresh(orders[k]!))
     .flatMap(({ i, claims }) => claims.map((c) => ({ order: i, ...c })));
   const claimedSkus = claims.map((c) => c.sku);
-  const stock = await lockAndAddToSkuStock(
-    tx,
-    skusToLock(claimedSkus, graph.bundles),
-    claims.map((c) => ({ sku: c.sku, available: 0, claimed: c.quantity })),
-  );
-
+  const affected = affectedSkus(claimedSkus, graph.bundles);
+  const { stock, listings } = await applyOrderEffects(tx, {
+    lockSkus: skusToLock(claimedSkus, graph.bundles),
+    claims,
+    sales: fresh.flatMap(({ input, lines }) =>
+      lines.filter((l) => l.known).map((l) => ({ connectionId: input.connectionId, sku: l.sku, quantity: l.quantity })),
+    ),
+    listingSkus: [...affected],
+  });
   const short = shortfalls(claims, (order, lineNo) => inputs[order]!.lines[lineNo]!, stock, graph.bundles);
   await insertIncidents(tx, incidentsFor(short, fresh, inserted));
-
-  const affected = affectedSkus(claimedSkus, graph.bundles);
-  const sales = fresh.flatMap(({ input, lines }) => lines.filter((l) => l.known).map((l) => ({ connectionId: input.connectionId, sku: l.sku, quantity: l.quantity })));
-  const listings = await recordChannelSalesAndLoadPolicies(tx, sales, [...affected]);
   await updateTargets(tx, targetChanges(listings, atsOfSkus(affected, stock, graph.bundles)));
 
   for (const { i, input, lines } of fresh) {

@@ -43,36 +43,6 @@ export async function updateTargets(
   return rowCount ?? 0;
 }
 
-/**
- * Records that channels sold units on their own count before telling us (what each shows
- * is now lower than what we last pushed), and in the same round trip returns the listings
- * of `skus` with their policies for the target recomputation that follows. (A data-modifying
- * WITH runs to completion whether or not the outer query reads it.)
- */
-export async function recordChannelSalesAndLoadPolicies(
-  tx: Queryable,
-  sales: readonly { connectionId: string; sku: string; quantity: number }[],
-  skus: readonly string[],
-): Promise<ListingPolicyRow[]> {
-  const { rows } = await tx.query<ListingPolicyRow>({
-    name: 'listings_sale_and_policies',
-    text: `WITH sale AS (
-       UPDATE listings l SET pushed = GREATEST(l.pushed - u.quantity, 0)
-         FROM (SELECT c, s, sum(q)::int AS quantity FROM unnest($1::text[], $2::text[], $3::int[]) AS x(c, s, q) GROUP BY c, s) u
-        WHERE l.connection_id = u.c AND l.sku = u.s AND l.pushed IS NOT NULL
-       RETURNING l.id)
-     SELECT l.id, l.sku, l.connection_id AS "connectionId", l.target,
-            c.buffer_policy AS policy, o.policy AS override
-       FROM listings l
-       JOIN connections c ON c.id = l.connection_id
-       LEFT JOIN buffer_overrides o ON o.connection_id = l.connection_id AND o.sku = l.sku
-      WHERE l.sku = ANY($4::text[])
-      ORDER BY l.sku, l.connection_id`,
-    values: [sales.map((x) => x.connectionId), sales.map((x) => x.sku), sales.map((x) => x.quantity), skus],
-  });
-  return rows;
-}
-
 export interface ListingView {
   connectionId: string;
   platform: string;

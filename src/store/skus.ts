@@ -1,6 +1,14 @@
-// Aggregate: SKUs and bundle structure.
+// Aggregate: SKUs and bundle structure (plus the connections an operation names, loaded
+// in the same round trip because every order needs both).
 import type { Queryable } from './db.js';
 import type { BundleComponent } from '../domain/types.js';
+
+export interface ConnectionRef {
+  id: string;
+  kind: 'channel' | 'warehouse';
+  platform: string;
+  fulfilledBy: string | null;
+}
 
 export interface SkuGraph {
   /** Requested SKUs that exist, with whether each is a bundle. */
@@ -10,30 +18,39 @@ export interface SkuGraph {
    * contains a component touched by the request (its ATS moves with that component).
    */
   bundles: Map<string, BundleComponent[]>;
+  /** The requested connections that exist. */
+  connections: Map<string, ConnectionRef>;
 }
 
-export async function loadSkuGraph(tx: Queryable, skus: readonly string[]): Promise<SkuGraph> {
-  const { rows } = await tx.query<{ t: 's' | 'b'; a: string; b: string | null; q: number | null }>({
+export async function loadSkuGraph(tx: Queryable, skus: readonly string[], connectionIds: readonly string[] = []): Promise<SkuGraph> {
+  const { rows } = await tx.query<{
+    known: { sku: string; bundle: boolean }[] | null;
+    bundles: { bundle: string; sku: string; quantity: number }[] | null;
+    connections: ConnectionRef[] | null;
+  }>({
     name: 'skus_graph',
     text: `WITH known AS (SELECT sku, is_bundle FROM skus WHERE sku = ANY($1::text[])),
           touched AS (SELECT sku FROM known WHERE NOT is_bundle
                       UNION SELECT bc.component_sku FROM bundle_components bc JOIN known k ON k.sku = bc.bundle_sku),
           bundles AS (SELECT sku FROM known WHERE is_bundle
                       UNION SELECT bundle_sku FROM bundle_components WHERE component_sku IN (SELECT sku FROM touched))
-     SELECT 's' AS t, sku AS a, is_bundle::text AS b, NULL::int AS q FROM known
-     UNION ALL
-     SELECT 'b', bundle_sku, component_sku, quantity FROM bundle_components
-      WHERE bundle_sku IN (SELECT sku FROM bundles)`,
-    values: [skus],
+     SELECT (SELECT json_agg(json_build_object('sku', sku, 'bundle', is_bundle)) FROM known) AS known,
+            (SELECT json_agg(json_build_object('bundle', bundle_sku, 'sku', component_sku, 'quantity', quantity))
+               FROM bundle_components WHERE bundle_sku IN (SELECT sku FROM bundles)) AS bundles,
+            (SELECT json_agg(json_build_object('id', id, 'kind', kind, 'platform', platform, 'fulfilledBy', fulfilled_by))
+               FROM connections WHERE id = ANY($2::text[])) AS connections`,
+    values: [skus, connectionIds],
   });
-  const graph: SkuGraph = { known: new Map(), bundles: new Map() };
-  for (const r of rows) {
-    if (r.t === 's') graph.known.set(r.a, r.b === 'true');
-    else {
-      const list = graph.bundles.get(r.a) ?? [];
-      list.push({ sku: r.b!, quantity: r.q! });
-      graph.bundles.set(r.a, list);
-    }
+  const row = rows[0]!;
+  const bundles = new Map<string, BundleComponent[]>();
+  for (const b of row.bundles ?? []) {
+    const list = bundles.get(b.bundle) ?? [];
+    list.push({ sku: b.sku, quantity: b.quantity });
+    bundles.set(b.bundle, list);
   }
-  return graph;
+  return {
+    known: new Map((row.known ?? []).map((k) => [k.sku, k.bundle])),
+    bundles,
+    connections: new Map((row.connections ?? []).map((c) => [c.id, c])),
+  };
 }

@@ -21,36 +21,6 @@ export async function lockSkuStock(tx: Queryable, skus: readonly string[]): Prom
   return new Map(rows.map((r) => [r.sku, r]));
 }
 
-/**
- * Locks `lockSkus` in SKU order, adds the changes to their totals, and returns every
- * locked row after the change: one round trip for the hottest statement of the engine.
- */
-export async function lockAndAddToSkuStock(
-  tx: Queryable,
-  lockSkus: readonly string[],
-  changes: readonly { sku: string; available: number; claimed: number }[],
-): Promise<Map<string, SkuStockRow>> {
-  const { rows } = await tx.query<SkuStockRow>({
-    name: 'stock_lock_and_add',
-    text: `WITH locked AS (
-       SELECT sku, available, claimed FROM sku_stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE),
-     change AS (
-       SELECT sku, sum(available)::int AS available, sum(claimed)::int AS claimed
-         FROM unnest($2::text[], $3::int[], $4::int[]) AS u(sku, available, claimed) GROUP BY sku),
-     upd AS (
-       UPDATE sku_stock s
-          SET available = s.available + c.available, claimed = s.claimed + c.claimed, updated_at = now()
-         FROM change c, locked l
-        WHERE s.sku = c.sku AND l.sku = c.sku
-    RETURNING s.sku, s.available, s.claimed)
-     SELECT sku, available, claimed FROM upd
-     UNION ALL
-     SELECT sku, available, claimed FROM locked WHERE sku NOT IN (SELECT sku FROM upd)`,
-    values: [lockSkus, changes.map((c) => c.sku), changes.map((c) => c.available), changes.map((c) => c.claimed)],
-  });
-  return new Map(rows.map((r) => [r.sku, r]));
-}
-
 /** Adds to the claimed/available totals of several SKUs at once; returns the new totals. */
 export async function addToSkuStock(
   tx: Queryable,
