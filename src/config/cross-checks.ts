@@ -96,9 +96,16 @@ function checkCredentials(c: Obj, index: number, add: Add): void {
   const spec = platformSpec(String(c.platform));
   const creds = c.credentials === undefined ? {} : c.credentials;
   if (!spec || spec.kind !== c.kind || !isObj(creds)) return;
-  const allowed = [...spec.credentialsRequired, ...spec.credentialsOptional];
-  for (const name of spec.credentialsRequired) {
-    if (creds[name] === undefined) add(['connections', index, 'credentials', name], `required for ${String(c.platform)}`);
+  const allowed = [...new Set([...spec.credentialSets.flat(), ...spec.credentialsOptional])];
+  const complete = spec.credentialSets.some((set) => set.every((name) => creds[name] !== undefined));
+  const [only, ...others] = spec.credentialSets;
+  if (!complete && only && others.length === 0) {
+    for (const name of only) {
+      if (creds[name] === undefined) add(['connections', index, 'credentials', name], `required for ${String(c.platform)}`);
+    }
+  } else if (!complete) {
+    const sets = spec.credentialSets.map((set) => set.join(' + ')).join(', or ');
+    add(['connections', index, 'credentials'], `${String(c.platform)} needs ${sets}`);
   }
   for (const name of Object.keys(creds)) {
     if (!allowed.includes(name)) {

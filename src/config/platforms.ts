@@ -12,8 +12,9 @@ export interface PlatformSpec {
   listingIds: readonly string[];
   /** The id field that equals the SKU when not given (Amazon's seller SKU). */
   listingIdFromSku?: string;
-  /** Credential names the connector needs, and those it can use (webhook secrets). */
-  credentialsRequired: readonly string[];
+  /** Credential names the connector needs: one of these sets, complete. */
+  credentialSets: readonly (readonly string[])[];
+  /** Credential names it can also use (webhook secrets). */
   credentialsOptional: readonly string[];
   /**
    * Listing fields that may instead come from the connection's `options` (e.g. a Shopify
@@ -26,14 +27,14 @@ export const PLATFORMS = {
   shopify: {
     kind: 'channel',
     listingIds: ['inventoryItemId', 'locationId'],
-    credentialsRequired: ['accessToken'],
+    credentialSets: [['accessToken']],
     credentialsOptional: ['webhookSecret'],
     listingFromOptions: ['locationId'],
   },
   woocommerce: {
     kind: 'channel',
     listingIds: ['productId', 'variationId'],
-    credentialsRequired: ['consumerKey', 'consumerSecret'],
+    credentialSets: [['consumerKey', 'consumerSecret']],
     credentialsOptional: ['webhookSecret'],
     listingFromOptions: [],
   },
@@ -41,8 +42,8 @@ export const PLATFORMS = {
     kind: 'channel',
     listingIds: ['sellerSku'],
     listingIdFromSku: 'sellerSku',
-    // Login with Amazon (LWA) refresh-token grant.
-    credentialsRequired: ['clientId', 'clientSecret', 'refreshToken'],
+    // Login with Amazon (LWA) refresh-token grant, or a ready access token (the sandbox).
+    credentialSets: [['clientId', 'clientSecret', 'refreshToken'], ['accessToken']],
     credentialsOptional: [],
     listingFromOptions: [],
   },
@@ -51,7 +52,7 @@ export const PLATFORMS = {
     kind: 'warehouse',
     listingIds: [],
     listingFromOptions: [],
-    credentialsRequired: ['apiToken'],
+    credentialSets: [['apiToken']],
     credentialsOptional: ['webhookSecret'],
   },
 } as const satisfies Record<string, PlatformSpec>;

@@ -134,6 +134,17 @@ describe('environment references', () => {
   });
 });
 
+describe('platform credentials', () => {
+  it('accept either complete set where a platform has two', () => {
+    expect(issuesAfter((d) => (d.connections[1].credentials = { clientId: { env: 'AMAZON_ID' } }))).toEqual([
+      'connections[1].credentials: amazon needs clientId + clientSecret + refreshToken, or accessToken',
+    ]);
+    const doc = baseDoc();
+    doc.connections[1].credentials = { accessToken: { env: 'AMAZON_ID' } };
+    expect(load(doc).connections[1]?.credentials).toEqual({ accessToken: ENV.AMAZON_ID });
+  });
+});
+
 describe('references between connections and SKUs', () => {
   it('a listing on an undefined connection', () => {
     expect(issuesAfter((d) => (d.skus[1].listings['shop-typo'] = {}))).toEqual([
