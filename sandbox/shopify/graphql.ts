@@ -13,6 +13,7 @@ import {
 import type { CostBucket } from './bucket.js';
 import { DOCS_RATE_LIMITS, MAX_INPUT_ARRAY, MAX_QUERY_COST, MESSAGES } from './constants.js';
 import { operationCost } from './cost.js';
+import { compileFastVariables, type FastVariables } from './fast-variables.js';
 import { shopifySchema } from './schema.js';
 
 /**
@@ -26,6 +27,8 @@ interface Prepared {
   fragments: Record<string, FragmentDefinitionNode>;
   /** Largest list literal written in the query text itself. */
   largestLiteralList: number;
+  /** Per operation name ('' = the only one): compiled variable coercion, null if not possible. */
+  fast: Map<string, FastVariables | null>;
 }
 
 const prepared = new Map<string, Prepared>();
@@ -44,9 +47,11 @@ function prepare(query: string): Prepared {
       FragmentDefinition: (f) => void (fragments[f.name.value] = f),
       ListValue: (l) => void (largestLiteralList = Math.max(largestLiteralList, l.values.length)),
     });
-    result = errors.length ? { errors, fragments, largestLiteralList } : { document, fragments, largestLiteralList };
+    result = errors.length
+      ? { errors, fragments, largestLiteralList, fast: new Map() }
+      : { document, fragments, largestLiteralList, fast: new Map() };
   } catch (err) {
-    result = { errors: [err as GraphQLError], fragments: {}, largestLiteralList: 0 };
+    result = { errors: [err as GraphQLError], fragments: {}, largestLiteralList: 0, fast: new Map() };
   }
   if (prepared.size >= PREPARED_CACHE_MAX) prepared.clear();
   prepared.set(query, result);
@@ -126,9 +131,17 @@ export function runGraphql(body: GraphqlRequestBody, bucket: CostBucket, rootVal
   const rootFields = operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
   const label = `${operation.operation} ${rootFields.join(',')}`;
 
-  const largest = largestArray(variables);
-  const oversize = Math.max(largest.size, prep.largestLiteralList);
+  let fast = prep.fast.get(operationName ?? '');
+  if (fast === undefined) {
+    fast = compileFastVariables(shopifySchema(), prep.document, operation) ?? null;
+    prep.fast.set(operationName ?? '', fast);
+  }
+  const coerced = fast?.coerce(variables);
+
+  const largestVariable = coerced ? coerced.largestList : largestArray(variables).size;
+  const oversize = Math.max(largestVariable, prep.largestLiteralList);
   if (oversize > MAX_INPUT_ARRAY) {
+    const largest = largestArray(variables);
     const path = largest.size >= prep.largestLiteralList ? [...rootFields.slice(0, 1), ...largest.path] : rootFields.slice(0, 1);
     return fail([{ message: MESSAGES.inputTooLarge(oversize), path, extensions: { code: MESSAGES.inputTooLargeCode } }], label);
   }
@@ -164,6 +177,8 @@ export function runGraphql(body: GraphqlRequestBody, bucket: CostBucket, rootVal
     out['extensions'] = cost(requested, actual);
     return { status: 200, body: out, label, throttled: false };
   };
-  const result = execute({ schema, document: prep.document, rootValue, variableValues: variables, operationName });
+  const result = coerced
+    ? execute({ schema, document: fast!.document, rootValue, variableValues: coerced.values, operationName })
+    : execute({ schema, document: prep.document, rootValue, variableValues: variables, operationName });
   return result instanceof Promise ? result.then(finish) : finish(result);
 }

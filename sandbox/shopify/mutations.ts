@@ -64,7 +64,10 @@ interface Target {
   locationKey: string;
 }
 
-/** Resolves item and location of each line, collecting the errors Shopify reports. */
+const linePath = (list: string, index: number, field: string) => ['input', list, String(index), field];
+
+/** Resolves item and location of each line, collecting the errors Shopify reports.
+ *  Plain loops without per-line closures: this runs 250 times per call. */
 function resolveTargets(
   state: ShopState,
   lines: readonly { inventoryItemId: string; locationId: string }[],
@@ -72,33 +75,32 @@ function resolveTargets(
   errors: UserError[],
 ): Target[] {
   const targets: Target[] = [];
-  const seen = new Set<string>();
-  lines.forEach((line, index) => {
-    const path = (f: string) => ['input', listField, String(index), f];
+  const seen = new Set<Level>();
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
     const itemKey = gidKey(line.inventoryItemId, 'InventoryItem');
     const item = itemKey === undefined ? undefined : state.itemsByKey.get(itemKey);
     if (!item) {
-      errors.push({ code: 'INVALID_INVENTORY_ITEM', field: path('inventoryItemId'), message: 'The specified inventory item could not be found.' });
-      return;
+      errors.push({ code: 'INVALID_INVENTORY_ITEM', field: linePath(listField, index, 'inventoryItemId'), message: 'The specified inventory item could not be found.' });
+      continue;
     }
     const locationKey = gidKey(line.locationId, 'Location');
     if (locationKey === undefined || !state.locationsByKey.has(locationKey)) {
-      errors.push({ code: 'INVALID_LOCATION', field: path('locationId'), message: 'The specified location could not be found.' });
-      return;
+      errors.push({ code: 'INVALID_LOCATION', field: linePath(listField, index, 'locationId'), message: 'The specified location could not be found.' });
+      continue;
     }
     const level = item.levels.get(locationKey);
     if (!level) {
-      errors.push({ code: 'ITEM_NOT_STOCKED_AT_LOCATION', field: path('locationId'), message: 'The specified inventory item is not stocked at the location.' });
-      return;
+      errors.push({ code: 'ITEM_NOT_STOCKED_AT_LOCATION', field: linePath(listField, index, 'locationId'), message: 'The specified inventory item is not stocked at the location.' });
+      continue;
     }
-    const pair = `${item.key}@${locationKey}`;
-    if (seen.has(pair)) {
-      errors.push({ code: 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR', field: path('inventoryItemId'), message: 'The combination of inventoryItemId and locationId must be unique.' });
-      return;
+    if (seen.has(level)) {
+      errors.push({ code: 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR', field: linePath(listField, index, 'inventoryItemId'), message: 'The combination of inventoryItemId and locationId must be unique.' });
+      continue;
     }
-    seen.add(pair);
+    seen.add(level);
     targets.push({ index, item, level, locationKey });
-  });
+  }
   return targets;
 }
 
@@ -132,7 +134,8 @@ function commit(
     for (const m of moved) {
       changes.push({ name: m.name, delta: m.delta, quantityAfterChange: m.after, item: t.item, locationKey: t.locationKey });
     }
-    if (moved.some((m) => m.name === 'available')) availableChanged.push({ item: t.item, level: t.level });
+    // applyDelta lists `available` first whenever it moved
+    if (moved[0]!.name === 'available') availableChanged.push({ item: t.item, level: t.level });
   }
   const group = { id: groupId, createdAt: now, reason: input.reason, referenceDocumentUri: input.referenceDocumentUri ?? null, changes };
   return { group, userErrors: [], availableChanged };
@@ -144,14 +147,13 @@ export function setQuantities(state: ShopState, input: SetQuantitiesInput, now: 
   const targets = resolveTargets(state, input.quantities, 'quantities', errors);
   for (const t of targets) {
     const line = input.quantities[t.index]!;
-    const path = (f: string) => ['input', 'quantities', String(t.index), f];
     if (line.quantity < 0) {
-      errors.push({ code: 'INVALID_QUANTITY_NEGATIVE', field: path('quantity'), message: 'The quantity can\'t be negative.' });
+      errors.push({ code: 'INVALID_QUANTITY_NEGATIVE', field: linePath('quantities', t.index, 'quantity'), message: 'The quantity can\'t be negative.' });
     } else if (line.quantity > MAX_QUANTITY) {
-      errors.push({ code: 'INVALID_QUANTITY_TOO_HIGH', field: path('quantity'), message: `The quantity can't be higher than ${MAX_QUANTITY.toLocaleString('en-US')}.` });
+      errors.push({ code: 'INVALID_QUANTITY_TOO_HIGH', field: linePath('quantities', t.index, 'quantity'), message: `The quantity can't be higher than ${MAX_QUANTITY.toLocaleString('en-US')}.` });
     }
-    if (!('changeFromQuantity' in line) || line.changeFromQuantity === undefined) {
-      errors.push({ code: 'CHANGE_FROM_QUANTITY_REQUIRED', field: path('changeFromQuantity'), message: MESSAGES.changeFromRequired });
+    if (line.changeFromQuantity === undefined) {
+      errors.push({ code: 'CHANGE_FROM_QUANTITY_REQUIRED', field: linePath('quantities', t.index, 'changeFromQuantity'), message: MESSAGES.changeFromRequired });
     }
   }
   if (errors.length > 0) return failed(errors);
@@ -166,7 +168,11 @@ export function setQuantities(state: ShopState, input: SetQuantitiesInput, now: 
   }
   if (stale.length > 0) return failed(stale);
 
-  const deltas = targets.map((t) => ({ ...t, name, delta: input.quantities[t.index]!.quantity - t.level.q[name] }));
+  const deltas = new Array<Parameters<typeof commit>[0][number]>(targets.length);
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i]!;
+    deltas[i] = { item: t.item, level: t.level, locationKey: t.locationKey, name, delta: input.quantities[t.index]!.quantity - t.level.q[name] };
+  }
   return commit(deltas, input, now, groupId);
 }
 
@@ -179,7 +185,7 @@ export function adjustQuantities(state: ShopState, input: AdjustQuantitiesInput,
   const name = input.name as QuantityName;
   for (const t of targets) {
     const line = input.changes[t.index]!;
-    const path = (f: string) => ['input', 'changes', String(t.index), f];
+    const path = (f: string) => linePath('changes', t.index, f);
     const current = t.level.q[name];
     if (line.changeFromQuantity !== null && line.changeFromQuantity !== undefined && line.changeFromQuantity !== current) {
       errors.push({ code: 'CHANGE_FROM_QUANTITY_STALE', field: path('changeFromQuantity'), message: MESSAGES.stale });

@@ -9,6 +9,8 @@ export const SHOPIFY_SDL = /* GraphQL */ `
   scalar DateTime
   scalar URL
   scalar UnsignedInt64
+  "Not Shopify's: the identity scalar the sandbox's fast variable path declares (see fast-variables.ts)."
+  scalar SandboxPrecoerced
 
   directive @idempotent(key: String!) on FIELD
 
