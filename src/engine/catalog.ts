@@ -16,7 +16,11 @@ import { lockSkuStock } from '../store/stock.js';
 import { recomputeTargets, skusToLock } from './targets.js';
 
 export interface CatalogInput {
-  connections: (ConnectionRow & { locations?: { code: string; sellable: boolean }[] })[];
+  connections: (ConnectionRow & {
+    locations?: { code: string; sellable: boolean }[];
+    /** The platform id field that identifies a listing (Shopify inventoryItemId...). */
+    listingIdentity?: string;
+  })[];
   skus: {
     sku: string;
     name?: string | null;
@@ -26,19 +30,26 @@ export interface CatalogInput {
   overrides?: { connectionId: string; sku: string; policy: BufferPolicy }[];
 }
 
-/** Canonical identity of a listing on its platform: its ids, keys sorted. */
-export function externalKey(platformIds: Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(platformIds).sort().map((k) => [k, platformIds[k]]));
+/**
+ * Canonical identity of a listing on its platform: its ids, keys sorted, when they hold
+ * the identifying id; else the SKU (the connector finds such a listing by SKU). Two SKUs
+ * with the same identity on one connection are refused by a unique index.
+ */
+export function externalKey(platformIds: Record<string, unknown>, sku: string, identity?: string): string {
+  const identified = identity === undefined ? Object.keys(platformIds).length > 0 : platformIds[identity] !== undefined;
+  if (!identified) return `sku:${sku}`;
+  return `ids:${JSON.stringify(Object.keys(platformIds).sort().map((k) => [k, platformIds[k]]))}`;
 }
 
 const RECOMPUTE_CHUNK = 1000;
 
 export async function syncCatalog(db: Db, input: CatalogInput): Promise<{ skus: number; listings: number }> {
+  const identity = new Map(input.connections.map((c) => [c.id, c.listingIdentity]));
   const listings = input.skus.flatMap((s) =>
     Object.entries(s.listings ?? {}).map(([connectionId, ids]) => ({
       connectionId,
       sku: s.sku,
-      externalKey: externalKey(ids),
+      externalKey: externalKey(ids, s.sku, identity.get(connectionId)),
       platformIds: ids,
     })),
   );

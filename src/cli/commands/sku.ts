@@ -1,0 +1,69 @@
+// `stocksync sku SKU`: ATS, each channel's target and pushed quantity, the latest ledger.
+import type { Command } from 'commander';
+import { StocksyncError } from '../../errors.js';
+import { ats } from '../../domain/index.js';
+import { latestLedgerEntries, type LedgerRow } from '../../store/ledger.js';
+import { listingsOfSku, type ListingView } from '../../store/listings.js';
+import { skuDetail, type SkuDetail } from '../../store/status.js';
+import { withDatabase } from '../database.js';
+import { printJson } from '../context.js';
+import { table } from '../table.js';
+
+export function register(program: Command): void {
+  program
+    .command('sku')
+    .description("one SKU: ATS, warehouse levels, each channel's target and pushed quantity, latest ledger entries")
+    .argument('<sku>', 'the SKU')
+    .option('--ledger <n>', 'ledger entries to show', '10')
+    .option('--json', 'print as JSON')
+    .action(async (sku: string, opts: { json?: boolean; ledger: string }, cmd: Command) => {
+      await withDatabase(cmd, async ({ db }) => {
+        const detail = await skuDetail(db, sku);
+        if (!detail) throw new StocksyncError('NOT_FOUND', `SKU ${sku} is not in the catalogue`);
+        const listings = await listingsOfSku(db, sku);
+        const ledger = await latestLedgerEntries(db, sku, Math.max(1, Math.min(1000, Number(opts.ledger) || 10)));
+        const view = { ...detail, ats: detail.components.length > 0 ? null : ats(detail), listings, ledger };
+        if (opts.json) return printJson(view);
+        process.stdout.write(formatSku(detail, listings, ledger));
+      });
+    });
+}
+
+export function formatSku(d: SkuDetail, listings: readonly ListingView[], ledger: readonly LedgerRow[]): string {
+  const lines = [`${d.sku}${d.name ? `  ${d.name}` : ''}`];
+  if (d.components.length > 0) {
+    lines.push(`bundle of ${d.components.map((c) => `${c.quantity} x ${c.sku}`).join(', ')}`);
+  } else {
+    lines.push(`ATS ${ats(d)}  (available ${d.available}, claimed ${d.claimed})`);
+    lines.push('', 'warehouse levels');
+    lines.push(
+      d.levels.length === 0
+        ? '  none observed yet'
+        : table(
+            ['WAREHOUSE', 'LOCATION', 'SELLABLE', 'ON HAND', 'ALLOCATED', 'AVAILABLE', 'OBSERVED'],
+            d.levels.map((l) => [l.warehouse, l.location, l.sellable ? 'yes' : 'no', l.onHand, l.allocated, l.available, String(l.observedAt)]),
+          ),
+    );
+  }
+  lines.push('', 'channels');
+  lines.push(
+    listings.length === 0
+      ? '  not listed'
+      : table(
+          ['CONNECTION', 'PLATFORM', 'TARGET', 'PUSHED', 'STATE'],
+          listings.map((l) => [l.connectionId, l.platform, l.target, l.pushed, l.quarantinedReason ? `quarantined: ${l.quarantinedReason}` : l.dirty ? 'dirty' : 'in sync']),
+        ),
+  );
+  lines.push('', 'latest ledger entries');
+  lines.push(
+    ledger.length === 0
+      ? '  none'
+      : table(
+          ['ID', 'AT', 'KIND', 'AVAILABLE', 'CLAIMED', 'SOURCE'],
+          ledger.map((e) => [e.id, e.createdAt.toISOString(), e.kind, signed(e.availableDelta), signed(e.claimedDelta), e.source]),
+        ),
+  );
+  return lines.join('\n') + '\n';
+}
+
+const signed = (n: number) => (n > 0 ? `+${n}` : String(n));

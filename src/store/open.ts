@@ -1,0 +1,86 @@
+// Opens the database the app runs on: DATABASE_URL when given, else the embedded
+// PostgreSQL in the data folder. Migrations run on every open.
+import pg from 'pg';
+import { createPool, type Db } from './db.js';
+import { startEmbeddedPostgres } from './embedded.js';
+import { StoreError } from './errors.js';
+import { migrate } from './migrate.js';
+
+export interface DatabaseOptions {
+  url?: string | undefined;
+  dataDir: string;
+  embeddedPort: number;
+  poolSize?: number;
+  onLog?: (line: string) => void;
+}
+
+export interface OpenDatabase {
+  db: Db;
+  url: string;
+  embedded: boolean;
+  migrationsApplied: string[];
+  close(): Promise<void>;
+}
+
+const APP_DATABASE = 'stocksync';
+
+export async function openDatabase(opts: DatabaseOptions): Promise<OpenDatabase> {
+  let url = opts.url;
+  let stopEmbedded = async () => {};
+  if (!url) {
+    const server = await startEmbeddedPostgres({ dataDir: opts.dataDir, port: opts.embeddedPort, onLog: opts.onLog });
+    stopEmbedded = () => server.stop();
+    try {
+      url = await ensureDatabase(server.url, APP_DATABASE);
+    } catch (e) {
+      await stopEmbedded();
+      throw e;
+    }
+  }
+  const db = createPool(url, opts.poolSize ?? 10);
+  try {
+    await db.query('SELECT 1');
+    const migrationsApplied = await migrate(db);
+    return {
+      db,
+      url,
+      embedded: !opts.url,
+      migrationsApplied,
+      async close() {
+        await db.end().catch(() => {});
+        await stopEmbedded();
+      },
+    };
+  } catch (e) {
+    await db.end().catch(() => {});
+    await stopEmbedded();
+    if (e instanceof StoreError) throw e;
+    throw new StoreError('DB_UNAVAILABLE', `cannot use PostgreSQL at ${redactUrl(url)}: ${(e as Error).message}`);
+  }
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${name}`).catch((e: { code?: string }) => {
+      if (e.code !== '42P04') throw e; // created meanwhile by a second process
+    });
+  } finally {
+    await client.end();
+  }
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}
