@@ -93,6 +93,16 @@ export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
     platform: 'shopify',
     name: spec.name,
     register(app: FastifyInstance, prefix: string) {
+      // plain JSON.parse: the default parser's prototype-poisoning scan is a second pass
+      // over 40 kB bodies, and nothing here merges a body into another object
+      app.removeContentTypeParser('application/json');
+      app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+        try {
+          done(null, JSON.parse(body as string));
+        } catch {
+          done(Object.assign(new Error('Body is not valid JSON'), { statusCode: 400 }), undefined);
+        }
+      });
       app.post(`${prefix}/admin/api/${API_VERSION}/graphql.json`, withRequestFaults(ctx.faults, shapes, graphql, onFault));
       app.post(`${prefix}/admin/api/:version/graphql.json`, async (_request, reply) =>
         reply.code(404).send({ errors: `The sandbox implements API version ${API_VERSION} only` }),
