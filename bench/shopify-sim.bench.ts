@@ -112,8 +112,9 @@ async function main(): Promise<void> {
       throw new Error(`probe failed: ${JSON.stringify(probeJson).slice(0, 500)}`);
     }
 
-    // warm-up, then the measured run
+    // warm-up, then the measured run; the load average shows whether other work shared the cores
     await runLoad(endpoint, bodies, 2);
+    const loadBefore = os.loadavg()[0]!;
     const result = await runLoad(endpoint, bodies, SECONDS);
     const stats = (await (await fetch(`${server.url}/_sandbox/shopify/${SHOP}/stats`)).json()) as { calls: Record<string, number> };
 
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
       serverCountedMutations: stats.calls['mutation inventorySetQuantities'],
       goal: `>= ${GOAL} mutations/s`,
       met: mutationsPerSecond >= GOAL,
+      loadAverage1m: { before: Number(loadBefore.toFixed(2)), after: Number(os.loadavg()[0]!.toFixed(2)) },
       machine: { ...machineInfo(), cpus: os.cpus().map((c) => `${c.model} @ ${c.speed} MHz`) },
     };
     console.log(JSON.stringify(report, null, 2));
@@ -174,6 +176,7 @@ Command: \`${r.command}\`
 | latency p50 / p99 / max (ms) | ${r.latencyMs.p50} / ${r.latencyMs.p99} / ${r.latencyMs.max} |
 | requests, non-2xx, errors | ${r.totalRequests}, ${r.non2xx}, ${r.errors} |
 | connections, seconds | ${r.workload.connections}, ${r.workload.seconds} |
+| 1-minute load average before / after (other work on the machine) | ${r.loadAverage1m.before} / ${r.loadAverage1m.after} |
 | request body | ${r.workload.requestBytes} bytes |
 | machine | ${r.machine.cores} x ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node} |
 | commit, date | ${r.machine.commit}, ${r.machine.date} |

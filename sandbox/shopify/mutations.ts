@@ -76,16 +76,23 @@ function resolveTargets(
 ): Target[] {
   const targets: Target[] = [];
   const seen = new Set<Level>();
+  // batches name one location over and over: resolve each distinct text once
+  let lastLocationText: string | undefined;
+  let lastLocationKey: string | undefined;
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
-    const itemKey = gidKey(line.inventoryItemId, 'InventoryItem');
-    const item = itemKey === undefined ? undefined : state.itemsByKey.get(itemKey);
+    const item = state.itemsByGid.get(line.inventoryItemId);
     if (!item) {
       errors.push({ code: 'INVALID_INVENTORY_ITEM', field: linePath(listField, index, 'inventoryItemId'), message: 'The specified inventory item could not be found.' });
       continue;
     }
-    const locationKey = gidKey(line.locationId, 'Location');
-    if (locationKey === undefined || !state.locationsByKey.has(locationKey)) {
+    if (line.locationId !== lastLocationText) {
+      lastLocationText = line.locationId;
+      const key = gidKey(line.locationId, 'Location');
+      lastLocationKey = key !== undefined && state.locationsByKey.has(key) ? key : undefined;
+    }
+    const locationKey = lastLocationKey;
+    if (locationKey === undefined) {
       errors.push({ code: 'INVALID_LOCATION', field: linePath(listField, index, 'locationId'), message: 'The specified location could not be found.' });
       continue;
     }

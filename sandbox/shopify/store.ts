@@ -55,6 +55,8 @@ export interface ShopState {
   /** Ascending id = creation order: the default sort of every connection. */
   items: Item[];
   itemsByKey: Map<string, Item>;
+  /** By full GID text: one lookup per mutation line, no parsing. */
+  itemsByGid: Map<string, Item>;
   itemsBySku: Map<string, Item>;
   orders: Order[];
   ordersByKey: Map<string, Order>;
@@ -84,6 +86,7 @@ export function createShopState(locationNames: string[]): ShopState {
     locationsByKey: new Map(locations.map((l) => [l.key, l])),
     items: [],
     itemsByKey: new Map(),
+    itemsByGid: new Map(),
     itemsBySku: new Map(),
     orders: [],
     ordersByKey: new Map(),
@@ -116,6 +119,7 @@ export function addItem(state: ShopState, sku: string, available: number, now: D
   const item: Item = { id, key: id.toString(), sku, createdAt: now, updatedAt: now, levels };
   state.items.push(item);
   state.itemsByKey.set(item.key, item);
+  state.itemsByGid.set(`gid://shopify/InventoryItem/${item.key}`, item);
   state.itemsBySku.set(sku, item);
   return item;
 }
