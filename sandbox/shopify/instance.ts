@@ -3,7 +3,7 @@ import { withRequestFaults, type FaultErrorShapes } from '../core/faults.js';
 import { webhooksFromOptions, type InstanceFactory, type SandboxInstance } from '../core/instance.js';
 import { createCallStats } from '../core/stats.js';
 import { createWebhookSubscriptions } from '../core/webhooks.js';
-import { createCostBucket } from './bucket.js';
+import { createCostBucket, type CostBucket } from './bucket.js';
 import { API_VERSION, BUCKET_SIZE_MULTIPLIER, MESSAGES, PLAN_RESTORE_RATE, type ShopifyPlan } from './constants.js';
 import { createShopifyEvents } from './events.js';
 import { runGraphql, type GraphqlRequestBody } from './graphql.js';
@@ -38,7 +38,13 @@ export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
   const plan = opts.plan ?? 'standard';
   if (!(plan in PLAN_RESTORE_RATE)) throw new Error(`shopify/${spec.name}: unknown plan "${plan}"`);
   const restoreRate = opts.restoreRate ?? PLAN_RESTORE_RATE[plan];
-  const bucket = createCostBucket(restoreRate, opts.bucketSize ?? restoreRate * BUCKET_SIZE_MULTIPLIER);
+  // Shopify limits per app and store: one bucket per access token (one token = one app)
+  const buckets = new Map<string, CostBucket>();
+  const bucketFor = (token: string) => {
+    let b = buckets.get(token);
+    if (!b) buckets.set(token, (b = createCostBucket(restoreRate, opts.bucketSize ?? restoreRate * BUCKET_SIZE_MULTIPLIER)));
+    return b;
+  };
   const stats = createCallStats();
   const subscriptions = createWebhookSubscriptions(webhooksFromOptions(spec.options));
   const state = createShopState(opts.locations ?? ['Main warehouse']);
@@ -81,7 +87,7 @@ export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
       reply.code(401);
       return { errors: MESSAGES.unauthorized };
     }
-    const answer = await runGraphql((request.body ?? {}) as GraphqlRequestBody, bucket, rootValue);
+    const answer = await runGraphql((request.body ?? {}) as GraphqlRequestBody, bucketFor(token), rootValue);
     stats.call(answer.label);
     if (answer.throttled) stats.throttled();
     // returned, not sent: a fault-injected timeout must be able to swallow it

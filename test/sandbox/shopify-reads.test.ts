@@ -97,6 +97,10 @@ describe('Shopify leaky bucket', () => {
       expect(throttled.extensions.cost.throttleStatus.currentlyAvailable).toBeLessThan(10);
       expect((await shop.call('GET', '/stats')).json.throttled).toBe(1);
 
+      // another app (token) on the same shop has its own bucket
+      const otherApp = await shop.gql(SET, { input }, 'shpat_other_app');
+      expect(otherApp.json.extensions.cost.throttleStatus.currentlyAvailable).toBe(990);
+
       await sleep(150); // 100 points/s: 15 points back, one more mutation fits
       const again = await shop.gql(SET, { input });
       expect(again.json.data.inventorySetQuantities.userErrors).toEqual([]);
