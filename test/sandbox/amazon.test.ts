@@ -15,7 +15,7 @@ const noisy: FaultProfile = {
   webhookReorder: 0.2,
 };
 const skus = Array.from({ length: 5 }, (_, i) => ({ sku: `A-${i + 1}`, quantity: 10 }));
-const common = { accessToken: TOKEN, sellerId: 'ASELLER1', processingDelayMs: 1_000, rateScale: 100 };
+const common = { accessToken: TOKEN, sellerId: 'ASELLER1', processingDelayMs: 4_000, rateScale: 100 };
 
 let sb: RunningSandbox;
 let receiver: Receiver;
@@ -79,7 +79,7 @@ describe('Amazon SP-API listings', () => {
     const before = await call('main', 'GET', `${item('A-1')}&includedData=fulfillmentAvailability,summaries`);
     expect(before.json.fulfillmentAvailability).toEqual([{ fulfillmentChannelCode: 'DEFAULT', quantity: 10 }]);
     expect(before.json.summaries[0].marketplaceId).toBe(MARKET);
-    // 1,000 platform ms x 0.05 = 50 ms after the PATCH
+    // 4,000 platform ms x 0.05 = 200 ms after the PATCH
     await eventually(async () => (await call('main', 'GET', `${item('A-1')}&includedData=fulfillmentAvailability`)).json.fulfillmentAvailability[0].quantity === 3);
   });
 
