@@ -89,7 +89,7 @@ describe('Amazon SP-API listings', () => {
     expect(res.json.status).toBe('INVALID');
     expect(res.json.issues[0]).toMatchObject({ severity: 'ERROR', attributeNames: ['fulfillment_availability'] });
     expect((await call('main', 'PATCH', item('A-2'), { patches: [] })).status).toBe(400);
-    await sleep(90);
+    await sleep(250); // past the processing delay: an INVALID patch is never applied
     expect(sb.instances.get('amazon/main')!.control.getStock('A-2')).toBe(10);
   });
 
