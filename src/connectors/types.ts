@@ -1,0 +1,160 @@
+// The small typed interfaces every connector implements. One connector = one folder
+// under src/connectors/<platform>/ exporting a factory; capabilities are declared here,
+// never guessed by the engine.
+//
+// Glossary:
+// - expected: the quantity we believe the channel shows now (listing.pushed); a
+//   compare-and-set push fails as `stale` when the channel shows something else.
+// - cursor: an opaque string a poll returns and gets back next time (stored per
+//   connection and stream).
+// - platform ids: the ids that identify a listing on its platform (Shopify
+//   inventoryItemId + locationId, WooCommerce productId/variationId, Amazon sellerSku).
+
+import type { ConnectorError } from './errors.js';
+
+export type RateLimitModel =
+  | { kind: 'cost-bucket'; restorePerSecond: number; bucketSize: number } // Shopify GraphQL query cost
+  | { kind: 'token-bucket'; ratePerSecond: number; burst: number } // Amazon, per operation
+  | { kind: 'sliding-window'; requests: number; windowMs: number } // ShipBob, BigCommerce
+  | { kind: 'none' };
+
+export interface Capabilities {
+  /** Most listings one push call may carry (Shopify 250, WooCommerce 100, Amazon 1). */
+  maxBatch: number;
+  /** Absolute set that fails when the channel's count is not `expected` (Shopify). */
+  compareAndSet: boolean;
+  /** Relative change with an idempotency key (Shopify inventoryAdjustQuantities). */
+  relativeAdjust: boolean;
+  /** How a webhook proves it came from the platform. */
+  webhookVerification: 'hmac-sha256-base64' | 'none';
+  /** A push is applied later (Amazon ACCEPTED): the channel may show the old count a while. */
+  asyncApply: boolean;
+  rateLimit: RateLimitModel;
+}
+
+export interface ListingRef {
+  listingId: number;
+  sku: string;
+  platformIds: Record<string, string>;
+}
+
+export interface PushItem {
+  listing: ListingRef;
+  quantity: number; // the target
+  expected: number | null; // null: we do not know what the channel shows (never pushed)
+}
+
+export type PushOutcome =
+  | { status: 'applied'; listingId: number; quantity: number } // the channel now shows quantity
+  | { status: 'accepted'; listingId: number; quantity: number } // applied later (asyncApply)
+  | { status: 'stale'; listingId: number; actual: number | null } // compare-and-set lost: channel shows actual
+  | { status: 'failed'; listingId: number; error: ConnectorError };
+
+export interface ChannelOrderLine {
+  sku: string;
+  quantity: number;
+}
+
+export interface ChannelOrder {
+  externalId: string; // the platform's order id, as a string (ids may exceed 2^53)
+  placedAt: Date;
+  updatedAt: Date;
+  cancelled: boolean;
+  lines: ChannelOrderLine[];
+  raw?: unknown;
+}
+
+export interface ChannelQuantity {
+  sku: string;
+  platformIds: Record<string, string>;
+  quantity: number;
+  updatedAt?: Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back to get the next page; null when this was the last. */
+  next: string | null;
+}
+
+/** What a verified webhook or notification says, in engine terms. */
+export type InboundEvent =
+  | { kind: 'order'; order: ChannelOrder }
+  | { kind: 'order_cancelled'; externalId: string; at: Date }
+  | { kind: 'channel_quantity'; item: ChannelQuantity; at: Date } // a channel reports a listing's count
+  | { kind: 'warehouse_level'; level: WarehouseLevel }
+  | { kind: 'warehouse_order_status'; referenceId: string; status: string; at: Date }
+  | { kind: 'ignored'; reason: string }; // a topic we do not act on
+
+export interface ParsedWebhook {
+  /** The platform's event id (dedupe key): Shopify X-Shopify-Event-Id, Amazon NotificationId... */
+  eventId: string;
+  topic: string;
+  events: InboundEvent[];
+}
+
+export interface WebhookInput {
+  headers: Record<string, string | undefined>; // lower-cased names
+  rawBody: Buffer;
+}
+
+interface ConnectorBase {
+  platform: string;
+  capabilities: Capabilities;
+  /** Timing-safe check of the platform's signature over the raw body. */
+  verifyWebhook(input: WebhookInput): boolean;
+  /** Throws ConnectorError('PARSE') on a body it cannot understand. */
+  parseWebhook(input: WebhookInput): ParsedWebhook;
+}
+
+export interface ChannelConnector extends ConnectorBase {
+  kind: 'channel';
+  /** At most capabilities.maxBatch items; one outcome per item, in order. */
+  push(items: PushItem[]): Promise<PushOutcome[]>;
+  /** Current counts of these listings (re-read after a stale compare-and-set). */
+  readQuantities(listings: ListingRef[]): Promise<Map<number, number>>;
+  /** Orders created or updated since the cursor (an ISO time inside), oldest first. */
+  pollOrders(since: Date, pageCursor: string | null): Promise<Page<ChannelOrder>>;
+  /** Every listing's count, page by page (full reconciliation). */
+  listQuantities(pageCursor: string | null): Promise<Page<ChannelQuantity>>;
+}
+
+export interface WarehouseLevel {
+  sku: string;
+  location: string;
+  available: number;
+  onHand?: number;
+  allocated?: number;
+  observedAt: Date;
+}
+
+export interface WarehouseOrder {
+  referenceId: string; // unique: the warehouse refuses a duplicate
+  lines: ChannelOrderLine[];
+}
+
+export type WarehouseOrderOutcome =
+  | { status: 'accepted'; warehouseOrderId: string; at: Date }
+  | { status: 'duplicate' } // already pushed (a retry after a crash): treat as accepted
+  | { status: 'failed'; error: ConnectorError };
+
+export interface WarehouseConnector extends ConnectorBase {
+  kind: 'warehouse';
+  pushOrder(order: WarehouseOrder): Promise<WarehouseOrderOutcome>;
+  /** Levels changed since `since`, page by page. */
+  pollLevels(since: Date, pageCursor: string | null): Promise<Page<WarehouseLevel>>;
+  /** Every level, page by page (full reconciliation). */
+  listLevels(pageCursor: string | null): Promise<Page<WarehouseLevel>>;
+}
+
+export type Connector = ChannelConnector | WarehouseConnector;
+
+/** What a connector factory gets: its connection's settings, credentials opened. */
+export interface ConnectorConfig {
+  connectionId: string;
+  baseUrl: string;
+  credentials: Record<string, string>;
+  options: Record<string, unknown>;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+}
