@@ -25,8 +25,11 @@ export interface Capabilities {
   compareAndSet: boolean;
   /** Relative change with an idempotency key (Shopify inventoryAdjustQuantities). */
   relativeAdjust: boolean;
-  /** How a webhook proves it came from the platform. */
-  webhookVerification: 'hmac-sha256-base64' | 'none';
+  /**
+   * How a webhook proves it came from the platform: an HMAC of the raw body, or (Amazon's
+   * notifications, which carry no signature) a secret token in the URL we subscribed.
+   */
+  webhookVerification: 'hmac-sha256-base64' | 'url-token';
   /** A push is applied later (Amazon ACCEPTED): the channel may show the old count a while. */
   asyncApply: boolean;
   rateLimit: RateLimitModel;
@@ -95,6 +98,7 @@ export interface ParsedWebhook {
 
 export interface WebhookInput {
   headers: Record<string, string | undefined>; // lower-cased names
+  query: Record<string, string | undefined>;
   rawBody: Buffer;
 }
 
@@ -115,8 +119,17 @@ export interface ChannelConnector extends ConnectorBase {
   readQuantities(listings: ListingRef[]): Promise<Map<number, number>>;
   /** Orders created or updated since the cursor (an ISO time inside), oldest first. */
   pollOrders(since: Date, pageCursor: string | null): Promise<Page<ChannelOrder>>;
-  /** Every listing's count, page by page (full reconciliation). */
-  listQuantities(pageCursor: string | null): Promise<Page<ChannelQuantity>>;
+  /**
+   * Every listing's count, page by page (full reconciliation). A platform that cannot
+   * enumerate listings reads the `known` ones instead.
+   */
+  listQuantities(pageCursor: string | null, known: readonly ListingRef[]): Promise<Page<ChannelQuantity>>;
+  /**
+   * Fills in the platform ids of listings configured without them (found by SKU). The
+   * engine stores the result, so webhooks naming only platform ids find their listing.
+   * Listings not found on the platform are absent from the map.
+   */
+  resolveListings(listings: readonly ListingRef[]): Promise<Map<number, Record<string, string>>>;
 }
 
 export interface WarehouseLevel {
