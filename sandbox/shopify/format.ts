@@ -39,13 +39,13 @@ export function epochSeconds(d: Date): number {
   return Math.floor(d.getTime() / 1000);
 }
 
-/** Opaque page cursor in the spirit of Shopify's (base64 of the last id). */
-export function encodeCursor(key: string): string {
-  return Buffer.from(`{"last_id":${key},"last_value":"${key}"}`).toString('base64');
+/** Opaque page cursor in the spirit of Shopify's: base64 of the last row's id and sort value. */
+export function encodeCursor(id: string, sortValue: string = id): string {
+  return Buffer.from(`{"last_id":${id},"last_value":"${sortValue}"}`).toString('base64');
 }
 
-export function decodeCursor(cursor: string): bigint | undefined {
+export function decodeCursor(cursor: string): { id: bigint; value: string } | undefined {
   const text = Buffer.from(cursor, 'base64').toString('utf8');
-  const m = /"last_id":(\d+)/.exec(text);
-  return m ? BigInt(m[1] as string) : undefined;
+  const m = /"last_id":(\d+),"last_value":"([^"]*)"/.exec(text);
+  return m ? { id: BigInt(m[1] as string), value: m[2] as string } : undefined;
 }

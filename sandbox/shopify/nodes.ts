@@ -16,10 +16,21 @@ export interface PageArgs {
   before?: string | null;
   query?: string | null;
   reverse?: boolean | null;
+  sortKey?: string | null;
 }
 
-/** Cursor pagination over rows in ascending id order, as Shopify's default sort. */
-export function connection<T>(rows: readonly T[], idOf: (row: T) => bigint, args: PageArgs, toNode: (row: T) => unknown) {
+/**
+ * Cursor pagination. Rows come in ascending id order (Shopify's default sort); with
+ * sortValue they are ordered by (sortValue, id), and the cursor carries both, so a
+ * row updated after a page was read moves behind the cursor, as on Shopify.
+ */
+export function connection<T>(
+  all: readonly T[],
+  idOf: (row: T) => bigint,
+  args: PageArgs,
+  toNode: (row: T) => unknown,
+  sortValue?: (row: T) => number,
+) {
   const size = args.first ?? args.last;
   if (size === undefined || size === null) {
     throw new GraphQLError('you must provide one of first or last', { extensions: { code: 'BAD_REQUEST' } });
@@ -33,12 +44,22 @@ export function connection<T>(rows: readonly T[], idOf: (row: T) => bigint, args
   const descending = Boolean(args.reverse) !== (args.first == null);
   const cursor = args.first != null ? args.after : args.before;
   const bound = cursor ? decodeCursor(cursor) : undefined;
+  const rows = sortValue ? [...all].sort((a, b) => sortValue(a) - sortValue(b) || (idOf(a) < idOf(b) ? -1 : 1)) : all;
+  const boundValue = bound && sortValue ? Number(bound.value) : 0;
+  // >0 when row sorts after the cursor
+  const versusBound = (row: T): number => {
+    if (!bound) return 1;
+    const byValue = sortValue ? sortValue(row) - boundValue : 0;
+    if (byValue !== 0) return byValue;
+    const id = idOf(row);
+    return id === bound.id ? 0 : id > bound.id ? 1 : -1;
+  };
   const page: T[] = [];
   let hasMore = false;
   const n = rows.length;
   for (let i = 0; i < n; i++) {
     const row = rows[descending ? n - 1 - i : i] as T;
-    if (bound !== undefined && (descending ? idOf(row) >= bound : idOf(row) <= bound)) continue;
+    if (bound !== undefined && (descending ? versusBound(row) >= 0 : versusBound(row) <= 0)) continue;
     if (page.length === size) {
       hasMore = true;
       break;
@@ -46,7 +67,10 @@ export function connection<T>(rows: readonly T[], idOf: (row: T) => bigint, args
     page.push(row);
   }
   if (args.first == null) page.reverse();
-  const edges = page.map((row) => ({ cursor: encodeCursor(idOf(row).toString()), node: toNode(row) }));
+  const edges = page.map((row) => {
+    const id = idOf(row).toString();
+    return { cursor: encodeCursor(id, sortValue ? String(sortValue(row)) : id), node: toNode(row) };
+  });
   return {
     edges,
     nodes: edges.map((e) => e.node),
@@ -152,7 +176,13 @@ export function queryRoot(state: ShopState, shop: { name: string; domain: string
     },
     orders: (args: PageArgs) => {
       const match = searchPredicate(parseSearch(args.query));
-      return connection(state.orders.filter(match), (o) => o.id, args, orderNode);
+      const sortValue =
+        args.sortKey === 'UPDATED_AT'
+          ? (o: Order) => o.updatedAt.getTime()
+          : args.sortKey === 'CREATED_AT' || args.sortKey === 'PROCESSED_AT'
+            ? (o: Order) => o.createdAt.getTime()
+            : undefined;
+      return connection(state.orders.filter(match), (o) => o.id, args, orderNode, sortValue);
     },
     order: ({ id }: { id: string }) => {
       const order = state.ordersByKey.get(gidKey(id, 'Order') ?? '');

@@ -20,13 +20,20 @@ export const SHOPIFY_SDL = /* GraphQL */ `
     inventoryItem(id: ID!): InventoryItem
     locations(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean): LocationConnection!
     location(id: ID): Location
-    orders(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean): OrderConnection!
+    orders(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean, sortKey: OrderSortKeys = PROCESSED_AT): OrderConnection!
     order(id: ID!): Order
   }
 
   type Mutation {
     inventorySetQuantities(input: InventorySetQuantitiesInput!): InventorySetQuantitiesPayload
     inventoryAdjustQuantities(input: InventoryAdjustQuantitiesInput!): InventoryAdjustQuantitiesPayload
+  }
+
+  enum OrderSortKeys {
+    ID
+    CREATED_AT
+    PROCESSED_AT
+    UPDATED_AT
   }
 
   type Shop {

@@ -66,6 +66,24 @@ describe('Shopify reads, query cost and throttling', () => {
     expect(none.json.data.orders.nodes).toEqual([]);
   });
 
+  it('sorts orders by UPDATED_AT with cursors that carry the sort value', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await shop.call('POST', '/orders', { lines: [{ sku: 'D', quantity: 1 }] })).json.orderId);
+      await sleep(3);
+    }
+    await shop.call('POST', `/orders/${ids[0]}/cancel`); // now the most recently updated
+    const q = `query($after: String) { orders(first: 2, after: $after, sortKey: UPDATED_AT) { nodes { id } pageInfo { hasNextPage endCursor } } }`;
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const r: any = await shop.gql(q, { after });
+      seen.push(...r.json.data.orders.nodes.map((n: { id: string }) => n.id.split('/').pop()));
+      after = r.json.data.orders.pageInfo.hasNextPage ? r.json.data.orders.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen.slice(-3)).toEqual([ids[1], ids[2], ids[0]]);
+  });
+
   it('refuses a query above the single-query maximum cost', async () => {
     const r = await shop.gql(LEVELS, { first: 250 });
     expect(r.json.data).toBeUndefined();
