@@ -3,7 +3,7 @@ import { epochSeconds } from './format.js';
 /**
  * The subset of Shopify's search syntax the connectors use:
  *   updated_at:>'2026-04-01T00:00:00Z'  created_at:<=...  id:>123  sku:ABC-1
- * Terms are joined by spaces or AND. Dates compare at whole seconds, as Shopify's do
+ * Terms are joined by spaces or AND (OR is not supported: every term must match). Dates compare at whole seconds, as Shopify's do
  * (two writes in one second are why pollers need an overlap window). Terms on other
  * fields are ignored, as free text would be.
  */
