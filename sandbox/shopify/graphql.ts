@@ -173,7 +173,8 @@ export function runGraphql(body: GraphqlRequestBody, bucket: CostBucket, rootVal
     if (actual < requested) bucket.refund(requested - actual);
     const out: Record<string, unknown> = {};
     if (result.errors) out['errors'] = result.errors.map((e) => e.toJSON());
-    out['data'] = result.data ?? null;
+    // no `data` at all when the request failed before execution (bad variables)
+    if ('data' in result) out['data'] = result.data;
     out['extensions'] = cost(requested, actual);
     return { status: 200, body: out, label, throttled: false };
   };

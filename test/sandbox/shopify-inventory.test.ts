@@ -150,3 +150,20 @@ describe('Shopify inventory mutations', () => {
     expect(await available('S-256')).toBe(10);
   });
 });
+
+describe('Shopify request errors', () => {
+  it('bad variables are reported by graphql-js without data', async () => {
+    const shop = await startShop();
+    try {
+      const r = await shop.gql(SET, { input: { name: 'available', reason: 'correction', quantities: [{ inventoryItemId: 'x', locationId: 'y', quantity: 'three', changeFromQuantity: null }] } });
+      expect(r.status).toBe(200);
+      expect(r.json).not.toHaveProperty('data');
+      expect(r.json.errors[0].message).toMatch(/Variable "\$input" got invalid value "three"/);
+      expect(r.json.extensions.cost.requestedQueryCost).toBe(10);
+      const syntax = await shop.gql('{ shop { name }');
+      expect(syntax.json.errors[0].message).toMatch(/Syntax Error/);
+    } finally {
+      await shop.close();
+    }
+  });
+});
