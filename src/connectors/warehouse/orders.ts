@@ -1,0 +1,64 @@
+// Pushing an order to the 3PL. The reference id is ShipBob's idempotency key: a second
+// POST with it is refused (422), which after a crash or a lost response means "already
+// there". We confirm that by looking the reference up rather than by reading the error
+// text, which the shared HTTP helper truncates and which platforms reword.
+import { ConnectorError } from '../errors.js';
+import type { HttpResponse } from '../http.js';
+import type { WarehouseOrder, WarehouseOrderOutcome } from '../types.js';
+import type { Api } from './api.js';
+import { isObject, parseError, timestamp } from './levels.js';
+
+export interface OrderDeps {
+  api: Api;
+  /** ShipBob's `shipbob_channel_id` header; looked up from GET /1.0/channel when not configured. */
+  channelId: () => Promise<string>;
+}
+
+export async function pushOrder(d: OrderDeps, order: WarehouseOrder): Promise<WarehouseOrderOutcome> {
+  try {
+    if (order.referenceId.length < 1 || order.referenceId.length > 300) throw new ConnectorError('REJECTED', 'warehouse: reference id must be 1 to 300 characters');
+    const body = {
+      reference_id: order.referenceId,
+      order_number: order.referenceId,
+      type: 'DTC',
+      products: order.lines.map((l) => ({ reference_id: l.sku, quantity: l.quantity })),
+    };
+    const headers = { shipbob_channel_id: await d.channelId() };
+    let res: HttpResponse;
+    try {
+      res = await d.api.call('POST', '/1.0/order', { body, headers });
+    } catch (e) {
+      if (e instanceof ConnectorError && e.info.status === 422 && (await exists(d, order.referenceId))) return { status: 'duplicate' };
+      throw e;
+    }
+    return accepted(res);
+  } catch (e) {
+    if (e instanceof ConnectorError) return { status: 'failed', error: e };
+    throw e;
+  }
+}
+
+function accepted(res: HttpResponse): WarehouseOrderOutcome {
+  const o = res.json<unknown>();
+  if (!isObject(o) || (typeof o.id !== 'number' && typeof o.id !== 'string') || o.id === '') throw parseError('created order has no id');
+  // The warehouse's own clock: a claim settles against observations stamped by the same clock.
+  const header = Date.parse(res.headers.get('date') ?? '');
+  const at = o.created_date !== undefined ? timestamp(o.created_date, 'order created_date') : Number.isNaN(header) ? new Date() : new Date(header);
+  return { status: 'accepted', warehouseOrderId: String(o.id), at };
+}
+
+async function exists(d: OrderDeps, referenceId: string): Promise<boolean> {
+  const res = await d.api.call('GET', `/1.0/order?${new URLSearchParams({ ReferenceIds: referenceId, Limit: '1' })}`);
+  const rows = res.json<unknown>();
+  if (!Array.isArray(rows)) throw parseError('order lookup is not a JSON array');
+  return rows.some((r) => isObject(r) && r.reference_id === referenceId);
+}
+
+/** ShipBob wants the channel an order belongs to; take the first the token can see. */
+export async function lookupChannelId(api: Api): Promise<string> {
+  const res = await api.call('GET', '/1.0/channel');
+  const rows = res.json<unknown>();
+  const first = Array.isArray(rows) ? rows[0] : undefined;
+  if (!isObject(first) || (typeof first.id !== 'number' && typeof first.id !== 'string')) throw parseError('no channel visible to this token');
+  return String(first.id);
+}
