@@ -7,6 +7,7 @@ type Factory = (config: ConnectorConfig) => Connector;
 const FACTORIES: Record<string, () => Promise<Factory>> = {
   // CONNECTORS: one line per platform, e.g.
   // shopify: async () => (await import('./shopify/index.js')).create,
+  shopify: async () => (await import('./shopify/index.js')).create,
   warehouse: async () => (await import('./warehouse/index.js')).create,
   woocommerce: async () => (await import('./woocommerce/index.js')).create,
   amazon: async () => (await import('./amazon/index.js')).create,
