@@ -67,7 +67,9 @@ async function searchSkus(ctx: ShopifyContext, skus: string[], location: string)
 
 /** Ids for every listing, resolving by SKU those configured without them. */
 export async function idsFor(ctx: ShopifyContext, listings: readonly ListingRef[]): Promise<Map<number, PlatformIds>> {
-  const location = await ctx.location();
+  // listings that carry both ids need no location lookup (the engine's usual case)
+  const complete = listings.every((l) => l.platformIds['inventoryItemId'] && l.platformIds['locationId']);
+  const location = complete ? '' : await ctx.location();
   const ids = new Map<number, PlatformIds>();
   const missing: ListingRef[] = [];
   for (const l of listings) {
