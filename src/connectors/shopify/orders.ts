@@ -5,6 +5,8 @@ import { ORDER_LINES, orderLinesCost, ORDERS, ordersCost } from './documents.js'
 import { reader, type Json } from './shapes.js';
 
 const r = reader('Shopify orders answer');
+/** Lines fetched with each order; most orders have one to three. */
+const LINES_PER_ORDER = 5;
 
 /**
  * Shopify compares search dates at whole seconds, so `since` is floored and compared
@@ -18,8 +20,10 @@ export function ordersSearch(since: Date): string {
 export async function pollOrders(ctx: ShopifyContext, since: Date, cursor: string | null): Promise<Page<ChannelOrder>> {
   if (Number.isNaN(since.getTime())) throw new RangeError('pollOrders: since is not a valid date');
   const first = Math.min(ctx.orderPageSize, 250);
-  // as many lines per order as the cost budget allows; longer orders are completed below
-  const lines = fit(ctx, first, 250, 2 + first * 3);
+  // Shopify needs the REQUESTED cost (first x lines) available before it runs a query,
+  // though it refunds what is not returned: a few lines per order keeps pages cheap, and
+  // the rare longer order is completed below
+  const lines = fit(ctx, first, LINES_PER_ORDER, 2 + first * 3);
   const data = await ctx.client.call(ORDERS, { first, after: cursor, query: ordersSearch(since), lines }, ordersCost(first, lines));
   const conn = r.obj(data['orders'], 'data.orders');
   const orders: ChannelOrder[] = [];
