@@ -19,6 +19,8 @@ interface ObservationBase {
   /** Idempotency key from the source (event id, poll row id). Absolute levels get one by default. */
   key?: string;
   source?: string; // 'webhook' | 'poll' | 'reconcile' | 'manual' ...
+  /** Full reconciliation files its corrections under the ledger kind `reconcile`. */
+  reconcile?: boolean;
 }
 
 export type ObservationInput =
@@ -88,7 +90,7 @@ async function recordObservationInTx(tx: Tx, o: ObservationInput, key: string): 
     {
       key,
       sku: o.sku,
-      kind: o.kind === 'absolute' ? 'observe_absolute' : 'observe_delta',
+      kind: o.reconcile ? 'reconcile' : o.kind === 'absolute' ? 'observe_absolute' : 'observe_delta',
       availableDelta,
       claimedDelta: 0,
       locationId: location.id,

@@ -7,21 +7,43 @@ import { catalogFromConfig } from '../engine/catalog-from-config.js';
 import { syncCatalog } from '../engine/catalog.js';
 import { buildServer } from '../server/app.js';
 import { openDatabase, redactUrl, type OpenDatabase } from '../store/open.js';
+import { createConnector } from '../connectors/index.js';
+import type { Connector } from '../connectors/types.js';
+import { startWorkers, type Workers, type WorkersDeps } from './workers.js';
 
 export interface RunningEngine {
   url: string;
   database: OpenDatabase;
   server: FastifyInstance;
+  workers: Workers;
+  connectors: ReadonlyMap<string, Connector>;
   stop(): Promise<void>;
 }
 
-export async function startEngine(config: LoadedConfig, opts: { port?: number; logger: Logger }): Promise<RunningEngine> {
+export interface EngineOptions {
+  port?: number;
+  logger: Logger;
+  layers?: WorkersDeps['layers'];
+  onPushed?: WorkersDeps['onPushed'];
+}
+
+export async function startEngine(config: LoadedConfig, opts: EngineOptions): Promise<RunningEngine> {
   const log = opts.logger;
   const database = await openDatabaseFor(config, log);
   try {
     const synced = await syncCatalog(database.db, catalogFromConfig(config));
     log.info({ ...synced, connections: config.connections.length }, 'catalogue applied');
-    const server = await buildServer({ db: database.db, logger: log });
+    const connectors = await connectorsFor(config);
+    const workers = await startWorkers({
+      db: database.db,
+      dbUrl: database.url,
+      log,
+      connectors,
+      connections: config.connections.map((c) => ({ id: c.id, pollIntervalMs: c.pollInterval, reconcileCron: c.reconcile, options: c.options })),
+      ...(opts.layers && { layers: opts.layers }),
+      ...(opts.onPushed && { onPushed: opts.onPushed }),
+    });
+    const server = await buildServer({ db: database.db, logger: log, connectors, onWebhookStored: () => workers.wakeInbox() });
     const port = opts.port ?? config.server.port;
     const url = await server.listen({ port, host: config.server.host });
     log.info({ url }, 'listening');
@@ -30,9 +52,13 @@ export async function startEngine(config: LoadedConfig, opts: { port?: number; l
       url,
       database,
       server,
+      workers,
+      connectors,
       stop() {
+        // Stop taking webhooks, finish the work in hand, then let the database go.
         stopping ??= (async () => {
           await server.close();
+          await workers.stop();
           await database.close();
           log.info('stopped');
         })();
@@ -43,6 +69,14 @@ export async function startEngine(config: LoadedConfig, opts: { port?: number; l
     await database.close();
     throw e;
   }
+}
+
+export async function connectorsFor(config: LoadedConfig): Promise<Map<string, Connector>> {
+  const connectors = new Map<string, Connector>();
+  for (const c of config.connections) {
+    connectors.set(c.id, await createConnector(c.platform, { connectionId: c.id, baseUrl: c.baseUrl, credentials: c.credentials, options: c.options }));
+  }
+  return connectors;
 }
 
 export async function openDatabaseFor(config: LoadedConfig, log: Logger): Promise<OpenDatabase> {

@@ -2,10 +2,14 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Db } from '../store/db.js';
+import type { Connector } from '../connectors/types.js';
+import { webhookRoutes } from './webhooks.js';
 
 export interface ServerDeps {
   db: Db;
   logger: Logger;
+  connectors?: ReadonlyMap<string, Connector>;
+  onWebhookStored?: () => void;
   /** Largest request body accepted, in bytes (platform webhooks are well under 1 MB). */
   bodyLimit?: number;
 }
@@ -24,5 +28,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       return reply.code(503).send({ ok: false, error: 'database unavailable' });
     }
   });
+  const connectors = deps.connectors ?? new Map();
+  // An encapsulated plugin: its raw-body parser applies to the webhook route only.
+  await app.register(async (scope) =>
+    webhookRoutes(scope, { db: deps.db, log: deps.logger, connectors, ...(deps.onWebhookStored && { onStored: deps.onWebhookStored }) }),
+  );
   return app;
 }

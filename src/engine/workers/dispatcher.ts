@@ -1,0 +1,89 @@
+// Layer 2, channel side: drains a connection's dirty listings in batches as large as the
+// platform takes, within its rate limit (the connector paces itself), and records what
+// the channel acknowledged. Level-triggered: a crash loses nothing, the listings stay dirty.
+import type { Logger } from 'pino';
+import { ConnectorError } from '../../connectors/errors.js';
+import type { ChannelConnector, PushItem, PushOutcome } from '../../connectors/types.js';
+import { withTx, type Db } from '../../store/db.js';
+import { countPushes } from '../../store/activity.js';
+import { deferListings, dirtyListings, quarantineListing, recordObservedChannelCount, recordPushed, storeResolvedIds, connectionListings } from '../../store/dispatch.js';
+
+export interface DispatcherDeps {
+  db: Db;
+  log: Logger;
+  connectionId: string;
+  connector: ChannelConnector;
+  /** How long an asynchronously applied push (Amazon) is left alone before it may be redone. */
+  asyncApplyMs?: number;
+  /** Called with how long each pushed listing waited since its target changed (propagation). */
+  onPushed?: (waitedMs: number) => void;
+}
+
+const RETRY_LATER_MS = 5_000;
+
+/** One round: push one batch. True when more may be waiting. */
+export async function dispatchOnce(d: DispatcherDeps): Promise<boolean> {
+  const max = d.connector.capabilities.maxBatch;
+  const batch = await dirtyListings(d.db, d.connectionId, max);
+  if (batch.length === 0) return false;
+  const items: PushItem[] = batch.map((l) => ({
+    listing: { listingId: l.id, sku: l.sku, platformIds: l.platformIds },
+    quantity: l.target,
+    expected: l.pushed,
+  }));
+  const issuedAt = Date.now();
+  for (const l of batch) d.onPushed?.(Math.max(0, issuedAt - l.targetChangedAt.getTime()));
+  let outcomes: PushOutcome[];
+  try {
+    outcomes = await d.connector.push(items);
+  } catch (e) {
+    if (!(e instanceof ConnectorError)) throw e;
+    await countPushes(d.db, d.connectionId, { calls: 1, listings: 0, throttled: e.connectorCode === 'RATE_LIMITED' ? 1 : 0, errors: 1 });
+    // A connection-wide failure (auth, outage) is not the listings' fault: retry later.
+    if (e.retryable || e.connectorCode === 'AUTH') throw e;
+    outcomes = items.map((i) => ({ status: 'failed', listingId: i.listing.listingId, error: e }));
+  }
+  await applyOutcomes(d, items, outcomes);
+  return batch.length === max || outcomes.some((o) => o.status === 'stale');
+}
+
+async function applyOutcomes(d: DispatcherDeps, items: readonly PushItem[], outcomes: readonly PushOutcome[]): Promise<void> {
+  const expectedOf = new Map(items.map((i) => [i.listing.listingId, i.expected]));
+  const pushed = outcomes.flatMap((o) =>
+    o.status === 'applied' || o.status === 'accepted'
+      ? [{ id: o.listingId, quantity: o.quantity, expected: expectedOf.get(o.listingId) ?? null, pendingMs: o.status === 'accepted' ? (d.asyncApplyMs ?? 120_000) : 0 }]
+      : [],
+  );
+  const stale = outcomes.flatMap((o) => (o.status === 'stale' && o.actual !== null ? [{ id: o.listingId, actual: o.actual }] : []));
+  const failed = outcomes.filter((o): o is Extract<PushOutcome, { status: 'failed' }> => o.status === 'failed');
+  const retryLater = failed.filter((o) => o.error.retryable).map((o) => o.listingId);
+  await withTx(d.db, async (tx) => {
+    await recordPushed(tx, pushed);
+    await recordObservedChannelCount(tx, stale);
+    await deferListings(tx, retryLater, RETRY_LATER_MS);
+    for (const f of failed.filter((o) => !o.error.retryable)) {
+      await quarantineListing(tx, f.listingId, `${f.error.connectorCode}: ${f.error.message}`.slice(0, 500));
+    }
+    await countPushes(tx, d.connectionId, {
+      calls: 1,
+      listings: pushed.length,
+      throttled: failed.filter((f) => f.error.connectorCode === 'RATE_LIMITED').length,
+      errors: failed.length,
+    });
+  });
+  if (stale.length > 0) d.log.info({ connection: d.connectionId, stale: stale.length }, 'compare-and-set lost to channel sales; re-planned');
+  for (const f of failed) d.log.warn({ connection: d.connectionId, listing: f.listingId, err: f.error.message, retryable: f.error.retryable }, 'push failed');
+}
+
+/** Stores the platform ids of listings configured by SKU only, so webhooks naming ids find them. */
+export async function resolveListingIds(d: DispatcherDeps): Promise<number> {
+  const listings = await connectionListings(d.db, d.connectionId);
+  const resolved = await d.connector.resolveListings(
+    listings.map((l) => ({ listingId: l.id, sku: l.sku, platformIds: l.platformIds })),
+  );
+  const rows = [...resolved].map(([id, platformIds]) => ({ id, platformIds }));
+  await storeResolvedIds(d.db, rows);
+  const missing = listings.filter((l) => !resolved.has(l.id));
+  for (const l of missing) d.log.warn({ connection: d.connectionId, sku: l.sku }, 'listing not found on the platform by SKU');
+  return rows.length;
+}

@@ -1,0 +1,106 @@
+// Layer 1, asynchronous half: turns stored webhook events into engine operations. Every
+// operation is idempotent (order ids, ledger keys), so an event processed twice after a
+// crash changes nothing; a permanent failure quarantines the event with its reason.
+import type { Logger } from 'pino';
+import { ConnectorError } from '../../connectors/errors.js';
+import type { Connector, InboundEvent } from '../../connectors/types.js';
+import { StocksyncError } from '../../errors.js';
+import { withTx, type Db } from '../../store/db.js';
+import { claimInboxEvents, markInboxProcessed, markInboxQuarantined, markInboxRetry, type InboxRow } from '../../store/inbox.js';
+import { cancelOrder } from '../cancel-order.js';
+import { findListing, handleChannelQuantity } from '../channel-quantity.js';
+import type { OrderRecorder } from '../order-recorder.js';
+import { recordObservation } from '../record-observation.js';
+
+export interface InboxDeps {
+  db: Db;
+  log: Logger;
+  connectors: ReadonlyMap<string, Connector>;
+  orders: OrderRecorder;
+  batchSize?: number;
+  maxAttempts?: number;
+}
+
+/** One round: process a batch of pending events. True when more may be waiting. */
+export async function processInboxOnce(d: InboxDeps): Promise<boolean> {
+  const limit = d.batchSize ?? 100;
+  return withTx(d.db, async (tx) => {
+    const rows = await claimInboxEvents(tx, limit);
+    const done: number[] = [];
+    // Events are independent: run them together so that orders batch in the recorder.
+    await Promise.all(
+      rows.map(async (row) => {
+        try {
+          await processEvent(d, row);
+          done.push(row.id);
+        } catch (e) {
+          const reason = e instanceof Error ? e.message : String(e);
+          if (isRetryable(e)) await markInboxRetry(tx, row.id, reason.slice(0, 500), d.maxAttempts ?? 10);
+          else await markInboxQuarantined(tx, row.id, reason.slice(0, 500));
+          d.log.warn({ connection: row.connectionId, event: row.eventId, topic: row.topic, err: reason }, 'webhook event not processed');
+        }
+      }),
+    );
+    await markInboxProcessed(tx, done);
+    return rows.length === limit;
+  });
+}
+
+function isRetryable(e: unknown): boolean {
+  if (e instanceof ConnectorError) return e.retryable;
+  if (e instanceof StocksyncError) return e.code === 'DB_UNAVAILABLE';
+  return true; // an unexpected error (a lost database connection...): try again later
+}
+
+async function processEvent(d: InboxDeps, row: InboxRow): Promise<void> {
+  const connector = d.connectors.get(row.connectionId);
+  if (!connector) throw new StocksyncError('NOT_FOUND', `connection ${row.connectionId} has no connector in this process`);
+  const parsed = connector.parseWebhook({ headers: row.headers, query: {}, rawBody: Buffer.from(row.body) });
+  for (const event of parsed.events) await applyEvent(d, row, event);
+}
+
+async function applyEvent(d: InboxDeps, row: InboxRow, event: InboundEvent): Promise<void> {
+  switch (event.kind) {
+    case 'order': {
+      const r = await d.orders.record({
+        connectionId: row.connectionId,
+        externalId: event.order.externalId,
+        placedAt: event.order.placedAt,
+        lines: event.order.lines,
+        raw: event.order.raw,
+      });
+      if (r.outcome === 'rejected') throw r.error;
+      if (event.order.cancelled) await cancelOrder(d.db, { connectionId: row.connectionId, externalId: event.order.externalId });
+      return;
+    }
+    case 'order_cancelled':
+      await cancelOrder(d.db, { connectionId: row.connectionId, externalId: event.externalId });
+      return;
+    case 'channel_quantity': {
+      const listing = await findListing(d.db, row.connectionId, event.item);
+      const outcome = await handleChannelQuantity(d.db, listing, event.item.quantity);
+      if (outcome === 'unknown_listing') d.log.info({ connection: row.connectionId, item: event.item }, 'channel count for a listing we do not manage');
+      return;
+    }
+    case 'warehouse_level': {
+      const l = event.level;
+      await recordObservation(d.db, {
+        connectionId: row.connectionId,
+        location: l.location,
+        sku: l.sku,
+        kind: 'absolute',
+        available: l.available,
+        ...(l.onHand !== undefined && { onHand: l.onHand }),
+        ...(l.allocated !== undefined && { allocated: l.allocated }),
+        observedAt: l.observedAt,
+        key: `webhook:${row.connectionId}:${row.eventId}:${l.location}:${l.sku}`,
+        source: 'webhook',
+      });
+      return;
+    }
+    case 'warehouse_order_status':
+    case 'ignored':
+      return;
+  }
+}
+

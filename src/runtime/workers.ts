@@ -1,0 +1,127 @@
+// Starts the background work of one process: the inbox processor (layer 1), a dispatcher
+// per channel and an order pusher per warehouse (layer 2), a poller per connection
+// (layer 3) and the reconciliation schedule per connection (layer 4). Each piece runs
+// under a lease, so several processes share the work without doing it twice.
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { Cron } from 'croner';
+import type { Logger } from 'pino';
+import type { Connector } from '../connectors/types.js';
+import type { Db } from '../store/db.js';
+import { acquireLease, releaseLease } from '../store/leases.js';
+import { createOrderRecorder, type OrderRecorder } from '../engine/order-recorder.js';
+import { dispatchOnce, resolveListingIds } from '../engine/workers/dispatcher.js';
+import { processInboxOnce } from '../engine/workers/inbox-processor.js';
+import { startLeasedLoop, type Loop } from '../engine/workers/leased-loop.js';
+import { createNotifier, type Notifier } from '../engine/workers/notifier.js';
+import { pollOnce } from '../engine/workers/poller.js';
+import { reconcileConnection } from '../engine/workers/reconciler.js';
+import { pushOrdersOnce } from '../engine/workers/warehouse-pusher.js';
+
+export interface WorkerConnection {
+  id: string;
+  pollIntervalMs: number;
+  reconcileCron: string;
+  options: Record<string, unknown>;
+}
+
+export interface WorkersDeps {
+  db: Db;
+  dbUrl: string;
+  log: Logger;
+  connectors: ReadonlyMap<string, Connector>;
+  connections: readonly WorkerConnection[];
+  /** Per-layer switches (the simulation compares strategies); all on by default. */
+  layers?: { webhooks?: boolean; dispatch?: boolean; polling?: boolean; reconcile?: boolean };
+  onPushed?: (connectionId: string, waitedMs: number) => void;
+}
+
+export interface Workers {
+  orders: OrderRecorder;
+  wakeInbox(): void;
+  stop(): Promise<void>;
+}
+
+export async function startWorkers(d: WorkersDeps): Promise<Workers> {
+  const owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const layers = { webhooks: true, dispatch: true, polling: true, reconcile: true, ...d.layers };
+  const orders = createOrderRecorder(d.db);
+  const notifier: Notifier = await createNotifier(d.dbUrl, ['stocksync_dirty', 'stocksync_orders'], d.log);
+  const loops: Loop[] = [];
+  const crons: Cron[] = [];
+
+  const inbox = startLeasedLoop({
+    db: d.db, log: d.log, lease: `inbox:${owner}`, owner, idleMs: 1_000,
+    step: () => processInboxOnce({ db: d.db, log: d.log, connectors: d.connectors, orders }),
+  });
+  loops.push(inbox);
+
+  for (const c of d.connections) {
+    const connector = d.connectors.get(c.id);
+    if (!connector) continue;
+    if (connector.kind === 'channel' && layers.dispatch) {
+      const deps = {
+        db: d.db, log: d.log, connectionId: c.id, connector,
+        ...(typeof c.options.asyncApplyMs === 'number' && { asyncApplyMs: c.options.asyncApplyMs }),
+        ...(d.onPushed && { onPushed: (ms: number) => d.onPushed!(c.id, ms) }),
+      };
+      let resolved = false;
+      const loop = startLeasedLoop({
+        db: d.db, log: d.log, lease: `dispatch:${c.id}`, owner, idleMs: 2_000,
+        step: async () => {
+          if (!resolved) {
+            await resolveListingIds(deps);
+            resolved = true;
+          }
+          return dispatchOnce(deps);
+        },
+      });
+      notifier.on('stocksync_dirty', c.id, () => loop.wake());
+      loops.push(loop);
+    }
+    if (connector.kind === 'warehouse' && layers.dispatch) {
+      const loop = startLeasedLoop({
+        db: d.db, log: d.log, lease: `push-orders:${c.id}`, owner, idleMs: 2_000,
+        step: () => pushOrdersOnce({ db: d.db, log: d.log, connectionId: c.id, connector }),
+      });
+      notifier.on('stocksync_orders', c.id, () => loop.wake());
+      loops.push(loop);
+    }
+    if (layers.polling) {
+      loops.push(startLeasedLoop({
+        db: d.db, log: d.log, lease: `poll:${c.id}`, owner, idleMs: c.pollIntervalMs,
+        step: async () => {
+          const r = await pollOnce({ db: d.db, log: d.log, connectionId: c.id, connector });
+          d.log.debug({ connection: c.id, ...r }, 'polled');
+          return false;
+        },
+      }));
+    }
+    if (layers.reconcile) crons.push(scheduleReconcile(d, owner, c, connector));
+  }
+
+  return {
+    orders,
+    wakeInbox: () => inbox.wake(),
+    async stop() {
+      for (const cron of crons) cron.stop();
+      await Promise.all(loops.map((l) => l.stop()));
+      await orders.drain();
+      await notifier.close();
+    },
+  };
+}
+
+function scheduleReconcile(d: WorkersDeps, owner: string, c: WorkerConnection, connector: Connector): Cron {
+  return new Cron(c.reconcileCron, { protect: true }, async () => {
+    // The lease makes one process run it; the others find it taken and skip this turn.
+    if (!(await acquireLease(d.db, `reconcile:${c.id}`, owner, 6 * 3_600_000))) return;
+    try {
+      await reconcileConnection({ db: d.db, log: d.log, connectionId: c.id, connector, trigger: 'schedule' });
+    } catch (e) {
+      d.log.error({ connection: c.id, err: (e as Error).message }, 'scheduled reconciliation failed');
+    } finally {
+      await releaseLease(d.db, `reconcile:${c.id}`, owner);
+    }
+  });
+}

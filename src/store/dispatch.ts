@@ -1,0 +1,127 @@
+// Aggregate: listings as the dispatcher sees them (layer 2): what to push, and what the
+// channel acknowledged.
+import type { Queryable } from './db.js';
+
+export interface DirtyListing {
+  id: number;
+  sku: string;
+  platformIds: Record<string, string>;
+  target: number;
+  pushed: number | null;
+  targetChangedAt: Date;
+}
+
+/** The oldest dirty listings of a connection, not quarantined, not awaiting an async apply. */
+export async function dirtyListings(q: Queryable, connectionId: string, limit: number): Promise<DirtyListing[]> {
+  const { rows } = await q.query<DirtyListing>({
+    name: 'dispatch_dirty',
+    text: `SELECT id, sku, platform_ids AS "platformIds", target, pushed, target_changed_at AS "targetChangedAt"
+             FROM listings
+            WHERE connection_id = $1 AND dirty AND quarantined_reason IS NULL
+              AND (push_pending_until IS NULL OR push_pending_until < now())
+            ORDER BY target_changed_at, id LIMIT $2`,
+    values: [connectionId, limit],
+  });
+  return rows;
+}
+
+/**
+ * The channel now shows `quantity`, set from `expected`. Applied as a delta on what we
+ * hold, because a sale the channel made after our push may have been recorded meanwhile
+ * (it lowered `pushed` already): pushed = pushed + (quantity - expected).
+ */
+export async function recordPushed(
+  q: Queryable,
+  rows: readonly { id: number; quantity: number; expected: number | null; pendingMs?: number }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await q.query({
+    name: 'dispatch_pushed',
+    text: `UPDATE listings l
+              SET pushed = CASE WHEN u.expected IS NULL OR l.pushed IS NULL THEN u.quantity
+                                ELSE GREATEST(l.pushed + (u.quantity - u.expected), 0) END,
+                  pushed_at = now(),
+                  push_pending_until = CASE WHEN u.pending_ms > 0 THEN now() + u.pending_ms * interval '1 millisecond' END
+             FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[]) AS u(id, quantity, expected, pending_ms)
+            WHERE l.id = u.id`,
+    values: [rows.map((r) => r.id), rows.map((r) => r.quantity), rows.map((r) => r.expected), rows.map((r) => r.pendingMs ?? 0)],
+  });
+}
+
+/** What the channel really shows (a lost compare-and-set, a reconciliation read). */
+export async function recordObservedChannelCount(q: Queryable, rows: readonly { id: number; actual: number }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await q.query({
+    name: 'dispatch_observed',
+    text: `UPDATE listings l SET pushed = u.actual, push_pending_until = NULL
+             FROM unnest($1::bigint[], $2::int[]) AS u(id, actual) WHERE l.id = u.id`,
+    values: [rows.map((r) => r.id), rows.map((r) => r.actual)],
+  });
+}
+
+export async function quarantineListing(q: Queryable, id: number, reason: string): Promise<void> {
+  await q.query({
+    name: 'dispatch_quarantine',
+    text: `UPDATE listings SET quarantined_reason = $2, quarantined_at = now() WHERE id = $1`,
+    values: [id, reason],
+  });
+}
+
+export async function storeResolvedIds(q: Queryable, rows: readonly { id: number; platformIds: Record<string, string> }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await q.query(
+    `UPDATE listings l SET platform_ids = l.platform_ids || u.ids
+       FROM unnest($1::bigint[], $2::jsonb[]) AS u(id, ids) WHERE l.id = u.id`,
+    [rows.map((r) => r.id), rows.map((r) => JSON.stringify(r.platformIds))],
+  );
+}
+
+export interface ListingIdentity {
+  id: number;
+  sku: string;
+  platformIds: Record<string, string>;
+  target: number;
+  pushed: number | null;
+}
+
+/**
+ * The listing an event names: by all its platform ids, else by the first of them alone
+ * (stored ids may lack a field the event carries), else by SKU.
+ */
+export async function findListing(
+  q: Queryable,
+  connectionId: string,
+  item: { sku: string; platformIds: Record<string, string> },
+): Promise<ListingIdentity | undefined> {
+  const ids = Object.fromEntries(Object.entries(item.platformIds).filter(([, v]) => typeof v === 'string' && v !== ''));
+  const first = Object.entries(ids).slice(0, 1);
+  const { rows } = await q.query<ListingIdentity>({
+    name: 'dispatch_find_listing',
+    text: `SELECT id, sku, platform_ids AS "platformIds", target, pushed FROM listings
+            WHERE connection_id = $1
+              AND (($4 AND platform_ids @> $2::jsonb) OR ($4 AND platform_ids @> $3::jsonb) OR sku = $5)
+            ORDER BY ($4 AND platform_ids @> $2::jsonb) DESC, ($4 AND platform_ids @> $3::jsonb) DESC
+            LIMIT 1`,
+    values: [connectionId, JSON.stringify(ids), JSON.stringify(Object.fromEntries(first)), first.length > 0, item.sku],
+  });
+  return rows[0];
+}
+
+/** Listings of a connection (listing resolution at dispatcher start). */
+export async function connectionListings(q: Queryable, connectionId: string): Promise<ListingIdentity[]> {
+  const { rows } = await q.query<ListingIdentity>(
+    `SELECT id, sku, platform_ids AS "platformIds", target, pushed FROM listings WHERE connection_id = $1 ORDER BY id`,
+    [connectionId],
+  );
+  return rows;
+}
+
+/** Leaves these listings alone for a while (a retryable failure backs off). */
+export async function deferListings(q: Queryable, ids: readonly number[], ms: number): Promise<void> {
+  if (ids.length === 0) return;
+  await q.query({
+    name: 'dispatch_defer',
+    text: `UPDATE listings SET push_pending_until = now() + $2 * interval '1 millisecond' WHERE id = ANY($1::bigint[])`,
+    values: [ids, ms],
+  });
+}

@@ -1,0 +1,77 @@
+// Aggregate: the webhook inbox (layer 1) and the quarantine of refused input.
+import type { Queryable } from './db.js';
+
+/** Stores a verified event; false when the platform's event id was already stored (a duplicate). */
+export async function insertInboxEvent(
+  q: Queryable,
+  e: { connectionId: string; eventId: string; topic: string; headers: Record<string, unknown>; body: Buffer },
+): Promise<boolean> {
+  const { rowCount } = await q.query({
+    name: 'inbox_insert',
+    text: `INSERT INTO inbox (connection_id, event_id, topic, headers, body) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (connection_id, event_id) DO NOTHING`,
+    values: [e.connectionId, e.eventId, e.topic, JSON.stringify(e.headers), e.body],
+  });
+  return (rowCount ?? 0) > 0;
+}
+
+export interface InboxRow {
+  id: number;
+  connectionId: string;
+  eventId: string;
+  topic: string;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+  attempts: number;
+}
+
+/** Locks up to `limit` pending events for this transaction; other workers skip them. */
+export async function claimInboxEvents(q: Queryable, limit: number): Promise<InboxRow[]> {
+  const { rows } = await q.query<InboxRow>({
+    name: 'inbox_claim',
+    text: `SELECT id, connection_id AS "connectionId", event_id AS "eventId", topic, headers, body, attempts
+             FROM inbox WHERE status = 'pending' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    values: [limit],
+  });
+  return rows;
+}
+
+export async function markInboxProcessed(q: Queryable, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await q.query({
+    name: 'inbox_processed',
+    text: `UPDATE inbox SET status = 'processed', processed_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])`,
+    values: [ids],
+  });
+}
+
+/** A permanent failure: kept with its reason, out of the queue. */
+export async function markInboxQuarantined(q: Queryable, id: number, reason: string): Promise<void> {
+  await q.query({
+    name: 'inbox_quarantined',
+    text: `UPDATE inbox SET status = 'quarantined', reason = $2, processed_at = now(), attempts = attempts + 1 WHERE id = $1`,
+    values: [id, reason],
+  });
+}
+
+/** A retryable failure: stays pending; after `maxAttempts` it is quarantined instead. */
+export async function markInboxRetry(q: Queryable, id: number, reason: string, maxAttempts: number): Promise<void> {
+  await q.query({
+    name: 'inbox_retry',
+    text: `UPDATE inbox SET attempts = attempts + 1, reason = $2,
+                  status = CASE WHEN attempts + 1 >= $3 THEN 'quarantined' ELSE status END
+            WHERE id = $1`,
+    values: [id, reason, maxAttempts],
+  });
+}
+
+export async function insertQuarantine(
+  q: Queryable,
+  r: { source: string; connectionId: string | null; reason: string; headers?: Record<string, unknown>; body?: Buffer | null },
+): Promise<void> {
+  await q.query({
+    name: 'quarantine_insert',
+    text: `INSERT INTO quarantine (source, connection_id, reason, headers, body) VALUES ($1, $2, $3, $4, $5)`,
+    values: [r.source, r.connectionId, r.reason, JSON.stringify(r.headers ?? {}), r.body ?? null],
+  });
+}

@@ -1,0 +1,122 @@
+-- The four sync layers: webhook inbox, quarantine, leases, poll cursors, reconciliation
+-- and drift, per-connection activity.
+
+-- Layer 1: every verified webhook, stored before we answer 2xx, deduplicated on the
+-- platform's event id, processed asynchronously.
+CREATE TABLE inbox (
+  id            bigserial PRIMARY KEY,
+  connection_id text NOT NULL REFERENCES connections (id),
+  event_id      text NOT NULL,
+  topic         text NOT NULL,
+  headers       jsonb NOT NULL DEFAULT '{}',
+  body          bytea NOT NULL,
+  received_at   timestamptz NOT NULL DEFAULT now(),
+  status        text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'processed', 'quarantined')),
+  attempts      integer NOT NULL DEFAULT 0,
+  reason        text,
+  processed_at  timestamptz,
+  UNIQUE (connection_id, event_id)
+);
+CREATE INDEX inbox_pending ON inbox (id) WHERE status = 'pending';
+
+-- What was refused at the door (bad signature, malformed, unknown connection, too
+-- large), kept with the reason: never dropped silently.
+CREATE TABLE quarantine (
+  id            bigserial PRIMARY KEY,
+  source        text NOT NULL, -- webhook | poll | push | reconcile
+  connection_id text,
+  reason        text NOT NULL,
+  headers       jsonb NOT NULL DEFAULT '{}',
+  body          bytea,
+  created_at    timestamptz NOT NULL DEFAULT now()
+);
+
+-- One owner per piece of background work (a connection's dispatcher, poller...).
+CREATE TABLE leases (
+  name       text PRIMARY KEY,
+  owner      text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+
+-- Layer 3: where each incremental poll resumes.
+CREATE TABLE poll_cursors (
+  connection_id text NOT NULL REFERENCES connections (id),
+  stream        text NOT NULL CHECK (stream IN ('orders', 'inventory')),
+  since         timestamptz NOT NULL, -- everything up to here is ingested
+  page_cursor   text, -- mid-sweep resumption after a crash
+  sweep_started timestamptz, -- the `since` the next completed sweep advances to
+  updated_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (connection_id, stream)
+);
+
+-- Layer 4: runs and the drift each found.
+CREATE TABLE reconciliations (
+  id            bigserial PRIMARY KEY,
+  connection_id text NOT NULL REFERENCES connections (id),
+  trigger       text NOT NULL, -- schedule | manual
+  started_at    timestamptz NOT NULL DEFAULT now(),
+  finished_at   timestamptz,
+  status        text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'done', 'failed')),
+  checked       integer NOT NULL DEFAULT 0,
+  drifted       integer NOT NULL DEFAULT 0,
+  drift_units   integer NOT NULL DEFAULT 0,
+  error         text
+);
+
+CREATE TABLE drift (
+  id                bigserial PRIMARY KEY,
+  reconciliation_id bigint NOT NULL REFERENCES reconciliations (id),
+  connection_id     text NOT NULL,
+  sku               text NOT NULL,
+  believed          integer,
+  actual            integer NOT NULL,
+  units             integer NOT NULL, -- actual - believed
+  action            text NOT NULL, -- corrected | lowered | raise_deferred | raised | none
+  layer             text, -- the layer that should have caught it, when known
+  created_at        timestamptz NOT NULL DEFAULT now()
+);
+
+-- What `status --json` shows per connection, maintained with atomic increments.
+CREATE TABLE connection_activity (
+  connection_id     text PRIMARY KEY REFERENCES connections (id),
+  last_webhook_at   timestamptz,
+  last_poll_at      timestamptz,
+  last_reconcile_at timestamptz,
+  push_calls        bigint NOT NULL DEFAULT 0,
+  pushed_listings   bigint NOT NULL DEFAULT 0,
+  throttled         bigint NOT NULL DEFAULT 0,
+  errors            bigint NOT NULL DEFAULT 0
+);
+
+-- Orders still to push to their warehouse (micro-batch layer); a permanent refusal is
+-- kept with its reason and leaves the queue.
+ALTER TABLE orders ADD COLUMN warehouse_error text;
+CREATE INDEX orders_to_push ON orders (warehouse_connection_id, id)
+  WHERE warehouse_ack_at IS NULL AND status = 'open' AND warehouse_connection_id IS NOT NULL AND warehouse_error IS NULL;
+
+-- The dispatcher leaves a listing alone until then: a push applied asynchronously
+-- (Amazon ACCEPTED shows minutes later), or a retry after a retryable failure.
+ALTER TABLE listings ADD COLUMN push_pending_until timestamptz;
+-- Webhooks name listings by platform ids (Shopify inventory item...).
+CREATE INDEX listings_platform_ids ON listings USING gin (platform_ids jsonb_path_ops);
+
+-- Wake the dispatcher of a connection the moment one of its listings becomes dirty, and
+-- the warehouse pusher when an order arrives (identical notifications in one transaction
+-- collapse into one).
+CREATE FUNCTION notify_dirty_listing() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.dirty AND NEW.quarantined_reason IS NULL THEN
+    PERFORM pg_notify('stocksync_dirty', NEW.connection_id);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER listings_notify_dirty AFTER INSERT OR UPDATE OF target, pushed, quarantined_reason ON listings
+  FOR EACH ROW EXECUTE FUNCTION notify_dirty_listing();
+
+CREATE FUNCTION notify_new_order() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('stocksync_orders', NEW.warehouse_connection_id);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER orders_notify_new AFTER INSERT ON orders
+  FOR EACH ROW WHEN (NEW.warehouse_connection_id IS NOT NULL) EXECUTE FUNCTION notify_new_order();

@@ -1,0 +1,29 @@
+// Aggregate: orders waiting to be pushed to their warehouse (layer 2).
+import type { Queryable } from './db.js';
+
+export interface OrderToPush {
+  id: number;
+  connectionId: string;
+  externalId: string;
+  /** Units per component SKU the warehouse must ship (bundles already expanded). */
+  lines: { sku: string; quantity: number }[];
+}
+
+export async function ordersToPush(q: Queryable, warehouseConnectionId: string, limit: number): Promise<OrderToPush[]> {
+  const { rows } = await q.query<OrderToPush>({
+    name: 'wh_orders_to_push',
+    text: `SELECT o.id, o.connection_id AS "connectionId", o.external_id AS "externalId",
+                  COALESCE((SELECT json_agg(json_build_object('sku', c.sku, 'quantity', c.q) ORDER BY c.sku)
+                              FROM (SELECT sku, sum(quantity)::int AS q FROM claims WHERE order_id = o.id AND state = 'open' GROUP BY sku) c),
+                           '[]') AS lines
+             FROM orders o
+            WHERE o.warehouse_connection_id = $1 AND o.warehouse_ack_at IS NULL AND o.status = 'open' AND o.warehouse_error IS NULL
+            ORDER BY o.id LIMIT $2`,
+    values: [warehouseConnectionId, limit],
+  });
+  return rows;
+}
+
+export async function markWarehouseError(q: Queryable, orderId: number, reason: string): Promise<void> {
+  await q.query(`UPDATE orders SET warehouse_error = $2, updated_at = now() WHERE id = $1`, [orderId, reason]);
+}
