@@ -3,7 +3,7 @@
 // classified once as a ConnectorError.
 import { ConnectorError } from '../errors.js';
 import { httpRequest } from '../http.js';
-import type { RateLimiter } from '../rate-limit.js';
+import { createRateLimiter, type RateLimiter } from '../rate-limit.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import { API_VERSION } from './documents.js';
 import { parseJsonExact } from './json.js';
@@ -12,8 +12,9 @@ import { reader, type Json } from './shapes.js';
 export interface ClientOptions {
   baseUrl: string;
   accessToken: string;
-  limiter: RateLimiter;
+  /** What the connection is configured with; Shopify's throttleStatus corrects it. */
   restorePerSecond: number;
+  bucketSize: number;
   timeoutMs?: number;
   retry: RetryPolicy;
 }
@@ -28,6 +29,8 @@ export type GraphqlClient = {
   /** Runs a document; `cost` is its calculated cost (documents.ts). Returns `data`. */
   call(query: string, variables: Record<string, unknown>, cost: number): Promise<Json>;
   stats(): CallStats;
+  /** The bucket as last reported by Shopify (the configured one until then). */
+  bucket(): { restorePerSecond: number; bucketSize: number };
 };
 
 /** When the bucket will hold `needed` points again, from what Shopify says it holds now. */
@@ -39,12 +42,20 @@ export function throttleWaitMs(needed: number, available: number, restorePerSeco
 export function createGraphqlClient(o: ClientOptions): GraphqlClient {
   const url = `${o.baseUrl.replace(/\/+$/, '')}/admin/api/${API_VERSION}/graphql.json`;
   const stats: CallStats = { calls: 0, throttled: 0, retries: 0 };
+  // the bucket as Shopify reports it: a plan change (or a wrong config) is picked up from
+  // the first answer instead of being learned from THROTTLED over and over
   let restoreRate = o.restorePerSecond;
+  let bucketSize = o.bucketSize;
+  let limiter: RateLimiter = createRateLimiter({ kind: 'cost-bucket', restorePerSecond: restoreRate, bucketSize });
   let lastAvailable: number | undefined;
+  // cost of requests sent and not yet answered: Shopify has not charged them in the
+  // throttleStatus another answer reports, but will
+  let inFlight = 0;
 
   async function once(query: string, variables: Record<string, unknown>, cost: number): Promise<Json> {
-    await o.limiter.acquire(cost);
+    await limiter.acquire(cost);
     stats.calls++;
+    inFlight += cost;
     let text: string;
     try {
       const res = await httpRequest({
@@ -60,10 +71,12 @@ export function createGraphqlClient(o: ClientOptions): GraphqlClient {
         // a 429 carries no cost data: Retry-After, else the deficit we last knew of
         const wait = e.info.retryAfterMs ?? throttleWaitMs(cost, lastAvailable ?? 0, restoreRate);
         stats.throttled++;
-        o.limiter.pause(wait);
+        limiter.pause(wait);
         throw new ConnectorError('RATE_LIMITED', e.message, { ...e.info, retryAfterMs: wait });
       }
       throw e;
+    } finally {
+      inFlight -= cost;
     }
     return interpret(text, cost);
   }
@@ -79,9 +92,15 @@ export function createGraphqlClient(o: ClientOptions): GraphqlClient {
     }
     const cost_ = readCost(body);
     if (cost_) {
-      restoreRate = cost_.restoreRate ?? restoreRate;
+      const restore = cost_.restoreRate ?? restoreRate;
+      const size = cost_.maximum ?? bucketSize;
+      if (restore !== restoreRate || size !== bucketSize) {
+        restoreRate = restore;
+        bucketSize = size;
+        limiter = createRateLimiter({ kind: 'cost-bucket', restorePerSecond: restore, bucketSize: size });
+      }
       lastAvailable = cost_.available;
-      o.limiter.observe?.(cost_.available);
+      limiter.observe?.(cost_.available - inFlight);
     }
     const errors = body['errors'];
     if (errors !== undefined) {
@@ -91,7 +110,7 @@ export function createGraphqlClient(o: ClientOptions): GraphqlClient {
       if (codes.includes('THROTTLED')) {
         stats.throttled++;
         const wait = throttleWaitMs(cost_?.requested ?? cost, cost_?.available ?? 0, restoreRate);
-        o.limiter.pause(wait);
+        limiter.pause(wait);
         throw new ConnectorError('RATE_LIMITED', `Shopify throttled a ${cost}-point query: retry in ${wait} ms`, { retryAfterMs: wait, platformCode: 'THROTTLED' });
       }
       const code = codes.find((c) => c !== '') ?? '';
@@ -105,18 +124,21 @@ export function createGraphqlClient(o: ClientOptions): GraphqlClient {
     call: (query, variables, cost) =>
       withRetry(() => once(query, variables, cost), o.retry, () => void stats.retries++),
     stats: () => ({ ...stats }),
+    bucket: () => ({ restorePerSecond: restoreRate, bucketSize }),
   };
 }
 
 /** extensions.cost, when present and well-formed (it is advisory: never fail on it). */
-function readCost(body: Json): { requested?: number; available: number; restoreRate?: number } | undefined {
+function readCost(body: Json): { requested?: number; available: number; restoreRate?: number; maximum?: number } | undefined {
   const cost = (body['extensions'] as { cost?: Json } | undefined)?.cost;
   const status = cost?.['throttleStatus'] as Json | undefined;
   const available = status?.['currentlyAvailable'];
   if (typeof available !== 'number' || !Number.isFinite(available)) return undefined;
   const requested = cost?.['requestedQueryCost'];
   const restore = status?.['restoreRate'];
+  const maximum = status?.['maximumAvailable'];
   return {
+    ...(typeof maximum === 'number' && maximum > 0 && { maximum }),
     available,
     ...(typeof requested === 'number' && { requested }),
     ...(typeof restore === 'number' && restore > 0 && { restoreRate: restore }),

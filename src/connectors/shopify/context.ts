@@ -11,7 +11,7 @@ export interface ShopifyContext {
   /** sku -> inventory item GID, filled by resolveListings. */
   skuCache: Map<string, string>;
   /** Largest cost one query may have: Shopify's 1,000, or the bucket if smaller. */
-  maxCost: number;
+  maxCost(): number;
   /** Orders per pollOrders page. */
   orderPageSize: number;
   /** Items per listQuantities page (further bounded by maxCost). */
@@ -25,7 +25,7 @@ export interface PlatformIds {
 
 /** How many units of `unitCost` fit in one query next to `fixedCost`, within [1, cap]. */
 export function fit(ctx: ShopifyContext, unitCost: number, cap: number, fixedCost = 0): number {
-  return Math.max(1, Math.min(cap, Math.floor((ctx.maxCost - fixedCost) / unitCost)));
+  return Math.max(1, Math.min(cap, Math.floor((ctx.maxCost() - fixedCost) / unitCost)));
 }
 
 export function chunks<T>(list: readonly T[], size: number): T[][] {

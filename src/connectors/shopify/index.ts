@@ -6,7 +6,6 @@
 //   retry         a RetryPolicy override (tests)
 // Credentials: accessToken (X-Shopify-Access-Token), webhookSecret (the app's secret).
 import { StocksyncError } from '../../errors.js';
-import { createRateLimiter } from '../rate-limit.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../retry.js';
 import type { Capabilities, ChannelConnector, ConnectorConfig } from '../types.js';
 import { createGraphqlClient } from './client.js';
@@ -63,8 +62,8 @@ export function create(config: ConnectorConfig): ChannelConnector {
   const client = createGraphqlClient({
     baseUrl: config.baseUrl,
     accessToken,
-    limiter: createRateLimiter(model),
     restorePerSecond: model.restorePerSecond,
+    bucketSize: model.bucketSize,
     ...(config.timeoutMs !== undefined && { timeoutMs: config.timeoutMs }),
     retry: (config.options['retry'] as RetryPolicy | undefined) ?? DEFAULT_RETRY,
   });
@@ -82,7 +81,7 @@ export function create(config: ConnectorConfig): ChannelConnector {
     client,
     location: () => (location ??= primaryLocation().catch((e: unknown) => ((location = undefined), Promise.reject(e)))),
     skuCache: new Map(),
-    maxCost: Math.min(MAX_QUERY_COST, model.bucketSize),
+    maxCost: () => Math.min(MAX_QUERY_COST, client.bucket().bucketSize),
     orderPageSize: Math.floor(pageSize ?? 50),
     listPageSize: Math.floor(pageSize ?? 250),
   };
