@@ -46,8 +46,3 @@ export function createApi(d: ApiDeps): Api {
     },
   };
 }
-
-/** The JSON body of a response, or ConnectorError('PARSE'). */
-export function jsonOf(res: HttpResponse): unknown {
-  return res.json<unknown>();
-}

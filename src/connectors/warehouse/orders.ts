@@ -39,11 +39,26 @@ export async function pushOrder(d: OrderDeps, order: WarehouseOrder): Promise<Wa
 }
 
 function accepted(res: HttpResponse): WarehouseOrderOutcome {
-  const o = res.json<unknown>();
-  if (!isObject(o) || (typeof o.id !== 'number' && typeof o.id !== 'string') || o.id === '') throw parseError('created order has no id');
+  let o: unknown;
+  try {
+    o = res.json<unknown>();
+  } catch {
+    o = undefined;
+  }
+  // A 2xx means the warehouse holds the order. If we cannot read its id, saying "failed"
+  // would be false and a permanent PARSE would quarantine a live order; "duplicate" is
+  // the contract's word for "it is there, treat it as accepted".
+  if (!isObject(o) || (typeof o.id !== 'number' && typeof o.id !== 'string') || o.id === '') return { status: 'duplicate' };
   // The warehouse's own clock: a claim settles against observations stamped by the same clock.
+  // The Date header is whole seconds, rounded down: round up instead, as a claim must not
+  // settle on an observation taken before the warehouse had the order.
   const header = Date.parse(res.headers.get('date') ?? '');
-  const at = o.created_date !== undefined ? timestamp(o.created_date, 'order created_date') : Number.isNaN(header) ? new Date() : new Date(header);
+  let at = Number.isNaN(header) ? new Date() : new Date(header + 999);
+  try {
+    if (o.created_date !== undefined) at = timestamp(o.created_date, 'order created_date');
+  } catch {
+    // keep the response's Date: a bad timestamp does not undo a created order
+  }
   return { status: 'accepted', warehouseOrderId: String(o.id), at };
 }
 
