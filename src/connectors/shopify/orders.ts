@@ -1,4 +1,5 @@
 // pollOrders: orders updated since a time, oldest change first, cursor pages.
+import { ConnectorError } from '../errors.js';
 import type { ChannelOrder, ChannelOrderLine, Page } from '../types.js';
 import { fit, type ShopifyContext } from './context.js';
 import { ORDER_LINES, orderLinesCost, ORDERS, ordersCost } from './documents.js';
@@ -37,6 +38,8 @@ export async function pollOrders(ctx: ShopifyContext, since: Date, cursor: strin
     while (more !== null) {
       const page = await moreLines(ctx, id, more);
       orderLines.push(...page.lines);
+      // a cursor that does not move would loop forever
+      if (page.next === more) throw new ConnectorError('PARSE', `Shopify orders answer: lineItems cursor of ${id} did not advance`);
       more = page.next;
     }
     const cancelledAt = r.optDate(node['cancelledAt'], `${path}.cancelledAt`);
