@@ -1,0 +1,43 @@
+// Amazon SP-API channel connector (merchant-fulfilled quantities).
+// Listing platform ids: sellerSku (the merchant's SKU) and, when known, asin.
+// Options: sellerId, marketplaceId (required), productType (PRODUCT), rateScale (1),
+// listPageSize (50), lwaUrl, retry {attempts, baseMs, maxMs}.
+import { ConnectorError } from '../errors.js';
+import type { ChannelConnector, ConnectorConfig } from '../types.js';
+import { createAmazonClient } from './client.js';
+import { listQuantities, pushOne, readQuantities, resolveListings } from './listings.js';
+import { parseNotification, verifyUrlToken } from './notifications.js';
+import { pollOrders } from './orders.js';
+
+export function create(config: ConnectorConfig): ChannelConnector {
+  const client = createAmazonClient(config);
+  const pageSize = typeof config.options['listPageSize'] === 'number' && config.options['listPageSize'] >= 1 ? Math.floor(config.options['listPageSize']) : 50;
+  const notificationToken = config.credentials['notificationToken'];
+  return {
+    kind: 'channel',
+    platform: 'amazon',
+    capabilities: {
+      // patchListingsItem sets one SKU per call; feeds (bulk) are not used.
+      maxBatch: 1,
+      compareAndSet: false,
+      relativeAdjust: false,
+      webhookVerification: 'url-token',
+      // ACCEPTED now, applied minutes later.
+      asyncApply: true,
+      // The push path's binding limit; every operation has its own bucket (limits.ts).
+      rateLimit: { kind: 'token-bucket', ratePerSecond: client.limiters.rate('patchListingsItem'), burst: client.limiters.burst('patchListingsItem') },
+    },
+    verifyWebhook: (input) => verifyUrlToken(notificationToken, input),
+    parseWebhook: (input) => parseNotification(input, client.sellerId),
+    async push(items) {
+      if (items.length > 1) {
+        throw new ConnectorError('REJECTED', `Amazon takes one listing per push (patchListingsItem), got ${items.length}`);
+      }
+      return Promise.all(items.map((item) => pushOne(client, item)));
+    },
+    readQuantities: (listings) => readQuantities(client, listings),
+    pollOrders: (since, cursor) => pollOrders(client, since, cursor),
+    listQuantities: (cursor, known) => listQuantities(client, cursor, known, pageSize),
+    resolveListings: (listings) => resolveListings(client, listings),
+  };
+}
