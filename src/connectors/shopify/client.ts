@@ -128,19 +128,26 @@ export function createGraphqlClient(o: ClientOptions): GraphqlClient {
   };
 }
 
-/** extensions.cost, when present and well-formed (it is advisory: never fail on it). */
+/**
+ * extensions.cost, when present and plausible. It is advisory: a garbled one is ignored
+ * rather than allowed to stall the limiter (a restore rate of 1e-300 would wait forever).
+ */
 function readCost(body: Json): { requested?: number; available: number; restoreRate?: number; maximum?: number } | undefined {
   const cost = (body['extensions'] as { cost?: Json } | undefined)?.cost;
   const status = cost?.['throttleStatus'] as Json | undefined;
   const available = status?.['currentlyAvailable'];
-  if (typeof available !== 'number' || !Number.isFinite(available)) return undefined;
+  if (!plausible(available, 0)) return undefined;
   const requested = cost?.['requestedQueryCost'];
   const restore = status?.['restoreRate'];
   const maximum = status?.['maximumAvailable'];
+  const goodRestore = plausible(restore, 1) ? restore : undefined;
+  const goodMaximum = plausible(maximum, Math.max(1, goodRestore ?? 1)) ? maximum : undefined;
   return {
-    ...(typeof maximum === 'number' && maximum > 0 && { maximum }),
-    available,
-    ...(typeof requested === 'number' && { requested }),
-    ...(typeof restore === 'number' && restore > 0 && { restoreRate: restore }),
+    available: Math.min(available, goodMaximum ?? available),
+    ...(plausible(requested, 0) && { requested }),
+    ...(goodRestore !== undefined && { restoreRate: goodRestore }),
+    ...(goodMaximum !== undefined && { maximum: goodMaximum }),
   };
 }
+
+const plausible = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= 10_000_000;
