@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound, queryParam, validation, type WarehouseHttp } from './http.js';
 import { announceReceiving, announceReturn, type Inbound, type ReturnAction } from './inbound.js';
-import { inventoryJson, orderJson, receivingJson, returnJson } from './json.js';
+import { CHANNEL, inventoryJson, orderJson, receivingJson, returnJson } from './json.js';
 import { cancel, createOrder, ship, type WarehouseStore } from './store.js';
 import { WAREHOUSE_TOPICS, type WarehouseHooks } from './webhooks.js';
 
@@ -62,6 +62,8 @@ export function registerWarehouseRoutes(app: FastifyInstance, d: WarehouseRouteD
     const rows = [...store.items.values()].filter((i) => after === null || i.updated.getTime() > after).sort((a, b) => a.inventoryId - b.inventoryId);
     return page(request, reply, rows)?.map((i) => inventoryJson(i, store)) ?? reply;
   });
+  // ShipBob: the channels this token may act for; orders name one in shipbob_channel_id.
+  app.get('/1.0/channel', http.route('GET channel', async () => [{ id: CHANNEL.id, name: CHANNEL.name, application_name: 'stocksync', scopes: ['orders_write', 'inventory_read'] }]));
   app.get('/1.0/inventory', inventoryList);
   app.get('/1.0/inventory-level', inventoryList);
   app.get(

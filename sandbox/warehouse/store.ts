@@ -100,9 +100,11 @@ function canAllocate(store: WarehouseStore, lines: OrderLine[]): boolean {
 }
 
 function allocate(store: WarehouseStore, order: WarehouseOrder): void {
-  for (const l of order.lines) change(store, store.items.get(l.sku)!, 0, l.quantity, 'allocate', order.referenceId);
+  // Status first: the inventory events below must not count this order as both
+  // committed and still waiting (backordered).
   order.status = 'Processing';
   order.updated = store.now();
+  for (const l of order.lines) change(store, store.items.get(l.sku)!, 0, l.quantity, 'allocate', order.referenceId);
 }
 
 export type CreateResult =

@@ -44,7 +44,8 @@ export const PLATFORMS = {
     listingIdFromSku: 'sellerSku',
     // Login with Amazon (LWA) refresh-token grant, or a ready access token (the sandbox).
     credentialSets: [['clientId', 'clientSecret', 'refreshToken'], ['accessToken']],
-    credentialsOptional: [],
+    // Notifications carry no signature (SQS): the URL we subscribe carries this token.
+    credentialsOptional: ['notificationToken'],
     listingFromOptions: [],
   },
   // The sandbox's generic 3PL (ShipBob/ShipStation-like REST): sku-keyed, no listings.

@@ -28,13 +28,17 @@ export function nextClaimState(state: ClaimState, event: ClaimEvent): ClaimState
 
 /**
  * True when an observation taken at `observedAt` already includes an order acknowledged at
- * `ackAt`. Strictly after: at equal timestamps we cannot tell which came first, and keeping
- * the claim one observation longer is safe (it can only hide units briefly) while settling
- * too early oversells. Invalid dates never settle.
+ * `ackAt`, both on the warehouse's own clock. At or after: a warehouse allocates an order
+ * no earlier than it accepts it and stamps the stock change with that moment, so the
+ * snapshot stamped at the acceptance instant is the one that carries the allocation.
+ * Strictly-after would leave the claim counting (hiding units) until the item changes
+ * again, which may be never. The cost: an unrelated change stamped in the very same
+ * millisecond, before the allocation, settles early until the allocation's own update
+ * arrives moments later. Invalid dates never settle.
  */
 export function settlesClaim(observedAt: Date, ackAt: Date | null): boolean {
   if (ackAt === null) return false;
-  return observedAt.getTime() > ackAt.getTime(); // NaN compares false
+  return observedAt.getTime() >= ackAt.getTime(); // NaN compares false
 }
 
 /** Whether a claim in this state still counts against ATS. */

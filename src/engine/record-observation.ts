@@ -2,7 +2,7 @@
 // absolute level (a snapshot) or as a delta (a receipt, an adjustment, a return).
 import { assertQuantity } from '../domain/index.js';
 import { invalidInput, StocksyncError } from '../errors.js';
-import { settleClaims } from '../store/claims.js';
+import { settleFor } from './settle.js';
 import { Rollback, withTxOrRollback, type Db, type Tx } from '../store/db.js';
 import { appendLedger, ledgerKeyExists, type NewLedgerEntry } from '../store/ledger.js';
 import { loadSkuGraph } from '../store/skus.js';
@@ -97,21 +97,18 @@ async function recordObservationInTx(tx: Tx, o: ObservationInput, key: string): 
       source: o.source ?? null,
     },
   ];
-  // Only a snapshot taken after the warehouse acknowledged an order includes that order.
-  const settled =
+  // Only a snapshot taken once the warehouse acknowledged an order includes that order.
+  const settlement =
     o.kind === 'absolute'
-      ? await settleClaims(tx, { sku: o.sku, warehouseConnectionId: o.connectionId, observedAt: o.observedAt })
-      : [];
-  for (const c of settled) {
-    entries.push({ key: `settle:${c.id}`, sku: c.sku, kind: 'settle', availableDelta: 0, claimedDelta: -c.quantity, orderId: c.orderId, source: key });
-  }
+      ? await settleFor(tx, { sku: o.sku, warehouseConnectionId: o.connectionId, observedAt: o.observedAt, source: key })
+      : { entries: [], claimedDelta: 0 };
+  entries.push(...settlement.entries);
   const fresh = await appendLedger(tx, entries);
   // A concurrent twin committed the same key first: undo everything this one did.
   if (!fresh.has(key)) throw new Rollback<ObservationResult>({ outcome: 'duplicate' });
 
-  const claimedDelta = settled.reduce((n, c) => n - c.quantity, 0);
-  const after = await addToSkuStock(tx, [{ sku: o.sku, available: availableDelta, claimed: claimedDelta }]);
+  const after = await addToSkuStock(tx, [{ sku: o.sku, available: availableDelta, claimed: settlement.claimedDelta }]);
   for (const row of after) stock.set(row.sku, row);
   const dirtied = await recomputeTargets(tx, affectedSkus([o.sku], graph.bundles), stock, graph.bundles);
-  return { outcome: 'applied', availableDelta, settledClaims: settled.length, dirtied };
+  return { outcome: 'applied', availableDelta, settledClaims: settlement.entries.length, dirtied };
 }

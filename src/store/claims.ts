@@ -31,9 +31,10 @@ export async function releaseClaimsOfOrder(tx: Queryable, orderId: number): Prom
 }
 
 /**
- * Settles the open claims on a SKU whose order this warehouse acknowledged strictly before
- * the observation was taken: from then on the warehouse's own `available` counts them
- * (DESIGN.md invariant 2), so keeping the claim would subtract the units twice.
+ * Settles the open claims on a SKU whose order this warehouse acknowledged at or before
+ * the moment the observation was taken (domain/claims.ts settlesClaim): from then on the
+ * warehouse's own `available` counts them (DESIGN.md invariant 2), so keeping the claim
+ * would subtract the units twice.
  */
 export async function settleClaims(
   tx: Queryable,
@@ -44,7 +45,7 @@ export async function settleClaims(
     text: `UPDATE claims c SET state = 'settled', closed_at = now()
        FROM orders o
       WHERE c.order_id = o.id AND c.sku = $1 AND c.state = 'open'
-        AND o.warehouse_connection_id = $2 AND o.warehouse_ack_at < $3
+        AND o.warehouse_connection_id = $2 AND o.warehouse_ack_at <= $3
   RETURNING c.id, c.order_id AS "orderId", c.line_no AS "lineNo", c.sku, c.quantity`,
     values: [p.sku, p.warehouseConnectionId, p.observedAt],
   });

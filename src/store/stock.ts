@@ -109,3 +109,15 @@ export async function findLocation(
   });
   return rows[0] ?? null;
 }
+
+/** When this warehouse last reported each SKU (any location). */
+export async function latestObservations(tx: Queryable, warehouseConnectionId: string, skus: readonly string[]): Promise<Map<string, Date>> {
+  const { rows } = await tx.query<{ sku: string; observedAt: Date }>({
+    name: 'stock_latest_observations',
+    text: `SELECT s.sku, max(s.observed_at) AS "observedAt"
+             FROM stock_levels s JOIN locations l ON l.id = s.location_id
+            WHERE l.connection_id = $1 AND s.sku = ANY($2::text[]) GROUP BY s.sku`,
+    values: [warehouseConnectionId, skus],
+  });
+  return new Map(rows.map((r) => [r.sku, r.observedAt]));
+}

@@ -192,6 +192,19 @@ describe('claim lifecycle', () => {
     expect(await cancelOrder(t.db, { connectionId: 'ch1', externalId: 'o1' })).toMatchObject({ releasedUnits: 0 });
   });
 
+  it('settles at acknowledgement when the snapshot counting the order arrived first', async () => {
+    await observe('A', 10, 1);
+    await recordOrder(t.db, { connectionId: 'ch1', externalId: 'o1', lines: [{ sku: 'A', quantity: 4 }] });
+    // The warehouse's webhook (allocation stamped at its acceptance time) overtakes the
+    // answer to our push: available already excludes the order, the claim still counts.
+    await observe('A', 6, 10);
+    expect(await stockOf('A')).toEqual({ available: 6, claimed: 4 });
+    expect(await acknowledgeOrder(t.db, { connectionId: 'ch1', externalId: 'o1', warehouseConnectionId: 'wh', warehouseRef: 'r1', ackAt: at(10) }))
+      .toMatchObject({ outcome: 'acknowledged', settledUnits: 4 });
+    expect(await stockOf('A')).toEqual({ available: 6, claimed: 0 });
+    expect((await targets('A')).map((l) => l.target)).toEqual([6, 6, 6]);
+  });
+
   it('a repeated acknowledgement keeps the first time', async () => {
     await recordOrder(t.db, { connectionId: 'ch1', externalId: 'o1', lines: [{ sku: 'A', quantity: 1 }] });
     await acknowledgeOrder(t.db, { connectionId: 'ch1', externalId: 'o1', warehouseConnectionId: 'wh', warehouseRef: 'r1', ackAt: at(10) });

@@ -78,3 +78,12 @@ export const ORDER_LINES = /* GraphQL */ `query StocksyncOrderLines($id: ID!, $f
   order(id: $id) { lineItems(first: $first, after: $after) { nodes { sku quantity } pageInfo { hasNextPage endCursor } } }
 }`;
 export const orderLinesCost = (first: number) => 1 + 2 + first;
+
+/** Relative change; the caller's idempotency key makes a replay return the first result. */
+export const ADJUST_QUANTITIES = /* GraphQL */ `mutation StocksyncAdjust($input: InventoryAdjustQuantitiesInput!, $key: String!) {
+  inventoryAdjustQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { changes(quantityNames: ["available"]) { delta quantityAfterChange item { id } location { id } } }
+    userErrors { code field message }
+  }
+}`;
+export const ADJUST_QUANTITIES_COST = 10;

@@ -7,7 +7,8 @@
 // Credentials: accessToken (X-Shopify-Access-Token), webhookSecret (the app's secret).
 import { StocksyncError } from '../../errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../retry.js';
-import type { Capabilities, ChannelConnector, ConnectorConfig } from '../types.js';
+import type { Capabilities, ChannelConnector, ConnectorConfig, PushOutcome } from '../types.js';
+import { adjust, type AdjustItem } from './adjust.js';
 import { createGraphqlClient } from './client.js';
 import type { ShopifyContext } from './context.js';
 import { MAX_QUERY_COST, PRIMARY_LOCATION, PRIMARY_LOCATION_COST } from './documents.js';
@@ -49,7 +50,12 @@ export function capabilitiesFor(config: ConnectorConfig): Capabilities {
   };
 }
 
-export function create(config: ConnectorConfig): ChannelConnector {
+/** ChannelConnector plus relative adjustment, which the contract declares but has no method for. */
+export interface ShopifyConnector extends ChannelConnector {
+  adjust(items: AdjustItem[], idempotencyKey: string): Promise<PushOutcome[]>;
+}
+
+export function create(config: ConnectorConfig): ShopifyConnector {
   const accessToken = config.credentials['accessToken'];
   if (!accessToken) throw configError(config, 'credentials.accessToken is required');
   const capabilities = capabilitiesFor(config);
@@ -94,6 +100,7 @@ export function create(config: ConnectorConfig): ChannelConnector {
     verifyWebhook: (input) => verifyShopifyWebhook(secret, input),
     parseWebhook: (input) => parseShopifyWebhook(input),
     push: (items) => push(ctx, items),
+    adjust: (items, key) => adjust(ctx, items, key),
     readQuantities: (listings) => readQuantities(ctx, listings),
     pollOrders: (since, cursor) => pollOrders(ctx, since, cursor),
     listQuantities: (cursor) => listQuantities(ctx, cursor),

@@ -7,7 +7,7 @@ import type { PushItem, PushOutcome } from '../types.js';
 import { type PlatformIds, type ShopifyContext } from './context.js';
 import { SET_QUANTITIES, SET_QUANTITIES_COST } from './documents.js';
 import { idsFor, readQuantities } from './reads.js';
-import { reader } from './shapes.js';
+import { reader, type Json, type Reader } from './shapes.js';
 
 export const MAX_BATCH = 250;
 export const MAX_QUANTITY = 1_000_000_000;
@@ -20,7 +20,7 @@ interface Line {
   ids: PlatformIds;
 }
 
-interface UserError {
+export interface UserError {
   code: string;
   field: string[] | null;
   message: string;
@@ -148,8 +148,11 @@ async function setQuantities(ctx: ShopifyContext, lines: Line[]): Promise<UserEr
   };
   const data = await ctx.client.call(SET_QUANTITIES, { input, key: `stocksync-${key}` }, SET_QUANTITIES_COST);
   const r = reader('inventorySetQuantities answer');
-  const payload = r.obj(data['inventorySetQuantities'], 'data.inventorySetQuantities');
-  return r.arr(payload['userErrors'], 'data.inventorySetQuantities.userErrors').map((e, i) => {
+  return readUserErrors(r, r.obj(data['inventorySetQuantities'], 'data.inventorySetQuantities'));
+}
+
+export function readUserErrors(r: Reader, payload: Json): UserError[] {
+  return r.arr(payload['userErrors'], 'userErrors').map((e, i) => {
     const o = r.obj(e, `userErrors[${i}]`);
     const field = o['field'] == null ? null : r.arr(o['field'], `userErrors[${i}].field`).map((f) => String(f));
     return { code: r.optStr(o['code'], `userErrors[${i}].code`) ?? 'UNKNOWN', field, message: r.str(o['message'], `userErrors[${i}].message`) };

@@ -1,0 +1,29 @@
+// The layers working together on the sandbox without faults.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from './stack.js';
+import { ats, converged, eventually, listing } from './helpers.js';
+
+describe('end to end, shopify + warehouse', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ channels: ['shopify'], skus: [{ sku: 'MUG', quantity: 10 }, { sku: 'CUP', quantity: 3 }] });
+  });
+  afterAll(async () => stack?.close());
+
+  it('takes the warehouse levels and pushes targets', async () => {
+    await eventually('warehouse levels', async () => (await ats(stack, 'MUG')) === 10);
+    await converged(stack, ['shopify'], ['MUG', 'CUP']);
+  });
+
+  it('a shopper order is claimed, pushed to the warehouse, and the channel stays right', async () => {
+    const r = stack.instance('shopify').control.shopperOrder([{ sku: 'MUG', quantity: 2 }]);
+    expect(r.ok).toBe(true);
+    await eventually('order recorded', async () => (await ats(stack, 'MUG')) === 8);
+    await eventually('order pushed to the warehouse', async () => {
+      const { rows } = await stack.db.query(`SELECT warehouse_ack_at FROM orders`);
+      return rows.length === 1 && rows[0].warehouse_ack_at !== null;
+    });
+    await converged(stack, ['shopify'], ['MUG']);
+    expect((await listing(stack, 'shopify', 'MUG')).target).toBe(8);
+  });
+});
