@@ -121,6 +121,21 @@ describe('shopify push', () => {
     expect(env.shop.stats().calls['query location']).toBeUndefined();
   });
 
+  it('adjust (extension): relative change, replay of the same key applies once, a sale in between is kept', async () => {
+    env = await shopWithConnector({ skus: skus(2) });
+    const items = [{ listing: env.listing(1, 'SKU-0001'), delta: -3 }, { listing: { listingId: 2, sku: 'SKU-0002', platformIds: {} }, delta: 5 }];
+    expect(await env.connector.adjust(items, 'ledger-42')).toEqual([
+      { status: 'applied', listingId: 1, quantity: 7 },
+      { status: 'applied', listingId: 2, quantity: 15 },
+    ]);
+    env.shop.control.shopperOrder([{ sku: 'SKU-0001', quantity: 1 }]);
+    const replay = await env.connector.adjust(items, 'ledger-42');
+    expect(replay.map((o) => o.status)).toEqual(['applied', 'applied']);
+    expect([env.available('SKU-0001'), env.available('SKU-0002')]).toEqual([6, 15]);
+    const bad = await env.connector.adjust([{ listing: { ...env.listing(1, 'SKU-0001'), platformIds: { inventoryItemId: 'gid://shopify/InventoryItem/1', locationId: env.truth().locations[0]!.id } }, delta: 1 }], 'ledger-43');
+    expect(bad[0]).toMatchObject({ status: 'failed', error: { connectorCode: 'NOT_FOUND', info: { platformCode: 'INVALID_INVENTORY_ITEM' } } });
+  });
+
   it('classifies user error codes by whether a retry can help', () => {
     expect(userErrorCode('INVALID_LOCATION')).toBe('NOT_FOUND');
     expect(userErrorCode('INVALID_QUANTITY_TOO_HIGH')).toBe('REJECTED');

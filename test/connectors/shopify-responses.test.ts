@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../src/connectors/errors.js';
-import { create } from '../../src/connectors/shopify/index.js';
-import type { ChannelConnector, ListingRef } from '../../src/connectors/types.js';
+import { create, type ShopifyConnector } from '../../src/connectors/shopify/index.js';
+import type { ListingRef } from '../../src/connectors/types.js';
 
 const cost = { cost: { requestedQueryCost: 10, actualQueryCost: 10, throttleStatus: { maximumAvailable: 1e6, currentlyAvailable: 1e6, restoreRate: 1e5 } } };
 const page = { hasNextPage: false, endCursor: null };
@@ -23,6 +23,10 @@ const TEMPLATES: Record<string, unknown> = {
   StocksyncList: { data: { inventoryItems: { nodes: [{ id: ITEM, sku: 'A', inventoryLevel: { updatedAt: '2026-04-01T00:00:00Z', quantities: [{ quantity: 1 }] } }], pageInfo: page } }, extensions: cost },
   StocksyncOrders: {
     data: { orders: { nodes: [{ id: 'gid://shopify/Order/1', createdAt: '2026-04-01T00:00:00Z', updatedAt: '2026-04-01T00:00:00Z', cancelledAt: null, lineItems: { nodes: [{ sku: 'A', quantity: 1 }], pageInfo: page } }], pageInfo: page } },
+    extensions: cost,
+  },
+  StocksyncAdjust: {
+    data: { inventoryAdjustQuantities: { inventoryAdjustmentGroup: { changes: [{ delta: 1, quantityAfterChange: 4, item: { id: ITEM }, location: { id: LOC } }] }, userErrors: [] } },
     extensions: cost,
   },
   StocksyncOrderLines: { data: { order: { lineItems: { nodes: [{ sku: 'B', quantity: 2 }], pageInfo: page } } }, extensions: cost },
@@ -48,7 +52,7 @@ function replaced(v: unknown, path: (string | number)[], value: unknown): unknow
 describe('shopify answer parsers under fuzz', () => {
   let body: (operation: string) => string = () => '{}';
   let server: ReturnType<typeof createServer>;
-  let connector: ChannelConnector;
+  let connector: ShopifyConnector;
   beforeAll(async () => {
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -71,6 +75,7 @@ describe('shopify answer parsers under fuzz', () => {
   ];
   const calls: Record<string, () => Promise<unknown>> = {
     push: () => connector.push(listings.map((listing) => ({ listing, quantity: 1, expected: 0 }))),
+    adjust: () => connector.adjust(listings.slice(0, 1).map((listing) => ({ listing, delta: 1 })), 'k'),
     read: () => connector.readQuantities(listings),
     resolve: () => connector.resolveListings(listings),
     list: () => connector.listQuantities(null, []),
@@ -79,9 +84,9 @@ describe('shopify answer parsers under fuzz', () => {
 
   function wellFormed(name: string, result: unknown): void {
     const ok = (c: boolean) => expect(c, `${name} returned ${JSON.stringify(result)}`).toBe(true);
-    if (name === 'push') {
+    if (name === 'push' || name === 'adjust') {
       const out = result as { status: string; listingId: number }[];
-      ok(out.length === 2 && out.every((o, i) => o.listingId === i + 1 && ['applied', 'stale', 'failed'].includes(o.status)));
+      ok(out.length === (name === 'push' ? 2 : 1) && out.every((o, i) => o.listingId === i + 1 && ['applied', 'stale', 'failed'].includes(o.status)));
     } else if (name === 'read') {
       ok([...(result as Map<number, number>).values()].every(Number.isSafeInteger));
     } else if (name === 'resolve') {
