@@ -53,21 +53,45 @@ async function serve(): Promise<void> {
     ],
   });
   process.stdout.write(`${sandbox.url}\n`);
-  // exit through the normal path so that --cpu-prof can write its profile
-  process.on('SIGTERM', () => void sandbox.close());
+  // the bench asks for this process's CPU time around the measured run
+  process.stdin.on('data', () => process.stdout.write(`${JSON.stringify(process.cpuUsage())}\n`));
+  // stdin stays open for the CPU questions, so leave explicitly (--cpu-prof still writes)
+  process.on('SIGTERM', () => void sandbox.close().then(() => process.exit(0)));
 }
 
-function startServerProcess(): Promise<{ url: string; stop: () => void }> {
+interface ServerProcess {
+  url: string;
+  /** CPU time (user + system, µs) the simulator process has used so far. */
+  cpuMicros: () => Promise<number>;
+  stop: () => void;
+}
+
+function startServerProcess(): Promise<ServerProcess> {
   // BENCH_PROFILE=DIR writes a CPU profile of the simulator process into DIR
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url)], {
     env: { ...process.env, SHOPIFY_SIM_SERVE: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
+  const cpuMicros = () =>
+    new Promise<number>((resolve) => {
+      child.stdout.once('data', (d: Buffer) => {
+        const { user, system } = JSON.parse(d.toString()) as { user: number; system: number };
+        resolve(user + system);
+      });
+      child.stdin.write('cpu\n');
+    });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
     child.stdout.once('data', (d: Buffer) =>
-      resolve({ url: d.toString().trim(), stop: () => child.kill('SIGTERM') }),
+      resolve({
+        url: d.toString().trim(),
+        cpuMicros,
+        stop: () => {
+          child.stdin.end();
+          child.kill('SIGTERM');
+        },
+      }),
     );
   });
 }
@@ -115,7 +139,9 @@ async function main(): Promise<void> {
     // warm-up, then the measured run; the load average shows whether other work shared the cores
     await runLoad(endpoint, bodies, 2);
     const loadBefore = os.loadavg()[0]!;
+    const cpuBefore = await server.cpuMicros();
     const result = await runLoad(endpoint, bodies, SECONDS);
+    const cpuUsed = (await server.cpuMicros()) - cpuBefore;
     const stats = (await (await fetch(`${server.url}/_sandbox/shopify/${SHOP}/stats`)).json()) as { calls: Record<string, number> };
 
     const mutationsPerSecond = result.requests.average;
@@ -134,6 +160,9 @@ async function main(): Promise<void> {
       },
       mutationsPerSecond: Math.round(mutationsPerSecond),
       quantitiesPerSecond: Math.round(mutationsPerSecond * BATCH),
+      // contention-independent view: simulator CPU per mutation, and what one core could serve
+      serverCpuMicrosPerMutation: Math.round(cpuUsed / result.requests.total),
+      serverCapacityPerCore: Math.round((1e6 * result.requests.total) / cpuUsed),
       latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
       totalRequests: result.requests.total,
       non2xx: result.non2xx,
@@ -172,6 +201,7 @@ Command: \`${r.command}\`
 |---|---|
 | mutations/s (inventorySetQuantities, ${r.workload.quantitiesPerMutation} quantities each) | **${r.mutationsPerSecond}** |
 | quantities set/s | ${r.quantitiesPerSecond} |
+| simulator CPU per mutation (user + system) | ${r.serverCpuMicrosPerMutation} µs, i.e. ${r.serverCapacityPerCore} mutations/s per fully available core |
 | goal | ${r.goal}: ${r.met ? 'met' : 'NOT met'} |
 | latency p50 / p99 / max (ms) | ${r.latencyMs.p50} / ${r.latencyMs.p99} / ${r.latencyMs.max} |
 | requests, non-2xx, errors | ${r.totalRequests}, ${r.non2xx}, ${r.errors} |
