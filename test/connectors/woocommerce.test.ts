@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../src/connectors/errors.js';
 import { hmacSha256Base64 } from '../../src/connectors/signature.js';
 import type { ChannelConnector, ListingRef, WebhookInput } from '../../src/connectors/types.js';
+import { createConnector } from '../../src/connectors/index.js';
 import { create } from '../../src/connectors/woocommerce/index.js';
 import { parseWooWebhook } from '../../src/connectors/woocommerce/webhooks.js';
 import { FAULT_PROFILES } from '../../sandbox/core/faults.js';
@@ -52,6 +53,13 @@ afterAll(async () => {
 });
 
 describe('WooCommerce push', () => {
+  it('is registered with the connector factory', async () => {
+    const c = await createConnector('woocommerce', { connectionId: 'w', baseUrl: sb.url, credentials: { consumerKey: 'k', consumerSecret: 's' }, options: {} });
+    expect(c).toMatchObject({ kind: 'channel', platform: 'woocommerce' });
+    const a = await createConnector('amazon', { connectionId: 'a', baseUrl: sb.url, credentials: { accessToken: 't' }, options: { sellerId: 'S', marketplaceId: 'M' } });
+    expect(a).toMatchObject({ kind: 'channel', platform: 'amazon', capabilities: { maxBatch: 1, asyncApply: true, webhookVerification: 'url-token' } });
+  });
+
   it('declares its capabilities', () => {
     const c = connector('store');
     expect(c.capabilities).toEqual({ maxBatch: 100, compareAndSet: false, relativeAdjust: false, webhookVerification: 'hmac-sha256-base64', asyncApply: false, rateLimit: { kind: 'none' } });
