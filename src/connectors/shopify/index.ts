@@ -9,7 +9,7 @@ import { StocksyncError } from '../../errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../retry.js';
 import type { Capabilities, ChannelConnector, ConnectorConfig, PushOutcome } from '../types.js';
 import { adjust, type AdjustItem } from './adjust.js';
-import { createGraphqlClient } from './client.js';
+import { createGraphqlClient, type CallStats } from './client.js';
 import type { ShopifyContext } from './context.js';
 import { MAX_QUERY_COST, PRIMARY_LOCATION, PRIMARY_LOCATION_COST } from './documents.js';
 import { pollOrders } from './orders.js';
@@ -50,9 +50,14 @@ export function capabilitiesFor(config: ConnectorConfig): Capabilities {
   };
 }
 
-/** ChannelConnector plus relative adjustment, which the contract declares but has no method for. */
+/**
+ * ChannelConnector plus what the contract has no method for yet: relative adjustment
+ * (declared by capabilities.relativeAdjust) and call counts for `stocksync status`.
+ */
 export interface ShopifyConnector extends ChannelConnector {
   adjust(items: AdjustItem[], idempotencyKey: string): Promise<PushOutcome[]>;
+  /** Calls sent, throttled (THROTTLED or 429) and retried since the connector was created. */
+  stats(): CallStats;
 }
 
 export function create(config: ConnectorConfig): ShopifyConnector {
@@ -101,6 +106,7 @@ export function create(config: ConnectorConfig): ShopifyConnector {
     parseWebhook: (input) => parseShopifyWebhook(input),
     push: (items) => push(ctx, items),
     adjust: (items, key) => adjust(ctx, items, key),
+    stats: () => client.stats(),
     readQuantities: (listings) => readQuantities(ctx, listings),
     pollOrders: (since, cursor) => pollOrders(ctx, since, cursor),
     listQuantities: (cursor) => listQuantities(ctx, cursor),
