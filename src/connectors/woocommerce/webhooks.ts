@@ -43,7 +43,7 @@ export function parseWooWebhook(input: WebhookInput): ParsedWebhook {
   }
   // Topics we act on must name their resource; others only need a stable event id.
   const acted = /^(order|product)\.(created|updated|restored)$/.test(topic);
-  const resourceId = acted || body['id'] !== undefined ? idOf(body['id'], `${topic} body.id`) : 'none';
+  const resourceId = acted ? idOf(body['id'], `${topic} body.id`) : String(body['id'] ?? 'none').slice(0, 40);
   return { eventId: eventIdOf(input, topic), topic, events: [eventOf(topic, body, resourceId)] };
 }
 
