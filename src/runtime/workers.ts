@@ -59,11 +59,25 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   for (const c of d.connections) {
     const connector = d.connectors.get(c.id);
     if (!connector) continue;
+    let wakeDispatcher = () => {};
+    const poller = layers.polling
+      ? startLeasedLoop({
+          db: d.db, log: d.log, lease: `poll:${c.id}`, owner, idleMs: c.pollIntervalMs,
+          step: async () => {
+            const r = await pollOnce({ db: d.db, log: d.log, connectionId: c.id, connector });
+            d.log.debug({ connection: c.id, ...r }, 'polled');
+            wakeDispatcher(); // raises held for unseen channel sales may go now
+            return false;
+          },
+        })
+      : undefined;
+    if (poller) loops.push(poller);
     if (connector.kind === 'channel' && layers.dispatch) {
       const deps = {
         db: d.db, log: d.log, connectionId: c.id, connector,
         ...(typeof c.options.asyncApplyMs === 'number' && { asyncApplyMs: c.options.asyncApplyMs }),
         ...(d.onPushed && { onPushed: (ms: number) => d.onPushed!(c.id, ms) }),
+        ...(poller && { onUnseenSales: () => poller.wake() }),
       };
       let resolved = false;
       const loop = startLeasedLoop({
@@ -77,6 +91,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         },
       });
       notifier.on('stocksync_dirty', c.id, () => loop.wake());
+      wakeDispatcher = () => loop.wake();
       loops.push(loop);
     }
     if (connector.kind === 'warehouse' && layers.dispatch) {
@@ -86,16 +101,6 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
       });
       notifier.on('stocksync_orders', c.id, () => loop.wake());
       loops.push(loop);
-    }
-    if (layers.polling) {
-      loops.push(startLeasedLoop({
-        db: d.db, log: d.log, lease: `poll:${c.id}`, owner, idleMs: c.pollIntervalMs,
-        step: async () => {
-          const r = await pollOnce({ db: d.db, log: d.log, connectionId: c.id, connector });
-          d.log.debug({ connection: c.id, ...r }, 'polled');
-          return false;
-        },
-      }));
     }
     if (layers.reconcile) crons.push(scheduleReconcile(d, owner, c, connector));
   }

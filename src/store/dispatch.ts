@@ -11,15 +11,26 @@ export interface DirtyListing {
   targetChangedAt: Date;
 }
 
-/** The oldest dirty listings of a connection, not quarantined, not awaiting an async apply. */
+/**
+ * The oldest dirty listings of a connection that may be pushed now: not quarantined, not
+ * awaiting an async apply or a retry, and not a raise held until the channel's orders are
+ * ingested past the moment it was seen selling on its own (invariant 3), and whose stock
+ * some warehouse has reported.
+ */
 export async function dirtyListings(q: Queryable, connectionId: string, limit: number): Promise<DirtyListing[]> {
   const { rows } = await q.query<DirtyListing>({
     name: 'dispatch_dirty',
-    text: `SELECT id, sku, platform_ids AS "platformIds", target, pushed, target_changed_at AS "targetChangedAt"
-             FROM listings
-            WHERE connection_id = $1 AND dirty AND quarantined_reason IS NULL
-              AND (push_pending_until IS NULL OR push_pending_until < now())
-            ORDER BY target_changed_at, id LIMIT $2`,
+    text: `SELECT l.id, l.sku, l.platform_ids AS "platformIds", l.target, l.pushed, l.target_changed_at AS "targetChangedAt"
+             FROM listings l
+             LEFT JOIN poll_cursors c ON c.connection_id = l.connection_id AND c.stream = 'orders'
+            WHERE l.connection_id = $1 AND l.dirty AND l.quarantined_reason IS NULL
+              AND (l.push_pending_until IS NULL OR l.push_pending_until < now())
+              AND NOT (l.raise_held_since IS NOT NULL AND l.target > COALESCE(l.pushed, 0)
+                       AND (c.since IS NULL OR c.since < l.raise_held_since))
+              -- Never push a count no warehouse has reported yet (a fresh start would zero every channel).
+              AND (EXISTS (SELECT 1 FROM stock_levels s WHERE s.sku = l.sku)
+                   OR EXISTS (SELECT 1 FROM bundle_components b JOIN stock_levels s ON s.sku = b.component_sku WHERE b.bundle_sku = l.sku))
+            ORDER BY l.target_changed_at, l.id LIMIT $2`,
     values: [connectionId, limit],
   });
   return rows;
@@ -48,14 +59,21 @@ export async function recordPushed(
   });
 }
 
-/** What the channel really shows (a lost compare-and-set, a reconciliation read). */
-export async function recordObservedChannelCount(q: Queryable, rows: readonly { id: number; actual: number }[]): Promise<void> {
+/**
+ * What the channel really shows (a lost compare-and-set, a reconciliation read). With
+ * `holdRaise`, a count lower than we believed means unseen channel sales: raising waits.
+ */
+export async function recordObservedChannelCount(
+  q: Queryable,
+  rows: readonly { id: number; actual: number; holdRaise?: boolean }[],
+): Promise<void> {
   if (rows.length === 0) return;
   await q.query({
     name: 'dispatch_observed',
-    text: `UPDATE listings l SET pushed = u.actual, push_pending_until = NULL
-             FROM unnest($1::bigint[], $2::int[]) AS u(id, actual) WHERE l.id = u.id`,
-    values: [rows.map((r) => r.id), rows.map((r) => r.actual)],
+    text: `UPDATE listings l SET pushed = u.actual, push_pending_until = NULL,
+                  raise_held_since = CASE WHEN u.hold AND u.actual < COALESCE(l.pushed, u.actual) THEN now() ELSE l.raise_held_since END
+             FROM unnest($1::bigint[], $2::int[], $3::bool[]) AS u(id, actual, hold) WHERE l.id = u.id`,
+    values: [rows.map((r) => r.id), rows.map((r) => r.actual), rows.map((r) => r.holdRaise ?? false)],
   });
 }
 

@@ -1,6 +1,18 @@
 // Read models for `stocksync status` and `stocksync sku`: what an operator looks at.
 import type { Queryable } from './db.js';
 
+export interface LastReconciliation {
+  id: number;
+  trigger: string;
+  status: 'running' | 'done' | 'failed';
+  startedAt: Date;
+  finishedAt: Date | null;
+  checked: number;
+  drifted: number;
+  driftUnits: number;
+  error: string | null;
+}
+
 export interface ConnectionStatus {
   id: string;
   kind: 'channel' | 'warehouse';
@@ -8,6 +20,29 @@ export interface ConnectionStatus {
   listings: number;
   dirtyListings: number;
   quarantinedListings: number;
+  /** Layer 1: the last webhook stored for this connection (connection_activity). */
+  lastWebhookAt: Date | null;
+  /** Layer 3: the last completed incremental poll. */
+  lastPollAt: Date | null;
+  /** Layer 4: the last completed reconciliation (connection_activity), and the latest run in any state. */
+  lastReconcileAt: Date | null;
+  lastReconciliation: LastReconciliation | null;
+  /** Layer 2: platform calls that pushed quantities, and listings pushed through them. */
+  pushes: { calls: number; listings: number };
+  /** Calls the platform answered with a rate limit (429, THROTTLED). */
+  throttledCalls: number;
+  pushErrors: number;
+  /** What was set aside with a reason: refused records, inbox events, listings. */
+  quarantine: { records: number; inboxEvents: number; listings: number };
+}
+
+export interface QuarantineCounts {
+  /** Rows of the quarantine table: refused at the door, by a poll, a push or a reconciliation. */
+  records: number;
+  /** Stored webhook events that could not be processed. */
+  inboxEvents: number;
+  /** Listings a permanent push error took out of dispatch. */
+  listings: number;
 }
 
 export interface StatusReport {
@@ -20,17 +55,49 @@ export interface StatusReport {
   orders: number;
   ordersWithUnknownSku: number;
   incidents: { oversell: number; unknownSku: number; oversoldUnits: number };
+  pushes: { calls: number; listings: number };
+  throttledCalls: number;
+  quarantine: QuarantineCounts;
 }
 
 export async function statusReport(q: Queryable): Promise<StatusReport> {
   const { rows: connections } = await q.query<ConnectionStatus>(
-    `SELECT c.id, c.kind, c.platform,
-            count(l.id)::int AS listings,
-            count(l.id) FILTER (WHERE l.dirty AND l.quarantined_reason IS NULL)::int AS "dirtyListings",
-            count(l.id) FILTER (WHERE l.quarantined_reason IS NOT NULL)::int AS "quarantinedListings"
-       FROM connections c LEFT JOIN listings l ON l.connection_id = c.id
-      GROUP BY c.id ORDER BY c.kind, c.id`,
+    `WITH l AS (
+       SELECT connection_id,
+              count(*)::int AS listings,
+              count(*) FILTER (WHERE dirty AND quarantined_reason IS NULL)::int AS dirty,
+              count(*) FILTER (WHERE quarantined_reason IS NOT NULL)::int AS quarantined
+         FROM listings GROUP BY connection_id),
+     qr AS (SELECT connection_id, count(*)::int AS n FROM quarantine WHERE connection_id IS NOT NULL GROUP BY connection_id),
+     ib AS (SELECT connection_id, count(*)::int AS n FROM inbox WHERE status = 'quarantined' GROUP BY connection_id),
+     rc AS (SELECT DISTINCT ON (connection_id) * FROM reconciliations ORDER BY connection_id, id DESC)
+     SELECT c.id, c.kind, c.platform,
+            COALESCE(l.listings, 0) AS listings,
+            COALESCE(l.dirty, 0) AS "dirtyListings",
+            COALESCE(l.quarantined, 0) AS "quarantinedListings",
+            a.last_webhook_at AS "lastWebhookAt",
+            a.last_poll_at AS "lastPollAt",
+            a.last_reconcile_at AS "lastReconcileAt",
+            CASE WHEN rc.id IS NULL THEN NULL ELSE json_build_object(
+              'id', rc.id, 'trigger', rc.trigger, 'status', rc.status, 'startedAt', rc.started_at, 'finishedAt', rc.finished_at,
+              'checked', rc.checked, 'drifted', rc.drifted, 'driftUnits', rc.drift_units, 'error', rc.error) END AS "lastReconciliation",
+            json_build_object('calls', COALESCE(a.push_calls, 0), 'listings', COALESCE(a.pushed_listings, 0)) AS pushes,
+            COALESCE(a.throttled, 0)::int AS "throttledCalls",
+            COALESCE(a.errors, 0)::int AS "pushErrors",
+            json_build_object('records', COALESCE(qr.n, 0), 'inboxEvents', COALESCE(ib.n, 0), 'listings', COALESCE(l.quarantined, 0)) AS quarantine
+       FROM connections c
+       LEFT JOIN l ON l.connection_id = c.id
+       LEFT JOIN connection_activity a ON a.connection_id = c.id
+       LEFT JOIN qr ON qr.connection_id = c.id
+       LEFT JOIN ib ON ib.connection_id = c.id
+       LEFT JOIN rc ON rc.connection_id = c.id
+      ORDER BY c.kind, c.id`,
   );
+  // json_build_object hands timestamps back as text: make them dates like the other columns.
+  for (const c of connections) {
+    const r = c.lastReconciliation as (Omit<LastReconciliation, 'startedAt' | 'finishedAt'> & { startedAt: string; finishedAt: string | null }) | null;
+    if (r) c.lastReconciliation = { ...r, startedAt: new Date(r.startedAt), finishedAt: r.finishedAt === null ? null : new Date(r.finishedAt) };
+  }
   const { rows } = await q.query(
     `SELECT (SELECT count(*)::int FROM skus) AS skus,
             (SELECT count(*)::int FROM skus WHERE is_bundle) AS bundles,
@@ -42,7 +109,13 @@ export async function statusReport(q: Queryable): Promise<StatusReport> {
             (SELECT count(*)::int FROM orders WHERE has_unknown_sku) AS unknown_orders,
             (SELECT count(*)::int FROM incidents WHERE kind = 'oversell' AND resolved_at IS NULL) AS oversell,
             (SELECT COALESCE(sum(units_short), 0)::int FROM incidents WHERE kind = 'oversell' AND resolved_at IS NULL) AS oversold_units,
-            (SELECT count(*)::int FROM incidents WHERE kind = 'unknown_sku' AND resolved_at IS NULL) AS unknown_sku`,
+            (SELECT count(*)::int FROM incidents WHERE kind = 'unknown_sku' AND resolved_at IS NULL) AS unknown_sku,
+            (SELECT COALESCE(sum(push_calls), 0)::int FROM connection_activity) AS push_calls,
+            (SELECT COALESCE(sum(pushed_listings), 0)::int FROM connection_activity) AS pushed_listings,
+            (SELECT COALESCE(sum(throttled), 0)::int FROM connection_activity) AS throttled,
+            (SELECT count(*)::int FROM quarantine) AS quarantine_records,
+            (SELECT count(*)::int FROM inbox WHERE status = 'quarantined') AS quarantine_inbox,
+            (SELECT count(*)::int FROM listings WHERE quarantined_reason IS NOT NULL) AS quarantine_listings`,
   );
   const r = rows[0];
   return {
@@ -55,6 +128,9 @@ export async function statusReport(q: Queryable): Promise<StatusReport> {
     orders: r.orders,
     ordersWithUnknownSku: r.unknown_orders,
     incidents: { oversell: r.oversell, unknownSku: r.unknown_sku, oversoldUnits: r.oversold_units },
+    pushes: { calls: r.push_calls, listings: r.pushed_listings },
+    throttledCalls: r.throttled,
+    quarantine: { records: r.quarantine_records, inboxEvents: r.quarantine_inbox, listings: r.quarantine_listings },
   };
 }
 

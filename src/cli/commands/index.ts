@@ -8,9 +8,11 @@ import * as start from './start.js';
 import * as migrate from './migrate.js';
 import * as status from './status.js';
 import * as sku from './sku.js';
+import * as reconcile from './reconcile.js';
+import * as demo from './demo.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: readonly CommandModule[] = [config, sandbox, start, migrate, status, sku];
+export const commands: readonly CommandModule[] = [config, sandbox, start, demo, migrate, status, sku, reconcile];

@@ -1,7 +1,7 @@
 // `stocksync status`: connections, SKUs, dirty listings, open claims, incidents.
 import type { Command } from 'commander';
 import { openIncidents } from '../../store/incidents.js';
-import { statusReport, type StatusReport } from '../../store/status.js';
+import { statusReport, type ConnectionStatus, type StatusReport } from '../../store/status.js';
 import type { IncidentRow } from '../../store/incidents.js';
 import { withDatabase } from '../database.js';
 import { printJson } from '../context.js';
@@ -22,12 +22,16 @@ export function register(program: Command): void {
     });
 }
 
-export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[]): string {
+export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[], now: Date = new Date()): string {
   const lines = [
     'connections',
     table(
-      ['ID', 'KIND', 'PLATFORM', 'LISTINGS', 'DIRTY', 'QUARANTINED'],
-      r.connections.map((c) => [c.id, c.kind, c.platform, c.listings, c.dirtyListings, c.quarantinedListings]),
+      ['ID', 'KIND', 'PLATFORM', 'LISTINGS', 'DIRTY', 'QUARANTINED', 'PUSHES', 'THROTTLED', 'LAST WEBHOOK', 'LAST POLL', 'LAST RECONCILIATION'],
+      r.connections.map((c) => [
+        c.id, c.kind, c.platform, c.listings, c.dirtyListings, quarantineCell(c),
+        c.kind === 'channel' ? `${c.pushes.calls} (${c.pushes.listings} listings)` : '-',
+        c.throttledCalls, ago(c.lastWebhookAt, now), ago(c.lastPollAt, now), reconciliationCell(c, now),
+      ]),
     ),
     '',
     `SKUs          ${r.skus} (${r.bundles} bundles)`,
@@ -35,6 +39,8 @@ export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[])
     `open claims   ${r.openClaims.count} (${r.openClaims.units} units)`,
     `orders        ${r.orders} (${r.ordersWithUnknownSku} with unknown SKUs)`,
     `incidents     ${r.incidents.oversell} oversell (${r.incidents.oversoldUnits} units), ${r.incidents.unknownSku} unknown SKU`,
+    `pushes        ${r.pushes.calls} calls (${r.pushes.listings} listings), ${r.throttledCalls} throttled`,
+    `quarantine    ${r.quarantine.records} refused records, ${r.quarantine.inboxEvents} webhook events, ${r.quarantine.listings} listings`,
   ];
   if (incidents.length > 0) {
     lines.push('', 'recent incidents');
@@ -46,4 +52,29 @@ export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[])
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** Listings out of dispatch, plus refused records and events when there are any. */
+function quarantineCell(c: ConnectionStatus): string {
+  const q = c.quarantine;
+  const others = q.records + q.inboxEvents;
+  return others === 0 ? String(q.listings) : `${q.listings} (+${others} records)`;
+}
+
+function reconciliationCell(c: ConnectionStatus, now: Date): string {
+  const r = c.lastReconciliation;
+  if (!r) return 'never';
+  if (r.status === 'running') return `running since ${ago(r.startedAt, now)}`;
+  if (r.status === 'failed') return `failed ${ago(r.finishedAt ?? r.startedAt, now)}`;
+  return `${ago(r.finishedAt ?? r.startedAt, now)}, ${r.drifted} drift`;
+}
+
+/** "never", "4s ago", "12m ago", "3h ago", "2d ago". */
+export function ago(at: Date | null, now: Date): string {
+  if (!at) return 'never';
+  const s = Math.max(0, Math.round((now.getTime() - new Date(at).getTime()) / 1000));
+  if (s < 120) return `${s}s ago`;
+  if (s < 7200) return `${Math.round(s / 60)}m ago`;
+  if (s < 172_800) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86_400)}d ago`;
 }

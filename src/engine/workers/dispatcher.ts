@@ -17,6 +17,8 @@ export interface DispatcherDeps {
   asyncApplyMs?: number;
   /** Called with how long each pushed listing waited since its target changed (propagation). */
   onPushed?: (waitedMs: number) => void;
+  /** The channel sold units we have not seen: poll its orders now (raises wait for them). */
+  onUnseenSales?: () => void;
 }
 
 const RETRY_LATER_MS = 5_000;
@@ -54,7 +56,7 @@ async function applyOutcomes(d: DispatcherDeps, items: readonly PushItem[], outc
       ? [{ id: o.listingId, quantity: o.quantity, expected: expectedOf.get(o.listingId) ?? null, pendingMs: o.status === 'accepted' ? (d.asyncApplyMs ?? 120_000) : 0 }]
       : [],
   );
-  const stale = outcomes.flatMap((o) => (o.status === 'stale' && o.actual !== null ? [{ id: o.listingId, actual: o.actual }] : []));
+  const stale = outcomes.flatMap((o) => (o.status === 'stale' && o.actual !== null ? [{ id: o.listingId, actual: o.actual, holdRaise: true }] : []));
   const failed = outcomes.filter((o): o is Extract<PushOutcome, { status: 'failed' }> => o.status === 'failed');
   const retryLater = failed.filter((o) => o.error.retryable).map((o) => o.listingId);
   await withTx(d.db, async (tx) => {
@@ -71,7 +73,11 @@ async function applyOutcomes(d: DispatcherDeps, items: readonly PushItem[], outc
       errors: failed.length,
     });
   });
-  if (stale.length > 0) d.log.info({ connection: d.connectionId, stale: stale.length }, 'compare-and-set lost to channel sales; re-planned');
+  if (stale.length > 0) {
+    d.log.info({ connection: d.connectionId, stale: stale.length }, 'compare-and-set lost to channel sales; re-planned');
+    // Unseen channel sales hold raises until the orders are in: fetch them now.
+    if (stale.some((s) => s.actual < (expectedOf.get(s.id) ?? s.actual))) d.onUnseenSales?.();
+  }
   for (const f of failed) d.log.warn({ connection: d.connectionId, listing: f.listingId, err: f.error.message, retryable: f.error.retryable }, 'push failed');
 }
 

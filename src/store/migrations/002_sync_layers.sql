@@ -97,6 +97,11 @@ CREATE INDEX orders_to_push ON orders (warehouse_connection_id, id)
 -- The dispatcher leaves a listing alone until then: a push applied asynchronously
 -- (Amazon ACCEPTED shows minutes later), or a retry after a retryable failure.
 ALTER TABLE listings ADD COLUMN push_pending_until timestamptz;
+-- A compare-and-set lost to a count lower than we believed: the channel sold units whose
+-- orders we have not seen. Raising that listing waits until the channel's orders are
+-- ingested past this moment (DESIGN.md invariant 3); lowering never waits.
+ALTER TABLE listings ADD COLUMN raise_held_since timestamptz;
+CREATE INDEX stock_levels_sku ON stock_levels (sku);
 -- Webhooks name listings by platform ids (Shopify inventory item...).
 CREATE INDEX listings_platform_ids ON listings USING gin (platform_ids jsonb_path_ops);
 

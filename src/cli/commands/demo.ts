@@ -1,0 +1,72 @@
+// `stocksync demo` (`npm start`): the sandbox platforms, the engine on the embedded
+// PostgreSQL and shoppers buying on every channel, in one process, until Ctrl-C.
+import { Option, type Command } from 'commander';
+import { createLogger } from '../../log.js';
+import { DEFAULT_EXAMPLE, startDemo } from '../../runtime/demo.js';
+import { onShutdownSignal } from '../../runtime/signals.js';
+import { parseDuration } from '../../config/index.js';
+import { invalidInput } from '../../errors.js';
+import { globalOptions } from '../context.js';
+import { parseInteger, parsePort, parsePositiveNumber } from '../parse.js';
+
+interface DemoFlags {
+  port: number;
+  enginePort?: number;
+  dataDir?: string;
+  dbPort?: number;
+  seed: number;
+  rate: number;
+  summaryEvery: string;
+  firstReconcile: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('the sandbox platforms, the engine on the embedded PostgreSQL and shoppers buying on every channel (npm start)')
+    .addOption(new Option('--port <port>', 'sandbox port').argParser(parsePort).default(8700))
+    .addOption(new Option('--engine-port <port>', "engine HTTP port (default: the example's server.port, 8080)").argParser(parsePort))
+    .addOption(new Option('--seed <n>', 'seed of the demo catalogue and of the shoppers').argParser(parseInteger).default(1))
+    .addOption(new Option('--rate <orders/s>', 'shopper orders per second over every channel').argParser(parsePositiveNumber).default(2))
+    .addOption(new Option('--data-dir <dir>', "embedded PostgreSQL folder (default: the example's dataDir, ./.stocksync)"))
+    .addOption(new Option('--db-port <port>', "embedded PostgreSQL port (default: the example's embeddedPort)").argParser(parsePort))
+    .addOption(new Option('--summary-every <duration>', 'period of the summary line').default('10s'))
+    .addOption(new Option('--first-reconcile <duration>', 'first full reconciliation after this long (0: only the schedule)').default('30s'))
+    .addHelpText(
+      'after',
+      '\nThe config comes from examples/stocksync.yaml (or --config FILE) with one SKU per SKU of the\n' +
+        "sandbox's demo catalogue; it is written to <data-dir>/demo.yaml for `status`, `sku` and `reconcile`.",
+    )
+    .action(async (flags: DemoFlags, cmd: Command) => {
+      const { config, configSource } = globalOptions(cmd);
+      const logger = createLogger({ name: 'demo' });
+      const demo = await startDemo({
+        example: configSource === 'default' ? DEFAULT_EXAMPLE : config,
+        sandboxPort: flags.port,
+        seed: flags.seed,
+        rate: flags.rate,
+        summaryEveryMs: duration('--summary-every', flags.summaryEvery, 1_000),
+        firstReconcileMs: flags.firstReconcile === '0' ? 0 : duration('--first-reconcile', flags.firstReconcile, 0),
+        logger,
+        ...(flags.enginePort !== undefined && { enginePort: flags.enginePort }),
+        ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
+        ...(flags.dbPort !== undefined && { dbPort: flags.dbPort }),
+      });
+      await new Promise<void>((resolve) => {
+        onShutdownSignal((signal) => {
+          logger.info({ signal }, 'shutting down');
+          demo.stop().then(resolve, (e) => {
+            logger.error({ err: e }, 'shutdown failed');
+            resolve();
+          });
+        });
+      });
+    });
+}
+
+function duration(flag: string, text: string, min: number): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw invalidInput(flag, `must be a duration such as 10s, 5m or 1h (got ${text})`);
+  if (ms < min) throw invalidInput(flag, `must be at least ${min / 1000}s`);
+  return ms;
+}

@@ -1,0 +1,246 @@
+// `stocksync demo` (what `npm start` runs): the whole product on one machine. The sandbox
+// platforms in this process with the demo catalogue, the engine on the embedded
+// PostgreSQL with a config generated from examples/stocksync.yaml, webhooks subscribed to
+// the engine, and shoppers buying on every channel. The log tells the story: orders,
+// pushes, polls, reconciliations, and a one-line summary every few seconds.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { runReconciliations, connectionsToReconcile } from '../cli/commands/reconcile.js';
+import { parseConfig, type LoadedConfig } from '../config/index.js';
+import { StocksyncError } from '../errors.js';
+import { statusReport, type StatusReport } from '../store/status.js';
+import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
+import type { PlatformName } from '../../sandbox/core/instance.js';
+import { createShopperDriver, type ShopperDriver } from '../../sandbox/shoppers/driver.js';
+import { instanceTarget } from '../../sandbox/shoppers/targets.js';
+import { buildDemoConfig, WEBHOOK_TOPICS } from './demo-config.js';
+import { startEngine, type RunningEngine } from './engine-process.js';
+
+export interface DemoOptions {
+  /** The example config to build from (default examples/stocksync.yaml of this package). */
+  example: string;
+  /** Sandbox port (8700). */
+  sandboxPort: number;
+  /** Engine port (default: server.port of the example, 8080). */
+  enginePort?: number;
+  /** Embedded PostgreSQL folder (default: the example's dataDir, ./.stocksync). */
+  dataDir?: string;
+  /** Embedded PostgreSQL port (default: the example's embeddedPort). */
+  dbPort?: number;
+  seed: number;
+  /** Shopper orders per second over every channel together. */
+  rate: number;
+  /** Period of the summary line. */
+  summaryEveryMs: number;
+  /** Delay of the first full reconciliation (0: none; the schedule still runs). */
+  firstReconcileMs: number;
+  logger: Logger;
+  /** Prints what the user reads first (stdout). */
+  say?: (line: string) => void;
+}
+
+export interface RunningDemo {
+  sandbox: RunningSandbox;
+  engine: RunningEngine;
+  config: LoadedConfig;
+  configFile: string;
+  shoppers: ShopperDriver;
+  stop(): Promise<void>;
+}
+
+const PACKAGE_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+export const DEFAULT_EXAMPLE = path.join(PACKAGE_ROOT, 'examples/stocksync.yaml');
+
+export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
+  const log = o.logger;
+  const say = o.say ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const exampleText = readFileSync(o.example, 'utf8');
+  const example = parseConfig(exampleText, process.env, o.example);
+  const dataDir = path.resolve(o.dataDir ?? example.database.dataDir);
+
+  // The sandbox first: the config needs its address.
+  let sandbox: RunningSandbox | undefined;
+  const draft = buildDemoConfig({ exampleText, sandboxUrl: `http://127.0.0.1:${o.sandboxPort}`, seed: o.seed, dataDir });
+  try {
+    sandbox = await startSandbox({ port: o.sandboxPort, host: '127.0.0.1', seed: o.seed, instances: draft.instances });
+  } catch (e) {
+    throw portError(e, o.sandboxPort, 'the sandbox', '--port');
+  }
+  try {
+    const generated = buildDemoConfig({
+      exampleText, sandboxUrl: sandbox.url, seed: o.seed, dataDir,
+      ...(o.enginePort !== undefined && { enginePort: o.enginePort }),
+      ...(o.dbPort !== undefined && { embeddedPort: o.dbPort }),
+    });
+    mkdirSync(dataDir, { recursive: true });
+    const configFile = path.join(dataDir, 'demo.yaml');
+    writeFileSync(configFile, generated.yaml);
+    const config = parseConfig(generated.yaml, process.env, configFile);
+    log.info({ sandbox: sandbox.url, skus: generated.skus, config: path.relative(process.cwd(), configFile) || configFile }, 'sandbox up with the demo catalogue');
+
+    const pushes = createPushTally();
+    let engine: RunningEngine;
+    try {
+      engine = await startEngine(config, { logger: log, onPushed: pushes.add });
+    } catch (e) {
+      throw portError(e, config.server.port, 'the engine', '--engine-port');
+    }
+    const enginePort = (engine.server.server.address() as AddressInfo).port;
+    const engineUrl = `http://127.0.0.1:${enginePort}`;
+    subscribeWebhooks(sandbox, config, generated.instanceOf, engineUrl);
+
+    const shoppers = createShopperDriver({
+      seed: o.seed,
+      targets: [...sandbox.instances.values()].filter((i) => i.platform !== 'warehouse').map(instanceTarget),
+      ratePerSecond: o.rate,
+      onOrder: (e) => {
+        const lines = e.lines.map((l) => `${l.quantity} x ${l.sku}`).join(', ');
+        if (e.result.ok) log.info({ channel: e.channel, order: e.result.orderId, lines }, 'shopper bought');
+        else log.debug({ channel: e.channel, lines, reason: e.result.reason }, 'shopper turned away');
+      },
+    });
+    await shoppers.start();
+
+    const statusCmd = `node bin/stocksync.js --config ${path.relative(process.cwd(), configFile) || configFile} status`;
+    say('');
+    say(`stocksync demo running: ${generated.skus} SKUs, ${config.connections.length} connections, shoppers buying ${o.rate}/s`);
+    say(`  engine   ${engineUrl}/healthz   (webhooks: ${engineUrl}/webhooks/<connection>)`);
+    say(`  sandbox  ${sandbox.url}/_sandbox   (the platforms' own view)`);
+    say(`  status   ${statusCmd}`);
+    say(`  drift    ${statusCmd.replace(/ status$/, ' reconcile')}`);
+    say('  stop     Ctrl-C');
+    say('');
+
+    const timers: NodeJS.Timeout[] = [];
+    const watcher = createActivityWatcher(log);
+    let summarising = false;
+    const summarise = async () => {
+      if (summarising) return;
+      summarising = true;
+      try {
+        const report = await statusReport(engine.database.db);
+        watcher.observe(report);
+        pushes.flush(log);
+        log.info(summaryFields(report), 'summary');
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'summary failed');
+      } finally {
+        summarising = false;
+      }
+    };
+    timers.push(setInterval(() => void summarise(), o.summaryEveryMs));
+    timers.push(setInterval(() => pushes.flush(log), 2_000));
+
+    let reconciling: Promise<unknown> | undefined;
+    if (o.firstReconcileMs > 0) {
+      timers.push(setTimeout(() => {
+        log.info('first full reconciliation (warehouses first, then channels); then on the schedule in demo.yaml');
+        reconciling = runReconciliations({
+          db: engine.database.db, log, connectors: engine.connectors, ids: connectionsToReconcile(config),
+        }).then((runs) => {
+          for (const r of runs) {
+            if (r.status === 'failed') log.warn({ connection: r.connectionId, err: r.error }, 'reconciliation did not run');
+            for (const d of r.drift) log.info({ connection: r.connectionId, sku: d.sku, believed: d.believed, actual: d.actual, action: d.action }, 'drift');
+          }
+        }, (e) => log.warn({ err: (e as Error).message }, 'reconciliation failed'));
+      }, o.firstReconcileMs));
+    }
+
+    let stopping: Promise<void> | undefined;
+    const runningSandbox = sandbox;
+    return {
+      sandbox: runningSandbox,
+      engine,
+      config,
+      configFile,
+      shoppers,
+      stop() {
+        stopping ??= (async () => {
+          for (const t of timers) clearTimeout(t);
+          await shoppers.stop();
+          // A reconciliation in hand may finish; a long one is left to the next start
+          // (the reconciler cannot be interrupted from outside).
+          if (reconciling) await Promise.race([reconciling, new Promise((r) => setTimeout(r, 5_000))]);
+          await engine.stop();
+          await runningSandbox.close();
+          const s = shoppers.stats();
+          log.info({ placed: s.placed, refused: s.refused, units: s.units }, 'demo stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (e) {
+    await sandbox.close();
+    throw e;
+  }
+}
+
+/** Every channel's and warehouse's webhooks to the engine; Amazon authenticates with ?token=. */
+function subscribeWebhooks(sandbox: RunningSandbox, config: LoadedConfig, instanceOf: Map<string, string>, engineUrl: string): void {
+  for (const c of config.connections) {
+    const instance = sandbox.instances.get(instanceOf.get(c.id) ?? '');
+    if (!instance) continue;
+    const token = c.credentials['notificationToken'];
+    const url = `${engineUrl}/webhooks/${encodeURIComponent(c.id)}${instance.platform === 'amazon' && token ? `?token=${encodeURIComponent(token)}` : ''}`;
+    for (const topic of WEBHOOK_TOPICS[instance.platform as PlatformName]) instance.control.subscribe(topic, url);
+  }
+}
+
+function portError(e: unknown, port: number, what: string, flag: string): unknown {
+  if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    return new StocksyncError('INPUT_INVALID', `port ${port} is in use, so ${what} cannot listen there: choose another with ${flag} PORT`);
+  }
+  return e;
+}
+
+export function summaryFields(r: StatusReport): Record<string, number> {
+  return {
+    orders: r.orders,
+    openClaims: r.openClaims.count,
+    dirty: r.dirtyListings,
+    pushes: r.pushes.calls,
+    pushedListings: r.pushes.listings,
+    throttled: r.throttledCalls,
+    oversells: r.incidents.oversell,
+    quarantined: r.quarantine.records + r.quarantine.inboxEvents + r.quarantine.listings,
+  };
+}
+
+/** Pushes as the dispatchers issue them, one line per channel every couple of seconds. */
+function createPushTally() {
+  const byConnection = new Map<string, { listings: number; maxWaitMs: number }>();
+  return {
+    add(connectionId: string, waitedMs: number) {
+      const t = byConnection.get(connectionId) ?? { listings: 0, maxWaitMs: 0 };
+      t.listings++;
+      t.maxWaitMs = Math.max(t.maxWaitMs, waitedMs);
+      byConnection.set(connectionId, t);
+    },
+    flush(log: Logger) {
+      for (const [connection, t] of byConnection) log.info({ connection, listings: t.listings, maxWaitMs: Math.round(t.maxWaitMs) }, 'pushed');
+      byConnection.clear();
+    },
+  };
+}
+
+/** Polls and reconciliations seen in the status report since the last look. */
+function createActivityWatcher(log: Logger) {
+  const seen = new Map<string, { poll: number; reconcile: number }>();
+  return {
+    observe(r: StatusReport) {
+      for (const c of r.connections) {
+        const was = seen.get(c.id);
+        const poll = c.lastPollAt ? new Date(c.lastPollAt).getTime() : 0;
+        const rec = c.lastReconciliation?.status === 'running' ? 0 : (c.lastReconciliation?.id ?? 0);
+        if (was && poll > was.poll) log.info({ connection: c.id }, 'polled');
+        if (was && rec > was.reconcile && c.lastReconciliation) {
+          const x = c.lastReconciliation;
+          log.info({ connection: c.id, trigger: x.trigger, status: x.status, checked: x.checked, drifted: x.drifted, driftUnits: x.driftUnits }, 'reconciled');
+        }
+        seen.set(c.id, { poll, reconcile: rec || (was?.reconcile ?? 0) });
+      }
+    },
+  };
+}
