@@ -80,7 +80,18 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
   }
   registerControlRoutes(app, controlled);
 
-  const address = await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
+  let address: string;
+  try {
+    address = await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
+  } catch (err) {
+    // e.g. the port is taken: leave nothing running behind
+    for (const c of controlled.values()) {
+      c.webhooks.close();
+      c.instance.close?.();
+    }
+    await app.close();
+    throw err;
+  }
   baseUrl = address.replace('://[::1]', '://localhost');
 
   return {
