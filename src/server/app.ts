@@ -16,9 +16,9 @@ export interface ServerDeps {
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    // Request lines only at debug: webhooks arrive by the thousand.
+    loggerInstance: deps.logger.child({ component: 'http' }, { level: deps.logger.isLevelEnabled('debug') ? 'debug' : 'warn' }) as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit ?? 1_048_576,
-    disableRequestLogging: true,
   });
   app.get('/healthz', async (_req, reply) => {
     try {

@@ -22,6 +22,10 @@ export interface StackOptions {
   webhooks?: boolean;
   pollInterval?: string;
   buffer?: string; // YAML flow mapping for every channel
+  /** Extra sandbox instance options per platform (e.g. Shopify's restoreRate). */
+  instanceOptions?: Partial<Record<ChannelPlatform | 'warehouse', Record<string, unknown>>>;
+  /** Extra connector options per channel, as YAML flow mapping entries ("plan: plus"). */
+  connectionOptions?: Partial<Record<ChannelPlatform, string>>;
 }
 
 export interface Stack {
@@ -48,7 +52,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       platform: p,
       name: NAMES[p],
       skus: opts.skus,
-      ...(p === 'amazon' && { options: { sellerId: 'SELLER1', rateScale: 50 } }),
+      options: { ...(p === 'amazon' && { sellerId: 'SELLER1', rateScale: 50 }), ...opts.instanceOptions?.[p] },
     })),
   });
   let testDb: TestDatabase | undefined;
@@ -97,11 +101,13 @@ function configYaml(sandboxUrl: string, o: StackOptions): string {
   const buffer = o.buffer ?? '{}';
   const channel: Record<ChannelPlatform, string> = {
     shopify: `{ id: shop, kind: channel, platform: shopify, baseUrl: "${sandboxUrl}/shopify/shop", pollInterval: ${poll}, buffer: ${buffer},
+      options: { ${o.connectionOptions?.shopify ?? ''} },
       credentials: { accessToken: { env: T1, default: shpat_shop }, webhookSecret: { env: T2, default: sandbox-app-secret } } }`,
     woocommerce: `{ id: woo, kind: channel, platform: woocommerce, baseUrl: "${sandboxUrl}/woocommerce/store", pollInterval: ${poll}, buffer: ${buffer},
+      options: { ${o.connectionOptions?.woocommerce ?? ''} },
       credentials: { consumerKey: { env: T3, default: ck_store }, consumerSecret: { env: T4, default: cs_store }, webhookSecret: { env: T5, default: whsec_store } } }`,
     amazon: `{ id: amazon, kind: channel, platform: amazon, baseUrl: "${sandboxUrl}/amazon/seller", pollInterval: ${poll}, buffer: ${buffer},
-      options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, rateScale: 50, asyncApplyMs: 200 },
+      options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, rateScale: 50, asyncApplyMs: 200, ${o.connectionOptions?.amazon ?? ''} },
       credentials: { accessToken: { env: T6, default: "Atza|seller" }, notificationToken: { env: T7, default: e2e-notification-token } } }`,
   };
   return `
