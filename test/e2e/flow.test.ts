@@ -27,3 +27,30 @@ describe('end to end, shopify + warehouse', () => {
     expect((await listing(stack, 'shopify', 'MUG')).target).toBe(8);
   });
 });
+
+describe('end to end, three channels', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ channels: ['shopify', 'woocommerce', 'amazon'], skus: [{ sku: 'MUG', quantity: 30 }, { sku: 'CUP', quantity: 12 }] });
+  });
+  afterAll(async () => stack?.close());
+
+  it('a sale on any channel lowers every other channel, Amazon included', async () => {
+    const all = ['shopify', 'woocommerce', 'amazon'] as const;
+    await converged(stack, all, ['MUG', 'CUP']);
+    expect(stack.instance('amazon').control.shopperOrder([{ sku: 'MUG', quantity: 3 }]).ok).toBe(true);
+    expect(stack.instance('woocommerce').control.shopperOrder([{ sku: 'CUP', quantity: 2 }]).ok).toBe(true);
+    expect(stack.instance('shopify').control.shopperOrder([{ sku: 'MUG', quantity: 1 }, { sku: 'CUP', quantity: 1 }]).ok).toBe(true);
+    await eventually('three orders', async () => {
+      const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM orders`);
+      return rows[0].n === 3;
+    });
+    await converged(stack, all, ['MUG', 'CUP']);
+    for (const c of all) {
+      expect(stack.instance(c).control.getStock('MUG')).toBe(26);
+      expect(stack.instance(c).control.getStock('CUP')).toBe(9);
+    }
+    const truth = stack.instance('warehouse').control.truth() as { orders: unknown[] };
+    expect(truth.orders).toHaveLength(3);
+  });
+});
