@@ -1,129 +1,22 @@
-// The whole product on loopback for end-to-end tests: the sandbox platforms, the engine
-// (HTTP server, workers) on a fresh database, webhooks subscribed to the engine.
-import { createHash } from 'node:crypto';
-import pino from 'pino';
-import { parseConfig } from '../../src/config/index.js';
-import { startEngine, type RunningEngine } from '../../src/runtime/engine-process.js';
-import type { WorkersDeps } from '../../src/runtime/workers.js';
-import { startSandbox, type RunningSandbox, type FaultsOption } from '../../sandbox/server.js';
-import type { SandboxInstance } from '../../sandbox/core/instance.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+// The sandbox + engine stack (bench/lib/stack.ts) on a fresh test database.
+import { startStackOn, type Stack, type StackOptions } from '../../bench/lib/stack.js';
+import { createTestDatabase } from '../helpers/db.js';
 
-export type ChannelPlatform = 'shopify' | 'woocommerce' | 'amazon';
-
-export interface StackOptions {
-  skus: { sku: string; quantity: number }[];
-  channels: ChannelPlatform[];
-  seed?: number;
-  faults?: FaultsOption;
-  timeScale?: number;
-  layers?: WorkersDeps['layers'];
-  /** Subscribe the sandbox's webhooks to the engine (default true). */
-  webhooks?: boolean;
-  pollInterval?: string;
-  buffer?: string; // YAML flow mapping for every channel
-  /** Extra sandbox instance options per platform (e.g. Shopify's restoreRate). */
-  instanceOptions?: Partial<Record<ChannelPlatform | 'warehouse', Record<string, unknown>>>;
-  /** Extra connector options per channel, as YAML flow mapping entries ("plan: plus"). */
-  connectionOptions?: Partial<Record<ChannelPlatform, string>>;
-}
-
-export interface Stack {
-  sandbox: RunningSandbox;
-  engine: RunningEngine;
-  db: RunningEngine['database']['db'];
-  instance(platform: ChannelPlatform | 'warehouse'): SandboxInstance;
-  connectionOf(platform: ChannelPlatform | 'warehouse'): string;
-  close(): Promise<void>;
-}
-
-const NAMES = { shopify: 'shop', woocommerce: 'store', amazon: 'seller', warehouse: 'wh' } as const;
-const CONNECTION = { shopify: 'shop', woocommerce: 'woo', amazon: 'amazon', warehouse: 'wh' } as const;
+export type { Stack, StackOptions, ChannelPlatform } from '../../bench/lib/stack.js';
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const seed = opts.seed ?? 7;
-  const platforms = [...opts.channels, 'warehouse'] as const;
-  const sandbox = await startSandbox({
-    port: 0,
-    seed,
-    timeScale: opts.timeScale ?? 0.001,
-    ...(opts.faults !== undefined && { faults: opts.faults }),
-    instances: platforms.map((p) => ({
-      platform: p,
-      name: NAMES[p],
-      skus: opts.skus,
-      options: { ...(p === 'amazon' && { sellerId: 'SELLER1', rateScale: 50 }), ...opts.instanceOptions?.[p] },
-    })),
-  });
-  let testDb: TestDatabase | undefined;
+  const testDb = await createTestDatabase({ migrate: false });
   try {
-    testDb = await createTestDatabase({ migrate: false });
-    const config = parseConfig(configYaml(sandbox.url, opts), { TEST_DATABASE_URL: testDb.url }, 'e2e');
-    const logger = pino({ level: process.env.E2E_LOG ?? 'silent' });
-    const engine = await startEngine(config, { port: 0, logger, ...(opts.layers && { layers: opts.layers }) });
-    if (opts.webhooks !== false) subscribe(sandbox, engine.url, platforms);
-    const db = testDb;
+    const stack = await startStackOn(testDb.url, opts);
     return {
-      sandbox,
-      engine,
-      db: engine.database.db,
-      instance: (p) => sandbox.instances.get(`${p}/${NAMES[p]}`)!,
-      connectionOf: (p) => CONNECTION[p],
+      ...stack,
       async close() {
-        await engine.stop();
-        await sandbox.close();
-        await db.drop();
+        await stack.close();
+        await testDb.drop();
       },
     };
   } catch (e) {
-    await sandbox.close();
-    await testDb?.drop();
+    await testDb.drop();
     throw e;
   }
-}
-
-function subscribe(sandbox: RunningSandbox, engineUrl: string, platforms: readonly (ChannelPlatform | 'warehouse')[]): void {
-  const topics: Record<ChannelPlatform | 'warehouse', string[]> = {
-    shopify: ['orders/create', 'orders/cancelled', 'inventory_levels/update'],
-    woocommerce: ['order.created', 'order.updated', 'product.updated'],
-    amazon: ['ORDER_CHANGE', 'LISTINGS_ITEM_MFN_QUANTITY_CHANGE'],
-    warehouse: ['inventory.updated'],
-  };
-  for (const p of platforms) {
-    const instance = sandbox.instances.get(`${p}/${NAMES[p]}`)!;
-    const url = `${engineUrl}/webhooks/${CONNECTION[p]}${p === 'amazon' ? '?token=e2e-notification-token' : ''}`;
-    for (const topic of topics[p]) instance.control.subscribe(topic, url);
-  }
-}
-
-function configYaml(sandboxUrl: string, o: StackOptions): string {
-  const poll = o.pollInterval ?? '1h';
-  const buffer = o.buffer ?? '{}';
-  const channel: Record<ChannelPlatform, string> = {
-    shopify: `{ id: shop, kind: channel, platform: shopify, baseUrl: "${sandboxUrl}/shopify/shop", pollInterval: ${poll}, buffer: ${buffer},
-      options: { ${o.connectionOptions?.shopify ?? ''} },
-      credentials: { accessToken: { env: T1, default: shpat_shop }, webhookSecret: { env: T2, default: sandbox-app-secret } } }`,
-    woocommerce: `{ id: woo, kind: channel, platform: woocommerce, baseUrl: "${sandboxUrl}/woocommerce/store", pollInterval: ${poll}, buffer: ${buffer},
-      options: { ${o.connectionOptions?.woocommerce ?? ''} },
-      credentials: { consumerKey: { env: T3, default: ck_store }, consumerSecret: { env: T4, default: cs_store }, webhookSecret: { env: T5, default: whsec_store } } }`,
-    amazon: `{ id: amazon, kind: channel, platform: amazon, baseUrl: "${sandboxUrl}/amazon/seller", pollInterval: ${poll}, buffer: ${buffer},
-      options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, rateScale: 50, asyncApplyMs: 200, ${o.connectionOptions?.amazon ?? ''} },
-      credentials: { accessToken: { env: T6, default: "Atza|seller" }, notificationToken: { env: T7, default: e2e-notification-token } } }`,
-  };
-  return `
-demo: true
-server: { host: 127.0.0.1 }
-database: { url: { env: TEST_DATABASE_URL } }
-connections:
-  - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sandboxUrl}/warehouse/wh", pollInterval: ${poll}, options: { location: main },
-      credentials: { apiToken: { env: T8, default: sandbox-token-wh }, webhookSecret: { env: T9, default: "${warehouseSecret()}" } } }
-${o.channels.map((c) => `  - ${channel[c]}`).join('\n')}
-skus:
-${o.skus.map((s) => `  - { sku: ${s.sku}, listings: { ${o.channels.map((c) => `${CONNECTION[c]}: {}`).join(', ')} } }`).join('\n')}
-`;
-}
-
-// The sandbox 3PL derives its default webhook secret from the instance name (sandbox/warehouse).
-function warehouseSecret(): string {
-  return `whsec_${createHash('sha256').update(NAMES.warehouse).digest('base64')}`;
 }
