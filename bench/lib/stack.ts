@@ -21,11 +21,13 @@ export interface StackOptions {
   /** Subscribe the sandbox's webhooks to the engine (default true). */
   webhooks?: boolean;
   pollInterval?: string;
+  /** Reconciliation cron for every connection (croner syntax, seconds allowed); default the engine's daily one. */
+  reconcile?: string;
   buffer?: string; // YAML flow mapping for every channel
   /** Extra sandbox instance options per platform (e.g. Shopify's restoreRate). */
   instanceOptions?: Partial<Record<ChannelPlatform | 'warehouse', Record<string, unknown>>>;
-  /** Extra connector options per channel, as YAML flow mapping entries ("plan: plus"). */
-  connectionOptions?: Partial<Record<ChannelPlatform, string>>;
+  /** Extra connector options per connection, as YAML flow mapping entries ("plan: plus"). */
+  connectionOptions?: Partial<Record<ChannelPlatform | 'warehouse', string>>;
   onPushed?: (connectionId: string, waitedMs: number) => void;
   logLevel?: string;
 }
@@ -97,7 +99,7 @@ function subscribe(sandbox: RunningSandbox, engineUrl: string, platforms: readon
 }
 
 function configYaml(sandboxUrl: string, o: StackOptions): string {
-  const poll = o.pollInterval ?? '1h';
+  const poll = o.reconcile === undefined ? (o.pollInterval ?? '1h') : `${o.pollInterval ?? '1h'}, reconcile: "${o.reconcile}"`;
   const buffer = o.buffer ?? '{}';
   const channel: Record<ChannelPlatform, string> = {
     shopify: `{ id: shop, kind: channel, platform: shopify, baseUrl: "${sandboxUrl}/shopify/shop", pollInterval: ${poll}, buffer: ${buffer},
@@ -115,7 +117,7 @@ demo: true
 server: { host: 127.0.0.1 }
 database: { url: { env: TEST_DATABASE_URL } }
 connections:
-  - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sandboxUrl}/warehouse/wh", pollInterval: ${poll}, options: { location: main },
+  - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sandboxUrl}/warehouse/wh", pollInterval: ${poll}, options: { location: main, ${o.connectionOptions?.warehouse ?? ''} },
       credentials: { apiToken: { env: T8, default: sandbox-token-wh }, webhookSecret: { env: T9, default: "${warehouseSecret()}" } } }
 ${o.channels.map((c) => `  - ${channel[c]}`).join('\n')}
 skus:

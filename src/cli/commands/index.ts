@@ -10,9 +10,10 @@ import * as status from './status.js';
 import * as sku from './sku.js';
 import * as reconcile from './reconcile.js';
 import * as demo from './demo.js';
+import * as simulate from './simulate.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: readonly CommandModule[] = [config, sandbox, start, demo, migrate, status, sku, reconcile];
+export const commands: readonly CommandModule[] = [config, sandbox, start, demo, migrate, status, sku, reconcile, simulate];

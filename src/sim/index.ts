@@ -1,0 +1,62 @@
+// `stocksync simulate`: one strategy, or every strategy on the same seed and faults
+// (--compare), each on a fresh database of one embedded PostgreSQL (or DATABASE_URL's
+// server), writing the reports under the report directory.
+import path from 'node:path';
+import { benchServer } from '../../bench/lib/database.js';
+import { machineInfo } from '../../bench/lib/machine.js';
+import { writeCompare, writeRunReport } from './report.js';
+import { runSimulation, type SimReport } from './run.js';
+import { STRATEGIES, type FaultProfileName, type Strategy } from './strategies.js';
+import type { SimChannel } from './workload.js';
+
+export interface SimulateOptions {
+  seed: number;
+  skus: number;
+  channels: SimChannel[];
+  durationSec: number;
+  orderRate: number;
+  faultProfiles: FaultProfileName[];
+  strategy: Strategy;
+  compare: boolean;
+  reportDir: string;
+  scale: number;
+  sampleMs?: number;
+  settleMs?: number;
+  log: (line: string) => void;
+}
+
+export interface SimulateResult {
+  reports: SimReport[];
+  files: string[];
+}
+
+export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
+  const server = await benchServer();
+  const reports: SimReport[] = [];
+  const files: string[] = [];
+  const strategies = o.compare ? STRATEGIES : [o.strategy];
+  try {
+    for (const faultProfile of o.faultProfiles) {
+      for (const strategy of strategies) {
+        const url = await server.createDatabase(`stocksync_sim_${strategy.replace(/-/g, '_')}_${faultProfile}`);
+        o.log(`running ${strategy} with faults ${faultProfile} (seed ${o.seed})`);
+        const report = await runSimulation(url, {
+          seed: o.seed, skus: o.skus, channels: o.channels, durationSec: o.durationSec, orderRate: o.orderRate, scale: o.scale,
+          strategy, faultProfile,
+          ...(o.sampleMs !== undefined && { sampleMs: o.sampleMs }),
+          ...(o.settleMs !== undefined && { settleMs: o.settleMs }),
+          onProgress: o.log,
+        });
+        report.machine = { ...machineInfo(), database: server.kind };
+        reports.push(report);
+        const dir = o.compare || o.faultProfiles.length > 1 ? path.join(o.reportDir, `${faultProfile}-${strategy}`) : o.reportDir;
+        files.push(...writeRunReport(dir, report));
+        o.log(`${strategy}/${faultProfile}: ${report.orders} orders, oversold ${report.oversoldOrders} orders / ${report.oversoldUnits} units, propagation p99 ${report.propagationMs.p99} ms -> ${dir}`);
+      }
+    }
+    if (o.compare) files.push(...writeCompare(o.reportDir, reports, `stocksync simulate --compare (seed ${o.seed}, faults ${o.faultProfiles.join(', ')})`));
+    return { reports, files };
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,471 @@
+// One simulation run: a fresh database, the sandbox and the real engine (bench/lib/stack),
+// the seeded workload played against the channels and the warehouse, and the
+// measurements taken from the outside, with the sandbox 3PL as ground truth.
+import { startStackOn, type ChannelPlatform, type Stack } from '../../bench/lib/stack.js';
+import { targetFor } from '../domain/buffers.js';
+import type { BufferPolicy } from '../domain/types.js';
+import { bufferYaml, planFor, type FaultProfileName, type Strategy, type StrategyPlan } from './strategies.js';
+import { buildWorkload, type SimChannel, type Workload, type WorkloadEvent, type WorkloadParams } from './workload.js';
+
+export interface RunOptions extends WorkloadParams {
+  strategy: Strategy;
+  faultProfile: FaultProfileName;
+  /** Real ms between samples of every channel's count against the ground truth. */
+  sampleMs?: number;
+  /** Real ms the run may wait after the workload for the engine to settle (default from the strategy). */
+  settleMs?: number;
+  onProgress?: (line: string) => void;
+  logLevel?: string;
+}
+
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface SimReport {
+  strategy: Strategy;
+  seed: number;
+  faultProfile: FaultProfileName;
+  orders: number;
+  oversoldOrders: number;
+  oversoldUnits: number;
+  undersellUnitSeconds: number;
+  propagationMs: Percentiles;
+  apiCalls: Record<string, number>;
+  throttled: number;
+  driftCorrectedUnits: number;
+  // more than the documented fields:
+  [extra: string]: unknown;
+}
+
+interface WarehouseTruth {
+  inventory: { sku: string; on_hand: number; committed: number; fulfillable: number; backordered: number }[];
+  orders: { id: number; reference_id: string; status: string; lines: { sku: string; quantity: number }[] }[];
+}
+
+interface PlacedOrder {
+  event: number;
+  channel: SimChannel;
+  orderId: string;
+  lines: { sku: string; quantity: number }[];
+  units: number;
+  placedAt: number;
+  cancelled: boolean;
+  atWarehouse: boolean;
+}
+
+const CONNECTION: Record<SimChannel, string> = { shopify: 'shop', woocommerce: 'woo', amazon: 'amazon' };
+
+export function percentiles(values: readonly number[]): Percentiles {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (p: number) => (s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!);
+  return { p50: at(50), p95: at(95), p99: at(99), max: s.at(-1) ?? 0 };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Runs one strategy on the database at `databaseUrl` (which it migrates). */
+export async function runSimulation(databaseUrl: string, o: RunOptions): Promise<SimReport> {
+  const workload = buildWorkload(o);
+  const plan = planFor(o.strategy, o.scale);
+  const log = o.onProgress ?? (() => {});
+  const sampleMs = o.sampleMs ?? 100;
+  const pushWaits: number[] = [];
+  let measuring = false;
+  const started = Date.now();
+
+  const stack = await startStackOn(databaseUrl, {
+    seed: o.seed,
+    channels: [...o.channels] as ChannelPlatform[],
+    skus: workload.skus.map((k) => ({ sku: k.sku, quantity: k.initial })),
+    faults: o.faultProfile,
+    timeScale: 1 / o.scale,
+    layers: plan.layers,
+    webhooks: plan.webhooks,
+    pollInterval: `${plan.pollRealMs ?? 24 * 3_600_000}ms`,
+    ...(plan.reconcileCron !== null && { reconcile: plan.reconcileCron }),
+    buffer: bufferYaml(plan.buffer),
+    instanceOptions: {
+      // 150 requests per platform minute, and orders ship 10 platform minutes after allocation
+      warehouse: { rateLimit: { limit: 150, windowMs: Math.round(60_000 / o.scale) }, autoShipAfterMs: 600_000 },
+      shopify: { restoreRate: 100 * o.scale },
+    },
+    connectionOptions: { warehouse: `rateLimit: { requests: 150, windowMs: ${Math.max(1, Math.round(60_000 / o.scale))} }` },
+    onPushed: (_c, ms) => {
+      if (measuring) pushWaits.push(ms);
+    },
+    logLevel: o.logLevel ?? 'silent',
+  });
+  try {
+    log(`${o.strategy}/${o.faultProfile}: engine up in ${Date.now() - started} ms; first sync`);
+    await initialSync(stack, o.channels, 120_000);
+    for (const inst of stack.sandbox.instances.values()) inst.resetStats();
+    const sim = new Simulation(stack, workload, plan, o, sampleMs);
+    measuring = true;
+    const t0 = Date.now();
+    await sim.play(log);
+    const playedMs = Date.now() - t0;
+    const settleMs = o.settleMs ?? Math.max(20_000, 2 * (plan.pollRealMs ?? 0) + 10_000);
+    const settled = await sim.settle(settleMs);
+    measuring = false;
+    sim.stop();
+    log(`${o.strategy}/${o.faultProfile}: played ${round(playedMs / 1000)} s, settled ${settled ? 'yes' : 'no'} after ${round((Date.now() - t0 - playedMs) / 1000)} s`);
+    return await sim.report({ pushWaits, playedMs, settled, wallMs: Date.now() - started });
+  } finally {
+    await stack.close();
+  }
+}
+
+async function initialSync(stack: Stack, channels: readonly SimChannel[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await stack.db.query(`SELECT connection_id, sku, target FROM listings WHERE quarantined_reason IS NULL`);
+    const { rows: d } = await stack.db.query(`SELECT count(*)::int AS n FROM listings WHERE dirty AND quarantined_reason IS NULL`);
+    const showing = (rows as { connection_id: string; sku: string; target: number }[]).every((r) => {
+      const c = channels.find((x) => CONNECTION[x] === r.connection_id);
+      return !c || stack.instance(c).control.getStock(r.sku) === r.target;
+    });
+    if (d[0].n === 0 && showing) return;
+    if (Date.now() > deadline) throw new Error('the first sync did not finish: the engine never showed its targets on every channel');
+    await sleep(200);
+  }
+}
+
+class Simulation {
+  private readonly placed = new Map<number, PlacedOrder>(); // by workload event id
+  private readonly byKey = new Map<string, PlacedOrder>(); // `${connection}:${platform order id}`
+  private readonly pending = new Set<PlacedOrder>(); // accepted, not cancelled, not yet at the warehouse
+  private readonly inFlight = new Map<string, number>(); // units of `pending` per SKU
+  private readonly engineOrders = new Map<number, PlacedOrder | null>(); // engine order id -> ours
+  private lastEngineOrder = 0;
+  private readonly exceptions = new Map<string, number>(); // warehouse reference -> units, ever seen in Exception
+  private readonly lastChange = new Map<string, number>();
+  private readonly since = new Map<string, number>(); // SKU -> when its unresolved change began
+  private readonly propagation: number[] = [];
+  private hidden = 0; // unit-ms
+  private exposed = 0; // unit-ms shown beyond the policy of the true ATS
+  private lastSample = 0;
+  private samples = 0;
+  private sampling = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly policy: BufferPolicy;
+  private readonly c = { attempted: 0, refused: 0, cancelled: 0, cancelRefused: 0, cancelledAfterWarehouse: 0, shrunkUnits: 0, shrinkSkipped: 0, receivedUnits: 0, returnedUnits: 0, flashPlaced: 0, unmatchedWarehouseOrders: 0 };
+
+  constructor(
+    private readonly stack: Stack,
+    private readonly workload: Workload,
+    private readonly plan: StrategyPlan,
+    private readonly o: RunOptions,
+    private readonly sampleMs: number,
+  ) {
+    this.policy = plan.buffer;
+  }
+
+  private wh() {
+    return this.stack.instance('warehouse').control;
+  }
+
+  private truth(): WarehouseTruth {
+    return this.wh().truth() as WarehouseTruth;
+  }
+
+  /** Plays every event at its time (late ticks catch up), sampling all the while. */
+  async play(log: (l: string) => void): Promise<void> {
+    this.startSampler();
+    const events = this.workload.events;
+    const t0 = performance.now();
+    let next = 0;
+    let lastLog = 0;
+    while (next < events.length) {
+      const now = performance.now() - t0;
+      while (next < events.length && events[next]!.t <= now) this.apply(events[next++]!);
+      if (now - lastLog > 15_000) {
+        lastLog = now;
+        log(`${this.o.strategy}/${this.o.faultProfile}: ${Math.round(now / 1000)} s, ${this.placed.size} orders placed, ${this.pending.size} in flight, ${this.exceptions.size} oversold so far`);
+      }
+      const wait = next < events.length ? Math.min(20, Math.max(0, events[next]!.t - (performance.now() - t0))) : 0;
+      await sleep(wait);
+    }
+  }
+
+  /** Waits until every order is at the warehouse and every channel shows the policy of the true ATS. */
+  async settle(maxMs: number): Promise<boolean> {
+    const deadline = Date.now() + maxMs;
+    while (Date.now() < deadline) {
+      await sleep(250);
+      if (this.pending.size === 0 && this.since.size === 0) {
+        const { rows } = await this.stack.db.query(`SELECT count(*)::int AS n FROM listings WHERE dirty AND quarantined_reason IS NULL`);
+        if (rows[0].n === 0) return true;
+      }
+    }
+    return false;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private apply(e: WorkloadEvent): void {
+    const now = Date.now();
+    switch (e.kind) {
+      case 'order': {
+        this.c.attempted++;
+        const r = this.stack.instance(e.channel).control.shopperOrder(e.lines);
+        if (!r.ok) {
+          this.c.refused++;
+          return;
+        }
+        const units = e.lines.reduce((s, l) => s + l.quantity, 0);
+        const p: PlacedOrder = { event: e.id, channel: e.channel, orderId: r.orderId, lines: e.lines, units, placedAt: now, cancelled: false, atWarehouse: false };
+        this.placed.set(e.id, p);
+        this.byKey.set(`${CONNECTION[e.channel]}:${normaliseId(r.orderId)}`, p);
+        this.pending.add(p);
+        this.addInFlight(p, +1);
+        if (e.flash) this.c.flashPlaced++;
+        for (const l of e.lines) this.lastChange.set(l.sku, now);
+        return;
+      }
+      case 'cancel': {
+        const p = this.placed.get(e.order);
+        if (!p || p.cancelled) return;
+        const inst = this.stack.instance(p.channel).control;
+        if (!inst.cancelOrder?.(p.orderId)) {
+          this.c.cancelRefused++;
+          return;
+        }
+        p.cancelled = true;
+        this.c.cancelled++;
+        if (this.pending.delete(p)) this.addInFlight(p, -1);
+        else this.c.cancelledAfterWarehouse++;
+        for (const l of p.lines) this.lastChange.set(l.sku, now);
+        return;
+      }
+      case 'shrink': {
+        // Units already allocated to orders are picked and packed: shrinkage is found
+        // among the rest, so it never takes an accepted order's units away.
+        const item = this.truth().inventory.find((i) => i.sku === e.sku);
+        const q = Math.min(e.quantity, Math.max(0, (item?.fulfillable ?? 0) - (item?.backordered ?? 0)));
+        if (q <= 0) {
+          this.c.shrinkSkipped++;
+          return;
+        }
+        this.wh().adjust!(e.sku, -q, 'shrinkage found in a cycle count');
+        this.c.shrunkUnits += q;
+        this.lastChange.set(e.sku, now);
+        return;
+      }
+      case 'receive':
+      case 'return': {
+        // Stock arriving allocates orders waiting in Exception: see them before it does.
+        this.scanExceptions(this.truth());
+        if (e.kind === 'receive') {
+          this.wh().receive!(e.sku, e.quantity, `sim-receipt-${Math.round(e.t)}`);
+          this.c.receivedUnits += e.quantity;
+        } else {
+          this.wh().returnStock!(e.sku, e.quantity);
+          this.c.returnedUnits += e.quantity;
+        }
+        this.lastChange.set(e.sku, now);
+        return;
+      }
+    }
+  }
+
+  private addInFlight(p: PlacedOrder, sign: 1 | -1): void {
+    for (const l of p.lines) this.inFlight.set(l.sku, (this.inFlight.get(l.sku) ?? 0) + sign * l.quantity);
+  }
+
+  private scanExceptions(t: WarehouseTruth): void {
+    for (const o of t.orders) {
+      if (o.status === 'Exception' && !this.exceptions.has(o.reference_id)) {
+        this.exceptions.set(o.reference_id, o.lines.reduce((s, l) => s + l.quantity, 0));
+      }
+    }
+  }
+
+  private startSampler(): void {
+    this.lastSample = Date.now();
+    const loop = async () => {
+      if (this.sampling) return;
+      this.sampling = true;
+      try {
+        await this.sample();
+      } finally {
+        this.sampling = false;
+      }
+      this.timer = setTimeout(() => void loop(), this.sampleMs);
+    };
+    this.timer = setTimeout(() => void loop(), this.sampleMs);
+  }
+
+  /**
+   * One sample: the 3PL's truth and every channel's count, read in the same turn of the
+   * event loop (nothing moves between the reads); then the engine's order ids for the
+   * warehouse references (names only, no quantity comes from the engine).
+   */
+  private async sample(): Promise<void> {
+    const now = Date.now();
+    const truth = this.truth();
+    const shown = new Map<SimChannel, Map<string, number>>();
+    for (const c of this.o.channels) {
+      const ctl = this.stack.instance(c).control;
+      shown.set(c, new Map(this.workload.skus.map((k) => [k.sku, ctl.getStock(k.sku) ?? 0])));
+    }
+    const inFlight = new Map(this.inFlight);
+    const pendingThen = new Set(this.pending);
+    this.scanExceptions(truth);
+
+    // Which placed orders had reached the warehouse at the time of the reads.
+    const { rows } = await this.stack.db.query(
+      `SELECT id::int AS id, connection_id AS c, external_id AS x FROM orders WHERE id > $1 ORDER BY id`,
+      [this.lastEngineOrder],
+    );
+    for (const r of rows as { id: number; c: string; x: string }[]) {
+      this.engineOrders.set(r.id, this.byKey.get(`${r.c}:${normaliseId(r.x)}`) ?? null);
+      this.lastEngineOrder = r.id;
+    }
+    for (const o of truth.orders) {
+      const m = /^stocksync-(\d+)$/.exec(o.reference_id);
+      if (!m) continue;
+      const p = this.engineOrders.get(Number(m[1]));
+      if (p === undefined || p === null) {
+        if (p === null && !this.unmatched.has(o.reference_id)) {
+          this.unmatched.add(o.reference_id);
+          this.c.unmatchedWarehouseOrders++;
+        }
+        continue;
+      }
+      if (p.atWarehouse) continue;
+      p.atWarehouse = true;
+      if (pendingThen.has(p)) for (const l of p.lines) inFlight.set(l.sku, (inFlight.get(l.sku) ?? 0) - l.quantity);
+      if (this.pending.delete(p)) this.addInFlight(p, -1);
+    }
+
+    const dt = now - this.lastSample;
+    const prev = this.lastSample;
+    this.lastSample = now;
+    this.samples++;
+    for (const item of truth.inventory) {
+      const ats = item.on_hand - item.committed - item.backordered - (inFlight.get(item.sku) ?? 0);
+      const ideal = targetFor(0, Math.max(0, ats), this.policy);
+      let mismatch = false;
+      for (const c of this.o.channels) {
+        const s = shown.get(c)!.get(item.sku) ?? 0;
+        if (s !== ideal) mismatch = true;
+        if (s < ideal) this.hidden += (ideal - s) * dt;
+        else if (s > ideal) this.exposed += (s - ideal) * dt;
+      }
+      const open = this.since.get(item.sku);
+      if (mismatch && open === undefined) {
+        const changed = this.lastChange.get(item.sku) ?? 0;
+        this.since.set(item.sku, changed > prev ? changed : prev);
+      } else if (!mismatch && open !== undefined) {
+        this.propagation.push(now - open);
+        this.since.delete(item.sku);
+      }
+    }
+  }
+  private readonly unmatched = new Set<string>();
+
+  async report(x: { pushWaits: number[]; playedMs: number; settled: boolean; wallMs: number }): Promise<SimReport> {
+    // a last look, after the engine settled (or gave up)
+    await this.sample();
+    const end = Date.now();
+    const unresolved = [...this.since.values()].map((t) => end - t);
+    const truth = this.truth();
+    const oursAtWarehouse = truth.orders.filter((o) => o.reference_id.startsWith('stocksync-'));
+    const stuck = oursAtWarehouse.filter((o) => o.status === 'Exception');
+    const units = (os: { lines: { quantity: number }[] }[]) => os.reduce((s, o) => s + o.lines.reduce((u, l) => u + l.quantity, 0), 0);
+    const stats = new Map([...this.stack.sandbox.instances.values()].map((i) => [i.platform, i.stats()]));
+    const apiCalls = Object.fromEntries([...stats].map(([p, s]) => [p, Object.values(s.calls).reduce((a, b) => a + b, 0)]));
+    const throttledBy = Object.fromEntries([...stats].map(([p, s]) => [p, s.throttled]));
+    const errorsBy = Object.fromEntries([...stats].map(([p, s]) => [p, s.errors]));
+    const db = this.stack.db;
+    const drift = (await db.query(
+      `SELECT COALESCE(sum(abs(units)) FILTER (WHERE action <> 'raise_deferred'), 0)::int AS corrected,
+              count(*) FILTER (WHERE action <> 'raise_deferred')::int AS rows,
+              count(*) FILTER (WHERE action = 'raise_deferred')::int AS deferred
+         FROM drift`,
+    )).rows[0] as { corrected: number; rows: number; deferred: number };
+    const recons = (await db.query(`SELECT count(*)::int AS n FROM reconciliations WHERE status = 'done'`)).rows[0].n as number;
+    const incidents = (await db.query(`SELECT count(*)::int AS n, COALESCE(sum(units_short), 0)::int AS units FROM incidents WHERE kind = 'oversell'`)).rows[0] as { n: number; units: number };
+    const engineOrders = (await db.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled FROM orders`)).rows[0] as { n: number; cancelled: number };
+    const placed = [...this.placed.values()];
+    const lost = placed.filter((p) => !p.cancelled && !p.atWarehouse);
+    const oversoldUnits = [...this.exceptions.values()].reduce((a, b) => a + b, 0);
+    const propagation = [...this.propagation, ...unresolved];
+    const w = this.workload;
+    return {
+      strategy: this.o.strategy,
+      seed: this.o.seed,
+      faultProfile: this.o.faultProfile,
+      orders: placed.length,
+      oversoldOrders: this.exceptions.size,
+      oversoldUnits,
+      undersellUnitSeconds: round(this.hidden / 1000),
+      propagationMs: percentiles(propagation),
+      apiCalls,
+      throttled: Object.values(throttledBy).reduce((a, b) => a + b, 0),
+      driftCorrectedUnits: drift.corrected,
+      // ---- beyond the documented fields ----
+      definitions: {
+        oversold: 'orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), seen at any time: sampled every sampleMs, just before every receipt or return (the only other way out of Exception), and at the end; units = all units of such orders',
+        undersellUnitSeconds: 'sum over channels and SKUs of max(0, policy(true ATS) - channel count), integrated over real seconds; true ATS = 3PL on_hand - committed - backordered - units sold on channels (not cancelled) that the 3PL has not received yet',
+        propagationMs: 'real ms from a change of a SKU (a sale, cancellation, receipt, return or shrinkage applied by the workload) until every channel shows the policy of the true ATS again, sampled every sampleMs; a later change while one is open keeps the earlier start; changes that needed no channel update are not counted; still open at the end: counted with their age',
+        apiCalls: 'sandbox requests per platform during the workload and settling (first sync excluded)',
+        throttled: 'requests the sandbox answered with 429 (rate limit or injected), all platforms',
+        driftCorrectedUnits: 'sum of |units| of drift rows reconciliation acted on (corrected, lowered, raised)',
+      },
+      workload: { hash: w.hash, skus: w.params.skus, channels: w.params.channels, durationSec: w.params.durationSec, orderRate: w.params.orderRate, planned: w.counts },
+      clock: {
+        scale: this.o.scale,
+        meaning: `${this.o.scale} platform seconds per real second`,
+        sandboxTimeScale: 1 / this.o.scale,
+        platformDurationSec: round((x.playedMs / 1000) * this.o.scale, 0),
+        poll: this.plan.pollPlatformSec === null ? null : { platformSec: this.plan.pollPlatformSec, realMs: this.plan.pollRealMs },
+        reconcile: this.plan.reconcilePlatformSec === null ? null : { platformSec: this.plan.reconcilePlatformSec, cron: this.plan.reconcileCron },
+      },
+      strategyPlan: { description: this.plan.description, layers: this.plan.layers, webhooksSubscribed: this.plan.webhooks, buffer: this.plan.buffer },
+      attempted: this.c.attempted,
+      refused: this.c.refused,
+      unitsSold: placed.reduce((s, p) => s + p.units, 0),
+      flashOrders: this.c.flashPlaced,
+      cancelled: this.c.cancelled,
+      cancelledAfterWarehouse: this.c.cancelledAfterWarehouse,
+      receivedUnits: this.c.receivedUnits,
+      returnedUnits: this.c.returnedUnits,
+      shrunkUnits: this.c.shrunkUnits,
+      stuckInExceptionAtEnd: { orders: stuck.length, units: units(stuck) },
+      lostOrders: lost.length,
+      lostUnits: lost.reduce((s, p) => s + p.units, 0),
+      unmatchedWarehouseOrders: this.c.unmatchedWarehouseOrders,
+      engineOrders: engineOrders.n,
+      engineCancelledOrders: engineOrders.cancelled,
+      engineOversellIncidents: incidents,
+      overexposedUnitSeconds: round(this.exposed / 1000),
+      undersellUnitPlatformSeconds: round((this.hidden / 1000) * this.o.scale, 0),
+      propagationSamples: this.propagation.length,
+      propagationUnresolvedAtEnd: unresolved.length,
+      pushWaitMs: { ...percentiles(x.pushWaits), count: x.pushWaits.length, meaning: "engine's onPushed hook: target changed -> push call issued, per listing" },
+      throttledByPlatform: throttledBy,
+      errorsByPlatform: errorsBy,
+      reconciliations: recons,
+      driftRows: drift.rows,
+      raisesDeferred: drift.deferred,
+      samples: this.samples,
+      sampleMs: this.sampleMs,
+      settled: x.settled,
+      wallSeconds: round(x.wallMs / 1000),
+    };
+  }
+}
+
+/** Shopify answers order GIDs in the engine and bare keys to shoppers. */
+function normaliseId(id: string): string {
+  return id.replace(/^gid:\/\/shopify\/Order\//, '');
+}
