@@ -16,7 +16,8 @@ import type { PlatformName } from '../../sandbox/core/instance.js';
 import { createShopperDriver, type ShopperDriver } from '../../sandbox/shoppers/driver.js';
 import { instanceTarget } from '../../sandbox/shoppers/targets.js';
 import { buildDemoConfig, WEBHOOK_TOPICS } from './demo-config.js';
-import { startEngine, type RunningEngine } from './engine-process.js';
+import { resetDemoDatabase } from './demo-reset.js';
+import { openDatabaseFor, startEngine, type RunningEngine } from './engine-process.js';
 
 export interface DemoOptions {
   /** The example config to build from (default examples/stocksync.yaml of this package). */
@@ -79,6 +80,15 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     writeFileSync(configFile, generated.yaml);
     const config = parseConfig(generated.yaml, process.env, configFile);
     log.info({ sandbox: sandbox.url, skus: generated.skus, config: path.relative(process.cwd(), configFile) || configFile }, 'sandbox up with the demo catalogue');
+
+    // A fresh sandbox needs a fresh engine database (see demo-reset.ts).
+    const before = await openDatabaseFor(config, log);
+    try {
+      const { reset } = await resetDemoDatabase(before.db, config.connections.map((c) => c.id));
+      if (reset) log.info('database emptied: the sandbox starts afresh at every demo, so does the engine');
+    } finally {
+      await before.close();
+    }
 
     const pushes = createPushTally();
     let engine: RunningEngine;
@@ -162,7 +172,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
           await shoppers.stop();
           // A reconciliation in hand may finish; a long one is left to the next start
           // (the reconciler cannot be interrupted from outside).
-          if (reconciling) await Promise.race([reconciling, new Promise((r) => setTimeout(r, 5_000))]);
+          if (reconciling) await Promise.race([reconciling, new Promise((r) => setTimeout(r, 2_000))]);
           await engine.stop();
           await runningSandbox.close();
           const s = shoppers.stats();

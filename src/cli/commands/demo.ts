@@ -9,6 +9,8 @@ import { invalidInput } from '../../errors.js';
 import { globalOptions } from '../context.js';
 import { parseInteger, parsePort, parsePositiveNumber } from '../parse.js';
 
+const STOP_TIMEOUT_MS = 15_000;
+
 interface DemoFlags {
   port: number;
   enginePort?: number;
@@ -52,15 +54,25 @@ export function register(program: Command): void {
         ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
         ...(flags.dbPort !== undefined && { dbPort: flags.dbPort }),
       });
-      await new Promise<void>((resolve) => {
+      const finished = await new Promise<'stopped' | 'timeout'>((resolve) => {
         onShutdownSignal((signal) => {
           logger.info({ signal }, 'shutting down');
-          demo.stop().then(resolve, (e) => {
-            logger.error({ err: e }, 'shutdown failed');
-            resolve();
-          });
+          // Ctrl-C in a terminal signals the whole process group, the embedded PostgreSQL
+          // too: it stops at once, and waiting for it to stop again would never end.
+          const timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
+          demo.stop().then(
+            () => resolve('stopped'),
+            (e) => {
+              logger.error({ err: e }, 'shutdown failed');
+              resolve('stopped');
+            },
+          ).finally(() => clearTimeout(timer));
         });
       });
+      if (finished === 'timeout') logger.warn(`not stopped after ${STOP_TIMEOUT_MS / 1000}s (PostgreSQL already gone?): exiting`);
+      // Everything that matters is stopped; a platform call still waiting on a rate limit
+      // (a long Amazon reconciliation) must not hold the process for another minute.
+      process.exit(0);
     });
 }
 
