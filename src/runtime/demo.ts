@@ -173,7 +173,15 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
           // A reconciliation in hand may finish; a long one is left to the next start
           // (the reconciler cannot be interrupted from outside).
           if (reconciling) await Promise.race([reconciling, new Promise((r) => setTimeout(r, 2_000))]);
-          await engine.stop();
+          // A worker step waiting on a platform's rate limit (Amazon resolving 150
+          // listings at 5 calls/s) holds engine.stop() until it ends; the demo does not
+          // wait that long: the database closes under it (every write is transactional).
+          const engineStopped = engine.stop().catch((e) => log.warn({ err: (e as Error).message }, 'engine stop failed'));
+          if (!(await within(engineStopped, 5_000))) {
+            log.info('background work still waiting on a platform rate limit: closing the database under it');
+            await engine.database.close();
+            await within(engineStopped, 5_000);
+          }
           await runningSandbox.close();
           const s = shoppers.stats();
           log.info({ placed: s.placed, refused: s.refused, units: s.units }, 'demo stopped');
@@ -253,4 +261,15 @@ function createActivityWatcher(log: Logger) {
       }
     },
   };
+}
+
+/** True when the promise settled within ms. */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
