@@ -109,7 +109,7 @@ function configYaml(sandboxUrl: string, o: StackOptions): string {
       options: { ${o.connectionOptions?.woocommerce ?? ''} },
       credentials: { consumerKey: { env: T3, default: ck_store }, consumerSecret: { env: T4, default: cs_store }, webhookSecret: { env: T5, default: whsec_store } } }`,
     amazon: `{ id: amazon, kind: channel, platform: amazon, baseUrl: "${sandboxUrl}/amazon/seller", pollInterval: ${poll}, buffer: ${buffer},
-      options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, rateScale: 50, asyncApplyMs: 200, ${o.connectionOptions?.amazon ?? ''} },
+      options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, rateScale: 50, ${/\basyncApplyMs\s*:/.test(o.connectionOptions?.amazon ?? '') ? '' : 'asyncApplyMs: 200, '}${o.connectionOptions?.amazon ?? ''} },
       credentials: { accessToken: { env: T6, default: "Atza|seller" }, notificationToken: { env: T7, default: e2e-notification-token } } }`,
   };
   return `

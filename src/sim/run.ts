@@ -94,7 +94,12 @@ export async function runSimulation(databaseUrl: string, o: RunOptions): Promise
       warehouse: { rateLimit: { limit: 150, windowMs: Math.round(60_000 / o.scale) }, autoShipAfterMs: 600_000 },
       shopify: { restoreRate: 100 * o.scale },
     },
-    connectionOptions: { warehouse: `rateLimit: { requests: 150, windowMs: ${Math.max(1, Math.round(60_000 / o.scale))} }` },
+    connectionOptions: {
+      warehouse: `rateLimit: { requests: 150, windowMs: ${Math.max(1, Math.round(60_000 / o.scale))} }`,
+      // Amazon applies an accepted listings PATCH after its processing delay (60 platform
+      // seconds in the sandbox); the engine must leave it alone at least that long.
+      amazon: `asyncApplyMs: ${Math.round(60_000 / o.scale) + 500}`,
+    },
     onPushed: (_c, ms) => {
       if (measuring) pushWaits.push(ms);
     },
@@ -146,6 +151,8 @@ class Simulation {
   private readonly lastChange = new Map<string, number>();
   private readonly since = new Map<string, number>(); // SKU -> when its unresolved change began
   private readonly propagation: number[] = [];
+  private readonly overSince = new Map<string, number>(); // SKU -> since when a channel shows more than the policy allows
+  private readonly lowering: number[] = [];
   private hidden = 0; // unit-ms
   private exposed = 0; // unit-ms shown beyond the policy of the true ATS
   private lastSample = 0;
@@ -350,15 +357,27 @@ class Simulation {
     const prev = this.lastSample;
     this.lastSample = now;
     this.samples++;
+    this.lastMismatches = [];
     for (const item of truth.inventory) {
       const ats = item.on_hand - item.committed - item.backordered - (inFlight.get(item.sku) ?? 0);
       const ideal = targetFor(0, Math.max(0, ats), this.policy);
       let mismatch = false;
+      let over = false;
       for (const c of this.o.channels) {
         const s = shown.get(c)!.get(item.sku) ?? 0;
         if (s !== ideal) mismatch = true;
+        if (s > ideal) over = true;
         if (s < ideal) this.hidden += (ideal - s) * dt;
         else if (s > ideal) this.exposed += (s - ideal) * dt;
+      }
+      if (mismatch) this.lastMismatches.push({ sku: item.sku, trueAts: ats, ideal, shown: Object.fromEntries(this.o.channels.map((c) => [c, shown.get(c)!.get(item.sku) ?? 0])) });
+      const overOpen = this.overSince.get(item.sku);
+      if (over && overOpen === undefined) {
+        const changed = this.lastChange.get(item.sku) ?? 0;
+        this.overSince.set(item.sku, changed > prev ? changed : prev);
+      } else if (!over && overOpen !== undefined) {
+        this.lowering.push(now - overOpen);
+        this.overSince.delete(item.sku);
       }
       const open = this.since.get(item.sku);
       if (mismatch && open === undefined) {
@@ -371,6 +390,28 @@ class Simulation {
     }
   }
   private readonly unmatched = new Set<string>();
+  private lastMismatches: { sku: string; trueAts: number; ideal: number; shown: Record<string, number> }[] = [];
+
+  private async withTargets(ms: { sku: string; trueAts: number; ideal: number; shown: Record<string, number> }[]) {
+    if (ms.length === 0) return [];
+    const { rows } = await this.stack.db.query(
+      `SELECT l.sku, l.connection_id AS c, l.target, l.pushed, s.available, s.claimed FROM listings l JOIN sku_stock s USING (sku) WHERE l.sku = ANY($1)`,
+      [ms.map((m) => m.sku)],
+    );
+    return ms.map((m) => ({ ...m, engine: (rows as { sku: string; c: string; target: number; pushed: number | null; available: number; claimed: number }[]).filter((r) => r.sku === m.sku) }));
+  }
+
+  private async engineViewOf(ps: PlacedOrder[]) {
+    const out = [];
+    for (const p of ps) {
+      const { rows } = await this.stack.db.query(
+        `SELECT id::int, status, warehouse_ref, warehouse_ack_at, created_at FROM orders WHERE connection_id = $1 AND (external_id = $2 OR external_id = $3)`,
+        [CONNECTION[p.channel], p.orderId, `gid://shopify/Order/${p.orderId}`],
+      );
+      out.push({ channel: p.channel, orderId: p.orderId, lines: p.lines, placedMsAgo: Date.now() - p.placedAt, engine: rows[0] ?? null });
+    }
+    return out;
+  }
 
   async report(x: { pushWaits: number[]; playedMs: number; settled: boolean; wallMs: number }): Promise<SimReport> {
     // a last look, after the engine settled (or gave up)
@@ -443,11 +484,13 @@ class Simulation {
       stuckInExceptionAtEnd: { orders: stuck.length, units: units(stuck) },
       lostOrders: lost.length,
       lostUnits: lost.reduce((s, p) => s + p.units, 0),
+      lostOrdersDetail: await this.engineViewOf(lost.slice(0, 10)),
       unmatchedWarehouseOrders: this.c.unmatchedWarehouseOrders,
       engineOrders: engineOrders.n,
       engineCancelledOrders: engineOrders.cancelled,
       engineOversellIncidents: incidents,
       overexposedUnitSeconds: round(this.exposed / 1000),
+      loweringMs: { ...percentiles([...this.lowering, ...[...this.overSince.values()].map((t) => end - t)]), count: this.lowering.length, meaning: 'real ms from a change until no channel shows MORE than the policy of the true ATS (the window in which a channel can oversell)' },
       undersellUnitPlatformSeconds: round((this.hidden / 1000) * this.o.scale, 0),
       propagationSamples: this.propagation.length,
       propagationUnresolvedAtEnd: unresolved.length,
@@ -460,6 +503,7 @@ class Simulation {
       samples: this.samples,
       sampleMs: this.sampleMs,
       settled: x.settled,
+      mismatchesAtEnd: await this.withTargets(this.lastMismatches.slice(0, 20)),
       wallSeconds: round(x.wallMs / 1000),
     };
   }
