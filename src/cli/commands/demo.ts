@@ -55,8 +55,9 @@ export function register(program: Command): void {
         ...(flags.dbPort !== undefined && { dbPort: flags.dbPort }),
       });
       const finished = await new Promise<'stopped' | 'timeout'>((resolve) => {
-        onShutdownSignal((signal) => {
+        const shutdown = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'shutting down');
+          tolerateLostDatabase(logger);
           // Ctrl-C in a terminal signals the whole process group, the embedded PostgreSQL
           // too: it stops at once, and waiting for it to stop again would never end.
           const timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
@@ -67,7 +68,10 @@ export function register(program: Command): void {
               resolve('stopped');
             },
           ).finally(() => clearTimeout(timer));
-        });
+        };
+        onShutdownSignal(shutdown);
+        // A closed terminal too: else the embedded PostgreSQL would outlive the demo.
+        process.once('SIGHUP', () => shutdown('SIGHUP'));
       });
       if (finished === 'timeout') logger.warn(`not stopped after ${STOP_TIMEOUT_MS / 1000}s (PostgreSQL already gone?): exiting`);
       // Everything that matters is stopped; a platform call still waiting on a rate limit
@@ -81,4 +85,23 @@ function duration(flag: string, text: string, min: number): number {
   if (ms === undefined) throw invalidInput(flag, `must be a duration such as 10s, 5m or 1h (got ${text})`);
   if (ms < min) throw invalidInput(flag, `must be at least ${min / 1000}s`);
   return ms;
+}
+
+/**
+ * Ctrl-C in a terminal stops the embedded PostgreSQL at the same moment (one process
+ * group), and a pooled client held inside a transaction then emits an 'error' nobody
+ * listens to, which would crash the demo on its way out. While shutting down, those are
+ * expected; anything else still ends the process with 1.
+ */
+function tolerateLostDatabase(logger: ReturnType<typeof createLogger>): void {
+  if (process.listenerCount('uncaughtException') > 0) return;
+  process.on('uncaughtException', (e) => {
+    const message = (e as Error)?.message ?? String(e);
+    if (/Connection terminated|terminating connection|ECONNRESET|ECONNREFUSED|shutting down/i.test(message)) {
+      logger.debug({ err: message }, 'database connection lost while shutting down');
+      return;
+    }
+    logger.fatal({ err: e }, 'uncaught error while shutting down');
+    process.exit(1);
+  });
 }

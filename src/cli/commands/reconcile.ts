@@ -174,7 +174,7 @@ export function formatDriftReport(runs: readonly ReconcileRun[]): string {
   const lines = [
     table(
       ['CONNECTION', 'KIND', 'STATUS', 'CHECKED', 'DRIFTED', 'UNITS'],
-      runs.map((r) => [r.connectionId, r.kind, r.status === 'failed' ? `failed: ${r.error}` : 'done', r.checked, r.drifted, r.driftUnits]),
+      runs.map((r) => [r.connectionId, r.kind, r.status === 'failed' ? 'failed (see stderr)' : 'done', r.checked, r.drifted, r.driftUnits]),
     ),
   ];
   const drift = runs.flatMap((r) => r.drift);
