@@ -41,7 +41,16 @@ export interface SimReport {
   [extra: string]: unknown;
 }
 
+interface LedgerEntry {
+  sku: string;
+  onHandDelta: number;
+  committedDelta: number;
+  reason: string;
+  ref?: string;
+}
+
 interface WarehouseTruth {
+  ledger: LedgerEntry[];
   inventory: { sku: string; on_hand: number; committed: number; fulfillable: number; backordered: number }[];
   orders: { id: number; reference_id: string; status: string; lines: { sku: string; quantity: number }[] }[];
 }
@@ -148,6 +157,15 @@ class Simulation {
   private readonly engineOrders = new Map<number, PlacedOrder | null>(); // engine order id -> ours
   private lastEngineOrder = 0;
   private readonly exceptions = new Map<string, number>(); // warehouse reference -> units, ever seen in Exception
+  // The 3PL's own ledger (a live array: every on-hand or allocation change), followed
+  // incrementally so that a sample costs the same at the end of the run as at the start.
+  private ledger: LedgerEntry[] = [];
+  private ledgerAt = 0;
+  private readonly onHand = new Map<string, number>();
+  private readonly committed = new Map<string, number>();
+  private readonly allocated = new Set<string>(); // references the 3PL allocated (at once or later)
+  private readonly waiting = new Map<string, PlacedOrder>(); // at the 3PL, not allocated: Exception
+  private readonly refOf = new Map<PlacedOrder, string>();
   private readonly lastChange = new Map<string, number>();
   private readonly since = new Map<string, number>(); // SKU -> when its unresolved change began
   private readonly propagation: number[] = [];
@@ -170,6 +188,31 @@ class Simulation {
     private readonly sampleMs: number,
   ) {
     this.policy = plan.buffer;
+    this.ledger = this.truth().ledger;
+    for (const k of workload.skus) this.onHand.set(k.sku, k.initial);
+    this.followLedger();
+  }
+
+  /** Applies the 3PL ledger entries written since the last call; returns references allocated by them. */
+  private followLedger(): string[] {
+    const allocatedNow: string[] = [];
+    for (; this.ledgerAt < this.ledger.length; this.ledgerAt++) {
+      const e = this.ledger[this.ledgerAt]!;
+      this.onHand.set(e.sku, (this.onHand.get(e.sku) ?? 0) + e.onHandDelta);
+      this.committed.set(e.sku, (this.committed.get(e.sku) ?? 0) + e.committedDelta);
+      if (e.ref === undefined) continue;
+      if (e.reason === 'allocate') {
+        this.allocated.add(e.ref);
+        allocatedNow.push(e.ref);
+      } else if (e.reason === 'deallocate') this.allocated.delete(e.ref);
+    }
+    return allocatedNow;
+  }
+
+  private backordered(sku: string): number {
+    let n = 0;
+    for (const p of this.waiting.values()) for (const l of p.lines) if (l.sku === sku) n += l.quantity;
+    return n;
   }
 
   private wh() {
@@ -255,8 +298,9 @@ class Simulation {
       case 'shrink': {
         // Units already allocated to orders are picked and packed: shrinkage is found
         // among the rest, so it never takes an accepted order's units away.
-        const item = this.truth().inventory.find((i) => i.sku === e.sku);
-        const q = Math.min(e.quantity, Math.max(0, (item?.fulfillable ?? 0) - (item?.backordered ?? 0)));
+        this.followLedger();
+        const free = (this.onHand.get(e.sku) ?? 0) - (this.committed.get(e.sku) ?? 0) - this.backordered(e.sku);
+        const q = Math.min(e.quantity, Math.max(0, free));
         if (q <= 0) {
           this.c.shrinkSkipped++;
           return;
@@ -268,8 +312,9 @@ class Simulation {
       }
       case 'receive':
       case 'return': {
-        // Stock arriving allocates orders waiting in Exception: see them before it does.
-        this.scanExceptions(this.truth());
+        // Stock arriving allocates orders waiting in Exception: whatever the call allocates
+        // was waiting, i.e. oversold, even if no sample saw it waiting.
+        this.followLedger();
         if (e.kind === 'receive') {
           this.wh().receive!(e.sku, e.quantity, `sim-receipt-${Math.round(e.t)}`);
           this.c.receivedUnits += e.quantity;
@@ -277,6 +322,7 @@ class Simulation {
           this.wh().returnStock!(e.sku, e.quantity);
           this.c.returnedUnits += e.quantity;
         }
+        for (const ref of this.followLedger()) this.markOversold(ref);
         this.lastChange.set(e.sku, now);
         return;
       }
@@ -287,12 +333,12 @@ class Simulation {
     for (const l of p.lines) this.inFlight.set(l.sku, (this.inFlight.get(l.sku) ?? 0) + sign * l.quantity);
   }
 
-  private scanExceptions(t: WarehouseTruth): void {
-    for (const o of t.orders) {
-      if (o.status === 'Exception' && !this.exceptions.has(o.reference_id)) {
-        this.exceptions.set(o.reference_id, o.lines.reduce((s, l) => s + l.quantity, 0));
-      }
-    }
+  private markOversold(ref: string): void {
+    if (this.exceptions.has(ref)) return;
+    const m = /^stocksync-(\d+)$/.exec(ref);
+    const p = m ? this.engineOrders.get(Number(m[1])) : undefined;
+    this.exceptions.set(ref, p ? p.units : 0);
+    if (p) this.waiting.delete(ref);
   }
 
   private startSampler(): void {
@@ -311,55 +357,68 @@ class Simulation {
   }
 
   /**
-   * One sample: the 3PL's truth and every channel's count, read in the same turn of the
-   * event loop (nothing moves between the reads); then the engine's order ids for the
-   * warehouse references (names only, no quantity comes from the engine).
+   * One sample: the 3PL's state (its ledger, followed) and every channel's count, read in
+   * the same turn of the event loop; then, from the engine's orders table, which placed
+   * orders the 3PL has acknowledged (names and acknowledgements only: every quantity
+   * comes from the sandbox).
    */
   private async sample(): Promise<void> {
+    const { rows } = await this.stack.db.query(
+      `SELECT id::int AS id, connection_id AS c, external_id AS x FROM orders WHERE id > $1 ORDER BY id`,
+      [this.lastEngineOrder],
+    );
+    for (const r of rows as { id: number; c: string; x: string }[]) {
+      const p = this.byKey.get(`${r.c}:${normaliseId(r.x)}`) ?? null;
+      this.engineOrders.set(r.id, p);
+      if (p) this.refOf.set(p, `stocksync-${r.id}`);
+      else this.c.unmatchedWarehouseOrders++;
+      this.lastEngineOrder = r.id;
+    }
+    // Orders the 3PL acknowledged (the pusher records it right after the 3PL's answer).
+    const waitingIds = [...this.pending].flatMap((p) => {
+      const ref = this.refOf.get(p);
+      return ref ? [Number(ref.slice('stocksync-'.length))] : [];
+    });
+    if (waitingIds.length > 0) {
+      const { rows: acked } = await this.stack.db.query(`SELECT id::int AS id FROM orders WHERE id = ANY($1::bigint[]) AND warehouse_ack_at IS NOT NULL`, [waitingIds]);
+      this.followLedger();
+      for (const { id } of acked as { id: number }[]) {
+        const p = this.engineOrders.get(id);
+        if (!p || p.atWarehouse) continue;
+        p.atWarehouse = true;
+        if (this.pending.delete(p)) this.addInFlight(p, -1);
+        const ref = `stocksync-${id}`;
+        // Allocation happens inside the 3PL's answer: acknowledged and not allocated = Exception.
+        if (!this.allocated.has(ref)) {
+          this.waiting.set(ref, p);
+          this.markOversold(ref);
+          this.waiting.set(ref, p);
+        }
+      }
+    }
+    for (const ref of [...this.waiting.keys()]) if (this.allocated.has(ref)) this.waiting.delete(ref);
     const now = Date.now();
-    const truth = this.truth();
+    this.followLedger();
     const shown = new Map<SimChannel, Map<string, number>>();
     for (const c of this.o.channels) {
       const ctl = this.stack.instance(c).control;
       shown.set(c, new Map(this.workload.skus.map((k) => [k.sku, ctl.getStock(k.sku) ?? 0])));
     }
     const inFlight = new Map(this.inFlight);
-    const pendingThen = new Set(this.pending);
-    this.scanExceptions(truth);
+    const backordered = new Map<string, number>();
+    for (const p of this.waiting.values()) for (const l of p.lines) backordered.set(l.sku, (backordered.get(l.sku) ?? 0) + l.quantity);
+    const onHand = new Map(this.onHand);
+    const committed = new Map(this.committed);
 
-    // Which placed orders had reached the warehouse at the time of the reads.
-    const { rows } = await this.stack.db.query(
-      `SELECT id::int AS id, connection_id AS c, external_id AS x FROM orders WHERE id > $1 ORDER BY id`,
-      [this.lastEngineOrder],
-    );
-    for (const r of rows as { id: number; c: string; x: string }[]) {
-      this.engineOrders.set(r.id, this.byKey.get(`${r.c}:${normaliseId(r.x)}`) ?? null);
-      this.lastEngineOrder = r.id;
-    }
-    for (const o of truth.orders) {
-      const m = /^stocksync-(\d+)$/.exec(o.reference_id);
-      if (!m) continue;
-      const p = this.engineOrders.get(Number(m[1]));
-      if (p === undefined || p === null) {
-        if (p === null && !this.unmatched.has(o.reference_id)) {
-          this.unmatched.add(o.reference_id);
-          this.c.unmatchedWarehouseOrders++;
-        }
-        continue;
-      }
-      if (p.atWarehouse) continue;
-      p.atWarehouse = true;
-      if (pendingThen.has(p)) for (const l of p.lines) inFlight.set(l.sku, (inFlight.get(l.sku) ?? 0) - l.quantity);
-      if (this.pending.delete(p)) this.addInFlight(p, -1);
-    }
 
     const dt = now - this.lastSample;
     const prev = this.lastSample;
     this.lastSample = now;
     this.samples++;
     this.lastMismatches = [];
-    for (const item of truth.inventory) {
-      const ats = item.on_hand - item.committed - item.backordered - (inFlight.get(item.sku) ?? 0);
+    for (const { sku } of this.workload.skus) {
+      const item = { sku };
+      const ats = (onHand.get(sku) ?? 0) - (committed.get(sku) ?? 0) - (backordered.get(sku) ?? 0) - (inFlight.get(sku) ?? 0);
       const ideal = targetFor(0, Math.max(0, ats), this.policy);
       let mismatch = false;
       let over = false;
