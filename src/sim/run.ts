@@ -460,6 +460,18 @@ class Simulation {
     return ms.map((m) => ({ ...m, engine: (rows as { sku: string; c: string; target: number; pushed: number | null; available: number; claimed: number }[]).filter((r) => r.sku === m.sku) }));
   }
 
+  private oversoldByChannel(): Record<string, { orders: number; units: number }> {
+    const out: Record<string, { orders: number; units: number }> = {};
+    for (const ref of this.exceptions.keys()) {
+      const p = this.engineOrders.get(Number(ref.slice('stocksync-'.length)));
+      const k = p ? p.channel : 'unknown';
+      const o = (out[k] ??= { orders: 0, units: 0 });
+      o.orders++;
+      o.units += p?.units ?? 0;
+    }
+    return out;
+  }
+
   private async engineViewOf(ps: PlacedOrder[]) {
     const out = [];
     for (const p of ps) {
@@ -541,6 +553,7 @@ class Simulation {
       returnedUnits: this.c.returnedUnits,
       shrunkUnits: this.c.shrunkUnits,
       stuckInExceptionAtEnd: { orders: stuck.length, units: units(stuck) },
+      oversoldByChannel: this.oversoldByChannel(),
       lostOrders: lost.length,
       lostUnits: lost.reduce((s, p) => s + p.units, 0),
       lostOrdersDetail: await this.engineViewOf(lost.slice(0, 10)),
