@@ -363,16 +363,19 @@ class Simulation {
    * comes from the sandbox).
    */
   private async sample(): Promise<void> {
+    // Ids are drawn before commit, so a lower id can become visible after a higher one:
+    // look back over a window of ids rather than strictly after the last one seen.
     const { rows } = await this.stack.db.query(
       `SELECT id::int AS id, connection_id AS c, external_id AS x FROM orders WHERE id > $1 ORDER BY id`,
-      [this.lastEngineOrder],
+      [Math.max(0, this.lastEngineOrder - 2_000)],
     );
     for (const r of rows as { id: number; c: string; x: string }[]) {
+      if (this.engineOrders.has(r.id)) continue;
       const p = this.byKey.get(`${r.c}:${normaliseId(r.x)}`) ?? null;
       this.engineOrders.set(r.id, p);
       if (p) this.refOf.set(p, `stocksync-${r.id}`);
       else this.c.unmatchedWarehouseOrders++;
-      this.lastEngineOrder = r.id;
+      this.lastEngineOrder = Math.max(this.lastEngineOrder, r.id);
     }
     // Orders the 3PL acknowledged (the pusher records it right after the 3PL's answer).
     const waitingIds = [...this.pending].flatMap((p) => {
