@@ -1,7 +1,10 @@
 // One simulation run: a fresh database, the sandbox and the real engine (bench/lib/stack),
 // the seeded workload played against the channels and the warehouse, and the
 // measurements taken from the outside, with the sandbox 3PL as ground truth.
+import pino from 'pino';
 import { startStackOn, type ChannelPlatform, type Stack } from '../../bench/lib/stack.js';
+import type { WarehouseConnector } from '../connectors/types.js';
+import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { targetFor } from '../domain/buffers.js';
 import type { BufferPolicy } from '../domain/types.js';
 import { bufferYaml, planFor, type FaultProfileName, type Strategy, type StrategyPlan } from './strategies.js';
@@ -116,6 +119,12 @@ export async function runSimulation(databaseUrl: string, o: RunOptions): Promise
   });
   try {
     log(`${o.strategy}/${o.faultProfile}: engine up in ${Date.now() - started} ms; first sync`);
+    if (!plan.layers.polling || !plan.layers.reconcile) {
+      // Without polling the engine never reads the 3PL's opening stock (webhooks only carry
+      // changes) and never pushes a count no warehouse reported: an operator would run
+      // `stocksync reconcile` once. Do that for the warehouse before the workload starts.
+      await reconcileConnection({ db: stack.db, log: pino({ level: 'silent' }), connectionId: 'wh', connector: stack.engine.connectors.get('wh') as WarehouseConnector, trigger: 'manual' });
+    }
     await initialSync(stack, o.channels, 120_000);
     for (const inst of stack.sandbox.instances.values()) inst.resetStats();
     const sim = new Simulation(stack, workload, plan, o, sampleMs);
