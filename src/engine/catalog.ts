@@ -14,6 +14,7 @@ import {
 import { loadSkuGraph } from '../store/skus.js';
 import { lockSkuStock } from '../store/stock.js';
 import { recomputeTargets, skusToLock } from './targets.js';
+import { forgetCatalog } from './catalog-cache.js';
 
 export interface CatalogInput {
   connections: (ConnectionRow & {
@@ -62,7 +63,9 @@ export async function syncCatalog(db: Db, input: CatalogInput): Promise<{ skus: 
     await upsertSkus(tx, input.skus.map((s) => ({ sku: s.sku, name: s.name ?? null, components: s.components ?? [] })));
     await upsertListings(tx, listings);
     await replaceBufferOverrides(tx, input.overrides ?? []);
+    await tx.query(`UPDATE catalog_version SET version = version + 1`);
   });
+  forgetCatalog(db);
   // Policies may have changed for every listing: recompute in chunks, each its own
   // transaction so the stock rows stay locked only briefly.
   const skus = await allSkus(db);

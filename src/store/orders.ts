@@ -24,12 +24,15 @@ export const orderKey = (connectionId: string, externalId: string): string => `$
  * Rows go in key order so that two transactions inserting overlapping batches wait on
  * each other instead of deadlocking.
  */
-export async function insertOrders(tx: Queryable, orders: readonly NewOrder[]): Promise<Map<string, number>> {
-  if (orders.length === 0) return new Map();
+export async function insertOrders(
+  tx: Queryable,
+  orders: readonly NewOrder[],
+): Promise<{ ids: Map<string, number>; catalogVersion: number | null }> {
+  if (orders.length === 0) return { ids: new Map(), catalogVersion: null };
   const sorted = [...orders].sort((a, b) => cmp(orderKey(a.connectionId, a.externalId), orderKey(b.connectionId, b.externalId)));
   const lines = sorted.flatMap((o, i) => o.lines.map((l, lineNo) => ({ i, lineNo, ...l })));
   const claims = sorted.flatMap((o, i) => o.claims.map((c) => ({ i, ...c })));
-  const { rows } = await tx.query<{ id: number; connectionId: string; externalId: string }>({
+  const { rows } = await tx.query<{ id: number; connectionId: string; externalId: string; catalogVersion: string }>({
     name: 'orders_insert',
     text: `WITH input AS (
        SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bool[], $7::jsonb[])
@@ -56,7 +59,8 @@ export async function insertOrders(tx: Queryable, orders: readonly NewOrder[]): 
        INSERT INTO ledger (idempotency_key, sku, kind, claimed_delta, order_id, source)
        SELECT 'claim:' || c.id, c.sku, 'claim', c.quantity, c.order_id, 'order:' || ins.connection_id || ':' || ins.external_id
          FROM new_claims c JOIN ins ON ins.id = c.order_id)
-     SELECT id, connection_id AS "connectionId", external_id AS "externalId" FROM ins`,
+     SELECT id, connection_id AS "connectionId", external_id AS "externalId",
+            (SELECT version FROM catalog_version) AS "catalogVersion" FROM ins`,
     values: [
       sorted.map((_, i) => i),
       sorted.map((o) => o.connectionId),
@@ -76,7 +80,10 @@ export async function insertOrders(tx: Queryable, orders: readonly NewOrder[]): 
       claims.map((c) => c.quantity),
     ],
   });
-  return new Map(rows.map((r) => [orderKey(r.connectionId, r.externalId), r.id]));
+  return {
+    ids: new Map(rows.map((r) => [orderKey(r.connectionId, r.externalId), r.id])),
+    catalogVersion: rows[0] ? Number(rows[0].catalogVersion) : null,
+  };
 }
 
 export async function findOrderIds(

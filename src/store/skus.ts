@@ -54,3 +54,38 @@ export async function loadSkuGraph(tx: Queryable, skus: readonly string[], conne
     connections: new Map((row.connections ?? []).map((c) => [c.id, c])),
   };
 }
+
+/** The whole catalogue structure, for the in-process cache (engine/catalog-cache.ts). */
+export interface CatalogSnapshot {
+  version: number;
+  bundleFlags: Map<string, boolean>; // every SKU -> is it a bundle
+  bundles: Map<string, BundleComponent[]>;
+  connections: Map<string, ConnectionRef>;
+}
+
+export async function loadCatalogSnapshot(q: Queryable): Promise<CatalogSnapshot> {
+  const { rows } = await q.query<{
+    version: string;
+    skus: { sku: string; bundle: boolean }[] | null;
+    bundles: { bundle: string; sku: string; quantity: number }[] | null;
+    connections: ConnectionRef[] | null;
+  }>(
+    `SELECT (SELECT version FROM catalog_version) AS version,
+            (SELECT json_agg(json_build_object('sku', sku, 'bundle', is_bundle)) FROM skus) AS skus,
+            (SELECT json_agg(json_build_object('bundle', bundle_sku, 'sku', component_sku, 'quantity', quantity)) FROM bundle_components) AS bundles,
+            (SELECT json_agg(json_build_object('id', id, 'kind', kind, 'platform', platform, 'fulfilledBy', fulfilled_by)) FROM connections) AS connections`,
+  );
+  const row = rows[0]!;
+  const bundles = new Map<string, BundleComponent[]>();
+  for (const b of row.bundles ?? []) {
+    const list = bundles.get(b.bundle) ?? [];
+    list.push({ sku: b.sku, quantity: b.quantity });
+    bundles.set(b.bundle, list);
+  }
+  return {
+    version: Number(row.version),
+    bundleFlags: new Map((row.skus ?? []).map((s) => [s.sku, s.bundle])),
+    bundles,
+    connections: new Map((row.connections ?? []).map((c) => [c.id, c])),
+  };
+}

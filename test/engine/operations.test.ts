@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { loadFixture } from '../helpers/catalog.js';
+import { fixtureCatalog, loadFixture } from '../helpers/catalog.js';
+import { createPool } from '../../src/store/db.js';
+import { syncCatalog } from '../../src/engine/catalog.js';
 import { recordObservation } from '../../src/engine/record-observation.js';
 import { recordOrder } from '../../src/engine/record-orders.js';
 import { cancelOrder } from '../../src/engine/cancel-order.js';
@@ -148,6 +150,17 @@ describe('orders', () => {
     const inc = await t.db.query(`SELECT kind, sku FROM incidents`);
     expect(inc.rows).toEqual([{ kind: 'unknown_sku', sku: 'GHOST' }]);
     expect(await stockOf('A')).toEqual({ available: 10, claimed: 2 });
+  });
+
+  it('notices a catalogue changed by another process and redoes the batch against it', async () => {
+    await recordOrder(t.db, { connectionId: 'ch1', externalId: 'warm', lines: [{ sku: 'A', quantity: 1 }] }); // caches the catalogue
+    const other = createPool(t.url, 2); // another process applies a config with a new SKU
+    await syncCatalog(other, { ...fixtureCatalog(), skus: [...fixtureCatalog().skus, { sku: 'NEW', listings: {} }] });
+    await other.end();
+    await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'NEW', kind: 'absolute', available: 5, observedAt: at(1) });
+    const r = await recordOrder(t.db, { connectionId: 'ch1', externalId: 'o-new', lines: [{ sku: 'NEW', quantity: 2 }] });
+    expect(r).toMatchObject({ outcome: 'recorded', unknownSkus: [] });
+    expect(await stockOf('NEW')).toEqual({ available: 5, claimed: 2 });
   });
 
   it('rejects bad quantities naming the field, and unknown or non-channel connections', async () => {

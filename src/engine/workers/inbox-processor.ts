@@ -70,6 +70,9 @@ async function applyEvent(d: InboxDeps, row: InboxRow, event: InboundEvent): Pro
         raw: event.order.raw,
       });
       if (r.outcome === 'rejected') throw r.error;
+      if (r.outcome === 'recorded') {
+        d.log.info({ connection: row.connectionId, order: event.order.externalId, lines: event.order.lines.length, ...(r.oversold.length > 0 && { oversold: r.oversold }) }, 'order recorded');
+      }
       if (event.order.cancelled) await cancelOrder(d.db, { connectionId: row.connectionId, externalId: event.order.externalId });
       return;
     }

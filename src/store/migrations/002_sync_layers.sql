@@ -106,22 +106,25 @@ CREATE INDEX stock_levels_sku ON stock_levels (sku);
 CREATE INDEX listings_platform_ids ON listings USING gin (platform_ids jsonb_path_ops);
 
 -- Wake the dispatcher of a connection the moment one of its listings becomes dirty, and
--- the warehouse pusher when an order arrives (identical notifications in one transaction
--- collapse into one).
-CREATE FUNCTION notify_dirty_listing() RETURNS trigger LANGUAGE plpgsql AS $$
+-- the warehouse pusher when an order arrives. Statement-level with transition tables: one
+-- notification per connection per statement, however many rows (identical notifications
+-- in one transaction collapse into one anyway).
+CREATE FUNCTION notify_dirty_listings() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF NEW.dirty AND NEW.quarantined_reason IS NULL THEN
-    PERFORM pg_notify('stocksync_dirty', NEW.connection_id);
-  END IF;
+  PERFORM pg_notify('stocksync_dirty', c.connection_id)
+     FROM (SELECT DISTINCT connection_id FROM changed WHERE dirty AND quarantined_reason IS NULL) c;
   RETURN NULL;
 END $$;
-CREATE TRIGGER listings_notify_dirty AFTER INSERT OR UPDATE OF target, pushed, quarantined_reason ON listings
-  FOR EACH ROW EXECUTE FUNCTION notify_dirty_listing();
+CREATE TRIGGER listings_notify_dirty_update AFTER UPDATE ON listings
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION notify_dirty_listings();
+CREATE TRIGGER listings_notify_dirty_insert AFTER INSERT ON listings
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION notify_dirty_listings();
 
-CREATE FUNCTION notify_new_order() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION notify_new_orders() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('stocksync_orders', NEW.warehouse_connection_id);
+  PERFORM pg_notify('stocksync_orders', c.warehouse_connection_id)
+     FROM (SELECT DISTINCT warehouse_connection_id FROM inserted WHERE warehouse_connection_id IS NOT NULL) c;
   RETURN NULL;
 END $$;
 CREATE TRIGGER orders_notify_new AFTER INSERT ON orders
-  FOR EACH ROW WHEN (NEW.warehouse_connection_id IS NOT NULL) EXECUTE FUNCTION notify_new_order();
+  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION notify_new_orders();
