@@ -2,6 +2,7 @@
 // updating the target of 5 listings) versus `pgbench -N -c 8` on the same server.
 // Run: npm run bench:orders   (add DATABASE_URL=... to use another server)
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { createPool } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { syncCatalog } from '../src/engine/catalog.js';
@@ -14,6 +15,7 @@ const WRITERS = 8;
 const SKUS = 1000;
 const CHANNELS = 5;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const GOAL_RATIO = 0.5;
 const RECORDER_CONNECTIONS = Number(process.env.BENCH_RECORDER_CONNECTIONS ?? 2);
 
@@ -28,22 +30,32 @@ async function main(): Promise<void> {
     await db.query(`UPDATE sku_stock SET available = 1000000`);
     await db.query(`UPDATE listings SET target = 1000000`);
 
-    const orders = await runWriters(db, SECONDS);
-    const ordersPerSecond = orders / SECONDS;
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM orders`);
-    if (rows[0].n !== orders) throw new Error(`expected ${orders} orders, found ${rows[0].n}`);
-    await db.end();
-
+    // Rounds alternate ours and pgbench so both see the same machine load; medians kept.
     const pgbenchUrl = await server.createDatabase('bench_pgbench');
-    const pgbench = runPgbench(pgbenchUrl, { clients: WRITERS, seconds: SECONDS, scale: 10 });
-    const ratio = ordersPerSecond / pgbench.tps;
+    const rounds: { ordersPerSecond: number; pgbenchTps: number; loadavg: number[] }[] = [];
+    let total = 0;
+    let pgbench = { tps: 0, command: '' };
+    for (let r = 0; r < ROUNDS; r++) {
+      const orders = await runWriters(db, SECONDS, r);
+      total += orders;
+      pgbench = runPgbench(pgbenchUrl, { clients: WRITERS, seconds: SECONDS, scale: 10 });
+      rounds.push({ ordersPerSecond: Math.round(orders / SECONDS), pgbenchTps: Math.round(pgbench.tps), loadavg: os.loadavg().map((x) => Number(x.toFixed(2))) });
+    }
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM orders`);
+    if (rows[0].n !== total) throw new Error(`expected ${total} orders, found ${rows[0].n}`);
+    await db.end();
+    const ordersPerSecond = median(rounds.map((r) => r.ordersPerSecond));
+    const pgbenchTps = median(rounds.map((r) => r.pgbenchTps));
+    const ratio = ordersPerSecond / pgbenchTps;
     const result = {
       benchmark: 'orders recorded per second',
       command: 'npm run bench:orders',
       server: server.kind,
       workload: { writers: WRITERS, recorderConnections: RECORDER_CONNECTIONS, skus: SKUS, channels: CHANNELS, listingsPerOrder: CHANNELS, seconds: SECONDS },
       ordersPerSecond: Math.round(ordersPerSecond),
-      pgbench: { tps: Math.round(pgbench.tps), command: pgbench.command },
+      pgbench: { tps: Math.round(pgbenchTps), command: pgbench.command },
+      rounds,
+      note: 'medians of the rounds; ours and pgbench alternate on the same embedded server; other work on the machine shows in loadavg',
       ratio: Number(ratio.toFixed(3)),
       goal: `>= ${GOAL_RATIO} x pgbench tps`,
       met: ratio >= GOAL_RATIO,
@@ -57,7 +69,12 @@ async function main(): Promise<void> {
   }
 }
 
-async function runWriters(db: ReturnType<typeof createPool>, seconds: number): Promise<number> {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function runWriters(db: ReturnType<typeof createPool>, seconds: number, round: number): Promise<number> {
   const deadline = Date.now() + seconds * 1000;
   let n = 0;
   let seq = 0;
@@ -68,7 +85,7 @@ async function runWriters(db: ReturnType<typeof createPool>, seconds: number): P
       rnd = (rnd * 1103515245 + 12345) & 0x7fffffff;
       const sku = `SKU-${rnd % SKUS}`;
       const channel = `ch${(rnd >> 10) % CHANNELS}`;
-      await recorder.record({ connectionId: channel, externalId: `o-${w}-${seq++}`, lines: [{ sku, quantity: 1 }] });
+      await recorder.record({ connectionId: channel, externalId: `o-${round}-${w}-${seq++}`, lines: [{ sku, quantity: 1 }] });
       n++;
     }
   };
