@@ -101,6 +101,11 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     const engineUrl = `http://127.0.0.1:${enginePort}`;
     subscribeWebhooks(sandbox, config, generated.instanceOf, engineUrl);
 
+    // The sandbox channels start out showing the warehouse's full count, every one of them,
+    // before buffers apply: shoppers let loose now would oversell what onboarding has not
+    // yet synced. Shoppers start once every channel shows its target.
+    await waitForFirstSync(engine, log);
+
     const shoppers = createShopperDriver({
       seed: o.seed,
       targets: [...sandbox.instances.values()].filter((i) => i.platform !== 'warehouse').map(instanceTarget),
@@ -272,5 +277,19 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
     return await Promise.race([p.then(() => true as const), timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+async function waitForFirstSync(engine: RunningEngine, log: Logger, maxMs = 120_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = -1;
+  for (;;) {
+    const { rows } = await engine.database.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM listings WHERE dirty AND quarantined_reason IS NULL`);
+    const left = rows[0]!.n;
+    if (left === 0) return log.info('first sync done: every channel shows its target; shoppers start');
+    if (Date.now() > deadline) return log.warn({ left }, 'first sync still running; shoppers start anyway');
+    if (left !== last) log.info({ listingsLeft: left }, 'first sync: pushing every channel its target before shoppers start');
+    last = left;
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
