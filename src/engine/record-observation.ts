@@ -33,6 +33,25 @@ export type ObservationResult =
   | { outcome: 'stale' } // older than the level already stored
   | { outcome: 'unknown_sku' };
 
+/** The observation a warehouse level (from a webhook, a poll or a reconciliation) makes. */
+export function levelObservation(
+  connectionId: string,
+  l: { sku: string; location: string; available: number; onHand?: number; allocated?: number; observedAt: Date },
+  extra: { source: string; key?: string },
+): ObservationInput {
+  return {
+    connectionId,
+    location: l.location,
+    sku: l.sku,
+    kind: 'absolute',
+    available: l.available,
+    ...(l.onHand !== undefined && { onHand: l.onHand }),
+    ...(l.allocated !== undefined && { allocated: l.allocated }),
+    observedAt: l.observedAt,
+    ...extra,
+  };
+}
+
 export function observationKey(o: ObservationInput): string {
   if (o.key) return o.key;
   if (o.kind === 'delta') throw invalidInput('key', 'a delta observation needs the source event id as its key');

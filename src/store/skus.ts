@@ -42,15 +42,9 @@ export async function loadSkuGraph(tx: Queryable, skus: readonly string[], conne
     values: [skus, connectionIds],
   });
   const row = rows[0]!;
-  const bundles = new Map<string, BundleComponent[]>();
-  for (const b of row.bundles ?? []) {
-    const list = bundles.get(b.bundle) ?? [];
-    list.push({ sku: b.sku, quantity: b.quantity });
-    bundles.set(b.bundle, list);
-  }
   return {
+    bundles: bundleMap(row.bundles),
     known: new Map((row.known ?? []).map((k) => [k.sku, k.bundle])),
-    bundles,
     connections: new Map((row.connections ?? []).map((c) => [c.id, c])),
   };
 }
@@ -76,16 +70,20 @@ export async function loadCatalogSnapshot(q: Queryable): Promise<CatalogSnapshot
             (SELECT json_agg(json_build_object('id', id, 'kind', kind, 'platform', platform, 'fulfilledBy', fulfilled_by)) FROM connections) AS connections`,
   );
   const row = rows[0]!;
+  return {
+    version: Number(row.version),
+    bundleFlags: new Map((row.skus ?? []).map((s) => [s.sku, s.bundle])),
+    bundles: bundleMap(row.bundles),
+    connections: new Map((row.connections ?? []).map((c) => [c.id, c])),
+  };
+}
+
+function bundleMap(rows: readonly { bundle: string; sku: string; quantity: number }[] | null): Map<string, BundleComponent[]> {
   const bundles = new Map<string, BundleComponent[]>();
-  for (const b of row.bundles ?? []) {
+  for (const b of rows ?? []) {
     const list = bundles.get(b.bundle) ?? [];
     list.push({ sku: b.sku, quantity: b.quantity });
     bundles.set(b.bundle, list);
   }
-  return {
-    version: Number(row.version),
-    bundleFlags: new Map((row.skus ?? []).map((s) => [s.sku, s.bundle])),
-    bundles,
-    connections: new Map((row.connections ?? []).map((c) => [c.id, c])),
-  };
+  return bundles;
 }

@@ -10,7 +10,7 @@ import { claimInboxEvents, markInboxProcessed, markInboxQuarantined, markInboxRe
 import { cancelOrder } from '../cancel-order.js';
 import { findListing, handleChannelQuantity } from '../channel-quantity.js';
 import type { OrderRecorder } from '../order-recorder.js';
-import { recordObservation } from '../record-observation.js';
+import { levelObservation, recordObservation } from '../record-observation.js';
 
 export interface InboxDeps {
   db: Db;
@@ -87,18 +87,8 @@ async function applyEvent(d: InboxDeps, row: InboxRow, event: InboundEvent): Pro
     }
     case 'warehouse_level': {
       const l = event.level;
-      await recordObservation(d.db, {
-        connectionId: row.connectionId,
-        location: l.location,
-        sku: l.sku,
-        kind: 'absolute',
-        available: l.available,
-        ...(l.onHand !== undefined && { onHand: l.onHand }),
-        ...(l.allocated !== undefined && { allocated: l.allocated }),
-        observedAt: l.observedAt,
-        key: `webhook:${row.connectionId}:${row.eventId}:${l.location}:${l.sku}`,
-        source: 'webhook',
-      });
+      const key = `webhook:${row.connectionId}:${row.eventId}:${l.location}:${l.sku}`;
+      await recordObservation(d.db, levelObservation(row.connectionId, l, { source: 'webhook', key }));
       return;
     }
     case 'warehouse_order_status':

@@ -11,7 +11,7 @@ import { insertQuarantine } from '../../store/inbox.js';
 import { completeSweep, readCursor, savePage, type Stream } from '../../store/cursors.js';
 import type { Db } from '../../store/db.js';
 import { cancelOrder } from '../cancel-order.js';
-import { recordObservation } from '../record-observation.js';
+import { levelObservation, recordObservation } from '../record-observation.js';
 import { recordOrders } from '../record-orders.js';
 
 export interface PollerDeps {
@@ -80,17 +80,7 @@ function pollOrders(d: PollerDeps, c: ChannelConnector): Promise<PollResult> {
 function pollLevels(d: PollerDeps, c: WarehouseConnector): Promise<PollResult> {
   return sweep(d, 'inventory', (since, page) => c.pollLevels(since, page), async (levels) => {
     for (const l of levels) {
-      await recordObservation(d.db, {
-        connectionId: d.connectionId,
-        location: l.location,
-        sku: l.sku,
-        kind: 'absolute',
-        available: l.available,
-        ...(l.onHand !== undefined && { onHand: l.onHand }),
-        ...(l.allocated !== undefined && { allocated: l.allocated }),
-        observedAt: l.observedAt,
-        source: 'poll',
-      }).catch((e: unknown) => {
+      await recordObservation(d.db, levelObservation(d.connectionId, l, { source: 'poll' })).catch((e: unknown) => {
         // One bad row (an unknown location, a negative count) must not stop the sweep.
         if (!(e instanceof StocksyncError) || e instanceof ConnectorError) throw e;
         return refuse(d, `level ${l.location}/${l.sku}: ${e.message}`, l);

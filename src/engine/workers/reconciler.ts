@@ -12,7 +12,7 @@ import type { Db } from '../../store/db.js';
 import { connectionListings, findListing, recordObservedChannelCount } from '../../store/dispatch.js';
 import { insertQuarantine } from '../../store/inbox.js';
 import { driftOf, finishReconciliation, insertDrift, startReconciliation, stockLevelsOf, type DriftRow } from '../../store/reconciliations.js';
-import { recordObservation } from '../record-observation.js';
+import { levelObservation, recordObservation } from '../record-observation.js';
 import { pollOnce } from './poller.js';
 
 export interface ReconcileDeps {
@@ -62,12 +62,11 @@ async function reconcileWarehouse(d: ReconcileDeps, c: WarehouseConnector, runId
       const was = believed.get(`${l.location}\u0000${l.sku}`);
       if (was === l.available) continue;
       try {
+        // The level as read now: newer than anything stored from webhooks or polls.
+        const observedAt = new Date(Math.max(readAt.getTime(), l.observedAt.getTime()));
         const r = await recordObservation(d.db, {
-          connectionId: d.connectionId, location: l.location, sku: l.sku, kind: 'absolute', available: l.available,
-          ...(l.onHand !== undefined && { onHand: l.onHand }), ...(l.allocated !== undefined && { allocated: l.allocated }),
-          // The level as read now: newer than anything stored from webhooks or polls.
-          observedAt: new Date(Math.max(readAt.getTime(), l.observedAt.getTime())),
-          key: `reconcile:${runId}:${l.location}:${l.sku}`, source: 'reconcile', reconcile: true,
+          ...levelObservation(d.connectionId, { ...l, observedAt }, { source: 'reconcile', key: `reconcile:${runId}:${l.location}:${l.sku}` }),
+          reconcile: true,
         });
         if (r.outcome === 'applied') drift.push({ connectionId: d.connectionId, sku: l.sku, believed: was ?? null, actual: l.available, action: 'corrected', layer: 'polling' });
       } catch (e) {
