@@ -26,6 +26,16 @@ describe('end to end, shopify + warehouse', () => {
     await converged(stack, ['shopify'], ['MUG']);
     expect((await listing(stack, 'shopify', 'MUG')).target).toBe(8);
   });
+
+  it('does not loop on the echo of its own pushes', async () => {
+    await stack.sandbox.flushWebhooks();
+    const calls = () => Object.values(stack.instance('shopify').stats().calls).reduce((a, b) => a + b, 0);
+    const before = calls();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(calls()).toBe(before); // inventory_levels/update echoes came back and changed nothing
+    const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM inbox WHERE topic = 'inventory_levels/update' AND status = 'processed'`);
+    expect(rows[0].n).toBeGreaterThan(0);
+  });
 });
 
 describe('end to end, three channels', () => {

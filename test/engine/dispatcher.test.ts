@@ -1,0 +1,102 @@
+// The dispatcher against a scripted channel: what it records for each push outcome.
+import pino from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConnectorError } from '../../src/connectors/errors.js';
+import type { ChannelConnector, PushItem, PushOutcome } from '../../src/connectors/types.js';
+import { dispatchOnce } from '../../src/engine/workers/dispatcher.js';
+import { recordObservation } from '../../src/engine/record-observation.js';
+import { channelId, loadFixture } from '../helpers/catalog.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => t.drop());
+beforeEach(async () => {
+  await t.db.query(`TRUNCATE ledger, incidents, claims, order_lines, orders, stock_levels, listings, buffer_overrides,
+                    bundle_components, sku_stock, skus, locations, poll_cursors, connection_activity, connections RESTART IDENTITY CASCADE`);
+  await loadFixture(t.db, { channels: 1, skus: [{ sku: 'A' }, { sku: 'B' }] });
+  for (const sku of ['A', 'B']) {
+    await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku, kind: 'absolute', available: 10, observedAt: new Date() });
+  }
+});
+
+const log = pino({ level: 'silent' });
+
+function channel(answer: (items: PushItem[]) => PushOutcome[] | Promise<PushOutcome[]>): ChannelConnector & { pushes: PushItem[][] } {
+  const pushes: PushItem[][] = [];
+  return {
+    pushes, kind: 'channel', platform: 'scripted',
+    capabilities: { maxBatch: 10, compareAndSet: true, relativeAdjust: false, webhookVerification: 'hmac-sha256-base64', asyncApply: false, rateLimit: { kind: 'none' } },
+    async push(items) {
+      pushes.push(items);
+      return answer(items);
+    },
+    readQuantities: async () => new Map(), pollOrders: async () => ({ items: [], next: null }), listQuantities: async () => ({ items: [], next: null }),
+    resolveListings: async () => new Map(), verifyWebhook: () => false, parseWebhook: () => { throw new Error('no'); },
+  };
+}
+
+async function listings() {
+  const { rows } = await t.db.query(`SELECT sku, target, pushed, dirty, quarantined_reason AS reason, raise_held_since IS NOT NULL AS held FROM listings ORDER BY sku`);
+  return rows;
+}
+
+describe('dispatcher', () => {
+  it('records applied pushes; nothing left to do afterwards', async () => {
+    const c = channel((items) => items.map((i) => ({ status: 'applied', listingId: i.listing.listingId, quantity: i.quantity })));
+    const deps = { db: t.db, log, connectionId: channelId(0), connector: c };
+    expect(await dispatchOnce(deps)).toBe(false);
+    expect(c.pushes[0]!.map((i) => [i.listing.sku, i.quantity, i.expected])).toEqual([['A', 10, null], ['B', 10, null]]);
+    expect((await listings()).map((l) => [l.pushed, l.dirty])).toEqual([[10, false], [10, false]]);
+    expect(await dispatchOnce(deps)).toBe(false);
+    expect(c.pushes).toHaveLength(1);
+  });
+
+  it('a lost compare-and-set records what the channel shows and holds the raise until its orders are in', async () => {
+    await t.db.query(`UPDATE listings SET pushed = 8`); // we believe the channel shows 8; target is 10
+    const c = channel((items) => items.map((i) => ({ status: 'stale', listingId: i.listing.listingId, actual: 6 })));
+    let woke = 0;
+    await dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: c, onUnseenSales: () => woke++ });
+    expect(woke).toBe(1);
+    expect((await listings()).map((l) => [l.pushed, l.dirty, l.held])).toEqual([[6, true, true], [6, true, true]]);
+    // Raising 6 -> 10 waits: nothing is pushed until the channel's orders are ingested past now.
+    expect(await dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: c })).toBe(false);
+    expect(c.pushes).toHaveLength(1);
+    await t.db.query(`INSERT INTO poll_cursors (connection_id, stream, since) VALUES ($1, 'orders', now() + interval '1 second')`, [channelId(0)]);
+    const ok = channel((items) => items.map((i) => ({ status: 'applied', listingId: i.listing.listingId, quantity: i.quantity })));
+    await dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: ok });
+    expect(ok.pushes[0]!.map((i) => i.expected)).toEqual([6, 6]);
+    expect((await listings()).map((l) => [l.pushed, l.dirty])).toEqual([[10, false], [10, false]]);
+  });
+
+  it('a lowering is never held', async () => {
+    await t.db.query(`UPDATE listings SET pushed = 12, raise_held_since = now()`);
+    const c = channel((items) => items.map((i) => ({ status: 'applied', listingId: i.listing.listingId, quantity: i.quantity })));
+    await dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: c });
+    expect(c.pushes[0]!.map((i) => i.quantity)).toEqual([10, 10]);
+  });
+
+  it('quarantines a listing on a permanent error with the reason, retries a retryable one later', async () => {
+    const c = channel(([a, b]) => [
+      { status: 'failed', listingId: a!.listing.listingId, error: new ConnectorError('NOT_FOUND', 'no inventory item for SKU A') },
+      { status: 'failed', listingId: b!.listing.listingId, error: new ConnectorError('SERVER', 'bad gateway') },
+    ]);
+    await dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: c });
+    const [a, b] = await listings();
+    expect(a.reason).toMatch(/NOT_FOUND: no inventory item for SKU A/);
+    expect(b.reason).toBeNull();
+    // B waits out its retry delay; A stays out of the queue for good.
+    expect(await dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: c })).toBe(false);
+    expect(c.pushes).toHaveLength(1);
+    const { rows } = await t.db.query(`SELECT errors FROM connection_activity`);
+    expect(rows[0].errors).toBe(2);
+  });
+
+  it('a connection-wide outage is thrown for the loop to back off, and nothing is lost', async () => {
+    const c = channel(() => { throw new ConnectorError('AUTH', 'token revoked'); });
+    await expect(dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: c })).rejects.toThrow(/token revoked/);
+    expect((await listings()).map((l) => [l.dirty, l.reason])).toEqual([[true, null], [true, null]]);
+  });
+});
