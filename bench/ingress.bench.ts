@@ -253,6 +253,20 @@ Every engine 2xx was checked to be an inbox row (plus at most one request in fli
 Per run (requests/s, p99 ms; 1-minute load before/after):
 ${runs.map((r, i) => `- run ${i + 1}: bare ${r.bare.requestsPerSecond}, ${r.bare.p99}; engine ${r.engine.requestsPerSecond}, ${r.engine.p99}; fix 1 ${r['engine-no-activity'].requestsPerSecond}, ${r['engine-no-activity'].p99}; fix 2 ${r['engine-batched'].requestsPerSecond}, ${r['engine-batched'].p99}; load ${r.load.before[0]} / ${r.load.after[0]}`).join('\n')}
 
+## What limits it
+
+The engine's handler makes two database round trips and two commits per webhook:
+\`insertInboxEvent\` and then \`touchActivity\` (src/store/activity.ts), an
+\`INSERT ... ON CONFLICT DO UPDATE\` of the one \`connection_activity\` row of the
+connection. Every concurrent webhook of a connection queues on that row's lock and
+waits for the previous one's commit (WAL flush) before its own: the hot row serialises
+ingress. Without it (fix 1, same handler otherwise) throughput doubles and p99 halves.
+What remains is one commit per webhook and the pg client's work (a CPU profile of the
+server shows a quarter of its time in socket writev, to PostgreSQL and to the client,
+and about 40 % idle waiting on commits); grouping the inserts of concurrent requests
+into one statement (fix 2) removes most per-request commits, and gained little more on
+this overloaded machine, where the server, PostgreSQL and the load generator share 2 cores.
+
 Machine: ${machineLine(result.machine)}. ${result.machineLoad}. The load generator, the
 server under test and PostgreSQL share these cores.
 `);

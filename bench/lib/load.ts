@@ -105,6 +105,14 @@ export function startChild(file: string, env: Record<string, string>): Promise<C
     child.once('exit', onExit);
     void nextLine().then((url) => {
       child.off('exit', onExit);
+      let stopping = false;
+      child.once('exit', (code, signal) => {
+        // a child that dies under a running benchmark would leave it waiting on retries
+        if (!stopping) {
+          console.error(`${file} (pid ${child.pid}) exited unexpectedly: code ${code}, signal ${signal}`);
+          process.exit(1);
+        }
+      });
       resolve({
         url: url.trim(),
         async cpuMicros() {
@@ -114,6 +122,7 @@ export function startChild(file: string, env: Record<string, string>): Promise<C
           return user + system;
         },
         async stop() {
+          stopping = true;
           child.kill('SIGTERM');
           await exited;
         },
