@@ -1,20 +1,9 @@
 // Defensive readers for SP-API JSON: any unexpected shape is ConnectorError('PARSE')
 // naming the field, never a TypeError.
-import { ConnectorError } from '../errors.js';
+import { jsonReaders, type Json } from '../json-readers.js';
 
-export type Json = Record<string, unknown>;
-
-export const parseError = (what: string) => new ConnectorError('PARSE', `Amazon: ${what}`);
-
-export function asObject(v: unknown, what: string): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw parseError(`${what} is not an object`);
-  return v as Json;
-}
-
-export function asArray(v: unknown, what: string): unknown[] {
-  if (!Array.isArray(v)) throw parseError(`${what} is not an array`);
-  return v;
-}
+export type { Json };
+export const { parseError, asObject, asArray } = jsonReaders('Amazon');
 
 export function asString(v: unknown, what: string): string {
   if (typeof v !== 'string' || v.length === 0 || v.length > 500) throw parseError(`${what} is not a string`);

@@ -1,23 +1,10 @@
 // Defensive readers for WooCommerce JSON (REST responses and webhook bodies). Anything
 // that is not the expected shape becomes ConnectorError('PARSE') naming the field, so a
 // malformed body is quarantined with a reason instead of crashing a caller.
-import { ConnectorError } from '../errors.js';
+import { jsonReaders, type Json } from '../json-readers.js';
 
-export type Json = Record<string, unknown>;
-
-export function parseError(what: string): ConnectorError {
-  return new ConnectorError('PARSE', `WooCommerce: ${what}`);
-}
-
-export function asObject(v: unknown, what: string): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw parseError(`${what} is not an object`);
-  return v as Json;
-}
-
-export function asArray(v: unknown, what: string): unknown[] {
-  if (!Array.isArray(v)) throw parseError(`${what} is not an array`);
-  return v;
-}
+export type { Json };
+export const { parseError, asObject, asArray } = jsonReaders('WooCommerce');
 
 /** WooCommerce ids are positive integers (JSON numbers); we keep them as strings. */
 export function idOf(v: unknown, what: string): string {
