@@ -139,7 +139,20 @@ export async function runSimulation(databaseUrl: string, o: RunOptions): Promise
     log(`${o.strategy}/${o.faultProfile}: played ${round(playedMs / 1000)} s, settled ${settled ? 'yes' : 'no'} after ${round((Date.now() - t0 - playedMs) / 1000)} s`);
     return await sim.report({ pushWaits, playedMs, settled, wallMs: Date.now() - started });
   } finally {
+    // The engine's stop() does not wait for a scheduled reconciliation in progress, which
+    // then uses a closed pool (an unhandled rejection that ends the process): let any
+    // running one finish first.
+    await waitForReconciliations(stack, 120_000).catch(() => undefined);
     await stack.close();
+  }
+}
+
+async function waitForReconciliations(stack: Stack, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM reconciliations WHERE status = 'running'`);
+    if (rows[0].n === 0) return;
+    await sleep(200);
   }
 }
 
