@@ -89,6 +89,7 @@ export async function runSimulation(databaseUrl: string, o: RunOptions): Promise
   const pushWaits: number[] = [];
   let measuring = false;
   const started = Date.now();
+  let bootstrapRun = 0; // the opening-stock reconciliation, not drift
 
   const stack = await startStackOn(databaseUrl, {
     seed: o.seed,
@@ -123,11 +124,11 @@ export async function runSimulation(databaseUrl: string, o: RunOptions): Promise
       // Without polling the engine never reads the 3PL's opening stock (webhooks only carry
       // changes) and never pushes a count no warehouse reported: an operator would run
       // `stocksync reconcile` once. Do that for the warehouse before the workload starts.
-      await reconcileConnection({ db: stack.db, log: pino({ level: 'silent' }), connectionId: 'wh', connector: stack.engine.connectors.get('wh') as WarehouseConnector, trigger: 'manual' });
+      bootstrapRun = (await reconcileConnection({ db: stack.db, log: pino({ level: 'silent' }), connectionId: 'wh', connector: stack.engine.connectors.get('wh') as WarehouseConnector, trigger: 'manual' })).runId;
     }
     await initialSync(stack, o.channels, 120_000);
     for (const inst of stack.sandbox.instances.values()) inst.resetStats();
-    const sim = new Simulation(stack, workload, plan, o, sampleMs);
+    const sim = new Simulation(stack, workload, plan, o, sampleMs, bootstrapRun);
     measuring = true;
     const t0 = Date.now();
     await sim.play(log);
@@ -208,6 +209,7 @@ class Simulation {
     private readonly plan: StrategyPlan,
     private readonly o: RunOptions,
     private readonly sampleMs: number,
+    private readonly bootstrapRun: number,
   ) {
     this.policy = plan.buffer;
     this.ledger = this.truth().ledger;
@@ -527,7 +529,8 @@ class Simulation {
       `SELECT COALESCE(sum(abs(units)) FILTER (WHERE action <> 'raise_deferred'), 0)::int AS corrected,
               count(*) FILTER (WHERE action <> 'raise_deferred')::int AS rows,
               count(*) FILTER (WHERE action = 'raise_deferred')::int AS deferred
-         FROM drift`,
+         FROM drift WHERE reconciliation_id <> $1`,
+      [this.bootstrapRun],
     )).rows[0] as { corrected: number; rows: number; deferred: number };
     const recons = (await db.query(`SELECT count(*)::int AS n FROM reconciliations WHERE status = 'done'`)).rows[0].n as number;
     const incidents = (await db.query(`SELECT count(*)::int AS n, COALESCE(sum(units_short), 0)::int AS units FROM incidents WHERE kind = 'oversell'`)).rows[0] as { n: number; units: number };
