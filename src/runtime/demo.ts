@@ -47,7 +47,7 @@ export interface RunningDemo {
   engine: RunningEngine;
   config: LoadedConfig;
   configFile: string;
-  shoppers: ShopperDriver;
+  shoppers: Pick<ShopperDriver, 'stop' | 'stats'>;
   stop(): Promise<void>;
 }
 
@@ -103,20 +103,22 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
 
     // The sandbox channels start out showing the warehouse's full count, every one of them,
     // before buffers apply: shoppers let loose now would oversell what onboarding has not
-    // yet synced. Shoppers start once every channel shows its target.
-    await waitForFirstSync(engine, log);
-
-    const shoppers = createShopperDriver({
-      seed: o.seed,
-      targets: [...sandbox.instances.values()].filter((i) => i.platform !== 'warehouse').map(instanceTarget),
-      ratePerSecond: o.rate,
-      onOrder: (e) => {
-        const lines = e.lines.map((l) => `${l.quantity} x ${l.sku}`).join(', ');
-        if (e.result.ok) log.info({ channel: e.channel, order: e.result.orderId, lines }, 'shopper bought');
-        else log.debug({ channel: e.channel, lines, reason: e.result.reason }, 'shopper turned away');
-      },
-    });
-    await shoppers.start();
+    // yet synced. Each channel's shoppers start once that channel shows its targets
+    // (Amazon, at its real 5 calls/s, takes a minute for its 150 listings).
+    const channels = [...sandbox.instances.values()].filter((i) => i.platform !== 'warehouse');
+    const shoppers = shoppersAfterFirstSync(engine, log, channels.map((instance, k) => ({
+      connectionId: [...generated.instanceOf].find(([, key]) => key === `${instance.platform}/${instance.name}`)?.[0] ?? instance.name,
+      driver: createShopperDriver({
+        seed: o.seed + k,
+        targets: [instanceTarget(instance)],
+        ratePerSecond: o.rate / channels.length,
+        onOrder: (e) => {
+          const lines = e.lines.map((l) => `${l.quantity} x ${l.sku}`).join(', ');
+          if (e.result.ok) log.info({ channel: e.channel, order: e.result.orderId, lines }, 'shopper bought');
+          else log.debug({ channel: e.channel, lines, reason: e.result.reason }, 'shopper turned away');
+        },
+      }),
+    })));
 
     const statusCmd = `node bin/stocksync.js --config ${path.relative(process.cwd(), configFile) || configFile} status`;
     say('');
@@ -280,16 +282,43 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
-async function waitForFirstSync(engine: RunningEngine, log: Logger, maxMs = 120_000): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  let last = -1;
-  for (;;) {
-    const { rows } = await engine.database.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM listings WHERE dirty AND quarantined_reason IS NULL`);
-    const left = rows[0]!.n;
-    if (left === 0) return log.info('first sync done: every channel shows its target; shoppers start');
-    if (Date.now() > deadline) return log.warn({ left }, 'first sync still running; shoppers start anyway');
-    if (left !== last) log.info({ listingsLeft: left }, 'first sync: pushing every channel its target before shoppers start');
-    last = left;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+/** One shopper driver per channel, each started when its channel has no dirty listing left. */
+function shoppersAfterFirstSync(
+  engine: RunningEngine,
+  log: Logger,
+  perChannel: { connectionId: string; driver: ShopperDriver }[],
+): Pick<ShopperDriver, 'stop' | 'stats'> {
+  let stopped = false;
+  const waiting = perChannel.map(async ({ connectionId, driver }) => {
+    while (!stopped) {
+      const { rows } = await engine.database.db
+        .query<{ n: number }>(`SELECT count(*)::int AS n FROM listings WHERE connection_id = $1 AND dirty AND quarantined_reason IS NULL`, [connectionId])
+        .catch(() => ({ rows: [{ n: -1 }] }));
+      if (rows[0]!.n === 0) {
+        log.info({ connection: connectionId }, 'first sync done: this channel shows its targets; its shoppers start');
+        return driver.start();
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  });
+  return {
+    async stop() {
+      stopped = true;
+      await Promise.allSettled(waiting);
+      await Promise.all(perChannel.map(({ driver }) => driver.stop()));
+    },
+    stats() {
+      const all = perChannel.map(({ driver }) => driver.stats());
+      return {
+        attempted: sum(all.map((s) => s.attempted)),
+        placed: sum(all.map((s) => s.placed)),
+        refused: sum(all.map((s) => s.refused)),
+        failed: sum(all.map((s) => s.failed)),
+        units: sum(all.map((s) => s.units)),
+        byChannel: Object.assign({}, ...all.map((s) => s.byChannel)),
+      };
+    },
+  };
 }
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
