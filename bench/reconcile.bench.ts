@@ -196,8 +196,18 @@ async function main(): Promise<void> {
   const bound = Math.max(...Object.values(b).map((x) => x.seconds));
   const binding = Object.entries(b).find(([, x]) => x.seconds === bound)![0];
   const runs: Run[] = [];
+  const failures: string[] = [];
   for (let i = 0; i < RUNS; i++) {
-    runs.push(await once(i));
+    try {
+      runs.push(await once(i + failures.length * RUNS));
+    } catch (e) {
+      // the machine is shared: a run whose PostgreSQL or sandbox was taken away is redone once
+      failures.push(`run ${i + 1}: ${(e as Error).message}`);
+      console.error(`run ${i + 1} failed (${(e as Error).message}); redoing it`);
+      if (failures.length > 1) throw e;
+      i--;
+      continue;
+    }
     const r = runs.at(-1)!;
     console.error(`run ${i + 1}/${RUNS}: ${r.seconds} s (bound ${bound} s), peak rss ${r.peakRssMB} MB; ${r.connections.map((c) => `${c.connection} ${c.readSeconds}/${c.seconds} s drift ${c.drifted}`).join(', ')}; seed ${JSON.stringify(r.seedSeconds)}; load ${r.load.after[0]}`);
   }
@@ -237,6 +247,7 @@ async function main(): Promise<void> {
     seedSeconds: m.seedSeconds,
     medianRun: m,
     everyRun: runs,
+    failedRunsRedone: failures,
     machineLoad: loadVerdict(runs.map((r) => r.load)),
     machine: machine(),
   };
