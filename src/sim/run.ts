@@ -199,6 +199,7 @@ class Simulation {
   private lastSample = 0;
   private samples = 0;
   private sampling = false;
+  private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly policy: BufferPolicy;
   private readonly c = { attempted: 0, refused: 0, cancelled: 0, cancelRefused: 0, cancelledAfterWarehouse: 0, shrunkUnits: 0, shrinkSkipped: 0, receivedUnits: 0, returnedUnits: 0, flashPlaced: 0, unmatchedWarehouseOrders: 0 };
@@ -280,6 +281,7 @@ class Simulation {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -375,7 +377,7 @@ class Simulation {
       } finally {
         this.sampling = false;
       }
-      this.timer = setTimeout(() => void loop(), this.sampleMs);
+      if (!this.stopped) this.timer = setTimeout(() => void loop(), this.sampleMs);
     };
     this.timer = setTimeout(() => void loop(), this.sampleMs);
   }
@@ -513,6 +515,7 @@ class Simulation {
 
   async report(x: { pushWaits: number[]; playedMs: number; settled: boolean; wallMs: number }): Promise<SimReport> {
     // a last look, after the engine settled (or gave up)
+    while (this.sampling) await sleep(10);
     await this.sample();
     const end = Date.now();
     const unresolved = [...this.since.values()].map((t) => end - t);
