@@ -51,7 +51,7 @@ export async function recordPushed(
     text: `UPDATE listings l
               SET pushed = CASE WHEN u.expected IS NULL OR l.pushed IS NULL THEN u.quantity
                                 ELSE GREATEST(l.pushed + (u.quantity - u.expected), 0) END,
-                  pushed_at = now(),
+                  pushed_at = now(), verify = false,
                   push_pending_until = CASE WHEN u.pending_ms > 0 THEN now() + u.pending_ms * interval '1 millisecond' END
              FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[]) AS u(id, quantity, expected, pending_ms)
             WHERE l.id = u.id`,
@@ -70,7 +70,7 @@ export async function recordObservedChannelCount(
   if (rows.length === 0) return;
   await q.query({
     name: 'dispatch_observed',
-    text: `UPDATE listings l SET pushed = u.actual, push_pending_until = NULL,
+    text: `UPDATE listings l SET pushed = u.actual, push_pending_until = NULL, verify = false,
                   raise_held_since = CASE WHEN u.hold AND u.actual < COALESCE(l.pushed, u.actual) THEN now() ELSE l.raise_held_since END
              FROM unnest($1::bigint[], $2::int[], $3::bool[]) AS u(id, actual, hold) WHERE l.id = u.id`,
     values: [rows.map((r) => r.id), rows.map((r) => r.actual), rows.map((r) => r.holdRaise ?? false)],

@@ -34,7 +34,7 @@ export async function applyOrderEffects(
         WHERE s.sku = c.sku AND l.sku = c.sku
     RETURNING s.sku, s.available, s.claimed),
      sale AS (
-       UPDATE listings l SET pushed = GREATEST(l.pushed - u.quantity, 0)
+       UPDATE listings l SET pushed = GREATEST(l.pushed - u.quantity, 0), verify = true
          FROM (SELECT c, s, sum(q)::int AS quantity FROM unnest($4::text[], $5::text[], $6::int[]) AS x(c, s, q) GROUP BY c, s) u
         WHERE l.connection_id = u.c AND l.sku = u.s AND l.pushed IS NOT NULL)
      SELECT

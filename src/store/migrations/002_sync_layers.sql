@@ -97,6 +97,16 @@ CREATE INDEX orders_to_push ON orders (warehouse_connection_id, id)
 -- The dispatcher leaves a listing alone until then: a push applied asynchronously
 -- (Amazon ACCEPTED shows minutes later), or a retry after a retryable failure.
 ALTER TABLE listings ADD COLUMN push_pending_until timestamptz;
+-- `pushed` is inferred after a channel's own sale (pushed - units): the count shown may
+-- already include that sale (read back after a lost compare-and-set) and then the
+-- inference counts it twice. A listing whose count was inferred is verified by a
+-- compare-and-set push of its target even when pushed = target; `dirty` includes it.
+ALTER TABLE listings ADD COLUMN verify boolean NOT NULL DEFAULT false;
+DROP INDEX listings_dirty;
+ALTER TABLE listings DROP COLUMN dirty;
+ALTER TABLE listings ADD COLUMN dirty boolean GENERATED ALWAYS AS (verify OR pushed IS DISTINCT FROM target) STORED;
+CREATE INDEX listings_dirty ON listings (connection_id, id) WHERE dirty AND quarantined_reason IS NULL;
+
 -- A compare-and-set lost to a count lower than we believed: the channel sold units whose
 -- orders we have not seen. Raising that listing waits until the channel's orders are
 -- ingested past this moment (DESIGN.md invariant 3); lowering never waits.
