@@ -50,6 +50,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   const notifier: Notifier = await createNotifier(d.dbUrl, ['stocksync_dirty', 'stocksync_orders'], d.log);
   const loops: Loop[] = [];
   const crons: Cron[] = [];
+  const reconciling = new Set<Promise<void>>();
 
   const inbox = startLeasedLoop({
     db: d.db, log: d.log, lease: `inbox:${owner}`, owner, idleMs: 1_000,
@@ -103,7 +104,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
       notifier.on('stocksync_orders', c.id, () => loop.wake());
       loops.push(loop);
     }
-    if (layers.reconcile) crons.push(scheduleReconcile(d, owner, c, connector));
+    if (layers.reconcile) crons.push(scheduleReconcile(d, owner, c, connector, reconciling));
   }
 
   return {
@@ -115,6 +116,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
       // Whatever they leave undone is still in the tables for the next start.
       await withDeadline(Promise.all(loops.map((l) => l.stop())), STOP_DEADLINE_MS, () => d.log.warn('background work still running at shutdown; left for the next start'));
       await withDeadline(orders.drain(), STOP_DEADLINE_MS, () => {});
+      await withDeadline(Promise.all(reconciling), STOP_DEADLINE_MS, () => d.log.warn('a reconciliation was still running at shutdown; it is closed as interrupted at the next start'));
       await notifier.close();
     },
   };
@@ -143,16 +145,21 @@ async function closeInterruptedReconciliations(db: Db): Promise<void> {
   );
 }
 
-function scheduleReconcile(d: WorkersDeps, owner: string, c: WorkerConnection, connector: Connector): Cron {
-  return new Cron(c.reconcileCron, { protect: true }, async () => {
+function scheduleReconcile(d: WorkersDeps, owner: string, c: WorkerConnection, connector: Connector, running: Set<Promise<void>>): Cron {
+  const run = async () => {
     // The lease makes one process run it; the others find it taken and skip this turn.
     if (!(await acquireLease(d.db, `reconcile:${c.id}`, owner, 6 * 3_600_000))) return;
     try {
       await reconcileConnection({ db: d.db, log: d.log, connectionId: c.id, connector, trigger: 'schedule' });
-    } catch (e) {
-      d.log.error({ connection: c.id, err: (e as Error).message }, 'scheduled reconciliation failed');
     } finally {
       await releaseLease(d.db, `reconcile:${c.id}`, owner);
     }
+  };
+  return new Cron(c.reconcileCron, { protect: true }, () => {
+    // Tracked, so that stop() waits for it before the pool closes; never an unhandled rejection.
+    const job = run().catch((e: unknown) => d.log.error({ connection: c.id, err: (e as Error).message }, 'scheduled reconciliation failed'));
+    running.add(job);
+    void job.finally(() => running.delete(job));
+    return job; // croner's `protect` skips a turn while this one runs
   });
 }

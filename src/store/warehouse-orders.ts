@@ -18,6 +18,7 @@ export async function ordersToPush(q: Queryable, warehouseConnectionId: string, 
                            '[]') AS lines
              FROM orders o
             WHERE o.warehouse_connection_id = $1 AND o.warehouse_ack_at IS NULL AND o.status = 'open' AND o.warehouse_error IS NULL
+              AND (o.warehouse_retry_at IS NULL OR o.warehouse_retry_at < now())
             ORDER BY o.id LIMIT $2`,
     values: [warehouseConnectionId, limit],
   });
@@ -26,4 +27,14 @@ export async function ordersToPush(q: Queryable, warehouseConnectionId: string, 
 
 export async function markWarehouseError(q: Queryable, orderId: number, reason: string): Promise<void> {
   await q.query(`UPDATE orders SET warehouse_error = $2, updated_at = now() WHERE id = $1`, [orderId, reason]);
+}
+
+/** A retryable failure: try this order again later, backing off exponentially (at most a minute). */
+export async function deferWarehousePush(q: Queryable, orderId: number, retryAfterMs: number | undefined): Promise<void> {
+  await q.query(
+    `UPDATE orders SET warehouse_attempts = warehouse_attempts + 1,
+            warehouse_retry_at = now() + GREATEST(COALESCE($2, 0), LEAST(60000, 500 * 2 ^ LEAST(warehouse_attempts, 7))) * interval '1 millisecond'
+      WHERE id = $1`,
+    [orderId, retryAfterMs ?? null],
+  );
 }

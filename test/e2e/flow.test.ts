@@ -47,6 +47,7 @@ describe('end to end, three channels', () => {
 
   it('a sale on any channel lowers every other channel, Amazon included', async () => {
     const all = ['shopify', 'woocommerce', 'amazon'] as const;
+    await eventually('warehouse levels', async () => (await ats(stack, 'MUG')) === 30 && (await ats(stack, 'CUP')) === 12);
     await converged(stack, all, ['MUG', 'CUP']);
     expect(stack.instance('amazon').control.shopperOrder([{ sku: 'MUG', quantity: 3 }]).ok).toBe(true);
     expect(stack.instance('woocommerce').control.shopperOrder([{ sku: 'CUP', quantity: 2 }]).ok).toBe(true);

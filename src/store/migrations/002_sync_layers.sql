@@ -91,6 +91,9 @@ CREATE TABLE connection_activity (
 -- Orders still to push to their warehouse (micro-batch layer); a permanent refusal is
 -- kept with its reason and leaves the queue.
 ALTER TABLE orders ADD COLUMN warehouse_error text;
+-- A retryable failure (429, 5xx, timeout) defers one order, never the whole queue.
+ALTER TABLE orders ADD COLUMN warehouse_attempts integer NOT NULL DEFAULT 0;
+ALTER TABLE orders ADD COLUMN warehouse_retry_at timestamptz;
 CREATE INDEX orders_to_push ON orders (warehouse_connection_id, id)
   WHERE warehouse_ack_at IS NULL AND status = 'open' AND warehouse_connection_id IS NOT NULL AND warehouse_error IS NULL;
 
