@@ -151,9 +151,17 @@ export type WarehouseOrderOutcome =
   | { status: 'duplicate' } // already pushed (a retry after a crash): treat as accepted
   | { status: 'failed'; error: ConnectorError };
 
+export type WarehouseCancelOutcome =
+  | { status: 'cancelled' } // the warehouse released what it held for the order
+  | { status: 'not_found' } // it never had it
+  | { status: 'not_cancellable'; reason: string } // too late: shipped
+  | { status: 'failed'; error: ConnectorError };
+
 export interface WarehouseConnector extends ConnectorBase {
   kind: 'warehouse';
   pushOrder(order: WarehouseOrder): Promise<WarehouseOrderOutcome>;
+  /** Cancels an order pushed earlier (the channel cancelled it). */
+  cancelOrder(ref: { referenceId: string; warehouseOrderId: string | null }): Promise<WarehouseCancelOutcome>;
   /** Levels changed since `since`, page by page. */
   pollLevels(since: Date, pageCursor: string | null): Promise<Page<WarehouseLevel>>;
   /** Every level, page by page (full reconciliation). */

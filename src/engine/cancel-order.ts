@@ -1,15 +1,17 @@
-// Engine operation: a channel cancelled an order; its open claims stop counting.
+// Engine operation: a channel cancelled an order. Its open claims stop counting at once
+// when the warehouse never had the order; otherwise the warehouse is told and the claims
+// end when it confirms (engine/workers/warehouse-pusher.ts).
 import { invalidInput } from '../errors.js';
 import { openClaimSkusOfOrder, releaseClaimsOfOrder } from '../store/claims.js';
-import { withTx, type Db } from '../store/db.js';
+import { withTx, type Db, type Tx } from '../store/db.js';
 import { appendLedger } from '../store/ledger.js';
 import { findOrderId, markOrderCancelled } from '../store/orders.js';
-import { loadSkuGraph } from '../store/skus.js';
-import { addToSkuStock, lockSkuStock } from '../store/stock.js';
+import { loadSkuGraph, type SkuGraph } from '../store/skus.js';
+import { addToSkuStock, lockSkuStock, type SkuStockRow } from '../store/stock.js';
 import { affectedSkus, recomputeTargets, skusToLock } from './targets.js';
 
 export type CancelOrderResult =
-  | { outcome: 'cancelled'; orderId: number; releasedUnits: number; dirtied: number }
+  | { outcome: 'cancelled'; orderId: number; releasedUnits: number; dirtied: number; warehouseCancel: boolean }
   | { outcome: 'already_cancelled'; orderId: number }
   | { outcome: 'unknown_order' };
 
@@ -23,23 +25,40 @@ export async function cancelOrder(db: Db, p: { connectionId: string; externalId:
     const claimSkus = await openClaimSkusOfOrder(tx, orderId);
     const graph = await loadSkuGraph(tx, claimSkus);
     const stock = await lockSkuStock(tx, skusToLock(claimSkus, graph.bundles));
-    if (!(await markOrderCancelled(tx, orderId))) return { outcome: 'already_cancelled', orderId };
-    const released = await releaseClaimsOfOrder(tx, orderId);
-    await appendLedger(
-      tx,
-      released.map((c) => ({
-        key: `release:${c.id}`,
-        sku: c.sku,
-        kind: 'release' as const,
-        availableDelta: 0,
-        claimedDelta: -c.quantity,
-        orderId,
-        source: `cancel:${p.connectionId}:${p.externalId}`,
-      })),
-    );
-    const after = await addToSkuStock(tx, released.map((c) => ({ sku: c.sku, available: 0, claimed: -c.quantity })));
-    for (const row of after) stock.set(row.sku, row);
-    const dirtied = await recomputeTargets(tx, affectedSkus(claimSkus, graph.bundles), stock, graph.bundles);
-    return { outcome: 'cancelled', orderId, releasedUnits: released.reduce((n, c) => n + c.quantity, 0), dirtied };
+    const cancelled = await markOrderCancelled(tx, orderId);
+    if (!cancelled) return { outcome: 'already_cancelled', orderId };
+    // The warehouse holds the order: its units stay claimed until it confirms the
+    // cancellation (it may have shipped them); the order pusher sends it.
+    if (cancelled.warehouseHasIt) return { outcome: 'cancelled', orderId, releasedUnits: 0, dirtied: 0, warehouseCancel: true };
+    const { released, dirtied } = await releaseOpenClaims(tx, orderId, `cancel:${p.connectionId}:${p.externalId}`, claimSkus, stock, graph.bundles);
+    return { outcome: 'cancelled', orderId, releasedUnits: released, dirtied, warehouseCancel: false };
   });
+}
+
+/** Ends an order's open claims (stock rows already locked by the caller). */
+export async function releaseOpenClaims(
+  tx: Tx,
+  orderId: number,
+  source: string,
+  claimSkus: readonly string[],
+  stock: Map<string, SkuStockRow>,
+  bundles: SkuGraph['bundles'],
+): Promise<{ released: number; dirtied: number }> {
+  const released = await releaseClaimsOfOrder(tx, orderId);
+  await appendLedger(
+    tx,
+    released.map((c) => ({
+      key: `release:${c.id}`,
+      sku: c.sku,
+      kind: 'release' as const,
+      availableDelta: 0,
+      claimedDelta: -c.quantity,
+      orderId,
+      source,
+    })),
+  );
+  const after = await addToSkuStock(tx, released.map((c) => ({ sku: c.sku, available: 0, claimed: -c.quantity })));
+  for (const row of after) stock.set(row.sku, row);
+  const dirtied = await recomputeTargets(tx, affectedSkus(claimSkus, bundles), stock, bundles);
+  return { released: released.reduce((n, c) => n + c.quantity, 0), dirtied };
 }

@@ -38,3 +38,23 @@ export async function deferWarehousePush(q: Queryable, orderId: number, retryAft
     [orderId, retryAfterMs ?? null],
   );
 }
+
+export interface CancelToSend {
+  id: number;
+  warehouseRef: string | null;
+}
+
+export async function cancelsToSend(q: Queryable, warehouseConnectionId: string, limit: number): Promise<CancelToSend[]> {
+  const { rows } = await q.query<CancelToSend>(
+    `SELECT id, warehouse_ref AS "warehouseRef" FROM orders
+      WHERE warehouse_connection_id = $1 AND warehouse_cancel = 'pending'
+        AND (warehouse_retry_at IS NULL OR warehouse_retry_at < now())
+      ORDER BY id LIMIT $2`,
+    [warehouseConnectionId, limit],
+  );
+  return rows;
+}
+
+export async function markWarehouseCancel(q: Queryable, orderId: number, state: 'done' | 'refused'): Promise<void> {
+  await q.query(`UPDATE orders SET warehouse_cancel = $2, updated_at = now() WHERE id = $1`, [orderId, state]);
+}

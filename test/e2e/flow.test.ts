@@ -27,6 +27,26 @@ describe('end to end, shopify + warehouse', () => {
     expect((await listing(stack, 'shopify', 'MUG')).target).toBe(8);
   });
 
+  it('a channel cancellation reaches the warehouse; the units return once it confirms', async () => {
+    const r = stack.instance('shopify').control.shopperOrder([{ sku: 'CUP', quantity: 1 }]);
+    expect(r.ok).toBe(true);
+    await eventually('order at the warehouse', async () => {
+      const { rows } = await stack.db.query(`SELECT warehouse_ack_at FROM orders WHERE external_id LIKE '%' || $1`, [r.ok ? r.orderId : '']);
+      return rows[0]?.warehouse_ack_at ? true : undefined;
+    });
+    expect(stack.instance('shopify').control.cancelOrder!(r.ok ? r.orderId : '')).toBe(true);
+    await eventually('warehouse cancelled it', async () => {
+      const truth = stack.instance('warehouse').control.truth() as { orders: { reference_id: string; status: string }[] };
+      return truth.orders.filter((o) => o.status === 'Cancelled').length === 1;
+    });
+    await eventually('claims released', async () => {
+      const { rows } = await stack.db.query(`SELECT warehouse_cancel FROM orders WHERE status = 'cancelled'`);
+      return rows[0]?.warehouse_cancel === 'done';
+    });
+    await eventually('CUP back to 3', async () => (await ats(stack, 'CUP')) === 3);
+    await converged(stack, ['shopify'], ['CUP']);
+  });
+
   it('does not loop on the echo of its own pushes', async () => {
     await stack.sandbox.flushWebhooks();
     const calls = () => Object.values(stack.instance('shopify').stats().calls).reduce((a, b) => a + b, 0);

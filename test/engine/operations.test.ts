@@ -7,6 +7,7 @@ import { recordObservation } from '../../src/engine/record-observation.js';
 import { recordOrder } from '../../src/engine/record-orders.js';
 import { cancelOrder } from '../../src/engine/cancel-order.js';
 import { acknowledgeOrder } from '../../src/engine/acknowledge-order.js';
+import { confirmWarehouseCancel } from '../../src/engine/confirm-cancel.js';
 import { StocksyncError } from '../../src/errors.js';
 
 let t: TestDatabase;
@@ -217,6 +218,26 @@ describe('claim lifecycle', () => {
       .toMatchObject({ outcome: 'acknowledged', settledUnits: 4 });
     expect(await stockOf('A')).toEqual({ available: 6, claimed: 0 });
     expect((await targets('A')).map((l) => l.target)).toEqual([6, 6, 6]);
+  });
+
+  it('a cancelled order the warehouse has keeps its claims until the warehouse confirms', async () => {
+    await observe('A', 10, 1);
+    await recordOrder(t.db, { connectionId: 'ch1', externalId: 'o1', lines: [{ sku: 'A', quantity: 4 }] });
+    await acknowledgeOrder(t.db, { connectionId: 'ch1', externalId: 'o1', warehouseConnectionId: 'wh', warehouseRef: 'w1', ackAt: at(10) });
+    expect(await cancelOrder(t.db, { connectionId: 'ch1', externalId: 'o1' })).toMatchObject({ outcome: 'cancelled', releasedUnits: 0, warehouseCancel: true });
+    expect(await stockOf('A')).toEqual({ available: 10, claimed: 4 }); // it may ship anyway
+    const { rows } = await t.db.query(`SELECT id, warehouse_cancel FROM orders`);
+    expect(rows[0].warehouse_cancel).toBe('pending');
+    expect(await confirmWarehouseCancel(t.db, rows[0].id, 'cancelled')).toBe(4);
+    expect(await stockOf('A')).toEqual({ available: 10, claimed: 0 });
+  });
+
+  it('a cancellation that arrives while the push is in flight is sent once the warehouse acknowledges', async () => {
+    await recordOrder(t.db, { connectionId: 'ch1', externalId: 'o1', lines: [{ sku: 'A', quantity: 1 }] });
+    expect(await cancelOrder(t.db, { connectionId: 'ch1', externalId: 'o1' })).toMatchObject({ releasedUnits: 1, warehouseCancel: false });
+    await acknowledgeOrder(t.db, { connectionId: 'ch1', externalId: 'o1', warehouseConnectionId: 'wh', warehouseRef: 'w1', ackAt: at(10) });
+    const { rows } = await t.db.query(`SELECT warehouse_cancel FROM orders`);
+    expect(rows[0].warehouse_cancel).toBe('pending');
   });
 
   it('a repeated acknowledgement keeps the first time', async () => {

@@ -15,7 +15,7 @@ import { createRateLimiter } from '../rate-limit.js';
 import { DEFAULT_RETRY } from '../retry.js';
 import type { Capabilities, ConnectorConfig, RateLimitModel, WarehouseConnector } from '../types.js';
 import { createApi } from './api.js';
-import { lookupChannelId, pushOrder } from './orders.js';
+import { cancelOrder, lookupChannelId, pushOrder } from './orders.js';
 import { listLevels, pollLevels, type ListingDeps } from './paging.js';
 import { verifyStandardWebhook } from './signing.js';
 import { parseWarehouseWebhook } from './webhooks.js';
@@ -92,6 +92,7 @@ export function create(config: ConnectorConfig): WarehouseConnector {
     verifyWebhook: (input) => verifyStandardWebhook(input, { secret: config.credentials.webhookSecret, toleranceSeconds }),
     parseWebhook: (input) => parseWarehouseWebhook(input, levels),
     pushOrder: (order) => pushOrder({ api, channelId }, order),
+    cancelOrder: (ref) => cancelOrder({ api, channelId }, ref),
     pollLevels: (since, cursor) => pollLevels(listing, since, cursor),
     listLevels: (cursor) => listLevels(listing, cursor),
   };

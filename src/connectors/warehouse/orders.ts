@@ -4,7 +4,7 @@
 // text, which the shared HTTP helper truncates and which platforms reword.
 import { ConnectorError } from '../errors.js';
 import type { HttpResponse } from '../http.js';
-import type { WarehouseOrder, WarehouseOrderOutcome } from '../types.js';
+import type { WarehouseCancelOutcome, WarehouseOrder, WarehouseOrderOutcome } from '../types.js';
 import type { Api } from './api.js';
 import { isObject, parseError, timestamp } from './levels.js';
 
@@ -63,10 +63,34 @@ function accepted(res: HttpResponse): WarehouseOrderOutcome {
 }
 
 async function exists(d: OrderDeps, referenceId: string): Promise<boolean> {
+  return (await findByReference(d, referenceId)) !== null;
+}
+
+async function findByReference(d: OrderDeps, referenceId: string): Promise<string | null> {
   const res = await d.api.call('GET', `/1.0/order?${new URLSearchParams({ ReferenceIds: referenceId, Limit: '1' })}`);
   const rows = res.json<unknown>();
   if (!Array.isArray(rows)) throw parseError('order lookup is not a JSON array');
-  return rows.some((r) => isObject(r) && r.reference_id === referenceId);
+  const row = rows.find((r) => isObject(r) && r.reference_id === referenceId);
+  return isObject(row) && (typeof row.id === 'number' || typeof row.id === 'string') ? String(row.id) : null;
+}
+
+/** ShipBob: POST /order/{id}/cancel; a shipped order answers 422. */
+export async function cancelOrder(d: OrderDeps, ref: { referenceId: string; warehouseOrderId: string | null }): Promise<WarehouseCancelOutcome> {
+  try {
+    const id = ref.warehouseOrderId ?? (await findByReference(d, ref.referenceId));
+    if (id === null) return { status: 'not_found' };
+    try {
+      await d.api.call('POST', `/1.0/order/${encodeURIComponent(id)}/cancel`, { headers: { shipbob_channel_id: await d.channelId() } });
+    } catch (e) {
+      if (e instanceof ConnectorError && e.info.status === 404) return { status: 'not_found' };
+      if (e instanceof ConnectorError && e.info.status === 422) return { status: 'not_cancellable', reason: e.message.slice(0, 300) };
+      throw e;
+    }
+    return { status: 'cancelled' };
+  } catch (e) {
+    if (e instanceof ConnectorError) return { status: 'failed', error: e };
+    throw e;
+  }
 }
 
 /** ShipBob wants the channel an order belongs to; take the first the token can see. */

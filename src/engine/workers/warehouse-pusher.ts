@@ -3,7 +3,8 @@
 import type { Logger } from 'pino';
 import type { WarehouseConnector } from '../../connectors/types.js';
 import type { Db } from '../../store/db.js';
-import { deferWarehousePush, markWarehouseError, ordersToPush, type OrderToPush } from '../../store/warehouse-orders.js';
+import { cancelsToSend, deferWarehousePush, markWarehouseError, ordersToPush, type CancelToSend, type OrderToPush } from '../../store/warehouse-orders.js';
+import { confirmWarehouseCancel } from '../confirm-cancel.js';
 import { acknowledgeOrder } from '../acknowledge-order.js';
 
 export interface PusherDeps {
@@ -24,8 +25,28 @@ export function referenceIdOf(orderId: number): string {
  */
 export async function pushOrdersOnce(d: PusherDeps, limit = 20): Promise<boolean> {
   const orders = await ordersToPush(d.db, d.connectionId, limit);
-  await Promise.all(orders.map((o) => pushOne(d, o)));
-  return orders.length === limit;
+  const cancels = await cancelsToSend(d.db, d.connectionId, limit);
+  await Promise.all([...orders.map((o) => pushOne(d, o)), ...cancels.map((c) => cancelOne(d, c))]);
+  return orders.length === limit || cancels.length === limit;
+}
+
+/** A channel cancelled an order the warehouse has: cancel it there, then end its claims. */
+async function cancelOne(d: PusherDeps, c: CancelToSend): Promise<void> {
+  const referenceId = referenceIdOf(c.id);
+  const warehouseOrderId = c.warehouseRef !== null && c.warehouseRef !== referenceId ? c.warehouseRef : null;
+  const outcome = await d.connector.cancelOrder({ referenceId, warehouseOrderId });
+  if (outcome.status === 'failed') {
+    if (outcome.error.retryable) return deferWarehousePush(d.db, c.id, outcome.error.info.retryAfterMs);
+    d.log.warn({ warehouse: d.connectionId, order: c.id, err: outcome.error.message }, 'warehouse cancellation failed; the order stays claimed');
+    return confirmWarehouseCancel(d.db, c.id, 'refused').then(() => undefined);
+  }
+  if (outcome.status === 'not_cancellable') {
+    d.log.warn({ warehouse: d.connectionId, order: c.id, reason: outcome.reason }, 'the warehouse could not cancel (shipped?)');
+    await confirmWarehouseCancel(d.db, c.id, 'refused');
+    return;
+  }
+  const released = await confirmWarehouseCancel(d.db, c.id, 'cancelled');
+  d.log.info({ warehouse: d.connectionId, order: c.id, released }, 'cancellation confirmed by the warehouse');
 }
 
 async function pushOne(d: PusherDeps, o: OrderToPush): Promise<void> {

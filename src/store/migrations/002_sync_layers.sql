@@ -94,6 +94,10 @@ ALTER TABLE orders ADD COLUMN warehouse_error text;
 -- A retryable failure (429, 5xx, timeout) defers one order, never the whole queue.
 ALTER TABLE orders ADD COLUMN warehouse_attempts integer NOT NULL DEFAULT 0;
 ALTER TABLE orders ADD COLUMN warehouse_retry_at timestamptz;
+-- A channel cancelled an order the warehouse already has: the cancellation goes to the
+-- warehouse, and the claims stay until it confirms (it may have shipped already).
+ALTER TABLE orders ADD COLUMN warehouse_cancel text CHECK (warehouse_cancel IN ('pending', 'done', 'refused'));
+CREATE INDEX orders_cancel_pending ON orders (warehouse_connection_id, id) WHERE warehouse_cancel = 'pending';
 CREATE INDEX orders_to_push ON orders (warehouse_connection_id, id)
   WHERE warehouse_ack_at IS NULL AND status = 'open' AND warehouse_connection_id IS NOT NULL AND warehouse_error IS NULL;
 
