@@ -30,7 +30,12 @@ export async function dirtyListings(q: Queryable, connectionId: string, limit: n
               -- Never push a count no warehouse has reported yet (a fresh start would zero every channel).
               AND (EXISTS (SELECT 1 FROM stock_levels s WHERE s.sku = l.sku)
                    OR EXISTS (SELECT 1 FROM bundle_components b JOIN stock_levels s ON s.sku = b.component_sku WHERE b.bundle_sku = l.sku))
-            ORDER BY l.target_changed_at, l.id LIMIT $2`,
+            -- Lowerings first (they close oversell windows), then raises, verifications last;
+            -- a platform slower than the changes (Amazon, 5 calls/s) must not spend its
+            -- budget on the least urgent.
+            ORDER BY (l.target < COALESCE(l.pushed, l.target + 1)) DESC, (l.pushed IS DISTINCT FROM l.target) DESC,
+                     l.target_changed_at, l.id
+            LIMIT $2`,
     values: [connectionId, limit],
   });
   return rows;

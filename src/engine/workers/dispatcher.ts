@@ -34,7 +34,8 @@ export async function dispatchOnce(d: DispatcherDeps): Promise<boolean> {
     expected: l.pushed,
   }));
   const issuedAt = Date.now();
-  for (const l of batch) d.onPushed?.(Math.max(0, issuedAt - l.targetChangedAt.getTime()));
+  // Propagation is measured on changes, not on verifications of an unchanged target.
+  for (const l of batch) if (l.pushed !== l.target) d.onPushed?.(Math.max(0, issuedAt - l.targetChangedAt.getTime()));
   let outcomes: PushOutcome[];
   try {
     outcomes = await d.connector.push(items);
