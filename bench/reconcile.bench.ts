@@ -282,7 +282,7 @@ Command: \`npm run bench:reconcile\`
 | **all four** | **${r.seconds}** | **${r.peakRssMB}** | ${r.bound.seconds} (${r.bound.binding}) | **${r.ratio}** | <= ${GOAL_RATIO}x, < ${GOAL_MB} MB: **${r.met ? 'met' : 'NOT met'}** (time ${r.metTime ? 'met' : 'missed'}, memory ${r.metMemory ? 'met' : 'missed'}) |
 ${per.map((c) => `| ${c.connection} | ${c.seconds} (reading ${c.readSeconds}, then ${c.afterReadSeconds}) | | ${c.bound} | ${c.ratio ?? 'n/a'} | |`).join('\n')}
 
-Runs (wall s, peak RSS MB, 1-minute load before/after): ${runs.map((x) => `${x.seconds} s, ${x.peakRssMB} MB, ${x.load.before[0]}/${x.load.after[0]}`).join('; ')}.${(r.failedRunsRedone ?? []).length ? ` Redone after the database was taken away by other work on the machine: ${r.failedRunsRedone.join('; ')}.` : ''}
+Runs (wall s, peak RSS MB, 1-minute load before/after): ${runs.map((x) => `${x.seconds} s, ${x.peakRssMB} MB, ${x.load.before[0]}/${x.load.after[0]}`).join('; ')}.${(r.failedRunsRedone ?? []).length ? ` Redone once after its PostgreSQL was shut down from outside the benchmark (other work on the shared machine): ${r.failedRunsRedone.join('; ')}.` : ''}
 ${r.missedBy ? `\nMissed: ${r.missedBy}.\n` : ''}
 The bound, per connection (they run in parallel, so the whole is bounded by the slowest):
 ${Object.entries(r.bound.perConnection as Record<string, { seconds: number; how: string }>).map(([k, v]) => `- ${k}: ${v.seconds} s: ${v.how}`).join('\n')}
