@@ -204,7 +204,7 @@ Goal: ${result.goal}: **${met ? 'met' : 'NOT met'}**${met ? '' : ` (${result.mis
 Ingress excluded (${BACKLOG} events put in the inbox in one statement, then drained by the
 engine): ${runs.map((r) => `${r.backlog.ordersPerSecond}`).join(', ')} orders/s, median **${result.ingressExcluded.ordersPerSecond}**, ratio
 to pgbench ${result.ingressExcluded.ratio}. The inbox drains as fast as webhooks are answered in the
-live phase (drained within ~0.1 s of the load stopping), so the end-to-end rate is the
+live phase (drained within about a second of the load stopping), so the end-to-end rate is the
 webhook answer rate: bench:ingress shows what limits it.
 Checked in every run: every 2xx is an order recorded or a duplicate, one claim per
 order, listing targets lowered by exactly ${CHANNELS.length} x the units claimed, inbox empty.
