@@ -118,8 +118,9 @@ export async function findListing(
 ): Promise<ListingIdentity | undefined> {
   const ids = Object.fromEntries(Object.entries(item.platformIds).filter(([, v]) => typeof v === 'string' && v !== ''));
   const first = Object.entries(ids).slice(0, 1);
+  // Unnamed on purpose: its generic plan (forced for named statements, see db.ts) cannot
+  // use the GIN index on platform_ids and was 7x slower on 100,000 listings.
   const { rows } = await q.query<ListingIdentity>({
-    name: 'dispatch_find_listing',
     text: `SELECT id, sku, platform_ids AS "platformIds", target, pushed FROM listings
             WHERE connection_id = $1
               AND (($4 AND platform_ids @> $2::jsonb) OR ($4 AND platform_ids @> $3::jsonb) OR sku = $5)

@@ -9,7 +9,7 @@ import { StocksyncError } from '../../errors.js';
 import { touchActivity } from '../../store/activity.js';
 import { readCursor } from '../../store/cursors.js';
 import type { Db } from '../../store/db.js';
-import { connectionListings, findListing, recordObservedChannelCount } from '../../store/dispatch.js';
+import { connectionListings, recordObservedChannelCount, type ListingIdentity } from '../../store/dispatch.js';
 import { insertQuarantine } from '../../store/inbox.js';
 import { driftOf, finishReconciliation, insertDrift, startReconciliation, stockLevelsOf, type DriftRow } from '../../store/reconciliations.js';
 import { levelObservation, recordObservation } from '../record-observation.js';
@@ -108,8 +108,9 @@ async function reconcileChannel(d: ReconcileDeps, c: ChannelConnector, runId: nu
 
   const drift: DriftRow[] = [];
   const observed: { id: number; actual: number }[] = [];
+  const index = indexListings(known);
   for (const { item } of counts) {
-    const listing = await findListing(d.db, d.connectionId, item);
+    const listing = matchListing(index, item);
     if (!listing || listing.pushed === item.quantity) continue;
     const base = { connectionId: d.connectionId, sku: listing.sku, believed: listing.pushed, actual: item.quantity, layer: 'webhooks' };
     if (item.quantity > listing.target) {
@@ -127,4 +128,26 @@ async function reconcileChannel(d: ReconcileDeps, c: ChannelConnector, runId: nu
   await recordObservedChannelCount(d.db, observed);
   await insertDrift(d.db, runId, drift);
   return counts.length;
+}
+
+/**
+ * Every listing of the connection by each of its platform ids and by SKU: a full
+ * reconciliation matches 100,000 counts in memory instead of 100,000 queries.
+ */
+function indexListings(listings: readonly ListingIdentity[]) {
+  const byId = new Map<string, ListingIdentity>();
+  const bySku = new Map<string, ListingIdentity>();
+  for (const l of listings) {
+    for (const [k, v] of Object.entries(l.platformIds)) byId.set(`${k}\u0000${v}`, l);
+    bySku.set(l.sku, l);
+  }
+  return { byId, bySku };
+}
+
+/** The listing a count names: by all its platform ids, else by any one of them, else by SKU (as store/dispatch.ts findListing). */
+function matchListing(index: ReturnType<typeof indexListings>, item: ChannelQuantity): ListingIdentity | undefined {
+  const ids = Object.entries(item.platformIds).filter(([, v]) => typeof v === 'string' && v !== '');
+  const candidates = ids.map(([k, v]) => index.byId.get(`${k}\u0000${v}`)).filter((l): l is ListingIdentity => l !== undefined);
+  const all = candidates.find((l) => ids.every(([k, v]) => l.platformIds[k] === undefined || l.platformIds[k] === v));
+  return all ?? candidates[0] ?? (item.sku ? index.bySku.get(item.sku) : undefined);
 }
