@@ -6,7 +6,7 @@ import { assertQuantity, expandClaims } from '../domain/index.js';
 import { invalidInput, StocksyncError } from '../errors.js';
 import { withTx, type Db, type Tx } from '../store/db.js';
 import { insertIncidents, type NewIncident } from '../store/incidents.js';
-import { updateTargets } from '../store/listings.js';
+import { targetsUpdateSql } from '../store/listings.js';
 import { applyOrderEffects } from '../store/order-effects.js';
 import { findOrderIds, insertOrders, orderKey } from '../store/orders.js';
 import type { CatalogSnapshot } from '../store/skus.js';
@@ -68,7 +68,7 @@ export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promi
     // waiting inside transactions for a snapshot would exhaust the pool.
     const record = async () => {
       const catalog = await catalogSnapshot(db);
-      return withTx(db, (tx) => recordValidOrders(tx, batch, catalog));
+      return withTx(db, (tx, commitWith) => recordValidOrders(tx, batch, catalog, commitWith));
     };
     let recorded: RecordOrderResult[];
     try {
@@ -83,7 +83,12 @@ export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promi
   return results as RecordOrderResult[];
 }
 
-async function recordValidOrders(tx: Tx, inputs: readonly OrderInput[], catalog: CatalogSnapshot): Promise<RecordOrderResult[]> {
+async function recordValidOrders(
+  tx: Tx,
+  inputs: readonly OrderInput[],
+  catalog: CatalogSnapshot,
+  commitWith: (sql: string) => void,
+): Promise<RecordOrderResult[]> {
   const graph = graphFromSnapshot(
     catalog,
     [...new Set(inputs.flatMap((o) => o.lines.map((l) => l.sku)))],
@@ -144,7 +149,9 @@ async function recordValidOrders(tx: Tx, inputs: readonly OrderInput[], catalog:
   });
   const short = shortfalls(claims, (order, lineNo) => inputs[order]!.lines[lineNo]!, stock, graph.bundles);
   await insertIncidents(tx, incidentsFor(short, fresh, inserted));
-  await updateTargets(tx, targetChanges(listings, atsOfSkus(affected, stock, graph.bundles)));
+  // The batch's last write goes with its COMMIT, in one round trip.
+  const targets = targetsUpdateSql(targetChanges(listings, atsOfSkus(affected, stock, graph.bundles)));
+  if (targets) commitWith(targets);
 
   for (const { i, input, lines } of fresh) {
     results[i] = {

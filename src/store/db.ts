@@ -24,7 +24,12 @@ export function createPool(url: string, max = 10): Db {
   return pool;
 }
 
-export async function withTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in a transaction. `fn` may hand over its last write as literal SQL through
+ * `commitWith`: it is sent together with the COMMIT, one round trip instead of two (the
+ * order path's last statement; see store/listings.ts targetsUpdateSql).
+ */
+export async function withTx<T>(db: Db, fn: (tx: Tx, commitWith: (sql: string) => void) => Promise<T>): Promise<T> {
   let client: Tx;
   try {
     client = await db.connect();
@@ -37,8 +42,12 @@ export async function withTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> 
   client.on('error', onError);
   try {
     await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
+    let last: string | undefined;
+    const result = await fn(client, (sql) => {
+      last = sql;
+    });
+    // Simple protocol: both statements in one message; an error in the first skips the COMMIT.
+    await client.query(last === undefined ? 'COMMIT' : `${last};\nCOMMIT`);
     return result;
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});

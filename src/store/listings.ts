@@ -43,6 +43,21 @@ export async function updateTargets(
   return rowCount ?? 0;
 }
 
+/**
+ * updateTargets as literal SQL, for sending with the transaction's COMMIT (db.ts withTx
+ * commitWith). Only integers are inlined, each checked to be one.
+ */
+export function targetsUpdateSql(changes: readonly { id: number; target: number }[]): string | undefined {
+  if (changes.length === 0) return undefined;
+  for (const c of changes) {
+    if (!Number.isSafeInteger(c.id) || !Number.isSafeInteger(c.target)) throw new Error(`target update with a non-integer: ${JSON.stringify(c)}`);
+  }
+  const values = changes.map((c) => `(${c.id}::bigint, ${c.target}::int)`).join(', ');
+  return `UPDATE listings l SET target = u.target, target_changed_at = now()
+            FROM (VALUES ${values}) AS u(id, target)
+           WHERE l.id = u.id AND l.target <> u.target`;
+}
+
 export interface ListingView {
   connectionId: string;
   platform: string;
