@@ -4,44 +4,10 @@
 import type { Stack } from '../../bench/lib/stack.js';
 import { targetFor } from '../domain/buffers.js';
 import type { BufferPolicy } from '../domain/types.js';
-import type { FaultProfileName, Strategy, StrategyPlan } from './strategies.js';
-import type { SimChannel, Workload, WorkloadEvent, WorkloadParams } from './workload.js';
+import type { StrategyPlan } from './strategies.js';
+import type { SimChannel, Workload, WorkloadEvent } from './workload.js';
 
-export interface RunOptions extends WorkloadParams {
-  strategy: Strategy;
-  faultProfile: FaultProfileName;
-  /** Real ms between samples of every channel's count against the ground truth. */
-  sampleMs?: number;
-  /** Real ms the run may wait after the workload for the engine to settle (default from the strategy). */
-  settleMs?: number;
-  onProgress?: (line: string) => void;
-  logLevel?: string;
-}
-
-export interface Percentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-export interface SimReport {
-  strategy: Strategy;
-  seed: number;
-  faultProfile: FaultProfileName;
-  orders: number;
-  oversoldOrders: number;
-  oversoldUnits: number;
-  undersellUnitSeconds: number;
-  propagationMs: Percentiles;
-  apiCalls: Record<string, number>;
-  throttled: number;
-  driftCorrectedUnits: number;
-  // more than the documented fields:
-  [extra: string]: unknown;
-}
-
-import { CONNECTION, percentiles, round, sleep } from './run.js';
+import { CONNECTION, percentiles, round, sleep, type RunOptions, type SimReport } from './run.js';
 
 interface LedgerEntry {
   sku: string;
