@@ -30,7 +30,22 @@ export async function ats(stack: Stack, sku: string): Promise<number> {
 }
 
 /** Every channel shows its target for these SKUs and nothing is dirty. */
-export function converged(stack: Stack, channels: readonly ChannelPlatform[], skus: readonly string[]) {
+export async function converged(stack: Stack, channels: readonly ChannelPlatform[], skus: readonly string[]) {
+  try {
+    return await waitConverged(stack, channels, skus);
+  } catch (e) {
+    // Say what was left, so a failure can be understood from the log alone.
+    const { rows } = await stack.db.query(
+      `SELECT l.connection_id, l.sku, l.target, l.pushed, l.dirty, l.verify, l.raise_held_since, l.push_pending_until, l.quarantined_reason,
+              c.since AS orders_since, now() AS now
+         FROM listings l LEFT JOIN poll_cursors c ON c.connection_id = l.connection_id AND c.stream = 'orders'`,
+    );
+    const shown = channels.flatMap((c) => skus.map((sku) => `${c}/${sku}=${stack.instance(c).control.getStock(sku)}`));
+    throw new Error(`${(e as Error).message}\nlistings: ${JSON.stringify(rows)}\nchannels show: ${shown.join(' ')}`);
+  }
+}
+
+function waitConverged(stack: Stack, channels: readonly ChannelPlatform[], skus: readonly string[]) {
   return eventually('channels to show their targets', async () => {
     for (const c of channels) {
       for (const sku of skus) {
@@ -40,5 +55,5 @@ export function converged(stack: Stack, channels: readonly ChannelPlatform[], sk
       }
     }
     return true;
-  }, 30_000);
+  }, 60_000); // generous: CI runs this beside other suites on 2 cores
 }

@@ -14,7 +14,7 @@ export interface LoopOptions {
   step: () => Promise<boolean>;
   /** Longest sleep between rounds when idle (a wake-up ends it early). */
   idleMs: number;
-  /** Sleep after a failed round (doubles up to idleMs * 8). */
+  /** Sleep after a failed round (doubles, at most 5 s). */
   errorBackoffMs?: number;
 }
 
@@ -22,6 +22,8 @@ export interface Loop {
   wake(): void;
   stop(): Promise<void>;
 }
+
+const MAX_ERROR_BACKOFF_MS = 5_000;
 
 export function startLeasedLoop(opts: LoopOptions): Loop {
   const ttl = opts.leaseTtlMs ?? 15_000;
@@ -65,7 +67,9 @@ export function startLeasedLoop(opts: LoopOptions): Loop {
         if (!more) await sleep(opts.idleMs);
       } catch (e) {
         failures++;
-        const wait = Math.min((opts.errorBackoffMs ?? 500) * 2 ** (failures - 1), opts.idleMs * 8);
+        // Capped at a few seconds: platform pacing is the connectors' job (limiters,
+        // Retry-After); a long back-off here only delays every channel after a blip.
+        const wait = Math.min((opts.errorBackoffMs ?? 500) * 2 ** (failures - 1), MAX_ERROR_BACKOFF_MS);
         opts.log.warn({ lease: opts.lease, err: (e as Error).message, retryInMs: wait }, 'background work failed');
         await sleep(wait);
       }
