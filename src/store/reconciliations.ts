@@ -70,3 +70,51 @@ export async function stockLevelsOf(
   );
   return new Map(rows.map((r) => [`${r.location}\u0000${r.sku}`, r.available]));
 }
+
+/** A channel count as read, for the listing it names; `mayRaise` once the orders are in. */
+export interface ChannelCount {
+  listingId: number;
+  actual: number;
+  mayRaise: boolean;
+}
+
+/** A count that differs from what we believed the channel shows. */
+export interface CountDrift {
+  listingId: number;
+  sku: string;
+  believed: number | null;
+  target: number;
+  actual: number;
+  /** Taken as the channel's count (pushed = actual): lowered, raised or corrected. */
+  recorded: boolean;
+}
+
+/**
+ * Takes the channel's counts as what it shows, in one statement: the comparison with
+ * pushed and target runs on the rows as they are now (locked), not on a copy the
+ * reconciler read before paging through the channel. A count above the target is always
+ * taken (the dispatcher then lowers the channel); one at or below it only with mayRaise,
+ * else it is returned unrecorded (raising waits for the channel's orders, invariant 3).
+ * The listing turns dirty where the count differs from the target.
+ */
+export async function observeChannelCounts(q: Queryable, counts: readonly ChannelCount[]): Promise<CountDrift[]> {
+  if (counts.length === 0) return [];
+  const { rows } = await q.query<CountDrift>({
+    name: 'reconcile_observe_counts',
+    text: `WITH cur AS (
+             SELECT l.id, l.sku, l.pushed, l.target, u.actual, u.may_raise
+               FROM listings l JOIN unnest($1::bigint[], $2::int[], $3::bool[]) AS u(id, actual, may_raise) ON u.id = l.id
+              WHERE l.pushed IS DISTINCT FROM u.actual
+              ORDER BY l.id
+                FOR UPDATE OF l
+           ), upd AS (
+             UPDATE listings l SET pushed = cur.actual, push_pending_until = NULL, verify = false
+               FROM cur WHERE l.id = cur.id AND (cur.actual > cur.target OR cur.may_raise)
+             RETURNING l.id
+           )
+           SELECT cur.id AS "listingId", cur.sku, cur.pushed AS believed, cur.target, cur.actual, upd.id IS NOT NULL AS recorded
+             FROM cur LEFT JOIN upd ON upd.id = cur.id ORDER BY cur.id`,
+    values: [counts.map((c) => c.listingId), counts.map((c) => c.actual), counts.map((c) => c.mayRaise)],
+  });
+  return rows;
+}

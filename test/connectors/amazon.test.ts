@@ -110,6 +110,38 @@ describe('Amazon push and reads', () => {
     expect(first).toEqual({ items: [{ sku: 'A-3', platformIds: { sellerSku: 'A-3' }, quantity: 10 }, { sku: 'A-4', platformIds: { sellerSku: 'A-4' }, quantity: 10 }], next: '2' });
     expect(await c.listQuantities(first.next, known)).toEqual({ items: [], next: null });
   });
+
+  it('queues the reads of the following pages while the engine handles the first', async () => {
+    const c = connector('main', 10, { listPageSize: 2 });
+    const known = skus('A', 5).map((s, i) => listing(i + 1, s.sku));
+    const reads = () => inst('main').stats().calls['getListingsItem'] ?? 0;
+    const before = reads();
+    expect((await c.listQuantities(null, known)).items.map((i) => i.sku)).toEqual(['A-1', 'A-2']);
+    // about a second of the bucket's rate (here all 5) is read without being asked for
+    await eventually(() => reads() - before === 5);
+    const rest = await c.listQuantities('2', known);
+    expect(rest.items.map((i) => i.sku)).toEqual(['A-3', 'A-4']);
+    expect((await c.listQuantities(rest.next, known)).items.map((i) => i.sku)).toEqual(['A-5']);
+    expect(reads() - before).toBe(5);
+  });
+
+  it('reads ahead of the page asked for, through 429s, each listing once and every page in order', async () => {
+    const c = connector('storm', 10, { listPageSize: 3 });
+    const known = skus('S', 10).map((s, i) => listing(i + 1, s.sku));
+    const before = inst('storm').stats();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<ChannelConnector['listQuantities']>> = await c.listQuantities(cursor, known);
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      seen.push(...page.items.map((i) => i.sku));
+      cursor = page.next;
+    } while (cursor !== null);
+    expect(seen).toEqual(known.map((l) => l.sku));
+    const after = inst('storm').stats();
+    const reads = (after.calls['getListingsItem'] ?? 0) - (before.calls['getListingsItem'] ?? 0);
+    expect(reads - (after.throttled - before.throttled)).toBe(10);
+  });
 });
 
 describe('Amazon orders', () => {

@@ -5,13 +5,14 @@
 import { ConnectorError } from '../errors.js';
 import type { ChannelConnector, ConnectorConfig } from '../types.js';
 import { createAmazonClient } from './client.js';
-import { listQuantities, pushOne, readQuantities, resolveListings } from './listings.js';
+import { createListReader, pushOne, readQuantities, resolveListings } from './listings.js';
 import { parseNotification, verifyUrlToken } from './notifications.js';
 import { pollOrders } from './orders.js';
 
 export function create(config: ConnectorConfig): ChannelConnector {
   const client = createAmazonClient(config);
   const pageSize = typeof config.options['listPageSize'] === 'number' && config.options['listPageSize'] >= 1 ? Math.floor(config.options['listPageSize']) : 50;
+  const listQuantities = createListReader(client, pageSize);
   const notificationToken = config.credentials['notificationToken'];
   return {
     kind: 'channel',
@@ -37,7 +38,7 @@ export function create(config: ConnectorConfig): ChannelConnector {
     },
     readQuantities: (listings) => readQuantities(client, listings),
     pollOrders: (since, cursor) => pollOrders(client, since, cursor),
-    listQuantities: (cursor, known) => listQuantities(client, cursor, known, pageSize),
+    listQuantities,
     resolveListings: (listings) => resolveListings(client, listings),
   };
 }

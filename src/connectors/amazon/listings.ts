@@ -119,16 +119,46 @@ export async function resolveListings(c: AmazonClient, listings: readonly Listin
 /**
  * The Listings API cannot enumerate a seller's catalogue cheaply (reports can, in
  * minutes): read the known listings instead, `pageSize` at a time, the cursor an offset.
+ *
+ * A page waits for its slowest read (a 429 is retried after a backoff), and the engine
+ * asks for the next page only after that: read page by page, the getListingsItem bucket
+ * would idle between pages. So the reads of about one second of the bucket's rate past
+ * the page asked for are queued already (never less than one page): the limiter always
+ * has work, and a push's own read waits behind at most about a second of them.
+ * One read-ahead per `known` array, which the engine passes unchanged on every page of
+ * one full read.
  */
-export async function listQuantities(c: AmazonClient, cursor: string | null, known: readonly ListingRef[], pageSize: number): Promise<Page<ChannelQuantity>> {
-  const offset = cursor === null ? 0 : Number(cursor);
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new ConnectorError('REJECTED', `Amazon: bad listQuantities cursor ${cursor}`);
-  const slice = known.slice(offset, offset + pageSize);
-  const counts = await readQuantities(c, slice);
-  const items: ChannelQuantity[] = [];
-  for (const l of slice) {
-    const quantity = counts.get(l.listingId);
-    if (quantity !== undefined) items.push({ sku: l.sku, platformIds: { ...l.platformIds, sellerSku: sellerSkuOf(l) }, quantity });
-  }
-  return { items, next: offset + pageSize < known.length ? String(offset + pageSize) : null };
+export function createListReader(c: AmazonClient, pageSize: number) {
+  const ahead = Math.max(pageSize, Math.ceil(c.limiters.rate('getListingsItem')));
+  const passes = new WeakMap<readonly ListingRef[], Map<number, Promise<Map<number, number>>>>();
+  return async function listQuantities(cursor: string | null, known: readonly ListingRef[]): Promise<Page<ChannelQuantity>> {
+    const offset = cursor === null ? 0 : Number(cursor);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new ConnectorError('REJECTED', `Amazon: bad listQuantities cursor ${cursor}`);
+    let pass = passes.get(known);
+    if (!pass) passes.set(known, (pass = new Map()));
+    const read = (at: number): Promise<Map<number, number>> => {
+      let p = pass.get(at);
+      if (!p) {
+        p = readQuantities(c, known.slice(at, at + pageSize));
+        // Awaited when its page is asked for; a pass abandoned earlier must not crash the process.
+        p.catch(() => {});
+        pass.set(at, p);
+      }
+      return p;
+    };
+    const current = read(offset);
+    for (let at = offset + pageSize; at < Math.min(known.length, offset + pageSize + ahead); at += pageSize) void read(at);
+    let counts: Map<number, number>;
+    try {
+      counts = await current;
+    } finally {
+      pass.delete(offset);
+    }
+    const items: ChannelQuantity[] = [];
+    for (const l of known.slice(offset, offset + pageSize)) {
+      const quantity = counts.get(l.listingId);
+      if (quantity !== undefined) items.push({ sku: l.sku, platformIds: { ...l.platformIds, sellerSku: sellerSkuOf(l) }, quantity });
+    }
+    return { items, next: offset + pageSize < known.length ? String(offset + pageSize) : null };
+  };
 }

@@ -4,14 +4,23 @@
 // the channel's orders are ingested past the moment its counts were read (a fresh order
 // sweep runs first), else the raise waits for the next run.
 import type { Logger } from 'pino';
-import type { ChannelConnector, ChannelQuantity, WarehouseConnector, WarehouseLevel } from '../../connectors/types.js';
+import type { ChannelConnector, ChannelQuantity, WarehouseConnector } from '../../connectors/types.js';
 import { StocksyncError } from '../../errors.js';
 import { touchActivity } from '../../store/activity.js';
 import { readCursor } from '../../store/cursors.js';
 import type { Db } from '../../store/db.js';
-import { connectionListings, recordObservedChannelCount, type ListingIdentity } from '../../store/dispatch.js';
+import { connectionListings, type ListingIdentity } from '../../store/dispatch.js';
 import { insertQuarantine } from '../../store/inbox.js';
-import { driftOf, finishReconciliation, insertDrift, startReconciliation, stockLevelsOf, type DriftRow } from '../../store/reconciliations.js';
+import {
+  driftOf,
+  finishReconciliation,
+  insertDrift,
+  observeChannelCounts,
+  startReconciliation,
+  stockLevelsOf,
+  type CountDrift,
+  type DriftRow,
+} from '../../store/reconciliations.js';
 import { levelObservation, recordObservation } from '../record-observation.js';
 import { pollOnce } from './poller.js';
 
@@ -50,15 +59,32 @@ export async function reconcileConnection(d: ReconcileDeps): Promise<ReconcileRe
   }
 }
 
-async function reconcileWarehouse(d: ReconcileDeps, c: WarehouseConnector, runId: number): Promise<number> {
-  let page: string | null = null;
-  let checked = 0;
-  do {
-    const res: { items: WarehouseLevel[]; next: string | null } = await c.listLevels(page);
+/**
+ * The pages of a full listing, each with the moment it was read; the next page is
+ * fetched while the caller stores this one, so the database work overlaps the platform's
+ * paced reads instead of adding to them.
+ */
+async function* pagesOf<T>(fetch: (cursor: string | null) => Promise<{ items: T[]; next: string | null }>): AsyncGenerator<{ items: T[]; readAt: Date }> {
+  let pending = fetch(null);
+  for (;;) {
+    const page = await pending;
     const readAt = new Date();
-    const believed = await stockLevelsOf(d.db, d.connectionId, res.items);
+    if (page.next !== null) {
+      pending = fetch(page.next);
+      // Awaited on the next turn; a caller that stops early must not leave it unhandled.
+      pending.catch(() => {});
+    }
+    yield { items: page.items, readAt };
+    if (page.next === null) return;
+  }
+}
+
+async function reconcileWarehouse(d: ReconcileDeps, c: WarehouseConnector, runId: number): Promise<number> {
+  let checked = 0;
+  for await (const { items, readAt } of pagesOf((cursor) => c.listLevels(cursor))) {
+    const believed = await stockLevelsOf(d.db, d.connectionId, items);
     const drift: DriftRow[] = [];
-    for (const l of res.items) {
+    for (const l of items) {
       const was = believed.get(`${l.location}\u0000${l.sku}`);
       if (was === l.available) continue;
       try {
@@ -75,59 +101,61 @@ async function reconcileWarehouse(d: ReconcileDeps, c: WarehouseConnector, runId
       }
     }
     await insertDrift(d.db, runId, drift);
-    checked += res.items.length;
+    checked += items.length;
     d.onProgress?.(checked, null);
-    page = res.next;
-  } while (page !== null);
+  }
   return checked;
 }
 
+/**
+ * Each page is compared as it arrives (overlapping the next page's read): counts above
+ * the target are taken at once, since lowering is always safe; counts below it are held.
+ * After the read, an order sweep; a held count is then taken only if the channel's orders
+ * are ingested past the moment its page was read, else its raise is deferred to the next run.
+ */
 async function reconcileChannel(d: ReconcileDeps, c: ChannelConnector, runId: number): Promise<number> {
   const known = await connectionListings(d.db, d.connectionId);
   const refs = known.map((l) => ({ listingId: l.id, sku: l.sku, platformIds: l.platformIds }));
-  const counts: { item: ChannelQuantity; readAt: Date }[] = [];
-  let page: string | null = null;
-  do {
-    const res: { items: ChannelQuantity[]; next: string | null } = await c.listQuantities(page, refs);
-    const readAt = new Date();
-    for (const item of res.items) counts.push({ item, readAt });
-    d.onProgress?.(counts.length, known.length);
-    page = res.next;
-  } while (page !== null);
+  const index = indexListings(known);
+  const held: { listingId: number; actual: number; readAt: Date }[] = [];
+  let checked = 0;
+  for await (const { items, readAt } of pagesOf((cursor) => c.listQuantities(cursor, refs))) {
+    const counts = new Map<number, number>();
+    for (const item of items) {
+      const listing = matchListing(index, item);
+      if (listing) counts.set(listing.id, item.quantity);
+    }
+    const found = await observeChannelCounts(d.db, [...counts].map(([listingId, actual]) => ({ listingId, actual, mayRaise: false })));
+    await insertDrift(d.db, runId, found.filter((f) => f.recorded).map((f) => channelDrift(d.connectionId, f)));
+    for (const f of found) if (!f.recorded) held.push({ listingId: f.listingId, actual: f.actual, readAt });
+    checked += items.length;
+    d.onProgress?.(checked, known.length);
+  }
 
-  // Orders the channel took before we read its counts must be ingested before raising.
-  const readStarted = counts[0]?.readAt ?? new Date();
-  let ordersIngested = (await readCursor(d.db, d.connectionId, 'orders'))?.since ?? null;
+  const ordersIngested = await sweepOrders(d, c);
+  const raised = await observeChannelCounts(
+    d.db,
+    held.map((h) => ({ listingId: h.listingId, actual: h.actual, mayRaise: ordersIngested !== null && ordersIngested.getTime() >= h.readAt.getTime() })),
+  );
+  await insertDrift(d.db, runId, raised.map((f) => channelDrift(d.connectionId, f)));
+  return checked;
+}
+
+/** Polls the channel's orders now; how far they are ingested afterwards (null: not known). */
+async function sweepOrders(d: ReconcileDeps, c: ChannelConnector): Promise<Date | null> {
+  const before = (await readCursor(d.db, d.connectionId, 'orders'))?.since ?? null;
   try {
     await pollOnce({ db: d.db, log: d.log, connectionId: d.connectionId, connector: c });
-    ordersIngested = (await readCursor(d.db, d.connectionId, 'orders'))?.since ?? ordersIngested;
+    return (await readCursor(d.db, d.connectionId, 'orders'))?.since ?? before;
   } catch (e) {
     d.log.warn({ connection: d.connectionId, err: (e as Error).message }, 'order sweep before reconciliation failed: raises deferred');
+    return before;
   }
-  const mayRaise = ordersIngested !== null && ordersIngested.getTime() >= readStarted.getTime();
+}
 
-  const drift: DriftRow[] = [];
-  const observed: { id: number; actual: number }[] = [];
-  const index = indexListings(known);
-  for (const { item } of counts) {
-    const listing = matchListing(index, item);
-    if (!listing || listing.pushed === item.quantity) continue;
-    const base = { connectionId: d.connectionId, sku: listing.sku, believed: listing.pushed, actual: item.quantity, layer: 'webhooks' };
-    if (item.quantity > listing.target) {
-      observed.push({ id: listing.id, actual: item.quantity });
-      drift.push({ ...base, action: 'lowered' });
-    } else if (mayRaise) {
-      observed.push({ id: listing.id, actual: item.quantity });
-      drift.push({ ...base, action: item.quantity < listing.target ? 'raised' : 'corrected' });
-    } else {
-      drift.push({ ...base, action: 'raise_deferred' });
-    }
-  }
-  // The listings turn dirty where the channel differs from its target; the dispatcher
-  // then pushes the target with compare-and-set against what the channel really shows.
-  await recordObservedChannelCount(d.db, observed);
-  await insertDrift(d.db, runId, drift);
-  return counts.length;
+function channelDrift(connectionId: string, f: CountDrift): DriftRow {
+  const action = !f.recorded ? 'raise_deferred' : f.actual > f.target ? 'lowered' : f.actual < f.target ? 'raised' : 'corrected';
+  return { connectionId, sku: f.sku, believed: f.believed, actual: f.actual, action, layer: 'webhooks' };
 }
 
 /**

@@ -1,0 +1,89 @@
+// Layer 4 against a scripted channel: counts compared page by page on the listings as they
+// are now, lowerings taken before the order sweep, raises only once the orders are in.
+import pino from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ChannelConnector, ChannelOrder, ChannelQuantity, Page } from '../../src/connectors/types.js';
+import { reconcileConnection } from '../../src/engine/workers/reconciler.js';
+import { channelId, loadFixture } from '../helpers/catalog.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+let t: TestDatabase;
+const ch = channelId(0);
+const log = pino({ level: 'silent' });
+const id = (sku: string) => ({ inventoryItemId: `gid://shopify/InventoryItem/${sku}-0` });
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await loadFixture(t.db, { channels: 1, skus: ['A', 'B', 'C', 'D', 'E'].map((sku) => ({ sku })) });
+});
+afterAll(async () => t.drop());
+beforeEach(async () => {
+  await t.db.query(`UPDATE listings SET target = 5, pushed = 5 WHERE connection_id = $1`, [ch]);
+  await t.db.query(`DELETE FROM poll_cursors WHERE connection_id = $1`, [ch]);
+});
+
+const pushedOf = async (sku: string) =>
+  (await t.db.query<{ pushed: number }>(`SELECT pushed FROM listings WHERE connection_id = $1 AND sku = $2`, [ch, sku])).rows[0]!.pushed;
+
+/** The channel's counts in pages of two; `onPage(n)` runs as page n is fetched, `sweep` when orders are polled. */
+function channel(counts: ChannelQuantity[], hooks: { onPage?: (n: number) => Promise<void>; sweep: () => Promise<Page<ChannelOrder>> }): ChannelConnector {
+  return {
+    kind: 'channel', platform: 'scripted',
+    capabilities: { maxBatch: 1, compareAndSet: false, relativeAdjust: false, webhookVerification: 'hmac-sha256-base64', asyncApply: false, rateLimit: { kind: 'none' } },
+    async listQuantities(cursor) {
+      const start = cursor === null ? 0 : Number(cursor);
+      await hooks.onPage?.(start / 2);
+      return { items: counts.slice(start, start + 2), next: start + 2 < counts.length ? String(start + 2) : null };
+    },
+    pollOrders: () => hooks.sweep(),
+    push: async () => [], readQuantities: async () => new Map(), resolveListings: async () => new Map(),
+    verifyWebhook: () => false, parseWebhook: () => { throw new Error('no'); },
+  };
+}
+
+const counts: ChannelQuantity[] = [
+  { sku: 'A', platformIds: id('A'), quantity: 7 }, // above the target: lowered at once
+  { sku: 'B', platformIds: id('B'), quantity: 3 }, // below it: a raise
+  { sku: 'C', platformIds: id('C'), quantity: 5 }, // as believed: no drift
+  { sku: 'E', platformIds: {}, quantity: 2 }, // found by SKU alone
+];
+
+describe('channel reconciliation', () => {
+  it('takes lowerings before the order sweep and raises after it', async () => {
+    let pushedAtSweep: number | undefined;
+    const c = channel(counts, {
+      sweep: async () => {
+        pushedAtSweep = await pushedOf('A');
+        return { items: [], next: null };
+      },
+    });
+    const r = await reconcileConnection({ db: t.db, log, connectionId: ch, connector: c, trigger: 'manual' });
+    expect(pushedAtSweep).toBe(7);
+    expect(r.checked).toBe(4);
+    expect(r.drift.map((x) => [x.sku, x.believed, x.actual, x.action]).sort()).toEqual([
+      ['A', 5, 7, 'lowered'],
+      ['B', 5, 3, 'raised'],
+      ['E', 5, 2, 'raised'],
+    ]);
+    expect([await pushedOf('A'), await pushedOf('B'), await pushedOf('C'), await pushedOf('E')]).toEqual([7, 3, 5, 2]);
+  });
+
+  it('defers raises when the orders cannot be swept, and compares with the target as it is at the end', async () => {
+    const c = channel(counts, {
+      // While page 2 is read, an order lowers B's target to 2: its count of 3 is now above it.
+      onPage: async (n) => {
+        if (n === 1) await t.db.query(`UPDATE listings SET target = 2 WHERE connection_id = $1 AND sku = 'B'`, [ch]);
+      },
+      sweep: async () => {
+        throw new Error('orders endpoint down');
+      },
+    });
+    const r = await reconcileConnection({ db: t.db, log, connectionId: ch, connector: c, trigger: 'manual' });
+    expect(r.drift.map((x) => [x.sku, x.action]).sort()).toEqual([
+      ['A', 'lowered'],
+      ['B', 'lowered'],
+      ['E', 'raise_deferred'],
+    ]);
+    expect([await pushedOf('A'), await pushedOf('B'), await pushedOf('E')]).toEqual([7, 3, 5]);
+  });
+});
