@@ -6,6 +6,8 @@ import { ConnectorError } from '../errors.js';
 import type { ChannelQuantity, ListingRef, Page, PushItem, PushOutcome } from '../types.js';
 import type { AmazonClient } from './client.js';
 import { asArray, asObject, asString, type Json } from './json.js';
+import { AMAZON_USAGE_PLANS } from './limits.js';
+import { createReadGate, type ReadGate } from './read-gate.js';
 
 const FA_PATH = '/attributes/fulfillment_availability';
 
@@ -82,8 +84,9 @@ function issuesText(issues: unknown): string {
 }
 
 /** Current counts; listings Amazon does not have are absent. Paced by the limiter. */
-export async function readQuantities(c: AmazonClient, listings: readonly ListingRef[]): Promise<Map<number, number>> {
-  const counts = await Promise.all(listings.map((l) => readDefaultQuantity(c, sellerSkuOf(l))));
+export async function readQuantities(c: AmazonClient, listings: readonly ListingRef[], gate?: ReadGate): Promise<Map<number, number>> {
+  const read = (l: ListingRef) => readDefaultQuantity(c, sellerSkuOf(l));
+  const counts = await Promise.all(listings.map((l) => (gate ? gate.run(() => read(l)) : read(l))));
   const out = new Map<number, number>();
   listings.forEach((l, i) => {
     const q = counts[i];
@@ -124,12 +127,15 @@ export async function resolveListings(c: AmazonClient, listings: readonly Listin
  * asks for the next page only after that: read page by page, the getListingsItem bucket
  * would idle between pages. So the reads of about one second of the bucket's rate past
  * the page asked for are queued already (never less than one page): the limiter always
- * has work, and a push's own read waits behind at most about a second of them.
+ * has work, and a push's own read waits behind at most about a second of them. So many
+ * reads at once would arrive bunched whenever Amazon is slow to answer: read-gate.ts
+ * keeps them within what its bucket accepts.
  * One read-ahead per `known` array, which the engine passes unchanged on every page of
  * one full read.
  */
 export function createListReader(c: AmazonClient, pageSize: number) {
   const ahead = Math.max(pageSize, Math.ceil(c.limiters.rate('getListingsItem')));
+  const gate = createReadGate(c.limiters.rate('getListingsItem'), AMAZON_USAGE_PLANS.getListingsItem.burst);
   const passes = new WeakMap<readonly ListingRef[], Map<number, Promise<Map<number, number>>>>();
   return async function listQuantities(cursor: string | null, known: readonly ListingRef[]): Promise<Page<ChannelQuantity>> {
     const offset = cursor === null ? 0 : Number(cursor);
@@ -139,7 +145,7 @@ export function createListReader(c: AmazonClient, pageSize: number) {
     const read = (at: number): Promise<Map<number, number>> => {
       let p = pass.get(at);
       if (!p) {
-        p = readQuantities(c, known.slice(at, at + pageSize));
+        p = readQuantities(c, known.slice(at, at + pageSize), gate);
         // Awaited when its page is asked for; a pass abandoned earlier must not crash the process.
         p.catch(() => {});
         pass.set(at, p);
