@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Db } from '../store/db.js';
 import type { Connector } from '../connectors/types.js';
+import type { InboxWriterOptions } from '../store/inbox-writer.js';
 import { webhookRoutes } from './webhooks.js';
 
 export interface ServerDeps {
@@ -12,6 +13,8 @@ export interface ServerDeps {
   onWebhookStored?: () => void;
   /** Largest request body accepted, in bytes (platform webhooks are well under 1 MB). */
   bodyLimit?: number;
+  /** Group commit of the inbox (writes in flight, batch limits); the defaults suit the engine's pool of 10. */
+  inboxWriter?: Omit<InboxWriterOptions, 'onStored'>;
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -31,7 +34,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const connectors = deps.connectors ?? new Map();
   // An encapsulated plugin: its raw-body parser applies to the webhook route only.
   await app.register(async (scope) =>
-    webhookRoutes(scope, { db: deps.db, log: deps.logger, connectors, ...(deps.onWebhookStored && { onStored: deps.onWebhookStored }) }),
+    webhookRoutes(scope, {
+      db: deps.db, log: deps.logger, connectors,
+      ...(deps.onWebhookStored && { onStored: deps.onWebhookStored }),
+      ...(deps.inboxWriter && { inboxWriter: deps.inboxWriter }),
+    }),
   );
   return app;
 }

@@ -8,7 +8,9 @@ import { ConnectorError } from '../connectors/errors.js';
 import type { Connector } from '../connectors/types.js';
 import { touchActivity } from '../store/activity.js';
 import type { Db } from '../store/db.js';
-import { insertInboxEvent, insertQuarantine } from '../store/inbox.js';
+import { StoreError } from '../store/errors.js';
+import { insertQuarantine } from '../store/inbox.js';
+import { createInboxWriter, type InboxWriterOptions } from '../store/inbox-writer.js';
 
 export interface WebhookDeps {
   db: Db;
@@ -16,11 +18,14 @@ export interface WebhookDeps {
   connectors: ReadonlyMap<string, Connector>;
   /** Called after an event is stored, to wake the inbox processor. */
   onStored?: () => void;
+  inboxWriter?: Omit<InboxWriterOptions, 'onStored'>;
 }
 
 type Req = FastifyRequest<{ Params: { connectionId: string }; Querystring: Record<string, string | undefined> }>;
 
 export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Promise<void> {
+  // Concurrent requests' events share one INSERT and one commit; each answer still waits for its own.
+  const inbox = createInboxWriter(deps.db, { ...deps.inboxWriter, ...(deps.onStored && { onStored: deps.onStored }) });
   // Signatures are computed over the exact bytes sent: never let a parser touch them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -53,9 +58,19 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
       await quarantine(deps, req, connectionId, reason, rawBody);
       return reply.code(400).send({ error: reason });
     }
-    const stored = await insertInboxEvent(deps.db, { connectionId, eventId: parsed.eventId, topic: parsed.topic, headers: input.headers, body: rawBody });
+    let stored: boolean;
+    try {
+      stored = await inbox.write({ connectionId, eventId: parsed.eventId, topic: parsed.topic, headers: input.headers, body: rawBody });
+    } catch (e) {
+      if (e instanceof StoreError && e.code === 'INPUT_INVALID') {
+        await quarantine(deps, req, connectionId, e.message, rawBody);
+        return reply.code(400).send({ error: e.message });
+      }
+      // Not stored, so not acknowledged: the platform delivers it again.
+      deps.log.error({ connection: connectionId, err: (e as Error).message }, 'webhook not stored');
+      return reply.code(503).header('retry-after', '1').send({ error: 'the event could not be stored; retry' });
+    }
     touchAtMostEverySecond(deps, connectionId);
-    if (stored) deps.onStored?.();
     return reply.code(200).send({ ok: true, duplicate: !stored });
   });
 }

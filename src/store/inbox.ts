@@ -1,18 +1,42 @@
 // Aggregate: the webhook inbox (layer 1) and the quarantine of refused input.
 import type { Queryable } from './db.js';
 
-/** Stores a verified event; false when the platform's event id was already stored (a duplicate). */
-export async function insertInboxEvent(
-  q: Queryable,
-  e: { connectionId: string; eventId: string; topic: string; headers: Record<string, unknown>; body: Buffer },
-): Promise<boolean> {
-  const { rowCount } = await q.query({
-    name: 'inbox_insert',
-    text: `INSERT INTO inbox (connection_id, event_id, topic, headers, body) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (connection_id, event_id) DO NOTHING`,
-    values: [e.connectionId, e.eventId, e.topic, JSON.stringify(e.headers), e.body],
+export interface InboxEventIn {
+  connectionId: string;
+  eventId: string;
+  topic: string;
+  headers: Record<string, unknown>;
+  body: Buffer;
+}
+
+/**
+ * Stores verified events in one statement (one commit: the webhook route's group commit,
+ * store/inbox-writer.ts). Returns the keys (inboxKey) of the rows inserted; an event
+ * whose platform id was already stored is a duplicate and left out. The headers travel
+ * as one JSON array zipped with the other columns: a jsonb[] literal would escape every
+ * quote of every header object again.
+ */
+export async function insertInboxEvents(q: Queryable, events: readonly InboxEventIn[]): Promise<Set<string>> {
+  const { rows } = await q.query<{ connection_id: string; event_id: string }>({
+    name: 'inbox_insert_batch',
+    text: `INSERT INTO inbox (connection_id, event_id, topic, headers, body)
+           SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), jsonb_array_elements($4::jsonb), unnest($5::bytea[]))
+           ON CONFLICT (connection_id, event_id) DO NOTHING
+           RETURNING connection_id, event_id`,
+    values: [
+      events.map((e) => e.connectionId),
+      events.map((e) => e.eventId),
+      events.map((e) => e.topic),
+      JSON.stringify(events.map((e) => e.headers)),
+      events.map((e) => e.body),
+    ],
   });
-  return (rowCount ?? 0) > 0;
+  return new Set(rows.map((r) => inboxKey(r.connection_id, r.event_id)));
+}
+
+/** The inbox's dedupe key (connection, platform event id) as one string. */
+export function inboxKey(connectionId: string, eventId: string): string {
+  return `${connectionId}\u0000${eventId}`;
 }
 
 export interface InboxRow {
