@@ -1,8 +1,8 @@
 // Layer 4: full reconciliation of one connection. Warehouse: page through its whole stock
 // and correct drift through the ledger (kind `reconcile`). Channel: page through every
 // listing's count and repair it by DESIGN.md invariant 3: lower at once; raise only once
-// the channel's orders are ingested past the moment its counts were read (a fresh order
-// sweep runs first), else the raise waits for the next run.
+// the channel's orders are ingested past the moment that count was read (an order sweep
+// runs after the last page), else the raise waits for the next run.
 import type { Logger } from 'pino';
 import type { ChannelConnector, ChannelQuantity, WarehouseConnector } from '../../connectors/types.js';
 import { StocksyncError } from '../../errors.js';
