@@ -1,17 +1,33 @@
-// The catalogue's structure (which SKUs exist, bundle compositions, connections) changes
-// only when a configuration is applied, yet every order batch needs it. Each process keeps
-// it in memory; the order statement checks the catalogue version in the same round trip
-// and a batch computed against an outdated copy is rolled back and redone.
+// The catalogue's structure (which SKUs exist, bundle compositions, connections, listings
+// and their buffer policies) changes only when a configuration is applied, yet every
+// order batch needs it. Each process keeps it in memory; an order batch sends, with its
+// COMMIT, a check of the catalogue version its copy was loaded at (store/listings.ts
+// checkedTargetsSql), and a batch computed against an outdated copy is rolled back and
+// redone: a stale copy can delay a batch, never write a wrong target.
+import { mergePolicy } from '../domain/index.js';
+import type { ChannelPolicy } from '../domain/types.js';
 import type { Db } from '../store/db.js';
+import { loadListingPolicies, type ListingPolicy } from '../store/listings.js';
 import { loadCatalogSnapshot, type CatalogSnapshot, type SkuGraph } from '../store/skus.js';
 
-const cached = new WeakMap<Db, Promise<CatalogSnapshot>>();
-const containingIndex = new WeakMap<CatalogSnapshot, Map<string, string[]>>();
+/** One SKU's listings, in pool order, with their merged policies. */
+export interface SkuListings {
+  ids: number[];
+  channels: ChannelPolicy[];
+}
 
-export function catalogSnapshot(db: Db): Promise<CatalogSnapshot> {
+export interface CachedCatalog extends CatalogSnapshot {
+  listings: ReadonlyMap<string, SkuListings>;
+}
+
+const cached = new WeakMap<Db, Promise<CachedCatalog>>();
+const containingIndex = new WeakMap<CatalogSnapshot, Map<string, string[]>>();
+const LOAD_ATTEMPTS = 3;
+
+export function catalogSnapshot(db: Db): Promise<CachedCatalog> {
   let snapshot = cached.get(db);
   if (!snapshot) {
-    snapshot = loadCatalogSnapshot(db);
+    snapshot = loadCachedCatalog(db);
     snapshot.catch(() => cached.delete(db));
     cached.set(db, snapshot);
   }
@@ -20,6 +36,26 @@ export function catalogSnapshot(db: Db): Promise<CatalogSnapshot> {
 
 export function forgetCatalog(db: Db): void {
   cached.delete(db);
+}
+
+/** The two halves are read by two statements: kept only when both saw the same version. */
+async function loadCachedCatalog(db: Db): Promise<CachedCatalog> {
+  for (let attempt = 1; ; attempt++) {
+    const [snapshot, policies] = await Promise.all([loadCatalogSnapshot(db), loadListingPolicies(db)]);
+    if (snapshot.version === policies.version) return { ...snapshot, listings: listingsBySku(policies.listings) };
+    if (attempt === LOAD_ATTEMPTS) throw new StaleCatalog();
+  }
+}
+
+function listingsBySku(rows: readonly ListingPolicy[]): Map<string, SkuListings> {
+  const bySku = new Map<string, SkuListings>();
+  for (const r of rows) {
+    let entry = bySku.get(r.sku);
+    if (!entry) bySku.set(r.sku, (entry = { ids: [], channels: [] }));
+    entry.ids.push(r.id);
+    entry.channels.push({ connectionId: r.connectionId, policy: mergePolicy(r.policy, r.override ?? undefined) });
+  }
+  return bySku;
 }
 
 /** What loadSkuGraph answers from the database, answered from the snapshot. */
@@ -60,9 +96,16 @@ function containing(s: CatalogSnapshot): Map<string, string[]> {
   return index;
 }
 
-/** Thrown inside an order transaction whose catalogue copy turned out outdated. */
+/** An order batch found its catalogue copy outdated (and rolled back). */
 export class StaleCatalog extends Error {
   constructor() {
     super('catalogue changed during the batch');
   }
+}
+
+/** SQLSTATE raised by stocksync_expect_catalog_version (migration 004). */
+const STALE_CATALOG_SQLSTATE = 'SS409';
+
+export function isStaleCatalogError(e: unknown): boolean {
+  return e instanceof StaleCatalog || (e as { code?: unknown } | null)?.code === STALE_CATALOG_SQLSTATE;
 }

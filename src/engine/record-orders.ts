@@ -4,15 +4,17 @@
 // number of statements per batch, whatever its size.
 import { assertQuantity, expandClaims } from '../domain/index.js';
 import { invalidInput, StocksyncError } from '../errors.js';
-import { withTx, type Db, type Tx } from '../store/db.js';
+import type { Db, Tx } from '../store/db.js';
 import { insertIncidents, type NewIncident } from '../store/incidents.js';
-import { targetsUpdateSql } from '../store/listings.js';
-import { applyOrderEffects } from '../store/order-effects.js';
-import { findOrderIds, insertOrders, orderKey } from '../store/orders.js';
-import type { CatalogSnapshot } from '../store/skus.js';
-import { catalogSnapshot, forgetCatalog, graphFromSnapshot, StaleCatalog } from './catalog-cache.js';
+import { expectCatalogVersion } from '../store/catalog-version.js';
+import { updateTargets } from '../store/listings.js';
+import { recordOrderBatch, type OrderBatchEffects } from '../store/order-effects.js';
+import { findOrderIds, orderKey, type NewOrder } from '../store/orders.js';
+import { withPipelinedTx, type Statements } from '../store/pipelined-tx.js';
+import type { SkuGraph } from '../store/skus.js';
+import { catalogSnapshot, forgetCatalog, graphFromSnapshot, isStaleCatalogError, type CachedCatalog } from './catalog-cache.js';
 import { shortfalls, type PlannedClaim } from './order-shortfalls.js';
-import { affectedSkus, atsOfSkus, skusToLock, targetChanges } from './targets.js';
+import { affectedSkus, atsOfSkus, skusToLock, targetsFromCache } from './targets.js';
 
 export interface OrderInput {
   connectionId: string;
@@ -68,13 +70,18 @@ export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promi
     // waiting inside transactions for a snapshot would exhaust the pool.
     const record = async () => {
       const catalog = await catalogSnapshot(db);
-      return withTx(db, (tx, commitWith) => recordValidOrders(tx, batch, catalog, commitWith));
+      const plan = planBatch(batch, catalog);
+      return withPipelinedTx(
+        db,
+        (tx) => recordOrderBatch(tx, plan.newOrders, plan.lockSkus),
+        (tx, effects) => finishBatch(tx, plan, effects),
+      );
     };
     let recorded: RecordOrderResult[];
     try {
       recorded = await record();
     } catch (e) {
-      if (!(e instanceof StaleCatalog)) throw e;
+      if (!isStaleCatalogError(e)) throw e;
       forgetCatalog(db); // rolled back: redo once against the current catalogue
       recorded = await record();
     }
@@ -83,12 +90,22 @@ export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promi
   return results as RecordOrderResult[];
 }
 
-async function recordValidOrders(
-  tx: Tx,
-  inputs: readonly OrderInput[],
-  catalog: CatalogSnapshot,
-  commitWith: (sql: string) => void,
-): Promise<RecordOrderResult[]> {
+type Planned = { i: number; input: OrderInput; lines: { sku: string; quantity: number; known: boolean }[]; claims: { lineNo: number; sku: string; quantity: number }[] };
+
+interface BatchPlan {
+  inputs: readonly OrderInput[];
+  catalog: CachedCatalog;
+  graph: SkuGraph;
+  /** Rejections known before writing (unknown or non-channel connection). */
+  results: (RecordOrderResult | undefined)[];
+  /** The first occurrence of each key, with its lines and claims; any repeat is a duplicate. */
+  orders: Planned[];
+  newOrders: NewOrder[];
+  lockSkus: string[];
+}
+
+/** Everything about a batch that the catalogue alone decides, computed before its transaction. */
+function planBatch(inputs: readonly OrderInput[], catalog: CachedCatalog): BatchPlan {
   const graph = graphFromSnapshot(
     catalog,
     [...new Set(inputs.flatMap((o) => o.lines.map((l) => l.sku)))],
@@ -101,57 +118,46 @@ async function recordValidOrders(
     if (c.kind !== 'channel') return { outcome: 'rejected', error: invalidInput('connectionId', `${o.connectionId} is a ${c.kind}, not a channel`) };
     return undefined;
   });
-
-  // The first occurrence of a key in the batch is the order; any repeat is a duplicate.
-  const firstOfKey = new Map<string, number>();
-  const orders = inputs.flatMap((o, i) => {
-    const key = orderKey(o.connectionId, o.externalId);
+  const firstOfKey = new Set<string>();
+  const orders = inputs.flatMap((input, i): Planned[] => {
+    const key = orderKey(input.connectionId, input.externalId);
     if (results[i] || firstOfKey.has(key)) return [];
-    firstOfKey.set(key, i);
-    const lines = o.lines.map((l) => ({ ...l, known: graph.known.has(l.sku) }));
-    return [{ i, input: o, lines }];
-  });
-  const planned = orders.map(({ i, lines }) => ({
-    i,
-    claims: lines.flatMap((line, lineNo) =>
+    firstOfKey.add(key);
+    const lines = input.lines.map((l) => ({ ...l, known: graph.known.has(l.sku) }));
+    const claims = lines.flatMap((line, lineNo) =>
       line.known ? expandClaims([line], graph.bundles).map((c) => ({ lineNo, sku: c.sku, quantity: c.quantity })) : [],
-    ),
-  }));
-  const { ids: inserted, catalogVersion } = await insertOrders(
-    tx,
-    orders.map(({ input, lines }, k) => ({
-      connectionId: input.connectionId,
-      externalId: input.externalId,
-      placedAt: input.placedAt ? new Date(input.placedAt) : new Date(),
-      warehouseConnectionId: connections.get(input.connectionId)!.fulfilledBy,
-      hasUnknownSku: lines.some((l) => !l.known),
-      raw: input.raw,
-      lines,
-      claims: planned[k]!.claims,
-    })),
-  );
-  if (catalogVersion !== null && catalogVersion !== catalog.version) throw new StaleCatalog();
-  const isFresh = ({ input }: { input: OrderInput }) => inserted.has(orderKey(input.connectionId, input.externalId));
-  const fresh = orders.filter(isFresh);
-  // Claims of orders inserted here only, in batch order (the order shortfalls are served in).
-  const claims: PlannedClaim[] = planned
-    .filter((_, k) => isFresh(orders[k]!))
-    .flatMap(({ i, claims }) => claims.map((c) => ({ order: i, ...c })));
-  const claimedSkus = claims.map((c) => c.sku);
-  const affected = affectedSkus(claimedSkus, graph.bundles);
-  const { stock, listings } = await applyOrderEffects(tx, {
-    lockSkus: skusToLock(claimedSkus, graph.bundles),
-    claims,
-    sales: fresh.flatMap(({ input, lines }) =>
-      lines.filter((l) => l.known).map((l) => ({ connectionId: input.connectionId, sku: l.sku, quantity: l.quantity })),
-    ),
-    listingSkus: [...affected],
+    );
+    return [{ i, input, lines, claims }];
   });
+  const newOrders = orders.map(({ input, lines, claims }) => ({
+    connectionId: input.connectionId,
+    externalId: input.externalId,
+    placedAt: input.placedAt ? new Date(input.placedAt) : new Date(),
+    warehouseConnectionId: connections.get(input.connectionId)!.fulfilledBy,
+    hasUnknownSku: lines.some((l) => !l.known),
+    raw: input.raw,
+    lines,
+    claims,
+  }));
+  const lockSkus = skusToLock(orders.flatMap((o) => o.claims.map((c) => c.sku)), graph.bundles);
+  return { inputs, catalog, graph, results, orders, newOrders, lockSkus };
+}
+
+/** After the batch statement: incidents, the results, and the targets to send with the COMMIT. */
+async function finishBatch(
+  tx: Tx,
+  plan: BatchPlan,
+  { ids: inserted, stock }: OrderBatchEffects,
+): Promise<{ result: RecordOrderResult[]; beforeCommit: Statements }> {
+  const { inputs, catalog, graph } = plan;
+  const results = [...plan.results];
+  const fresh = plan.orders.filter(({ input }) => inserted.has(orderKey(input.connectionId, input.externalId)));
+  // Claims of orders inserted here only, in batch order (the order shortfalls are served in).
+  const claims: PlannedClaim[] = fresh.flatMap(({ i, claims }) => claims.map((c) => ({ order: i, ...c })));
   const short = shortfalls(claims, (order, lineNo) => inputs[order]!.lines[lineNo]!, stock, graph.bundles);
   await insertIncidents(tx, incidentsFor(short, fresh, inserted));
-  // The batch's last write goes with its COMMIT, in one round trip.
-  const targets = targetsUpdateSql(targetChanges(listings, atsOfSkus(affected, stock, graph.bundles)));
-  if (targets) commitWith(targets);
+  const affected = affectedSkus(claims.map((c) => c.sku), graph.bundles);
+  const targets = targetsFromCache(catalog.listings, atsOfSkus(affected, stock, graph.bundles));
 
   for (const { i, input, lines } of fresh) {
     results[i] = {
@@ -169,7 +175,13 @@ async function recordValidOrders(
       ? { outcome: 'rejected', error: new StocksyncError('NOT_FOUND', `order ${o.externalId} vanished during insert`) }
       : { outcome: 'duplicate', orderId: id };
   }
-  return results as RecordOrderResult[];
+  // The batch's last writes go with its COMMIT, in one round trip, behind the check (made
+  // while the batch holds its stock locks) that the cached catalogue they were computed
+  // from is still current.
+  return {
+    result: results as RecordOrderResult[],
+    beforeCommit: (tx) => [expectCatalogVersion(tx, catalog.version), updateTargets(tx, targets)],
+  };
 }
 
 function incidentsFor(

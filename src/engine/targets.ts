@@ -4,6 +4,7 @@ import type { BundleComponent } from '../domain/types.js';
 import type { Tx } from '../store/db.js';
 import { listingsWithPolicies, updateTargets, type ListingPolicyRow } from '../store/listings.js';
 import type { SkuStockRow } from '../store/stock.js';
+import type { SkuListings } from './catalog-cache.js';
 
 /**
  * `stock` holds the current (locked) totals of every plain SKU involved, including every
@@ -39,6 +40,24 @@ export function targetChanges(
     }
   }
   return changes;
+}
+
+/**
+ * The target of every listing of these SKUs, from the cached policies: the current
+ * targets are not read, so unchanged ones are left to the update's own filter.
+ */
+export function targetsFromCache(
+  listings: ReadonlyMap<string, SkuListings>,
+  atsBySku: ReadonlyMap<string, number>,
+): { id: number; target: number }[] {
+  const result: { id: number; target: number }[] = [];
+  for (const [sku, ats] of atsBySku) {
+    const entry = listings.get(sku);
+    if (!entry) continue;
+    const targets = targetsForSku(ats, entry.channels);
+    entry.ids.forEach((id, k) => result.push({ id, target: targets.get(entry.channels[k]!.connectionId) ?? 0 }));
+  }
+  return result;
 }
 
 export function atsOfSkus(

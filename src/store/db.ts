@@ -30,6 +30,25 @@ export function createPool(url: string, max = 10): Db {
  * order path's last statement; see store/listings.ts targetsUpdateSql).
  */
 export async function withTx<T>(db: Db, fn: (tx: Tx, commitWith: (sql: string) => void) => Promise<T>): Promise<T> {
+  return withClient(db, async (client) => {
+    try {
+      await client.query('BEGIN');
+      let last: string | undefined;
+      const result = await fn(client, (sql) => {
+        last = sql;
+      });
+      // Simple protocol: both statements in one message; an error in the first skips the COMMIT.
+      await client.query(last === undefined ? 'COMMIT' : `${last};\nCOMMIT`);
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    }
+  });
+}
+
+/** A pooled client for `fn`, released after it (for transactions: withTx, store/pipelined-tx.ts). */
+export async function withClient<T>(db: Db, fn: (client: Tx) => Promise<T>): Promise<T> {
   let client: Tx;
   try {
     client = await db.connect();
@@ -41,17 +60,7 @@ export async function withTx<T>(db: Db, fn: (tx: Tx, commitWith: (sql: string) =
   const onError = () => {};
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    let last: string | undefined;
-    const result = await fn(client, (sql) => {
-      last = sql;
-    });
-    // Simple protocol: both statements in one message; an error in the first skips the COMMIT.
-    await client.query(last === undefined ? 'COMMIT' : `${last};\nCOMMIT`);
-    return result;
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw e;
+    return await fn(client);
   } finally {
     client.off('error', onError);
     client.release();

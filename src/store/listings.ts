@@ -43,6 +43,28 @@ export async function updateTargets(
   return rowCount ?? 0;
 }
 
+/** A listing's identity and policy, without its quantities (engine/catalog-cache.ts keeps these). */
+export type ListingPolicy = Omit<ListingPolicyRow, 'target'>;
+
+/**
+ * Every listing with its policy, pool order, and the catalogue version they belong to:
+ * listings, policies and overrides change only with a catalogue sync, which bumps it.
+ */
+export async function loadListingPolicies(q: Queryable): Promise<{ version: number; listings: ListingPolicy[] }> {
+  const { rows } = await q.query<ListingPolicy & { version: number }>(
+    `SELECT v.version, x.* FROM catalog_version v LEFT JOIN (
+       SELECT l.id, l.sku, l.connection_id AS "connectionId", c.buffer_policy AS policy, o.policy AS override
+         FROM listings l
+         JOIN connections c ON c.id = l.connection_id
+         LEFT JOIN buffer_overrides o ON o.connection_id = l.connection_id AND o.sku = l.sku) x ON true
+      ORDER BY x.sku, x."connectionId"`,
+  );
+  return {
+    version: Number(rows[0]!.version),
+    listings: rows.filter((r) => r.id !== null).map(({ id, sku, connectionId, policy, override }) => ({ id, sku, connectionId, policy, override })),
+  };
+}
+
 /**
  * updateTargets as literal SQL, for sending with the transaction's COMMIT (db.ts withTx
  * commitWith). Only integers are inlined, each checked to be one.

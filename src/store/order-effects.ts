@@ -1,65 +1,112 @@
-// The hottest statement of the engine, spanning two aggregates on purpose: every order
-// batch must lock and update stock totals, record the channels' own decrements, and read
-// the listings whose targets move. One round trip instead of three is most of the write
-// throughput (bench/results/orders.json).
+// The hottest statement of the engine, spanning aggregates on purpose: an order batch
+// inserts its orders with their lines, claims and the claims' ledger entries, locks and
+// updates the stock totals, and records the channels' own decrements, in one round trip
+// (bench/results/orders.md). The listings' targets follow with the COMMIT
+// (store/listings.ts checkedTargetsSql), computed from the totals this returns.
 import type { Queryable } from './db.js';
-import type { ListingPolicyRow } from './listings.js';
+import { orderKey, type NewOrder } from './orders.js';
 import type { SkuStockRow } from './stock.js';
 
-export interface OrderEffects {
+export interface OrderBatchEffects {
+  /** Key (orderKey) of each order inserted here -> its id; an existing key is skipped with all it claims. */
+  ids: Map<string, number>;
   /** Every locked SKU's totals after the change. */
   stock: Map<string, SkuStockRow>;
-  /** Listings of the affected SKUs with their policies, in pool order. */
-  listings: ListingPolicyRow[];
 }
 
-export async function applyOrderEffects(
+/**
+ * Order of locks, the same in every batch so that concurrent batches queue instead of
+ * deadlocking: orders in key order (a repeated key waits for the first to commit), then
+ * the stock rows of `lockSkus` in SKU order (`locked` waits, through its InitPlan, until
+ * every order is in), then the selling channels' listings (an unreferenced data-modifying
+ * CTE runs after the main query). A claim never exists without its order or its ledger
+ * entry (kind `claim`, key `claim:<claim id>`).
+ */
+export async function recordOrderBatch(
   tx: Queryable,
-  p: {
-    lockSkus: readonly string[]; // sorted; locked first so concurrent batches queue instead of deadlocking
-    claims: readonly { sku: string; quantity: number }[];
-    sales: readonly { connectionId: string; sku: string; quantity: number }[];
-    listingSkus: readonly string[];
-  },
-): Promise<OrderEffects> {
-  const { rows } = await tx.query<{ stock: SkuStockRow[] | null; listings: ListingPolicyRow[] | null }>({
-    name: 'order_effects',
-    text: `WITH locked AS (
-       SELECT sku, available, claimed FROM sku_stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE),
+  orders: readonly NewOrder[],
+  lockSkus: readonly string[], // sorted: every SKU a claim touches, and every component of the bundles involved
+): Promise<OrderBatchEffects> {
+  if (orders.length === 0) return { ids: new Map(), stock: new Map() };
+  const sorted = [...orders].sort((a, b) => cmp(orderKey(a.connectionId, a.externalId), orderKey(b.connectionId, b.externalId)));
+  const lines = sorted.flatMap((o, i) => o.lines.map((l, lineNo) => ({ i, lineNo, ...l })));
+  const claims = sorted.flatMap((o, i) => o.claims.map((c) => ({ i, ...c })));
+  const { rows } = await tx.query<{ i: number | null; id: number | null; sku: string | null; available: number | null; claimed: number | null }>({
+    name: 'order_batch',
+    text: `WITH input AS (
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bool[], $7::jsonb[])
+                  AS u(i, connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw)),
+     ins AS (
+       INSERT INTO orders (connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw)
+       SELECT connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw FROM input ORDER BY i
+       ON CONFLICT (connection_id, external_id) DO NOTHING
+       RETURNING id, connection_id, external_id),
+     fresh AS (
+       SELECT input.i, ins.id, ins.connection_id, ins.external_id FROM ins JOIN input USING (connection_id, external_id)),
+     line AS (
+       SELECT * FROM unnest($8::int[], $9::int[], $10::text[], $11::int[], $12::bool[]) AS l(i, line_no, sku, quantity, known)),
+     lines AS (
+       INSERT INTO order_lines (order_id, line_no, sku, quantity, known)
+       SELECT fresh.id, line.line_no, line.sku, line.quantity, line.known FROM line JOIN fresh USING (i)),
+     new_claims AS (
+       INSERT INTO claims (order_id, line_no, sku, quantity)
+       SELECT fresh.id, c.line_no, c.sku, c.quantity
+         FROM unnest($13::int[], $14::int[], $15::text[], $16::int[]) AS c(i, line_no, sku, quantity) JOIN fresh USING (i)
+       RETURNING id, order_id, sku, quantity),
+     claim_entries AS (
+       INSERT INTO ledger (idempotency_key, sku, kind, claimed_delta, order_id, source)
+       SELECT 'claim:' || c.id, c.sku, 'claim', c.quantity, c.order_id, 'order:' || fresh.connection_id || ':' || fresh.external_id
+         FROM new_claims c JOIN fresh ON fresh.id = c.order_id),
+     locked AS (
+       SELECT sku, available, claimed FROM sku_stock
+        WHERE sku = ANY($17::text[]) AND (SELECT count(*) FROM fresh) >= 0
+        ORDER BY sku FOR UPDATE),
      change AS (
-       SELECT sku, sum(quantity)::int AS quantity FROM unnest($2::text[], $3::int[]) AS u(sku, quantity) GROUP BY sku),
+       SELECT sku, sum(quantity)::int AS quantity FROM new_claims GROUP BY sku),
      upd AS (
        UPDATE sku_stock s SET claimed = s.claimed + c.quantity, updated_at = now()
-         FROM change c, locked l
-        WHERE s.sku = c.sku AND l.sku = c.sku
+         FROM change c JOIN locked l ON l.sku = c.sku
+        WHERE s.sku = c.sku
     RETURNING s.sku, s.available, s.claimed),
      sale AS (
        UPDATE listings l SET pushed = GREATEST(l.pushed - u.quantity, 0), verify = true
-         FROM (SELECT c, s, sum(q)::int AS quantity FROM unnest($4::text[], $5::text[], $6::int[]) AS x(c, s, q) GROUP BY c, s) u
-        WHERE l.connection_id = u.c AND l.sku = u.s AND l.pushed IS NOT NULL)
-     SELECT
-       (SELECT json_agg(x) FROM (SELECT sku, available, claimed FROM upd
-                                 UNION ALL
-                                 SELECT sku, available, claimed FROM locked WHERE sku NOT IN (SELECT sku FROM upd)) x) AS stock,
-       (SELECT json_agg(x ORDER BY x.sku, x."connectionId") FROM (
-          SELECT l.id, l.sku, l.connection_id AS "connectionId", l.target, c.buffer_policy AS policy, o.policy AS override
-            FROM listings l
-            JOIN connections c ON c.id = l.connection_id
-            LEFT JOIN buffer_overrides o ON o.connection_id = l.connection_id AND o.sku = l.sku
-           WHERE l.sku = ANY($7::text[])) x) AS listings`,
+         FROM (SELECT fresh.connection_id, line.sku, sum(line.quantity)::int AS quantity
+                 FROM line JOIN fresh USING (i) WHERE line.known GROUP BY 1, 2) u
+        WHERE l.connection_id = u.connection_id AND l.sku = u.sku AND l.pushed IS NOT NULL)
+     SELECT i, id, NULL::text AS sku, NULL::int AS available, NULL::int AS claimed FROM fresh
+     UNION ALL SELECT NULL, NULL, sku, available, claimed FROM upd
+     UNION ALL SELECT NULL, NULL, sku, available, claimed FROM locked WHERE sku NOT IN (SELECT sku FROM upd)`,
     values: [
-      p.lockSkus,
-      p.claims.map((c) => c.sku),
-      p.claims.map((c) => c.quantity),
-      p.sales.map((s) => s.connectionId),
-      p.sales.map((s) => s.sku),
-      p.sales.map((s) => s.quantity),
-      p.listingSkus,
+      sorted.map((_, i) => i),
+      sorted.map((o) => o.connectionId),
+      sorted.map((o) => o.externalId),
+      sorted.map((o) => o.placedAt),
+      sorted.map((o) => o.warehouseConnectionId),
+      sorted.map((o) => o.hasUnknownSku),
+      sorted.map((o) => (o.raw === undefined ? null : JSON.stringify(o.raw))),
+      lines.map((l) => l.i),
+      lines.map((l) => l.lineNo),
+      lines.map((l) => l.sku),
+      lines.map((l) => l.quantity),
+      lines.map((l) => l.known),
+      claims.map((c) => c.i),
+      claims.map((c) => c.lineNo),
+      claims.map((c) => c.sku),
+      claims.map((c) => c.quantity),
+      lockSkus,
     ],
   });
-  const row = rows[0]!;
-  return {
-    stock: new Map((row.stock ?? []).map((r) => [r.sku, r])),
-    listings: row.listings ?? [],
-  };
+  const ids = new Map<string, number>();
+  const stock = new Map<string, SkuStockRow>();
+  for (const r of rows) {
+    if (r.sku === null) {
+      const o = sorted[r.i!]!;
+      ids.set(orderKey(o.connectionId, o.externalId), r.id!);
+    } else {
+      stock.set(r.sku, { sku: r.sku, available: r.available!, claimed: r.claimed! });
+    }
+  }
+  return { ids, stock };
 }
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
