@@ -15,6 +15,13 @@ import { inboxKey, insertInboxEvents, type InboxEventIn } from './inbox.js';
 export interface InboxWriterOptions {
   /** Writes running at once: one commits while the next batch fills (default 2). */
   maxInFlight?: number;
+  /**
+   * While a write is running, another starts only once this many events wait (default 4):
+   * each write costs the server and PostgreSQL a round trip whatever its size, and a
+   * write of one or two rows beside a running one bought latency at the price of that
+   * work (bench/results/ingress.md). With nothing running, a write starts at once.
+   */
+  minBatchWhileBusy?: number;
   /** Largest batch, in events (default 500) and in body bytes (default 8 MiB). */
   maxRows?: number;
   maxBytes?: number;
@@ -35,13 +42,14 @@ interface Pending {
 
 export function createInboxWriter(db: Db, opts: InboxWriterOptions = {}): InboxWriter {
   const maxInFlight = opts.maxInFlight ?? 2;
+  const minBatchWhileBusy = opts.minBatchWhileBusy ?? 4;
   const maxRows = opts.maxRows ?? 500;
   const maxBytes = opts.maxBytes ?? 8 * 1024 * 1024;
   const queue: Pending[] = [];
   let inFlight = 0;
 
   const kick = (): void => {
-    while (inFlight < maxInFlight && queue.length > 0) {
+    while (inFlight < maxInFlight && queue.length >= (inFlight === 0 ? 1 : minBatchWhileBusy)) {
       inFlight++;
       void writeBatch(db, takeBatch(queue, maxRows, maxBytes), opts.onStored).finally(() => {
         inFlight--;
