@@ -6,14 +6,24 @@ export interface PgbenchResult {
   command: string;
 }
 
-export function runPgbench(url: string, opts: { clients: number; seconds: number; scale: number }): PgbenchResult {
-  const u = new URL(url);
-  const env = { ...process.env, PGPASSWORD: decodeURIComponent(u.password), PGHOST: u.hostname, PGPORT: u.port || '5432', PGUSER: decodeURIComponent(u.username) };
-  const db = u.pathname.slice(1);
-  execFileSync('pgbench', ['-i', '-q', '-s', String(opts.scale), db], { env, stdio: 'pipe' });
+/** `init: false` reuses the tables of an earlier run (so that only the run is timed). */
+export function runPgbench(url: string, opts: { clients: number; seconds: number; scale: number; init?: boolean }): PgbenchResult {
+  const { env, db } = pgbenchTarget(url);
+  if (opts.init !== false) initPgbench(url, opts.scale);
   const args = ['-N', '-c', String(opts.clients), '-j', '2', '-T', String(opts.seconds), db];
   const out = execFileSync('pgbench', args, { env, stdio: 'pipe' }).toString();
   const m = /tps = ([\d.]+)/.exec(out);
   if (!m) throw new Error(`cannot read pgbench output:\n${out}`);
   return { tps: Number(m[1]), command: `pgbench ${args.join(' ')}` };
+}
+
+export function initPgbench(url: string, scale: number): void {
+  const { env, db } = pgbenchTarget(url);
+  execFileSync('pgbench', ['-i', '-q', '-s', String(scale), db], { env, stdio: 'pipe' });
+}
+
+function pgbenchTarget(url: string): { env: NodeJS.ProcessEnv; db: string } {
+  const u = new URL(url);
+  const env = { ...process.env, PGPASSWORD: decodeURIComponent(u.password), PGHOST: u.hostname, PGPORT: u.port || '5432', PGUSER: decodeURIComponent(u.username) };
+  return { env, db: u.pathname.slice(1) };
 }
