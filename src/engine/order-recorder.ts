@@ -24,12 +24,19 @@ export function createOrderRecorder(db: Db, opts: { maxBatch?: number; concurren
   let running = 0;
   let idle: (() => void)[] = [];
 
+  // A batch in flight plus another beside it costs each order about half as much again
+  // (per-batch round trips and statements spread over half the orders; measured 1.25 vs
+  // 1.9 ms of CPU per order with 8 writers, bench/results/orders.md). So a batch starts
+  // beside one in flight only when more orders wait than are in flight: under a backlog.
+  let inFlight = 0;
   const pump = () => {
-    while (running < concurrency && queue.length > 0) {
+    while (running < concurrency && queue.length > 0 && (running === 0 || queue.length > inFlight)) {
       const batch = queue.splice(0, maxBatch);
       running++;
+      inFlight += batch.length;
       void writeBatch(batch).finally(() => {
         running--;
+        inFlight -= batch.length;
         pump();
         if (running === 0 && queue.length === 0) {
           for (const f of idle) f();
