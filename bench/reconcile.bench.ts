@@ -159,6 +159,14 @@ async function once(run: number): Promise<Run> {
         peak = Math.max(peak, m.rss);
         heapPeak = Math.max(heapPeak, m.heapUsed);
       }, 50);
+      // BENCH_MEM_TRACE=1 (development only: it forces collections): every 10 s, memory as
+      // sampled, then the live heap after a full collection.
+      const tracer = process.env.BENCH_MEM_TRACE === '1' ? setInterval(() => {
+        const m = process.memoryUsage();
+        global.gc?.();
+        const mb = (x: number) => round(x / 2 ** 20);
+        console.error(`  mem: rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} MB; live after gc ${mb(process.memoryUsage().heapUsed)} MB`);
+      }, 10_000) : undefined;
       const before = loadNow();
       const t0 = performance.now();
       const results = await Promise.all(
@@ -179,6 +187,7 @@ async function once(run: number): Promise<Run> {
       );
       const seconds = (performance.now() - t0) / 1000;
       clearInterval(sampler);
+      clearInterval(tracer);
       const after = loadNow();
       const sandboxCalls: Record<string, unknown> = {};
       for (const [p, n] of [['shopify', 'shop'], ['woocommerce', 'store'], ['amazon', 'seller'], ['warehouse', 'wh']] as const) {
@@ -332,6 +341,14 @@ and states the bound at that scale; the other platforms run at their documented 
   5.6-hour bound; what would shorten that bound is a bulk read (searchListingsItems with up
   to 20 SKUs per call, or the merchant listings report), which neither the connector nor
   the sandbox implements yet.
+- Memory: peak RSS ${r.peakRssMB} MB (median run: ${r.medianRun.baselineRssMB} MB before the reconciliations started, JS heap
+  peak ${r.medianRun.heapUsedPeakMB} MB). The live heap is far smaller: with \`BENCH_MEM_TRACE=1\` (a full collection every
+  10 s, development only) 50,000 SKUs kept 36 to 62 MB live and RSS stayed near 210 MB; the same run
+  without the forced collections peaked at 328 MB RSS, 205 MB of JS heap. The rest is garbage V8
+  has not collected yet: the faster reads allocate faster (every page parsed, every Amazon
+  call), and V8's default heap limit on this 24 GiB machine lets the old generation grow
+  that far before a full collection. Not reduced yet: bounding the heap (\`--max-old-space-size\`)
+  is a deployment choice the engine does not make today.
 
 Machine: ${machineLine(r.machine)}. ${r.machineLoad}.
 `;
