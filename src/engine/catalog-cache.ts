@@ -1,9 +1,9 @@
 // The catalogue's structure (which SKUs exist, bundle compositions, connections, listings
 // and their buffer policies) changes only when a configuration is applied, yet every
 // order batch needs it. Each process keeps it in memory; an order batch sends, with its
-// COMMIT, a check of the catalogue version its copy was loaded at (store/listings.ts
-// checkedTargetsSql), and a batch computed against an outdated copy is rolled back and
-// redone: a stale copy can delay a batch, never write a wrong target.
+// COMMIT, a check of the catalogue version its copy was loaded at (store/catalog-version.ts),
+// and a batch computed against an outdated copy is rolled back and redone: a stale copy
+// can delay a batch, never write a wrong target.
 import { mergePolicy } from '../domain/index.js';
 import type { ChannelPolicy } from '../domain/types.js';
 import type { Db } from '../store/db.js';

@@ -1,8 +1,8 @@
 // The hottest statement of the engine, spanning aggregates on purpose: an order batch
 // inserts its orders with their lines, claims and the claims' ledger entries, locks and
 // updates the stock totals, and records the channels' own decrements, in one round trip
-// (bench/results/orders.md). The listings' targets follow with the COMMIT
-// (store/listings.ts checkedTargetsSql), computed from the totals this returns.
+// (bench/results/orders.md). The listings' targets follow with the COMMIT (updateTargets
+// behind store/catalog-version.ts), computed from the totals this returns.
 import type { Queryable } from './db.js';
 import { orderKey, type NewOrder } from './orders.js';
 import type { SkuStockRow } from './stock.js';
