@@ -8,6 +8,7 @@ import type { StrategyPlan } from './strategies.js';
 import type { SimChannel, Workload, WorkloadEvent } from './workload.js';
 
 import { CONNECTION, percentiles, round, sleep, type RunOptions, type SimReport } from './run.js';
+import { SkuTrace } from './sku-trace.js';
 
 interface LedgerEntry {
   sku: string;
@@ -42,6 +43,8 @@ export class Simulation {
   private readonly engineOrders = new Map<number, PlacedOrder | null>(); // engine order id -> ours
   private lastEngineOrder = 0;
   private readonly exceptions = new Map<string, number>(); // warehouse reference -> units, ever seen in Exception
+  private readonly oversold: PlacedOrder[] = [];
+  private readonly trace = new SkuTrace(Date.now());
   // The 3PL's own ledger (a live array: every on-hand or allocation change), followed
   // incrementally so that a sample costs the same at the end of the run as at the start.
   private ledger: LedgerEntry[] = [];
@@ -64,7 +67,7 @@ export class Simulation {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly policy: BufferPolicy;
-  private readonly c = { attempted: 0, refused: 0, cancelled: 0, cancelRefused: 0, cancelledAfterWarehouse: 0, shrunkUnits: 0, shrinkSkipped: 0, receivedUnits: 0, returnedUnits: 0, flashPlaced: 0, unmatchedWarehouseOrders: 0 };
+  private readonly c = { attempted: 0, refused: 0, cancelled: 0, cancelRefused: 0, cancelledAfterWarehouse: 0, shrunkUnits: 0, shrinkSkipped: 0, shrinkClampedUnits: 0, receivedUnits: 0, returnedUnits: 0, flashPlaced: 0, unmatchedWarehouseOrders: 0 };
 
   constructor(
     private readonly stack: Stack,
@@ -153,7 +156,10 @@ export class Simulation {
     switch (e.kind) {
       case 'order': {
         this.c.attempted++;
-        const r = this.stack.instance(e.channel).control.shopperOrder(e.lines);
+        const ctl = this.stack.instance(e.channel).control;
+        const saw = e.lines.map((l) => ctl.getStock(l.sku) ?? 0);
+        const r = ctl.shopperOrder(e.lines);
+        e.lines.forEach((l, i) => this.trace.add(l.sku, `${r.ok ? 'sold' : 'refused'} ${l.quantity} on ${e.channel} (it showed ${saw[i]})${e.flash ? ' flash' : ''} order ${r.ok ? r.orderId : '-'}`, now));
         if (!r.ok) {
           this.c.refused++;
           return;
@@ -178,22 +184,27 @@ export class Simulation {
         }
         p.cancelled = true;
         this.c.cancelled++;
+        for (const l of p.lines) this.trace.add(l.sku, `cancelled ${l.quantity} on ${p.channel} order ${p.orderId}`, now);
         if (this.pending.delete(p)) this.addInFlight(p, -1);
         else this.c.cancelledAfterWarehouse++;
         for (const l of p.lines) this.lastChange.set(l.sku, now);
         return;
       }
       case 'shrink': {
-        // Units already allocated to orders are picked and packed: shrinkage is found
-        // among the rest, so it never takes an accepted order's units away.
+        // Shrinkage is found among the units no order has taken: neither allocated at the
+        // 3PL nor sold on a channel on its way there. A unit a shopper already bought that
+        // then goes missing is a loss no sync can prevent; left in, it would count as an
+        // oversell of the engine (seed 42 lost 3 sold units 5 ms after the sale this way).
         this.followLedger();
-        const free = (this.onHand.get(e.sku) ?? 0) - (this.committed.get(e.sku) ?? 0) - this.backordered(e.sku);
+        const free = (this.onHand.get(e.sku) ?? 0) - (this.committed.get(e.sku) ?? 0) - this.backordered(e.sku) - (this.inFlight.get(e.sku) ?? 0);
         const q = Math.min(e.quantity, Math.max(0, free));
+        this.c.shrinkClampedUnits += e.quantity - Math.max(0, q);
         if (q <= 0) {
           this.c.shrinkSkipped++;
           return;
         }
         this.wh().adjust!(e.sku, -q, 'shrinkage found in a cycle count');
+        this.trace.add(e.sku, `warehouse shrinkage -${q}`, now);
         this.c.shrunkUnits += q;
         this.lastChange.set(e.sku, now);
         return;
@@ -210,6 +221,7 @@ export class Simulation {
           this.wh().returnStock!(e.sku, e.quantity);
           this.c.returnedUnits += e.quantity;
         }
+        this.trace.add(e.sku, `warehouse ${e.kind} +${e.quantity}`, now);
         for (const ref of this.followLedger()) this.markOversold(ref);
         this.lastChange.set(e.sku, now);
         return;
@@ -226,7 +238,11 @@ export class Simulation {
     const m = /^stocksync-(\d+)$/.exec(ref);
     const p = m ? this.engineOrders.get(Number(m[1])) : undefined;
     this.exceptions.set(ref, p ? p.units : 0);
-    if (p) this.waiting.delete(ref);
+    if (p) {
+      this.oversold.push(p);
+      for (const l of p.lines) this.trace.add(l.sku, `warehouse could not allocate ${ref} (order ${p.orderId} on ${p.channel})`);
+      this.waiting.delete(ref);
+    }
   }
 
   private startSampler(): void {
@@ -311,6 +327,7 @@ export class Simulation {
       const item = { sku };
       const ats = (onHand.get(sku) ?? 0) - (committed.get(sku) ?? 0) - (backordered.get(sku) ?? 0) - (inFlight.get(sku) ?? 0);
       const ideal = targetFor(0, Math.max(0, ats), this.policy);
+      this.trace.sampled(sku, `sample: true ATS ${ats}, policy ${ideal}, shown ${this.o.channels.map((c) => `${c} ${shown.get(c)!.get(sku) ?? 0}`).join(', ')}`, now);
       let mismatch = false;
       let over = false;
       for (const c of this.o.channels) {
@@ -444,11 +461,19 @@ export class Simulation {
       receivedUnits: this.c.receivedUnits,
       returnedUnits: this.c.returnedUnits,
       shrunkUnits: this.c.shrunkUnits,
+      shrinkClampedUnits: this.c.shrinkClampedUnits,
       stuckInExceptionAtEnd: { orders: stuck.length, units: units(stuck) },
       oversoldByChannel: this.oversoldByChannel(),
       lostOrders: lost.length,
       lostUnits: lost.reduce((s, p) => s + p.units, 0),
       lostOrdersDetail: await this.engineViewOf(lost.slice(0, 10)),
+      oversoldDetail: this.oversold.slice(0, 20).map((p) => ({
+        channel: p.channel,
+        orderId: p.orderId,
+        lines: p.lines,
+        placedAtMs: p.placedAt - this.trace.startedAt,
+        trace: Object.fromEntries(p.lines.map((l) => [l.sku, this.trace.around(l.sku, p.placedAt, 20_000, 3_000)])),
+      })),
       unmatchedWarehouseOrders: this.c.unmatchedWarehouseOrders,
       engineOrders: engineOrders.n,
       engineCancelledOrders: engineOrders.cancelled,
