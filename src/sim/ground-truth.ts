@@ -4,7 +4,7 @@
 import type { Stack } from '../../bench/lib/stack.js';
 import { targetFor } from '../domain/buffers.js';
 import type { BufferPolicy } from '../domain/types.js';
-import type { StrategyPlan } from './strategies.js';
+import { bufferFor, type StrategyPlan } from './strategies.js';
 import type { SimChannel, Workload, WorkloadEvent } from './workload.js';
 
 import { CONNECTION, percentiles, round, sleep, type RunOptions, type SimReport } from './run.js';
@@ -66,7 +66,7 @@ export class Simulation {
   private sampling = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
-  private readonly policy: BufferPolicy;
+  private readonly policies: Map<SimChannel, BufferPolicy>;
   private readonly c = { attempted: 0, refused: 0, cancelled: 0, cancelRefused: 0, cancelledAfterWarehouse: 0, shrunkUnits: 0, shrinkSkipped: 0, shrinkClampedUnits: 0, receivedUnits: 0, returnedUnits: 0, flashPlaced: 0, unmatchedWarehouseOrders: 0 };
 
   constructor(
@@ -77,7 +77,7 @@ export class Simulation {
     private readonly sampleMs: number,
     private readonly bootstrapRun: number,
   ) {
-    this.policy = plan.buffer;
+    this.policies = new Map(o.channels.map((c) => [c, bufferFor(plan, c)]));
     this.ledger = this.truth().ledger;
     for (const k of workload.skus) this.onHand.set(k.sku, k.initial);
     this.followLedger();
@@ -326,18 +326,19 @@ export class Simulation {
     for (const { sku } of this.workload.skus) {
       const item = { sku };
       const ats = (onHand.get(sku) ?? 0) - (committed.get(sku) ?? 0) - (backordered.get(sku) ?? 0) - (inFlight.get(sku) ?? 0);
-      const ideal = targetFor(0, Math.max(0, ats), this.policy);
-      this.trace.sampled(sku, `sample: true ATS ${ats}, policy ${ideal}, shown ${this.o.channels.map((c) => `${c} ${shown.get(c)!.get(sku) ?? 0}`).join(', ')}`, now);
+      const ideals = new Map(this.o.channels.map((c) => [c, targetFor(0, Math.max(0, ats), this.policies.get(c)!)]));
+      this.trace.sampled(sku, `sample: true ATS ${ats}, shown (policy) ${this.o.channels.map((c) => `${c} ${shown.get(c)!.get(sku) ?? 0} (${ideals.get(c)})`).join(', ')}`, now);
       let mismatch = false;
       let over = false;
       for (const c of this.o.channels) {
         const s = shown.get(c)!.get(item.sku) ?? 0;
+        const ideal = ideals.get(c)!;
         if (s !== ideal) mismatch = true;
         if (s > ideal) over = true;
         if (s < ideal) this.hidden += (ideal - s) * dt;
         else if (s > ideal) this.exposed += (s - ideal) * dt;
       }
-      if (mismatch) this.lastMismatches.push({ sku: item.sku, trueAts: ats, ideal, shown: Object.fromEntries(this.o.channels.map((c) => [c, shown.get(c)!.get(item.sku) ?? 0])) });
+      if (mismatch) this.lastMismatches.push({ sku: item.sku, trueAts: ats, ideal: Object.fromEntries(ideals), shown: Object.fromEntries(this.o.channels.map((c) => [c, shown.get(c)!.get(item.sku) ?? 0])) });
       const overOpen = this.overSince.get(item.sku);
       if (over && overOpen === undefined) {
         const changed = this.lastChange.get(item.sku) ?? 0;
@@ -356,9 +357,9 @@ export class Simulation {
       }
     }
   }
-  private lastMismatches: { sku: string; trueAts: number; ideal: number; shown: Record<string, number> }[] = [];
+  private lastMismatches: { sku: string; trueAts: number; ideal: Record<string, number>; shown: Record<string, number> }[] = [];
 
-  private async withTargets(ms: { sku: string; trueAts: number; ideal: number; shown: Record<string, number> }[]) {
+  private async withTargets(ms: { sku: string; trueAts: number; ideal: Record<string, number>; shown: Record<string, number> }[]) {
     if (ms.length === 0) return [];
     const { rows } = await this.stack.db.query(
       `SELECT l.sku, l.connection_id AS c, l.target, l.pushed, s.available, s.claimed FROM listings l JOIN sku_stock s USING (sku) WHERE l.sku = ANY($1)`,
@@ -451,7 +452,7 @@ export class Simulation {
         poll: this.plan.pollPlatformSec === null ? null : { platformSec: this.plan.pollPlatformSec, realMs: this.plan.pollRealMs },
         reconcile: this.plan.reconcilePlatformSec === null ? null : { platformSec: this.plan.reconcilePlatformSec, cron: this.plan.reconcileCron },
       },
-      strategyPlan: { description: this.plan.description, layers: this.plan.layers, webhooksSubscribed: this.plan.webhooks, buffer: this.plan.buffer },
+      strategyPlan: { description: this.plan.description, layers: this.plan.layers, webhooksSubscribed: this.plan.webhooks, buffer: this.plan.buffer, ...(this.plan.channelBuffers && { channelBuffers: this.plan.channelBuffers }) },
       attempted: this.c.attempted,
       refused: this.c.refused,
       unitsSold: placed.reduce((s, p) => s + p.units, 0),

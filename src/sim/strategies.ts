@@ -9,6 +9,7 @@
 // own work: a push that takes 100 real ms counts as 6 platform seconds. The compression
 // therefore handicaps the engine, never flatters it.
 import type { BufferPolicy } from '../domain/types.js';
+import type { SimChannel } from './workload.js';
 
 export type Strategy = 'full' | 'webhooks-only' | 'polling-only' | 'no-buffers';
 export const STRATEGIES: readonly Strategy[] = ['full', 'webhooks-only', 'polling-only', 'no-buffers'];
@@ -30,7 +31,13 @@ export interface StrategyPlan {
   /** Platform seconds between full reconciliations, and the cron that runs it in real time. */
   reconcilePlatformSec: number | null;
   reconcileCron: string | null;
+  /** The buffer of every channel, but those in channelBuffers. */
   buffer: BufferPolicy;
+  channelBuffers?: Partial<Record<SimChannel, BufferPolicy>>;
+}
+
+export function bufferFor(plan: StrategyPlan, channel: SimChannel): BufferPolicy {
+  return plan.channelBuffers?.[channel] ?? plan.buffer;
 }
 
 const FULL_POLL_SEC = 5 * 60; // the engine's default poll interval
