@@ -436,7 +436,7 @@ export class Simulation {
       driftCorrectedUnits: drift.corrected,
       // ---- beyond the documented fields ----
       definitions: {
-        oversold: 'orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), seen at any time: sampled every sampleMs, just before every receipt or return (the only other way out of Exception), and at the end; units = all units of such orders',
+        oversold: 'orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), seen at any time: sampled every sampleMs, just before every receipt or return (the only other way out of Exception), and at the end; units = all units of such orders. Shrinkage is found only among units no order has taken (shrinkClampedUnits: what that left out), so every oversold unit is one a channel showed and should not have',
         undersellUnitSeconds: 'sum over channels and SKUs of max(0, policy(true ATS) - channel count), integrated over real seconds; true ATS = 3PL on_hand - committed - backordered - units sold on channels (not cancelled) that the 3PL has not received yet',
         propagationMs: 'real ms from a change of a SKU (a sale, cancellation, receipt, return or shrinkage applied by the workload) until every channel shows the policy of the true ATS again, sampled every sampleMs; a later change while one is open keeps the earlier start; changes that needed no channel update are not counted; still open at the end: counted with their age',
         apiCalls: 'sandbox requests per platform during the workload and settling (first sync excluded)',

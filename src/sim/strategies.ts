@@ -3,8 +3,8 @@
 // Clock: `scale` simulated seconds pass per real second (default 60: one real second is
 // one platform minute). Everything that has a platform duration is divided by it:
 // the sandbox's timeScale (webhook delays and retries, Amazon's order visibility and
-// async apply, the 3PL's auto-ship), poll intervals, the reconciliation schedule and the
-// 3PL's rate limit (150 requests per platform minute). Request latency injected by the
+// async apply, the 3PL's auto-ship, the Retry-After of an injected 429), poll intervals,
+// the reconciliation schedule and the 3PL's rate limit (150 requests per platform minute). Request latency injected by the
 // fault profiles is real milliseconds (as the sandbox defines it), and so is the engine's
 // own work: a push that takes 100 real ms counts as 6 platform seconds. The compression
 // therefore handicaps the engine, never flatters it.
