@@ -75,7 +75,7 @@ export function register(program: Command): void {
     .addOption(new Option('--json', 'print the report(s) as JSON on stdout'))
     .addHelpText('after', `
 Strategies: full = webhooks + micro-batch dispatch + 5-minute polls + hourly reconciliation,
-with buffers (holdBackUnits 1, zeroBelow 3); webhooks-only; polling-only (15-minute polls);
+with buffers (holdBackUnits 1, zeroBelow 4; on Amazon 2 and 5); webhooks-only; polling-only (15-minute polls);
 no-buffers = full without buffers. With --scale 60 one real second is one platform minute:
 the sandbox's delays, the poll intervals, the reconciliation schedule and the 3PL's rate
 limit are all divided by it (so polling-only polls every 15 real seconds).
