@@ -196,6 +196,15 @@ describe('Amazon notifications', () => {
     expect(parsed.events).toEqual([{ kind: 'ignored', reason: expect.stringContaining('pollOrders') }]);
   });
 
+  it('names an odd fulfillment channel without throwing (found by the fuzz test: {"toString": null})', () => {
+    const c = connector('notify', 10);
+    const d = deliveries.find((x) => x.rawBody.toString().includes('LISTINGS_ITEM_MFN_QUANTITY_CHANGE'))!;
+    const body = JSON.parse(d.rawBody.toString());
+    body.Payload.FulfillmentChannelCode = { toString: null };
+    const parsed = c.parseWebhook({ ...d, rawBody: Buffer.from(JSON.stringify(body)) });
+    expect(parsed.events).toEqual([{ kind: 'ignored', reason: 'quantity change on fulfillment channel {"toString":null}, we set DEFAULT' }]);
+  });
+
   it('parses only to PARSE errors or well-formed results (fuzz)', () => {
     const parse = (i: WebhookInput) => parseNotification(i, SELLER);
     const input = (rawBody: Buffer): WebhookInput => ({ headers: {}, query: {}, rawBody });
