@@ -62,7 +62,7 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
     if (!platform) throw new Error(`platform "${spec.platform}" is not registered (see sandbox/platforms.ts)`);
     const key = instanceKey(spec.platform, spec.name);
     if (instances.has(key)) throw new Error(`duplicate sandbox instance ${key}`);
-    const faults = createFaults(profileFor(opts.faults, spec), createRng(seed, `${key}#faults`));
+    const faults = createFaults(profileFor(opts.faults, spec), createRng(seed, `${key}#faults`), timeScale);
     const retry = (spec.options?.['webhookRetry'] as WebhookRetryPolicy | undefined) ?? platform.traits.webhookRetry ?? 'none';
     const webhooks = createWebhookSender({
       faults,

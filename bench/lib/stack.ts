@@ -24,6 +24,8 @@ export interface StackOptions {
   /** Reconciliation cron for every connection (croner syntax, seconds allowed); default the engine's daily one. */
   reconcile?: string;
   buffer?: string; // YAML flow mapping for every channel
+  /** A channel's own buffer, instead of `buffer` (YAML flow mapping). */
+  buffers?: Partial<Record<ChannelPlatform, string>>;
   /** Extra sandbox instance options per platform (e.g. Shopify's restoreRate). */
   instanceOptions?: Partial<Record<ChannelPlatform | 'warehouse', Record<string, unknown>>>;
   /** Extra connector options per connection, as YAML flow mapping entries ("plan: plus"). */
@@ -100,15 +102,15 @@ function subscribe(sandbox: RunningSandbox, engineUrl: string, platforms: readon
 
 function configYaml(sandboxUrl: string, o: StackOptions): string {
   const poll = o.reconcile === undefined ? (o.pollInterval ?? '1h') : `${o.pollInterval ?? '1h'}, reconcile: "${o.reconcile}"`;
-  const buffer = o.buffer ?? '{}';
+  const bufferOf = (c: ChannelPlatform) => o.buffers?.[c] ?? o.buffer ?? '{}';
   const channel: Record<ChannelPlatform, string> = {
-    shopify: `{ id: shop, kind: channel, platform: shopify, baseUrl: "${sandboxUrl}/shopify/shop", pollInterval: ${poll}, buffer: ${buffer},
+    shopify: `{ id: shop, kind: channel, platform: shopify, baseUrl: "${sandboxUrl}/shopify/shop", pollInterval: ${poll}, buffer: ${bufferOf('shopify')},
       options: { ${o.connectionOptions?.shopify ?? ''} },
       credentials: { accessToken: { env: T1, default: shpat_shop }, webhookSecret: { env: T2, default: sandbox-app-secret } } }`,
-    woocommerce: `{ id: woo, kind: channel, platform: woocommerce, baseUrl: "${sandboxUrl}/woocommerce/store", pollInterval: ${poll}, buffer: ${buffer},
+    woocommerce: `{ id: woo, kind: channel, platform: woocommerce, baseUrl: "${sandboxUrl}/woocommerce/store", pollInterval: ${poll}, buffer: ${bufferOf('woocommerce')},
       options: { ${o.connectionOptions?.woocommerce ?? ''} },
       credentials: { consumerKey: { env: T3, default: ck_store }, consumerSecret: { env: T4, default: cs_store }, webhookSecret: { env: T5, default: whsec_store } } }`,
-    amazon: `{ id: amazon, kind: channel, platform: amazon, baseUrl: "${sandboxUrl}/amazon/seller", pollInterval: ${poll}, buffer: ${buffer},
+    amazon: `{ id: amazon, kind: channel, platform: amazon, baseUrl: "${sandboxUrl}/amazon/seller", pollInterval: ${poll}, buffer: ${bufferOf('amazon')},
       options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, rateScale: 50, ${/\basyncApplyMs\s*:/.test(o.connectionOptions?.amazon ?? '') ? '' : 'asyncApplyMs: 200, '}${o.connectionOptions?.amazon ?? ''} },
       credentials: { accessToken: { env: T6, default: "Atza|seller" }, notificationToken: { env: T7, default: e2e-notification-token } } }`,
   };

@@ -93,6 +93,12 @@ export interface Faults {
   webhookPlan(): WebhookPlan;
   /** The platform's clock, skew included. */
   now(): Date;
+  /**
+   * A Retry-After header value for a platform wait of `platformSeconds`, in the sandbox's
+   * compressed time: "25" at timeScale 1, "0.417" at 1/60. Unscaled, a 429 in a compressed
+   * run would stall a client 60 times longer than the platform really does.
+   */
+  retryAfter(platformSeconds: number): string;
 }
 
 export function isQuiet(profile: FaultProfile): boolean {
@@ -104,10 +110,13 @@ export function isQuiet(profile: FaultProfile): boolean {
   );
 }
 
-export function createFaults(profile: FaultProfile, rng: Rng): Faults {
+export function createFaults(profile: FaultProfile, rng: Rng, timeScale = 1): Faults {
   const quietRequests = isQuiet(profile);
   return {
     profile,
+    retryAfter(platformSeconds) {
+      return timeScale === 1 ? String(platformSeconds) : String(Math.max(0.001, Math.round(platformSeconds * timeScale * 1000) / 1000));
+    },
     requestOutcome() {
       if (quietRequests) return 'ok';
       // one draw per request, cut into bands, so each rate is exactly its own share
@@ -158,7 +167,8 @@ export function resolveFaultProfile(p: FaultProfileName | FaultProfile | undefin
 
 /** How each platform spells its own throttling and server errors. */
 export interface FaultErrorShapes {
-  rateLimited(reply: FastifyReply): FastifyReply;
+  /** `retryAfter` turns the platform's wait (seconds) into the header value: Faults.retryAfter. */
+  rateLimited(reply: FastifyReply, retryAfter: (platformSeconds: number) => string): FastifyReply;
   serverError(reply: FastifyReply): FastifyReply;
 }
 
@@ -178,7 +188,7 @@ export async function applyRequestFaults(
   const outcome = faults.requestOutcome();
   const latency = faults.latencyMs();
   if (latency > 0) await sleep(latency);
-  if (outcome === '429') shapes.rateLimited(reply);
+  if (outcome === '429') shapes.rateLimited(reply, faults.retryAfter);
   else if (outcome === '5xx') shapes.serverError(reply);
   return outcome;
 }

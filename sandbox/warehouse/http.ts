@@ -6,7 +6,7 @@ import { withRequestFaults, type FaultErrorShapes, type Faults } from '../core/f
 import type { CallStats } from '../core/stats.js';
 import type { SlidingWindow } from './rateLimit.js';
 
-export function tooMany(reply: FastifyReply, seconds: number): FastifyReply {
+export function tooMany(reply: FastifyReply, seconds: number | string): FastifyReply {
   return reply
     .code(429)
     .header('retry-after', String(seconds))
@@ -30,7 +30,7 @@ export function notFound(reply: FastifyReply, what: string): FastifyReply {
 }
 
 export const warehouseFaultShapes: FaultErrorShapes = {
-  rateLimited: (reply) => tooMany(reply, 25),
+  rateLimited: (reply, retryAfter) => tooMany(reply, retryAfter(25)),
   serverError: (reply) =>
     reply.code(500).send({ type: 'https://tools.ietf.org/html/rfc9110#section-15.6.1', title: 'An error occurred while processing your request.', status: 500 }),
 };

@@ -11,7 +11,7 @@ export function wooError(reply: FastifyReply, status: number, code: string, mess
 
 export const wooFaultShapes: FaultErrorShapes = {
   // WooCommerce has no REST rate limit of its own; hosts and WAFs in front of it do.
-  rateLimited: (reply) => wooError(reply.header('retry-after', '1'), 429, 'rest_too_many_requests', 'Too many requests.'),
+  rateLimited: (reply, retryAfter) => wooError(reply.header('retry-after', retryAfter(1)), 429, 'rest_too_many_requests', 'Too many requests.'),
   // What WordPress answers when PHP dies during a REST request.
   serverError: (reply) =>
     reply.code(500).send({

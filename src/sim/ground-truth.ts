@@ -4,10 +4,11 @@
 import type { Stack } from '../../bench/lib/stack.js';
 import { targetFor } from '../domain/buffers.js';
 import type { BufferPolicy } from '../domain/types.js';
-import type { StrategyPlan } from './strategies.js';
+import { bufferFor, type StrategyPlan } from './strategies.js';
 import type { SimChannel, Workload, WorkloadEvent } from './workload.js';
 
 import { CONNECTION, percentiles, round, sleep, type RunOptions, type SimReport } from './run.js';
+import { SkuTrace } from './sku-trace.js';
 
 interface LedgerEntry {
   sku: string;
@@ -42,6 +43,8 @@ export class Simulation {
   private readonly engineOrders = new Map<number, PlacedOrder | null>(); // engine order id -> ours
   private lastEngineOrder = 0;
   private readonly exceptions = new Map<string, number>(); // warehouse reference -> units, ever seen in Exception
+  private readonly oversold: PlacedOrder[] = [];
+  private readonly trace = new SkuTrace(Date.now());
   // The 3PL's own ledger (a live array: every on-hand or allocation change), followed
   // incrementally so that a sample costs the same at the end of the run as at the start.
   private ledger: LedgerEntry[] = [];
@@ -63,8 +66,8 @@ export class Simulation {
   private sampling = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
-  private readonly policy: BufferPolicy;
-  private readonly c = { attempted: 0, refused: 0, cancelled: 0, cancelRefused: 0, cancelledAfterWarehouse: 0, shrunkUnits: 0, shrinkSkipped: 0, receivedUnits: 0, returnedUnits: 0, flashPlaced: 0, unmatchedWarehouseOrders: 0 };
+  private readonly policies: Map<SimChannel, BufferPolicy>;
+  private readonly c = { attempted: 0, refused: 0, cancelled: 0, cancelRefused: 0, cancelledAfterWarehouse: 0, shrunkUnits: 0, shrinkSkipped: 0, shrinkClampedUnits: 0, receivedUnits: 0, returnedUnits: 0, flashPlaced: 0, unmatchedWarehouseOrders: 0 };
 
   constructor(
     private readonly stack: Stack,
@@ -74,7 +77,7 @@ export class Simulation {
     private readonly sampleMs: number,
     private readonly bootstrapRun: number,
   ) {
-    this.policy = plan.buffer;
+    this.policies = new Map(o.channels.map((c) => [c, bufferFor(plan, c)]));
     this.ledger = this.truth().ledger;
     for (const k of workload.skus) this.onHand.set(k.sku, k.initial);
     this.followLedger();
@@ -153,7 +156,10 @@ export class Simulation {
     switch (e.kind) {
       case 'order': {
         this.c.attempted++;
-        const r = this.stack.instance(e.channel).control.shopperOrder(e.lines);
+        const ctl = this.stack.instance(e.channel).control;
+        const saw = e.lines.map((l) => ctl.getStock(l.sku) ?? 0);
+        const r = ctl.shopperOrder(e.lines);
+        e.lines.forEach((l, i) => this.trace.add(l.sku, `${r.ok ? 'sold' : 'refused'} ${l.quantity} on ${e.channel} (it showed ${saw[i]})${e.flash ? ' flash' : ''} order ${r.ok ? r.orderId : '-'}`, now));
         if (!r.ok) {
           this.c.refused++;
           return;
@@ -178,22 +184,27 @@ export class Simulation {
         }
         p.cancelled = true;
         this.c.cancelled++;
+        for (const l of p.lines) this.trace.add(l.sku, `cancelled ${l.quantity} on ${p.channel} order ${p.orderId}`, now);
         if (this.pending.delete(p)) this.addInFlight(p, -1);
         else this.c.cancelledAfterWarehouse++;
         for (const l of p.lines) this.lastChange.set(l.sku, now);
         return;
       }
       case 'shrink': {
-        // Units already allocated to orders are picked and packed: shrinkage is found
-        // among the rest, so it never takes an accepted order's units away.
+        // Shrinkage is found among the units no order has taken: neither allocated at the
+        // 3PL nor sold on a channel on its way there. A unit a shopper already bought that
+        // then goes missing is a loss no sync can prevent; left in, it would count as an
+        // oversell of the engine (seed 42 lost 3 sold units 5 ms after the sale this way).
         this.followLedger();
-        const free = (this.onHand.get(e.sku) ?? 0) - (this.committed.get(e.sku) ?? 0) - this.backordered(e.sku);
+        const free = (this.onHand.get(e.sku) ?? 0) - (this.committed.get(e.sku) ?? 0) - this.backordered(e.sku) - (this.inFlight.get(e.sku) ?? 0);
         const q = Math.min(e.quantity, Math.max(0, free));
+        this.c.shrinkClampedUnits += e.quantity - Math.max(0, q);
         if (q <= 0) {
           this.c.shrinkSkipped++;
           return;
         }
         this.wh().adjust!(e.sku, -q, 'shrinkage found in a cycle count');
+        this.trace.add(e.sku, `warehouse shrinkage -${q}`, now);
         this.c.shrunkUnits += q;
         this.lastChange.set(e.sku, now);
         return;
@@ -210,6 +221,7 @@ export class Simulation {
           this.wh().returnStock!(e.sku, e.quantity);
           this.c.returnedUnits += e.quantity;
         }
+        this.trace.add(e.sku, `warehouse ${e.kind} +${e.quantity}`, now);
         for (const ref of this.followLedger()) this.markOversold(ref);
         this.lastChange.set(e.sku, now);
         return;
@@ -226,7 +238,11 @@ export class Simulation {
     const m = /^stocksync-(\d+)$/.exec(ref);
     const p = m ? this.engineOrders.get(Number(m[1])) : undefined;
     this.exceptions.set(ref, p ? p.units : 0);
-    if (p) this.waiting.delete(ref);
+    if (p) {
+      this.oversold.push(p);
+      for (const l of p.lines) this.trace.add(l.sku, `warehouse could not allocate ${ref} (order ${p.orderId} on ${p.channel})`);
+      this.waiting.delete(ref);
+    }
   }
 
   private startSampler(): void {
@@ -310,17 +326,19 @@ export class Simulation {
     for (const { sku } of this.workload.skus) {
       const item = { sku };
       const ats = (onHand.get(sku) ?? 0) - (committed.get(sku) ?? 0) - (backordered.get(sku) ?? 0) - (inFlight.get(sku) ?? 0);
-      const ideal = targetFor(0, Math.max(0, ats), this.policy);
+      const ideals = new Map(this.o.channels.map((c) => [c, targetFor(0, Math.max(0, ats), this.policies.get(c)!)]));
+      this.trace.sampled(sku, `sample: true ATS ${ats}, shown (policy) ${this.o.channels.map((c) => `${c} ${shown.get(c)!.get(sku) ?? 0} (${ideals.get(c)})`).join(', ')}`, now);
       let mismatch = false;
       let over = false;
       for (const c of this.o.channels) {
         const s = shown.get(c)!.get(item.sku) ?? 0;
+        const ideal = ideals.get(c)!;
         if (s !== ideal) mismatch = true;
         if (s > ideal) over = true;
         if (s < ideal) this.hidden += (ideal - s) * dt;
         else if (s > ideal) this.exposed += (s - ideal) * dt;
       }
-      if (mismatch) this.lastMismatches.push({ sku: item.sku, trueAts: ats, ideal, shown: Object.fromEntries(this.o.channels.map((c) => [c, shown.get(c)!.get(item.sku) ?? 0])) });
+      if (mismatch) this.lastMismatches.push({ sku: item.sku, trueAts: ats, ideal: Object.fromEntries(ideals), shown: Object.fromEntries(this.o.channels.map((c) => [c, shown.get(c)!.get(item.sku) ?? 0])) });
       const overOpen = this.overSince.get(item.sku);
       if (over && overOpen === undefined) {
         const changed = this.lastChange.get(item.sku) ?? 0;
@@ -339,9 +357,9 @@ export class Simulation {
       }
     }
   }
-  private lastMismatches: { sku: string; trueAts: number; ideal: number; shown: Record<string, number> }[] = [];
+  private lastMismatches: { sku: string; trueAts: number; ideal: Record<string, number>; shown: Record<string, number> }[] = [];
 
-  private async withTargets(ms: { sku: string; trueAts: number; ideal: number; shown: Record<string, number> }[]) {
+  private async withTargets(ms: { sku: string; trueAts: number; ideal: Record<string, number>; shown: Record<string, number> }[]) {
     if (ms.length === 0) return [];
     const { rows } = await this.stack.db.query(
       `SELECT l.sku, l.connection_id AS c, l.target, l.pushed, s.available, s.claimed FROM listings l JOIN sku_stock s USING (sku) WHERE l.sku = ANY($1)`,
@@ -418,7 +436,7 @@ export class Simulation {
       driftCorrectedUnits: drift.corrected,
       // ---- beyond the documented fields ----
       definitions: {
-        oversold: 'orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), seen at any time: sampled every sampleMs, just before every receipt or return (the only other way out of Exception), and at the end; units = all units of such orders',
+        oversold: 'orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), seen at any time: sampled every sampleMs, just before every receipt or return (the only other way out of Exception), and at the end; units = all units of such orders. Shrinkage is found only among units no order has taken (shrinkClampedUnits: what that left out), so every oversold unit is one a channel showed and should not have',
         undersellUnitSeconds: 'sum over channels and SKUs of max(0, policy(true ATS) - channel count), integrated over real seconds; true ATS = 3PL on_hand - committed - backordered - units sold on channels (not cancelled) that the 3PL has not received yet',
         propagationMs: 'real ms from a change of a SKU (a sale, cancellation, receipt, return or shrinkage applied by the workload) until every channel shows the policy of the true ATS again, sampled every sampleMs; a later change while one is open keeps the earlier start; changes that needed no channel update are not counted; still open at the end: counted with their age',
         apiCalls: 'sandbox requests per platform during the workload and settling (first sync excluded)',
@@ -434,7 +452,7 @@ export class Simulation {
         poll: this.plan.pollPlatformSec === null ? null : { platformSec: this.plan.pollPlatformSec, realMs: this.plan.pollRealMs },
         reconcile: this.plan.reconcilePlatformSec === null ? null : { platformSec: this.plan.reconcilePlatformSec, cron: this.plan.reconcileCron },
       },
-      strategyPlan: { description: this.plan.description, layers: this.plan.layers, webhooksSubscribed: this.plan.webhooks, buffer: this.plan.buffer },
+      strategyPlan: { description: this.plan.description, layers: this.plan.layers, webhooksSubscribed: this.plan.webhooks, buffer: this.plan.buffer, ...(this.plan.channelBuffers && { channelBuffers: this.plan.channelBuffers }) },
       attempted: this.c.attempted,
       refused: this.c.refused,
       unitsSold: placed.reduce((s, p) => s + p.units, 0),
@@ -444,11 +462,19 @@ export class Simulation {
       receivedUnits: this.c.receivedUnits,
       returnedUnits: this.c.returnedUnits,
       shrunkUnits: this.c.shrunkUnits,
+      shrinkClampedUnits: this.c.shrinkClampedUnits,
       stuckInExceptionAtEnd: { orders: stuck.length, units: units(stuck) },
       oversoldByChannel: this.oversoldByChannel(),
       lostOrders: lost.length,
       lostUnits: lost.reduce((s, p) => s + p.units, 0),
       lostOrdersDetail: await this.engineViewOf(lost.slice(0, 10)),
+      oversoldDetail: this.oversold.slice(0, 20).map((p) => ({
+        channel: p.channel,
+        orderId: p.orderId,
+        lines: p.lines,
+        placedAtMs: p.placedAt - this.trace.startedAt,
+        trace: Object.fromEntries(p.lines.map((l) => [l.sku, this.trace.around(l.sku, p.placedAt, 20_000, 3_000)])),
+      })),
       unmatchedWarehouseOrders: this.c.unmatchedWarehouseOrders,
       engineOrders: engineOrders.n,
       engineCancelledOrders: engineOrders.cancelled,

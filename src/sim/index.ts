@@ -1,9 +1,11 @@
 // `stocksync simulate`: one strategy, or every strategy on the same seed and faults
 // (--compare), each on a fresh database of one embedded PostgreSQL (or DATABASE_URL's
 // server), writing the reports under the report directory.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchServer } from '../../bench/lib/database.js';
 import { machineInfo } from '../../bench/lib/machine.js';
+import { StocksyncError } from '../errors.js';
 import { writeCompare, writeRunReport } from './report.js';
 import { runSimulation, type SimReport } from './run.js';
 import { STRATEGIES, type FaultProfileName, type Strategy } from './strategies.js';
@@ -28,6 +30,28 @@ export interface SimulateOptions {
 export interface SimulateResult {
   reports: SimReport[];
   files: string[];
+}
+
+/**
+ * The side-by-side table rebuilt from the runs already under `reportDir`
+ * (`<profile>-<strategy>/report.json`, as --compare writes them), so that the strategies
+ * can be run one at a time, e.g. each between other benchmarks, and still give one table.
+ */
+export function compareFromReports(reportDir: string, faultProfiles: readonly FaultProfileName[]): SimulateResult {
+  const reports: SimReport[] = [];
+  const missing: string[] = [];
+  for (const faultProfile of faultProfiles) {
+    for (const strategy of STRATEGIES) {
+      const file = path.join(reportDir, `${faultProfile}-${strategy}`, 'report.json');
+      if (existsSync(file)) reports.push(JSON.parse(readFileSync(file, 'utf8')) as SimReport);
+      else missing.push(file);
+    }
+  }
+  if (missing.length > 0) throw new StocksyncError('NOT_FOUND', `no report at ${missing.join(', ')}: run those strategies first`, { missing });
+  const workloads = new Set(reports.map((r) => `seed ${r.seed} workload ${(r.workload as { hash: string }).hash.slice(0, 12)}`));
+  if (workloads.size > 1) throw new StocksyncError('INPUT_INVALID', `the runs under ${reportDir} played different workloads (${[...workloads].join('; ')}): one table needs one seed and one workload`);
+  const title = `stocksync simulate --compare (seed ${reports[0]!.seed}, faults ${faultProfiles.join(', ')})`;
+  return { reports, files: writeCompare(reportDir, reports, title) };
 }
 
 export async function simulate(o: SimulateOptions): Promise<SimulateResult> {

@@ -76,6 +76,7 @@ export async function runSimulation(databaseUrl: string, o: RunOptions): Promise
     pollInterval: `${plan.pollRealMs ?? 24 * 3_600_000}ms`,
     ...(plan.reconcileCron !== null && { reconcile: plan.reconcileCron }),
     buffer: bufferYaml(plan.buffer),
+    ...(plan.channelBuffers && { buffers: Object.fromEntries(Object.entries(plan.channelBuffers).map(([c, b]) => [c, bufferYaml(b)])) }),
     instanceOptions: {
       // 150 requests per platform minute, and orders ship 10 platform minutes after allocation
       warehouse: { rateLimit: { limit: 150, windowMs: Math.round(60_000 / o.scale) }, autoShipAfterMs: 600_000 },

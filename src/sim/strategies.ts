@@ -3,20 +3,28 @@
 // Clock: `scale` simulated seconds pass per real second (default 60: one real second is
 // one platform minute). Everything that has a platform duration is divided by it:
 // the sandbox's timeScale (webhook delays and retries, Amazon's order visibility and
-// async apply, the 3PL's auto-ship), poll intervals, the reconciliation schedule and the
-// 3PL's rate limit (150 requests per platform minute). Request latency injected by the
+// async apply, the 3PL's auto-ship, the Retry-After of an injected 429), poll intervals,
+// the reconciliation schedule and the 3PL's rate limit (150 requests per platform minute). Request latency injected by the
 // fault profiles is real milliseconds (as the sandbox defines it), and so is the engine's
 // own work: a push that takes 100 real ms counts as 6 platform seconds. The compression
 // therefore handicaps the engine, never flatters it.
 import type { BufferPolicy } from '../domain/types.js';
+import type { SimChannel } from './workload.js';
 
 export type Strategy = 'full' | 'webhooks-only' | 'polling-only' | 'no-buffers';
 export const STRATEGIES: readonly Strategy[] = ['full', 'webhooks-only', 'polling-only', 'no-buffers'];
 export type FaultProfileName = 'none' | 'lossy' | 'hostile';
 export const FAULT_PROFILE_NAMES: readonly FaultProfileName[] = ['none', 'lossy', 'hostile'];
 
-/** The buffer `full` applies on every channel: hold one unit back, show 0 below 3. */
-export const FULL_BUFFER: BufferPolicy = { holdBackUnits: 1, zeroBelow: 3 };
+/**
+ * The buffers `full` applies: hold one unit back and show 0 below 4 on every channel;
+ * on Amazon two units and below 5, since Amazon both applies a quantity and reports an
+ * order about a platform minute late, so it sells on an old count for longer. With
+ * holdBackUnits 1 and zeroBelow 3 everywhere, seed 42 at 28 orders/s oversold 7 units in
+ * 8,486 orders, each on a SKU at 4 or fewer units during a burst.
+ */
+export const FULL_BUFFER: BufferPolicy = { holdBackUnits: 1, zeroBelow: 4 };
+export const FULL_AMAZON_BUFFER: BufferPolicy = { holdBackUnits: 2, zeroBelow: 5 };
 
 export interface StrategyPlan {
   strategy: Strategy;
@@ -30,7 +38,13 @@ export interface StrategyPlan {
   /** Platform seconds between full reconciliations, and the cron that runs it in real time. */
   reconcilePlatformSec: number | null;
   reconcileCron: string | null;
+  /** The buffer of every channel, but those in channelBuffers. */
   buffer: BufferPolicy;
+  channelBuffers?: Partial<Record<SimChannel, BufferPolicy>>;
+}
+
+export function bufferFor(plan: StrategyPlan, channel: SimChannel): BufferPolicy {
+  return plan.channelBuffers?.[channel] ?? plan.buffer;
 }
 
 const FULL_POLL_SEC = 5 * 60; // the engine's default poll interval
@@ -49,7 +63,7 @@ export function planFor(strategy: Strategy, scale: number): StrategyPlan {
   };
   switch (strategy) {
     case 'full':
-      return { strategy, description: 'all four layers (webhooks, micro-batch dispatch, 5-minute polls, hourly reconciliation) with buffers', ...full, buffer: FULL_BUFFER };
+      return { strategy, description: 'all four layers (webhooks, micro-batch dispatch, 5-minute polls, hourly reconciliation) with buffers', ...full, buffer: FULL_BUFFER, channelBuffers: { amazon: FULL_AMAZON_BUFFER } };
     case 'no-buffers':
       return { strategy, description: 'all four layers, no buffer', ...full, buffer: {} };
     case 'webhooks-only':

@@ -40,7 +40,7 @@ beforeAll(async () => {
       default: 'none',
     },
     instances: [
-      { platform: 'amazon', name: 'main', skus: skus('A', 5), options: sim(10) },
+      { platform: 'amazon', name: 'main', skus: skus('A', 7), options: sim(10) },
       { platform: 'amazon', name: 'paced', skus: skus('P', 16), options: sim(2) },
       { platform: 'amazon', name: 'storm', skus: skus('S', 10), options: sim(10) },
       { platform: 'amazon', name: 'orders', skus: skus('O', 3, 10_000), options: sim(1000) },
@@ -68,11 +68,18 @@ describe('Amazon push and reads', () => {
     await eventually(async () => (await c.readQuantities([l])).get(1) === 3);
   });
 
-  it('reports a sale made since our last push as stale, and refuses batches of two', async () => {
+  it('reports a sale made since our last push as stale, pushes several listings side by side, and refuses more than 10', async () => {
     const c = connector('main', 10);
     expect(inst('main').control.shopperOrder([{ sku: 'A-2', quantity: 1 }]).ok).toBe(true);
     expect(await c.push([{ listing: listing(2, 'A-2'), quantity: 5, expected: 10 }])).toEqual([{ status: 'stale', listingId: 2, actual: 9 }]);
-    await expect(c.push([{ listing: listing(3, 'A-3'), quantity: 1, expected: null }, { listing: listing(4, 'A-4'), quantity: 1, expected: null }])).rejects.toMatchObject({ connectorCode: 'REJECTED' });
+    // one outcome per listing, in order, each its own read-compare-patch
+    expect(await c.push([{ listing: listing(6, 'A-6'), quantity: 4, expected: 10 }, { listing: listing(2, 'A-2'), quantity: 5, expected: 10 }, { listing: listing(7, 'A-7'), quantity: 6, expected: 10 }])).toEqual([
+      { status: 'accepted', listingId: 6, quantity: 4 },
+      { status: 'stale', listingId: 2, actual: 9 },
+      { status: 'accepted', listingId: 7, quantity: 6 },
+    ]);
+    const eleven = Array.from({ length: 11 }, (_, i) => ({ listing: listing(3, 'A-3'), quantity: i, expected: null }));
+    await expect(c.push(eleven)).rejects.toMatchObject({ connectorCode: 'REJECTED' });
     const [gone] = await c.push([{ listing: listing(9, 'NOPE'), quantity: 1, expected: null }]);
     expect(gone).toMatchObject({ status: 'failed', error: { connectorCode: 'NOT_FOUND' } });
     const [negative] = await c.push([{ listing: listing(3, 'A-3'), quantity: -2, expected: null }]);
@@ -220,6 +227,15 @@ describe('Amazon notifications', () => {
     for (const item of body.Payload.OrderChangeNotification.Summary.OrderItems) delete item.SellerSKU;
     const parsed = c.parseWebhook({ ...d, rawBody: Buffer.from(JSON.stringify(body)) });
     expect(parsed.events).toEqual([{ kind: 'ignored', reason: expect.stringContaining('pollOrders') }]);
+  });
+
+  it('names an odd fulfillment channel without throwing (found by the fuzz test: {"toString": null})', () => {
+    const c = connector('notify', 10);
+    const d = deliveries.find((x) => x.rawBody.toString().includes('LISTINGS_ITEM_MFN_QUANTITY_CHANGE'))!;
+    const body = JSON.parse(d.rawBody.toString());
+    body.Payload.FulfillmentChannelCode = { toString: null };
+    const parsed = c.parseWebhook({ ...d, rawBody: Buffer.from(JSON.stringify(body)) });
+    expect(parsed.events).toEqual([{ kind: 'ignored', reason: 'quantity change on fulfillment channel {"toString":null}, we set DEFAULT' }]);
   });
 
   it('parses only to PARSE errors or well-formed results (fuzz)', () => {

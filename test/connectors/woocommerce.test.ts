@@ -57,7 +57,7 @@ describe('WooCommerce push', () => {
     const c = await createConnector('woocommerce', { connectionId: 'w', baseUrl: sb.url, credentials: { consumerKey: 'k', consumerSecret: 's' }, options: {} });
     expect(c).toMatchObject({ kind: 'channel', platform: 'woocommerce' });
     const a = await createConnector('amazon', { connectionId: 'a', baseUrl: sb.url, credentials: { accessToken: 't' }, options: { sellerId: 'S', marketplaceId: 'M' } });
-    expect(a).toMatchObject({ kind: 'channel', platform: 'amazon', capabilities: { maxBatch: 1, asyncApply: true, webhookVerification: 'url-token' } });
+    expect(a).toMatchObject({ kind: 'channel', platform: 'amazon', capabilities: { maxBatch: 10, asyncApply: true, webhookVerification: 'url-token' } });
   });
 
   it('declares its capabilities', () => {

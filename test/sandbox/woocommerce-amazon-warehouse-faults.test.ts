@@ -113,3 +113,28 @@ describe('request faults per platform', () => {
     throw new Error('no timeout drawn in 40 requests');
   });
 });
+
+describe('an injected 429 on a compressed clock', () => {
+  it("asks for the platform's wait in the sandbox's time: ShipBob's 25 s is 0.417 s at x60, WooCommerce's 1 s is 0.017 s", async () => {
+    const fast = await startSandbox({
+      seed: SEED,
+      timeScale: 1 / 60,
+      faults: { ...FAULT_PROFILES.none, rate429: 1 },
+      instances: [
+        { platform: 'warehouse', name: 'x', skus: [{ sku: 'F-1', quantity: 5 }], options: { token: 't', rateLimit: { limit: 100_000, windowMs: 60_000 } } },
+        { platform: 'woocommerce', name: 'x', skus: [{ sku: 'F-1', quantity: 5 }], options: { consumerKey: 'k', consumerSecret: 's' } },
+      ],
+    });
+    try {
+      const wh = await fetch(`${fast.url}/warehouse/x/1.0/inventory`, { headers: { authorization: 'Bearer t' } });
+      expect(wh.status).toBe(429);
+      expect(wh.headers.get('retry-after')).toBe('0.417');
+      expect(((await wh.json()) as { message: string }).message).toBe('Rate limit is exceeded. Try again in 0.417 seconds.');
+      const woo = await fetch(`${fast.url}/woocommerce/x/wp-json/wc/v3/products`, { headers: { authorization: `Basic ${Buffer.from('k:s').toString('base64')}` } });
+      expect(woo.status).toBe(429);
+      expect(woo.headers.get('retry-after')).toBe('0.017');
+    } finally {
+      await fast.close();
+    }
+  });
+});

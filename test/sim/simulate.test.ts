@@ -1,10 +1,11 @@
 // `stocksync simulate` (issue 5): the workload is fixed by the seed, a short run on the
 // real engine writes a report with every documented field, and bad flags are usage errors.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { compareFromReports } from '../../src/sim/index.js';
 import { DOCUMENTED_FIELDS, writeRunReport } from '../../src/sim/report.js';
 import { runSimulation } from '../../src/sim/run.js';
 import { buildWorkload } from '../../src/sim/workload.js';
@@ -95,4 +96,34 @@ describe('a short simulation on the real engine', () => {
       await testDb.drop();
     }
   }, 90_000);
+});
+
+describe('simulate --compare --from-reports', () => {
+  const fake = (strategy: string, faultProfile: string, hash = 'a'.repeat(64)) => ({
+    strategy, seed: 42, faultProfile, orders: 10_000, oversoldOrders: 0, oversoldUnits: 0, undersellUnitSeconds: 1.5,
+    propagationMs: { p50: 1, p95: 2, p99: 3, max: 4 }, apiCalls: { shopify: 5 }, throttled: 0, driftCorrectedUnits: 0,
+    lostOrders: 0, workload: { hash, skus: 150, channels: ['shopify'], durationSec: 500, orderRate: 25 }, clock: { scale: 60 },
+  });
+  const put = (dir: string, r: ReturnType<typeof fake>) => {
+    mkdirSync(path.join(dir, `${r.faultProfile}-${r.strategy}`), { recursive: true });
+    writeFileSync(path.join(dir, `${r.faultProfile}-${r.strategy}`, 'report.json'), JSON.stringify(r));
+  };
+
+  it('rebuilds one table from the runs of every strategy, and names what is missing or mismatched', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stocksync-compare-'));
+    try {
+      for (const s of ['full', 'webhooks-only', 'polling-only']) put(dir, fake(s, 'none'));
+      expect(() => compareFromReports(dir, ['none'])).toThrow(expect.objectContaining({ code: 'NOT_FOUND', message: expect.stringContaining('none-no-buffers') }));
+      put(dir, fake('no-buffers', 'none', 'b'.repeat(64)));
+      expect(() => compareFromReports(dir, ['none'])).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringContaining('different workloads') }));
+      put(dir, fake('no-buffers', 'none'));
+      const { reports, files } = compareFromReports(dir, ['none']);
+      expect(reports.map((r) => r.strategy)).toEqual(['full', 'webhooks-only', 'polling-only', 'no-buffers']);
+      const md = readFileSync(files.find((f) => f.endsWith('compare.md'))!, 'utf8');
+      expect(md).toContain('### faults: none');
+      expect(md).toMatch(/\| no-buffers \| 10,000 \|/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -3,6 +3,7 @@
 // --compare runs every strategy on the same seed and faults. Flags are checked before
 // anything starts: a bad one is a usage error (exit 2) naming the flag.
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { invalidInput } from '../../errors.js';
 import { printJson } from '../context.js';
 import { parseInteger, parsePositiveNumber } from '../parse.js';
 
@@ -20,6 +21,7 @@ interface Flags {
   strategy: (typeof STRATEGY_NAMES)[number];
   reportDir: string;
   compare?: boolean;
+  fromReports?: boolean;
   scale: number;
   sampleMs?: number;
   settle?: number;
@@ -65,6 +67,7 @@ export function register(program: Command): void {
     .addOption(new Option('--fault-profile <list>', 'fault profile, or several comma-separated (none, lossy, hostile)').argParser(listOf(PROFILES, 'fault profile')).default(['none'], 'none'))
     .addOption(new Option('--strategy <name>', 'sync strategy').choices(STRATEGY_NAMES).default('full'))
     .addOption(new Option('--compare', 'run every strategy on the same seed and faults; one side-by-side table'))
+    .addOption(new Option('--from-reports', 'with --compare: run nothing, rebuild the table from the runs already under --report-dir'))
     .addOption(new Option('--report-dir <dir>', 'where the reports go').default('./simulation-report'))
     .addOption(new Option('--scale <x>', 'clock compression: platform seconds per real second').argParser(parsePositiveNumber).default(60))
     .addOption(new Option('--sample-ms <ms>', 'real ms between samples of every channel against the truth').argParser(intIn(20, 10_000)))
@@ -72,15 +75,16 @@ export function register(program: Command): void {
     .addOption(new Option('--json', 'print the report(s) as JSON on stdout'))
     .addHelpText('after', `
 Strategies: full = webhooks + micro-batch dispatch + 5-minute polls + hourly reconciliation,
-with buffers (holdBackUnits 1, zeroBelow 3); webhooks-only; polling-only (15-minute polls);
+with buffers (holdBackUnits 1, zeroBelow 4; on Amazon 2 and 5); webhooks-only; polling-only (15-minute polls);
 no-buffers = full without buffers. With --scale 60 one real second is one platform minute:
 the sandbox's delays, the poll intervals, the reconciliation schedule and the 3PL's rate
 limit are all divided by it (so polling-only polls every 15 real seconds).
 DATABASE_URL set: each run gets a fresh database on that server; else an embedded PostgreSQL.`)
     .action(async (f: Flags) => {
-      const { simulate } = await import('../../sim/index.js');
+      const { compareFromReports, simulate } = await import('../../sim/index.js');
       const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-      const { reports, files } = await simulate({
+      if (f.fromReports && !f.compare) throw invalidInput('--from-reports', 'goes with --compare');
+      const { reports, files } = f.fromReports ? compareFromReports(f.reportDir, f.faultProfile) : await simulate({
         seed: f.seed, skus: f.skus, channels: f.channels, durationSec: f.duration, orderRate: f.orderRate,
         faultProfiles: f.faultProfile, strategy: f.strategy, compare: f.compare === true, reportDir: f.reportDir, scale: f.scale,
         ...(f.sampleMs !== undefined && { sampleMs: f.sampleMs }),

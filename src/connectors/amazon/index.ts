@@ -9,6 +9,8 @@ import { createListReader, pushOne, readQuantities, resolveListings } from './li
 import { parseNotification, verifyUrlToken } from './notifications.js';
 import { pollOrders } from './orders.js';
 
+const LISTINGS_PER_PUSH = 10;
+
 export function create(config: ConnectorConfig): ChannelConnector {
   const client = createAmazonClient(config);
   const pageSize = typeof config.options['listPageSize'] === 'number' && config.options['listPageSize'] >= 1 ? Math.floor(config.options['listPageSize']) : 50;
@@ -18,8 +20,11 @@ export function create(config: ConnectorConfig): ChannelConnector {
     kind: 'channel',
     platform: 'amazon',
     capabilities: {
-      // patchListingsItem sets one SKU per call; feeds (bulk) are not used.
-      maxBatch: 1,
+      // patchListingsItem sets one SKU per call (feeds, the bulk path, take minutes): a
+      // push hands several listings, each its own read-compare-patch, side by side within
+      // the usage plan (the client's buckets pace them). One at a time, a busy catalogue
+      // queued lowerings behind each other's round trips for many seconds.
+      maxBatch: LISTINGS_PER_PUSH,
       compareAndSet: false,
       relativeAdjust: false,
       webhookVerification: 'url-token',
@@ -31,8 +36,8 @@ export function create(config: ConnectorConfig): ChannelConnector {
     verifyWebhook: (input) => verifyUrlToken(notificationToken, input),
     parseWebhook: (input) => parseNotification(input, client.sellerId),
     async push(items) {
-      if (items.length > 1) {
-        throw new ConnectorError('REJECTED', `Amazon takes one listing per push (patchListingsItem), got ${items.length}`);
+      if (items.length > LISTINGS_PER_PUSH) {
+        throw new ConnectorError('REJECTED', `Amazon pushes at most ${LISTINGS_PER_PUSH} listings side by side (one patchListingsItem each), got ${items.length}`);
       }
       return Promise.all(items.map((item) => pushOne(client, item)));
     },

@@ -44,7 +44,7 @@ function eventOf(topic: string, payload: Json, eventTime: Date, sellerId: string
       const seller = payload['SellerId'];
       if (sellerId && typeof seller === 'string' && seller !== sellerId) return { kind: 'ignored', reason: `quantity change for seller ${seller}, not ${sellerId}` };
       const channel = payload['FulfillmentChannelCode'];
-      if (channel !== undefined && channel !== 'DEFAULT') return { kind: 'ignored', reason: `quantity change on fulfillment channel ${String(channel)}, we set DEFAULT` };
+      if (channel !== undefined && channel !== 'DEFAULT') return { kind: 'ignored', reason: `quantity change on fulfillment channel ${printable(channel)}, we set DEFAULT` };
       return { kind: 'channel_quantity', item: { sku, platformIds: { sellerSku: sku }, quantity, updatedAt: eventTime }, at: eventTime };
     }
     case 'ORDER_CHANGE':
@@ -83,4 +83,9 @@ function orderChange(n: Json, eventTime: Date, sellerId: string | undefined): In
     kind: 'order',
     order: { externalId, placedAt, updatedAt: at, cancelled: false, lines: lines as { sku: string; quantity: number }[], raw: n },
   };
+}
+
+/** Any JSON value as text for a message: String() throws on an object like {"toString": null}. */
+function printable(v: unknown): string {
+  return (typeof v === 'string' ? v : JSON.stringify(v) ?? 'undefined').slice(0, 80);
 }
