@@ -8,6 +8,7 @@ import { bufferFor, type StrategyPlan } from './strategies.js';
 import type { SimChannel, Workload, WorkloadEvent } from './workload.js';
 
 import { CONNECTION, percentiles, round, sleep, type RunOptions, type SimReport } from './run.js';
+import { DEFINITIONS, engineViewOf, oversoldByChannel, oversoldDetail, runContext, withTargets, type Mismatch } from './engine-view.js';
 import { SkuTrace } from './sku-trace.js';
 
 interface LedgerEntry {
@@ -24,7 +25,7 @@ interface WarehouseTruth {
   orders: { id: number; reference_id: string; status: string; lines: { sku: string; quantity: number }[] }[];
 }
 
-interface PlacedOrder {
+export interface PlacedOrder {
   event: number;
   channel: SimChannel;
   orderId: string;
@@ -317,7 +318,6 @@ export class Simulation {
     const onHand = new Map(this.onHand);
     const committed = new Map(this.committed);
 
-
     const dt = now - this.lastSample;
     const prev = this.lastSample;
     this.lastSample = now;
@@ -357,40 +357,7 @@ export class Simulation {
       }
     }
   }
-  private lastMismatches: { sku: string; trueAts: number; ideal: Record<string, number>; shown: Record<string, number> }[] = [];
-
-  private async withTargets(ms: { sku: string; trueAts: number; ideal: Record<string, number>; shown: Record<string, number> }[]) {
-    if (ms.length === 0) return [];
-    const { rows } = await this.stack.db.query(
-      `SELECT l.sku, l.connection_id AS c, l.target, l.pushed, s.available, s.claimed FROM listings l JOIN sku_stock s USING (sku) WHERE l.sku = ANY($1)`,
-      [ms.map((m) => m.sku)],
-    );
-    return ms.map((m) => ({ ...m, engine: (rows as { sku: string; c: string; target: number; pushed: number | null; available: number; claimed: number }[]).filter((r) => r.sku === m.sku) }));
-  }
-
-  private oversoldByChannel(): Record<string, { orders: number; units: number }> {
-    const out: Record<string, { orders: number; units: number }> = {};
-    for (const ref of this.exceptions.keys()) {
-      const p = this.engineOrders.get(Number(ref.slice('stocksync-'.length)));
-      const k = p ? p.channel : 'unknown';
-      const o = (out[k] ??= { orders: 0, units: 0 });
-      o.orders++;
-      o.units += p?.units ?? 0;
-    }
-    return out;
-  }
-
-  private async engineViewOf(ps: PlacedOrder[]) {
-    const out = [];
-    for (const p of ps) {
-      const { rows } = await this.stack.db.query(
-        `SELECT id::int, status, warehouse_ref, warehouse_ack_at, created_at FROM orders WHERE connection_id = $1 AND (external_id = $2 OR external_id = $3)`,
-        [CONNECTION[p.channel], p.orderId, `gid://shopify/Order/${p.orderId}`],
-      );
-      out.push({ channel: p.channel, orderId: p.orderId, lines: p.lines, placedMsAgo: Date.now() - p.placedAt, engine: rows[0] ?? null });
-    }
-    return out;
-  }
+  private lastMismatches: Mismatch[] = [];
 
   async report(x: { pushWaits: number[]; playedMs: number; settled: boolean; wallMs: number }): Promise<SimReport> {
     // a last look, after the engine settled (or gave up)
@@ -421,7 +388,6 @@ export class Simulation {
     const lost = placed.filter((p) => !p.cancelled && !p.atWarehouse);
     const oversoldUnits = [...this.exceptions.values()].reduce((a, b) => a + b, 0);
     const propagation = [...this.propagation, ...unresolved];
-    const w = this.workload;
     return {
       strategy: this.o.strategy,
       seed: this.o.seed,
@@ -435,24 +401,8 @@ export class Simulation {
       throttled: Object.values(throttledBy).reduce((a, b) => a + b, 0),
       driftCorrectedUnits: drift.corrected,
       // ---- beyond the documented fields ----
-      definitions: {
-        oversold: 'orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), seen at any time: sampled every sampleMs, just before every receipt or return (the only other way out of Exception), and at the end; units = all units of such orders. Shrinkage is found only among units no order has taken (shrinkClampedUnits: what that left out), so every oversold unit is one a channel showed and should not have',
-        undersellUnitSeconds: 'sum over channels and SKUs of max(0, policy(true ATS) - channel count), integrated over real seconds; true ATS = 3PL on_hand - committed - backordered - units sold on channels (not cancelled) that the 3PL has not received yet',
-        propagationMs: 'real ms from a change of a SKU (a sale, cancellation, receipt, return or shrinkage applied by the workload) until every channel shows the policy of the true ATS again, sampled every sampleMs; a later change while one is open keeps the earlier start; changes that needed no channel update are not counted; still open at the end: counted with their age',
-        apiCalls: 'sandbox requests per platform during the workload and settling (first sync excluded)',
-        throttled: 'requests the sandbox answered with 429 (rate limit or injected), all platforms',
-        driftCorrectedUnits: 'sum of |units| of drift rows reconciliation acted on (corrected, lowered, raised)',
-      },
-      workload: { hash: w.hash, skus: w.params.skus, channels: w.params.channels, durationSec: w.params.durationSec, orderRate: w.params.orderRate, planned: w.counts },
-      clock: {
-        scale: this.o.scale,
-        meaning: `${this.o.scale} platform seconds per real second`,
-        sandboxTimeScale: 1 / this.o.scale,
-        platformDurationSec: round((x.playedMs / 1000) * this.o.scale, 0),
-        poll: this.plan.pollPlatformSec === null ? null : { platformSec: this.plan.pollPlatformSec, realMs: this.plan.pollRealMs },
-        reconcile: this.plan.reconcilePlatformSec === null ? null : { platformSec: this.plan.reconcilePlatformSec, cron: this.plan.reconcileCron },
-      },
-      strategyPlan: { description: this.plan.description, layers: this.plan.layers, webhooksSubscribed: this.plan.webhooks, buffer: this.plan.buffer, ...(this.plan.channelBuffers && { channelBuffers: this.plan.channelBuffers }) },
+      definitions: DEFINITIONS,
+      ...runContext(this.workload, this.plan, this.o, x.playedMs),
       attempted: this.c.attempted,
       refused: this.c.refused,
       unitsSold: placed.reduce((s, p) => s + p.units, 0),
@@ -464,17 +414,11 @@ export class Simulation {
       shrunkUnits: this.c.shrunkUnits,
       shrinkClampedUnits: this.c.shrinkClampedUnits,
       stuckInExceptionAtEnd: { orders: stuck.length, units: units(stuck) },
-      oversoldByChannel: this.oversoldByChannel(),
+      oversoldByChannel: oversoldByChannel(this.exceptions, this.engineOrders),
       lostOrders: lost.length,
       lostUnits: lost.reduce((s, p) => s + p.units, 0),
-      lostOrdersDetail: await this.engineViewOf(lost.slice(0, 10)),
-      oversoldDetail: this.oversold.slice(0, 20).map((p) => ({
-        channel: p.channel,
-        orderId: p.orderId,
-        lines: p.lines,
-        placedAtMs: p.placedAt - this.trace.startedAt,
-        trace: Object.fromEntries(p.lines.map((l) => [l.sku, this.trace.around(l.sku, p.placedAt, 20_000, 3_000)])),
-      })),
+      lostOrdersDetail: await engineViewOf(this.stack.db, lost.slice(0, 10)),
+      oversoldDetail: oversoldDetail(this.oversold.slice(0, 20), this.trace),
       unmatchedWarehouseOrders: this.c.unmatchedWarehouseOrders,
       engineOrders: engineOrders.n,
       engineCancelledOrders: engineOrders.cancelled,
@@ -493,7 +437,7 @@ export class Simulation {
       samples: this.samples,
       sampleMs: this.sampleMs,
       settled: x.settled,
-      mismatchesAtEnd: await this.withTargets(this.lastMismatches.slice(0, 20)),
+      mismatchesAtEnd: await withTargets(this.stack.db, this.lastMismatches.slice(0, 20)),
       wallSeconds: round(x.wallMs / 1000),
     };
   }
