@@ -75,7 +75,7 @@ export function runContext(w: Workload, plan: StrategyPlan, o: RunOptions, playe
   };
 }
 
-/** Each oversold order with the story of its SKUs from 20 s before the sale to 3 s after. */
+/** Each oversold order with the story of its SKUs from 20 s before the sale to 3 s after (or now). */
 export function oversoldDetail(orders: readonly PlacedOrder[], trace: SkuTrace) {
   return orders.map((p) => ({
     channel: p.channel,

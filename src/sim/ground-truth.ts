@@ -44,7 +44,7 @@ export class Simulation {
   private readonly engineOrders = new Map<number, PlacedOrder | null>(); // engine order id -> ours
   private lastEngineOrder = 0;
   private readonly exceptions = new Map<string, number>(); // warehouse reference -> units, ever seen in Exception
-  private readonly oversold: PlacedOrder[] = [];
+  private readonly oversold: ReturnType<typeof oversoldDetail> = [];
   private readonly trace = new SkuTrace(Date.now());
   // The 3PL's own ledger (a live array: every on-hand or allocation change), followed
   // incrementally so that a sample costs the same at the end of the run as at the start.
@@ -240,8 +240,9 @@ export class Simulation {
     const p = m ? this.engineOrders.get(Number(m[1])) : undefined;
     this.exceptions.set(ref, p ? p.units : 0);
     if (p) {
-      this.oversold.push(p);
       for (const l of p.lines) this.trace.add(l.sku, `warehouse could not allocate ${ref} (order ${p.orderId} on ${p.channel})`);
+      // The story now: a busy SKU's trace keeps only its latest lines.
+      if (this.oversold.length < 20) this.oversold.push(...oversoldDetail([p], this.trace));
       this.waiting.delete(ref);
     }
   }
@@ -418,7 +419,7 @@ export class Simulation {
       lostOrders: lost.length,
       lostUnits: lost.reduce((s, p) => s + p.units, 0),
       lostOrdersDetail: await engineViewOf(this.stack.db, lost.slice(0, 10)),
-      oversoldDetail: oversoldDetail(this.oversold.slice(0, 20), this.trace),
+      oversoldDetail: this.oversold,
       unmatchedWarehouseOrders: this.c.unmatchedWarehouseOrders,
       engineOrders: engineOrders.n,
       engineCancelledOrders: engineOrders.cancelled,
