@@ -74,6 +74,9 @@ export interface ChannelQuantity {
   updatedAt?: Date;
 }
 
+/** Which of these platform order ids the engine has recorded for the connection. */
+export type KnownOrders = (externalIds: readonly string[]) => Promise<ReadonlySet<string>>;
+
 export interface Page<T> {
   items: T[];
   /** Pass back to get the next page; null when this was the last. */
@@ -117,8 +120,12 @@ export interface ChannelConnector extends ConnectorBase {
   push(items: PushItem[]): Promise<PushOutcome[]>;
   /** Current counts of these listings (re-read after a stale compare-and-set). */
   readQuantities(listings: ListingRef[]): Promise<Map<number, number>>;
-  /** Orders created or updated since the cursor (an ISO time inside), oldest first. */
-  pollOrders(since: Date, pageCursor: string | null): Promise<Page<ChannelOrder>>;
+  /**
+   * Orders created or updated since the cursor (an ISO time inside), oldest first. With
+   * `known`, a platform whose line items cost a call per order (Amazon) may leave out the
+   * open orders the engine has already recorded: every poll re-reads its overlap window.
+   */
+  pollOrders(since: Date, pageCursor: string | null, known?: KnownOrders): Promise<Page<ChannelOrder>>;
   /**
    * Every listing's count, page by page (full reconciliation). A platform that cannot
    * enumerate listings reads the `known` ones instead.

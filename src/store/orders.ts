@@ -30,6 +30,17 @@ export async function findOrderIds(
   return new Map(rows.map((r) => [orderKey(r.connectionId, r.externalId), r.id]));
 }
 
+/** Which of these external ids the connection has recorded (a poll skips their line items). */
+export async function recordedOrderIds(q: Queryable, connectionId: string, externalIds: readonly string[]): Promise<Set<string>> {
+  if (externalIds.length === 0) return new Set();
+  const { rows } = await q.query<{ externalId: string }>({
+    name: 'orders_recorded_ids',
+    text: `SELECT external_id AS "externalId" FROM orders WHERE connection_id = $1 AND external_id = ANY($2::text[])`,
+    values: [connectionId, externalIds],
+  });
+  return new Set(rows.map((r) => r.externalId));
+}
+
 export async function findOrderId(tx: Queryable, connectionId: string, externalId: string): Promise<number | null> {
   return (await findOrderIds(tx, [{ connectionId, externalId }])).get(orderKey(connectionId, externalId)) ?? null;
 }

@@ -181,6 +181,25 @@ describe('Amazon orders', () => {
     expect(all.at(-1)!.updatedAt.getTime()).toBe(byId.get(ids[1]!)!.updatedAt.getTime());
     // (rates x1000 leave the one spare token 2 ms of jitter: the odd 429 here is retried;
     // the pacing test above checks throttling at x10)
+
+    // A re-poll of the same window with most orders recorded fetches lines for the rest
+    // only; a recorded order that was cancelled still comes back, as cancelled.
+    const recorded = new Set([...ids.slice(0, 140)]);
+    const asked: string[] = [];
+    const known = async (xs: readonly string[]) => {
+      asked.push(...xs);
+      return new Set(xs.filter((x) => recorded.has(x)));
+    };
+    const itemCalls = () => inst('orders').stats().calls['getOrderItems'] ?? 0;
+    const before = itemCalls();
+    const again = await c.pollOrders(since, null, known);
+    const rest = again.next ? (await c.pollOrders(since, again.next, known)).items : [];
+    const seen = [...again.items, ...rest];
+    expect(seen.map((x) => x.externalId).sort()).toEqual([ids[1]!, ...ids.slice(140)].sort());
+    expect(seen.find((x) => x.externalId === ids[1])).toMatchObject({ cancelled: true, lines: [] });
+    expect(asked).not.toContain(ids[1]); // a cancelled order needs no lookup
+    expect(itemCalls() - before).toBeGreaterThanOrEqual(10);
+    expect(itemCalls() - before - inst('orders').stats().throttled).toBeLessThanOrEqual(10);
   });
 });
 

@@ -42,7 +42,7 @@ export function create(config: ConnectorConfig): ChannelConnector {
       return Promise.all(items.map((item) => pushOne(client, item)));
     },
     readQuantities: (listings) => readQuantities(client, listings),
-    pollOrders: (since, cursor) => pollOrders(client, since, cursor),
+    pollOrders: (since, cursor, known) => pollOrders(client, since, cursor, known),
     listQuantities,
     resolveListings: (listings) => resolveListings(client, listings),
   };

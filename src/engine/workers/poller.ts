@@ -8,6 +8,7 @@ import { ConnectorError } from '../../connectors/errors.js';
 import { StocksyncError } from '../../errors.js';
 import { touchActivity } from '../../store/activity.js';
 import { insertQuarantine } from '../../store/inbox.js';
+import { recordedOrderIds } from '../../store/orders.js';
 import { completeSweep, readCursor, savePage, type Stream } from '../../store/cursors.js';
 import type { Db } from '../../store/db.js';
 import { cancelOrder } from '../cancel-order.js';
@@ -65,7 +66,8 @@ async function sweep<T>(
 }
 
 function pollOrders(d: PollerDeps, c: ChannelConnector): Promise<PollResult> {
-  return sweep(d, 'orders', (since, page) => c.pollOrders(since, page), async (orders) => {
+  const known = (ids: readonly string[]) => recordedOrderIds(d.db, d.connectionId, ids);
+  return sweep(d, 'orders', (since, page) => c.pollOrders(since, page, known), async (orders) => {
     const results = await recordOrders(
       d.db,
       orders.map((o) => ({ connectionId: d.connectionId, externalId: o.externalId, placedAt: o.placedAt, lines: o.lines, raw: o.raw })),
