@@ -10,7 +10,7 @@ import type { Connector } from '../connectors/types.js';
 import type { Db } from '../store/db.js';
 import { acquireLease, releaseLease } from '../store/leases.js';
 import { createOrderRecorder, type OrderRecorder } from '../engine/order-recorder.js';
-import { dispatchOnce, resolveListingIds } from '../engine/workers/dispatcher.js';
+import { createDispatchPool, resolveListingIds, type DispatchPool } from '../engine/workers/dispatcher.js';
 import { processInboxOnce } from '../engine/workers/inbox-processor.js';
 import { startLeasedLoop, type Loop } from '../engine/workers/leased-loop.js';
 import { createNotifier, type Notifier } from '../engine/workers/notifier.js';
@@ -51,6 +51,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   const loops: Loop[] = [];
   const crons: Cron[] = [];
   const reconciling = new Set<Promise<void>>();
+  const pools: DispatchPool[] = [];
 
   const inbox = startLeasedLoop({
     db: d.db, log: d.log, lease: `inbox:${owner}`, owner, idleMs: 1_000,
@@ -82,6 +83,8 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         ...(poller && { onUnseenSales: () => poller.wake() }),
       };
       let resolved = false;
+      const pool = createDispatchPool(deps, DISPATCH_CONCURRENCY, () => loop.wake());
+      pools.push(pool);
       const loop = startLeasedLoop({
         db: d.db, log: d.log, lease: `dispatch:${c.id}`, owner, idleMs: 2_000,
         step: async () => {
@@ -89,7 +92,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
             await resolveListingIds(deps);
             resolved = true;
           }
-          return dispatchOnce(deps);
+          return pool.step();
         },
       });
       notifier.on('stocksync_dirty', c.id, () => loop.wake());
@@ -115,6 +118,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
       // A step may be waiting out a platform's rate limit: give the loops a bounded time.
       // Whatever they leave undone is still in the tables for the next start.
       await withDeadline(Promise.all(loops.map((l) => l.stop())), STOP_DEADLINE_MS, () => d.log.warn('background work still running at shutdown; left for the next start'));
+      await withDeadline(Promise.all(pools.map((p) => p.drain())), STOP_DEADLINE_MS, () => {});
       await withDeadline(orders.drain(), STOP_DEADLINE_MS, () => {});
       await withDeadline(Promise.all(reconciling), STOP_DEADLINE_MS, () => d.log.warn('a reconciliation was still running at shutdown; it is closed as interrupted at the next start'));
       await notifier.close();
@@ -123,6 +127,13 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
 }
 
 const STOP_DEADLINE_MS = 5_000;
+
+/**
+ * Pushes in flight per channel connection. Two: one hung request (seconds, on a platform
+ * timeout) leaves a slot for what becomes dirty behind it, without doubling the load on a
+ * small shop's server; the rate limiter paces both.
+ */
+const DISPATCH_CONCURRENCY = 2;
 
 async function withDeadline(p: Promise<unknown>, ms: number, onLate: () => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -12,18 +12,19 @@ export interface DirtyListing {
 }
 
 /**
- * The oldest dirty listings of a connection that may be pushed now: not quarantined, not
- * awaiting an async apply or a retry, and not a raise held until the channel's orders are
+ * The oldest dirty listings of a connection that may be pushed now: not quarantined, not in
+ * a push still in flight (`exclude`), not awaiting an async apply or a retry, and not a raise held until the channel's orders are
  * ingested past the moment it was seen selling on its own (invariant 3), and whose stock
  * some warehouse has reported.
  */
-export async function dirtyListings(q: Queryable, connectionId: string, limit: number): Promise<DirtyListing[]> {
+export async function dirtyListings(q: Queryable, connectionId: string, limit: number, exclude: readonly number[] = []): Promise<DirtyListing[]> {
   const { rows } = await q.query<DirtyListing>({
     name: 'dispatch_dirty',
     text: `SELECT l.id, l.sku, l.platform_ids AS "platformIds", l.target, l.pushed, l.target_changed_at AS "targetChangedAt"
              FROM listings l
              LEFT JOIN poll_cursors c ON c.connection_id = l.connection_id AND c.stream = 'orders'
             WHERE l.connection_id = $1 AND l.dirty AND l.quarantined_reason IS NULL
+              AND NOT (l.id = ANY($3::bigint[])) -- in a push still in flight
               AND (l.push_pending_until IS NULL OR l.push_pending_until < now())
               AND NOT (l.raise_held_since IS NOT NULL AND l.target > COALESCE(l.pushed, 0)
                        AND (c.since IS NULL OR c.since < l.raise_held_since))
@@ -36,7 +37,7 @@ export async function dirtyListings(q: Queryable, connectionId: string, limit: n
             ORDER BY (l.target < COALESCE(l.pushed, l.target + 1)) DESC, (l.pushed IS DISTINCT FROM l.target) DESC,
                      l.target_changed_at, l.id
             LIMIT $2`,
-    values: [connectionId, limit],
+    values: [connectionId, limit, exclude],
   });
   return rows;
 }

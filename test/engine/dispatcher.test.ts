@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../src/connectors/errors.js';
 import type { ChannelConnector, PushItem, PushOutcome } from '../../src/connectors/types.js';
-import { dispatchOnce } from '../../src/engine/workers/dispatcher.js';
+import { createDispatchPool, dispatchOnce } from '../../src/engine/workers/dispatcher.js';
 import { recordObservation } from '../../src/engine/record-observation.js';
 import { channelId, loadFixture } from '../helpers/catalog.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -122,6 +122,48 @@ describe('dispatcher', () => {
   it('a connection-wide outage is thrown for the loop to back off, and nothing is lost', async () => {
     const c = channel(() => { throw new ConnectorError('AUTH', 'token revoked'); });
     await expect(dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: c })).rejects.toThrow(/token revoked/);
+    expect((await listings()).map((l) => [l.dirty, l.reason])).toEqual([[true, null], [true, null]]);
+  });
+
+  it('a hung push does not hold back a listing dirtied behind it, and no listing is in two pushes at once', async () => {
+    await loadFixture(t.db, { channels: 1, skus: [{ sku: 'A' }, { sku: 'B' }, { sku: 'C' }] }); // C: no stock reported yet
+    let release = () => {};
+    const hung = new Promise<void>((r) => (release = r));
+    const c = channel(async (items) => {
+      if (c.pushes.length === 1) await hung; // the first request hangs (a platform timeout)
+      return items.map((i) => ({ status: 'applied', listingId: i.listing.listingId, quantity: i.quantity }));
+    });
+    let settled = 0;
+    const pool = createDispatchPool({ db: t.db, log, connectionId: channelId(0), connector: c }, 2, () => settled++);
+    const pushed = () => c.pushes.map((p) => p.map((i) => `${i.listing.sku}=${i.quantity}`).join(','));
+    expect(await pool.step()).toBe(false); // A and B in flight, a slot free, nothing else dirty
+    expect(pushed()).toEqual(['A=10,B=10']);
+
+    // C becomes pushable while that request hangs: it goes at once, in the free slot.
+    await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'C', kind: 'absolute', available: 7, observedAt: new Date() });
+    expect(await pool.step()).toBe(true); // both slots taken; returns when C's push is done
+    expect(pushed()).toEqual(['A=10,B=10', 'C=7']);
+    expect(settled).toBe(1);
+
+    // A changes while its push hangs: it waits for that push, never a second one beside it.
+    await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'A', kind: 'absolute', available: 4, observedAt: new Date() });
+    expect(await pool.step()).toBe(false);
+    expect(pushed()).toHaveLength(2);
+    release();
+    await pool.drain();
+    expect(settled).toBe(2);
+    expect(await pool.step()).toBe(false);
+    expect(c.pushes.at(-1)!.map((i) => [i.listing.sku, i.quantity, i.expected])).toEqual([['A', 4, 10]]);
+    await pool.drain();
+    expect((await listings()).map((l) => [l.sku, l.pushed, l.dirty])).toEqual([['A', 4, false], ['B', 10, false], ['C', 7, false]]);
+  });
+
+  it('a pool rethrows a connection-wide failure for the loop to back off', async () => {
+    const c = channel(() => { throw new ConnectorError('AUTH', 'token revoked'); });
+    const pool = createDispatchPool({ db: t.db, log, connectionId: channelId(0), connector: c }, 2);
+    await pool.step();
+    await pool.drain();
+    await expect(pool.step()).rejects.toThrow(/token revoked/);
     expect((await listings()).map((l) => [l.dirty, l.reason])).toEqual([[true, null], [true, null]]);
   });
 });

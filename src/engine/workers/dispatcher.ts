@@ -6,7 +6,7 @@ import { ConnectorError } from '../../connectors/errors.js';
 import type { ChannelConnector, PushItem, PushOutcome } from '../../connectors/types.js';
 import { withTx, type Db } from '../../store/db.js';
 import { countPushes } from '../../store/activity.js';
-import { deferListings, dirtyListings, quarantineListing, recordObservedChannelCount, recordPushed, storeResolvedIds, connectionListings } from '../../store/dispatch.js';
+import { deferListings, dirtyListings, quarantineListing, recordObservedChannelCount, recordPushed, storeResolvedIds, connectionListings, type DirtyListing } from '../../store/dispatch.js';
 
 export interface DispatcherDeps {
   db: Db;
@@ -28,6 +28,71 @@ export async function dispatchOnce(d: DispatcherDeps): Promise<boolean> {
   const max = d.connector.capabilities.maxBatch;
   const batch = await dirtyListings(d.db, d.connectionId, max);
   if (batch.length === 0) return false;
+  const stale = await pushBatch(d, batch);
+  return batch.length === max || stale;
+}
+
+export interface DispatchPool {
+  /**
+   * Fills the free slots with batches. With every slot taken, waits for one to finish and
+   * returns true; else returns false (sleep until `onSettled` or a change wakes the loop).
+   */
+  step(): Promise<boolean>;
+  /** Waits for the pushes in flight (at shutdown). */
+  drain(): Promise<void>;
+}
+
+/**
+ * Up to `concurrency` pushes in flight on one connection, on disjoint listings. A request
+ * that hangs (a platform timeout holds it for seconds) then no longer holds back every
+ * listing that becomes dirty behind it, which is what let a lowering wait seconds on the
+ * `lossy` faults. The connector's limiter still paces all of them within the platform's
+ * rate; a listing is never in two pushes at once, so compare-and-set and the recorded
+ * deltas stay per listing as with one push at a time.
+ */
+export function createDispatchPool(d: DispatcherDeps, concurrency: number, onSettled: () => void = () => {}): DispatchPool {
+  const max = d.connector.capabilities.maxBatch;
+  const busy = new Set<number>();
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const rethrow = () => {
+    const f = failure;
+    failure = undefined;
+    if (f) throw f.error; // the loop backs off; the other pushes carry on
+  };
+  const start = (batch: DirtyListing[]) => {
+    for (const l of batch) busy.add(l.id);
+    const job: Promise<void> = pushBatch(d, batch)
+      .then(() => undefined, (error: unknown) => void (failure ??= { error }))
+      .finally(() => {
+        for (const l of batch) busy.delete(l.id);
+        running.delete(job);
+        onSettled(); // its listings may be dirty again, and a slot is free
+      });
+    running.add(job);
+  };
+  return {
+    async step() {
+      rethrow();
+      while (running.size < concurrency) {
+        const batch = await dirtyListings(d.db, d.connectionId, max, [...busy]);
+        if (batch.length === 0) break;
+        start(batch);
+      }
+      // A free slot and nothing dirty: sleep until woken by a change or a finished push.
+      if (running.size < concurrency) return false;
+      await Promise.race(running);
+      rethrow();
+      return true;
+    },
+    async drain() {
+      await Promise.all([...running]);
+    },
+  };
+}
+
+/** Pushes one batch and records the outcomes. True when a compare-and-set was stale. */
+async function pushBatch(d: DispatcherDeps, batch: readonly DirtyListing[]): Promise<boolean> {
   const items: PushItem[] = batch.map((l) => ({
     listing: { listingId: l.id, sku: l.sku, platformIds: l.platformIds },
     quantity: l.target,
@@ -47,7 +112,7 @@ export async function dispatchOnce(d: DispatcherDeps): Promise<boolean> {
     outcomes = items.map((i) => ({ status: 'failed', listingId: i.listing.listingId, error: e }));
   }
   await applyOutcomes(d, items, outcomes);
-  return batch.length === max || outcomes.some((o) => o.status === 'stale');
+  return outcomes.some((o) => o.status === 'stale');
 }
 
 async function applyOutcomes(d: DispatcherDeps, items: readonly PushItem[], outcomes: readonly PushOutcome[]): Promise<void> {
