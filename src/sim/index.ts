@@ -62,6 +62,8 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   try {
     for (const faultProfile of o.faultProfiles) {
       for (const strategy of strategies) {
+        // Taken before the run: the commit is the code this run loaded, whatever lands meanwhile.
+        const machine = { ...machineInfo(), database: server.kind };
         const url = await server.createDatabase(`stocksync_sim_${strategy.replace(/-/g, '_')}_${faultProfile}`);
         o.log(`running ${strategy} with faults ${faultProfile} (seed ${o.seed})`);
         const report = await runSimulation(url, {
@@ -71,7 +73,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
           ...(o.settleMs !== undefined && { settleMs: o.settleMs }),
           onProgress: o.log,
         });
-        report.machine = { ...machineInfo(), database: server.kind };
+        report.machine = { ...machine, finished: new Date().toISOString() };
         reports.push(report);
         const dir = o.compare || o.faultProfiles.length > 1 ? path.join(o.reportDir, `${faultProfile}-${strategy}`) : o.reportDir;
         files.push(...writeRunReport(dir, report));
