@@ -32,13 +32,8 @@ export async function findOrderIds(
 
 /** Which of these external ids the connection has recorded (a poll skips their line items). */
 export async function recordedOrderIds(q: Queryable, connectionId: string, externalIds: readonly string[]): Promise<Set<string>> {
-  if (externalIds.length === 0) return new Set();
-  const { rows } = await q.query<{ externalId: string }>({
-    name: 'orders_recorded_ids',
-    text: `SELECT external_id AS "externalId" FROM orders WHERE connection_id = $1 AND external_id = ANY($2::text[])`,
-    values: [connectionId, externalIds],
-  });
-  return new Set(rows.map((r) => r.externalId));
+  const found = await findOrderIds(q, externalIds.map((externalId) => ({ connectionId, externalId })));
+  return new Set(externalIds.filter((e) => found.has(orderKey(connectionId, e))));
 }
 
 export async function findOrderId(tx: Queryable, connectionId: string, externalId: string): Promise<number | null> {
