@@ -21,6 +21,11 @@ interface ObservationBase {
   source?: string; // 'webhook' | 'poll' | 'reconcile' | 'manual' ...
   /** Full reconciliation files its corrections under the ledger kind `reconcile`. */
   reconcile?: boolean;
+  /**
+   * A read of the level as it is (a poll, a reconciliation), not an event reporting one
+   * change: it counts every change up to `observedAt`, so it settles a same-time tie.
+   */
+  read?: boolean;
 }
 
 export type ObservationInput =
@@ -37,7 +42,7 @@ export type ObservationResult =
 export function levelObservation(
   connectionId: string,
   l: { sku: string; location: string; available: number; onHand?: number; allocated?: number; observedAt: Date },
-  extra: { source: string; key?: string },
+  extra: { source: string; key?: string; read?: boolean },
 ): ObservationInput {
   return {
     connectionId,
@@ -100,6 +105,7 @@ async function recordObservationInTx(tx: Tx, o: ObservationInput, key: string): 
           onHand: o.onHand ?? null,
           allocated: o.allocated ?? null,
           observedAt: o.observedAt,
+          read: o.read ?? false,
         })
       : await addToStockLevel(tx, { locationId: location.id, sku: o.sku, delta: o.delta, observedAt: o.observedAt });
   if (!level) return { outcome: 'stale' };

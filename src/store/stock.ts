@@ -48,12 +48,16 @@ export interface LevelChange {
 }
 
 /**
- * Sets a location's absolute level if the observation is not older than the one stored.
+ * Sets a location's absolute level if the observation is newer than the one stored.
  * Returns null when it is older (stale): a late webhook must not roll the level back.
+ * At the same timestamp, a `read` (the state after every change up to then) wins; an
+ * event (one change of possibly several in that millisecond, in any order) only lowers
+ * a level stored from another event: the lower may count an order the higher does not.
+ * A same-millisecond receipt it hides comes back with the next read.
  */
 export async function setStockLevel(
   tx: Queryable,
-  p: { locationId: number; sku: string; available: number; onHand: number | null; allocated: number | null; observedAt: Date },
+  p: { locationId: number; sku: string; available: number; onHand: number | null; allocated: number | null; observedAt: Date; read: boolean },
 ): Promise<LevelChange | null> {
   await tx.query({
     name: 'stock_level_ensure',
@@ -66,14 +70,16 @@ export async function setStockLevel(
         SET available = $3,
             on_hand = COALESCE($4, s.on_hand + ($3 - prev.available)),
             allocated = COALESCE($5, s.allocated),
-            observed_at = $6, updated_at = now()
+            observed_at = $6, observed_read = $7, updated_at = now()
        FROM (SELECT location_id, sku, available FROM stock_levels
               WHERE location_id = $1 AND sku = $2 FOR UPDATE) prev,
             locations l
       WHERE s.location_id = prev.location_id AND s.sku = prev.sku AND l.id = s.location_id
-        AND s.observed_at <= $6
+        AND (s.observed_at < $6
+             -- a tie (migration 007): a read is final; of two events, the lower
+             OR (s.observed_at = $6 AND ($7 OR (NOT s.observed_read AND $3 < s.available))))
   RETURNING prev.available AS "previousAvailable", s.available, l.sellable`,
-    values: [p.locationId, p.sku, p.available, p.onHand, p.allocated, p.observedAt],
+    values: [p.locationId, p.sku, p.available, p.onHand, p.allocated, p.observedAt, p.read],
   });
   return rows[0] ?? null;
 }
@@ -89,7 +95,8 @@ export async function addToStockLevel(
           VALUES ($1, $2, $3, $3, $4)
      ON CONFLICT (location_id, sku) DO UPDATE
         SET on_hand = s.on_hand + $3, available = s.available + $3,
-            observed_at = GREATEST(s.observed_at, $4), updated_at = now()
+            observed_at = GREATEST(s.observed_at, $4), updated_at = now(),
+            observed_read = s.observed_read AND s.observed_at >= $4
   RETURNING s.available - $3 AS "previousAvailable", s.available,
             (SELECT sellable FROM locations WHERE id = $1) AS sellable`,
     values: [p.locationId, p.sku, p.delta, p.observedAt],

@@ -82,7 +82,7 @@ function pollOrders(d: PollerDeps, c: ChannelConnector): Promise<PollResult> {
 function pollLevels(d: PollerDeps, c: WarehouseConnector): Promise<PollResult> {
   return sweep(d, 'inventory', (since, page) => c.pollLevels(since, page), async (levels) => {
     for (const l of levels) {
-      await recordObservation(d.db, levelObservation(d.connectionId, l, { source: 'poll' })).catch((e: unknown) => {
+      await recordObservation(d.db, levelObservation(d.connectionId, l, { source: 'poll', read: true })).catch((e: unknown) => {
         // One bad row (an unknown location, a negative count) must not stop the sweep.
         if (!(e instanceof StocksyncError) || e instanceof ConnectorError) throw e;
         return refuse(d, `level ${l.location}/${l.sku}: ${e.message}`, l);

@@ -91,7 +91,7 @@ async function reconcileWarehouse(d: ReconcileDeps, c: WarehouseConnector, runId
         // The level as read now: newer than anything stored from webhooks or polls.
         const observedAt = new Date(Math.max(readAt.getTime(), l.observedAt.getTime()));
         const r = await recordObservation(d.db, {
-          ...levelObservation(d.connectionId, { ...l, observedAt }, { source: 'reconcile', key: `reconcile:${runId}:${l.location}:${l.sku}` }),
+          ...levelObservation(d.connectionId, { ...l, observedAt }, { source: 'reconcile', key: `reconcile:${runId}:${l.location}:${l.sku}`, read: true }),
           reconcile: true,
         });
         if (r.outcome === 'applied') drift.push({ connectionId: d.connectionId, sku: l.sku, believed: was ?? null, actual: l.available, action: 'corrected', layer: 'polling' });
