@@ -8,6 +8,7 @@ import { instanceTarget } from '../sandbox/shoppers/targets.js';
 import { benchServer } from './lib/database.js';
 import { loadNow, loadVerdict, machine, machineLine, median, medianIndex, percentile, RUNS, sleep, writeResult, type Load } from './lib/report.js';
 import { startStackOn, type ChannelPlatform } from './lib/stack.js';
+import { BACKGROUND_MAX_WAIT_MS } from '../src/connectors/rate-limit.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const RATE = Number(process.env.BENCH_RATE ?? 20); // orders per second over all channels
@@ -19,21 +20,41 @@ interface Run {
   orders: number;
   pushesMeasured: number;
   propagationMs: { p50: number; p95: number; p99: number; max: number };
+  /** Pushes that raised a channel (a claim settling, for one): not an order's propagation. */
+  raises: Summary;
+  /** Per connection and direction: which channel the slow pushes were on. */
+  byConnection: Record<string, Summary>;
   shoppers: ShopperStats;
+  /** What each platform's sandbox served in the run (every call, the first sync's too). */
+  platformCalls: Record<string, { calls: Record<string, number>; throttled: number }>;
   load: Load;
+}
+
+type Summary = { pushes: number; p50: number; p95: number; p99: number; max: number };
+function summary(waits: readonly number[]): Summary {
+  const ws = [...waits].sort((a, b) => a - b);
+  return { pushes: ws.length, p50: percentile(ws, 50), p95: percentile(ws, 95), p99: percentile(ws, 99), max: ws.at(-1) ?? 0 };
 }
 
 async function once(run: number): Promise<Run> {
   const server = await benchServer();
+  // An order lowers every channel: that is the propagation measured. Raises (a claim
+  // settling after its warehouse snapshot, for one) are reported beside it.
   const waits: number[] = [];
+  const raises: number[] = [];
+  const byConnection = new Map<string, number[]>();
   let recording = false;
   try {
     const url = await server.createDatabase(`bench_propagation_${run}`);
     const skus = Array.from({ length: SKUS }, (_, i) => ({ sku: `P${String(i).padStart(4, '0')}`, quantity: 1000 }));
     const stack = await startStackOn(url, {
       channels: CHANNELS, skus, timeScale: 0.01, logLevel: 'warn',
-      onPushed: (_c, ms) => {
-        if (recording) waits.push(ms);
+      onPushed: (c, ms, direction) => {
+        if (!recording) return;
+        (direction === 'lower' ? waits : raises).push(ms);
+        const key = `${c} ${direction}`;
+        if (!byConnection.has(key)) byConnection.set(key, []);
+        byConnection.get(key)!.push(ms);
       },
     });
     try {
@@ -57,7 +78,13 @@ async function once(run: number): Promise<Run> {
         orders: rows[0].n,
         pushesMeasured: sorted.length,
         propagationMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0 },
+        raises: summary(raises),
+        byConnection: Object.fromEntries([...byConnection].map(([c, w]) => [c, summary(w)])),
         shoppers: shoppers.stats(),
+        platformCalls: Object.fromEntries(CHANNELS.map((c) => {
+          const st = stack.instance(c).stats();
+          return [c, { calls: st.calls, throttled: st.throttled }];
+        })),
         load: { before, after: loadNow() },
       };
     } finally {
@@ -72,24 +99,24 @@ async function main(): Promise<void> {
   const runs: Run[] = [];
   for (let i = 0; i < RUNS; i++) {
     runs.push(await once(i));
-    console.error(`run ${i + 1}/${RUNS}: ${JSON.stringify(runs.at(-1)!.propagationMs)}, load ${runs.at(-1)!.load.after[0]}`);
+    console.error(`run ${i + 1}/${RUNS}: ${JSON.stringify(runs.at(-1)!.propagationMs)} ${JSON.stringify(runs.at(-1)!.byConnection)} ${JSON.stringify(runs.at(-1)!.platformCalls)}, load ${runs.at(-1)!.load.after[0]}`);
   }
   const m = runs[medianIndex(runs, (r) => r.propagationMs.p99)]!;
   const p50 = median(runs.map((r) => r.propagationMs.p50));
   const p99 = median(runs.map((r) => r.propagationMs.p99));
   const result = {
-    benchmark: 'propagation: order accepted -> every channel call issued',
+    benchmark: 'propagation: order accepted -> every channel call issued (the pushes lowering a channel)',
     command: 'npm run bench:propagation',
     server: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
     workload: { channels: CHANNELS, skus: SKUS, ordersPerSecond: RATE, seconds: SECONDS, faults: 'none', runs: RUNS, timeScale: 0.01, amazonRateScale: 50 },
     orders: m.orders,
     pushesMeasured: m.pushesMeasured,
     propagationMs: { p50, p95: median(runs.map((r) => r.propagationMs.p95)), p99, max: median(runs.map((r) => r.propagationMs.max)) },
-    limit: 'none measured: the platform floor is the rate limit (Amazon 5 patch/s x rateScale 50 here; Shopify cost bucket), far from binding at this load',
+    limit: 'none measured: the floor is each platform rate limit (Amazon 5 patches/s x rateScale 50 here; Shopify standard plan 100 points/s, 10 a push, which pushes and polls share)',
     goal: `p99 < ${GOAL_P99_MS} ms`,
     ratioToGoal: Number((p99 / GOAL_P99_MS).toFixed(3)),
     met: p99 < GOAL_P99_MS,
-    everyRun: runs.map((r) => ({ orders: r.orders, pushesMeasured: r.pushesMeasured, propagationMs: r.propagationMs, loadAverage: r.load })),
+    everyRun: runs.map((r) => ({ orders: r.orders, pushesMeasured: r.pushesMeasured, propagationMs: r.propagationMs, raises: r.raises, byConnection: r.byConnection, platformCalls: r.platformCalls, loadAverage: r.load })),
     machineLoad: loadVerdict(runs.map((r) => r.load)),
     shoppers: m.shoppers,
     machine: machine(),
@@ -108,8 +135,27 @@ Command: \`npm run bench:propagation\`
 ${runs.map((r, i) => `| run ${i + 1} | ${r.propagationMs.p50} | ${r.propagationMs.p95} | ${r.propagationMs.p99} | ${r.propagationMs.max} | ${r.pushesMeasured} | ${r.orders} | ${r.load.before[0]} / ${r.load.after[0]} |`).join('\n')}
 | **median** | **${p50}** | ${result.propagationMs.p95} | **${p99}** | ${result.propagationMs.max} | | | |
 
+Measured: each push that lowers a channel, from the moment its target changed (the order
+recorded) to the push call issued. Pushes that raise a channel are not an order's
+propagation (a claim settling once the warehouse counts the order, for one) and are shown
+apart: median run ${m.raises.pushes} raises, p99 ${m.raises.p99} ms.
+
 Goal: ${result.goal}: **${result.met ? 'met' : 'NOT met'}** (p99 is ${result.ratioToGoal}x the goal).
 Limit: ${result.limit}.
+
+Median run per connection and direction (ms):
+
+| | pushes | p50 | p95 | p99 | max |
+|---|---|---|---|---|---|
+${Object.entries(m.byConnection).sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, x]) => `| ${c} | ${x.pushes} | ${x.p50} | ${x.p95} | ${x.p99} | ${x.max} |`).join('\n')}
+
+History: on 6161050 this measured p99 12,015 ms (p95 4,150), every slow push on Shopify.
+An orders poll asks Shopify for its page's full cost (about 400 points) before it runs,
+and the limiter served requests in arrival order, so each poll stopped every push behind
+it until the bucket refilled (seconds at 100 points/s), and the backlog then went out as
+100-listing pushes that came back stale. Polls and full reads now wait in a background
+lane of the limiter (src/connectors/rate-limit.ts) while pushes need the bucket (at most
+${BACKGROUND_MAX_WAIT_MS / 1000} s, so they never starve).
 
 Machine: ${machineLine(result.machine)}. ${result.machineLoad}.
 `);

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { parseConfig } from '../../src/config/index.js';
 import { startEngine, type RunningEngine } from '../../src/runtime/engine-process.js';
 import type { WorkersDeps } from '../../src/runtime/workers.js';
+import type { PushDirection } from '../../src/engine/workers/dispatcher.js';
 import { startSandbox, type RunningSandbox, type FaultsOption } from '../../sandbox/server.js';
 import type { SandboxInstance } from '../../sandbox/core/instance.js';
 
@@ -30,7 +31,7 @@ export interface StackOptions {
   instanceOptions?: Partial<Record<ChannelPlatform | 'warehouse', Record<string, unknown>>>;
   /** Extra connector options per connection, as YAML flow mapping entries ("plan: plus"). */
   connectionOptions?: Partial<Record<ChannelPlatform | 'warehouse', string>>;
-  onPushed?: (connectionId: string, waitedMs: number) => void;
+  onPushed?: (connectionId: string, waitedMs: number, direction: PushDirection) => void;
   logLevel?: string;
 }
 

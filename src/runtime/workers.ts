@@ -10,7 +10,7 @@ import type { Connector } from '../connectors/types.js';
 import type { Db } from '../store/db.js';
 import { acquireLease, releaseLease } from '../store/leases.js';
 import { createOrderRecorder, type OrderRecorder } from '../engine/order-recorder.js';
-import { createDispatchPool, resolveListingIds, type DispatchPool } from '../engine/workers/dispatcher.js';
+import { createDispatchPool, resolveListingIds, type DispatchPool, type PushDirection } from '../engine/workers/dispatcher.js';
 import { processInboxOnce } from '../engine/workers/inbox-processor.js';
 import { startLeasedLoop, type Loop } from '../engine/workers/leased-loop.js';
 import { createNotifier, type Notifier } from '../engine/workers/notifier.js';
@@ -33,7 +33,7 @@ export interface WorkersDeps {
   connections: readonly WorkerConnection[];
   /** Per-layer switches (the simulation compares strategies); all on by default. */
   layers?: { webhooks?: boolean; dispatch?: boolean; polling?: boolean; reconcile?: boolean };
-  onPushed?: (connectionId: string, waitedMs: number) => void;
+  onPushed?: (connectionId: string, waitedMs: number, direction: PushDirection) => void;
 }
 
 export interface Workers {
@@ -79,7 +79,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
       const deps = {
         db: d.db, log: d.log, connectionId: c.id, connector,
         ...(typeof c.options.asyncApplyMs === 'number' && { asyncApplyMs: c.options.asyncApplyMs }),
-        ...(d.onPushed && { onPushed: (ms: number) => d.onPushed!(c.id, ms) }),
+        ...(d.onPushed && { onPushed: (ms: number, direction: PushDirection) => d.onPushed!(c.id, ms, direction) }),
         ...(poller && { onUnseenSales: () => poller.wake() }),
       };
       let resolved = false;

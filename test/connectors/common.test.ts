@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { ConnectorError, errorFromStatus } from '../../src/connectors/errors.js';
 import { backoffMs, parseRetryAfter, withRetry } from '../../src/connectors/retry.js';
-import { createRateLimiter } from '../../src/connectors/rate-limit.js';
+import { BACKGROUND_MAX_WAIT_MS, createRateLimiter } from '../../src/connectors/rate-limit.js';
 import { hmacSha256Base64, verifyHmacSha256Base64 } from '../../src/connectors/signature.js';
 import { httpRequest } from '../../src/connectors/http.js';
 
@@ -55,6 +55,38 @@ describe('rate limiter', () => {
       times.push(Date.now());
     }
     for (let i = 3; i < times.length; i++) expect(times[i]! - times[i - 3]!).toBeGreaterThanOrEqual(100);
+  });
+
+  it('background requests yield to the others, one big request is never overtaken in its lane', async () => {
+    const limiter = createRateLimiter({ kind: 'cost-bucket', restorePerSecond: 1000, bucketSize: 100 });
+    await limiter.acquire(100); // drained
+    const order: string[] = [];
+    const poll = limiter.acquire(100, 'background').then(() => order.push('poll'));
+    const big = limiter.acquire(50).then(() => order.push('big'));
+    const small = Array.from({ length: 3 }, (_, i) => limiter.acquire(5).then(() => order.push(`push${i}`)));
+    await Promise.all([poll, big, ...small]);
+    expect(order).toEqual(['big', 'push0', 'push1', 'push2', 'poll']);
+  });
+
+  it('a background request waiting BACKGROUND_MAX_WAIT_MS goes first', async () => {
+    vi.useFakeTimers();
+    try {
+      const limiter = createRateLimiter({ kind: 'cost-bucket', restorePerSecond: 10, bucketSize: 10 });
+      await limiter.acquire(10);
+      let servedAt: number | undefined;
+      const t0 = Date.now();
+      void limiter.acquire(10, 'background').then(() => (servedAt = Date.now() - t0));
+      // pushes asking for twice the restore rate, for longer than the limit
+      for (let t = 0; t < BACKGROUND_MAX_WAIT_MS + 5_000; t += 500) {
+        void limiter.acquire(5);
+        void limiter.acquire(5);
+        await vi.advanceTimersByTimeAsync(500);
+      }
+      expect(servedAt).toBeGreaterThanOrEqual(BACKGROUND_MAX_WAIT_MS);
+      expect(servedAt).toBeLessThan(BACKGROUND_MAX_WAIT_MS + 1_100); // 10 points at 10/s once it is first
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('pause holds every caller back', async () => {

@@ -3,7 +3,7 @@
 // classified once as a ConnectorError.
 import { ConnectorError } from '../errors.js';
 import { httpRequest } from '../http.js';
-import { createRateLimiter, type RateLimiter } from '../rate-limit.js';
+import { createRateLimiter, type Lane, type RateLimiter } from '../rate-limit.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import { API_VERSION } from './documents.js';
 import { parseJsonExact } from './json.js';
@@ -26,8 +26,11 @@ export interface CallStats {
 }
 
 export type GraphqlClient = {
-  /** Runs a document; `cost` is its calculated cost (documents.ts). Returns `data`. */
-  call(query: string, variables: Record<string, unknown>, cost: number): Promise<Json>;
+  /**
+   * Runs a document; `cost` is its calculated cost (documents.ts). Returns `data`. A
+   * `background` call (polls, full reads) waits while pushes need the bucket.
+   */
+  call(query: string, variables: Record<string, unknown>, cost: number, lane?: Lane): Promise<Json>;
   stats(): CallStats;
   /** The bucket as last reported by Shopify (the configured one until then). */
   bucket(): { restorePerSecond: number; bucketSize: number };
@@ -52,8 +55,8 @@ export function createGraphqlClient(o: ClientOptions): GraphqlClient {
   // throttleStatus another answer reports, but will
   let inFlight = 0;
 
-  async function once(query: string, variables: Record<string, unknown>, cost: number): Promise<Json> {
-    await limiter.acquire(cost);
+  async function once(query: string, variables: Record<string, unknown>, cost: number, lane: Lane): Promise<Json> {
+    await limiter.acquire(cost, lane);
     stats.calls++;
     inFlight += cost;
     let text: string;
@@ -121,8 +124,8 @@ export function createGraphqlClient(o: ClientOptions): GraphqlClient {
   }
 
   return {
-    call: (query, variables, cost) =>
-      withRetry(() => once(query, variables, cost), o.retry, () => void stats.retries++),
+    call: (query, variables, cost, lane = 'normal') =>
+      withRetry(() => once(query, variables, cost, lane), o.retry, () => void stats.retries++),
     stats: () => ({ ...stats }),
     bucket: () => ({ restorePerSecond: restoreRate, bucketSize }),
   };

@@ -25,7 +25,7 @@ export async function pollOrders(ctx: ShopifyContext, since: Date, cursor: strin
   // though it refunds what is not returned: a few lines per order keeps pages cheap, and
   // the rare longer order is completed below
   const lines = fit(ctx, first, LINES_PER_ORDER, 2 + first * 3);
-  const data = await ctx.client.call(ORDERS, { first, after: cursor, query: ordersSearch(since), lines }, ordersCost(first, lines));
+  const data = await ctx.client.call(ORDERS, { first, after: cursor, query: ordersSearch(since), lines }, ordersCost(first, lines), 'background');
   const conn = r.obj(data['orders'], 'data.orders');
   const orders: ChannelOrder[] = [];
   for (const [i, n] of r.arr(conn['nodes'], 'data.orders.nodes').entries()) {
@@ -56,7 +56,7 @@ export async function pollOrders(ctx: ShopifyContext, since: Date, cursor: strin
 
 async function moreLines(ctx: ShopifyContext, orderId: string, after: string) {
   const first = fit(ctx, 1, 250, 3);
-  const data = await ctx.client.call(ORDER_LINES, { id: orderId, first, after }, orderLinesCost(first));
+  const data = await ctx.client.call(ORDER_LINES, { id: orderId, first, after }, orderLinesCost(first), 'background');
   const order = data['order'];
   if (order == null) return { lines: [], next: null }; // deleted meanwhile: keep what we have
   const conn = r.obj(r.obj(order, 'data.order')['lineItems'], 'data.order.lineItems');

@@ -123,7 +123,7 @@ function quantityOf(level: unknown, path: string): number {
 export async function listQuantities(ctx: ShopifyContext, cursor: string | null): Promise<Page<ChannelQuantity>> {
   const location = await ctx.location();
   const first = fit(ctx, 3, ctx.listPageSize, 2);
-  const data = await ctx.client.call(LIST_QUANTITIES, { first, after: cursor, loc: location }, listCost(first));
+  const data = await ctx.client.call(LIST_QUANTITIES, { first, after: cursor, loc: location }, listCost(first), 'background');
   const conn = r.obj(data['inventoryItems'], 'data.inventoryItems');
   const items: ChannelQuantity[] = [];
   for (const [i, n] of r.arr(conn['nodes'], 'data.inventoryItems.nodes').entries()) {

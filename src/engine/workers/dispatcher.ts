@@ -15,13 +15,18 @@ export interface DispatcherDeps {
   connector: ChannelConnector;
   /** How long an asynchronously applied push (Amazon) is left alone before it may be redone. */
   asyncApplyMs?: number;
-  /** Called with how long each pushed listing waited since its target changed (propagation). */
-  onPushed?: (waitedMs: number) => void;
+  /**
+   * Called with how long each pushed listing waited since its target changed (propagation),
+   * and whether the push lowers the channel (an oversell window closing) or raises it.
+   */
+  onPushed?: (waitedMs: number, direction: PushDirection) => void;
   /** The channel sold units we have not seen: poll its orders now (raises wait for them). */
   onUnseenSales?: () => void;
 }
 
 const RETRY_LATER_MS = 5_000;
+
+export type PushDirection = 'lower' | 'raise';
 
 /** One round: push one batch. True when more may be waiting. */
 export async function dispatchOnce(d: DispatcherDeps): Promise<boolean> {
@@ -100,7 +105,9 @@ async function pushBatch(d: DispatcherDeps, batch: readonly DirtyListing[]): Pro
   }));
   const issuedAt = Date.now();
   // Propagation is measured on changes, not on verifications of an unchanged target.
-  for (const l of batch) if (l.pushed !== l.target) d.onPushed?.(Math.max(0, issuedAt - l.targetChangedAt.getTime()));
+  for (const l of batch) {
+    if (l.pushed !== l.target) d.onPushed?.(Math.max(0, issuedAt - l.targetChangedAt.getTime()), l.pushed === null || l.target < l.pushed ? 'lower' : 'raise');
+  }
   let outcomes: PushOutcome[];
   try {
     outcomes = await d.connector.push(items);
