@@ -4,9 +4,9 @@
 //
 // The four reconciliations run at once (as their daily crons do: each connection has its
 // own limits), with reconcileConnection (src/engine/workers/reconciler.ts) and the real
-// connectors in this process; each platform's sandbox runs in a child process of its own,
-// as the platforms are services of their own: the memory measured
-// (process.memoryUsage().rss, sampled every 50 ms) is the engine's alone, and one
+// connectors in an engine child process that does nothing else (the memory measured is
+// its high-water RSS, process.resourceUsage().maxRSS); each platform's sandbox runs in a
+// child process of its own, as the platforms are services of their own, and one
 // platform's page rendering does not hold up another's answers (in one shared sandbox
 // process, every Shopify or WooCommerce page held Amazon's reads back, and Amazon's
 // 10 ms bucket cannot absorb that).
@@ -20,12 +20,14 @@
 //   Shopify: cost bucket at the Enterprise plan (2,000 points/s, bucket 20,000), 250 items
 //     a page at 2 + 3 x 250 = 752 points;
 //   WooCommerce: per_page 100, no platform rate limit (hosts add their own);
-//   Amazon: getListingsItem 5/s, one SKU a call (the connector reads known listings: the
-//     documented bulk path, a GET_MERCHANT_LISTINGS_ALL_DATA report, is implemented by
-//     neither the connector nor the sandbox): 100,000 / 5 = 20,000 s = 5.6 hours. That
-//     cannot run here, so both the sandbox and the connector run Amazon at rateScale
-//     BENCH_AMAZON_SCALE (default 100, i.e. 500 calls/s) and the bound uses the same scale.
+//   Amazon: searchListingsItems 5/s, burst 5, 20 SKUs a call (the connector reads the
+//     known listings: the Listings API cannot enumerate a catalogue cheaply): 100,000 / 20
+//     = 5,000 calls, 1,000 s at the documented rate. Both the sandbox and the connector run
+//     Amazon at rateScale BENCH_AMAZON_SCALE (default 10, i.e. 50 calls/s, 1,000 SKUs/s) and
+//     the bound uses the same scale. (Until the connector searched, it read one
+//     getListingsItem per SKU: 20,000 s, 5.6 hours, bench/results/reconcile.md history.)
 // Run: npm run bench:reconcile   (BENCH_SKUS, BENCH_RUNS, BENCH_AMAZON_SCALE)
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -41,13 +43,13 @@ import { serveChild, startChild } from './lib/load.js';
 import { loadNow, loadVerdict, machine, machineLine, median, medianIndex, RUNS, round, writeResult, type Load } from './lib/report.js';
 
 const SKUS = Number(process.env.BENCH_SKUS ?? 100_000);
-const AMAZON_SCALE = Number(process.env.BENCH_AMAZON_SCALE ?? 100);
+const AMAZON_SCALE = Number(process.env.BENCH_AMAZON_SCALE ?? 10);
 const GOAL_RATIO = 1.2;
 const GOAL_MB = 512;
 const SHOPIFY = { plan: 'enterprise', restore: 2000, bucket: 20_000, pageSize: 250, pageCost: 2 + 3 * 250 };
 const WAREHOUSE = { perMinute: 150, pageSize: 250 };
 const WOO = { perPage: 100 };
-const AMAZON = { rate: 5 };
+const AMAZON = { rate: 5, burst: 5, skusPerCall: 20 };
 
 const sku = (i: number) => `R${String(i).padStart(6, '0')}`;
 /** What everyone agrees on; SQL version of the same for the engine's seed. */
@@ -103,13 +105,14 @@ function bounds(n: number) {
   const whPages = Math.ceil(n / WAREHOUSE.pageSize);
   const warehouse = Math.floor((whPages - 1) / WAREHOUSE.perMinute) * 60;
   const woocommerce = 0;
-  const amazon = Math.max(0, n - 5) / (AMAZON.rate * AMAZON_SCALE);
-  const amazonUnscaled = Math.max(0, n - 5) / AMAZON.rate;
+  const amazonCalls = Math.ceil(n / AMAZON.skusPerCall);
+  const amazon = Math.max(0, amazonCalls - AMAZON.burst) / (AMAZON.rate * AMAZON_SCALE);
+  const amazonUnscaled = Math.max(0, amazonCalls - AMAZON.burst) / AMAZON.rate;
   return {
     wh: { seconds: round(warehouse, 1), how: `${whPages} pages of ${WAREHOUSE.pageSize}; ${WAREHOUSE.perMinute} requests per 60 s sliding window: the last window opens at floor((pages - 1) / ${WAREHOUSE.perMinute}) x 60 s` },
     shop: { seconds: round(shopify, 1), how: `${shopPages} pages of ${SHOPIFY.pageSize} at ${SHOPIFY.pageCost} points = ${shopPages * SHOPIFY.pageCost} points, minus the full bucket ${SHOPIFY.bucket}, at ${SHOPIFY.restore} points/s (${SHOPIFY.plan})` },
     woo: { seconds: woocommerce, how: `${Math.ceil(n / WOO.perPage)} pages of ${WOO.perPage}; WooCommerce documents no rate limit: no platform bound (its server time is all)` },
-    amazon: { seconds: round(amazon, 1), how: `${n} getListingsItem at ${AMAZON.rate}/s x rateScale ${AMAZON_SCALE} (burst 5 first); unscaled: ${round(amazonUnscaled)} s = ${round(amazonUnscaled / 3600, 2)} h` },
+    amazon: { seconds: round(amazon, 1), how: `${amazonCalls} searchListingsItems of ${AMAZON.skusPerCall} SKUs at ${AMAZON.rate}/s x rateScale ${AMAZON_SCALE} (burst ${AMAZON.burst} first); unscaled: ${round(amazonUnscaled)} s = ${round(amazonUnscaled / 60, 1)} min` },
   };
 }
 
@@ -137,57 +140,13 @@ async function once(run: number): Promise<Run> {
       const engineSeed = (performance.now() - t) / 1000;
       stage('engine seeded');
       const s = (p: Platform) => sandbox[p].url;
-      const connectors = {
-        wh: (await createConnector('warehouse', { connectionId: 'wh', baseUrl: `${s('warehouse')}/warehouse/wh`, options: { location: 'main' },
-          credentials: { apiToken: 'sandbox-token-wh', webhookSecret: `whsec_${createHash('sha256').update('wh').digest('base64')}` } })) as WarehouseConnector,
-        shop: (await createConnector('shopify', { connectionId: 'shop', baseUrl: `${s('shopify')}/shopify/shop`, options: { plan: SHOPIFY.plan },
-          credentials: { accessToken: 'shpat_shop', webhookSecret: 'sandbox-app-secret' } })) as ChannelConnector,
-        woo: (await createConnector('woocommerce', { connectionId: 'woo', baseUrl: `${s('woocommerce')}/woocommerce/store`, options: {},
-          credentials: { consumerKey: 'ck_store', consumerSecret: 'cs_store', webhookSecret: 'whsec_store' } })) as ChannelConnector,
-        amazon: (await createConnector('amazon', { connectionId: 'amazon', baseUrl: `${s('amazon')}/amazon/seller`,
-          options: { sellerId: 'SELLER1', marketplaceId: 'ATVPDKIKX0DER', rateScale: AMAZON_SCALE },
-          credentials: { accessToken: 'Atza|seller', notificationToken: 'bench-token' } })) as ChannelConnector,
-      };
-      const log = pino({ level: process.env.BENCH_LOG ?? 'warn' });
-      const b = bounds(SKUS);
-      global.gc?.();
-      const baseline = process.memoryUsage().rss;
-      let peak = baseline;
-      let heapPeak = process.memoryUsage().heapUsed;
-      const sampler = setInterval(() => {
-        const m = process.memoryUsage();
-        peak = Math.max(peak, m.rss);
-        heapPeak = Math.max(heapPeak, m.heapUsed);
-      }, 50);
-      // BENCH_MEM_TRACE=1 (development only: it forces collections): every 10 s, memory as
-      // sampled, then the live heap after a full collection.
-      const tracer = process.env.BENCH_MEM_TRACE === '1' ? setInterval(() => {
-        const m = process.memoryUsage();
-        global.gc?.();
-        const mb = (x: number) => round(x / 2 ** 20);
-        console.error(`  mem: rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} MB; live after gc ${mb(process.memoryUsage().heapUsed)} MB`);
-      }, 10_000) : undefined;
       const before = loadNow();
-      const t0 = performance.now();
-      const results = await Promise.all(
-        (Object.keys(connectors) as (keyof typeof connectors)[]).map(async (id) => {
-          let readAt = 0;
-          const report: ReconcileReport = await reconcileConnection({
-            db, log, connectionId: id, connector: connectors[id], trigger: 'manual',
-            onProgress: (checked, total) => {
-              if (total === null || checked >= total) readAt = performance.now();
-            },
-          });
-          const end = performance.now();
-          return {
-            connection: id, seconds: round((end - t0) / 1000, 1), readSeconds: round((readAt - t0) / 1000, 1),
-            checked: report.checked, drifted: report.drifted, driftUnits: report.driftUnits, bound: b[id].seconds,
-          } satisfies ConnectionRun;
-        }),
-      );
-      const seconds = (performance.now() - t0) / 1000;
-      clearInterval(sampler);
-      clearInterval(tracer);
+      // The engine process: only the four reconciliations, as `stocksync reconcile` runs
+      // them, without the seeding's garbage (this process held 300 MB of it).
+      const engine = JSON.parse(await runChild(fileURLToPath(import.meta.url), {
+        RECONCILE_ENGINE: JSON.stringify({ dbUrl: url, sandbox: Object.fromEntries(PLATFORMS.map((p) => [p, s(p)])) }),
+      })) as EngineRun;
+      const { results, seconds, peak, baseline, heapPeak } = engine;
       const after = loadNow();
       const sandboxCalls: Record<string, unknown> = {};
       for (const [p, n] of [['shopify', 'shop'], ['woocommerce', 'store'], ['amazon', 'seller'], ['warehouse', 'wh']] as const) {
@@ -206,6 +165,82 @@ async function once(run: number): Promise<Run> {
   } finally {
     await server.stop();
   }
+}
+
+interface EngineRun {
+  results: ConnectionRun[];
+  seconds: number;
+  /** Bytes: the engine process's high-water RSS (getrusage), from its start. */
+  peak: number;
+  baseline: number;
+  heapPeak: number;
+}
+
+/** In the engine child: the four reconciliations at once; prints an EngineRun line. */
+async function engineProcess(cfg: { dbUrl: string; sandbox: Record<Platform, string> }): Promise<void> {
+  const s = (p: Platform) => cfg.sandbox[p];
+  const db = createPool(cfg.dbUrl, 10);
+  const connectors = {
+    wh: (await createConnector('warehouse', { connectionId: 'wh', baseUrl: `${s('warehouse')}/warehouse/wh`, options: { location: 'main' },
+      credentials: { apiToken: 'sandbox-token-wh', webhookSecret: `whsec_${createHash('sha256').update('wh').digest('base64')}` } })) as WarehouseConnector,
+    shop: (await createConnector('shopify', { connectionId: 'shop', baseUrl: `${s('shopify')}/shopify/shop`, options: { plan: SHOPIFY.plan },
+      credentials: { accessToken: 'shpat_shop', webhookSecret: 'sandbox-app-secret' } })) as ChannelConnector,
+    woo: (await createConnector('woocommerce', { connectionId: 'woo', baseUrl: `${s('woocommerce')}/woocommerce/store`, options: {},
+      credentials: { consumerKey: 'ck_store', consumerSecret: 'cs_store', webhookSecret: 'whsec_store' } })) as ChannelConnector,
+    amazon: (await createConnector('amazon', { connectionId: 'amazon', baseUrl: `${s('amazon')}/amazon/seller`,
+      options: { sellerId: 'SELLER1', marketplaceId: 'ATVPDKIKX0DER', rateScale: AMAZON_SCALE },
+      credentials: { accessToken: 'Atza|seller', notificationToken: 'bench-token' } })) as ChannelConnector,
+  };
+  const log = pino({ level: process.env.BENCH_LOG ?? 'warn' }, pino.destination(2));
+  const b = bounds(SKUS);
+  const baseline = process.memoryUsage().rss;
+  let heapPeak = process.memoryUsage().heapUsed;
+  const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 50);
+  // BENCH_MEM_TRACE=1 (development only: it forces collections, needs --expose-gc in
+  // NODE_OPTIONS): every 10 s, memory as sampled, then the live heap after a full collection.
+  const tracer = process.env.BENCH_MEM_TRACE === '1' ? setInterval(() => {
+    const m = process.memoryUsage();
+    global.gc?.();
+    const mb = (x: number) => round(x / 2 ** 20);
+    console.error(`  mem: rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} MB; live after gc ${mb(process.memoryUsage().heapUsed)} MB`);
+  }, 10_000) : undefined;
+  const t0 = performance.now();
+  const results = await Promise.all(
+    (Object.keys(connectors) as (keyof typeof connectors)[]).map(async (id) => {
+      let readAt = 0;
+      const report: ReconcileReport = await reconcileConnection({
+        db, log, connectionId: id, connector: connectors[id], trigger: 'manual',
+        onProgress: (checked, total) => {
+          if (total === null || checked >= total) readAt = performance.now();
+        },
+      });
+      const end = performance.now();
+      return {
+        connection: id, seconds: round((end - t0) / 1000, 1), readSeconds: round((readAt - t0) / 1000, 1),
+        checked: report.checked, drifted: report.drifted, driftUnits: report.driftUnits, bound: b[id].seconds,
+      } satisfies ConnectionRun;
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  clearInterval(tracer);
+  await db.end();
+  const run: EngineRun = { results, seconds, peak: process.resourceUsage().maxRSS * 1024, baseline, heapPeak };
+  process.stdout.write(`${JSON.stringify(run)}\n`);
+}
+
+/** Runs this file as a child until it exits; its last stdout line. */
+function runChild(file: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code === 0 && last) resolve(last);
+      else reject(new Error(`engine process exited with ${code}`));
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -247,7 +282,7 @@ async function main(): Promise<void> {
     server: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
     workload: {
       skus: SKUS, connections: ['wh (ShipBob-like 3PL)', 'shop (Shopify, enterprise plan)', 'woo (WooCommerce)', `amazon (SP-API, rateScale ${AMAZON_SCALE})`],
-      concurrency: 'the four reconcileConnection calls at once, in this process; each platform sandbox in a child process of its own',
+      concurrency: 'the four reconcileConnection calls at once, in an engine process of their own (seeding done by the bench process); each platform sandbox in a child process of its own',
       drift: '1 % of SKUs +5 at the warehouse; 1 % per channel -2 (unseen sales)',
       runs: RUNS,
       amazonRateScale: AMAZON_SCALE,
@@ -255,7 +290,7 @@ async function main(): Promise<void> {
     seconds,
     peakRssMB: peak,
     perConnection,
-    bound: { seconds: bound, binding, perConnection: b, note: `Amazon runs at rateScale ${AMAZON_SCALE} in sandbox and connector alike: at the documented 5 getListingsItem/s the Amazon bound alone is ${b.amazon.how.split('unscaled: ')[1]}` },
+    bound: { seconds: bound, binding, perConnection: b, note: `Amazon runs at rateScale ${AMAZON_SCALE} in sandbox and connector alike: at the documented 5 searchListingsItems/s the Amazon bound alone is ${b.amazon.how.split('unscaled: ')[1]}` },
     ratio,
     goal: `<= ${GOAL_RATIO} x the bound and peak RSS < ${GOAL_MB} MB`,
     met: metTime && metMemory,
@@ -286,13 +321,14 @@ function markdown(r: Result): string {
   const lookups = per.filter((c) => c.connection !== 'wh');
   const wh = per.find((c) => c.connection === 'wh')!;
   const shop = per.find((c) => c.connection === 'shop')!;
-  const amazonReads = amazonCalls?.calls?.['getListingsItem'];
-  const amazonRate = amazonReads === undefined ? undefined : round((amazonReads - (amazonCalls?.throttled ?? 0)) / amazon.readSeconds);
+  const amazonSearches = amazonCalls?.calls?.['searchListingsItems'];
+  const amazonSingles = amazonCalls?.calls?.['getListingsItem'] ?? 0;
+  const amazonRate = amazonSearches === undefined ? undefined : round((amazonSearches - (amazonCalls?.throttled ?? 0)) / amazon.readSeconds);
   return `# Full reconciliation benchmark
 
 ${n.toLocaleString('en')} SKUs on shopify, woocommerce and amazon plus the warehouse, against the sandbox
-(faults off, each platform in a child process of its own), the four reconcileConnection calls at once in the bench
-process; 1 % drift at the warehouse and on each channel. Median of ${r.workload.runs} runs, each on a
+(faults off, each platform in a child process of its own), the four reconcileConnection calls at once in an
+engine process of their own, which the memory figures are of (its getrusage high-water RSS); 1 % drift at the warehouse and on each channel. Median of ${r.workload.runs} runs, each on a
 fresh embedded PostgreSQL and sandbox. Seeding is not measured (sandbox ${r.medianRun.seedSeconds.sandbox} s,
 engine catalogue + stock ${r.medianRun.seedSeconds.engine} s, bulk).
 
@@ -308,12 +344,13 @@ ${r.missedBy ? `\nMissed: ${r.missedBy}.\n` : ''}
 The bound, per connection (they run in parallel, so the whole is bounded by the slowest):
 ${Object.entries(r.bound.perConnection as Record<string, { seconds: number; how: string }>).map(([k, v]) => `- ${k}: ${v.seconds} s: ${v.how}`).join('\n')}
 
-Amazon: the connector reads known listings one getListingsItem each (the Listings API
-cannot enumerate a catalogue; the documented bulk path, a merchant listings report, is
-not implemented by the connector or the sandbox). At the documented 5 requests/s that
-is 20,000 s, about 5.6 hours, for 100,000 listings: the real bound of this connector in
-production. The benchmark runs Amazon at rateScale ${scale} in both sandbox and connector
-and states the bound at that scale; the other platforms run at their documented limits.
+Amazon: the connector reads the known listings 20 to a searchListingsItems call (the
+Listings API cannot enumerate a catalogue cheaply; a merchant listings report can, in
+minutes, and is not implemented). At the documented 5 calls/s that is 1,000 s, about 17
+minutes, for 100,000 listings; one getListingsItem per SKU, as the connector read before,
+took 20,000 s, 5.6 hours (history below). The benchmark runs Amazon at rateScale ${scale} in
+both sandbox and connector and states the bound at that scale; the other platforms run at
+their documented limits.
 
 ## What limits it
 
@@ -324,23 +361,15 @@ and states the bound at that scale; the other platforms run at their documented 
   after reading (${lookups.map((c) => c.connection).join(', ')} spent 43 to 86 s there before counts were matched in memory and compared per page).
 - The warehouse reads in ${wh.readSeconds} s (bound ${r.bound.perConnection.wh.seconds} s) and Shopify in ${shop.readSeconds} s (bound ${r.bound.perConnection.shop.seconds} s):
   at their documented limits, plus the time the busy machine adds to each page.
-- Amazon reads in ${amazon.readSeconds} s against a ${amazon.bound} s bound (x${round(amazon.readSeconds / amazon.bound, 2)}): ${amazonReads ?? '?'} getListingsItem,
-  ${amazonCalls?.throttled ?? '?'} throttled, so ${amazonRate ?? '?'} reads/s against the ${round(5 * scale * 0.95)}/s the connector paces itself to
-  (0.95 of ${5 * scale}/s). At rateScale ${scale} the rate is scaled but not the burst of 5 (the sandbox, like
-  Amazon, counts a request when it arrives), so Amazon's bucket holds 10 ms of reads. The
-  connector keeps about a second of reads queued past the page asked for (no idle gap
-  between pages, a retried read holds up nothing) and lets a read out only when Amazon's
-  bucket must have a token for it, counting every unanswered read as spent
-  (src/connectors/amazon/read-gate.ts): nothing is refused, but no more than 5 reads are
-  ever unanswered, so the rate is at most 5 per round trip. A round trip of 2 ms keeps
-  the full rate; on this machine, with the engine, PostgreSQL, four sandboxes and other
-  work on the same 2 cores, round trips are longer and that is the gap. (Sent at the limiter's pace instead, the bunched arrivals earned 429s:
-  8,125 of 108,125 calls in a run of the previous code at load 8, and with reads queued
-  ahead, one read refused 5 times in a row failed a run.) At the
-  documented 5/s the bucket holds a second of reads and this overhead vanishes into the
-  5.6-hour bound; what would shorten that bound is a bulk read (searchListingsItems with up
-  to 20 SKUs per call, or the merchant listings report), which neither the connector nor
-  the sandbox implements yet.
+- Amazon reads in ${amazon.readSeconds} s against a ${amazon.bound} s bound (x${round(amazon.readSeconds / amazon.bound, 2)}): ${amazonSearches ?? '?'} searchListingsItems
+  and ${amazonSingles} getListingsItem, ${amazonCalls?.throttled ?? '?'} throttled, so ${amazonRate ?? '?'} searches/s against the ${round(5 * scale * 0.95, 1)}/s the
+  connector paces itself to (0.95 of ${5 * scale}/s). It keeps about a second of searches queued
+  past the page asked for and lets one out only when Amazon's bucket must have a token for
+  it, counting every unanswered call as spent (src/connectors/amazon/read-gate.ts).
+  History: read one getListingsItem per SKU at rateScale 100 (100,000 calls, 500/s),
+  Amazon took 318.5 s against a 200 s bound on a busy machine (load 5 to 6; bench commit
+  a6c4993): at that scale Amazon's bucket of 5 holds 10 ms of reads, shorter than a round
+  trip on this machine, so at most 5 reads per round trip went out.
 - Memory: peak RSS ${r.peakRssMB} MB (median run: ${r.medianRun.baselineRssMB} MB before the reconciliations started, JS heap
   peak ${r.medianRun.heapUsedPeakMB} MB). The live heap is far smaller: with \`BENCH_MEM_TRACE=1\` (a full collection every
   10 s, development only) 50,000 SKUs kept 36 to 62 MB live and RSS stayed near 210 MB; the same run
@@ -358,4 +387,5 @@ if (process.env.BENCH_REPORT_ONLY === '1') {
   const { readFileSync, writeFileSync } = await import('node:fs');
   writeFileSync('bench/results/reconcile.md', markdown(JSON.parse(readFileSync('bench/results/reconcile.json', 'utf8')) as Result));
 } else if (PLATFORMS.includes(process.env.RECONCILE_SERVE as Platform)) await serve(process.env.RECONCILE_SERVE as Platform);
+else if (process.env.RECONCILE_ENGINE) await engineProcess(JSON.parse(process.env.RECONCILE_ENGINE) as { dbUrl: string; sandbox: Record<Platform, string> });
 else await main();

@@ -9,6 +9,7 @@ import { createCallStats } from '../core/stats.js';
 import { createWebhookSubscriptions } from '../core/webhooks.js';
 import { createAmazonHttp } from './http.js';
 import { listingJson, registerListingRoutes } from './listings.js';
+import { registerSearchRoute } from './search.js';
 import {
   AMAZON_NOTIFICATION_TYPES,
   envelope,
@@ -99,6 +100,7 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
       void app.register(
         async (scope) => {
           registerListingRoutes(scope, { store, http, schedule });
+          registerSearchRoute(scope, { store, http });
           registerOrderRoutes(scope, { store, http });
         },
         { prefix },

@@ -4,9 +4,11 @@
 //   5 requests/s per account-application pair, burst 5. The operation's own reference page
 //   still shows "Rate 5 | Burst 10"; the rate-limits page is newer, so burst 5 is used
 //   (platforms.md marks it unverified).
+// - searchListingsItems reference page (2021-08-01): rate 5, burst 5; up to 20 identifiers
+//   a call, pageSize at most 20 (default 10).
 // - Orders API v0 (the official SDK's client rate table): getOrders 0.0167/s burst 20;
 //   getOrder and getOrderItems 0.5/s burst 30.
-export type AmazonOperation = 'patchListingsItem' | 'getListingsItem' | 'getOrders' | 'getOrder' | 'getOrderItems';
+export type AmazonOperation = 'patchListingsItem' | 'getListingsItem' | 'searchListingsItems' | 'getOrders' | 'getOrder' | 'getOrderItems';
 
 export interface UsagePlan {
   /** Tokens restored per second. */
@@ -18,6 +20,7 @@ export interface UsagePlan {
 export const AMAZON_USAGE_PLANS: Readonly<Record<AmazonOperation, UsagePlan>> = {
   patchListingsItem: { rate: 5, burst: 5 },
   getListingsItem: { rate: 5, burst: 5 },
+  searchListingsItems: { rate: 5, burst: 5 },
   getOrders: { rate: 0.0167, burst: 20 },
   getOrder: { rate: 0.5, burst: 30 },
   getOrderItems: { rate: 0.5, burst: 30 },

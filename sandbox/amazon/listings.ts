@@ -1,4 +1,4 @@
-// Listings Items API 2021-08-01: patchListingsItem and getListingsItem.
+// Listings Items API 2021-08-01: patchListingsItem and getListingsItem (search.ts: searchListingsItems).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { amzError, type AmazonHttp } from './http.js';
 import { accept, defaultQuantity, newSubmissionId, validatePatches, type AmazonStore, type Listing, type Patch, type Submission } from './store.js';
@@ -12,7 +12,7 @@ export interface ListingRouteDeps {
 
 type Params = { sellerId: string; sku: string };
 
-const INCLUDED = ['summaries', 'attributes', 'issues', 'offers', 'fulfillmentAvailability', 'procurement', 'relationships', 'productTypes'];
+export const INCLUDED_DATA = ['summaries', 'attributes', 'issues', 'offers', 'fulfillmentAvailability', 'procurement', 'relationships', 'productTypes'];
 
 function checkCommon(request: FastifyRequest, reply: FastifyReply, store: AmazonStore): string[] | undefined {
   const { sellerId } = request.params as Params;
@@ -74,7 +74,7 @@ export function registerListingRoutes(app: FastifyInstance, d: ListingRouteDeps)
       const { sku } = request.params as Params;
       const q = request.query as Record<string, string | undefined>;
       const included = (q.includedData ?? 'summaries').split(',');
-      const bad = included.filter((i) => !INCLUDED.includes(i));
+      const bad = included.filter((i) => !INCLUDED_DATA.includes(i));
       if (bad.length > 0) return amzError(reply, 400, 'InvalidInput', `Invalid includedData: ${bad.join(',')}.`);
       const listing = store.listings.get(sku);
       if (!listing) return amzError(reply, 404, 'NotFound', `The requested SKU '${sku}' was not found for seller ${store.sellerId}.`);

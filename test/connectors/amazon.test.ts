@@ -45,6 +45,7 @@ beforeAll(async () => {
       { platform: 'amazon', name: 'storm', skus: skus('S', 10), options: sim(10) },
       { platform: 'amazon', name: 'orders', skus: skus('O', 3, 10_000), options: sim(1000) },
       { platform: 'amazon', name: 'notify', skus: skus('N', 2), options: sim(10) },
+      { platform: 'amazon', name: 'bulk', skus: [...skus('B', 44, 7), { sku: 'B,45', quantity: 3 }], options: sim(10) },
     ],
   });
 });
@@ -121,16 +122,16 @@ describe('Amazon push and reads', () => {
   it('queues the reads of the following pages while the engine handles the first', async () => {
     const c = connector('main', 10, { listPageSize: 2 });
     const known = skus('A', 5).map((s, i) => listing(i + 1, s.sku));
-    // answered reads: a 429 (the simulator's bucket still drained by the tests before) is retried
-    const reads = () => (inst('main').stats().calls['getListingsItem'] ?? 0) - inst('main').stats().throttled;
+    // answered searches: a 429 (the simulator's bucket still drained by the tests before) is retried
+    const reads = () => (inst('main').stats().calls['searchListingsItems'] ?? 0) - inst('main').stats().throttled;
     const before = reads();
     expect((await c.listQuantities(null, known)).items.map((i) => i.sku)).toEqual(['A-1', 'A-2']);
-    // about a second of the bucket's rate (here all 5) is read without being asked for
-    await eventually(() => reads() - before === 5);
+    // about a second of the bucket's rate (here all 3 pages, one search each) is read without being asked for
+    await eventually(() => reads() - before === 3);
     const rest = await c.listQuantities('2', known);
     expect(rest.items.map((i) => i.sku)).toEqual(['A-3', 'A-4']);
     expect((await c.listQuantities(rest.next, known)).items.map((i) => i.sku)).toEqual(['A-5']);
-    expect(reads() - before).toBe(5);
+    expect(reads() - before).toBe(3);
   });
 
   it('reads ahead of the page asked for, through 429s, each listing once and every page in order', async () => {
@@ -147,8 +148,23 @@ describe('Amazon push and reads', () => {
     } while (cursor !== null);
     expect(seen).toEqual(known.map((l) => l.sku));
     const after = inst('storm').stats();
-    const reads = (after.calls['getListingsItem'] ?? 0) - (before.calls['getListingsItem'] ?? 0);
-    expect(reads - (after.throttled - before.throttled)).toBe(10);
+    const calls = (op: string) => (after.calls[op] ?? 0) - (before.calls[op] ?? 0);
+    // 4 pages of at most 3, one searchListingsItems each, retried through the 429s
+    expect(calls('searchListingsItems') - (after.throttled - before.throttled)).toBe(4);
+    expect(calls('getListingsItem')).toBe(0);
+  });
+
+  it('reads 20 SKUs a search; a SKU with a comma, or one the search misses, alone', async () => {
+    const c = connector('bulk', 10);
+    inst('bulk').resetStats();
+    const known = [...skus('B', 44).map((s, i) => listing(i + 1, s.sku)), listing(45, 'B,45'), listing(46, 'GONE')];
+    const counts = await c.readQuantities(known);
+    expect(counts).toEqual(new Map([...Array.from({ length: 44 }, (_, i) => [i + 1, 7] as [number, number]), [45, 3]]));
+    // 44 searchable SKUs = 20 + 20 + 4; 'B,45' and the missing 'GONE' (a 404) by getListingsItem
+    expect(inst('bulk').stats().calls).toEqual({ searchListingsItems: 3, getListingsItem: 2 });
+    const ids = await c.resolveListings([listing(1, 'B-1'), listing(45, 'B,45'), listing(46, 'GONE')]);
+    expect([...ids.keys()]).toEqual([1, 45]);
+    expect(ids.get(45)).toEqual({ sellerSku: 'B,45', asin: expect.stringMatching(/^B0/) });
   });
 });
 

@@ -52,6 +52,7 @@ beforeAll(async () => {
     instances: [
       { platform: 'amazon', name: 'main', skus, options: common },
       { platform: 'amazon', name: 'limits', skus, options: { ...common, rateScale: 1 } },
+      { platform: 'amazon', name: 'search-limits', skus, options: { ...common, rateScale: 1 } },
       { platform: 'amazon', name: 'noisy', skus, options: common },
     ],
   });
@@ -99,6 +100,49 @@ describe('Amazon SP-API listings', () => {
     expect(amz.control.shopperOrder([{ sku: 'A-3', quantity: 4 }]).ok).toBe(true);
     expect(amz.control.getStock('A-3')).toBe(6);
     await eventually(() => amz.control.getStock('A-3') === 10);
+  });
+});
+
+describe('Amazon SP-API searchListingsItems', () => {
+  const search = (query: string, seller = 'main') => call(seller, 'GET', `/listings/2021-08-01/items/ASELLER1?marketplaceIds=${MARKET}&${query}`);
+
+  it('finds up to 20 SKUs at once, leaving out those the seller lacks', async () => {
+    const res = await search('identifiers=A-4,NOPE,A-5,A-4&identifiersType=SKU&includedData=fulfillmentAvailability,summaries&pageSize=20');
+    expect(res.status).toBe(200);
+    expect(res.json.numberOfResults).toBe(2);
+    expect(res.json.pagination).toBeUndefined();
+    expect(res.json.items.map((i: any) => i.sku)).toEqual(['A-4', 'A-5']);
+    expect(res.json.items[0].fulfillmentAvailability).toEqual([{ fulfillmentChannelCode: 'DEFAULT', quantity: 10 }]);
+    expect(res.json.items[0].summaries[0].asin).toMatch(/^B0/);
+    const byAsin = await search(`identifiers=${res.json.items[1].summaries[0].asin}&identifiersType=ASIN`);
+    expect(byAsin.json.items.map((i: any) => i.sku)).toEqual(['A-5']);
+  });
+
+  it('pages with pageToken (default pageSize 10) and refuses what Amazon refuses', async () => {
+    const first = await search('pageSize=2&includedData=summaries');
+    expect(first.json.numberOfResults).toBe(5);
+    expect(first.json.items).toHaveLength(2);
+    const second = await search(`pageSize=2&pageToken=${first.json.pagination.nextToken}`);
+    expect(second.json.items).toHaveLength(2);
+    expect(second.json.pagination.previousToken).toBeDefined();
+    const skusSeen = [...first.json.items, ...second.json.items].map((i: any) => i.sku);
+    expect(new Set(skusSeen).size).toBe(4);
+    expect((await search('')).json.items).toHaveLength(5);
+    const many = Array.from({ length: 21 }, (_, i) => `X-${i}`).join(',');
+    for (const q of [`identifiers=${many}&identifiersType=SKU`, 'identifiers=A-1', 'pageSize=21', 'pageSize=0', 'pageToken=zzz', 'includedData=prices']) {
+      const res = await search(q);
+      expect({ q, status: res.status, code: res.json.errors?.[0]?.code }).toEqual({ q, status: 400, code: 'InvalidInput' });
+    }
+  });
+
+  it('has its own token bucket: burst 5', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await search('identifiers=A-1&identifiersType=SKU', 'search-limits')).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    // getListingsItem's bucket is untouched
+    expect((await call('search-limits', 'GET', item('A-1'))).status).toBe(200);
+    await sleep(210);
+    expect((await search('identifiers=A-1&identifiersType=SKU', 'search-limits')).status).toBe(200);
   });
 });
 

@@ -1,7 +1,7 @@
 // Amazon SP-API channel connector (merchant-fulfilled quantities).
 // Listing platform ids: sellerSku (the merchant's SKU) and, when known, asin.
 // Options: sellerId, marketplaceId (required), productType (PRODUCT), rateScale (1),
-// listPageSize (50), lwaUrl, retry {attempts, baseMs, maxMs}.
+// listPageSize (100: five searchListingsItems calls), lwaUrl, retry {attempts, baseMs, maxMs}.
 import { ConnectorError } from '../errors.js';
 import type { ChannelConnector, ConnectorConfig } from '../types.js';
 import { createAmazonClient } from './client.js';
@@ -13,7 +13,7 @@ const LISTINGS_PER_PUSH = 10;
 
 export function create(config: ConnectorConfig): ChannelConnector {
   const client = createAmazonClient(config);
-  const pageSize = typeof config.options['listPageSize'] === 'number' && config.options['listPageSize'] >= 1 ? Math.floor(config.options['listPageSize']) : 50;
+  const pageSize = typeof config.options['listPageSize'] === 'number' && config.options['listPageSize'] >= 1 ? Math.floor(config.options['listPageSize']) : 100;
   const listQuantities = createListReader(client, pageSize);
   const notificationToken = config.credentials['notificationToken'];
   return {

@@ -3,7 +3,7 @@
 // on ours and pace below it, so throttling is the exception, not the feedback loop.
 import { createRateLimiter, type RateLimiter } from '../rate-limit.js';
 
-export type AmazonOperation = 'patchListingsItem' | 'getListingsItem' | 'getOrders' | 'getOrderItems';
+export type AmazonOperation = 'patchListingsItem' | 'getListingsItem' | 'searchListingsItems' | 'getOrders' | 'getOrderItems';
 
 export const AMAZON_USAGE_PLANS: Readonly<Record<AmazonOperation, { rate: number; burst: number }>> = {
   patchListingsItem: { rate: 5, burst: 5 },
@@ -11,6 +11,8 @@ export const AMAZON_USAGE_PLANS: Readonly<Record<AmazonOperation, { rate: number
   // pacing to the smaller is safe either way (a burst of 10 against a bucket of 5 would
   // earn five 429s).
   getListingsItem: { rate: 5, burst: 5 },
+  // Its reference page: rate 5, burst 5; up to 20 SKUs a call, so 20x getListingsItem's reads.
+  searchListingsItems: { rate: 5, burst: 5 },
   getOrders: { rate: 0.0167, burst: 20 },
   getOrderItems: { rate: 0.5, burst: 30 },
 };
