@@ -321,6 +321,12 @@ describe('Amazon against a fake: INVALID and Login with Amazon', () => {
           return;
         }
         state.seenTokens.push(String(req.headers['x-amz-access-token']));
+        const search = new URL(req.url ?? '/', 'http://x');
+        if (req.method === 'GET' && search.searchParams.has('identifiers')) {
+          const items = search.searchParams.get('identifiers')!.split(',').map((sku) => ({ sku, fulfillmentAvailability: [{ fulfillmentChannelCode: 'DEFAULT', quantity: 1 }] }));
+          res.end(JSON.stringify({ numberOfResults: items.length, items }));
+          return;
+        }
         res.end(JSON.stringify(req.method === 'PATCH' ? { sku: 'X', status: 'INVALID', submissionId: 'x', issues: [{ code: '90244', message: 'bad value', severity: 'ERROR' }] } : { sku: 'X', fulfillmentAvailability: [{ fulfillmentChannelCode: 'DEFAULT', quantity: 1 }] }));
       });
     });
@@ -346,7 +352,8 @@ describe('Amazon against a fake: INVALID and Login with Amazon', () => {
       });
     const c = lwa('Atzr|r');
     fake.seenTokens.length = 0;
-    await c.readQuantities([listing(1, 'X'), listing(2, 'Y'), listing(3, 'Z')]);
+    expect(await c.readQuantities([listing(1, 'X'), listing(2, 'Y'), listing(3, 'Z')])).toEqual(new Map([[1, 1], [2, 1], [3, 1]])); // one search
+    await c.push([{ listing: listing(1, 'X'), quantity: 5, expected: 1 }]); // a read and a patch
     expect(fake.lwaCalls).toBe(1);
     expect(fake.seenTokens).toEqual(['Atza|lwa-1', 'Atza|lwa-1', 'Atza|lwa-1']);
     await expect(lwa('wrong').readQuantities([listing(1, 'X')])).rejects.toMatchObject({ connectorCode: 'AUTH' });
