@@ -318,7 +318,6 @@ function markdown(r: Result): string {
   const scale = r.workload.amazonRateScale ?? 100;
   const amazonCalls = r.medianRun.sandboxCalls?.amazon as { calls?: Record<string, number>; throttled?: number } | undefined;
   const amazon = per.find((c) => c.connection === 'amazon')!;
-  const lookups = per.filter((c) => c.connection !== 'wh');
   const wh = per.find((c) => c.connection === 'wh')!;
   const shop = per.find((c) => c.connection === 'shop')!;
   const amazonSearches = amazonCalls?.calls?.['searchListingsItems'];
@@ -358,9 +357,9 @@ their documented limits.
   compared and stored (one SQL statement per page, \`observeChannelCounts\` in
   src/store/reconciliations.ts) while the next page is already being fetched; after
   the last page, only the order sweep and the held raises remain: ${per.map((c) => `${c.connection} ${c.afterReadSeconds} s`).join(', ')}
-  after reading (${lookups.map((c) => c.connection).join(', ')} spent 43 to 86 s there before counts were matched in memory and compared per page).
+  after reading.
 - The warehouse reads in ${wh.readSeconds} s (bound ${r.bound.perConnection.wh.seconds} s) and Shopify in ${shop.readSeconds} s (bound ${r.bound.perConnection.shop.seconds} s):
-  at their documented limits, plus the time the busy machine adds to each page.
+  at their documented limits, plus each page's round trip and the time the shared cores add.
 - Amazon reads in ${amazon.readSeconds} s against a ${amazon.bound} s bound (x${round(amazon.readSeconds / amazon.bound, 2)}): ${amazonSearches ?? '?'} searchListingsItems
   and ${amazonSingles} getListingsItem, ${amazonCalls?.throttled ?? '?'} throttled, so ${amazonRate ?? '?'} searches/s against the ${round(5 * scale * 0.95, 1)}/s the
   connector paces itself to (0.95 of ${5 * scale}/s). It keeps about a second of searches queued
@@ -370,14 +369,13 @@ their documented limits.
   Amazon took 318.5 s against a 200 s bound on a busy machine (load 5 to 6; bench commit
   a6c4993): at that scale Amazon's bucket of 5 holds 10 ms of reads, shorter than a round
   trip on this machine, so at most 5 reads per round trip went out.
-- Memory: peak RSS ${r.peakRssMB} MB (median run: ${r.medianRun.baselineRssMB} MB before the reconciliations started, JS heap
-  peak ${r.medianRun.heapUsedPeakMB} MB). The live heap is far smaller: with \`BENCH_MEM_TRACE=1\` (a full collection every
-  10 s, development only) 50,000 SKUs kept 36 to 62 MB live and RSS stayed near 210 MB; the same run
-  without the forced collections peaked at 328 MB RSS, 205 MB of JS heap. The rest is garbage V8
-  has not collected yet: the faster reads allocate faster (every page parsed, every Amazon
-  call), and V8's default heap limit on this 24 GiB machine lets the old generation grow
-  that far before a full collection. Not reduced yet: bounding the heap (\`--max-old-space-size\`)
-  is a deployment choice the engine does not make today.
+- Memory: peak RSS ${r.peakRssMB} MB, the engine process's high-water mark from its start
+  (median run: ${r.medianRun.baselineRssMB} MB when the reconciliations began, JS heap peak ${r.medianRun.heapUsedPeakMB} MB). V8 collects
+  lazily on a 24 GiB machine, so most of the rise is garbage not yet collected: with
+  \`BENCH_MEM_TRACE=1\` (forced collections, development only) 50,000 SKUs kept 36 to 62 MB live.
+  History: until the reconciliations ran in an engine process of their own, the bench
+  process measured itself after seeding 100,000 SKUs: 602 MB, 296 MB of it before the
+  reconciliations started (a6c4993).
 
 Machine: ${machineLine(r.machine)}. ${r.machineLoad}.
 `;
