@@ -87,7 +87,9 @@ export interface Child {
  * of stdout and answers any line on stdin with its process.cpuUsage() as JSON.
  */
 export function startChild(file: string, env: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_CHILD_NODE_ARGS (diagnostics): e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every server.
+  const extra = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let buffered = '';
   const waiting: ((line: string) => void)[] = [];
