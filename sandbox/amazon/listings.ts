@@ -14,7 +14,8 @@ type Params = { sellerId: string; sku: string };
 
 export const INCLUDED_DATA = ['summaries', 'attributes', 'issues', 'offers', 'fulfillmentAvailability', 'procurement', 'relationships', 'productTypes'];
 
-function checkCommon(request: FastifyRequest, reply: FastifyReply, store: AmazonStore): string[] | undefined {
+/** marketplaceIds and the seller, as every Listings Items operation checks them; the markets asked for. */
+export function checkCommon(request: FastifyRequest, reply: FastifyReply, store: AmazonStore): string[] | undefined {
   const { sellerId } = request.params as Params;
   const q = request.query as Record<string, string | undefined>;
   if (!q.marketplaceIds) {

@@ -4,7 +4,7 @@
 // paged through, as Amazon documents. Listings not found are simply absent.
 import type { FastifyInstance } from 'fastify';
 import { amzError, type AmazonHttp } from './http.js';
-import { listingJson, INCLUDED_DATA } from './listings.js';
+import { checkCommon, listingJson, INCLUDED_DATA } from './listings.js';
 import type { AmazonStore, Listing } from './store.js';
 
 export const SEARCH_MAX_IDENTIFIERS = 20;
@@ -24,16 +24,10 @@ export function registerSearchRoute(app: FastifyInstance, d: { store: AmazonStor
   app.get(
     '/listings/2021-08-01/items/:sellerId',
     http.route('searchListingsItems', async (request, reply) => {
-      const { sellerId } = request.params as { sellerId: string };
+      const markets = checkCommon(request, reply, store);
+      if (!markets) return reply;
+      if (markets.length > 1) return amzError(reply, 400, 'InvalidInput', 'marketplaceIds: at most 1 value is allowed.');
       const q = request.query as Record<string, string | undefined>;
-      if (!q.marketplaceIds) return amzError(reply, 400, 'InvalidInput', 'Missing required parameter: marketplaceIds.');
-      if (q.marketplaceIds.split(',').length > 1) return amzError(reply, 400, 'InvalidInput', 'marketplaceIds: at most 1 value is allowed.');
-      if (sellerId !== store.sellerId) {
-        return amzError(reply, 403, 'Unauthorized', 'Access to requested resource is denied.', `The seller ${sellerId} is not authorized for this application.`);
-      }
-      if (q.marketplaceIds !== store.marketplaceId) {
-        return amzError(reply, 400, 'InvalidInput', `Invalid marketplaceIds: the seller does not sell in ${q.marketplaceIds}.`);
-      }
       const included = (q.includedData ?? 'summaries').split(',');
       const bad = included.filter((i) => !INCLUDED_DATA.includes(i));
       if (bad.length > 0) return amzError(reply, 400, 'InvalidInput', `Invalid includedData: ${bad.join(',')}.`);
