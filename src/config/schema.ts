@@ -103,6 +103,7 @@ const httpUrl = z
 
 /** Buffer policy of a channel; see src/domain/types.ts BufferPolicy for the order applied. */
 export const bufferSchema = z.strictObject({
+  mode: z.enum(['adaptive', 'shared', 'partitioned'], { error: 'must be adaptive, shared or partitioned' }).optional(),
   reserve: wholeUnits.optional(),
   holdBackPercent: z
     .number({ error: 'must be a number from 0 to 100' })
@@ -229,6 +230,25 @@ export const configSchema = z.strictObject(
         /** Embedded PostgreSQL's folder, relative to the working directory. */
         dataDir: z.string({ error: 'must be a path' }).min(1, 'must not be empty').default('./.stocksync'),
         embeddedPort: portSchema.default(54329),
+      })
+      .prefault({}),
+    /** How adaptive buffers tell scarce stock (src/domain/buffer-modes.ts); defaults suit most shops. */
+    adaptive: z
+      .strictObject({
+        /** Time constant of a SKU's sales velocity per channel. */
+        velocityWindow: durationSchema(100).optional(),
+        /** Units one order takes, at least, on every channel that shows stock. */
+        orderUnits: z.number({ error: 'must be a number' }).min(0, 'must not be negative').max(1_000_000, 'must be at most 1000000').optional(),
+        /** Headroom on velocity x latency for bursts. */
+        burstFactor: z.number({ error: 'must be a number' }).min(0, 'must not be negative').max(1_000, 'must be at most 1000').optional(),
+        /** Leave partitioned once the stock is this many times the units at risk (hysteresis). */
+        exitRatio: z.number({ error: 'must be a number' }).min(1, 'must be at least 1').max(1_000, 'must be at most 1000').optional(),
+        /** Share of a split given out evenly (0..1): no channel starves. */
+        floorShare: z.number({ error: 'must be a number' }).min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1').optional(),
+        /** A connection's lowering latency until it has measured its own. */
+        defaultLatency: durationSchema(1).optional(),
+        /** How often partitioned SKUs are re-planned. */
+        replanInterval: durationSchema(10).optional(),
       })
       .prefault({}),
     /** Encrypts credentials stored in the database; required unless demo: true. */

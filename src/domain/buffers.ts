@@ -2,6 +2,7 @@ import { invalidInput } from '../errors.js';
 import { MAX_QUANTITY } from './quantities.js';
 import type { BufferPolicy, ChannelPolicy, ConnectionId } from './types.js';
 
+const MODES: readonly string[] = ['adaptive', 'shared', 'partitioned'];
 const FIELDS = ['reserve', 'holdBackPercent', 'holdBackUnits', 'zeroBelow', 'maxCap'] as const;
 
 /**
@@ -11,6 +12,8 @@ const FIELDS = ['reserve', 'holdBackPercent', 'holdBackUnits', 'zeroBelow', 'max
  */
 export function mergePolicy(base: BufferPolicy, override?: BufferPolicy): BufferPolicy {
   const merged: BufferPolicy = {};
+  const mode = override?.mode ?? base.mode;
+  if (mode !== undefined) merged.mode = mode;
   for (const f of FIELDS) {
     const v = override?.[f] !== undefined ? override[f] : base[f];
     if (v !== undefined) merged[f] = v;
@@ -24,6 +27,9 @@ export function mergePolicy(base: BufferPolicy, override?: BufferPolicy): Buffer
  */
 export function validatePolicy(p: BufferPolicy): string[] {
   const problems: string[] = [];
+  if (p.mode !== undefined && !MODES.includes(p.mode)) {
+    problems.push(`mode: must be one of ${MODES.join(', ')}, got ${String(p.mode)}`);
+  }
   for (const f of FIELDS) {
     const v: unknown = p[f];
     if (v === undefined) continue;

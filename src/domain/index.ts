@@ -4,5 +4,6 @@ export * from './quantities.js';
 export * from './ats.js';
 export * from './bundles.js';
 export * from './buffers.js';
+export * from './buffer-modes.js';
 export * from './ledger.js';
 export * from './claims.js';

@@ -23,7 +23,17 @@ export type ConnectionKind = 'channel' | 'warehouse';
  * percent of the shared remainder held back (shown part rounded down), fixed units held
  * back, zero-below threshold, maximum cap. Every field is optional; absent = no effect.
  */
+/**
+ * How the channels of a SKU divide its stock (src/domain/buffer-modes.ts): `shared` shows
+ * every channel its policy of the whole ATS; `partitioned` splits it so the channels' counts
+ * add up to at most the ATS; `adaptive` (the default) is shared while the stock is
+ * plentiful and partitioned while it is scarce.
+ */
+export type BufferMode = 'adaptive' | 'shared' | 'partitioned';
+
 export interface BufferPolicy {
+  /** Shared, partitioned or adaptive (default). */
+  mode?: BufferMode;
   /** Units set aside for this channel only (e.g. wholesale); invisible to other channels. */
   reserve?: number;
   /** Percent (0..100) of the shared remainder held back from this channel. */

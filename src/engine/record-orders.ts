@@ -7,13 +7,15 @@ import { invalidInput, StocksyncError } from '../errors.js';
 import type { Db, Tx } from '../store/db.js';
 import { insertIncidents, type NewIncident } from '../store/incidents.js';
 import { expectCatalogVersion } from '../store/catalog-version.js';
-import { updateTargets } from '../store/listings.js';
+import { listingStates, updateTargets } from '../store/listings.js';
 import { recordOrderBatch, type OrderBatchEffects } from '../store/order-effects.js';
 import { findOrderIds, orderKey, type NewOrder } from '../store/orders.js';
 import { withPipelinedTx, type Statements } from '../store/pipelined-tx.js';
 import type { SkuGraph } from '../store/skus.js';
 import { catalogSnapshot, forgetCatalog, graphFromSnapshot, isStaleCatalogError, type CachedCatalog } from './catalog-cache.js';
 import { shortfalls, type PlannedClaim } from './order-shortfalls.js';
+import { adaptiveSettings } from './adaptive-settings.js';
+import { loweringLatencies } from './lowering-latency-cache.js';
 import { affectedSkus, atsOfSkus, skusToLock, targetsFromCache } from './targets.js';
 
 export interface OrderInput {
@@ -73,7 +75,7 @@ export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promi
       const plan = planBatch(batch, catalog);
       return withPipelinedTx(
         db,
-        (tx) => recordOrderBatch(tx, plan.newOrders, plan.lockSkus),
+        (tx) => recordOrderBatch(tx, plan.newOrders, plan.lockSkus, adaptiveSettings().velocityWindowMs),
         (tx, effects) => finishBatch(tx, plan, effects),
       );
     };
@@ -157,7 +159,9 @@ async function finishBatch(
   const short = shortfalls(claims, (order, lineNo) => inputs[order]!.lines[lineNo]!, stock, graph.bundles);
   await insertIncidents(tx, incidentsFor(short, fresh, inserted));
   const affected = affectedSkus(claims.map((c) => c.sku), graph.bundles);
-  const targets = targetsFromCache(catalog.listings, atsOfSkus(affected, stock, graph.bundles));
+  // After the batch statement: the selling channels' counts and velocities include this batch.
+  const states = await listingStates(tx, [...affected]);
+  const targets = targetsFromCache(catalog.listings, states, atsOfSkus(affected, stock, graph.bundles), await loweringLatencies(tx));
 
   for (const { i, input, lines } of fresh) {
     results[i] = {

@@ -1,15 +1,17 @@
 // Recomputes listing targets for the SKUs an operation touched, never the whole catalogue.
-import { ats, bundleAts, bundlesContaining, mergePolicy, targetsForSku } from '../domain/index.js';
-import type { BundleComponent } from '../domain/types.js';
+import { ats, bundleAts, bundlesContaining, decayedVelocity, mergePolicy, planSkuTargets } from '../domain/index.js';
+import type { BufferPolicy, BundleComponent } from '../domain/types.js';
 import type { Tx } from '../store/db.js';
-import { listingsWithPolicies, updateTargets, type ListingPolicyRow } from '../store/listings.js';
+import { listingsWithPolicies, updateTargets, type ListingState, type TargetChange } from '../store/listings.js';
+import { adaptiveSettings, type AdaptiveSettings } from './adaptive-settings.js';
+import { loweringLatencies } from './lowering-latency-cache.js';
 import type { SkuStockRow } from '../store/stock.js';
 import type { SkuListings } from './catalog-cache.js';
 
 /**
  * `stock` holds the current (locked) totals of every plain SKU involved, including every
- * component of every bundle in `bundles`. Returns how many listings changed target,
- * i.e. became dirty or clean.
+ * component of every bundle in `bundles`. Returns how many listings changed target or
+ * planner state.
  */
 export async function recomputeTargets(
   tx: Tx,
@@ -19,45 +21,64 @@ export async function recomputeTargets(
 ): Promise<number> {
   if (skus.size === 0) return 0;
   const listings = await listingsWithPolicies(tx, [...skus]);
-  return updateTargets(tx, targetChanges(listings, atsOfSkus(skus, stock, bundles)));
+  const latencyOf = await loweringLatencies(tx);
+  const planned = listings.map((l) => ({ ...l, policy: mergePolicy(l.policy, l.override ?? undefined) }));
+  return updateTargets(tx, targetChanges(planned, atsOfSkus(skus, stock, bundles), latencyOf));
 }
 
-/** The listings whose target differs from what their policy gives for the SKU's ATS. */
+/**
+ * The listings whose target (or planner state) differs from what the buffer planner gives
+ * for the SKU's ATS; `listings` in pool order within each SKU, policies merged.
+ */
 export function targetChanges(
-  listings: readonly ListingPolicyRow[],
+  listings: readonly (ListingState & { policy: BufferPolicy })[],
   atsBySku: ReadonlyMap<string, number>,
-): { id: number; target: number }[] {
-  const changes: { id: number; target: number }[] = [];
+  latencyOf: (connectionId: string) => number,
+  settings: AdaptiveSettings = adaptiveSettings(),
+): TargetChange[] {
+  const changes: TargetChange[] = [];
   for (const [sku, group] of groupBy(listings, (l) => l.sku)) {
-    const channels = group.map((l) => ({
-      connectionId: l.connectionId,
-      policy: mergePolicy(l.policy, l.override ?? undefined),
-    }));
-    const targets = targetsForSku(atsBySku.get(sku) ?? 0, channels);
+    const plan = planSkuTargets(
+      atsBySku.get(sku) ?? 0,
+      group.map((l) => ({
+        connectionId: l.connectionId,
+        policy: l.policy,
+        velocity: decayedVelocity(l.velocity, l.velocityAgeMs, settings.velocityWindowMs),
+        loweringLatencyMs: latencyOf(l.connectionId),
+        exposure: l.exposure,
+      })),
+      group.some((l) => l.partitioned),
+      settings,
+    );
     for (const l of group) {
-      const target = targets.get(l.connectionId) ?? 0;
-      if (target !== l.target) changes.push({ id: l.id, target });
+      const change = { id: l.id, target: plan.targets.get(l.connectionId) ?? 0, partitioned: plan.partitioned, raiseGated: plan.held.has(l.connectionId) };
+      if (change.target !== l.target || change.partitioned !== l.partitioned || change.raiseGated !== l.raiseGated) changes.push(change);
     }
   }
   return changes;
 }
 
 /**
- * The target of every listing of these SKUs, from the cached policies: the current
- * targets are not read, so unchanged ones are left to the update's own filter.
+ * The target changes of these SKUs' listings, the policies from the catalogue cache and
+ * the listings' present state from `states` (read in the same transaction).
  */
 export function targetsFromCache(
   listings: ReadonlyMap<string, SkuListings>,
+  states: readonly ListingState[],
   atsBySku: ReadonlyMap<string, number>,
-): { id: number; target: number }[] {
-  const result: { id: number; target: number }[] = [];
-  for (const [sku, ats] of atsBySku) {
+  latencyOf: (connectionId: string) => number,
+): TargetChange[] {
+  const stateById = new Map(states.map((s) => [s.id, s]));
+  const planned: (ListingState & { policy: BufferPolicy })[] = [];
+  for (const sku of atsBySku.keys()) {
     const entry = listings.get(sku);
     if (!entry) continue;
-    const targets = targetsForSku(ats, entry.channels);
-    entry.ids.forEach((id, k) => result.push({ id, target: targets.get(entry.channels[k]!.connectionId) ?? 0 }));
+    entry.ids.forEach((id, k) => {
+      const state = stateById.get(id);
+      if (state) planned.push({ ...state, policy: entry.channels[k]!.policy });
+    });
   }
-  return result;
+  return targetChanges(planned, atsBySku, latencyOf);
 }
 
 export function atsOfSkus(

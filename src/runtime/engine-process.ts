@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/index.js';
 import { catalogFromConfig } from '../engine/catalog-from-config.js';
 import { syncCatalog } from '../engine/catalog.js';
+import { configureAdaptive } from '../engine/adaptive-settings.js';
+import { forgetLoweringLatencies } from '../engine/lowering-latency-cache.js';
 import { buildServer } from '../server/app.js';
 import { openDatabase, redactUrl, type OpenDatabase } from '../store/open.js';
 import { createConnector } from '../connectors/index.js';
@@ -29,6 +31,12 @@ export interface EngineOptions {
 
 export async function startEngine(config: LoadedConfig, opts: EngineOptions): Promise<RunningEngine> {
   const log = opts.logger;
+  const a = config.adaptive;
+  configureAdaptive({
+    velocityWindowMs: a.velocityWindow, orderUnits: a.orderUnits, burstFactor: a.burstFactor, exitRatio: a.exitRatio,
+    floorShare: a.floorShare, defaultLatencyMs: a.defaultLatency, replanIntervalMs: a.replanInterval,
+  });
+  forgetLoweringLatencies();
   const database = await openDatabaseFor(config, log);
   try {
     const synced = await syncCatalog(database.db, catalogFromConfig(config));

@@ -17,6 +17,8 @@ import { createNotifier, type Notifier } from '../engine/workers/notifier.js';
 import { pollOnce } from '../engine/workers/poller.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { pushOrdersOnce } from '../engine/workers/warehouse-pusher.js';
+import { adaptiveSettings } from '../engine/adaptive-settings.js';
+import { replanOnce } from '../engine/replan.js';
 
 export interface WorkerConnection {
   id: string;
@@ -59,6 +61,18 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   });
   loops.push(inbox);
 
+  // Adaptive buffers: partitioned SKUs re-planned as time passes and lowerings land.
+  const replan = layers.dispatch
+    ? startLeasedLoop({
+        db: d.db, log: d.log, lease: 'replan', owner, idleMs: adaptiveSettings().replanIntervalMs,
+        step: async () => {
+          await replanOnce(d.db);
+          return false;
+        },
+      })
+    : undefined;
+  if (replan) loops.push(replan);
+
   for (const c of d.connections) {
     const connector = d.connectors.get(c.id);
     if (!connector) continue;
@@ -81,6 +95,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         ...(typeof c.options.asyncApplyMs === 'number' && { asyncApplyMs: c.options.asyncApplyMs }),
         ...(d.onPushed && { onPushed: (ms: number, direction: PushDirection) => d.onPushed!(c.id, ms, direction) }),
         ...(poller && { onUnseenSales: () => poller.wake() }),
+        ...(replan && { onLowered: () => replan.wake() }),
       };
       let resolved = false;
       const pool = createDispatchPool(deps, DISPATCH_CONCURRENCY, () => loop.wake());

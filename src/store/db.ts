@@ -27,7 +27,7 @@ export function createPool(url: string, max = 10): Db {
 /**
  * Runs `fn` in a transaction. `fn` may hand over its last write as literal SQL through
  * `commitWith`: it is sent together with the COMMIT, one round trip instead of two (the
- * order path's last statement; see store/listings.ts targetsUpdateSql).
+ * last statement of a transaction).
  */
 export async function withTx<T>(db: Db, fn: (tx: Tx, commitWith: (sql: string) => void) => Promise<T>): Promise<T> {
   return withClient(db, async (client) => {

@@ -58,7 +58,10 @@ export async function recordPushed(
               SET pushed = CASE WHEN u.expected IS NULL OR l.pushed IS NULL THEN u.quantity
                                 ELSE GREATEST(l.pushed + (u.quantity - u.expected), 0) END,
                   pushed_at = now(), verify = false,
-                  push_pending_until = CASE WHEN u.pending_ms > 0 THEN now() + u.pending_ms * interval '1 millisecond' END
+                  push_pending_until = CASE WHEN u.pending_ms > 0 THEN now() + u.pending_ms * interval '1 millisecond' END,
+                  -- Until an asynchronous push applies, the channel may still show what it showed before.
+                  pending_from = CASE WHEN u.pending_ms > 0 THEN GREATEST(COALESCE(l.pushed, 0),
+                                   CASE WHEN l.push_pending_until > now() THEN COALESCE(l.pending_from, 0) ELSE 0 END) END
              FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[]) AS u(id, quantity, expected, pending_ms)
             WHERE l.id = u.id`,
     values: [rows.map((r) => r.id), rows.map((r) => r.quantity), rows.map((r) => r.expected), rows.map((r) => r.pendingMs ?? 0)],

@@ -2,21 +2,37 @@
 import type { Queryable } from './db.js';
 import type { BufferPolicy } from '../domain/types.js';
 
-export interface ListingPolicyRow {
+/** What the buffer planner needs of one listing's present (src/domain/buffer-modes.ts). */
+export interface ListingState {
   id: number;
   sku: string;
   connectionId: string;
   target: number;
+  /** The most the channel may show now: pushed, or the count before a push still applying. */
+  exposure: number;
+  /** Units per second as stored, and how long ago it was stored (decay it to now). */
+  velocity: number;
+  velocityAgeMs: number;
+  partitioned: boolean;
+  raiseGated: boolean;
+}
+
+export interface ListingPolicyRow extends ListingState {
   policy: BufferPolicy;
   override: BufferPolicy | null;
 }
+
+const STATE_COLUMNS = `l.id, l.sku, l.connection_id AS "connectionId", l.target,
+            GREATEST(COALESCE(l.pushed, 0),
+                     CASE WHEN l.push_pending_until > now() THEN COALESCE(l.pending_from, 0) ELSE 0 END) AS exposure,
+            l.velocity, COALESCE(extract(epoch FROM now() - l.velocity_at) * 1000, 0)::float8 AS "velocityAgeMs",
+            l.partitioned, l.raise_gated AS "raiseGated"`;
 
 /** Listings of these SKUs with their channel's policy and the SKU's override, pool order. */
 export async function listingsWithPolicies(tx: Queryable, skus: readonly string[]): Promise<ListingPolicyRow[]> {
   const { rows } = await tx.query<ListingPolicyRow>({
     name: 'listings_with_policies',
-    text: `SELECT l.id, l.sku, l.connection_id AS "connectionId", l.target,
-            c.buffer_policy AS policy, o.policy AS override
+    text: `SELECT ${STATE_COLUMNS}, c.buffer_policy AS policy, o.policy AS override
        FROM listings l
        JOIN connections c ON c.id = l.connection_id
        LEFT JOIN buffer_overrides o ON o.connection_id = l.connection_id AND o.sku = l.sku
@@ -27,24 +43,51 @@ export async function listingsWithPolicies(tx: Queryable, skus: readonly string[
   return rows;
 }
 
-/** Writes new targets; only rows whose target really changes are touched. */
-export async function updateTargets(
-  tx: Queryable,
-  changes: readonly { id: number; target: number }[],
-): Promise<number> {
+/** The planner's state of every listing of these SKUs (their policies come from the catalogue cache). */
+export async function listingStates(tx: Queryable, skus: readonly string[]): Promise<ListingState[]> {
+  if (skus.length === 0) return [];
+  const { rows } = await tx.query<ListingState>({
+    name: 'listings_states',
+    text: `SELECT ${STATE_COLUMNS} FROM listings l WHERE l.sku = ANY($1::text[]) ORDER BY l.sku, l.connection_id`,
+    values: [skus],
+  });
+  return rows;
+}
+
+export interface TargetChange {
+  id: number;
+  target: number;
+  /** Adaptive's state for the listing's SKU, and whether the planner held a raise of it back. */
+  partitioned: boolean;
+  raiseGated: boolean;
+}
+
+/** Writes new targets and planner state; only rows where something really changes are touched. */
+export async function updateTargets(tx: Queryable, changes: readonly TargetChange[]): Promise<number> {
   if (changes.length === 0) return 0;
   const { rowCount } = await tx.query({
     name: 'listings_update_targets',
-    text: `UPDATE listings l SET target = u.target, target_changed_at = now()
-       FROM unnest($1::bigint[], $2::int[]) AS u(id, target)
-      WHERE l.id = u.id AND l.target <> u.target`,
-    values: [changes.map((c) => c.id), changes.map((c) => c.target)],
+    text: `UPDATE listings l SET target = u.target, partitioned = u.partitioned, raise_gated = u.gated,
+                  target_changed_at = CASE WHEN l.target <> u.target THEN now() ELSE l.target_changed_at END
+       FROM unnest($1::bigint[], $2::int[], $3::bool[], $4::bool[]) AS u(id, target, partitioned, gated)
+      WHERE l.id = u.id AND (l.target <> u.target OR l.partitioned <> u.partitioned OR l.raise_gated <> u.gated)`,
+    values: [changes.map((c) => c.id), changes.map((c) => c.target), changes.map((c) => c.partitioned), changes.map((c) => c.raiseGated)],
   });
   return rowCount ?? 0;
 }
 
+/** SKUs whose plan may change with time alone: partitioned (adaptive may leave) or holding a raise back. */
+export async function skusToReplan(q: Queryable, limit: number): Promise<string[]> {
+  const { rows } = await q.query<{ sku: string }>({
+    name: 'listings_skus_to_replan',
+    text: `SELECT DISTINCT sku FROM listings WHERE partitioned OR raise_gated ORDER BY sku LIMIT $1`,
+    values: [limit],
+  });
+  return rows.map((r) => r.sku);
+}
+
 /** A listing's identity and policy, without its quantities (engine/catalog-cache.ts keeps these). */
-export type ListingPolicy = Omit<ListingPolicyRow, 'target'>;
+export type ListingPolicy = Pick<ListingPolicyRow, 'id' | 'sku' | 'connectionId' | 'policy' | 'override'>;
 
 /**
  * Every listing with its policy, pool order, and the catalogue version they belong to:
@@ -63,21 +106,6 @@ export async function loadListingPolicies(q: Queryable): Promise<{ version: numb
     version: Number(rows[0]!.version),
     listings: rows.filter((r) => r.id !== null).map(({ id, sku, connectionId, policy, override }) => ({ id, sku, connectionId, policy, override })),
   };
-}
-
-/**
- * updateTargets as literal SQL, for sending with the transaction's COMMIT (db.ts withTx
- * commitWith). Only integers are inlined, each checked to be one.
- */
-export function targetsUpdateSql(changes: readonly { id: number; target: number }[]): string | undefined {
-  if (changes.length === 0) return undefined;
-  for (const c of changes) {
-    if (!Number.isSafeInteger(c.id) || !Number.isSafeInteger(c.target)) throw new Error(`target update with a non-integer: ${JSON.stringify(c)}`);
-  }
-  const values = changes.map((c) => `(${c.id}::bigint, ${c.target}::int)`).join(', ');
-  return `UPDATE listings l SET target = u.target, target_changed_at = now()
-            FROM (VALUES ${values}) AS u(id, target)
-           WHERE l.id = u.id AND l.target <> u.target`;
 }
 
 export interface ListingView {

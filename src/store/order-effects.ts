@@ -26,6 +26,7 @@ export async function recordOrderBatch(
   tx: Queryable,
   orders: readonly NewOrder[],
   lockSkus: readonly string[], // sorted: every SKU a claim touches, and every component of the bundles involved
+  velocityWindowMs: number, // time constant of the selling listings' sales velocity (src/domain/buffer-modes.ts)
 ): Promise<OrderBatchEffects> {
   if (orders.length === 0) return { ids: new Map(), stock: new Map() };
   const sorted = [...orders].sort((a, b) => cmp(orderKey(a.connectionId, a.externalId), orderKey(b.connectionId, b.externalId)));
@@ -69,10 +70,18 @@ export async function recordOrderBatch(
         WHERE s.sku = c.sku
     RETURNING s.sku, s.available, s.claimed),
      sale AS (
-       UPDATE listings l SET pushed = GREATEST(l.pushed - u.quantity, 0), verify = true
+       -- The channel's own decrement (of what it shows, and of what it showed before a push
+       -- still applying), and the sale in its velocity: velocityAfterSale, in SQL.
+       -- (GREATEST ignores NULLs: a count never pushed stays unknown.)
+       UPDATE listings l SET pushed = CASE WHEN l.pushed IS NOT NULL THEN GREATEST(l.pushed - u.quantity, 0) END,
+              pending_from = CASE WHEN l.pending_from IS NOT NULL THEN GREATEST(l.pending_from - u.quantity, 0) END,
+              verify = l.verify OR l.pushed IS NOT NULL,
+              velocity = l.velocity * exp(-LEAST(COALESCE(extract(epoch FROM now() - l.velocity_at) * 1000, 0) / $18::float8, 700))
+                         + u.quantity / ($18::float8 / 1000),
+              velocity_at = now()
          FROM (SELECT fresh.connection_id, line.sku, sum(line.quantity)::int AS quantity
                  FROM line JOIN fresh USING (i) WHERE line.known GROUP BY 1, 2) u
-        WHERE l.connection_id = u.connection_id AND l.sku = u.sku AND l.pushed IS NOT NULL)
+        WHERE l.connection_id = u.connection_id AND l.sku = u.sku)
      SELECT i, id, NULL::text AS sku, NULL::int AS available, NULL::int AS claimed FROM fresh
      UNION ALL SELECT NULL, NULL, sku, available, claimed FROM upd
      UNION ALL SELECT NULL, NULL, sku, available, claimed FROM locked WHERE sku NOT IN (SELECT sku FROM upd)`,
@@ -94,6 +103,7 @@ export async function recordOrderBatch(
       claims.map((c) => c.sku),
       claims.map((c) => c.quantity),
       lockSkus,
+      Math.max(1, velocityWindowMs),
     ],
   });
   const ids = new Map<string, number>();

@@ -7,6 +7,7 @@ import { syncCatalog, type CatalogInput } from '../../src/engine/catalog.js';
 export interface FixtureOptions {
   channels?: number;
   skus?: { sku: string; components?: BundleComponent[] }[];
+  /** Default: shared mode and no buffer (tests of other things assert whole-ATS targets). */
   policy?: (channelIndex: number) => BufferPolicy;
 }
 
@@ -28,7 +29,7 @@ export function fixtureCatalog(opts: FixtureOptions = {}): CatalogInput {
         kind: 'channel' as const,
         platform: 'shopify',
         baseUrl: `http://127.0.0.1:1/shopify/shop${i}`,
-        bufferPolicy: opts.policy?.(i) ?? {},
+        bufferPolicy: opts.policy?.(i) ?? { mode: 'shared' },
         fulfilledBy: 'wh',
       })),
     ],

@@ -6,6 +6,7 @@ import { ConnectorError } from '../../connectors/errors.js';
 import type { ChannelConnector, PushItem, PushOutcome } from '../../connectors/types.js';
 import { withTx, type Db } from '../../store/db.js';
 import { countPushes } from '../../store/activity.js';
+import { recordLoweringLatencies } from '../../store/lowering-latencies.js';
 import { deferListings, dirtyListings, quarantineListing, recordObservedChannelCount, recordPushed, storeResolvedIds, connectionListings, type DirtyListing } from '../../store/dispatch.js';
 
 export interface DispatcherDeps {
@@ -20,6 +21,8 @@ export interface DispatcherDeps {
    * and whether the push lowers the channel (an oversell window closing) or raises it.
    */
   onPushed?: (waitedMs: number, direction: PushDirection) => void;
+  /** The channel acknowledged lowerings: raises other channels held back for them may go. */
+  onLowered?: () => void;
   /** The channel sold units we have not seen: poll its orders now (raises wait for them). */
   onUnseenSales?: () => void;
 }
@@ -118,11 +121,11 @@ async function pushBatch(d: DispatcherDeps, batch: readonly DirtyListing[]): Pro
     if (e.retryable || e.connectorCode === 'AUTH') throw e;
     outcomes = items.map((i) => ({ status: 'failed', listingId: i.listing.listingId, error: e }));
   }
-  await applyOutcomes(d, items, outcomes);
+  await applyOutcomes(d, batch, items, outcomes);
   return outcomes.some((o) => o.status === 'stale');
 }
 
-async function applyOutcomes(d: DispatcherDeps, items: readonly PushItem[], outcomes: readonly PushOutcome[]): Promise<void> {
+async function applyOutcomes(d: DispatcherDeps, batch: readonly DirtyListing[], items: readonly PushItem[], outcomes: readonly PushOutcome[]): Promise<void> {
   const expectedOf = new Map(items.map((i) => [i.listing.listingId, i.expected]));
   const pushed = outcomes.flatMap((o) =>
     o.status === 'applied' || o.status === 'accepted'
@@ -132,8 +135,17 @@ async function applyOutcomes(d: DispatcherDeps, items: readonly PushItem[], outc
   const stale = outcomes.flatMap((o) => (o.status === 'stale' && o.actual !== null ? [{ id: o.listingId, actual: o.actual, holdRaise: true }] : []));
   const failed = outcomes.filter((o): o is Extract<PushOutcome, { status: 'failed' }> => o.status === 'failed');
   const retryLater = failed.filter((o) => o.error.retryable).map((o) => o.listingId);
+  // Lowering latency (adaptive buffers plan with it): target changed -> the channel shows
+  // it, i.e. acknowledged, or for a platform that applies later, acknowledged plus its delay.
+  const ackedAt = Date.now();
+  const listingOf = new Map(batch.map((l) => [l.id, l]));
+  const loweredMs = pushed.flatMap((p) => {
+    const l = listingOf.get(p.id);
+    return l && l.pushed !== null && p.quantity < l.pushed ? [Math.max(0, ackedAt - l.targetChangedAt.getTime()) + p.pendingMs] : [];
+  });
   await withTx(d.db, async (tx) => {
     await recordPushed(tx, pushed);
+    await recordLoweringLatencies(tx, d.connectionId, loweredMs);
     await recordObservedChannelCount(tx, stale);
     await deferListings(tx, retryLater, RETRY_LATER_MS);
     for (const f of failed.filter((o) => !o.error.retryable)) {
@@ -146,6 +158,7 @@ async function applyOutcomes(d: DispatcherDeps, items: readonly PushItem[], outc
       errors: failed.length,
     });
   });
+  if (loweredMs.length > 0) d.onLowered?.();
   if (stale.length > 0) {
     d.log.info({ connection: d.connectionId, stale: stale.length }, 'compare-and-set lost to channel sales; re-planned');
     // Unseen channel sales hold raises until the orders are in: fetch them now.

@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  DEFAULT_SCARCITY,
+  decayedVelocity,
+  isScarce,
+  planSkuTargets,
+  splitByVelocity,
+  targetsForSku,
+  unitsAtRisk,
+  velocityAfterSale,
+  type BufferMode,
+  type BufferPolicy,
+  type ChannelState,
+} from '../../src/domain/index.js';
+
+const policyArb: fc.Arbitrary<BufferPolicy> = fc.record(
+  {
+    mode: fc.constantFrom<BufferMode>('adaptive', 'shared', 'partitioned'),
+    reserve: fc.integer({ min: 0, max: 20 }),
+    holdBackPercent: fc.integer({ min: 0, max: 100 }),
+    holdBackUnits: fc.integer({ min: 0, max: 5 }),
+    zeroBelow: fc.integer({ min: 0, max: 8 }),
+    maxCap: fc.integer({ min: 0, max: 200 }),
+  },
+  { requiredKeys: [] },
+);
+
+const channelsArb = (policy: fc.Arbitrary<BufferPolicy>) =>
+  fc.integer({ min: 1, max: 5 }).chain((n) =>
+    fc.tuple(
+      ...Array.from({ length: n }, (_, i) =>
+        fc.record({
+          connectionId: fc.constant(`c${i}`),
+          policy,
+          velocity: fc.double({ min: 0, max: 20, noNaN: true }),
+          loweringLatencyMs: fc.integer({ min: 0, max: 10_000 }),
+          exposure: fc.integer({ min: 0, max: 300 }),
+        }),
+      ),
+    ),
+  );
+
+const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+describe('splitByVelocity', () => {
+  it('gives out exactly the units, never a negative share, evenly without sales', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -5, max: 500 }), fc.array(fc.double({ min: 0, max: 50, noNaN: true }), { minLength: 1, maxLength: 6 }), (units, v) => {
+        const shares = splitByVelocity(units, v);
+        expect(shares.reduce((a, b) => a + b, 0)).toBe(Math.max(0, units));
+        for (const s of shares) expect(s).toBeGreaterThanOrEqual(0);
+        const even = splitByVelocity(units, v.map(() => 0));
+        expect(Math.max(...even) - Math.min(...even)).toBeLessThanOrEqual(1);
+      }),
+    );
+  });
+
+  it('follows velocity, with a floor: 12 units, Shopify selling 3x Amazon, WooCommerce nothing', () => {
+    // weights 0.75 * (3/4, 1/4, 0) + 0.25 / 3 = 0.646, 0.271, 0.083
+    expect(splitByVelocity(12, [3, 1, 0])).toEqual([8, 3, 1]);
+  });
+});
+
+describe('adaptive scarcity', () => {
+  it('counts at least one order per channel, and velocity x latency with burst headroom', () => {
+    const c = (velocity: number, loweringLatencyMs: number): ChannelState => ({ connectionId: 'x', policy: {}, velocity, loweringLatencyMs, exposure: 0 });
+    expect(unitsAtRisk([c(0, 100), c(0, 100), c(0, 100)])).toBe(9); // 3 units an order, 3 channels
+    expect(unitsAtRisk([c(2, 2_000)])).toBe(12); // 2 units/s x 2 s x 3
+  });
+
+  it('enters below the risk and leaves only at exitRatio times it (hysteresis)', () => {
+    expect(isScarce(8, 9, false)).toBe(true);
+    expect(isScarce(9, 9, false)).toBe(false);
+    expect(isScarce(17, 9, true)).toBe(true);
+    expect(isScarce(18, 9, true)).toBe(false);
+  });
+
+  it('a velocity decays with its window, and a sale adds units / window', () => {
+    expect(decayedVelocity(2, 60_000, 60_000)).toBeCloseTo(2 / Math.E);
+    expect(velocityAfterSale(0, 0, 6, 60_000)).toBeCloseTo(0.1);
+  });
+});
+
+describe('planSkuTargets', () => {
+  it('worked example: 40 units, then a flash sale on three channels down to 0', () => {
+    const ch = (id: string, velocity: number, exposure: number): ChannelState => ({ connectionId: id, policy: {}, velocity, loweringLatencyMs: id === 'amazon' ? 1_500 : 150, exposure });
+    // plentiful: shared, every channel shows the whole 40
+    const plenty = planSkuTargets(40, [ch('shopify', 0, 40), ch('woo', 0, 40), ch('amazon', 0, 40)], false);
+    expect(plenty.partitioned).toBe(false);
+    expect([...plenty.targets.values()]).toEqual([40, 40, 40]);
+    // 8 left with sales on every channel: partitioned, by velocity, adding up to 8
+    const scarce = planSkuTargets(8, [ch('shopify', 0.4, 12), ch('woo', 0.2, 12), ch('amazon', 0.2, 12)], false);
+    expect(scarce.partitioned).toBe(true);
+    expect([...scarce.targets.values()]).toEqual([4, 2, 2]);
+    // Shopify sold its 4 and the others still show 2 each: Shopify's raise waits for them
+    const held = planSkuTargets(4, [ch('shopify', 1, 0), ch('woo', 0.2, 2), ch('amazon', 0.2, 2)], true);
+    expect([...held.targets.values()]).toEqual([0, 1, 1]);
+    expect([...held.held]).toEqual(['shopify']);
+    // once their lowerings land, Shopify gets its share
+    const granted = planSkuTargets(4, [ch('shopify', 1, 0), ch('woo', 0.2, 1), ch('amazon', 0.2, 1)], true);
+    expect([...granted.targets.values()]).toEqual([2, 1, 1]);
+    expect(granted.held.size).toBe(0);
+  });
+
+  it('no target is negative, none above its shared target (adaptive never shows more than shared)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -20, max: 300 }), channelsArb(policyArb), fc.boolean(), (ats, channels, was) => {
+        const plan = planSkuTargets(ats, channels, was);
+        const shared = targetsForSku(ats, channels);
+        for (const c of channels) {
+          const t = plan.targets.get(c.connectionId)!;
+          expect(t).toBeGreaterThanOrEqual(0);
+          expect(t).toBeLessThanOrEqual(shared.get(c.connectionId)!);
+        }
+        expect(sum(plan.targets)).toBeLessThanOrEqual(sum(shared));
+      }),
+    );
+  });
+
+  it('partitioned: the targets add up to at most the ATS, and a raise fits beside what the others may show', () => {
+    const partitioned = policyArb.map((p) => ({ ...p, mode: 'partitioned' as const }));
+    fc.assert(
+      fc.property(fc.integer({ min: -20, max: 300 }), channelsArb(partitioned), fc.boolean(), (ats, channels, was) => {
+        const plan = planSkuTargets(ats, channels, was);
+        expect(sum(plan.targets)).toBeLessThanOrEqual(Math.max(0, ats));
+        for (const c of channels) {
+          const t = plan.targets.get(c.connectionId)!;
+          if (t <= c.exposure) continue;
+          const others = channels.filter((d) => d !== c).reduce((s, d) => s + Math.max(d.exposure, plan.targets.get(d.connectionId)!), 0);
+          expect(t + others).toBeLessThanOrEqual(Math.max(0, ats));
+        }
+      }),
+    );
+  });
+});
+
+// A model of one SKU sold on several channels, each of which sells on its own count before
+// the engine hears of it: the engine re-plans on what it knows and pushes relative changes
+// (compare-and-set or read-adjust-write), raising a channel only once its sales are known
+// (invariant 3); an asynchronous channel applies a push later and may show its old count
+// until then. Partitioned: after any sequence, no oversell, and targets within the ATS.
+type Step =
+  | { kind: 'sale'; c: number; q: number }
+  | { kind: 'learn'; c: number }
+  | { kind: 'receive'; q: number }
+  | { kind: 'shrink'; q: number }
+  | { kind: 'cancel' }
+  | { kind: 'push'; c: number }
+  | { kind: 'apply'; c: number }
+  | { kind: 'lose'; c: number };
+
+const stepArb = (n: number): fc.Arbitrary<Step> =>
+  fc.oneof(
+    fc.record({ kind: fc.constant('sale' as const), c: fc.nat(n - 1), q: fc.integer({ min: 1, max: 3 }) }),
+    fc.record({ kind: fc.constant('learn' as const), c: fc.nat(n - 1) }),
+    fc.record({ kind: fc.constant('receive' as const), q: fc.integer({ min: 1, max: 10 }) }),
+    fc.record({ kind: fc.constant('shrink' as const), q: fc.integer({ min: 1, max: 3 }) }),
+    fc.constant({ kind: 'cancel' as const }),
+    fc.record({ kind: fc.constant('push' as const), c: fc.nat(n - 1) }),
+    fc.record({ kind: fc.constant('apply' as const), c: fc.nat(n - 1) }),
+    fc.record({ kind: fc.constant('lose' as const), c: fc.nat(n - 1) }),
+  );
+
+describe('partitioned mode over any sequence of events (model)', () => {
+  it('never oversells, never plans more than the ATS, never a negative target', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 4 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: 30 }), fc.array(stepArb(n), { maxLength: 120 }), fc.array(fc.boolean(), { minLength: n, maxLength: n }))),
+        ([n, initial, steps, asyncChannel]) => {
+          let physical = initial; // units in the warehouse not yet sold
+          let ats = initial; // the engine's ATS: physical plus sales it has not heard of
+          let oversold = 0;
+          const known: number[] = []; // sales the engine knows, cancellable
+          const ch = Array.from({ length: n }, (_, i) => ({
+            id: `c${i}`, shown: 0, belief: 0, target: 0, unseen: [] as number[], velocity: 0,
+            pending: undefined as { from: number; delta: number } | undefined, async: asyncChannel[i]!,
+          }));
+          let partitioned = false;
+          const replan = () => {
+            const plan = planSkuTargets(
+              ats,
+              ch.map((c) => ({ connectionId: c.id, policy: { mode: 'partitioned' }, velocity: c.velocity, loweringLatencyMs: 100, exposure: Math.max(c.belief, c.pending ? c.pending.from : 0) })),
+              partitioned,
+              DEFAULT_SCARCITY,
+            );
+            partitioned = plan.partitioned;
+            ch.forEach((c) => (c.target = plan.targets.get(c.id)!));
+            expect(ch.reduce((s, c) => s + c.target, 0)).toBeLessThanOrEqual(Math.max(0, ats));
+            for (const c of ch) expect(c.target).toBeGreaterThanOrEqual(0);
+          };
+          replan();
+          for (const s of steps) {
+            switch (s.kind) {
+              case 'sale': {
+                const c = ch[s.c]!;
+                if (s.q > c.shown) break; // the channel refuses the shopper
+                c.shown -= s.q;
+                if (c.pending) c.pending.from = Math.max(0, c.pending.from - s.q);
+                c.unseen.push(s.q);
+                if (s.q > physical) oversold += s.q - Math.max(0, physical);
+                physical -= s.q;
+                break;
+              }
+              case 'learn': {
+                const c = ch[s.c]!;
+                const q = c.unseen.shift();
+                if (q === undefined) break;
+                c.belief = Math.max(0, c.belief - q);
+                c.velocity += q;
+                ats -= q;
+                known.push(q);
+                replan();
+                break;
+              }
+              case 'lose': // a lost webhook is learnt late: a poll finds it later (here: moved to the back)
+                if (ch[s.c]!.unseen.length > 1) ch[s.c]!.unseen.push(ch[s.c]!.unseen.shift()!);
+                break;
+              case 'receive':
+                physical += s.q;
+                ats += s.q;
+                replan();
+                break;
+              case 'shrink': {
+                // found among units no channel shows (the simulation's rule for shrinkage)
+                const free = physical - ch.reduce((a, c) => a + Math.max(c.shown, c.pending ? c.pending.from : 0), 0);
+                const q = Math.min(s.q, Math.max(0, free));
+                physical -= q;
+                ats -= q;
+                replan();
+                break;
+              }
+              case 'cancel': {
+                const q = known.pop();
+                if (q === undefined) break;
+                physical += q;
+                ats += q;
+                replan();
+                break;
+              }
+              case 'push': {
+                const c = ch[s.c]!;
+                if (c.pending || c.target === c.belief) break;
+                if (c.target > c.belief && c.unseen.length > 0) break; // invariant 3: raise waits for its sales
+                const delta = c.target - c.belief;
+                c.belief = c.target;
+                if (c.async) c.pending = { from: c.shown, delta };
+                else c.shown = Math.max(0, c.shown + delta);
+                replan();
+                break;
+              }
+              case 'apply': {
+                const c = ch[s.c]!;
+                if (!c.pending) break;
+                c.shown = Math.max(0, c.shown + c.pending.delta);
+                c.pending = undefined;
+                replan();
+                break;
+              }
+            }
+          }
+          expect(oversold).toBe(0);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
