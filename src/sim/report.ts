@@ -100,7 +100,7 @@ function htmlPage(title: string, reports: readonly SimReport[]): string {
     const width = 640;
     const bars = reports.map((r, i) => {
       const w = Math.round((values[i]! / max) * (width - 260));
-      return `<g transform="translate(0,${i * h})"><text x="0" y="15" font-size="12">${esc(labelOf(r))}</text><rect x="180" y="3" width="${Math.max(w, 1)}" height="15" fill="${colours[['full', 'webhooks-only', 'polling-only', 'no-buffers'].indexOf(r.strategy)] ?? '#444'}"/><text x="${186 + w}" y="15" font-size="12">${n(values[i]!)}</text></g>`;
+      return `<g transform="translate(0,${i * h})"><text x="0" y="15" font-size="12">${esc(labelOf(r))}</text><rect x="180" y="3" width="${Math.max(w, 1)}" height="15" fill="${colours[['full', 'full-static', 'webhooks-only', 'polling-only', 'no-buffers'].indexOf(r.strategy)] ?? '#444'}"/><text x="${186 + w}" y="15" font-size="12">${n(values[i]!)}</text></g>`;
     });
     return `<h2>${esc(m.label)}</h2><svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${reports.length * h + 4}">${bars.join('')}</svg>`;
   });

@@ -11,20 +11,25 @@
 import type { BufferPolicy } from '../domain/types.js';
 import type { SimChannel } from './workload.js';
 
-export type Strategy = 'full' | 'webhooks-only' | 'polling-only' | 'no-buffers';
-export const STRATEGIES: readonly Strategy[] = ['full', 'webhooks-only', 'polling-only', 'no-buffers'];
+export type Strategy = 'full' | 'full-static' | 'webhooks-only' | 'polling-only' | 'no-buffers';
+export const STRATEGIES: readonly Strategy[] = ['full', 'full-static', 'webhooks-only', 'polling-only', 'no-buffers'];
 export type FaultProfileName = 'none' | 'lossy' | 'hostile';
 export const FAULT_PROFILE_NAMES: readonly FaultProfileName[] = ['none', 'lossy', 'hostile'];
 
 /**
- * The buffers `full` applies: hold one unit back and show 0 below 4 on every channel;
- * on Amazon two units and below 5, since Amazon both applies a quantity and reports an
- * order about a platform minute late, so it sells on an old count for longer. With
- * holdBackUnits 1 and zeroBelow 3 everywhere, seed 42 at 28 orders/s oversold 7 units in
- * 8,486 orders, each on a SKU at 4 or fewer units during a burst.
+ * `full`'s buffers: adaptive, the product's default (src/domain/buffer-modes.ts), with no
+ * fixed hold-back: every channel shows the whole ATS while it is plentiful, and the channels
+ * split it while it is scarce.
  */
-export const FULL_BUFFER: BufferPolicy = { holdBackUnits: 1, zeroBelow: 4 };
-export const FULL_AMAZON_BUFFER: BufferPolicy = { holdBackUnits: 2, zeroBelow: 5 };
+export const ADAPTIVE_BUFFER: BufferPolicy = { mode: 'adaptive' };
+
+/**
+ * `full-static`'s buffers, the ones `full` had before adaptive buffers (tuned on seed 42):
+ * hold one unit back and show 0 below 4 on every channel; on Amazon two units and below 5,
+ * since Amazon both applies a quantity and reports an order about a platform minute late.
+ */
+export const STATIC_BUFFER: BufferPolicy = { mode: 'shared', holdBackUnits: 1, zeroBelow: 4 };
+export const STATIC_AMAZON_BUFFER: BufferPolicy = { mode: 'shared', holdBackUnits: 2, zeroBelow: 5 };
 
 export interface StrategyPlan {
   strategy: Strategy;
@@ -41,6 +46,8 @@ export interface StrategyPlan {
   /** The buffer of every channel, but those in channelBuffers. */
   buffer: BufferPolicy;
   channelBuffers?: Partial<Record<SimChannel, BufferPolicy>>;
+  /** The engine's `adaptive:` settings, in real time (the workload runs `scale` times faster). */
+  adaptive: { velocityWindowMs: number; replanIntervalMs: number; defaultLatencyMs: number };
 }
 
 export function bufferFor(plan: StrategyPlan, channel: SimChannel): BufferPolicy {
@@ -49,10 +56,14 @@ export function bufferFor(plan: StrategyPlan, channel: SimChannel): BufferPolicy
 
 const FULL_POLL_SEC = 5 * 60; // the engine's default poll interval
 const POLLING_ONLY_SEC = 15 * 60; // "as many commercial tools do"
-const RECONCILE_SEC = 60 * 60; // hourly (daily in production would never run within a simulated few hours)
+const RECONCILE_SEC = 60 * 60;
+const VELOCITY_WINDOW_SEC = 10 * 60; // hourly (daily in production would never run within a simulated few hours)
 
 export function planFor(strategy: Strategy, scale: number): StrategyPlan {
   const real = (platformSec: number) => Math.max(1_000, Math.round((platformSec * 1000) / scale));
+  // Velocity over the last 10 platform minutes; re-plans often enough that a raise held for
+  // another channel's lowering waits a fraction of a platform second beyond it.
+  const adaptive = { velocityWindowMs: Math.round((VELOCITY_WINDOW_SEC * 1000) / scale), replanIntervalMs: 250, defaultLatencyMs: 1_000 };
   const full = {
     layers: { webhooks: true, dispatch: true, polling: true, reconcile: true },
     webhooks: true,
@@ -60,23 +71,29 @@ export function planFor(strategy: Strategy, scale: number): StrategyPlan {
     pollRealMs: real(FULL_POLL_SEC),
     reconcilePlatformSec: RECONCILE_SEC,
     reconcileCron: everySeconds(real(RECONCILE_SEC) / 1000),
+    adaptive,
   };
+  // webhooks-only and polling-only carry full's buffers, so that the table compares layers
+  // alone; no-buffers is the control with the buffers off.
+  const buffers = { buffer: ADAPTIVE_BUFFER };
   switch (strategy) {
     case 'full':
-      return { strategy, description: 'all four layers (webhooks, micro-batch dispatch, 5-minute polls, hourly reconciliation) with buffers', ...full, buffer: FULL_BUFFER, channelBuffers: { amazon: FULL_AMAZON_BUFFER } };
+      return { strategy, description: 'all four layers (webhooks, micro-batch dispatch, 5-minute polls, hourly reconciliation), adaptive buffers', ...full, ...buffers };
+    case 'full-static':
+      return { strategy, description: 'all four layers, the static buffers full had before (hold back 1, zero below 4; Amazon 2 and 5)', ...full, buffer: STATIC_BUFFER, channelBuffers: { amazon: STATIC_AMAZON_BUFFER } };
     case 'no-buffers':
-      return { strategy, description: 'all four layers, no buffer', ...full, buffer: {} };
+      return { strategy, description: 'all four layers, no buffer (shared mode, nothing held back)', ...full, buffer: { mode: 'shared' } };
     case 'webhooks-only':
       return {
-        strategy, description: 'webhooks and dispatch only: no polling, no reconciliation, no buffer',
+        strategy, description: 'webhooks and dispatch only: no polling, no reconciliation; adaptive buffers',
         layers: { webhooks: true, dispatch: true, polling: false, reconcile: false }, webhooks: true,
-        pollPlatformSec: null, pollRealMs: null, reconcilePlatformSec: null, reconcileCron: null, buffer: {},
+        pollPlatformSec: null, pollRealMs: null, reconcilePlatformSec: null, reconcileCron: null, adaptive, ...buffers,
       };
     case 'polling-only':
       return {
-        strategy, description: '15-minute polls and dispatch only: no webhooks, no reconciliation, no buffer',
+        strategy, description: '15-minute polls and dispatch only: no webhooks, no reconciliation; adaptive buffers',
         layers: { webhooks: false, dispatch: true, polling: true, reconcile: false }, webhooks: false,
-        pollPlatformSec: POLLING_ONLY_SEC, pollRealMs: real(POLLING_ONLY_SEC), reconcilePlatformSec: null, reconcileCron: null, buffer: {},
+        pollPlatformSec: POLLING_ONLY_SEC, pollRealMs: real(POLLING_ONLY_SEC), reconcilePlatformSec: null, reconcileCron: null, adaptive, ...buffers,
       };
   }
 }

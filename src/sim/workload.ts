@@ -19,6 +19,11 @@ export interface WorkloadParams {
   orderRate: number;
   /** Simulated seconds per real second (for the spacing of delayed events). */
   scale: number;
+  /**
+   * Orders per flash sale, as a multiple of the default 8-24 (same span, so denser):
+   * 1 (the default) keeps the workload of earlier runs, hash included.
+   */
+  flashIntensity?: number;
 }
 
 export interface SkuSpec {
@@ -101,7 +106,7 @@ export function buildWorkload(p: WorkloadParams): Workload {
   if (lowStock.length > 0) {
     for (let t = exp(flash, 30_000); t < end; t += exp(flash, 30_000)) {
       const k = flash.pick(lowStock);
-      const n = flash.int(8, 24);
+      const n = Math.max(1, Math.round(flash.int(8, 24) * (p.flashIntensity ?? 1)));
       const span = sim(flash.int(120, 360));
       counts.flashSales++;
       for (let i = 0; i < n; i++) {

@@ -115,13 +115,20 @@ export interface ListingView {
   pushed: number | null;
   dirty: boolean;
   quarantinedReason: string | null;
+  /** The SKU's sales velocity on this channel as stored (units/s) and its age: decay it to now to read it. */
+  velocity: number;
+  velocityAgeMs: number;
+  partitioned: boolean;
+  raiseGated: boolean;
 }
 
 export async function listingsOfSku(tx: Queryable, sku: string): Promise<ListingView[]> {
   const { rows } = await tx.query<ListingView>({
     name: 'listings_of_sku',
     text: `SELECT l.connection_id AS "connectionId", c.platform, l.target, l.pushed, l.dirty,
-            l.quarantined_reason AS "quarantinedReason"
+            l.quarantined_reason AS "quarantinedReason", l.velocity,
+            COALESCE(extract(epoch FROM now() - l.velocity_at) * 1000, 0)::float8 AS "velocityAgeMs",
+            l.partitioned, l.raise_gated AS "raiseGated"
        FROM listings l JOIN connections c ON c.id = l.connection_id
       WHERE l.sku = $1 ORDER BY l.connection_id`,
     values: [sku],

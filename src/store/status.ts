@@ -1,5 +1,6 @@
 // Read models for `stocksync status` and `stocksync sku`: what an operator looks at.
 import type { Queryable } from './db.js';
+import { loweringLatencyStats } from './lowering-latencies.js';
 
 export interface LastReconciliation {
   id: number;
@@ -34,6 +35,10 @@ export interface ConnectionStatus {
   pushErrors: number;
   /** What was set aside with a reason: refused records, inbox events, listings. */
   quarantine: { records: number; inboxEvents: number; listings: number };
+  /** Latest lowerings: target changed -> the channel shows it (ms); null before any. */
+  loweringLatencyMs: { count: number; p50: number; p95: number; p99: number } | null;
+  /** Listings whose SKU is partitioned now (adaptive buffers). */
+  partitionedListings: number;
 }
 
 export interface QuarantineCounts {
@@ -66,7 +71,8 @@ export async function statusReport(q: Queryable): Promise<StatusReport> {
        SELECT connection_id,
               count(*)::int AS listings,
               count(*) FILTER (WHERE dirty AND quarantined_reason IS NULL)::int AS dirty,
-              count(*) FILTER (WHERE quarantined_reason IS NOT NULL)::int AS quarantined
+              count(*) FILTER (WHERE quarantined_reason IS NOT NULL)::int AS quarantined,
+              count(*) FILTER (WHERE partitioned)::int AS partitioned
          FROM listings GROUP BY connection_id),
      qr AS (SELECT connection_id, count(*)::int AS n FROM quarantine WHERE connection_id IS NOT NULL GROUP BY connection_id),
      ib AS (SELECT connection_id, count(*)::int AS n FROM inbox WHERE status = 'quarantined' GROUP BY connection_id),
@@ -75,6 +81,7 @@ export async function statusReport(q: Queryable): Promise<StatusReport> {
             COALESCE(l.listings, 0) AS listings,
             COALESCE(l.dirty, 0) AS "dirtyListings",
             COALESCE(l.quarantined, 0) AS "quarantinedListings",
+            COALESCE(l.partitioned, 0) AS "partitionedListings",
             a.last_webhook_at AS "lastWebhookAt",
             a.last_poll_at AS "lastPollAt",
             a.last_reconcile_at AS "lastReconcileAt",
@@ -93,8 +100,10 @@ export async function statusReport(q: Queryable): Promise<StatusReport> {
        LEFT JOIN rc ON rc.connection_id = c.id
       ORDER BY c.kind, c.id`,
   );
+  const latencies = new Map((await loweringLatencyStats(q)).map(({ connectionId, ...stats }) => [connectionId, stats]));
   // json_build_object hands timestamps back as text: make them dates like the other columns.
   for (const c of connections) {
+    c.loweringLatencyMs = latencies.get(c.id) ?? null;
     const r = c.lastReconciliation as (Omit<LastReconciliation, 'startedAt' | 'finishedAt'> & { startedAt: string; finishedAt: string | null }) | null;
     if (r) c.lastReconciliation = { ...r, startedAt: new Date(r.startedAt), finishedAt: r.finishedAt === null ? null : new Date(r.finishedAt) };
   }

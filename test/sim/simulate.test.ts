@@ -112,13 +112,13 @@ describe('simulate --compare --from-reports', () => {
   it('rebuilds one table from the runs of every strategy, and names what is missing or mismatched', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'stocksync-compare-'));
     try {
-      for (const s of ['full', 'webhooks-only', 'polling-only']) put(dir, fake(s, 'none'));
+      for (const s of ['full', 'full-static', 'webhooks-only', 'polling-only']) put(dir, fake(s, 'none'));
       expect(() => compareFromReports(dir, ['none'])).toThrow(expect.objectContaining({ code: 'NOT_FOUND', message: expect.stringContaining('none-no-buffers') }));
       put(dir, fake('no-buffers', 'none', 'b'.repeat(64)));
       expect(() => compareFromReports(dir, ['none'])).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringContaining('different workloads') }));
       put(dir, fake('no-buffers', 'none'));
       const { reports, files } = compareFromReports(dir, ['none']);
-      expect(reports.map((r) => r.strategy)).toEqual(['full', 'webhooks-only', 'polling-only', 'no-buffers']);
+      expect(reports.map((r) => r.strategy)).toEqual(['full', 'full-static', 'webhooks-only', 'polling-only', 'no-buffers']);
       const md = readFileSync(files.find((f) => f.endsWith('compare.md'))!, 'utf8');
       expect(md).toContain('### faults: none');
       expect(md).toMatch(/\| no-buffers \| 10,000 \|/);

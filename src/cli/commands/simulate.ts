@@ -7,7 +7,7 @@ import { invalidInput } from '../../errors.js';
 import { printJson } from '../context.js';
 import { parseInteger, parsePositiveNumber } from '../parse.js';
 
-const STRATEGY_NAMES = ['full', 'webhooks-only', 'polling-only', 'no-buffers'] as const;
+const STRATEGY_NAMES = ['full', 'full-static', 'webhooks-only', 'polling-only', 'no-buffers'] as const;
 const PROFILES = ['none', 'lossy', 'hostile'] as const;
 const CHANNELS = ['shopify', 'amazon', 'woocommerce'] as const;
 
@@ -75,8 +75,9 @@ export function register(program: Command): void {
     .addOption(new Option('--json', 'print the report(s) as JSON on stdout'))
     .addHelpText('after', `
 Strategies: full = webhooks + micro-batch dispatch + 5-minute polls + hourly reconciliation,
-with buffers (holdBackUnits 1, zeroBelow 4; on Amazon 2 and 5); webhooks-only; polling-only (15-minute polls);
-no-buffers = full without buffers. With --scale 60 one real second is one platform minute:
+with adaptive buffers (shared while plentiful, partitioned while scarce); full-static = full with the
+static buffers it had before (holdBackUnits 1, zeroBelow 4; on Amazon 2 and 5); webhooks-only and
+polling-only (15-minute polls), both with full's buffers; no-buffers = full without buffers. With --scale 60 one real second is one platform minute:
 the sandbox's delays, the poll intervals, the reconciliation schedule and the 3PL's rate
 limit are all divided by it (so polling-only polls every 15 real seconds).
 DATABASE_URL set: each run gets a fresh database on that server; else an embedded PostgreSQL.`)

@@ -1,12 +1,13 @@
 // `stocksync sku SKU`: ATS, each channel's target and pushed quantity, the latest ledger.
 import type { Command } from 'commander';
 import { StocksyncError } from '../../errors.js';
-import { ats } from '../../domain/index.js';
+import { ats, decayedVelocity } from '../../domain/index.js';
+import { DEFAULT_ADAPTIVE } from '../../engine/adaptive-settings.js';
 import { latestLedgerEntries, type LedgerRow } from '../../store/ledger.js';
 import { listingsOfSku, type ListingView } from '../../store/listings.js';
 import { skuDetail, type SkuDetail } from '../../store/status.js';
 import { withDatabase } from '../database.js';
-import { printJson } from '../context.js';
+import { loadConfigFor, printJson } from '../context.js';
 import { table } from '../table.js';
 
 export function register(program: Command): void {
@@ -20,7 +21,9 @@ export function register(program: Command): void {
       await withDatabase(cmd, async ({ db }) => {
         const detail = await skuDetail(db, sku);
         if (!detail) throw new StocksyncError('NOT_FOUND', `SKU ${sku} is not in the catalogue`);
-        const listings = await listingsOfSku(db, sku);
+        const config = await loadConfigFor(cmd).catch(() => undefined);
+        const windowMs = config?.adaptive.velocityWindow ?? DEFAULT_ADAPTIVE.velocityWindowMs;
+        const listings = (await listingsOfSku(db, sku)).map((l) => ({ ...l, unitsPerHour: round1(decayedVelocity(l.velocity, l.velocityAgeMs, windowMs) * 3600) }));
         const ledger = await latestLedgerEntries(db, sku, Math.max(1, Math.min(1000, Number(opts.ledger) || 10)));
         const view = { ...detail, ats: detail.components.length > 0 ? null : ats(detail), listings, ledger };
         if (opts.json) return printJson(view);
@@ -29,7 +32,9 @@ export function register(program: Command): void {
     });
 }
 
-export function formatSku(d: SkuDetail, listings: readonly ListingView[], ledger: readonly LedgerRow[]): string {
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+export function formatSku(d: SkuDetail, listings: readonly (ListingView & { unitsPerHour?: number })[], ledger: readonly LedgerRow[]): string {
   const lines = [`${d.sku}${d.name ? `  ${d.name}` : ''}`];
   if (d.components.length > 0) {
     lines.push(`bundle of ${d.components.map((c) => `${c.quantity} x ${c.sku}`).join(', ')}`);
@@ -50,8 +55,12 @@ export function formatSku(d: SkuDetail, listings: readonly ListingView[], ledger
     listings.length === 0
       ? '  not listed'
       : table(
-          ['CONNECTION', 'PLATFORM', 'TARGET', 'PUSHED', 'STATE'],
-          listings.map((l) => [l.connectionId, l.platform, l.target, l.pushed, l.quarantinedReason ? `quarantined: ${l.quarantinedReason}` : l.dirty ? 'dirty' : 'in sync']),
+          ['CONNECTION', 'PLATFORM', 'TARGET', 'PUSHED', 'SALES/H', 'BUFFER', 'STATE'],
+          listings.map((l) => [
+            l.connectionId, l.platform, l.target, l.pushed, l.unitsPerHour ?? '-',
+            l.partitioned ? (l.raiseGated ? 'partitioned (raise held)' : 'partitioned') : 'shared',
+            l.quarantinedReason ? `quarantined: ${l.quarantinedReason}` : l.dirty ? 'dirty' : 'in sync',
+          ]),
         ),
   );
   lines.push('', 'latest ledger entries');

@@ -26,10 +26,11 @@ export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[],
   const lines = [
     'connections',
     table(
-      ['ID', 'KIND', 'PLATFORM', 'LISTINGS', 'DIRTY', 'QUARANTINED', 'PUSHES', 'THROTTLED', 'LAST WEBHOOK', 'LAST POLL', 'LAST RECONCILIATION'],
+      ['ID', 'KIND', 'PLATFORM', 'LISTINGS', 'DIRTY', 'PARTITIONED', 'QUARANTINED', 'PUSHES', 'LOWERING P50/P95/P99', 'THROTTLED', 'LAST WEBHOOK', 'LAST POLL', 'LAST RECONCILIATION'],
       r.connections.map((c) => [
-        c.id, c.kind, c.platform, c.listings, c.dirtyListings, quarantineCell(c),
+        c.id, c.kind, c.platform, c.listings, c.dirtyListings, c.kind === 'channel' ? c.partitionedListings : '-', quarantineCell(c),
         c.kind === 'channel' ? `${c.pushes.calls} (${c.pushes.listings} listings)` : '-',
+        c.loweringLatencyMs ? `${c.loweringLatencyMs.p50}/${c.loweringLatencyMs.p95}/${c.loweringLatencyMs.p99} ms (${c.loweringLatencyMs.count})` : '-',
         c.throttledCalls, ago(c.lastWebhookAt, now), ago(c.lastPollAt, now), reconciliationCell(c, now),
       ]),
     ),
