@@ -7,7 +7,7 @@ import { migrate } from '../src/store/migrate.js';
 import { syncCatalog } from '../src/engine/catalog.js';
 import { createOrderRecorder } from '../src/engine/order-recorder.js';
 import { initPgbench, runPgbench } from './lib/pgbench.js';
-import { benchServer } from './lib/database.js';
+import { benchServer } from '../src/harness/database.js';
 import { loadNow, loadVerdict, machine, machineLine, medianIndex, round, sleep, writeResult, type Load } from './lib/report.js';
 
 const WRITERS = 8;

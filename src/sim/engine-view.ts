@@ -1,7 +1,7 @@
 // What a simulation report says beside its numbers: the definitions of its measures, and
 // the engine's own view (from its database) of the orders and SKUs that went wrong, so a
 // report explains itself without a rerun.
-import type { Stack } from '../../bench/lib/stack.js';
+import type { Stack } from '../harness/stack.js';
 import type { PlacedOrder } from './ground-truth.js';
 import { CONNECTION, round, type RunOptions } from './run.js';
 import type { SkuTrace } from './sku-trace.js';

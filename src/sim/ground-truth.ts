@@ -1,7 +1,7 @@
 // The ground truth of a simulation, measured from the outside: orders placed on the
 // channels, the sandbox 3PL's own ledger followed incrementally, and what every channel
 // shows against the policy of the true available-to-sell, sampled over time.
-import type { Stack } from '../../bench/lib/stack.js';
+import type { Stack } from '../harness/stack.js';
 import { targetFor } from '../domain/buffers.js';
 import type { BufferPolicy } from '../domain/types.js';
 import { bufferFor, type StrategyPlan } from './strategies.js';

@@ -3,8 +3,8 @@
 // server), writing the reports under the report directory.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { benchServer } from '../../bench/lib/database.js';
-import { machineInfo } from '../../bench/lib/machine.js';
+import { benchServer } from '../harness/database.js';
+import { machineInfo } from '../harness/machine.js';
 import { StocksyncError } from '../errors.js';
 import { writeCompare, writeRunReport } from './report.js';
 import { runSimulation, type SimReport } from './run.js';

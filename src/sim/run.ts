@@ -1,8 +1,8 @@
-// One simulation run: a fresh database, the sandbox and the real engine (bench/lib/stack),
+// One simulation run: a fresh database, the sandbox and the real engine (src/harness/stack.ts),
 // the seeded workload played against the channels and the warehouse, and the
 // measurements taken from the outside, with the sandbox 3PL as ground truth.
 import pino from 'pino';
-import { startStackOn, type ChannelPlatform, type Stack } from '../../bench/lib/stack.js';
+import { startStackOn, type ChannelPlatform, type Stack } from '../harness/stack.js';
 import type { WarehouseConnector } from '../connectors/types.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { bufferYaml, planFor, type FaultProfileName, type Strategy } from './strategies.js';

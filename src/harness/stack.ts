@@ -3,10 +3,10 @@
 // to the engine. test/e2e/stack.ts gives it a fresh test database.
 import { createHash } from 'node:crypto';
 import pino from 'pino';
-import { parseConfig } from '../../src/config/index.js';
-import { startEngine, type RunningEngine } from '../../src/runtime/engine-process.js';
-import type { WorkersDeps } from '../../src/runtime/workers.js';
-import type { PushDirection } from '../../src/engine/workers/dispatcher.js';
+import { parseConfig } from '../config/index.js';
+import { startEngine, type RunningEngine } from '../runtime/engine-process.js';
+import type { WorkersDeps } from '../runtime/workers.js';
+import type { PushDirection } from '../engine/workers/dispatcher.js';
 import { startSandbox, type RunningSandbox, type FaultsOption } from '../../sandbox/server.js';
 import type { SandboxInstance } from '../../sandbox/core/instance.js';
 
