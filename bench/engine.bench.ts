@@ -13,7 +13,7 @@
 // Run: npm run bench:engine   (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_RUNS)
 import { fileURLToPath } from 'node:url';
 import { createPool } from '../src/store/db.js';
-import { benchServer } from '../src/harness/database.js';
+import { scratchServer } from '../src/harness/database.js';
 import { seedStock } from './lib/catalog.js';
 import { serveChild, shopifyOrderBody, startChild } from './lib/load.js';
 import { webhookLoad } from './lib/load.js';
@@ -83,7 +83,7 @@ async function drainBacklog(db: ReturnType<typeof createPool>): Promise<{ orders
 }
 
 async function once(run: number): Promise<Run> {
-  const server = await benchServer();
+  const server = await scratchServer();
   try {
     const url = await server.createDatabase(`bench_engine_${run}`);
     const child = await startChild(fileURLToPath(import.meta.url), { ENGINE_SERVE: '1', ENGINE_DB: url });

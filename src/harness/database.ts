@@ -1,24 +1,27 @@
-// The server a benchmark runs on: DATABASE_URL when set, else a fresh embedded PostgreSQL.
+// The PostgreSQL server a simulation or a benchmark creates its scratch databases on:
+// DATABASE_URL's server when set, else a fresh embedded PostgreSQL in a temporary folder,
+// removed again by stop().
 import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { startEmbeddedPostgres } from '../store/embedded.js';
+import { recreateDatabase } from '../store/open.js';
 
-export interface BenchServer {
+export interface ScratchServer {
   adminUrl: string;
   kind: 'embedded' | 'DATABASE_URL';
+  /** An empty database of this name (dropped first if it exists); returns its URL. */
   createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
 }
 
-export async function benchServer(): Promise<BenchServer> {
+export async function scratchServer(): Promise<ScratchServer> {
   const external = process.env.DATABASE_URL;
   let stop = async () => {};
   let adminUrl = external ?? '';
   if (!external) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'stocksync-bench-'));
-    chmodSync(dir, 0o755);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stocksync-scratch-'));
+    chmodSync(dir, 0o755); // the postgres user must reach the cluster folder
     const server = await startEmbeddedPostgres({ dataDir: dir, port: 0 });
     adminUrl = server.url;
     stop = async () => {
@@ -29,16 +32,7 @@ export async function benchServer(): Promise<BenchServer> {
   return {
     adminUrl,
     kind: external ? 'DATABASE_URL' : 'embedded',
-    async createDatabase(name) {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.query(`CREATE DATABASE ${name}`);
-      await c.end();
-      const u = new URL(adminUrl);
-      u.pathname = `/${name}`;
-      return u.toString();
-    },
+    createDatabase: (name) => recreateDatabase(adminUrl, name),
     stop,
   };
 }

@@ -1,6 +1,7 @@
-// The whole product on loopback, for end-to-end tests and benchmarks: the sandbox
-// platforms, the engine (HTTP server, workers) on a given database, webhooks subscribed
-// to the engine. test/e2e/stack.ts gives it a fresh test database.
+// The whole product on loopback, for the simulation (`stocksync simulate`), the end-to-end
+// tests and the benchmarks: the sandbox platforms, the engine (HTTP server, workers) on a
+// given database, webhooks subscribed to the engine. test/e2e/stack.ts gives it a fresh
+// test database. It imports nothing from bench/ or test/: they import it.
 import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { parseConfig } from '../config/index.js';
@@ -101,18 +102,18 @@ function subscribe(sandbox: RunningSandbox, engineUrl: string, platforms: readon
   }
 }
 
-function configYaml(sandboxUrl: string, o: StackOptions): string {
-  const poll = o.reconcile === undefined ? (o.pollInterval ?? '1h') : `${o.pollInterval ?? '1h'}, reconcile: "${o.reconcile}"`;
-  const bufferOf = (c: ChannelPlatform) => o.buffers?.[c] ?? o.buffer ?? '{}';
+function configYaml(sandboxUrl: string, options: StackOptions): string {
+  const poll = options.reconcile === undefined ? (options.pollInterval ?? '1h') : `${options.pollInterval ?? '1h'}, reconcile: "${options.reconcile}"`;
+  const bufferOf = (c: ChannelPlatform) => options.buffers?.[c] ?? options.buffer ?? '{}';
   const channel: Record<ChannelPlatform, string> = {
     shopify: `{ id: shop, kind: channel, platform: shopify, baseUrl: "${sandboxUrl}/shopify/shop", pollInterval: ${poll}, buffer: ${bufferOf('shopify')},
-      options: { ${o.connectionOptions?.shopify ?? ''} },
+      options: { ${options.connectionOptions?.shopify ?? ''} },
       credentials: { accessToken: { env: T1, default: shpat_shop }, webhookSecret: { env: T2, default: sandbox-app-secret } } }`,
     woocommerce: `{ id: woo, kind: channel, platform: woocommerce, baseUrl: "${sandboxUrl}/woocommerce/store", pollInterval: ${poll}, buffer: ${bufferOf('woocommerce')},
-      options: { ${o.connectionOptions?.woocommerce ?? ''} },
+      options: { ${options.connectionOptions?.woocommerce ?? ''} },
       credentials: { consumerKey: { env: T3, default: ck_store }, consumerSecret: { env: T4, default: cs_store }, webhookSecret: { env: T5, default: whsec_store } } }`,
     amazon: `{ id: amazon, kind: channel, platform: amazon, baseUrl: "${sandboxUrl}/amazon/seller", pollInterval: ${poll}, buffer: ${bufferOf('amazon')},
-      options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, rateScale: 50, ${/\basyncApplyMs\s*:/.test(o.connectionOptions?.amazon ?? '') ? '' : 'asyncApplyMs: 200, '}${o.connectionOptions?.amazon ?? ''} },
+      options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, rateScale: 50, ${/\basyncApplyMs\s*:/.test(options.connectionOptions?.amazon ?? '') ? '' : 'asyncApplyMs: 200, '}${options.connectionOptions?.amazon ?? ''} },
       credentials: { accessToken: { env: T6, default: "Atza|seller" }, notificationToken: { env: T7, default: e2e-notification-token } } }`,
   };
   return `
@@ -120,11 +121,11 @@ demo: true
 server: { host: 127.0.0.1 }
 database: { url: { env: TEST_DATABASE_URL } }
 connections:
-  - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sandboxUrl}/warehouse/wh", pollInterval: ${poll}, options: { location: main, ${o.connectionOptions?.warehouse ?? ''} },
+  - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sandboxUrl}/warehouse/wh", pollInterval: ${poll}, options: { location: main, ${options.connectionOptions?.warehouse ?? ''} },
       credentials: { apiToken: { env: T8, default: sandbox-token-wh }, webhookSecret: { env: T9, default: "${warehouseSecret()}" } } }
-${o.channels.map((c) => `  - ${channel[c]}`).join('\n')}
+${options.channels.map((c) => `  - ${channel[c]}`).join('\n')}
 skus:
-${o.skus.map((s) => `  - { sku: ${s.sku}, listings: { ${o.channels.map((c) => `${CONNECTION[c]}: {}`).join(', ')} } }`).join('\n')}
+${options.skus.map((s) => `  - { sku: ${s.sku}, listings: { ${options.channels.map((c) => `${CONNECTION[c]}: {}`).join(', ')} } }`).join('\n')}
 `;
 }
 

@@ -3,7 +3,7 @@
 // server), writing the reports under the report directory.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { benchServer } from '../harness/database.js';
+import { scratchServer } from '../harness/database.js';
 import { machineInfo } from '../harness/machine.js';
 import { StocksyncError } from '../errors.js';
 import { writeCompare, writeRunReport } from './report.js';
@@ -55,7 +55,7 @@ export function compareFromReports(reportDir: string, faultProfiles: readonly Fa
 }
 
 export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
-  const server = await benchServer();
+  const server = await scratchServer();
   const reports: SimReport[] = [];
   const files: string[] = [];
   const strategies = o.compare ? STRATEGIES : [o.strategy];
