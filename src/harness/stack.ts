@@ -10,8 +10,9 @@ import type { WorkersDeps } from '../runtime/workers.js';
 import type { PushDirection } from '../engine/workers/dispatcher.js';
 import { startSandbox, type RunningSandbox, type FaultsOption } from '../../sandbox/server.js';
 import type { SandboxInstance } from '../../sandbox/core/instance.js';
+import { CONNECTION_IDS, INSTANCE_NAMES, type ChannelPlatform, type HarnessPlatform } from './names.js';
 
-export type ChannelPlatform = 'shopify' | 'woocommerce' | 'amazon';
+export type { ChannelPlatform };
 
 export interface StackOptions {
   skus: { sku: string; quantity: number }[];
@@ -29,9 +30,9 @@ export interface StackOptions {
   /** A channel's own buffer, instead of `buffer` (YAML flow mapping). */
   buffers?: Partial<Record<ChannelPlatform, string>>;
   /** Extra sandbox instance options per platform (e.g. Shopify's restoreRate). */
-  instanceOptions?: Partial<Record<ChannelPlatform | 'warehouse', Record<string, unknown>>>;
+  instanceOptions?: Partial<Record<HarnessPlatform, Record<string, unknown>>>;
   /** Extra connector options per connection, as YAML flow mapping entries ("plan: plus"). */
-  connectionOptions?: Partial<Record<ChannelPlatform | 'warehouse', string>>;
+  connectionOptions?: Partial<Record<HarnessPlatform, string>>;
   onPushed?: (connectionId: string, waitedMs: number, direction: PushDirection) => void;
   logLevel?: string;
 }
@@ -40,13 +41,10 @@ export interface Stack {
   sandbox: RunningSandbox;
   engine: RunningEngine;
   db: RunningEngine['database']['db'];
-  instance(platform: ChannelPlatform | 'warehouse'): SandboxInstance;
-  connectionOf(platform: ChannelPlatform | 'warehouse'): string;
+  instance(platform: HarnessPlatform): SandboxInstance;
+  connectionOf(platform: HarnessPlatform): string;
   close(): Promise<void>;
 }
-
-const NAMES = { shopify: 'shop', woocommerce: 'store', amazon: 'seller', warehouse: 'wh' } as const;
-const CONNECTION = { shopify: 'shop', woocommerce: 'woo', amazon: 'amazon', warehouse: 'wh' } as const;
 
 /** Starts sandbox and engine on the database at `databaseUrl` (migrated by the engine). */
 export async function startStackOn(databaseUrl: string, opts: StackOptions): Promise<Stack> {
@@ -59,7 +57,7 @@ export async function startStackOn(databaseUrl: string, opts: StackOptions): Pro
     ...(opts.faults !== undefined && { faults: opts.faults }),
     instances: platforms.map((p) => ({
       platform: p,
-      name: NAMES[p],
+      name: INSTANCE_NAMES[p],
       skus: opts.skus,
       options: { ...(p === 'amazon' && { sellerId: 'SELLER1', rateScale: 50 }), ...opts.instanceOptions?.[p] },
     })),
@@ -75,8 +73,8 @@ export async function startStackOn(databaseUrl: string, opts: StackOptions): Pro
       sandbox,
       engine,
       db: engine.database.db,
-      instance: (p) => sandbox.instances.get(`${p}/${NAMES[p]}`)!,
-      connectionOf: (p) => CONNECTION[p],
+      instance: (p) => sandbox.instances.get(`${p}/${INSTANCE_NAMES[p]}`)!,
+      connectionOf: (p) => CONNECTION_IDS[p],
       async close() {
         await engine.stop();
         await sandbox.close();
@@ -88,16 +86,16 @@ export async function startStackOn(databaseUrl: string, opts: StackOptions): Pro
   }
 }
 
-function subscribe(sandbox: RunningSandbox, engineUrl: string, platforms: readonly (ChannelPlatform | 'warehouse')[]): void {
-  const topics: Record<ChannelPlatform | 'warehouse', string[]> = {
+function subscribe(sandbox: RunningSandbox, engineUrl: string, platforms: readonly HarnessPlatform[]): void {
+  const topics: Record<HarnessPlatform, string[]> = {
     shopify: ['orders/create', 'orders/cancelled', 'inventory_levels/update'],
     woocommerce: ['order.created', 'order.updated', 'product.updated'],
     amazon: ['ORDER_CHANGE', 'LISTINGS_ITEM_MFN_QUANTITY_CHANGE'],
     warehouse: ['inventory.updated'],
   };
   for (const p of platforms) {
-    const instance = sandbox.instances.get(`${p}/${NAMES[p]}`)!;
-    const url = `${engineUrl}/webhooks/${CONNECTION[p]}${p === 'amazon' ? '?token=e2e-notification-token' : ''}`;
+    const instance = sandbox.instances.get(`${p}/${INSTANCE_NAMES[p]}`)!;
+    const url = `${engineUrl}/webhooks/${CONNECTION_IDS[p]}${p === 'amazon' ? '?token=e2e-notification-token' : ''}`;
     for (const topic of topics[p]) instance.control.subscribe(topic, url);
   }
 }
@@ -125,11 +123,11 @@ connections:
       credentials: { apiToken: { env: T8, default: sandbox-token-wh }, webhookSecret: { env: T9, default: "${warehouseSecret()}" } } }
 ${options.channels.map((c) => `  - ${channel[c]}`).join('\n')}
 skus:
-${options.skus.map((s) => `  - { sku: ${s.sku}, listings: { ${options.channels.map((c) => `${CONNECTION[c]}: {}`).join(', ')} } }`).join('\n')}
+${options.skus.map((s) => `  - { sku: ${s.sku}, listings: { ${options.channels.map((c) => `${CONNECTION_IDS[c]}: {}`).join(', ')} } }`).join('\n')}
 `;
 }
 
 // The sandbox 3PL derives its default webhook secret from the instance name (sandbox/warehouse).
 function warehouseSecret(): string {
-  return `whsec_${createHash('sha256').update(NAMES.warehouse).digest('base64')}`;
+  return `whsec_${createHash('sha256').update(INSTANCE_NAMES.warehouse).digest('base64')}`;
 }

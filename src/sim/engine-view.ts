@@ -3,7 +3,8 @@
 // report explains itself without a rerun.
 import type { Stack } from '../harness/stack.js';
 import type { PlacedOrder } from './ground-truth.js';
-import { CONNECTION, round, type RunOptions } from './run.js';
+import { CONNECTION_IDS } from '../harness/names.js';
+import { round, type RunOptions } from './types.js';
 import type { SkuTrace } from './sku-trace.js';
 import type { StrategyPlan } from './strategies.js';
 import type { Workload } from './workload.js';
@@ -40,7 +41,7 @@ export async function engineViewOf(db: Stack['db'], ps: readonly PlacedOrder[]) 
   for (const p of ps) {
     const { rows } = await db.query(
       `SELECT id::int, status, warehouse_ref, warehouse_ack_at, created_at FROM orders WHERE connection_id = $1 AND (external_id = $2 OR external_id = $3)`,
-      [CONNECTION[p.channel], p.orderId, `gid://shopify/Order/${p.orderId}`],
+      [CONNECTION_IDS[p.channel], p.orderId, `gid://shopify/Order/${p.orderId}`],
     );
     out.push({ channel: p.channel, orderId: p.orderId, lines: p.lines, placedMsAgo: Date.now() - p.placedAt, engine: rows[0] ?? null });
   }

@@ -7,7 +7,8 @@ import type { BufferPolicy } from '../domain/types.js';
 import { bufferFor, type StrategyPlan } from './strategies.js';
 import type { SimChannel, Workload, WorkloadEvent } from './workload.js';
 
-import { CONNECTION, percentiles, round, sleep, type RunOptions, type SimReport } from './run.js';
+import { CONNECTION_IDS } from '../harness/names.js';
+import { percentiles, round, sleep, type RunOptions, type SimReport } from './types.js';
 import { DEFINITIONS, engineViewOf, oversoldByChannel, oversoldDetail, runContext, withTargets, type Mismatch } from './engine-view.js';
 import { SkuTrace } from './sku-trace.js';
 
@@ -168,7 +169,7 @@ export class Simulation {
         const units = e.lines.reduce((s, l) => s + l.quantity, 0);
         const p: PlacedOrder = { event: e.id, channel: e.channel, orderId: r.orderId, lines: e.lines, units, placedAt: now, cancelled: false, atWarehouse: false };
         this.placed.set(e.id, p);
-        this.byKey.set(`${CONNECTION[e.channel]}:${normaliseId(r.orderId)}`, p);
+        this.byKey.set(`${CONNECTION_IDS[e.channel]}:${normaliseId(r.orderId)}`, p);
         this.pending.add(p);
         this.addInFlight(p, +1);
         if (e.flash) this.c.flashPlaced++;

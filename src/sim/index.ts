@@ -7,7 +7,8 @@ import { scratchServer } from '../harness/database.js';
 import { machineInfo } from '../harness/machine.js';
 import { StocksyncError } from '../errors.js';
 import { writeCompare, writeRunReport } from './report.js';
-import { runSimulation, type SimReport } from './run.js';
+import { runSimulation } from './run.js';
+import type { SimReport } from './types.js';
 import { STRATEGIES, type FaultProfileName, type Strategy } from './strategies.js';
 import type { SimChannel } from './workload.js';
 
