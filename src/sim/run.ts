@@ -5,6 +5,8 @@ import pino from 'pino';
 import { startStackOn, type ChannelPlatform, type Stack } from '../harness/stack.js';
 import type { WarehouseConnector } from '../connectors/types.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
+import { countDirtyListings, listingTargets } from '../store/listings.js';
+import { countReconciliations } from '../store/reconciliations.js';
 import { CONNECTION_IDS } from '../harness/names.js';
 import { bufferYaml, planFor } from './strategies.js';
 import { buildWorkload, type SimChannel } from './workload.js';
@@ -83,8 +85,7 @@ export async function runSimulation(databaseUrl: string, o: RunOptions): Promise
 async function waitForReconciliations(stack: Stack, maxMs: number): Promise<void> {
   const deadline = Date.now() + maxMs;
   while (Date.now() < deadline) {
-    const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM reconciliations WHERE status = 'running'`);
-    if (rows[0].n === 0) return;
+    if ((await countReconciliations(stack.db, 'running')) === 0) return;
     await sleep(200);
   }
 }
@@ -92,13 +93,13 @@ async function waitForReconciliations(stack: Stack, maxMs: number): Promise<void
 async function initialSync(stack: Stack, channels: readonly SimChannel[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { rows } = await stack.db.query(`SELECT connection_id, sku, target FROM listings WHERE quarantined_reason IS NULL`);
-    const { rows: d } = await stack.db.query(`SELECT count(*)::int AS n FROM listings WHERE dirty AND quarantined_reason IS NULL`);
-    const showing = (rows as { connection_id: string; sku: string; target: number }[]).every((r) => {
-      const c = channels.find((x) => CONNECTION_IDS[x] === r.connection_id);
-      return !c || stack.instance(c).control.getStock(r.sku) === r.target;
+    const targets = await listingTargets(stack.db);
+    const dirty = await countDirtyListings(stack.db);
+    const showing = targets.every((listing) => {
+      const channel = channels.find((c) => CONNECTION_IDS[c] === listing.connectionId);
+      return !channel || stack.instance(channel).control.getStock(listing.sku) === listing.target;
     });
-    if (d[0].n === 0 && showing) return;
+    if (dirty === 0 && showing) return;
     if (Date.now() > deadline) throw new Error('the first sync did not finish: the engine never showed its targets on every channel');
     await sleep(200);
   }
