@@ -2,7 +2,7 @@
 // its units claimed and every listing's target recomputed (the pushes planned: listings
 // dirty), versus `pgbench -N` on the same PostgreSQL server in the same run.
 // The engine (HTTP server + workers, as `stocksync start` runs them) runs in a child
-// process on the sandbox stack (bench/lib/stack.ts) with 3 channels; pushing, polling
+// process on the sandbox stack (src/harness/stack.ts) with 3 channels; pushing, polling
 // and reconciliation are off so that the measured path is webhook -> inbox -> order,
 // claim, targets (the pushes themselves are bounded by the platforms' rate limits:
 // bench:propagation and bench:reconcile). autocannon posts Shopify orders/create
@@ -13,13 +13,13 @@
 // Run: npm run bench:engine   (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_RUNS)
 import { fileURLToPath } from 'node:url';
 import { createPool } from '../src/store/db.js';
-import { benchServer } from './lib/database.js';
+import { scratchServer } from '../src/harness/database.js';
 import { seedStock } from './lib/catalog.js';
 import { serveChild, shopifyOrderBody, startChild } from './lib/load.js';
 import { webhookLoad } from './lib/load.js';
 import { runPgbench } from './lib/pgbench.js';
 import { loadNow, loadVerdict, machine, machineLine, median, medianIndex, RUNS, round, sleep, writeResult, type Load } from './lib/report.js';
-import { startStackOn, type ChannelPlatform } from './lib/stack.js';
+import { startStackOn, type ChannelPlatform } from '../src/harness/stack.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -83,7 +83,7 @@ async function drainBacklog(db: ReturnType<typeof createPool>): Promise<{ orders
 }
 
 async function once(run: number): Promise<Run> {
-  const server = await benchServer();
+  const server = await scratchServer();
   try {
     const url = await server.createDatabase(`bench_engine_${run}`);
     const child = await startChild(fileURLToPath(import.meta.url), { ENGINE_SERVE: '1', ENGINE_DB: url });

@@ -16,7 +16,7 @@ import { createPool } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { syncCatalog } from '../src/engine/catalog.js';
 import { benchCatalog } from './lib/catalog.js';
-import { benchServer } from './lib/database.js';
+import { scratchServer } from '../src/harness/database.js';
 import { SHOPIFY_SECRET, serveChild, shopifyOrderBody, startChild, webhookLoad, type Child, type LoadResult } from './lib/load.js';
 import { loadNow, loadVerdict, machine, machineLine, median, RUNS, round, writeResult, type Load } from './lib/report.js';
 
@@ -170,7 +170,7 @@ async function commitLatencyMs(db: ReturnType<typeof createPool>): Promise<numbe
 }
 
 async function main(): Promise<void> {
-  const server = await benchServer();
+  const server = await scratchServer();
   const children = new Map<Mode, Child>();
   try {
     const url = await server.createDatabase('bench_ingress');

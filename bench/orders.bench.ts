@@ -7,7 +7,7 @@ import { migrate } from '../src/store/migrate.js';
 import { syncCatalog } from '../src/engine/catalog.js';
 import { createOrderRecorder } from '../src/engine/order-recorder.js';
 import { initPgbench, runPgbench } from './lib/pgbench.js';
-import { benchServer } from './lib/database.js';
+import { scratchServer } from '../src/harness/database.js';
 import { loadNow, loadVerdict, machine, machineLine, medianIndex, round, sleep, writeResult, type Load } from './lib/report.js';
 
 const WRITERS = 8;
@@ -32,7 +32,7 @@ interface Round {
 }
 
 async function main(): Promise<void> {
-  const server = await benchServer();
+  const server = await scratchServer();
   try {
     const url = await server.createDatabase('bench_orders');
     const db = createPool(url, WRITERS);

@@ -5,9 +5,9 @@
 // Run: npm run bench:propagation   (BENCH_SECONDS, BENCH_RATE, BENCH_RUNS to change the load)
 import { createShopperDriver, type ShopperStats } from '../sandbox/shoppers/driver.js';
 import { instanceTarget } from '../sandbox/shoppers/targets.js';
-import { benchServer } from './lib/database.js';
+import { scratchServer } from '../src/harness/database.js';
 import { loadNow, loadVerdict, machine, machineLine, median, medianIndex, percentile, RUNS, sleep, writeResult, type Load } from './lib/report.js';
-import { startStackOn, type ChannelPlatform } from './lib/stack.js';
+import { startStackOn, type ChannelPlatform } from '../src/harness/stack.js';
 import { BACKGROUND_MAX_WAIT_MS } from '../src/connectors/rate-limit.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -37,7 +37,7 @@ function summary(waits: readonly number[]): Summary {
 }
 
 async function once(run: number): Promise<Run> {
-  const server = await benchServer();
+  const server = await scratchServer();
   // An order lowers every channel: that is the propagation measured. Raises (a claim
   // settling after its warehouse snapshot, for one) are reported beside it.
   const waits: number[] = [];

@@ -38,7 +38,7 @@ import { reconcileConnection, type ReconcileReport } from '../src/engine/workers
 import { createPool } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { benchCatalog, seedStock } from './lib/catalog.js';
-import { benchServer } from './lib/database.js';
+import { scratchServer } from '../src/harness/database.js';
 import { serveChild, startChild } from './lib/load.js';
 import { loadNow, loadVerdict, machine, machineLine, median, medianIndex, RUNS, round, writeResult, type Load } from './lib/report.js';
 
@@ -117,7 +117,7 @@ function bounds(n: number) {
 }
 
 async function once(run: number): Promise<Run> {
-  const server = await benchServer();
+  const server = await scratchServer();
   try {
     const url = await server.createDatabase(`bench_reconcile_${run}`);
     let t = performance.now();

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '../sandbox/core/rng.js';
-import { machineInfo } from './lib/machine.js';
+import { machineInfo } from '../src/harness/machine.js';
 
 // autocannon ships no type declarations; the part of its result this bench reads
 interface LoadResult {

@@ -2,7 +2,7 @@
 // each run (2 cores shared with other work), and the result written as JSON + Markdown.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { machineInfo } from './machine.js';
+import { machineInfo } from '../../src/harness/machine.js';
 
 export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 

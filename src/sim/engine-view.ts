@@ -1,9 +1,12 @@
 // What a simulation report says beside its numbers: the definitions of its measures, and
 // the engine's own view (from its database) of the orders and SKUs that went wrong, so a
 // report explains itself without a rerun.
-import type { Stack } from '../../bench/lib/stack.js';
+import type { Stack } from '../harness/stack.js';
 import type { PlacedOrder } from './ground-truth.js';
-import { CONNECTION, round, type RunOptions } from './run.js';
+import { CONNECTION_IDS } from '../harness/names.js';
+import { listingsWithStock } from '../store/listings.js';
+import { findOrderState } from '../store/orders.js';
+import { round, type RunOptions } from './types.js';
 import type { SkuTrace } from './sku-trace.js';
 import type { StrategyPlan } from './strategies.js';
 import type { Workload } from './workload.js';
@@ -27,22 +30,19 @@ export const DEFINITIONS = {
 /** The SKUs whose channels did not show their policy at the end, with the engine's targets and stock. */
 export async function withTargets(db: Stack['db'], ms: readonly Mismatch[]) {
   if (ms.length === 0) return [];
-  const { rows } = await db.query(
-    `SELECT l.sku, l.connection_id AS c, l.target, l.pushed, s.available, s.claimed FROM listings l JOIN sku_stock s USING (sku) WHERE l.sku = ANY($1)`,
-    [ms.map((m) => m.sku)],
-  );
-  return ms.map((m) => ({ ...m, engine: (rows as { sku: string; c: string; target: number; pushed: number | null; available: number; claimed: number }[]).filter((r) => r.sku === m.sku) }));
+  const listings = await listingsWithStock(db, ms.map((m) => m.sku));
+  // `c`: the report's name for the connection since its first version.
+  return ms.map((m) => ({ ...m, engine: listings.filter((l) => l.sku === m.sku).map(({ connectionId, ...l }) => ({ sku: l.sku, c: connectionId, target: l.target, pushed: l.pushed, available: l.available, claimed: l.claimed })) }));
 }
 
 /** Orders that never reached the 3PL, as the engine recorded them. */
 export async function engineViewOf(db: Stack['db'], ps: readonly PlacedOrder[]) {
   const out = [];
   for (const p of ps) {
-    const { rows } = await db.query(
-      `SELECT id::int, status, warehouse_ref, warehouse_ack_at, created_at FROM orders WHERE connection_id = $1 AND (external_id = $2 OR external_id = $3)`,
-      [CONNECTION[p.channel], p.orderId, `gid://shopify/Order/${p.orderId}`],
-    );
-    out.push({ channel: p.channel, orderId: p.orderId, lines: p.lines, placedMsAgo: Date.now() - p.placedAt, engine: rows[0] ?? null });
+    const order = await findOrderState(db, CONNECTION_IDS[p.channel], [p.orderId, `gid://shopify/Order/${p.orderId}`]);
+    // The report's names for these fields are the columns'.
+    const engine = order && { id: order.id, status: order.status, warehouse_ref: order.warehouseRef, warehouse_ack_at: order.warehouseAckAt, created_at: order.createdAt };
+    out.push({ channel: p.channel, orderId: p.orderId, lines: p.lines, placedMsAgo: Date.now() - p.placedAt, engine });
   }
   return out;
 }

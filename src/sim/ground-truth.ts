@@ -1,15 +1,21 @@
 // The ground truth of a simulation, measured from the outside: orders placed on the
 // channels, the sandbox 3PL's own ledger followed incrementally, and what every channel
 // shows against the policy of the true available-to-sell, sampled over time.
-import type { Stack } from '../../bench/lib/stack.js';
+import type { Stack } from '../harness/stack.js';
 import { targetFor } from '../domain/buffers.js';
 import type { BufferPolicy } from '../domain/types.js';
 import { bufferFor, type StrategyPlan } from './strategies.js';
 import type { SimChannel, Workload, WorkloadEvent } from './workload.js';
 
-import { CONNECTION, percentiles, round, sleep, type RunOptions, type SimReport } from './run.js';
+import { CONNECTION_IDS } from '../harness/names.js';
+import { percentiles, round, sleep, type RunOptions, type SimReport } from './types.js';
 import { DEFINITIONS, engineViewOf, oversoldByChannel, oversoldDetail, runContext, withTargets, type Mismatch } from './engine-view.js';
 import { SkuTrace } from './sku-trace.js';
+import { oversellTotals } from '../store/incidents.js';
+import { countDirtyListings } from '../store/listings.js';
+import { orderTotals, ordersAfter } from '../store/orders.js';
+import { countReconciliations, driftTotals } from '../store/reconciliations.js';
+import { warehouseAcknowledged } from '../store/warehouse-orders.js';
 
 interface LedgerEntry {
   sku: string;
@@ -139,8 +145,7 @@ export class Simulation {
     while (Date.now() < deadline) {
       await sleep(250);
       if (this.pending.size === 0 && this.since.size === 0) {
-        const { rows } = await this.stack.db.query(`SELECT count(*)::int AS n FROM listings WHERE dirty AND quarantined_reason IS NULL`);
-        if (rows[0].n === 0) return true;
+        if ((await countDirtyListings(this.stack.db)) === 0) return true;
       }
     }
     return false;
@@ -168,7 +173,7 @@ export class Simulation {
         const units = e.lines.reduce((s, l) => s + l.quantity, 0);
         const p: PlacedOrder = { event: e.id, channel: e.channel, orderId: r.orderId, lines: e.lines, units, placedAt: now, cancelled: false, atWarehouse: false };
         this.placed.set(e.id, p);
-        this.byKey.set(`${CONNECTION[e.channel]}:${normaliseId(r.orderId)}`, p);
+        this.byKey.set(`${CONNECTION_IDS[e.channel]}:${normaliseId(r.orderId)}`, p);
         this.pending.add(p);
         this.addInFlight(p, +1);
         if (e.flash) this.c.flashPlaced++;
@@ -271,13 +276,10 @@ export class Simulation {
   private async sample(): Promise<void> {
     // Ids are drawn before commit, so a lower id can become visible after a higher one:
     // look back over a window of ids rather than strictly after the last one seen.
-    const { rows } = await this.stack.db.query(
-      `SELECT id::int AS id, connection_id AS c, external_id AS x FROM orders WHERE id > $1 ORDER BY id`,
-      [Math.max(0, this.lastEngineOrder - 2_000)],
-    );
-    for (const r of rows as { id: number; c: string; x: string }[]) {
+    const rows = await ordersAfter(this.stack.db, Math.max(0, this.lastEngineOrder - 2_000));
+    for (const r of rows) {
       if (this.engineOrders.has(r.id)) continue;
-      const p = this.byKey.get(`${r.c}:${normaliseId(r.x)}`) ?? null;
+      const p = this.byKey.get(`${r.connectionId}:${normaliseId(r.externalId)}`) ?? null;
       this.engineOrders.set(r.id, p);
       if (p) this.refOf.set(p, `stocksync-${r.id}`);
       else this.c.unmatchedWarehouseOrders++;
@@ -289,9 +291,9 @@ export class Simulation {
       return ref ? [Number(ref.slice('stocksync-'.length))] : [];
     });
     if (waitingIds.length > 0) {
-      const { rows: acked } = await this.stack.db.query(`SELECT id::int AS id FROM orders WHERE id = ANY($1::bigint[]) AND warehouse_ack_at IS NOT NULL`, [waitingIds]);
+      const acked = await warehouseAcknowledged(this.stack.db, waitingIds);
       this.followLedger();
-      for (const { id } of acked as { id: number }[]) {
+      for (const id of acked) {
         const p = this.engineOrders.get(id);
         if (!p || p.atWarehouse) continue;
         p.atWarehouse = true;
@@ -375,16 +377,10 @@ export class Simulation {
     const throttledBy = Object.fromEntries([...stats].map(([p, s]) => [p, s.throttled]));
     const errorsBy = Object.fromEntries([...stats].map(([p, s]) => [p, s.errors]));
     const db = this.stack.db;
-    const drift = (await db.query(
-      `SELECT COALESCE(sum(abs(units)) FILTER (WHERE action <> 'raise_deferred'), 0)::int AS corrected,
-              count(*) FILTER (WHERE action <> 'raise_deferred')::int AS rows,
-              count(*) FILTER (WHERE action = 'raise_deferred')::int AS deferred
-         FROM drift WHERE reconciliation_id <> $1`,
-      [this.bootstrapRun],
-    )).rows[0] as { corrected: number; rows: number; deferred: number };
-    const recons = (await db.query(`SELECT count(*)::int AS n FROM reconciliations WHERE status = 'done'`)).rows[0].n as number;
-    const incidents = (await db.query(`SELECT count(*)::int AS n, COALESCE(sum(units_short), 0)::int AS units FROM incidents WHERE kind = 'oversell'`)).rows[0] as { n: number; units: number };
-    const engineOrders = (await db.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled FROM orders`)).rows[0] as { n: number; cancelled: number };
+    const drift = await driftTotals(db, this.bootstrapRun);
+    const recons = await countReconciliations(db, 'done');
+    const oversells = await oversellTotals(db);
+    const engineOrders = await orderTotals(db);
     const placed = [...this.placed.values()];
     const lost = placed.filter((p) => !p.cancelled && !p.atWarehouse);
     const oversoldUnits = [...this.exceptions.values()].reduce((a, b) => a + b, 0);
@@ -400,7 +396,7 @@ export class Simulation {
       propagationMs: percentiles(propagation),
       apiCalls,
       throttled: Object.values(throttledBy).reduce((a, b) => a + b, 0),
-      driftCorrectedUnits: drift.corrected,
+      driftCorrectedUnits: drift.actedUnits,
       // ---- beyond the documented fields ----
       definitions: DEFINITIONS,
       ...runContext(this.workload, this.plan, this.o, x.playedMs),
@@ -421,9 +417,9 @@ export class Simulation {
       lostOrdersDetail: await engineViewOf(this.stack.db, lost.slice(0, 10)),
       oversoldDetail: this.oversold,
       unmatchedWarehouseOrders: this.c.unmatchedWarehouseOrders,
-      engineOrders: engineOrders.n,
+      engineOrders: engineOrders.orders,
       engineCancelledOrders: engineOrders.cancelled,
-      engineOversellIncidents: incidents,
+      engineOversellIncidents: { n: oversells.incidents, units: oversells.unitsShort },
       overexposedUnitSeconds: round(this.exposed / 1000),
       loweringMs: { ...percentiles([...this.lowering, ...[...this.overSince.values()].map((t) => end - t)]), count: this.lowering.length, meaning: 'real ms from a change until no channel shows MORE than the policy of the true ATS (the window in which a channel can oversell)' },
       undersellUnitPlatformSeconds: round((this.hidden / 1000) * this.o.scale, 0),
@@ -433,8 +429,8 @@ export class Simulation {
       throttledByPlatform: throttledBy,
       errorsByPlatform: errorsBy,
       reconciliations: recons,
-      driftRows: drift.rows,
-      raisesDeferred: drift.deferred,
+      driftRows: drift.actedRows,
+      raisesDeferred: drift.raisesDeferred,
       samples: this.samples,
       sampleMs: this.sampleMs,
       settled: x.settled,

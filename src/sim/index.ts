@@ -3,11 +3,12 @@
 // server), writing the reports under the report directory.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { benchServer } from '../../bench/lib/database.js';
-import { machineInfo } from '../../bench/lib/machine.js';
+import { scratchServer } from '../harness/database.js';
+import { machineInfo } from '../harness/machine.js';
 import { StocksyncError } from '../errors.js';
 import { writeCompare, writeRunReport } from './report.js';
-import { runSimulation, type SimReport } from './run.js';
+import { runSimulation } from './run.js';
+import type { SimReport } from './types.js';
 import { STRATEGIES, type FaultProfileName, type Strategy } from './strategies.js';
 import type { SimChannel } from './workload.js';
 
@@ -55,7 +56,7 @@ export function compareFromReports(reportDir: string, faultProfiles: readonly Fa
 }
 
 export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
-  const server = await benchServer();
+  const server = await scratchServer();
   const reports: SimReport[] = [];
   const files: string[] = [];
   const strategies = o.compare ? STRATEGIES : [o.strategy];

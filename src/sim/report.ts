@@ -3,7 +3,7 @@
 // one side-by-side table (compare.json, compare.md, compare.html).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { SimReport } from './run.js';
+import type { SimReport } from './types.js';
 
 export const DOCUMENTED_FIELDS = [
   'strategy', 'seed', 'faultProfile', 'orders', 'oversoldOrders', 'oversoldUnits', 'undersellUnitSeconds',

@@ -1,58 +1,17 @@
-// One simulation run: a fresh database, the sandbox and the real engine (bench/lib/stack),
+// One simulation run: a fresh database, the sandbox and the real engine (src/harness/stack.ts),
 // the seeded workload played against the channels and the warehouse, and the
 // measurements taken from the outside, with the sandbox 3PL as ground truth.
 import pino from 'pino';
-import { startStackOn, type ChannelPlatform, type Stack } from '../../bench/lib/stack.js';
+import { startStackOn, type ChannelPlatform, type Stack } from '../harness/stack.js';
 import type { WarehouseConnector } from '../connectors/types.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
-import { bufferYaml, planFor, type FaultProfileName, type Strategy } from './strategies.js';
-import { buildWorkload, type SimChannel, type WorkloadParams } from './workload.js';
+import { countDirtyListings, listingTargets } from '../store/listings.js';
+import { countReconciliations } from '../store/reconciliations.js';
+import { CONNECTION_IDS } from '../harness/names.js';
+import { bufferYaml, planFor } from './strategies.js';
+import { buildWorkload, type SimChannel } from './workload.js';
 import { Simulation } from './ground-truth.js';
-
-export interface RunOptions extends WorkloadParams {
-  strategy: Strategy;
-  faultProfile: FaultProfileName;
-  /** Real ms between samples of every channel's count against the ground truth. */
-  sampleMs?: number;
-  /** Real ms the run may wait after the workload for the engine to settle (default from the strategy). */
-  settleMs?: number;
-  onProgress?: (line: string) => void;
-  logLevel?: string;
-}
-
-export interface Percentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-export interface SimReport {
-  strategy: Strategy;
-  seed: number;
-  faultProfile: FaultProfileName;
-  orders: number;
-  oversoldOrders: number;
-  oversoldUnits: number;
-  undersellUnitSeconds: number;
-  propagationMs: Percentiles;
-  apiCalls: Record<string, number>;
-  throttled: number;
-  driftCorrectedUnits: number;
-  // more than the documented fields:
-  [extra: string]: unknown;
-}
-
-export const CONNECTION: Record<SimChannel, string> = { shopify: 'shop', woocommerce: 'woo', amazon: 'amazon' };
-
-export function percentiles(values: readonly number[]): Percentiles {
-  const s = [...values].sort((a, b) => a - b);
-  const at = (p: number) => (s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!);
-  return { p50: at(50), p95: at(95), p99: at(99), max: s.at(-1) ?? 0 };
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-export const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+import { round, sleep, type RunOptions, type SimReport } from './types.js';
 
 /** Runs one strategy on the database at `databaseUrl` (which it migrates). */
 export async function runSimulation(databaseUrl: string, o: RunOptions): Promise<SimReport> {
@@ -126,8 +85,7 @@ export async function runSimulation(databaseUrl: string, o: RunOptions): Promise
 async function waitForReconciliations(stack: Stack, maxMs: number): Promise<void> {
   const deadline = Date.now() + maxMs;
   while (Date.now() < deadline) {
-    const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM reconciliations WHERE status = 'running'`);
-    if (rows[0].n === 0) return;
+    if ((await countReconciliations(stack.db, 'running')) === 0) return;
     await sleep(200);
   }
 }
@@ -135,13 +93,13 @@ async function waitForReconciliations(stack: Stack, maxMs: number): Promise<void
 async function initialSync(stack: Stack, channels: readonly SimChannel[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { rows } = await stack.db.query(`SELECT connection_id, sku, target FROM listings WHERE quarantined_reason IS NULL`);
-    const { rows: d } = await stack.db.query(`SELECT count(*)::int AS n FROM listings WHERE dirty AND quarantined_reason IS NULL`);
-    const showing = (rows as { connection_id: string; sku: string; target: number }[]).every((r) => {
-      const c = channels.find((x) => CONNECTION[x] === r.connection_id);
-      return !c || stack.instance(c).control.getStock(r.sku) === r.target;
+    const targets = await listingTargets(stack.db);
+    const dirty = await countDirtyListings(stack.db);
+    const showing = targets.every((listing) => {
+      const channel = channels.find((c) => CONNECTION_IDS[c] === listing.connectionId);
+      return !channel || stack.instance(channel).control.getStock(listing.sku) === listing.target;
     });
-    if (d[0].n === 0 && showing) return;
+    if (dirty === 0 && showing) return;
     if (Date.now() > deadline) throw new Error('the first sync did not finish: the engine never showed its targets on every channel');
     await sleep(200);
   }

@@ -49,3 +49,13 @@ export async function openIncidents(tx: Queryable, limit = 50): Promise<Incident
   });
   return rows;
 }
+
+/** Oversell incidents ever recorded, resolved or not, and the units they were short. */
+export async function oversellTotals(q: Queryable): Promise<{ incidents: number; unitsShort: number }> {
+  const { rows } = await q.query<{ incidents: number; unitsShort: number }>({
+    name: 'incidents_oversell_totals',
+    text: `SELECT count(*)::int AS incidents, COALESCE(sum(units_short), 0)::int AS "unitsShort" FROM incidents WHERE kind = 'oversell'`,
+    values: [],
+  });
+  return rows[0]!;
+}

@@ -135,3 +135,45 @@ export async function listingsOfSku(tx: Queryable, sku: string): Promise<Listing
   });
   return rows;
 }
+
+/** Listings not quarantined that still wait for a push (of one connection, or of all). */
+export async function countDirtyListings(q: Queryable, connectionId: string | null = null): Promise<number> {
+  const { rows } = await q.query<{ n: number }>({
+    name: 'listings_count_dirty',
+    text: `SELECT count(*)::int AS n FROM listings
+            WHERE dirty AND quarantined_reason IS NULL AND ($1::text IS NULL OR connection_id = $1)`,
+    values: [connectionId],
+  });
+  return rows[0]!.n;
+}
+
+/** The target of every listing not quarantined. */
+export async function listingTargets(q: Queryable): Promise<{ connectionId: string; sku: string; target: number }[]> {
+  const { rows } = await q.query<{ connectionId: string; sku: string; target: number }>({
+    name: 'listings_targets',
+    text: `SELECT connection_id AS "connectionId", sku, target FROM listings WHERE quarantined_reason IS NULL`,
+    values: [],
+  });
+  return rows;
+}
+
+export interface ListingWithStock {
+  sku: string;
+  connectionId: string;
+  target: number;
+  pushed: number | null;
+  /** The SKU's totals (sku_stock). */
+  available: number;
+  claimed: number;
+}
+
+/** Every listing of these SKUs with its SKU's stock totals. */
+export async function listingsWithStock(q: Queryable, skus: readonly string[]): Promise<ListingWithStock[]> {
+  const { rows } = await q.query<ListingWithStock>({
+    name: 'listings_with_stock',
+    text: `SELECT l.sku, l.connection_id AS "connectionId", l.target, l.pushed, s.available, s.claimed
+             FROM listings l JOIN sku_stock s USING (sku) WHERE l.sku = ANY($1::text[])`,
+    values: [skus],
+  });
+  return rows;
+}

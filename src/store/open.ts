@@ -70,7 +70,29 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   } finally {
     await client.end();
   }
-  const u = new URL(adminUrl);
+  return databaseUrl(adminUrl, name);
+}
+
+/**
+ * An empty database `name` on the server at `adminUrl`, dropped first if it exists (the
+ * simulation's and benchmarks' scratch databases); returns its URL.
+ */
+export async function recreateDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const database = pg.escapeIdentifier(name);
+    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await client.end();
+  }
+  return databaseUrl(adminUrl, name);
+}
+
+/** The URL of database `name` on the server of `serverUrl`. */
+export function databaseUrl(serverUrl: string, name: string): string {
+  const u = new URL(serverUrl);
   u.pathname = `/${name}`;
   return u.toString();
 }

@@ -78,3 +78,41 @@ export async function markWarehouseAck(
   });
   return rows[0] ?? null;
 }
+
+/** Orders with an id above `afterId`, in id order: who placed them where. */
+export async function ordersAfter(q: Queryable, afterId: number): Promise<{ id: number; connectionId: string; externalId: string }[]> {
+  const { rows } = await q.query<{ id: number; connectionId: string; externalId: string }>({
+    name: 'orders_after',
+    text: `SELECT id, connection_id AS "connectionId", external_id AS "externalId" FROM orders WHERE id > $1 ORDER BY id`,
+    values: [afterId],
+  });
+  return rows;
+}
+
+export interface OrderState {
+  id: number;
+  status: string;
+  warehouseRef: string | null;
+  warehouseAckAt: Date | null;
+  createdAt: Date;
+}
+
+/** The connection's order recorded under any of these external ids, or null. */
+export async function findOrderState(q: Queryable, connectionId: string, externalIds: readonly string[]): Promise<OrderState | null> {
+  const { rows } = await q.query<OrderState>({
+    name: 'orders_find_state',
+    text: `SELECT id, status, warehouse_ref AS "warehouseRef", warehouse_ack_at AS "warehouseAckAt", created_at AS "createdAt"
+             FROM orders WHERE connection_id = $1 AND external_id = ANY($2::text[]) ORDER BY id LIMIT 1`,
+    values: [connectionId, externalIds],
+  });
+  return rows[0] ?? null;
+}
+
+export async function orderTotals(q: Queryable): Promise<{ orders: number; cancelled: number }> {
+  const { rows } = await q.query<{ orders: number; cancelled: number }>({
+    name: 'orders_totals',
+    text: `SELECT count(*)::int AS orders, count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled FROM orders`,
+    values: [],
+  });
+  return rows[0]!;
+}

@@ -118,3 +118,33 @@ export async function observeChannelCounts(q: Queryable, counts: readonly Channe
   });
   return rows;
 }
+
+export async function countReconciliations(q: Queryable, status: 'running' | 'done' | 'failed'): Promise<number> {
+  const { rows } = await q.query<{ n: number }>({
+    name: 'reconciliations_count',
+    text: `SELECT count(*)::int AS n FROM reconciliations WHERE status = $1`,
+    values: [status],
+  });
+  return rows[0]!.n;
+}
+
+export interface DriftTotals {
+  /** Sum of |units| of the drift rows reconciliation acted on (corrected, lowered, raised). */
+  actedUnits: number;
+  actedRows: number;
+  /** Raises held back until the channel's orders are in (invariant 3). */
+  raisesDeferred: number;
+}
+
+/** Drift of every reconciliation run except `exceptRunId` (e.g. the opening-stock run). */
+export async function driftTotals(q: Queryable, exceptRunId: number): Promise<DriftTotals> {
+  const { rows } = await q.query<DriftTotals>({
+    name: 'drift_totals',
+    text: `SELECT COALESCE(sum(abs(units)) FILTER (WHERE action <> 'raise_deferred'), 0)::int AS "actedUnits",
+                  count(*) FILTER (WHERE action <> 'raise_deferred')::int AS "actedRows",
+                  count(*) FILTER (WHERE action = 'raise_deferred')::int AS "raisesDeferred"
+             FROM drift WHERE reconciliation_id <> $1`,
+    values: [exceptRunId],
+  });
+  return rows[0]!;
+}

@@ -58,3 +58,13 @@ export async function cancelsToSend(q: Queryable, warehouseConnectionId: string,
 export async function markWarehouseCancel(q: Queryable, orderId: number, state: 'done' | 'refused'): Promise<void> {
   await q.query(`UPDATE orders SET warehouse_cancel = $2, updated_at = now() WHERE id = $1`, [orderId, state]);
 }
+
+/** Which of these orders their warehouse has acknowledged (accepted). */
+export async function warehouseAcknowledged(q: Queryable, orderIds: readonly number[]): Promise<number[]> {
+  const { rows } = await q.query<{ id: number }>({
+    name: 'wh_orders_acknowledged',
+    text: `SELECT id FROM orders WHERE id = ANY($1::bigint[]) AND warehouse_ack_at IS NOT NULL`,
+    values: [orderIds],
+  });
+  return rows.map((r) => r.id);
+}

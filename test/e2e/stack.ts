@@ -1,8 +1,8 @@
-// The sandbox + engine stack (bench/lib/stack.ts) on a fresh test database.
-import { startStackOn, type Stack, type StackOptions } from '../../bench/lib/stack.js';
+// The sandbox + engine stack (src/harness/stack.ts) on a fresh test database.
+import { startStackOn, type Stack, type StackOptions } from '../../src/harness/stack.js';
 import { createTestDatabase } from '../helpers/db.js';
 
-export type { Stack, StackOptions, ChannelPlatform } from '../../bench/lib/stack.js';
+export type { Stack, StackOptions, ChannelPlatform } from '../../src/harness/stack.js';
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const testDb = await createTestDatabase({ migrate: false });

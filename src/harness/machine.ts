@@ -1,4 +1,4 @@
-// What a benchmark result must say about where it ran.
+// What a result (a benchmark's, a simulation report's) must say about where it ran.
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 

@@ -1,16 +1,18 @@
-// The whole product on loopback, for end-to-end tests and benchmarks: the sandbox
-// platforms, the engine (HTTP server, workers) on a given database, webhooks subscribed
-// to the engine. test/e2e/stack.ts gives it a fresh test database.
+// The whole product on loopback, for the simulation (`stocksync simulate`), the end-to-end
+// tests and the benchmarks: the sandbox platforms, the engine (HTTP server, workers) on a
+// given database, webhooks subscribed to the engine. test/e2e/stack.ts gives it a fresh
+// test database. It imports nothing from bench/ or test/: they import it.
 import { createHash } from 'node:crypto';
 import pino from 'pino';
-import { parseConfig } from '../../src/config/index.js';
-import { startEngine, type RunningEngine } from '../../src/runtime/engine-process.js';
-import type { WorkersDeps } from '../../src/runtime/workers.js';
-import type { PushDirection } from '../../src/engine/workers/dispatcher.js';
+import { parseConfig } from '../config/index.js';
+import { startEngine, type RunningEngine } from '../runtime/engine-process.js';
+import type { WorkersDeps } from '../runtime/workers.js';
+import type { PushDirection } from '../engine/workers/dispatcher.js';
 import { startSandbox, type RunningSandbox, type FaultsOption } from '../../sandbox/server.js';
 import type { SandboxInstance } from '../../sandbox/core/instance.js';
+import { CONNECTION_IDS, INSTANCE_NAMES, type ChannelPlatform, type HarnessPlatform } from './names.js';
 
-export type ChannelPlatform = 'shopify' | 'woocommerce' | 'amazon';
+export type { ChannelPlatform };
 
 export interface StackOptions {
   skus: { sku: string; quantity: number }[];
@@ -28,9 +30,9 @@ export interface StackOptions {
   /** A channel's own buffer, instead of `buffer` (YAML flow mapping). */
   buffers?: Partial<Record<ChannelPlatform, string>>;
   /** Extra sandbox instance options per platform (e.g. Shopify's restoreRate). */
-  instanceOptions?: Partial<Record<ChannelPlatform | 'warehouse', Record<string, unknown>>>;
+  instanceOptions?: Partial<Record<HarnessPlatform, Record<string, unknown>>>;
   /** Extra connector options per connection, as YAML flow mapping entries ("plan: plus"). */
-  connectionOptions?: Partial<Record<ChannelPlatform | 'warehouse', string>>;
+  connectionOptions?: Partial<Record<HarnessPlatform, string>>;
   onPushed?: (connectionId: string, waitedMs: number, direction: PushDirection) => void;
   logLevel?: string;
 }
@@ -39,13 +41,10 @@ export interface Stack {
   sandbox: RunningSandbox;
   engine: RunningEngine;
   db: RunningEngine['database']['db'];
-  instance(platform: ChannelPlatform | 'warehouse'): SandboxInstance;
-  connectionOf(platform: ChannelPlatform | 'warehouse'): string;
+  instance(platform: HarnessPlatform): SandboxInstance;
+  connectionOf(platform: HarnessPlatform): string;
   close(): Promise<void>;
 }
-
-const NAMES = { shopify: 'shop', woocommerce: 'store', amazon: 'seller', warehouse: 'wh' } as const;
-const CONNECTION = { shopify: 'shop', woocommerce: 'woo', amazon: 'amazon', warehouse: 'wh' } as const;
 
 /** Starts sandbox and engine on the database at `databaseUrl` (migrated by the engine). */
 export async function startStackOn(databaseUrl: string, opts: StackOptions): Promise<Stack> {
@@ -58,7 +57,7 @@ export async function startStackOn(databaseUrl: string, opts: StackOptions): Pro
     ...(opts.faults !== undefined && { faults: opts.faults }),
     instances: platforms.map((p) => ({
       platform: p,
-      name: NAMES[p],
+      name: INSTANCE_NAMES[p],
       skus: opts.skus,
       options: { ...(p === 'amazon' && { sellerId: 'SELLER1', rateScale: 50 }), ...opts.instanceOptions?.[p] },
     })),
@@ -74,8 +73,8 @@ export async function startStackOn(databaseUrl: string, opts: StackOptions): Pro
       sandbox,
       engine,
       db: engine.database.db,
-      instance: (p) => sandbox.instances.get(`${p}/${NAMES[p]}`)!,
-      connectionOf: (p) => CONNECTION[p],
+      instance: (p) => sandbox.instances.get(`${p}/${INSTANCE_NAMES[p]}`)!,
+      connectionOf: (p) => CONNECTION_IDS[p],
       async close() {
         await engine.stop();
         await sandbox.close();
@@ -87,32 +86,32 @@ export async function startStackOn(databaseUrl: string, opts: StackOptions): Pro
   }
 }
 
-function subscribe(sandbox: RunningSandbox, engineUrl: string, platforms: readonly (ChannelPlatform | 'warehouse')[]): void {
-  const topics: Record<ChannelPlatform | 'warehouse', string[]> = {
+function subscribe(sandbox: RunningSandbox, engineUrl: string, platforms: readonly HarnessPlatform[]): void {
+  const topics: Record<HarnessPlatform, string[]> = {
     shopify: ['orders/create', 'orders/cancelled', 'inventory_levels/update'],
     woocommerce: ['order.created', 'order.updated', 'product.updated'],
     amazon: ['ORDER_CHANGE', 'LISTINGS_ITEM_MFN_QUANTITY_CHANGE'],
     warehouse: ['inventory.updated'],
   };
   for (const p of platforms) {
-    const instance = sandbox.instances.get(`${p}/${NAMES[p]}`)!;
-    const url = `${engineUrl}/webhooks/${CONNECTION[p]}${p === 'amazon' ? '?token=e2e-notification-token' : ''}`;
+    const instance = sandbox.instances.get(`${p}/${INSTANCE_NAMES[p]}`)!;
+    const url = `${engineUrl}/webhooks/${CONNECTION_IDS[p]}${p === 'amazon' ? '?token=e2e-notification-token' : ''}`;
     for (const topic of topics[p]) instance.control.subscribe(topic, url);
   }
 }
 
-function configYaml(sandboxUrl: string, o: StackOptions): string {
-  const poll = o.reconcile === undefined ? (o.pollInterval ?? '1h') : `${o.pollInterval ?? '1h'}, reconcile: "${o.reconcile}"`;
-  const bufferOf = (c: ChannelPlatform) => o.buffers?.[c] ?? o.buffer ?? '{}';
+function configYaml(sandboxUrl: string, options: StackOptions): string {
+  const poll = options.reconcile === undefined ? (options.pollInterval ?? '1h') : `${options.pollInterval ?? '1h'}, reconcile: "${options.reconcile}"`;
+  const bufferOf = (c: ChannelPlatform) => options.buffers?.[c] ?? options.buffer ?? '{}';
   const channel: Record<ChannelPlatform, string> = {
     shopify: `{ id: shop, kind: channel, platform: shopify, baseUrl: "${sandboxUrl}/shopify/shop", pollInterval: ${poll}, buffer: ${bufferOf('shopify')},
-      options: { ${o.connectionOptions?.shopify ?? ''} },
+      options: { ${options.connectionOptions?.shopify ?? ''} },
       credentials: { accessToken: { env: T1, default: shpat_shop }, webhookSecret: { env: T2, default: sandbox-app-secret } } }`,
     woocommerce: `{ id: woo, kind: channel, platform: woocommerce, baseUrl: "${sandboxUrl}/woocommerce/store", pollInterval: ${poll}, buffer: ${bufferOf('woocommerce')},
-      options: { ${o.connectionOptions?.woocommerce ?? ''} },
+      options: { ${options.connectionOptions?.woocommerce ?? ''} },
       credentials: { consumerKey: { env: T3, default: ck_store }, consumerSecret: { env: T4, default: cs_store }, webhookSecret: { env: T5, default: whsec_store } } }`,
     amazon: `{ id: amazon, kind: channel, platform: amazon, baseUrl: "${sandboxUrl}/amazon/seller", pollInterval: ${poll}, buffer: ${bufferOf('amazon')},
-      options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, rateScale: 50, ${/\basyncApplyMs\s*:/.test(o.connectionOptions?.amazon ?? '') ? '' : 'asyncApplyMs: 200, '}${o.connectionOptions?.amazon ?? ''} },
+      options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, rateScale: 50, ${/\basyncApplyMs\s*:/.test(options.connectionOptions?.amazon ?? '') ? '' : 'asyncApplyMs: 200, '}${options.connectionOptions?.amazon ?? ''} },
       credentials: { accessToken: { env: T6, default: "Atza|seller" }, notificationToken: { env: T7, default: e2e-notification-token } } }`,
   };
   return `
@@ -120,15 +119,15 @@ demo: true
 server: { host: 127.0.0.1 }
 database: { url: { env: TEST_DATABASE_URL } }
 connections:
-  - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sandboxUrl}/warehouse/wh", pollInterval: ${poll}, options: { location: main, ${o.connectionOptions?.warehouse ?? ''} },
+  - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sandboxUrl}/warehouse/wh", pollInterval: ${poll}, options: { location: main, ${options.connectionOptions?.warehouse ?? ''} },
       credentials: { apiToken: { env: T8, default: sandbox-token-wh }, webhookSecret: { env: T9, default: "${warehouseSecret()}" } } }
-${o.channels.map((c) => `  - ${channel[c]}`).join('\n')}
+${options.channels.map((c) => `  - ${channel[c]}`).join('\n')}
 skus:
-${o.skus.map((s) => `  - { sku: ${s.sku}, listings: { ${o.channels.map((c) => `${CONNECTION[c]}: {}`).join(', ')} } }`).join('\n')}
+${options.skus.map((s) => `  - { sku: ${s.sku}, listings: { ${options.channels.map((c) => `${CONNECTION_IDS[c]}: {}`).join(', ')} } }`).join('\n')}
 `;
 }
 
 // The sandbox 3PL derives its default webhook secret from the instance name (sandbox/warehouse).
 function warehouseSecret(): string {
-  return `whsec_${createHash('sha256').update(NAMES.warehouse).digest('base64')}`;
+  return `whsec_${createHash('sha256').update(INSTANCE_NAMES.warehouse).digest('base64')}`;
 }
