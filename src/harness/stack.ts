@@ -29,6 +29,8 @@ export interface StackOptions {
   buffer?: string; // YAML flow mapping for every channel
   /** A channel's own buffer, instead of `buffer` (YAML flow mapping). */
   buffers?: Partial<Record<ChannelPlatform, string>>;
+  /** The engine's `adaptive:` settings (YAML flow mapping), e.g. a velocity window on a compressed clock. */
+  adaptive?: string;
   /** Extra sandbox instance options per platform (e.g. Shopify's restoreRate). */
   instanceOptions?: Partial<Record<HarnessPlatform, Record<string, unknown>>>;
   /** Extra connector options per connection, as YAML flow mapping entries ("plan: plus"). */
@@ -118,6 +120,7 @@ function configYaml(sandboxUrl: string, options: StackOptions): string {
 demo: true
 server: { host: 127.0.0.1 }
 database: { url: { env: TEST_DATABASE_URL } }
+${options.adaptive ? `adaptive: ${options.adaptive}` : ''}
 connections:
   - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sandboxUrl}/warehouse/wh", pollInterval: ${poll}, options: { location: main, ${options.connectionOptions?.warehouse ?? ''} },
       credentials: { apiToken: { env: T8, default: sandbox-token-wh }, webhookSecret: { env: T9, default: "${warehouseSecret()}" } } }

@@ -62,7 +62,7 @@ export function oversoldByChannel(exceptions: ReadonlyMap<string, number>, engin
 /** What was played, on which clock, with which strategy. */
 export function runContext(w: Workload, plan: StrategyPlan, o: RunOptions, playedMs: number) {
   return {
-    workload: { hash: w.hash, skus: w.params.skus, channels: w.params.channels, durationSec: w.params.durationSec, orderRate: w.params.orderRate, planned: w.counts },
+    workload: { hash: w.hash, skus: w.params.skus, channels: w.params.channels, durationSec: w.params.durationSec, orderRate: w.params.orderRate, flashIntensity: w.params.flashIntensity ?? 1, planned: w.counts },
     clock: {
       scale: o.scale,
       meaning: `${o.scale} platform seconds per real second`,

@@ -7,6 +7,7 @@ import { scratchServer } from '../harness/database.js';
 import { machineInfo } from '../harness/machine.js';
 import { StocksyncError } from '../errors.js';
 import { writeCompare, writeRunReport } from './report.js';
+import { readSeedReports, seedRunDir, writeSeedsSummary } from './seeds-summary.js';
 import { runSimulation } from './run.js';
 import type { SimReport } from './types.js';
 import { STRATEGIES, type FaultProfileName, type Strategy } from './strategies.js';
@@ -14,6 +15,11 @@ import type { SimChannel } from './workload.js';
 
 export interface SimulateOptions {
   seed: number;
+  /** Several seeds: every run of each, under seed-<n>/, and one table over them (seeds.md). */
+  seeds?: number[];
+  /** The strategies to run (default: `strategy`, or every one with `compare`). */
+  strategies?: Strategy[];
+  flashIntensity?: number;
   skus: number;
   channels: SimChannel[];
   durationSec: number;
@@ -59,31 +65,54 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   const server = await scratchServer();
   const reports: SimReport[] = [];
   const files: string[] = [];
-  const strategies = o.compare ? STRATEGIES : [o.strategy];
+  const strategies = o.strategies ?? (o.compare ? STRATEGIES : [o.strategy]);
+  const seeds = o.seeds ?? [o.seed];
+  const bySeeds = o.seeds !== undefined;
   try {
-    for (const faultProfile of o.faultProfiles) {
-      for (const strategy of strategies) {
-        // Taken before the run: the commit is the code this run loaded, whatever lands meanwhile.
-        const machine = { ...machineInfo(), database: server.kind };
-        const url = await server.createDatabase(`stocksync_sim_${strategy.replace(/-/g, '_')}_${faultProfile}`);
-        o.log(`running ${strategy} with faults ${faultProfile} (seed ${o.seed})`);
-        const report = await runSimulation(url, {
-          seed: o.seed, skus: o.skus, channels: o.channels, durationSec: o.durationSec, orderRate: o.orderRate, scale: o.scale,
-          strategy, faultProfile,
-          ...(o.sampleMs !== undefined && { sampleMs: o.sampleMs }),
-          ...(o.settleMs !== undefined && { settleMs: o.settleMs }),
-          onProgress: o.log,
-        });
-        report.machine = { ...machine, finished: new Date().toISOString() };
-        reports.push(report);
-        const dir = o.compare || o.faultProfiles.length > 1 ? path.join(o.reportDir, `${faultProfile}-${strategy}`) : o.reportDir;
-        files.push(...writeRunReport(dir, report));
-        o.log(`${strategy}/${faultProfile}: ${report.orders} orders, oversold ${report.oversoldOrders} orders / ${report.oversoldUnits} units, propagation p99 ${report.propagationMs.p99} ms -> ${dir}`);
+    for (const seed of seeds) {
+      const seedReports: SimReport[] = [];
+      for (const faultProfile of o.faultProfiles) {
+        for (const strategy of strategies) {
+          // Taken before the run: the commit is the code this run loaded, whatever lands meanwhile.
+          const machine = { ...machineInfo(), database: server.kind };
+          const url = await server.createDatabase(`stocksync_sim_${strategy.replace(/-/g, '_')}_${faultProfile}`);
+          o.log(`running ${strategy} with faults ${faultProfile} (seed ${seed})`);
+          const report = await runSimulation(url, {
+            seed, skus: o.skus, channels: o.channels, durationSec: o.durationSec, orderRate: o.orderRate, scale: o.scale,
+            strategy, faultProfile,
+            ...(o.flashIntensity !== undefined && { flashIntensity: o.flashIntensity }),
+            ...(o.sampleMs !== undefined && { sampleMs: o.sampleMs }),
+            ...(o.settleMs !== undefined && { settleMs: o.settleMs }),
+            onProgress: o.log,
+          });
+          report.machine = { ...machine, finished: new Date().toISOString() };
+          reports.push(report);
+          seedReports.push(report);
+          const dir = bySeeds
+            ? seedRunDir(o.reportDir, seed, faultProfile, strategy)
+            : strategies.length > 1 || o.faultProfiles.length > 1 ? path.join(o.reportDir, `${faultProfile}-${strategy}`) : o.reportDir;
+          files.push(...writeRunReport(dir, report));
+          o.log(`${strategy}/${faultProfile}: ${report.orders} orders, oversold ${report.oversoldOrders} orders / ${report.oversoldUnits} units, propagation p99 ${report.propagationMs.p99} ms -> ${dir}`);
+        }
       }
+      if (o.compare && !bySeeds) files.push(...writeCompare(o.reportDir, seedReports, `stocksync simulate --compare (seed ${seed}, faults ${o.faultProfiles.join(', ')})`));
+      // Rewritten after every seed: a long series interrupted still leaves its table.
+      if (bySeeds) files.push(...writeSeedsSummary(o.reportDir, seedsTitle(o.reportDir)));
     }
-    if (o.compare) files.push(...writeCompare(o.reportDir, reports, `stocksync simulate --compare (seed ${o.seed}, faults ${o.faultProfiles.join(', ')})`));
-    return { reports, files };
+    return { reports, files: [...new Set(files)] };
   } finally {
     await server.stop();
   }
+}
+
+export function seedsTitle(reportDir: string): string {
+  const seeds = [...new Set(readSeedReports(reportDir).map((r) => r.seed))].sort((a, b) => a - b);
+  return `stocksync simulate --seeds ${seeds.join(',')}`;
+}
+
+/** The --seeds table rebuilt from the runs already under `reportDir`. */
+export function seedsFromReports(reportDir: string): SimulateResult {
+  const reports = readSeedReports(reportDir);
+  if (reports.length === 0) throw new StocksyncError('NOT_FOUND', `no seed-<n>/<profile>-<strategy>/report.json under ${reportDir}: run some seeds first`);
+  return { reports, files: writeSeedsSummary(reportDir, seedsTitle(reportDir)) };
 }

@@ -35,6 +35,7 @@ export async function runSimulation(databaseUrl: string, o: RunOptions): Promise
     pollInterval: `${plan.pollRealMs ?? 24 * 3_600_000}ms`,
     ...(plan.reconcileCron !== null && { reconcile: plan.reconcileCron }),
     buffer: bufferYaml(plan.buffer),
+    adaptive: `{ velocityWindow: ${plan.adaptive.velocityWindowMs}ms, replanInterval: ${plan.adaptive.replanIntervalMs}ms, defaultLatency: ${plan.adaptive.defaultLatencyMs}ms }`,
     ...(plan.channelBuffers && { buffers: Object.fromEntries(Object.entries(plan.channelBuffers).map(([c, b]) => [c, bufferYaml(b)])) }),
     instanceOptions: {
       // 150 requests per platform minute, and orders ship 10 platform minutes after allocation

@@ -13,6 +13,9 @@ const CHANNELS = ['shopify', 'amazon', 'woocommerce'] as const;
 
 interface Flags {
   seed: number;
+  seeds?: number[];
+  strategies?: (typeof STRATEGY_NAMES)[number][];
+  flashIntensity?: number;
   skus: number;
   channels: (typeof CHANNELS)[number][];
   duration: number;
@@ -39,6 +42,18 @@ function listOf<T extends string>(allowed: readonly T[], what: string) {
   };
 }
 
+/** "11,23,57": distinct integer seeds. */
+function seedList(value: string): number[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (items.length === 0) throw new InvalidArgumentError('give at least one seed');
+  const seeds = items.map((s) => {
+    if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(Number(s))) throw new InvalidArgumentError(`"${s}" is not an integer seed`);
+    return Number(s);
+  });
+  if (new Set(seeds).size !== seeds.length) throw new InvalidArgumentError('a seed is listed twice');
+  return seeds;
+}
+
 function intIn(min: number, max: number) {
   return (value: string): number => {
     const v = parseInteger(value);
@@ -60,6 +75,9 @@ export function register(program: Command): void {
     .command('simulate')
     .description('run the oversell simulation: the real engine against the sandbox, the 3PL as ground truth')
     .addOption(new Option('--seed <n>', 'seed of the workload and of every fault').argParser(parseInteger).default(1))
+    .addOption(new Option('--seeds <list>', 'several seeds, comma-separated: each run under seed-<n>/, one table over them (seeds.md)').argParser(seedList))
+    .addOption(new Option('--strategies <list>', 'several strategies, comma-separated (e.g. full,full-static)').argParser(listOf(STRATEGY_NAMES, 'strategy')))
+    .addOption(new Option('--flash-intensity <x>', 'orders per flash sale as a multiple of the default 8-24').argParser(parsePositiveNumber).default(1))
     .addOption(new Option('--skus <n>', 'number of SKUs').argParser(intIn(1, 5_000)).default(150))
     .addOption(new Option('--channels <list>', 'channels, comma-separated').argParser(listOf(CHANNELS, 'channel')).default([...CHANNELS], 'shopify,amazon,woocommerce'))
     .addOption(new Option('--duration <time>', 'real time of shopping (90, 90s, 3m)').argParser(parseSeconds).default(60, '60s'))
@@ -82,10 +100,15 @@ the sandbox's delays, the poll intervals, the reconciliation schedule and the 3P
 limit are all divided by it (so polling-only polls every 15 real seconds).
 DATABASE_URL set: each run gets a fresh database on that server; else an embedded PostgreSQL.`)
     .action(async (f: Flags) => {
-      const { compareFromReports, simulate } = await import('../../sim/index.js');
+      const { compareFromReports, seedsFromReports, simulate } = await import('../../sim/index.js');
       const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-      if (f.fromReports && !f.compare) throw invalidInput('--from-reports', 'goes with --compare');
-      const { reports, files } = f.fromReports ? compareFromReports(f.reportDir, f.faultProfile) : await simulate({
+      if (f.fromReports && !f.compare && !f.seeds) throw invalidInput('--from-reports', 'goes with --compare or --seeds');
+      if (f.compare && f.strategies) throw invalidInput('--strategies', 'goes without --compare (which runs every strategy)');
+      const rebuilt = f.fromReports ? (f.seeds ? seedsFromReports(f.reportDir) : compareFromReports(f.reportDir, f.faultProfile)) : undefined;
+      const { reports, files } = rebuilt ?? await simulate({
+        ...(f.seeds && { seeds: f.seeds }),
+        ...(f.strategies && { strategies: f.strategies }),
+        flashIntensity: f.flashIntensity ?? 1,
         seed: f.seed, skus: f.skus, channels: f.channels, durationSec: f.duration, orderRate: f.orderRate,
         faultProfiles: f.faultProfile, strategy: f.strategy, compare: f.compare === true, reportDir: f.reportDir, scale: f.scale,
         ...(f.sampleMs !== undefined && { sampleMs: f.sampleMs }),
