@@ -21,6 +21,11 @@ export interface PlatformSpec {
    * location shared by every listing); used to tell two listings apart.
    */
   listingFromOptions: readonly string[];
+  /**
+   * The platform applies an accepted count later, as an absolute value that overwrites the
+   * sales it makes meanwhile (Amazon's listings PATCH): adaptive buffers plan for it.
+   */
+  appliesLater?: boolean;
 }
 
 export const PLATFORMS = {
@@ -47,6 +52,7 @@ export const PLATFORMS = {
     // Notifications carry no signature (SQS): the URL we subscribe carries this token.
     credentialsOptional: ['notificationToken'],
     listingFromOptions: [],
+    appliesLater: true,
   },
   // The sandbox's generic 3PL (ShipBob/ShipStation-like REST): sku-keyed, no listings.
   warehouse: {

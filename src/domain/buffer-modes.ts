@@ -38,10 +38,16 @@ export interface ChannelState {
   /** Measured lowering latency of the connection (target changed -> the channel shows it), ms. */
   loweringLatencyMs: number;
   /**
-   * The most this channel may be showing now: what it last acknowledged, less its own sales
-   * since, or more while an asynchronous push has not yet applied. Unknown counts as 0.
+   * Units this channel may still sell: what it last acknowledged, less its own sales since;
+   * while an asynchronous push has not applied, what it shows now plus what the push will
+   * set. Unknown counts as 0.
    */
   exposure: number;
+  /**
+   * The platform applies an accepted count later, as an absolute value that overwrites the
+   * sales made meanwhile (Amazon): a push to t commits what it may sell until then plus t.
+   */
+  appliesLater?: boolean;
 }
 
 export interface SkuPlan {
@@ -157,11 +163,15 @@ export function planSkuTargets(
 }
 
 /**
- * Caps the raises of the partitioning channels so that, for each channel raised above its
- * exposure, its new count plus what every other channel may show (the larger of its
- * exposure and its target) stays within `budget`. Raises are decided in channel order,
- * each counting the ones decided before it. A channel that wants a raise is never pushed
- * below what it shows already (that would only add a push: its units are exposed anyway).
+ * Caps the pushes of the partitioning channels so that the units every channel may still
+ * sell never exceed `budget`. A channel's commitment is what it may sell: on a platform that
+ * applies at once, the larger of its exposure and its target (a lowering lands, a raise
+ * adds); on one that applies later (appliesLater), a push to t commits its exposure plus t,
+ * since it keeps selling its old count until the new one overwrites those sales. Lowerings on
+ * platforms that apply at once are never held; the others are decided in channel order, each
+ * against what the decided ones commit and the undecided ones would. A raise that cannot fit
+ * keeps the count the channel shows; a push to a later-applying platform that cannot fit
+ * goes as far down as it must (0 commits no more than not pushing).
  */
 export function gateRaises(
   budget: number,
@@ -170,24 +180,37 @@ export function gateRaises(
   gated: ReadonlySet<ConnectionId>,
 ): { targets: Map<ConnectionId, number>; held: Set<ConnectionId> } {
   const exposure = new Map(channels.map((c) => [c.connectionId, Math.max(0, Math.floor(nonNegative(c.exposure)))]));
+  const later = new Map(channels.map((c) => [c.connectionId, c.appliesLater === true]));
+  const commitment = (id: ConnectionId, t: number) => {
+    const e = exposure.get(id)!;
+    return later.get(id) && t !== e ? e + t : Math.max(e, t);
+  };
   const final = new Map<ConnectionId, number>();
   const held = new Set<ConnectionId>();
-  const raising: ConnectionId[] = [];
+  const deciding: ConnectionId[] = [];
   for (const c of channels) {
     const want = desired.get(c.connectionId) ?? 0;
-    if (gated.has(c.connectionId) && want > exposure.get(c.connectionId)!) raising.push(c.connectionId);
-    else final.set(c.connectionId, want);
+    const e = exposure.get(c.connectionId)!;
+    const free = !gated.has(c.connectionId) || want === e || (want < e && !later.get(c.connectionId));
+    if (free) final.set(c.connectionId, want);
+    else deciding.push(c.connectionId);
   }
-  for (const id of raising) {
+  for (const id of deciding) {
     let others = 0;
     for (const c of channels) {
       if (c.connectionId === id) continue;
-      const t = final.get(c.connectionId) ?? desired.get(c.connectionId) ?? 0;
-      others += Math.max(exposure.get(c.connectionId)!, t);
+      others += commitment(c.connectionId, final.get(c.connectionId) ?? desired.get(c.connectionId) ?? 0);
     }
     const want = desired.get(id)!;
-    const cap = Math.min(want, budget - others);
-    const granted = Math.max(0, cap, Math.min(exposure.get(id)!, want));
+    const e = exposure.get(id)!;
+    let granted: number;
+    if (later.get(id)) {
+      const room = budget - others - e; // the most a push may set: e + t + others <= budget
+      if (want < e) granted = Math.max(0, Math.min(want, room));
+      else granted = room >= want ? want : room > e ? room : e; // a raise that cannot fit keeps e (no push)
+    } else {
+      granted = Math.max(0, Math.min(want, budget - others), Math.min(e, want));
+    }
     final.set(id, granted);
     if (granted < want) held.add(id);
   }

@@ -3,6 +3,7 @@ import { ats, bundleAts, bundlesContaining, decayedVelocity, mergePolicy, planSk
 import type { BufferPolicy, BundleComponent } from '../domain/types.js';
 import type { Tx } from '../store/db.js';
 import { listingsWithPolicies, updateTargets, type ListingState, type TargetChange } from '../store/listings.js';
+import { PLATFORMS, type PlatformSpec } from '../config/platforms.js';
 import { adaptiveSettings, type AdaptiveSettings } from './adaptive-settings.js';
 import { loweringLatencies } from './lowering-latency-cache.js';
 import type { SkuStockRow } from '../store/stock.js';
@@ -46,6 +47,7 @@ export function targetChanges(
         velocity: decayedVelocity(l.velocity, l.velocityAgeMs, settings.velocityWindowMs),
         loweringLatencyMs: latencyOf(l.connectionId),
         exposure: l.exposure,
+        appliesLater: (PLATFORMS as Record<string, PlatformSpec | undefined>)[l.platform]?.appliesLater === true,
       })),
       group.some((l) => l.partitioned),
       settings,

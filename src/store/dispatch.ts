@@ -45,7 +45,9 @@ export async function dirtyListings(q: Queryable, connectionId: string, limit: n
 /**
  * The channel now shows `quantity`, set from `expected`. Applied as a delta on what we
  * hold, because a sale the channel made after our push may have been recorded meanwhile
- * (it lowered `pushed` already): pushed = pushed + (quantity - expected).
+ * (it lowered `pushed` already): pushed = pushed + (quantity - expected). A push the
+ * platform applies later (`pendingMs`) sets an absolute count that overwrites the sales
+ * made until then: pushed = quantity, and the count shown until then is kept apart.
  */
 export async function recordPushed(
   q: Queryable,
@@ -55,7 +57,7 @@ export async function recordPushed(
   await q.query({
     name: 'dispatch_pushed',
     text: `UPDATE listings l
-              SET pushed = CASE WHEN u.expected IS NULL OR l.pushed IS NULL THEN u.quantity
+              SET pushed = CASE WHEN u.expected IS NULL OR l.pushed IS NULL OR u.pending_ms > 0 THEN u.quantity
                                 ELSE GREATEST(l.pushed + (u.quantity - u.expected), 0) END,
                   pushed_at = now(), verify = false,
                   push_pending_until = CASE WHEN u.pending_ms > 0 THEN now() + u.pending_ms * interval '1 millisecond' END,
@@ -71,6 +73,9 @@ export async function recordPushed(
 /**
  * What the channel really shows (a lost compare-and-set, a reconciliation read). With
  * `holdRaise`, a count lower than we believed means unseen channel sales: raising waits.
+ * Those units are kept as unrecorded sales, so that their orders, when they come, do not
+ * lower `pushed` a second time (an under-counted exposure would let adaptive buffers
+ * raise another channel into units this one has sold).
  */
 export async function recordObservedChannelCount(
   q: Queryable,
@@ -80,6 +85,7 @@ export async function recordObservedChannelCount(
   await q.query({
     name: 'dispatch_observed',
     text: `UPDATE listings l SET pushed = u.actual, push_pending_until = NULL, verify = false,
+                  unrecorded_sales = GREATEST(COALESCE(l.pushed, u.actual) - u.actual, 0),
                   raise_held_since = CASE WHEN u.hold AND u.actual < COALESCE(l.pushed, u.actual) THEN now() ELSE l.raise_held_since END
              FROM unnest($1::bigint[], $2::int[], $3::bool[]) AS u(id, actual, hold) WHERE l.id = u.id`,
     values: [rows.map((r) => r.id), rows.map((r) => r.actual), rows.map((r) => r.holdRaise ?? false)],

@@ -15,6 +15,8 @@ export interface ListingState {
   velocityAgeMs: number;
   partitioned: boolean;
   raiseGated: boolean;
+  /** The channel's platform (whether it applies a count later is the platform's trait). */
+  platform: string;
 }
 
 export interface ListingPolicyRow extends ListingState {
@@ -22,11 +24,19 @@ export interface ListingPolicyRow extends ListingState {
   override: BufferPolicy | null;
 }
 
+// Exposure: the units a channel may still sell. What it shows (pushed); plus, for an
+// asynchronous push (pending_from set), the count it showed before: until the push applies
+// it sells that, and what it sells meanwhile is overwritten by the applied count, so those
+// units stay counted until the channel's orders are ingested past the apply.
 const STATE_COLUMNS = `l.id, l.sku, l.connection_id AS "connectionId", l.target,
-            GREATEST(COALESCE(l.pushed, 0),
-                     CASE WHEN l.push_pending_until > now() THEN COALESCE(l.pending_from, 0) ELSE 0 END) AS exposure,
+            COALESCE(l.pushed, 0)
+              + CASE WHEN l.pending_from IS NOT NULL
+                      AND (l.push_pending_until > now() OR COALESCE(oc.since, '-infinity') < l.push_pending_until)
+                     THEN l.pending_from ELSE 0 END AS exposure,
             l.velocity, COALESCE(extract(epoch FROM now() - l.velocity_at) * 1000, 0)::float8 AS "velocityAgeMs",
-            l.partitioned, l.raise_gated AS "raiseGated"`;
+            l.partitioned, l.raise_gated AS "raiseGated", c.platform`;
+const STATE_JOINS = `JOIN connections c ON c.id = l.connection_id
+       LEFT JOIN poll_cursors oc ON oc.connection_id = l.connection_id AND oc.stream = 'orders'`;
 
 /** Listings of these SKUs with their channel's policy and the SKU's override, pool order. */
 export async function listingsWithPolicies(tx: Queryable, skus: readonly string[]): Promise<ListingPolicyRow[]> {
@@ -34,7 +44,7 @@ export async function listingsWithPolicies(tx: Queryable, skus: readonly string[
     name: 'listings_with_policies',
     text: `SELECT ${STATE_COLUMNS}, c.buffer_policy AS policy, o.policy AS override
        FROM listings l
-       JOIN connections c ON c.id = l.connection_id
+       ${STATE_JOINS}
        LEFT JOIN buffer_overrides o ON o.connection_id = l.connection_id AND o.sku = l.sku
       WHERE l.sku = ANY($1::text[])
       ORDER BY l.sku, l.connection_id`,
@@ -48,7 +58,8 @@ export async function listingStates(tx: Queryable, skus: readonly string[]): Pro
   if (skus.length === 0) return [];
   const { rows } = await tx.query<ListingState>({
     name: 'listings_states',
-    text: `SELECT ${STATE_COLUMNS} FROM listings l WHERE l.sku = ANY($1::text[]) ORDER BY l.sku, l.connection_id`,
+    text: `SELECT ${STATE_COLUMNS} FROM listings l ${STATE_JOINS}
+            WHERE l.sku = ANY($1::text[]) ORDER BY l.sku, l.connection_id`,
     values: [skus],
   });
   return rows;

@@ -43,7 +43,7 @@ export async function recordOrderBatch(
        ON CONFLICT (connection_id, external_id) DO NOTHING
        RETURNING id, connection_id, external_id),
      fresh AS (
-       SELECT input.i, ins.id, ins.connection_id, ins.external_id FROM ins JOIN input USING (connection_id, external_id)),
+       SELECT input.i, ins.id, ins.connection_id, ins.external_id, input.placed_at FROM ins JOIN input USING (connection_id, external_id)),
      line AS (
        SELECT * FROM unnest($8::int[], $9::int[], $10::text[], $11::int[], $12::bool[]) AS l(i, line_no, sku, quantity, known)),
      lines AS (
@@ -70,18 +70,27 @@ export async function recordOrderBatch(
         WHERE s.sku = c.sku
     RETURNING s.sku, s.available, s.claimed),
      sale AS (
-       -- The channel's own decrement (of what it shows, and of what it showed before a push
-       -- still applying), and the sale in its velocity: velocityAfterSale, in SQL.
-       -- (GREATEST ignores NULLs: a count never pushed stays unknown.)
-       UPDATE listings l SET pushed = CASE WHEN l.pushed IS NOT NULL THEN GREATEST(l.pushed - u.quantity, 0) END,
-              pending_from = CASE WHEN l.pending_from IS NOT NULL THEN GREATEST(l.pending_from - u.quantity, 0) END,
+       -- The channel's own decrement and the sale in its velocity (velocityAfterSale, in SQL).
+       -- A sale made while an asynchronous push was applying (placed between its read and its
+       -- apply) comes off the old count only: the platform's absolute count overwrote it, so
+       -- pushed (what it shows since) stays. Sales a read already took off (unrecorded_sales)
+       -- are not taken off again. GREATEST ignores NULLs: a count never pushed stays unknown.
+       UPDATE listings l SET pushed = CASE WHEN l.pushed IS NULL THEN NULL
+                                           ELSE GREATEST(l.pushed - GREATEST(u.quantity - u.overwritten - l.unrecorded_sales, 0), 0) END,
+              pending_from = CASE WHEN l.pending_from IS NOT NULL THEN GREATEST(l.pending_from - u.overwritten, 0) END,
+              unrecorded_sales = GREATEST(l.unrecorded_sales - (u.quantity - u.overwritten), 0),
               verify = l.verify OR l.pushed IS NOT NULL,
               velocity = l.velocity * exp(-LEAST(COALESCE(extract(epoch FROM now() - l.velocity_at) * 1000, 0) / $18::float8, 700))
                          + u.quantity / ($18::float8 / 1000),
               velocity_at = now()
-         FROM (SELECT fresh.connection_id, line.sku, sum(line.quantity)::int AS quantity
-                 FROM line JOIN fresh USING (i) WHERE line.known GROUP BY 1, 2) u
-        WHERE l.connection_id = u.connection_id AND l.sku = u.sku)
+         FROM (SELECT li.id, sum(line.quantity)::int AS quantity,
+                      COALESCE(sum(line.quantity) FILTER (
+                        WHERE li.pending_from IS NOT NULL AND fresh.placed_at < li.push_pending_until
+                          AND fresh.placed_at >= li.pushed_at - interval '30 seconds'), 0)::int AS overwritten
+                 FROM line JOIN fresh USING (i)
+                 JOIN listings li ON li.connection_id = fresh.connection_id AND li.sku = line.sku
+                WHERE line.known GROUP BY li.id) u
+        WHERE l.id = u.id)
      SELECT i, id, NULL::text AS sku, NULL::int AS available, NULL::int AS claimed FROM fresh
      UNION ALL SELECT NULL, NULL, sku, available, claimed FROM upd
      UNION ALL SELECT NULL, NULL, sku, available, claimed FROM locked WHERE sku NOT IN (SELECT sku FROM upd)`,

@@ -7,7 +7,10 @@ ALTER TABLE listings
   ADD COLUMN velocity_at  timestamptz,
   ADD COLUMN pending_from integer,                             -- the count shown before a push still applying
   ADD COLUMN partitioned  boolean NOT NULL DEFAULT false,
-  ADD COLUMN raise_gated  boolean NOT NULL DEFAULT false;   -- a raise held until other channels' lowerings land
+  ADD COLUMN raise_gated  boolean NOT NULL DEFAULT false,   -- a raise held until other channels' lowerings land
+  -- Units a channel was seen to have sold (a read lower than pushed) whose orders are not
+  -- recorded yet: their orders must not lower pushed a second time when they arrive.
+  ADD COLUMN unrecorded_sales integer NOT NULL DEFAULT 0 CHECK (unrecorded_sales >= 0);
 
 CREATE INDEX listings_to_replan ON listings (sku) WHERE partitioned OR raise_gated;
 
