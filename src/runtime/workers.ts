@@ -13,7 +13,7 @@ import { createOrderRecorder, type OrderRecorder } from '../engine/order-recorde
 import { createDispatchPool, resolveListingIds, type DispatchPool, type PushDirection } from '../engine/workers/dispatcher.js';
 import { processInboxOnce } from '../engine/workers/inbox-processor.js';
 import { startLeasedLoop, type Loop } from '../engine/workers/leased-loop.js';
-import { createNotifier, type Notifier } from '../engine/workers/notifier.js';
+import { createNotifier, type Notifier } from '../store/notifier.js';
 import { pollOnce } from '../engine/workers/poller.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { pushOrdersOnce } from '../engine/workers/warehouse-pusher.js';
