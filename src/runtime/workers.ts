@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Connector } from '../connectors/types.js';
 import type { Db } from '../store/db.js';
 import { acquireLease, releaseLease } from '../store/leases.js';
+import { closeInterruptedReconciliations } from '../store/reconciliations.js';
 import { createOrderRecorder, type OrderRecorder } from '../engine/order-recorder.js';
 import { createDispatchPool, resolveListingIds, type DispatchPool, type PushDirection } from '../engine/workers/dispatcher.js';
 import { processInboxOnce } from '../engine/workers/inbox-processor.js';
@@ -145,15 +146,6 @@ async function withDeadline(p: Promise<unknown>, ms: number, onLate: () => void)
   });
   await Promise.race([p.then(() => undefined), late]);
   clearTimeout(timer);
-}
-
-/** Runs interrupted by a stopped process stay `running` forever: close them, unless a live lease says one is going on. */
-async function closeInterruptedReconciliations(db: Db): Promise<void> {
-  await db.query(
-    `UPDATE reconciliations r SET status = 'failed', finished_at = now(), error = 'interrupted: the process stopped'
-      WHERE status = 'running'
-        AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = 'reconcile:' || r.connection_id AND l.expires_at > now())`,
-  );
 }
 
 function scheduleReconcile(d: WorkersDeps, owner: string, c: WorkerConnection, connector: Connector, running: Set<Promise<void>>): Cron {

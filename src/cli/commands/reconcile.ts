@@ -14,6 +14,7 @@ import { StocksyncError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { connectorsFor, openDatabaseFor } from '../../runtime/engine-process.js';
 import type { Db } from '../../store/db.js';
+import { connectionIds } from '../../store/catalog.js';
 import { acquireLease, releaseLease } from '../../store/leases.js';
 import { loadConfigFor, printJson } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -33,7 +34,7 @@ export function register(program: Command): void {
       const database = await openDatabaseFor(config, log);
       let runs: ReconcileRun[];
       try {
-        const known = await knownConnections(database.db);
+        const known = new Set(await connectionIds(database.db));
         const missing = ids.filter((id) => !known.has(id));
         if (missing.length > 0) {
           throw new StocksyncError('NOT_FOUND', `connection ${missing.join(', ')} is in ${config.source} but not in the database yet: run \`stocksync start\` once to apply the config`);
@@ -74,11 +75,6 @@ export function connectionsToReconcile(config: LoadedConfig, only?: string): str
     .filter((c) => only === undefined || c.id === only)
     .sort((a, b) => order(a.kind) - order(b.kind))
     .map((c) => c.id);
-}
-
-async function knownConnections(db: Db): Promise<Set<string>> {
-  const { rows } = await db.query<{ id: string }>(`SELECT id FROM connections`);
-  return new Set(rows.map((r) => r.id));
 }
 
 export interface ProgressReporter {
