@@ -11,6 +11,7 @@ import type { Db } from '../store/db.js';
 import { acquireLease, releaseLease } from '../store/leases.js';
 import { closeInterruptedReconciliations } from '../store/reconciliations.js';
 import { createOrderRecorder, type OrderRecorder } from '../engine/order-recorder.js';
+import { RECONCILE_LEASE_MS, reconcileLease } from '../engine/run-reconciliations.js';
 import { createDispatchPool, resolveListingIds, type DispatchPool, type PushDirection } from '../engine/workers/dispatcher.js';
 import { processInboxOnce } from '../engine/workers/inbox-processor.js';
 import { startLeasedLoop, type Loop } from '../engine/workers/leased-loop.js';
@@ -151,11 +152,11 @@ async function withDeadline(p: Promise<unknown>, ms: number, onLate: () => void)
 function scheduleReconcile(d: WorkersDeps, owner: string, c: WorkerConnection, connector: Connector, running: Set<Promise<void>>): Cron {
   const run = async () => {
     // The lease makes one process run it; the others find it taken and skip this turn.
-    if (!(await acquireLease(d.db, `reconcile:${c.id}`, owner, 6 * 3_600_000))) return;
+    if (!(await acquireLease(d.db, reconcileLease(c.id), owner, RECONCILE_LEASE_MS))) return;
     try {
       await reconcileConnection({ db: d.db, log: d.log, connectionId: c.id, connector, trigger: 'schedule' });
     } finally {
-      await releaseLease(d.db, `reconcile:${c.id}`, owner);
+      await releaseLease(d.db, reconcileLease(c.id), owner);
     }
   };
   return new Cron(c.reconcileCron, { protect: true }, () => {
