@@ -1,32 +1,19 @@
 // Full reconciliation of 100,000 SKUs on 3 channels (shopify, woocommerce, amazon) and the
 // warehouse, against the sandbox with faults off: wall time and peak memory of the engine
-// process, versus the bound the platforms' documented rate limits and page sizes set.
+// process, versus the bound that the platforms' documented rate limits and page sizes set
+// (bounds() below; the result's `bound` shows the arithmetic).
 //
-// The four reconciliations run at once (as their daily crons do: each connection has its
-// own limits), with reconcileConnection (src/engine/workers/reconciler.ts) and the real
-// connectors in an engine child process that does nothing else (the memory measured is
-// its high-water RSS, process.resourceUsage().maxRSS); each platform's sandbox runs in a
-// child process of its own, as the platforms are services of their own, and one
-// platform's page rendering does not hold up another's answers (in one shared sandbox
-// process, every Shopify or WooCommerce page held Amazon's reads back, and Amazon's
-// 10 ms bucket cannot absorb that).
-// Seeding (not measured): the sandbox instances get their 100,000 SKUs at start, the
-// engine its catalogue in one syncCatalog call and its stock with set-based SQL. 1 % of
-// the SKUs drift at the warehouse (+5 units) and 1 % on each channel (-2 units: unseen
-// sales), so the correction paths run too.
-//
-// Bound (see the result's `bound` for the arithmetic):
-//   warehouse (ShipBob): 150 requests/min sliding window, 250 levels a page;
-//   Shopify: cost bucket at the Enterprise plan (2,000 points/s, bucket 20,000), 250 items
-//     a page at 2 + 3 x 250 = 752 points;
-//   WooCommerce: per_page 100, no platform rate limit (hosts add their own);
-//   Amazon: searchListingsItems 5/s, burst 5, 20 SKUs a call (the connector reads the
-//     known listings: the Listings API cannot enumerate a catalogue cheaply): 100,000 / 20
-//     = 5,000 calls, 1,000 s at the documented rate. Both the sandbox and the connector run
-//     Amazon at rateScale BENCH_AMAZON_SCALE (default 10, i.e. 50 calls/s, 1,000 SKUs/s) and
-//     the bound uses the same scale. (Until the connector searched, it read one
-//     getListingsItem per SKU: 20,000 s, 5.6 hours, bench/results/reconcile.md history.)
-// Run: npm run bench:reconcile   (BENCH_SKUS, BENCH_RUNS, BENCH_AMAZON_SCALE)
+// The four reconciliations run at once, as their daily crons do (each connection has its
+// own limits), with reconcileConnection and the real connectors in an engine child process
+// that does nothing else, so the memory measured (its high-water RSS) is the engine's.
+// Each platform's sandbox runs in a child process of its own, as the platforms are
+// services of their own: one platform's page rendering must not hold up another's answers.
+// Seeding is not measured. 1 % of the SKUs drift at the warehouse (+5 units) and 1 % on
+// each channel (-2 units: unseen sales), so the correction paths run too. Amazon runs at
+// rateScale BENCH_AMAZON_SCALE (default 10) in both sandbox and connector, and its bound
+// at the same scale. History: bench/results/reconcile.md.
+// Run: npm run bench:reconcile   (BENCH_SKUS, BENCH_RUNS, BENCH_AMAZON_SCALE; BENCH_REPORT_ONLY=1
+// rewrites the Markdown from bench/results/reconcile.json)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -347,7 +334,7 @@ Amazon: the connector reads the known listings 20 to a searchListingsItems call 
 Listings API cannot enumerate a catalogue cheaply; a merchant listings report can, in
 minutes, and is not implemented). At the documented 5 calls/s that is 1,000 s, about 17
 minutes, for 100,000 listings; one getListingsItem per SKU, as the connector read before,
-took 20,000 s, 5.6 hours (history below). The benchmark runs Amazon at rateScale ${scale} in
+took 20,000 s, 5.6 hours (see History). The benchmark runs Amazon at rateScale ${scale} in
 both sandbox and connector and states the bound at that scale; the other platforms run at
 their documented limits.
 
@@ -365,19 +352,26 @@ their documented limits.
   connector paces itself to (0.95 of ${5 * scale}/s). It keeps about a second of searches queued
   past the page asked for and lets one out only when Amazon's bucket must have a token for
   it, counting every unanswered call as spent (src/connectors/amazon/read-gate.ts).
-  History: read one getListingsItem per SKU at rateScale 100 (100,000 calls, 500/s),
-  Amazon took 318.5 s against a 200 s bound on a busy machine (load 5 to 6; bench commit
-  a6c4993): at that scale Amazon's bucket of 5 holds 10 ms of reads, shorter than a round
-  trip on this machine, so at most 5 reads per round trip went out.
 - Memory: peak RSS ${r.peakRssMB} MB, the engine process's high-water mark from its start
   (median run: ${r.medianRun.baselineRssMB} MB when the reconciliations began, JS heap peak ${r.medianRun.heapUsedPeakMB} MB). V8 collects
   lazily on a 24 GiB machine, so most of the rise is garbage not yet collected: with
   \`BENCH_MEM_TRACE=1\` (forced collections, development only) 50,000 SKUs kept 36 to 62 MB live.
-  History: until the reconciliations ran in an engine process of their own, the bench
-  process measured itself after seeding 100,000 SKUs: 602 MB, 296 MB of it before the
-  reconciliations started (a6c4993).
 
 Machine: ${machineLine(r.machine)}. ${r.machineLoad}.
+
+## History
+
+- Amazon: until the connector searched 20 SKUs a call, it read one getListingsItem per
+  SKU: 100,000 calls, 20,000 s (5.6 hours) at the documented 5 calls/s. At rateScale 100
+  (500 calls/s) Amazon took 318.5 s against a 200 s bound on a busy machine (load 5 to 6;
+  bench commit a6c4993): at that scale Amazon's bucket of 5 holds 10 ms of reads, shorter
+  than a round trip on this machine, so at most 5 reads per round trip went out.
+- Until each platform's sandbox ran in a child process of its own (58d28e0), one shared
+  sandbox process held Amazon's reads back behind every Shopify or WooCommerce page, and
+  Amazon's 10 ms bucket could not absorb that.
+- Until the reconciliations ran in an engine process of their own (b113ea4), the bench
+  process measured itself after seeding 100,000 SKUs: 602 MB peak RSS, 296 MB of it
+  before the reconciliations started (a6c4993).
 `;
 }
 

@@ -17,7 +17,9 @@ export type ErrorCode =
   | 'PLATFORM_PERMANENT'
   | 'SIGNATURE_INVALID'
   // stored credentials that cannot be decrypted (tampered, wrong key, unknown format)
-  | 'CREDENTIALS_UNREADABLE';
+  | 'CREDENTIALS_UNREADABLE'
+  // waited for a state that did not come (e.g. the simulation's first sync)
+  | 'TIMED_OUT';
 
 export class StocksyncError extends Error {
   constructor(

@@ -11,6 +11,7 @@ import {
   upsertSkus,
   type ConnectionRow,
 } from '../store/catalog.js';
+import { bumpCatalogVersion } from '../store/catalog-version.js';
 import { loadSkuGraph } from '../store/skus.js';
 import { lockSkuStock } from '../store/stock.js';
 import { recomputeTargets, skusToLock } from './targets.js';
@@ -63,7 +64,7 @@ export async function syncCatalog(db: Db, input: CatalogInput): Promise<{ skus: 
     await upsertSkus(tx, input.skus.map((s) => ({ sku: s.sku, name: s.name ?? null, components: s.components ?? [] })));
     await upsertListings(tx, listings);
     await replaceBufferOverrides(tx, input.overrides ?? []);
-    await tx.query(`UPDATE catalog_version SET version = version + 1`);
+    await bumpCatalogVersion(tx);
   });
   forgetCatalog(db);
   // Policies may have changed for every listing: recompute in chunks, each its own

@@ -1,17 +1,13 @@
 // Looks up the connection an operation names, with a typed error when it is wrong.
 import { StocksyncError } from '../errors.js';
+import { findConnection } from '../store/catalog.js';
 import type { Queryable } from '../store/db.js';
-
 import type { ConnectionRef } from '../store/skus.js';
 
 export type { ConnectionRef };
 
 export async function getConnection(tx: Queryable, id: string): Promise<ConnectionRef> {
-  const { rows } = await tx.query<ConnectionRef>(
-    `SELECT id, kind, platform, fulfilled_by AS "fulfilledBy" FROM connections WHERE id = $1`,
-    [id],
-  );
-  const c = rows[0];
+  const c = await findConnection(tx, id);
   if (!c) throw new StocksyncError('NOT_FOUND', `connection ${id} is not configured`, { connectionId: id });
   return c;
 }

@@ -7,9 +7,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { runReconciliations, connectionsToReconcile } from '../cli/commands/reconcile.js';
 import { parseConfig, type LoadedConfig } from '../config/index.js';
+import { connectionsToReconcile, runReconciliations } from '../engine/run-reconciliations.js';
 import { StocksyncError } from '../errors.js';
+import { countDirtyListings } from '../store/listings.js';
 import { statusReport, type StatusReport } from '../store/status.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import type { PlatformName } from '../../sandbox/core/instance.js';
@@ -291,10 +292,8 @@ function shoppersAfterFirstSync(
   let stopped = false;
   const waiting = perChannel.map(async ({ connectionId, driver }) => {
     while (!stopped) {
-      const { rows } = await engine.database.db
-        .query<{ n: number }>(`SELECT count(*)::int AS n FROM listings WHERE connection_id = $1 AND dirty AND quarantined_reason IS NULL`, [connectionId])
-        .catch(() => ({ rows: [{ n: -1 }] }));
-      if (rows[0]!.n === 0) {
+      const dirty = await countDirtyListings(engine.database.db, connectionId).catch(() => -1);
+      if (dirty === 0) {
         log.info({ connection: connectionId }, 'first sync done: this channel shows its targets; its shoppers start');
         return driver.start();
       }

@@ -9,11 +9,13 @@ import type { Logger } from 'pino';
 import type { Connector } from '../connectors/types.js';
 import type { Db } from '../store/db.js';
 import { acquireLease, releaseLease } from '../store/leases.js';
+import { closeInterruptedReconciliations } from '../store/reconciliations.js';
 import { createOrderRecorder, type OrderRecorder } from '../engine/order-recorder.js';
+import { RECONCILE_LEASE_MS, reconcileLease } from '../engine/run-reconciliations.js';
 import { createDispatchPool, resolveListingIds, type DispatchPool, type PushDirection } from '../engine/workers/dispatcher.js';
 import { processInboxOnce } from '../engine/workers/inbox-processor.js';
 import { startLeasedLoop, type Loop } from '../engine/workers/leased-loop.js';
-import { createNotifier, type Notifier } from '../engine/workers/notifier.js';
+import { createNotifier, type Notifier } from '../store/notifier.js';
 import { pollOnce } from '../engine/workers/poller.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { pushOrdersOnce } from '../engine/workers/warehouse-pusher.js';
@@ -162,23 +164,14 @@ async function withDeadline(p: Promise<unknown>, ms: number, onLate: () => void)
   clearTimeout(timer);
 }
 
-/** Runs interrupted by a stopped process stay `running` forever: close them, unless a live lease says one is going on. */
-async function closeInterruptedReconciliations(db: Db): Promise<void> {
-  await db.query(
-    `UPDATE reconciliations r SET status = 'failed', finished_at = now(), error = 'interrupted: the process stopped'
-      WHERE status = 'running'
-        AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = 'reconcile:' || r.connection_id AND l.expires_at > now())`,
-  );
-}
-
 function scheduleReconcile(d: WorkersDeps, owner: string, c: WorkerConnection, connector: Connector, running: Set<Promise<void>>): Cron {
   const run = async () => {
     // The lease makes one process run it; the others find it taken and skip this turn.
-    if (!(await acquireLease(d.db, `reconcile:${c.id}`, owner, 6 * 3_600_000))) return;
+    if (!(await acquireLease(d.db, reconcileLease(c.id), owner, RECONCILE_LEASE_MS))) return;
     try {
       await reconcileConnection({ db: d.db, log: d.log, connectionId: c.id, connector, trigger: 'schedule' });
     } finally {
-      await releaseLease(d.db, `reconcile:${c.id}`, owner);
+      await releaseLease(d.db, reconcileLease(c.id), owner);
     }
   };
   return new Cron(c.reconcileCron, { protect: true }, () => {

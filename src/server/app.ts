@@ -1,7 +1,7 @@
 // The HTTP server: health now; webhooks, the admin API and metrics plug in here.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Db } from '../store/db.js';
+import { pingDatabase, type Db } from '../store/db.js';
 import type { Connector } from '../connectors/types.js';
 import type { InboxWriterOptions } from '../store/inbox-writer.js';
 import { webhookRoutes } from './webhooks.js';
@@ -25,7 +25,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   app.get('/healthz', async (_req, reply) => {
     try {
-      await deps.db.query('SELECT 1');
+      await pingDatabase(deps.db);
       return { ok: true };
     } catch (e) {
       return reply.code(503).send({ ok: false, error: 'database unavailable' });

@@ -1,35 +1,101 @@
-// One simulation run: a fresh database, the sandbox and the real engine (src/harness/stack.ts),
-// the seeded workload played against the channels and the warehouse, and the
-// measurements taken from the outside, with the sandbox 3PL as ground truth.
+// One simulation run: a fresh database, the sandbox and the real engine (src/harness), the
+// seeded workload played against the channels and the warehouse, and the measurements
+// taken from the outside, with the sandbox 3PL as ground truth. The parts: the player
+// (player.ts) plays the workload, the order book (order-book.ts) follows each placed
+// order to the 3PL, the oversell detector (oversell-detector.ts) follows the 3PL's ledger,
+// the sampler (sampler.ts) compares the channels with the true ATS, and run-report.ts
+// builds the report.
 import pino from 'pino';
-import { startStackOn, type ChannelPlatform, type Stack } from '../harness/stack.js';
+import type { LedgerEntry } from '../../sandbox/warehouse/store.js';
 import type { WarehouseConnector } from '../connectors/types.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
+import { StocksyncError } from '../errors.js';
+import { CONNECTION_IDS } from '../harness/names.js';
+import { startStackOn, type ChannelPlatform, type Stack } from '../harness/stack.js';
 import { countDirtyListings, listingTargets } from '../store/listings.js';
 import { countReconciliations } from '../store/reconciliations.js';
-import { CONNECTION_IDS } from '../harness/names.js';
-import { bufferYaml, planFor } from './strategies.js';
-import { buildWorkload, type SimChannel } from './workload.js';
-import { Simulation } from './ground-truth.js';
+import { OrderBook } from './order-book.js';
+import { OversellDetector } from './oversell-detector.js';
+import { OversoldStories } from './oversold-stories.js';
+import { WorkloadPlayer } from './player.js';
+import { buildReport } from './run-report.js';
+import { ChannelSampler } from './sampler.js';
+import { SkuTrace } from './sku-trace.js';
+import { bufferFor, bufferYaml, planFor, type StrategyPlan } from './strategies.js';
 import { round, sleep, type RunOptions, type SimReport } from './types.js';
+import { buildWorkload, type SimChannel, type Workload } from './workload.js';
 
 /** Runs one strategy on the database at `databaseUrl` (which it migrates). */
-export async function runSimulation(databaseUrl: string, o: RunOptions): Promise<SimReport> {
-  const workload = buildWorkload(o);
-  const plan = planFor(o.strategy, o.scale);
-  const log = o.onProgress ?? (() => {});
-  const sampleMs = o.sampleMs ?? 100;
+export async function runSimulation(databaseUrl: string, options: RunOptions): Promise<SimReport> {
+  const workload = buildWorkload(options);
+  const plan = planFor(options.strategy, options.scale);
+  const log = options.onProgress ?? (() => {});
+  const label = `${options.strategy}/${options.faultProfile}`;
+  const sampleMs = options.sampleMs ?? 100;
   const pushWaits: number[] = [];
   let measuring = false;
   const started = Date.now();
   let bootstrapRun = 0; // the opening-stock reconciliation, not drift
 
-  const stack = await startStackOn(databaseUrl, {
-    seed: o.seed,
-    channels: [...o.channels] as ChannelPlatform[],
+  const stack = await startRunStack(databaseUrl, options, workload, plan, (waitedMs) => {
+    if (measuring) pushWaits.push(waitedMs);
+  });
+  try {
+    log(`${label}: engine up in ${Date.now() - started} ms; first sync`);
+    if (!plan.layers.polling || !plan.layers.reconcile) {
+      // Without polling the engine never reads the 3PL's opening stock (webhooks only carry
+      // changes) and never pushes a count no warehouse reported: an operator would run
+      // `stocksync reconcile` once. Do that for the warehouse before the workload starts.
+      bootstrapRun = (await reconcileConnection({ db: stack.db, log: pino({ level: 'silent' }), connectionId: 'wh', connector: stack.engine.connectors.get('wh') as WarehouseConnector, trigger: 'manual' })).runId;
+    }
+    await initialSync(stack, options.channels, 120_000);
+    for (const instance of stack.sandbox.instances.values()) instance.resetStats();
+
+    const trace = new SkuTrace(Date.now());
+    const orders = new OrderBook();
+    const ledger = (stack.instance('warehouse').control.truth() as { ledger: LedgerEntry[] }).ledger; // live: the sandbox appends to it
+    const warehouse = new OversellDetector(ledger, workload.skus.map((k) => ({ sku: k.sku, onHand: k.initial })));
+    const stories = new OversoldStories(orders, trace);
+    const onOversold = (reference: string) => stories.tell(reference);
+    const player = new WorkloadPlayer({ stack, orders, warehouse, trace, onOversold });
+    const sampler = new ChannelSampler({
+      stack, channels: options.channels, skus: workload.skus.map((k) => k.sku),
+      policies: new Map(options.channels.map((c) => [c, bufferFor(plan, c)])),
+      orders, warehouse, trace, lastChange: player.lastChange, onOversold, sampleMs,
+    });
+
+    measuring = true;
+    const playStarted = Date.now();
+    sampler.start();
+    await player.play(workload.events, (elapsedMs) =>
+      log(`${label}: ${Math.round(elapsedMs / 1000)} s, ${orders.byEvent.size} orders placed, ${orders.pending.size} in flight, ${warehouse.oversold.size} oversold so far`));
+    const playedMs = Date.now() - playStarted;
+    const settleMs = options.settleMs ?? Math.max(20_000, 2 * (plan.pollRealMs ?? 0) + 10_000);
+    const settled = await settle(stack, orders, sampler, settleMs);
+    measuring = false;
+    sampler.stop();
+    log(`${label}: played ${round(playedMs / 1000)} s, settled ${settled ? 'yes' : 'no'} after ${round((Date.now() - playStarted - playedMs) / 1000)} s`);
+    const outcome = { pushWaits, playedMs, settled, wallMs: Date.now() - started };
+    await sampler.finalSample(); // a last look, after the engine settled (or gave up)
+    return await buildReport({ stack, workload, plan, options, sampleMs, bootstrapRun, orders, warehouse, stories, counts: player.counts, sampler }, outcome);
+  } finally {
+    // The engine's stop() does not wait for a scheduled reconciliation in progress, which
+    // then uses a closed pool (an unhandled rejection that ends the process): let any
+    // running one finish first.
+    await waitForReconciliations(stack, 120_000).catch(() => undefined);
+    await stack.close();
+  }
+}
+
+/** The sandbox and the engine, configured for the strategy on the run's compressed clock. */
+function startRunStack(databaseUrl: string, options: RunOptions, workload: Workload, plan: StrategyPlan, onPushed: (waitedMs: number) => void): Promise<Stack> {
+  const platformMinuteMs = Math.round(60_000 / options.scale);
+  return startStackOn(databaseUrl, {
+    seed: options.seed,
+    channels: [...options.channels] as ChannelPlatform[],
     skus: workload.skus.map((k) => ({ sku: k.sku, quantity: k.initial })),
-    faults: o.faultProfile,
-    timeScale: 1 / o.scale,
+    faults: options.faultProfile,
+    timeScale: 1 / options.scale,
     layers: plan.layers,
     webhooks: plan.webhooks,
     pollInterval: `${plan.pollRealMs ?? 24 * 3_600_000}ms`,
@@ -39,48 +105,28 @@ export async function runSimulation(databaseUrl: string, o: RunOptions): Promise
     ...(plan.channelBuffers && { buffers: Object.fromEntries(Object.entries(plan.channelBuffers).map(([c, b]) => [c, bufferYaml(b)])) }),
     instanceOptions: {
       // 150 requests per platform minute, and orders ship 10 platform minutes after allocation
-      warehouse: { rateLimit: { limit: 150, windowMs: Math.round(60_000 / o.scale) }, autoShipAfterMs: 600_000 },
-      shopify: { restoreRate: 100 * o.scale },
+      warehouse: { rateLimit: { limit: 150, windowMs: platformMinuteMs }, autoShipAfterMs: 600_000 },
+      shopify: { restoreRate: 100 * options.scale },
     },
     connectionOptions: {
-      warehouse: `rateLimit: { requests: 150, windowMs: ${Math.max(1, Math.round(60_000 / o.scale))} }`,
+      warehouse: `rateLimit: { requests: 150, windowMs: ${Math.max(1, platformMinuteMs)} }`,
       // Amazon applies an accepted listings PATCH after its processing delay (60 platform
       // seconds in the sandbox); the engine must leave it alone at least that long.
-      amazon: `asyncApplyMs: ${Math.round(60_000 / o.scale) + 500}`,
+      amazon: `asyncApplyMs: ${platformMinuteMs + 500}`,
     },
-    onPushed: (_c, ms) => {
-      if (measuring) pushWaits.push(ms);
-    },
-    logLevel: o.logLevel ?? 'silent',
+    onPushed: (_connection, waitedMs) => onPushed(waitedMs),
+    logLevel: options.logLevel ?? 'silent',
   });
-  try {
-    log(`${o.strategy}/${o.faultProfile}: engine up in ${Date.now() - started} ms; first sync`);
-    if (!plan.layers.polling || !plan.layers.reconcile) {
-      // Without polling the engine never reads the 3PL's opening stock (webhooks only carry
-      // changes) and never pushes a count no warehouse reported: an operator would run
-      // `stocksync reconcile` once. Do that for the warehouse before the workload starts.
-      bootstrapRun = (await reconcileConnection({ db: stack.db, log: pino({ level: 'silent' }), connectionId: 'wh', connector: stack.engine.connectors.get('wh') as WarehouseConnector, trigger: 'manual' })).runId;
-    }
-    await initialSync(stack, o.channels, 120_000);
-    for (const inst of stack.sandbox.instances.values()) inst.resetStats();
-    const sim = new Simulation(stack, workload, plan, o, sampleMs, bootstrapRun);
-    measuring = true;
-    const t0 = Date.now();
-    await sim.play(log);
-    const playedMs = Date.now() - t0;
-    const settleMs = o.settleMs ?? Math.max(20_000, 2 * (plan.pollRealMs ?? 0) + 10_000);
-    const settled = await sim.settle(settleMs);
-    measuring = false;
-    sim.stop();
-    log(`${o.strategy}/${o.faultProfile}: played ${round(playedMs / 1000)} s, settled ${settled ? 'yes' : 'no'} after ${round((Date.now() - t0 - playedMs) / 1000)} s`);
-    return await sim.report({ pushWaits, playedMs, settled, wallMs: Date.now() - started });
-  } finally {
-    // The engine's stop() does not wait for a scheduled reconciliation in progress, which
-    // then uses a closed pool (an unhandled rejection that ends the process): let any
-    // running one finish first.
-    await waitForReconciliations(stack, 120_000).catch(() => undefined);
-    await stack.close();
+}
+
+/** Waits until every order is at the warehouse and every channel shows the policy of the true ATS. */
+async function settle(stack: Stack, orders: OrderBook, sampler: ChannelSampler, maxMs: number): Promise<boolean> {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    await sleep(250);
+    if (orders.pending.size === 0 && sampler.propagation.openCount === 0 && (await countDirtyListings(stack.db)) === 0) return true;
   }
+  return false;
 }
 
 async function waitForReconciliations(stack: Stack, maxMs: number): Promise<void> {
@@ -101,7 +147,7 @@ async function initialSync(stack: Stack, channels: readonly SimChannel[], timeou
       return !channel || stack.instance(channel).control.getStock(listing.sku) === listing.target;
     });
     if (dirty === 0 && showing) return;
-    if (Date.now() > deadline) throw new Error('the first sync did not finish: the engine never showed its targets on every channel');
+    if (Date.now() > deadline) throw new StocksyncError('TIMED_OUT', `the first sync did not finish in ${timeoutMs} ms: the engine never showed its targets on every channel`);
     await sleep(200);
   }
 }

@@ -1,6 +1,6 @@
 // The simulation's workload: a plan fixed by the seed alone, before anything runs.
 // Times are real milliseconds from the start of the workload (the clock scale turns them
-// into platform time: see clock.ts). What each event does to the world depends on when
+// into platform time: see strategies.ts). What each event does to the world depends on when
 // it lands (a shopper is refused at a channel count of 0), but the plan itself does not:
 // the same seed and parameters give the same plan, whose hash the report carries.
 import { createHash } from 'node:crypto';

@@ -8,3 +8,8 @@ import type { Queryable } from './db.js';
 export async function expectCatalogVersion(tx: Queryable, version: number): Promise<void> {
   await tx.query({ name: 'catalog_version_expect', text: 'SELECT stocksync_expect_catalog_version($1)', values: [version] });
 }
+
+/** A catalogue sync changed listings, policies or overrides: cached copies are stale. */
+export async function bumpCatalogVersion(tx: Queryable): Promise<void> {
+  await tx.query({ name: 'catalog_version_bump', text: `UPDATE catalog_version SET version = version + 1`, values: [] });
+}

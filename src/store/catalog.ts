@@ -2,6 +2,7 @@
 // buffer overrides), upserted from the configuration file.
 import type { Queryable } from './db.js';
 import type { BufferPolicy, BundleComponent } from '../domain/types.js';
+import type { ConnectionRef } from './skus.js';
 
 export interface ConnectionRow {
   id: string;
@@ -104,4 +105,19 @@ export async function replaceBufferOverrides(
 export async function allSkus(tx: Queryable): Promise<string[]> {
   const { rows } = await tx.query<{ sku: string }>(`SELECT sku FROM skus ORDER BY sku`);
   return rows.map((r) => r.sku);
+}
+
+export async function findConnection(q: Queryable, id: string): Promise<ConnectionRef | null> {
+  const { rows } = await q.query<ConnectionRef>({
+    name: 'catalog_find_connection',
+    text: `SELECT id, kind, platform, fulfilled_by AS "fulfilledBy" FROM connections WHERE id = $1`,
+    values: [id],
+  });
+  return rows[0] ?? null;
+}
+
+/** Ids of every configured connection, in id order. */
+export async function connectionIds(q: Queryable): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>({ name: 'catalog_connection_ids', text: `SELECT id FROM connections ORDER BY id`, values: [] });
+  return rows.map((r) => r.id);
 }

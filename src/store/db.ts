@@ -82,3 +82,8 @@ export async function withTxOrRollback<T>(db: Db, fn: (tx: Tx) => Promise<T>): P
     throw e;
   }
 }
+
+/** Fails unless the database answers. */
+export async function pingDatabase(q: Queryable): Promise<void> {
+  await q.query('SELECT 1');
+}

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
 
@@ -23,6 +24,20 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
 }
 
 /** Applies pending migrations; returns the names applied by this call. */
+/** Tables the migrations seed or own (their bookkeeping, the catalogue version). */
+const SEEDED_TABLES = new Set(['stocksync_migrations', 'catalog_version']);
+
+/** Empties every table but those the migrations seed or own; ids restart. */
+export async function emptyTables(db: Db): Promise<void> {
+  const { rows } = await db.query<{ name: string }>({
+    name: 'migrate_public_tables',
+    text: `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`,
+    values: [],
+  });
+  const tables = rows.map((r) => r.name).filter((t) => !SEEDED_TABLES.has(t));
+  if (tables.length > 0) await db.query(`TRUNCATE ${tables.map((t) => pg.escapeIdentifier(t)).join(', ')} RESTART IDENTITY CASCADE`);
+}
+
 export async function migrate(db: Db): Promise<string[]> {
   const client = await db.connect();
   try {

@@ -148,3 +148,14 @@ export async function driftTotals(q: Queryable, exceptRunId: number): Promise<Dr
   });
   return rows[0]!;
 }
+
+/** Runs interrupted by a stopped process stay `running` forever: close them, unless a live lease says one is going on. */
+export async function closeInterruptedReconciliations(q: Queryable): Promise<void> {
+  await q.query({
+    name: 'reconciliations_close_interrupted',
+    text: `UPDATE reconciliations r SET status = 'failed', finished_at = now(), error = 'interrupted: the process stopped'
+            WHERE status = 'running'
+              AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = 'reconcile:' || r.connection_id AND l.expires_at > now())`,
+    values: [],
+  });
+}

@@ -2,19 +2,13 @@
 // connection or of every one (warehouses first, so the channels are compared with
 // corrected stock), a progress bar on stderr, then the drift report, which the reconciler
 // also stores. Drift is a result (exit 0); an unknown connection exits 4, a failed run 1.
-import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { Logger } from 'pino';
-import type { LoadedConfig } from '../../config/index.js';
-import type { Connector } from '../../connectors/types.js';
-import { reconcileConnection, type ReconcileReport } from '../../engine/workers/reconciler.js';
+import { connectionsToReconcile, runReconciliations, type ProgressReporter, type ReconcileRun } from '../../engine/run-reconciliations.js';
 import { StocksyncError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { connectorsFor, openDatabaseFor } from '../../runtime/engine-process.js';
-import type { Db } from '../../store/db.js';
-import { acquireLease, releaseLease } from '../../store/leases.js';
+import { connectionIds } from '../../store/catalog.js';
 import { loadConfigFor, printJson } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { ExitWith } from '../report.js';
@@ -33,7 +27,7 @@ export function register(program: Command): void {
       const database = await openDatabaseFor(config, log);
       let runs: ReconcileRun[];
       try {
-        const known = await knownConnections(database.db);
+        const known = new Set(await connectionIds(database.db));
         const missing = ids.filter((id) => !known.has(id));
         if (missing.length > 0) {
           throw new StocksyncError('NOT_FOUND', `connection ${missing.join(', ')} is in ${config.source} but not in the database yet: run \`stocksync start\` once to apply the config`);
@@ -49,91 +43,6 @@ export function register(program: Command): void {
       for (const f of failed) process.stderr.write(`error RECONCILE_FAILED: ${f.connectionId}: ${f.error}\n`);
       if (failed.length > 0) throw new ExitWith(EXIT.FAILURE);
     });
-}
-
-export interface ReconcileRun {
-  connectionId: string;
-  kind: 'channel' | 'warehouse';
-  status: 'done' | 'failed';
-  runId: number | null;
-  checked: number;
-  drifted: number;
-  driftUnits: number;
-  error: string | null;
-  drift: (ReconcileReport['drift'][number] & { direction: 'up' | 'down' })[];
-}
-
-/** Connection ids in run order: warehouses first, then channels; 4 for an unknown id. */
-export function connectionsToReconcile(config: LoadedConfig, only?: string): string[] {
-  if (only !== undefined && !config.connections.some((c) => c.id === only)) {
-    const known = config.connections.map((c) => c.id).join(', ');
-    throw new StocksyncError('NOT_FOUND', `no connection "${only}" in ${config.source} (connections: ${known || 'none'})`);
-  }
-  const order = (kind: string) => (kind === 'warehouse' ? 0 : 1);
-  return config.connections
-    .filter((c) => only === undefined || c.id === only)
-    .sort((a, b) => order(a.kind) - order(b.kind))
-    .map((c) => c.id);
-}
-
-async function knownConnections(db: Db): Promise<Set<string>> {
-  const { rows } = await db.query<{ id: string }>(`SELECT id FROM connections`);
-  return new Set(rows.map((r) => r.id));
-}
-
-export interface ProgressReporter {
-  begin(connectionId: string): void;
-  update(checked: number, total: number | null): void;
-  end(): void;
-}
-
-export interface RunReconciliationsDeps {
-  db: Db;
-  log: Logger;
-  connectors: ReadonlyMap<string, Connector>;
-  /** In run order (see connectionsToReconcile). */
-  ids: readonly string[];
-  trigger?: 'manual' | 'schedule';
-  progress?: ProgressReporter;
-}
-
-/**
- * Reconciles each connection in turn under the same lease the schedule takes, so a
- * scheduled run elsewhere and this one never overlap; a failure is recorded and the
- * next connection still runs.
- */
-export async function runReconciliations(d: RunReconciliationsDeps): Promise<ReconcileRun[]> {
-  const owner = `${os.hostname()}:${process.pid}:reconcile:${randomUUID().slice(0, 8)}`;
-  const runs: ReconcileRun[] = [];
-  for (const id of d.ids) {
-    const connector = d.connectors.get(id);
-    if (!connector) throw new StocksyncError('NOT_FOUND', `no connector for connection ${id}`);
-    const base = { connectionId: id, kind: connector.kind, runId: null, checked: 0, drifted: 0, driftUnits: 0, drift: [] };
-    const lease = `reconcile:${id}`;
-    if (!(await acquireLease(d.db, lease, owner, 6 * 3_600_000))) {
-      runs.push({ ...base, status: 'failed', error: 'a reconciliation of this connection is already running in another process' });
-      continue;
-    }
-    d.progress?.begin(id);
-    try {
-      const report = await reconcileConnection({
-        db: d.db, log: d.log, connectionId: id, connector, trigger: d.trigger ?? 'manual',
-        onProgress: (checked, total) => d.progress?.update(checked, total),
-      });
-      d.progress?.end();
-      runs.push({
-        ...base, status: 'done', runId: report.runId, checked: report.checked, drifted: report.drifted, driftUnits: report.driftUnits, error: null,
-        drift: report.drift.map((r) => ({ ...r, direction: r.units >= 0 ? 'up' : 'down' })),
-      });
-    } catch (e) {
-      d.progress?.end();
-      d.log.error({ connection: id, err: (e as Error).message }, 'reconciliation failed');
-      runs.push({ ...base, status: 'failed', error: (e as Error).message });
-    } finally {
-      await releaseLease(d.db, lease, owner);
-    }
-  }
-  return runs;
 }
 
 /** A bar on a terminal; one plain line per page elsewhere (CI logs, pipes). */

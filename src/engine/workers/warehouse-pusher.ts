@@ -18,6 +18,12 @@ export function referenceIdOf(orderId: number): string {
   return `stocksync-${orderId}`;
 }
 
+/** The order id in a reference id of ours (referenceIdOf); null for anyone else's. */
+export function orderIdOfReference(referenceId: string): number | null {
+  const match = /^stocksync-(\d+)$/.exec(referenceId);
+  return match ? Number(match[1]) : null;
+}
+
 /**
  * One round: push a handful of orders, side by side (the connector paces them to the
  * warehouse's rate limit). A retryable failure defers that order alone. True when more

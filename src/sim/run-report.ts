@@ -1,0 +1,159 @@
+// The report of one run, built at its end: the documented measures first, then what
+// explains them (the definitions, the run's context, the counts of what was played,
+// the oversold orders' stories and the engine's view of what went wrong).
+import type { Stack } from '../harness/stack.js';
+import { oversellTotals } from '../store/incidents.js';
+import { orderTotals } from '../store/orders.js';
+import { countReconciliations, driftTotals } from '../store/reconciliations.js';
+import { engineViewOf, withTargets } from './engine-view.js';
+import type { OrderBook } from './order-book.js';
+import type { OversellDetector } from './oversell-detector.js';
+import type { OversoldStories } from './oversold-stories.js';
+import type { PlayCounts } from './player.js';
+import type { ChannelSampler } from './sampler.js';
+import type { StrategyPlan } from './strategies.js';
+import { percentiles, round, type RunOptions, type SimReport } from './types.js';
+import type { Workload } from './workload.js';
+
+export const DEFINITIONS = {
+  oversold: 'orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), seen at any time: sampled every sampleMs, just before every receipt or return (the only other way out of Exception), and at the end; units = all units of such orders. Shrinkage is found only among units no order has taken (shrinkClampedUnits: what that left out), so every oversold unit is one a channel showed and should not have',
+  undersellUnitSeconds: 'sum over channels and SKUs of max(0, policy(true ATS) - channel count), integrated over real seconds; true ATS = 3PL on_hand - committed - backordered - units sold on channels (not cancelled) that the 3PL has not received yet',
+  propagationMs: 'real ms from a change of a SKU (a sale, cancellation, receipt, return or shrinkage applied by the workload) until every channel shows the policy of the true ATS again, sampled every sampleMs; a later change while one is open keeps the earlier start; changes that needed no channel update are not counted; still open at the end: counted with their age',
+  apiCalls: 'sandbox requests per platform during the workload and settling (first sync excluded)',
+  throttled: 'requests the sandbox answered with 429 (rate limit or injected), all platforms',
+  driftCorrectedUnits: 'sum of |units| of drift rows reconciliation acted on (corrected, lowered, raised)',
+};
+
+export interface RunParts {
+  stack: Stack;
+  workload: Workload;
+  plan: StrategyPlan;
+  options: RunOptions;
+  sampleMs: number;
+  /** The opening-stock reconciliation run (0: none), which is not drift. */
+  bootstrapRun: number;
+  orders: OrderBook;
+  warehouse: OversellDetector;
+  stories: OversoldStories;
+  counts: PlayCounts;
+  sampler: ChannelSampler;
+}
+
+export interface RunOutcome {
+  pushWaits: number[];
+  playedMs: number;
+  settled: boolean;
+  wallMs: number;
+}
+
+interface WarehouseOrderTruth {
+  reference_id: string;
+  status: string;
+  lines: { quantity: number }[];
+}
+
+/** The report, from the parts of a run whose sampler has taken its last sample. */
+export async function buildReport(run: RunParts, outcome: RunOutcome): Promise<SimReport> {
+  const { stack, orders, sampler, counts } = run;
+  const end = Date.now();
+  const unresolved = sampler.propagation.openAges(end);
+  const warehouseOrders = (stack.instance('warehouse').control.truth() as { orders: WarehouseOrderTruth[] }).orders;
+  const stuck = warehouseOrders.filter((o) => o.reference_id.startsWith('stocksync-') && o.status === 'Exception');
+  const stats = new Map([...stack.sandbox.instances.values()].map((i) => [i.platform, i.stats()]));
+  const apiCalls = Object.fromEntries([...stats].map(([platform, s]) => [platform, Object.values(s.calls).reduce((a, b) => a + b, 0)]));
+  const throttledBy = Object.fromEntries([...stats].map(([platform, s]) => [platform, s.throttled]));
+  const errorsBy = Object.fromEntries([...stats].map(([platform, s]) => [platform, s.errors]));
+  const drift = await driftTotals(stack.db, run.bootstrapRun);
+  const reconciliations = await countReconciliations(stack.db, 'done');
+  const oversells = await oversellTotals(stack.db);
+  const engineOrders = await orderTotals(stack.db);
+  const placed = [...orders.byEvent.values()];
+  const lost = placed.filter((o) => !o.cancelled && !o.atWarehouse);
+  const oversold = run.warehouse.oversold;
+  return {
+    strategy: run.options.strategy,
+    seed: run.options.seed,
+    faultProfile: run.options.faultProfile,
+    orders: placed.length,
+    oversoldOrders: oversold.size,
+    oversoldUnits: sum(oversold.values()),
+    undersellUnitSeconds: round(sampler.undersoldUnitMs / 1000),
+    propagationMs: percentiles([...sampler.propagation.closed, ...unresolved]),
+    apiCalls,
+    throttled: sum(Object.values(throttledBy)),
+    driftCorrectedUnits: drift.actedUnits,
+    // ---- beyond the documented fields ----
+    definitions: DEFINITIONS,
+    ...runContext(run.workload, run.plan, run.options, outcome.playedMs),
+    attempted: counts.attempted,
+    refused: counts.refused,
+    unitsSold: sum(placed.map((o) => o.units)),
+    flashOrders: counts.flashPlaced,
+    cancelled: counts.cancelled,
+    cancelledAfterWarehouse: counts.cancelledAfterWarehouse,
+    receivedUnits: counts.receivedUnits,
+    returnedUnits: counts.returnedUnits,
+    shrunkUnits: counts.shrunkUnits,
+    shrinkClampedUnits: counts.shrinkClampedUnits,
+    stuckInExceptionAtEnd: { orders: stuck.length, units: sum(stuck.flatMap((o) => o.lines.map((l) => l.quantity))) },
+    oversoldByChannel: oversoldByChannel(oversold, orders),
+    lostOrders: lost.length,
+    lostUnits: sum(lost.map((o) => o.units)),
+    lostOrdersDetail: await engineViewOf(stack.db, lost.slice(0, 10)),
+    oversoldDetail: run.stories.stories,
+    unmatchedWarehouseOrders: orders.unmatchedEngineOrders,
+    engineOrders: engineOrders.orders,
+    engineCancelledOrders: engineOrders.cancelled,
+    engineOversellIncidents: { n: oversells.incidents, units: oversells.unitsShort },
+    overexposedUnitSeconds: round(sampler.overexposedUnitMs / 1000),
+    loweringMs: { ...percentiles([...sampler.lowering.closed, ...sampler.lowering.openAges(end)]), count: sampler.lowering.closed.length, meaning: 'real ms from a change until no channel shows MORE than the policy of the true ATS (the window in which a channel can oversell)' },
+    undersellUnitPlatformSeconds: round((sampler.undersoldUnitMs / 1000) * run.options.scale, 0),
+    propagationSamples: sampler.propagation.closed.length,
+    propagationUnresolvedAtEnd: unresolved.length,
+    pushWaitMs: { ...percentiles(outcome.pushWaits), count: outcome.pushWaits.length, meaning: "engine's onPushed hook: target changed -> push call issued, per listing" },
+    throttledByPlatform: throttledBy,
+    errorsByPlatform: errorsBy,
+    reconciliations,
+    driftRows: drift.actedRows,
+    raisesDeferred: drift.raisesDeferred,
+    samples: sampler.sampleCount,
+    sampleMs: run.sampleMs,
+    settled: outcome.settled,
+    mismatchesAtEnd: await withTargets(stack.db, sampler.mismatches.slice(0, 20)),
+    wallSeconds: round(outcome.wallMs / 1000),
+  };
+}
+
+/** What was played, on which clock, with which strategy. */
+function runContext(workload: Workload, plan: StrategyPlan, options: RunOptions, playedMs: number) {
+  return {
+    workload: { hash: workload.hash, skus: workload.params.skus, channels: workload.params.channels, durationSec: workload.params.durationSec, orderRate: workload.params.orderRate, flashIntensity: workload.params.flashIntensity ?? 1, planned: workload.counts },
+    clock: {
+      scale: options.scale,
+      meaning: `${options.scale} platform seconds per real second`,
+      sandboxTimeScale: 1 / options.scale,
+      platformDurationSec: round((playedMs / 1000) * options.scale, 0),
+      poll: plan.pollPlatformSec === null ? null : { platformSec: plan.pollPlatformSec, realMs: plan.pollRealMs },
+      reconcile: plan.reconcilePlatformSec === null ? null : { platformSec: plan.reconcilePlatformSec, cron: plan.reconcileCron },
+    },
+    strategyPlan: { description: plan.description, layers: plan.layers, webhooksSubscribed: plan.webhooks, buffer: plan.buffer, ...(plan.channelBuffers && { channelBuffers: plan.channelBuffers }) },
+  };
+}
+
+/** Oversold orders and units per channel ("unknown": an order the book cannot name). */
+function oversoldByChannel(oversold: ReadonlyMap<string, number>, orders: OrderBook): Record<string, { orders: number; units: number }> {
+  const byChannel: Record<string, { orders: number; units: number }> = {};
+  for (const reference of oversold.keys()) {
+    const order = orders.ofReference(reference);
+    const tally = (byChannel[order ? order.channel : 'unknown'] ??= { orders: 0, units: 0 });
+    tally.orders++;
+    tally.units += order?.units ?? 0;
+  }
+  return byChannel;
+}
+
+function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}

@@ -1,0 +1,172 @@
+// Samples, every sampleMs, what every channel shows against the policy of the true ATS
+// (the 3PL's stock less what it owes and what is sold on its way there), and integrates
+// the differences: units hidden (undersell) and shown beyond the policy (exposure), and
+// how long each SKU took from a change until the channels showed it again.
+import { targetFor } from '../domain/buffers.js';
+import type { BufferPolicy } from '../domain/types.js';
+import { referenceIdOf } from '../engine/workers/warehouse-pusher.js';
+import type { Stack } from '../harness/stack.js';
+import { ordersAfter } from '../store/orders.js';
+import { warehouseAcknowledged } from '../store/warehouse-orders.js';
+import type { OrderBook } from './order-book.js';
+import type { OversellDetector } from './oversell-detector.js';
+import type { SkuTrace } from './sku-trace.js';
+import { sleep } from './types.js';
+import type { SimChannel } from './workload.js';
+
+/** A SKU whose channels did not all show the policy of its true ATS. */
+export interface Mismatch {
+  sku: string;
+  trueAts: number;
+  ideal: Record<string, number>;
+  shown: Record<string, number>;
+}
+
+/**
+ * Per SKU, intervals that open when a condition starts to hold at a sample and close at
+ * the first sample where it no longer does. An interval starts at the SKU's last change
+ * when that came after the previous sample (the change is what made it hold), else at
+ * the previous sample.
+ */
+export class OpenIntervals {
+  /** Lengths (ms) of the intervals closed so far. */
+  readonly closed: number[] = [];
+  private readonly openSince = new Map<string, number>();
+
+  update(sku: string, holds: boolean, at: { now: number; previousSample: number; lastChange: number }): void {
+    const since = this.openSince.get(sku);
+    if (holds && since === undefined) this.openSince.set(sku, Math.max(at.lastChange, at.previousSample));
+    else if (!holds && since !== undefined) {
+      this.closed.push(at.now - since);
+      this.openSince.delete(sku);
+    }
+  }
+
+  get openCount(): number {
+    return this.openSince.size;
+  }
+
+  /** Ages at `now` of the intervals still open. */
+  openAges(now: number): number[] {
+    return [...this.openSince.values()].map((since) => now - since);
+  }
+}
+
+export interface SamplerDeps {
+  stack: Stack;
+  channels: readonly SimChannel[];
+  skus: readonly string[];
+  policies: ReadonlyMap<SimChannel, BufferPolicy>;
+  orders: OrderBook;
+  warehouse: OversellDetector;
+  trace: SkuTrace;
+  /** SKU -> Date.now() of the workload's last change to it. */
+  lastChange: ReadonlyMap<string, number>;
+  /** Called with each 3PL reference found oversold. */
+  onOversold: (reference: string) => void;
+  sampleMs: number;
+}
+
+export class ChannelSampler {
+  /** Unit-ms a channel showed below the policy of the true ATS. */
+  undersoldUnitMs = 0;
+  /** Unit-ms a channel showed above it: the units it could oversell. */
+  overexposedUnitMs = 0;
+  /** From a change until every channel shows the policy again. */
+  readonly propagation = new OpenIntervals();
+  /** From a change until no channel shows more than the policy. */
+  readonly lowering = new OpenIntervals();
+  sampleCount = 0;
+  /** The SKUs that did not match at the latest sample. */
+  mismatches: Mismatch[] = [];
+  private lastSampleAt = 0;
+  private sampling = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: SamplerDeps) {}
+
+  start(): void {
+    this.lastSampleAt = Date.now();
+    const loop = async () => {
+      if (this.sampling) return;
+      this.sampling = true;
+      try {
+        await this.sample();
+      } finally {
+        this.sampling = false;
+      }
+      if (!this.stopped) this.timer = setTimeout(() => void loop(), this.deps.sampleMs);
+    };
+    this.timer = setTimeout(() => void loop(), this.deps.sampleMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One more sample once any running one has finished (the last look of a run). */
+  async finalSample(): Promise<void> {
+    while (this.sampling) await sleep(10);
+    await this.sample();
+  }
+
+  /**
+   * One sample: which placed orders the 3PL has accepted (names and acknowledgements from
+   * the engine's orders table: every quantity comes from the sandbox); then the 3PL's
+   * state (its ledger, followed) and every channel's count, read in the same turn of the
+   * event loop.
+   */
+  private async sample(): Promise<void> {
+    const { stack, orders, warehouse } = this.deps;
+    orders.recordEngineOrders(await ordersAfter(stack.db, orders.engineOrdersAfter()));
+    const pending = orders.pendingEngineOrders();
+    if (pending.length > 0) {
+      // The pusher records the 3PL's acknowledgement right after its answer.
+      const acknowledged = await warehouseAcknowledged(stack.db, pending);
+      warehouse.follow();
+      for (const id of acknowledged) {
+        const order = orders.arrivedAtWarehouse(id);
+        if (order && warehouse.accepted(referenceIdOf(id), order)) this.deps.onOversold(referenceIdOf(id));
+      }
+    }
+    warehouse.forgetAllocated();
+    const now = Date.now();
+    warehouse.follow();
+    const shown = new Map(this.deps.channels.map((c) => {
+      const control = stack.instance(c).control;
+      return [c, new Map(this.deps.skus.map((sku) => [sku, control.getStock(sku) ?? 0]))] as const;
+    }));
+    this.record(now, (sku) => warehouse.available(sku) - orders.inFlight(sku), (channel, sku) => shown.get(channel)!.get(sku)!);
+  }
+
+  private record(now: number, trueAtsOf: (sku: string) => number, shownOn: (channel: SimChannel, sku: string) => number): void {
+    const { channels, policies, trace } = this.deps;
+    const elapsed = now - this.lastSampleAt;
+    const at = { now, previousSample: this.lastSampleAt, lastChange: 0 };
+    this.lastSampleAt = now;
+    this.sampleCount++;
+    this.mismatches = [];
+    for (const sku of this.deps.skus) {
+      const trueAts = trueAtsOf(sku);
+      const ideal = new Map(channels.map((c) => [c, targetFor(0, Math.max(0, trueAts), policies.get(c)!)]));
+      trace.sampled(sku, `sample: true ATS ${trueAts}, shown (policy) ${channels.map((c) => `${c} ${shownOn(c, sku)} (${ideal.get(c)})`).join(', ')}`, now);
+      let mismatch = false;
+      let over = false;
+      for (const c of channels) {
+        const difference = shownOn(c, sku) - ideal.get(c)!;
+        if (difference !== 0) mismatch = true;
+        if (difference > 0) {
+          over = true;
+          this.overexposedUnitMs += difference * elapsed;
+        } else this.undersoldUnitMs -= difference * elapsed;
+      }
+      if (mismatch) this.mismatches.push({ sku, trueAts, ideal: Object.fromEntries(ideal), shown: Object.fromEntries(channels.map((c) => [c, shownOn(c, sku)])) });
+      at.lastChange = this.deps.lastChange.get(sku) ?? 0;
+      this.lowering.update(sku, over, at);
+      this.propagation.update(sku, mismatch, at);
+    }
+  }
+}
