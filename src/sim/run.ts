@@ -8,6 +8,7 @@
 import pino from 'pino';
 import type { LedgerEntry } from '../../sandbox/warehouse/store.js';
 import type { WarehouseConnector } from '../connectors/types.js';
+import { modeOf } from '../domain/buffer-modes.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { StocksyncError } from '../errors.js';
 import { CONNECTION_IDS } from '../harness/names.js';
@@ -61,6 +62,7 @@ export async function runSimulation(databaseUrl: string, options: RunOptions): P
     const sampler = new ChannelSampler({
       stack, channels: options.channels, skus: workload.skus.map((k) => k.sku),
       policies: new Map(options.channels.map((c) => [c, bufferFor(plan, c)])),
+      partitions: options.channels.some((c) => modeOf(bufferFor(plan, c)) !== 'shared'),
       orders, warehouse, trace, lastChange: player.lastChange, onOversold, sampleMs,
     });
 

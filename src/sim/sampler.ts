@@ -1,7 +1,8 @@
-// Samples, every sampleMs, what every channel shows against the policy of the true ATS
-// (the 3PL's stock less what it owes and what is sold on its way there), and integrates
-// the differences: units hidden (undersell) and shown beyond the policy (exposure), and
-// how long each SKU took from a change until the channels showed it again.
+// Samples, every sampleMs, what every channel shows against the true ATS (the 3PL's stock
+// less what it owes and what is sold on its way there) and the policy of it, and integrates
+// the differences: units hidden (undersell, against the true ATS) and shown beyond the
+// policy (exposure), and how long each SKU took from a change until the channels showed it
+// again.
 import { targetFor } from '../domain/buffers.js';
 import type { BufferPolicy } from '../domain/types.js';
 import { referenceIdOf } from '../engine/workers/warehouse-pusher.js';
@@ -57,6 +58,8 @@ export interface SamplerDeps {
   channels: readonly SimChannel[];
   skus: readonly string[];
   policies: ReadonlyMap<SimChannel, BufferPolicy>;
+  /** Whether the strategy's buffers may partition a SKU (adaptive or partitioned mode). */
+  partitions: boolean;
   orders: OrderBook;
   warehouse: OversellDetector;
   trace: SkuTrace;
@@ -68,8 +71,14 @@ export interface SamplerDeps {
 }
 
 export class ChannelSampler {
-  /** Unit-ms a channel showed below the policy of the true ATS. */
+  /**
+   * Unit-ms a channel showed below the true ATS: the stock a perfect sync without any buffer
+   * would show. The same yardstick for every strategy, so that a buffer's price (hold-back,
+   * zero-below, a partition) counts as undersell.
+   */
   undersoldUnitMs = 0;
+  /** Unit-ms a channel showed below the policy of the true ATS (its own buffers allowed for). */
+  undersoldVsPolicyUnitMs = 0;
   /** Unit-ms a channel showed above it: the units it could oversell. */
   overexposedUnitMs = 0;
   /** From a change until every channel shows the policy again. */
@@ -155,14 +164,24 @@ export class ChannelSampler {
       trace.sampled(sku, `sample: true ATS ${trueAts}, shown (policy) ${channels.map((c) => `${c} ${shownOn(c, sku)} (${ideal.get(c)})`).join(', ')}`, now);
       let mismatch = false;
       let over = false;
+      let totalShown = 0;
+      let totalIdeal = 0;
       for (const c of channels) {
-        const difference = shownOn(c, sku) - ideal.get(c)!;
+        const count = shownOn(c, sku);
+        totalShown += count;
+        totalIdeal += ideal.get(c)!;
+        const difference = count - ideal.get(c)!;
         if (difference !== 0) mismatch = true;
         if (difference > 0) {
           over = true;
           this.overexposedUnitMs += difference * elapsed;
-        } else this.undersoldUnitMs -= difference * elapsed;
+        } else this.undersoldVsPolicyUnitMs -= difference * elapsed;
+        this.undersoldUnitMs += Math.max(0, Math.max(0, trueAts) - count) * elapsed;
       }
+      // A partitioned SKU shows the ATS split between the channels, not the policy on each:
+      // it has converged when no channel shows more than its policy and the counts add up to
+      // the ATS (or to the policies', when those are smaller).
+      if (mismatch && !over && this.deps.partitions && totalShown >= Math.min(totalIdeal, Math.max(0, trueAts))) mismatch = false;
       if (mismatch) this.mismatches.push({ sku, trueAts, ideal: Object.fromEntries(ideal), shown: Object.fromEntries(channels.map((c) => [c, shownOn(c, sku)])) });
       at.lastChange = this.deps.lastChange.get(sku) ?? 0;
       this.lowering.update(sku, over, at);
