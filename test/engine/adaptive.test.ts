@@ -12,6 +12,7 @@ import { configureAdaptive } from '../../src/engine/adaptive-settings.js';
 import { forgetLoweringLatencies } from '../../src/engine/lowering-latency-cache.js';
 import { recordPushed } from '../../src/store/dispatch.js';
 import { loweringLatencyStats, recordLoweringLatencies } from '../../src/store/lowering-latencies.js';
+import { listingStates } from '../../src/store/listings.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -90,6 +91,28 @@ describe('adaptive buffers in the engine', () => {
     await pushAll();
     await replanOnce(t.db);
     expect((await listings()).map((l) => [l.target, l.partitioned])).toEqual([[40, false], [40, false], [40, false]]);
+  });
+
+  it('a push a platform applies later: sales meanwhile come off the old count, which stays exposed until orders are in past the apply', async () => {
+    await observe(20);
+    await pushAll();
+    const [l] = await listings();
+    // ch1 accepts 6 (it will apply it in 5 s); until then it shows 20 and sells from that
+    await recordPushed(t.db, [{ id: l!.id, quantity: 6, expected: 20, pendingMs: 5_000 }]);
+    const exposure = async () => (await listingStates(t.db, ['A'])).find((s) => s.id === l!.id)!.exposure;
+    expect(await exposure()).toBe(26); // may still sell its 20, then show 6
+    await recordOrder(t.db, { connectionId: 'ch1', externalId: 'meanwhile', placedAt: new Date(), lines: [{ sku: 'A', quantity: 3 }] });
+    const [during] = await listings();
+    expect(during!.pushed).toBe(6); // the applied 6 overwrites that sale
+    expect(await exposure()).toBe(23);
+    // the apply is due, but the orders are not known past it: the old count stays exposed
+    await t.db.query(`UPDATE listings SET push_pending_until = now() - interval '1 second' WHERE id = $1`, [l!.id]);
+    expect(await exposure()).toBe(23);
+    await t.db.query(`INSERT INTO poll_cursors (connection_id, stream, since) VALUES ('ch1', 'orders', now())`);
+    expect(await exposure()).toBe(6);
+    // a sale after the apply comes off what the channel shows
+    await recordOrder(t.db, { connectionId: 'ch1', externalId: 'after', placedAt: new Date(), lines: [{ sku: 'A', quantity: 2 }] });
+    expect((await listings())[0]!.pushed).toBe(4);
   });
 
   it('keeps each connection\'s latest lowering latencies and their percentiles', async () => {
