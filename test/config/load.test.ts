@@ -273,6 +273,22 @@ describe('field values', () => {
     ]);
   });
 
+  it('buffer modes and adaptive settings', () => {
+    expect(
+      issuesAfter((d) => {
+        d.connections[0].buffer = { mode: 'scarce' };
+        d.connections[0].bufferOverrides['SKU-1'] = { mode: 'partitioned' };
+        d.adaptive = { velocityWindow: 'ten minutes', orderUnits: -1, exitRatio: 0.5, floorShare: 2 };
+      }),
+    ).toEqual([
+      'adaptive.exitRatio: must be at least 1',
+      'adaptive.floorShare: must be from 0 to 1',
+      'adaptive.orderUnits: must not be negative',
+      'adaptive.velocityWindow: must be a duration such as 30s, 5m or 1h',
+      'connections[0].buffer.mode: must be adaptive, shared or partitioned',
+    ]);
+  });
+
   it('bad cron and bad durations', () => {
     expect(
       issuesAfter((d) => {
