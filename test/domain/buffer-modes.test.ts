@@ -103,6 +103,26 @@ describe('planSkuTargets', () => {
     expect(granted.held.size).toBe(0);
   });
 
+  it('the README worked example: 40 units to 0 in a flash sale on Shopify, WooCommerce and Amazon', () => {
+    // measured lowering latencies: Shopify 0.8 s, WooCommerce 1.5 s, Amazon 120 s (it applies minutes later)
+    const latency = { shopify: 800, woo: 1_500, amazon: 120_000 } as const;
+    const step = (ats: number, velocity: number[], exposure: number[], was: boolean) => {
+      const plan = planSkuTargets(ats, (['shopify', 'woo', 'amazon'] as const).map((id, i) => ({
+        connectionId: id, policy: {}, velocity: velocity[i]!, loweringLatencyMs: latency[id], exposure: exposure[i]!, appliesLater: id === 'amazon',
+      })), was);
+      return [plan.partitioned ? 'partitioned' : 'shared', Math.round(plan.unitsAtRisk * 10) / 10, [...plan.targets.values()]];
+    };
+    expect(step(40, [0, 0, 0], [40, 40, 40], false)).toEqual(['shared', 9, [40, 40, 40]]);
+    expect(step(30, [0.05, 0.02, 0.03], [40, 40, 40], false)).toEqual(['shared', 16.8, [30, 30, 30]]);
+    expect(step(16, [0.05, 0.02, 0.03], [30, 30, 30], false)).toEqual(['partitioned', 16.8, [7, 4, 0]]);
+    expect(step(16, [0.05, 0.02, 0.03], [7, 4, 0], true)).toEqual(['partitioned', 16.8, [7, 4, 5]]);
+    expect(step(9, [0.08, 0.02, 0.03], [0, 4, 5], true)).toEqual(['partitioned', 16.8, [0, 2, 0]]);
+    expect(step(9, [0.08, 0.02, 0.03], [0, 2, 0], true)).toEqual(['partitioned', 16.8, [5, 2, 2]]);
+    expect(step(0, [0.08, 0.03, 0.04], [0, 0, 0], true)).toEqual(['partitioned', 20.4, [0, 0, 0]]);
+    expect(step(17, [0.01, 0.003, 0.005], [0, 0, 0], true)).toEqual(['partitioned', 9, [8, 4, 5]]);
+    expect(step(18, [0.01, 0.003, 0.005], [0, 0, 0], true)).toEqual(['shared', 9, [18, 18, 18]]);
+  });
+
   it('no target is negative, none above its shared target (adaptive never shows more than shared)', () => {
     fc.assert(
       fc.property(fc.integer({ min: -20, max: 300 }), channelsArb(policyArb), fc.boolean(), (ats, channels, was) => {
