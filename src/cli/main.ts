@@ -1,4 +1,5 @@
-// Entry point of the `stocksync` command (bin/stocksync.js runs this file through tsx).
+// Entry point of the `stocksync` command: bin/stocksync.js runs this file, compiled in
+// dist/ when that build is current, else through tsx.
 
 import { run } from './program.js';
 

@@ -1,12 +1,12 @@
 /**
- * The claim lifecycle (DESIGN.md invariant 2) as a pure state machine:
+ * The claim lifecycle (invariant 2, docs/invariants.md) as a pure state machine:
  *
  *   open --cancel--> released
- *   open --warehouse observation taken strictly after the warehouse acknowledged the order--> settled
+ *   open --warehouse observation taken at or after the warehouse acknowledged the order--> settled
  *
  * Only an open claim counts against ATS. Settling early would count the units twice (the
  * warehouse's `available` does not yet include the order, and the claim would be gone),
- * so an observation at or before the acknowledgement, or with no acknowledgement yet,
+ * so an observation before the acknowledgement, or with no acknowledgement yet,
  * leaves the claim open. Settled and released are terminal: a late cancel after
  * settlement is a return, which the warehouse reports as stock, not a claim change.
  */

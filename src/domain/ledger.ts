@@ -49,7 +49,7 @@ const RULES: Record<LedgerKind, (e: LedgerEntry) => string[]> = {
 /**
  * Applies one entry. Idempotent: an entry whose key was already applied returns `stock`
  * unchanged (the same object), which is what makes a redelivered webhook, a re-polled row
- * or a replayed order line harmless (DESIGN.md invariant 1). Deltas are plain additions,
+ * or a replayed order line harmless (invariant 1, docs/invariants.md). Deltas are plain additions,
  * so distinct entries commute: any order gives the same totals. Claims are not clamped at
  * 0; a negative total would reveal a bug and must stay visible.
  * Throws INPUT_INVALID for an entry validateEntry rejects.

@@ -13,7 +13,7 @@ export interface QuantityOptions {
 /**
  * Checks that `value` is a whole number of units and returns it. Throws INPUT_INVALID
  * naming `field` otherwise, so the caller can quarantine the record with a clear reason
- * (DESIGN.md invariant 6). Strings are rejected, not parsed: coercion belongs at the edge
+ * (invariant 6, docs/invariants.md). Strings are rejected, not parsed: coercion belongs at the edge
  * that knows the wire format.
  */
 export function assertQuantity(field: string, value: unknown, opts: QuantityOptions = {}): number {

@@ -1,4 +1,4 @@
-// Glossary (DESIGN.md section 1):
+// Glossary (docs/architecture.md, "Words"):
 // - SKU: the merchant's item. A bundle is a SKU made of component SKUs (each with a quantity).
 // - Connection: one configured account on one platform, kind `warehouse` or `channel`.
 // - Listing: a SKU as it exists on one channel connection, with that platform's ids.

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { parseConfig, type LoadedConfig } from '../config/index.js';
 import { connectionsToReconcile, runReconciliations } from '../engine/run-reconciliations.js';
 import { StocksyncError } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { countDirtyListings } from '../store/listings.js';
 import { statusReport, type StatusReport } from '../store/status.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
@@ -52,7 +53,6 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-const PACKAGE_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 export const DEFAULT_EXAMPLE = path.join(PACKAGE_ROOT, 'examples/stocksync.yaml');
 
 export async function startDemo(o: DemoOptions): Promise<RunningDemo> {

@@ -1,7 +1,7 @@
 // push: WooCommerce has no compare-and-set and no atomic increment, so we read the
 // batch's counts, report `stale` for every item whose count is not what the engine
-// expected, and write the rest at once in one batch call per collection (DESIGN.md
-// invariant 4: read-adjust-write in the shortest window the platform allows).
+// expected, and write the rest at once in one batch call per collection (invariant 4
+// in docs/invariants.md: read-adjust-write in the shortest window the platform allows).
 //
 // A retryable failure (429, 5xx, timeout) repeats the whole read-check-write round for
 // the items still undecided, never the write alone: a write retried after a backoff
