@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareFromReports } from '../../src/sim/index.js';
+import { compareFromReports, seedsFromReports } from '../../src/sim/index.js';
 import { DOCUMENTED_FIELDS, writeRunReport } from '../../src/sim/report.js';
 import { runSimulation } from '../../src/sim/run.js';
 import { buildWorkload } from '../../src/sim/workload.js';
@@ -40,7 +40,11 @@ describe('workload', () => {
 
 describe('bad flags exit 2 with a clear message', () => {
   const cases: [string[], RegExp][] = [
-    [['--strategy', 'magic'], /--strategy.*magic.*full, webhooks-only, polling-only, no-buffers/s],
+    [['--strategy', 'magic'], /--strategy.*magic.*full, full-static, webhooks-only, polling-only, no-buffers/s],
+    [['--seeds', '3,x'], /--seeds.*"x" is not an integer seed/s],
+    [['--seeds', '3,3'], /--seeds.*listed twice/s],
+    [['--strategies', 'full,magic'], /--strategies.*unknown strategy "magic"/s],
+    [['--flash-intensity', '0'], /--flash-intensity.*above 0/s],
     [['--fault-profile', 'chaos'], /--fault-profile.*unknown fault profile "chaos"/s],
     [['--channels', 'shopify,ebay'], /--channels.*unknown channel "ebay"/s],
     [['--duration', '-5'], /--duration.*must be a duration/s],
@@ -127,3 +131,34 @@ describe('simulate --compare --from-reports', () => {
     }
   });
 });
+
+describe('simulate --seeds --from-reports', () => {
+  const fake = (seed: number, strategy: string, oversoldUnits: number) => ({
+    strategy, seed, faultProfile: 'lossy', orders: 1_000 + seed, oversoldOrders: oversoldUnits > 0 ? 1 : 0, oversoldUnits, undersellUnitSeconds: 10.5,
+    propagationMs: { p50: 1, p95: 2, p99: 3, max: 4 }, apiCalls: { shopify: 5 }, throttled: 0, driftCorrectedUnits: 0, refused: 7, attempted: 1_100,
+    workload: { hash: String(seed).repeat(64).slice(0, 64) }, machine: { commit: 'abcdef123' },
+  });
+  it('totals every seed per profile and strategy, and lists each seed', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stocksync-seeds-'));
+    try {
+      expect(() => seedsFromReports(dir)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+      for (const [seed, strategy, units] of [[11, 'full', 0], [12, 'full', 0], [11, 'full-static', 4], [12, 'full-static', 2]] as const) {
+        mkdirSync(path.join(dir, `seed-${seed}`, `lossy-${strategy}`), { recursive: true });
+        writeFileSync(path.join(dir, `seed-${seed}`, `lossy-${strategy}`, 'report.json'), JSON.stringify(fake(seed, strategy, units)));
+      }
+      const { files } = seedsFromReports(dir);
+      const json = JSON.parse(readFileSync(files.find((f) => f.endsWith('seeds.json'))!, 'utf8'));
+      expect(json.title).toBe('stocksync simulate --seeds 11,12');
+      expect(json.summary).toEqual([
+        expect.objectContaining({ faultProfile: 'lossy', strategy: 'full', seeds: [11, 12], orders: 2_023, oversoldUnits: 0, undersellUnitSeconds: 21, refusedShoppers: 14 }),
+        expect.objectContaining({ faultProfile: 'lossy', strategy: 'full-static', seeds: [11, 12], oversoldOrders: 2, oversoldUnits: 6 }),
+      ]);
+      const md = readFileSync(files.find((f) => f.endsWith('seeds.md'))!, 'utf8');
+      expect(md).toMatch(/\| lossy \| full-static \| 11, 12 \| 2,023 \| 2 \| \*\*6\*\* \|/);
+      expect(md).toMatch(/\| lossy \| full-static \| 12 \| 121212121212 \| 1,012 \| 1 \| 2 \|/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
