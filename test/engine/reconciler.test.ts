@@ -87,3 +87,26 @@ describe('channel reconciliation', () => {
     expect([await pushedOf('A'), await pushedOf('B'), await pushedOf('E')]).toEqual([7, 3, 5]);
   });
 });
+
+describe('warehouse reconciliation and the warehouse clock', () => {
+  it('stamps a read with the item\'s own time, so an order the read did not count keeps its claim (a clock 45 s behind)', async () => {
+    const { recordOrder } = await import('../../src/engine/record-orders.js');
+    const { acknowledgeOrder } = await import('../../src/engine/acknowledge-order.js');
+    const { recordObservation } = await import('../../src/engine/record-observation.js');
+    const warehouseNow = () => new Date(Date.now() - 45_000); // the warehouse's clock runs 45 s behind ours
+    await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'D', kind: 'absolute', available: 6, observedAt: new Date(warehouseNow().getTime() - 10_000) });
+    // the item last changed 5 s ago (warehouse clock); a 2-unit order reaches the warehouse after that
+    const itemChangedAt = new Date(warehouseNow().getTime() - 5_000);
+    const order = await recordOrder(t.db, { connectionId: ch, externalId: 'skewed', lines: [{ sku: 'D', quantity: 2 }] });
+    await acknowledgeOrder(t.db, { connectionId: ch, externalId: 'skewed', warehouseConnectionId: 'wh', warehouseRef: `stocksync-${order.orderId}`, ackAt: warehouseNow() });
+    // the full read, taken now, shows the item as it was before that order (available 5)
+    const warehouse = {
+      kind: 'warehouse', platform: 'scripted',
+      listLevels: async () => ({ items: [{ sku: 'D', location: 'main', available: 5, observedAt: itemChangedAt }], next: null }),
+    } as unknown as Parameters<typeof reconcileConnection>[0]['connector'];
+    await reconcileConnection({ db: t.db, log, connectionId: 'wh', connector: warehouse, trigger: 'manual' });
+    const { rows } = await t.db.query(`SELECT available, claimed FROM sku_stock WHERE sku = 'D'`);
+    // the read's 5 does not include the order: its 2 units stay claimed (ATS 3, not 5)
+    expect(rows[0]).toEqual({ available: 5, claimed: 2 });
+  });
+});

@@ -81,17 +81,22 @@ async function* pagesOf<T>(fetch: (cursor: string | null) => Promise<{ items: T[
 
 async function reconcileWarehouse(d: ReconcileDeps, c: WarehouseConnector, runId: number): Promise<number> {
   let checked = 0;
-  for await (const { items, readAt } of pagesOf((cursor) => c.listLevels(cursor))) {
+  for await (const { items } of pagesOf((cursor) => c.listLevels(cursor))) {
     const believed = await stockLevelsOf(d.db, d.connectionId, items);
     const drift: DriftRow[] = [];
     for (const l of items) {
       const was = believed.get(`${l.location}\u0000${l.sku}`);
       if (was === l.available) continue;
       try {
-        // The level as read now: newer than anything stored from webhooks or polls.
-        const observedAt = new Date(Math.max(readAt.getTime(), l.observedAt.getTime()));
+        // Stamped with the item's own last change, in the warehouse's clock, never with our
+        // clock: a claim settles when an observation is newer than the warehouse's
+        // acknowledgement of its order (also the warehouse's clock), and a warehouse clock
+        // behind ours would make every order it acknowledged since look older than the read,
+        // settling claims the read did not count (seen: hostile's 45 s skew, 2 units
+        // oversold). The level is the state after every change up to that moment; a read
+        // wins a tie with a stored event (migration 007).
         const r = await recordObservation(d.db, {
-          ...levelObservation(d.connectionId, { ...l, observedAt }, { source: 'reconcile', key: `reconcile:${runId}:${l.location}:${l.sku}`, read: true }),
+          ...levelObservation(d.connectionId, l, { source: 'reconcile', key: `reconcile:${runId}:${l.location}:${l.sku}`, read: true }),
           reconcile: true,
         });
         if (r.outcome === 'applied') drift.push({ connectionId: d.connectionId, sku: l.sku, believed: was ?? null, actual: l.available, action: 'corrected', layer: 'polling' });
