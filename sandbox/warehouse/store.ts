@@ -42,6 +42,12 @@ export interface LedgerEntry {
   sku: string;
   onHandDelta: number;
   committedDelta: number;
+  /**
+   * Units orders waiting in Exception want (backordered): + when an order starts waiting
+   * (created short: reason `exception`; or `deallocate`), - when a waiting order is
+   * allocated or cancelled. Absent when 0. Summed per SKU it is the SKU's backordered.
+   */
+  backorderedDelta?: number;
   reason: string;
   ref?: string;
 }
@@ -51,7 +57,7 @@ export interface WarehouseStore {
   byId: Map<number, InventoryItem>;
   orders: Map<number, WarehouseOrder>;
   byReference: Map<string, number>;
-  /** Every physical or allocation change, for truth() and debugging. */
+  /** Every physical or allocation change, an order starting or ending a wait in Exception included, for truth() and debugging. */
   ledger: LedgerEntry[];
   nextInventoryId: number;
   nextOrderId: number;
@@ -85,12 +91,20 @@ export function addItem(store: WarehouseStore, sku: string, onHand: number): Inv
   return item;
 }
 
-function change(store: WarehouseStore, item: InventoryItem, onHandDelta: number, committedDelta: number, reason: string, ref?: string): void {
+function change(store: WarehouseStore, item: InventoryItem, onHandDelta: number, committedDelta: number, reason: string, ref?: string, backorderedDelta = 0): void {
   item.onHand += onHandDelta;
   item.committed += committedDelta;
   item.updated = store.now();
-  store.ledger.push({ at: item.updated.toISOString(), sku: item.sku, onHandDelta, committedDelta, reason, ...(ref && { ref }) });
+  record(store, item.sku, { onHandDelta, committedDelta, backorderedDelta }, reason, ref, item.updated);
   emit(store, { type: 'inventory', item });
+}
+
+/** Appends to the ledger only: what an entry says that on hand and committed do not. */
+function record(store: WarehouseStore, sku: string, d: { onHandDelta: number; committedDelta: number; backorderedDelta: number }, reason: string, ref?: string, at = store.now()): void {
+  store.ledger.push({
+    at: at.toISOString(), sku, onHandDelta: d.onHandDelta, committedDelta: d.committedDelta,
+    ...(d.backorderedDelta !== 0 && { backorderedDelta: d.backorderedDelta }), reason, ...(ref && { ref }),
+  });
 }
 
 function canAllocate(store: WarehouseStore, lines: OrderLine[]): boolean {
@@ -99,12 +113,13 @@ function canAllocate(store: WarehouseStore, lines: OrderLine[]): boolean {
   return [...need].every(([sku, q]) => fulfillable(store.items.get(sku)!) >= q);
 }
 
-function allocate(store: WarehouseStore, order: WarehouseOrder): void {
+/** `waited`: the order was waiting in Exception (not one being created). */
+function allocate(store: WarehouseStore, order: WarehouseOrder, waited: boolean): void {
   // Status first: the inventory events below must not count this order as both
   // committed and still waiting (backordered).
   order.status = 'Processing';
   order.updated = store.now();
-  for (const l of order.lines) change(store, store.items.get(l.sku)!, 0, l.quantity, 'allocate', order.referenceId);
+  for (const l of order.lines) change(store, store.items.get(l.sku)!, 0, l.quantity, 'allocate', order.referenceId, waited ? -l.quantity : 0);
 }
 
 export type CreateResult =
@@ -132,9 +147,11 @@ export function createOrder(store: WarehouseStore, referenceId: string, lines: {
   store.orders.set(id, order);
   store.byReference.set(referenceId, id);
   emit(store, { type: 'order', order, change: 'created' });
-  if (short) emit(store, { type: 'order', order, change: 'exception' });
-  else {
-    allocate(store, order);
+  if (short) {
+    for (const l of resolved) record(store, l.sku, { onHandDelta: 0, committedDelta: 0, backorderedDelta: l.quantity }, 'exception', referenceId);
+    emit(store, { type: 'order', order, change: 'exception' });
+  } else {
+    allocate(store, order, false);
     emit(store, { type: 'order', order, change: 'allocated' });
   }
   return { ok: true, order };
@@ -145,7 +162,7 @@ export function allocateWaiting(store: WarehouseStore): void {
   const waiting = [...store.orders.values()].filter((o) => o.status === 'Exception').sort((a, b) => a.id - b.id);
   for (const o of waiting) {
     if (!canAllocate(store, o.lines)) continue;
-    allocate(store, o);
+    allocate(store, o, true);
     emit(store, { type: 'order', order: o, change: 'allocated' });
   }
 }
@@ -155,7 +172,7 @@ function deallocateOverflow(store: WarehouseStore, item: InventoryItem): void {
   const allocated = [...store.orders.values()].filter((o) => o.status === 'Processing' && o.lines.some((l) => l.sku === item.sku)).sort((a, b) => b.id - a.id);
   for (const o of allocated) {
     if (item.committed <= item.onHand) break;
-    for (const l of o.lines) change(store, store.items.get(l.sku)!, 0, -l.quantity, 'deallocate', o.referenceId);
+    for (const l of o.lines) change(store, store.items.get(l.sku)!, 0, -l.quantity, 'deallocate', o.referenceId, l.quantity);
     o.status = 'Exception';
     o.updated = store.now();
     emit(store, { type: 'order', order: o, change: 'exception' });
@@ -178,6 +195,7 @@ export function cancel(store: WarehouseStore, orderId: number): WarehouseOrder {
   if (!o) throw new Error(`no order ${orderId}`);
   if (o.status === 'Fulfilled' || o.status === 'Cancelled') throw new Error(`order ${orderId} is ${o.status} and cannot be cancelled`);
   if (o.status === 'Processing') for (const l of o.lines) change(store, store.items.get(l.sku)!, 0, -l.quantity, 'cancel', o.referenceId);
+  else for (const l of o.lines) record(store, l.sku, { onHandDelta: 0, committedDelta: 0, backorderedDelta: -l.quantity }, 'cancel', o.referenceId);
   o.status = 'Cancelled';
   o.updated = store.now();
   emit(store, { type: 'order', order: o, change: 'cancelled' });

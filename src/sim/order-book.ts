@@ -92,13 +92,12 @@ export class OrderBook {
     });
   }
 
-  /** The 3PL accepted engine order `id`: the placed order that newly reached it, if any. */
-  arrivedAtWarehouse(engineOrderId: number): PlacedOrder | undefined {
+  /** The 3PL accepted engine order `engineOrderId`: its placed order (if ours) is at the warehouse. */
+  arrivedAtWarehouse(engineOrderId: number): void {
     const order = this.byEngineOrder.get(engineOrderId);
-    if (!order || order.atWarehouse) return undefined;
+    if (!order || order.atWarehouse) return;
     order.atWarehouse = true;
     this.leavePending(order);
-    return order;
   }
 
   /** The placed order behind a 3PL reference id, once the engine order is known. */

@@ -1,28 +1,27 @@
-// The 3PL side of the ground truth: the sandbox warehouse's own ledger (every on-hand or
-// allocation change), followed incrementally so that a look costs the same at the end of
-// a run as at its start, and the orders it could not allocate. An order the 3PL holds in
-// Exception is an oversell: a channel sold units the warehouse did not have.
+// The 3PL side of the ground truth: the sandbox warehouse's own ledger, followed
+// incrementally so that a look costs the same at the end of a run as at its start. The
+// ledger records every on-hand and allocation change and every start and end of an
+// order's wait in Exception (backorderedDelta), so it alone says which of the engine's
+// orders the 3PL could not allocate: an oversell, whatever ends the wait afterwards
+// (stock arriving, another order's cancellation freeing units, its own cancellation)
+// and however soon.
 //
 // Pure: it reads a ledger array that its owner appends to (the sandbox's live one, or a
-// synthetic one in a test) and is told what else it needs; no stack, no clock.
+// synthetic one in a test); no stack, no clock.
 import type { LedgerEntry } from '../../sandbox/warehouse/store.js';
+import { orderIdOfReference } from '../engine/workers/warehouse-pusher.js';
 
 /** A ledger entry as the detector reads it (the time of an entry does not matter here). */
 export type WarehouseLedgerEntry = Omit<LedgerEntry, 'at'>;
 
-export interface OrderLines {
-  lines: readonly { sku: string; quantity: number }[];
-  units: number;
-}
-
 export class OversellDetector {
-  /** Warehouse reference -> units, of every order seen waiting in Exception. */
+  /** 3PL reference -> units, of every engine order that ever waited in Exception. */
   readonly oversold = new Map<string, number>();
   private followed = 0; // ledger entries applied
   private readonly onHandBySku = new Map<string, number>();
   private readonly committedBySku = new Map<string, number>();
-  private readonly allocated = new Set<string>(); // references the 3PL allocated (at once or later)
-  private readonly waiting = new Map<string, OrderLines>(); // at the 3PL, not allocated: Exception
+  private readonly backorderedBySku = new Map<string, number>();
+  private readonly waitingUnits = new Map<string, number>(); // reference -> units it waits for now
 
   /**
    * `ledger`: the 3PL's ledger, appended to by its owner; `openingStock`: on hand per SKU
@@ -36,20 +35,23 @@ export class OversellDetector {
     this.follow();
   }
 
-  /** Applies the entries written since the last call; returns the references they allocated. */
+  /** Applies the entries written since the last call; returns the references they showed oversold. */
   follow(): string[] {
-    const allocatedNow: string[] = [];
+    const newlyOversold: string[] = [];
     for (; this.followed < this.ledger.length; this.followed++) {
       const entry = this.ledger[this.followed]!;
-      this.onHandBySku.set(entry.sku, this.onHand(entry.sku) + entry.onHandDelta);
-      this.committedBySku.set(entry.sku, this.committed(entry.sku) + entry.committedDelta);
-      if (entry.ref === undefined) continue;
-      if (entry.reason === 'allocate') {
-        this.allocated.add(entry.ref);
-        allocatedNow.push(entry.ref);
-      } else if (entry.reason === 'deallocate') this.allocated.delete(entry.ref);
+      const backorderedDelta = entry.backorderedDelta ?? 0;
+      add(this.onHandBySku, entry.sku, entry.onHandDelta);
+      add(this.committedBySku, entry.sku, entry.committedDelta);
+      add(this.backorderedBySku, entry.sku, backorderedDelta);
+      if (entry.ref === undefined || backorderedDelta === 0) continue;
+      const waiting = add(this.waitingUnits, entry.ref, backorderedDelta);
+      if (backorderedDelta < 0 || orderIdOfReference(entry.ref) === null) continue;
+      // An order waits whole (every line), one entry a line: the units are its largest wait.
+      if (!this.oversold.has(entry.ref)) newlyOversold.push(entry.ref);
+      this.oversold.set(entry.ref, Math.max(this.oversold.get(entry.ref) ?? 0, waiting));
     }
-    return allocatedNow;
+    return newlyOversold;
   }
 
   onHand(sku: string): number {
@@ -62,45 +64,19 @@ export class OversellDetector {
 
   /** Units the orders waiting in Exception want. */
   backordered(sku: string): number {
-    let units = 0;
-    for (const order of this.waiting.values()) for (const l of order.lines) if (l.sku === sku) units += l.quantity;
-    return units;
+    return this.backorderedBySku.get(sku) ?? 0;
   }
 
   /** What the 3PL can still sell: on hand less committed and backordered. */
   available(sku: string): number {
     return this.onHand(sku) - this.committed(sku) - this.backordered(sku);
   }
+}
 
-  /**
-   * The engine recorded that the 3PL accepted `reference`. The 3PL allocates inside its
-   * answer, so accepted and not allocated is Exception: true when newly oversold.
-   */
-  accepted(reference: string, order: OrderLines): boolean {
-    if (this.allocated.has(reference)) return false;
-    const newly = this.markOversold(reference, order);
-    this.waiting.set(reference, order);
-    return newly;
-  }
-
-  /**
-   * Stock arrived (a receipt or a return of ours): whatever it allocated was waiting in
-   * Exception, even if no look saw it waiting. Call follow() before the arrival, and
-   * pass the references follow() returns after it. Returns the newly oversold ones.
-   */
-  allocatedByArrival(references: readonly string[], orderOf: (reference: string) => OrderLines | undefined): string[] {
-    return references.filter((reference) => this.markOversold(reference, orderOf(reference)));
-  }
-
-  /** Forgets the waiting orders the 3PL has allocated since. */
-  forgetAllocated(): void {
-    for (const reference of [...this.waiting.keys()]) if (this.allocated.has(reference)) this.waiting.delete(reference);
-  }
-
-  private markOversold(reference: string, order: OrderLines | undefined): boolean {
-    if (this.oversold.has(reference)) return false;
-    this.oversold.set(reference, order ? order.units : 0);
-    if (order) this.waiting.delete(reference);
-    return true;
-  }
+/** Adds `delta` to the value at `key` (0 when absent; removed at 0); returns the new value. */
+function add(map: Map<string, number>, key: string, delta: number): number {
+  const value = (map.get(key) ?? 0) + delta;
+  if (value === 0) map.delete(key);
+  else map.set(key, value);
+  return value;
 }

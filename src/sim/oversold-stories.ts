@@ -1,6 +1,7 @@
 // The story of each oversold order, for the report: its SKUs' traces from 20 s before the
-// sale to 3 s after, taken when the oversell is found (a busy SKU's trace keeps only its
-// latest lines, so the story cannot wait for the end of the run).
+// sale to 3 s after, taken as soon as the oversell is found and the engine's order for it
+// is known (a busy SKU's trace keeps only its latest lines, so the story cannot wait for
+// the end of the run).
 import type { OrderBook, PlacedOrder } from './order-book.js';
 import type { SkuTrace, TraceLine } from './sku-trace.js';
 
@@ -18,18 +19,26 @@ const STORIES_KEPT = 20;
 
 export class OversoldStories {
   readonly stories: OversoldStory[] = [];
+  private readonly untold = new Set<string>(); // oversold references whose engine order is not known yet
 
   constructor(
     private readonly orders: OrderBook,
     private readonly trace: SkuTrace,
   ) {}
 
-  /** The 3PL could not allocate `reference`: say so in its SKUs' traces and keep its story. */
-  tell(reference: string): void {
-    const order = this.orders.ofReference(reference);
-    if (!order) return;
-    for (const l of order.lines) this.trace.add(l.sku, `warehouse could not allocate ${reference} (order ${order.orderId} on ${order.channel})`);
-    if (this.stories.length < STORIES_KEPT) this.stories.push(this.storyOf(order));
+  /**
+   * The 3PL could not allocate these references: say so in their SKUs' traces and keep
+   * their stories; those whose engine order is not read yet are told at a later call.
+   */
+  tell(references: readonly string[]): void {
+    for (const reference of references) this.untold.add(reference);
+    for (const reference of this.untold) {
+      const order = this.orders.ofReference(reference);
+      if (!order) continue;
+      this.untold.delete(reference);
+      for (const l of order.lines) this.trace.add(l.sku, `warehouse could not allocate ${reference} (order ${order.orderId} on ${order.channel})`);
+      if (this.stories.length < STORIES_KEPT) this.stories.push(this.storyOf(order));
+    }
   }
 
   private storyOf(order: PlacedOrder): OversoldStory {

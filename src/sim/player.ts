@@ -28,10 +28,11 @@ export interface PlayCounts {
 export interface PlayerDeps {
   stack: Stack;
   orders: OrderBook;
+  /** Read only: the player changes the 3PL through the sandbox. */
   warehouse: OversellDetector;
+  /** Brings `warehouse` up to date with the 3PL's ledger (and tells what it found). */
+  followLedger: () => void;
   trace: SkuTrace;
-  /** Called with each 3PL reference found oversold. */
-  onOversold: (reference: string) => void;
 }
 
 /** Real ms between progress calls while playing. */
@@ -116,7 +117,7 @@ export class WorkloadPlayer {
     // then goes missing is a loss no sync can prevent; left in, it would count as an
     // oversell of the engine (seed 42 lost 3 sold units 5 ms after the sale this way).
     const { warehouse, orders } = this.deps;
-    warehouse.follow();
+    this.deps.followLedger();
     const free = warehouse.available(sku) - orders.inFlight(sku);
     const shrunk = Math.min(quantity, Math.max(0, free));
     this.counts.shrinkClampedUnits += quantity - Math.max(0, shrunk);
@@ -131,8 +132,6 @@ export class WorkloadPlayer {
   }
 
   private arrive(event: Extract<WorkloadEvent, { kind: 'receive' | 'return' }>, now: number): void {
-    const { warehouse, orders } = this.deps;
-    warehouse.follow();
     if (event.kind === 'receive') {
       this.warehouseControl().receive(event.sku, event.quantity, `sim-receipt-${Math.round(event.t)}`);
       this.counts.receivedUnits += event.quantity;
@@ -141,7 +140,6 @@ export class WorkloadPlayer {
       this.counts.returnedUnits += event.quantity;
     }
     this.deps.trace.add(event.sku, `warehouse ${event.kind} +${event.quantity}`, now);
-    for (const reference of warehouse.allocatedByArrival(warehouse.follow(), (r) => orders.ofReference(r))) this.deps.onOversold(reference);
     this.lastChange.set(event.sku, now);
   }
 

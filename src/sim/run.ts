@@ -57,13 +57,13 @@ export async function runSimulation(databaseUrl: string, options: RunOptions): P
     const ledger = (stack.instance('warehouse').control.truth() as { ledger: LedgerEntry[] }).ledger; // live: the sandbox appends to it
     const warehouse = new OversellDetector(ledger, workload.skus.map((k) => ({ sku: k.sku, onHand: k.initial })));
     const stories = new OversoldStories(orders, trace);
-    const onOversold = (reference: string) => stories.tell(reference);
-    const player = new WorkloadPlayer({ stack, orders, warehouse, trace, onOversold });
+    const followLedger = () => stories.tell(warehouse.follow());
+    const player = new WorkloadPlayer({ stack, orders, warehouse, followLedger, trace });
     const sampler = new ChannelSampler({
       stack, channels: options.channels, skus: workload.skus.map((k) => k.sku),
       policies: new Map(options.channels.map((c) => [c, bufferFor(plan, c)])),
       partitions: options.channels.some((c) => modeOf(bufferFor(plan, c)) !== 'shared'),
-      orders, warehouse, trace, lastChange: player.lastChange, onOversold, sampleMs,
+      orders, warehouse, followLedger, trace, lastChange: player.lastChange, sampleMs,
     });
 
     measuring = true;

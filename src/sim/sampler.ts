@@ -5,7 +5,6 @@
 // again.
 import { targetFor } from '../domain/buffers.js';
 import type { BufferPolicy } from '../domain/types.js';
-import { referenceIdOf } from '../engine/workers/warehouse-pusher.js';
 import type { Stack } from '../harness/stack.js';
 import { ordersAfter } from '../store/orders.js';
 import { warehouseAcknowledged } from '../store/warehouse-orders.js';
@@ -62,11 +61,11 @@ export interface SamplerDeps {
   partitions: boolean;
   orders: OrderBook;
   warehouse: OversellDetector;
+  /** Brings `warehouse` up to date with the 3PL's ledger (and tells what it found). */
+  followLedger: () => void;
   trace: SkuTrace;
   /** SKU -> Date.now() of the workload's last change to it. */
   lastChange: ReadonlyMap<string, number>;
-  /** Called with each 3PL reference found oversold. */
-  onOversold: (reference: string) => void;
   sampleMs: number;
 }
 
@@ -132,18 +131,10 @@ export class ChannelSampler {
     const { stack, orders, warehouse } = this.deps;
     orders.recordEngineOrders(await ordersAfter(stack.db, orders.engineOrdersAfter()));
     const pending = orders.pendingEngineOrders();
-    if (pending.length > 0) {
-      // The pusher records the 3PL's acknowledgement right after its answer.
-      const acknowledged = await warehouseAcknowledged(stack.db, pending);
-      warehouse.follow();
-      for (const id of acknowledged) {
-        const order = orders.arrivedAtWarehouse(id);
-        if (order && warehouse.accepted(referenceIdOf(id), order)) this.deps.onOversold(referenceIdOf(id));
-      }
-    }
-    warehouse.forgetAllocated();
+    // The pusher records the 3PL's acknowledgement right after its answer.
+    if (pending.length > 0) for (const id of await warehouseAcknowledged(stack.db, pending)) orders.arrivedAtWarehouse(id);
     const now = Date.now();
-    warehouse.follow();
+    this.deps.followLedger();
     const shown = new Map(this.deps.channels.map((c) => {
       const control = stack.instance(c).control;
       return [c, new Map(this.deps.skus.map((sku) => [sku, control.getStock(sku) ?? 0]))] as const;

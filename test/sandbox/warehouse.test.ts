@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import '../../sandbox/warehouse/index.js';
 import type { WarehouseInstance } from '../../sandbox/warehouse/index.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
+import type { LedgerEntry } from '../../sandbox/warehouse/store.js';
 import { startReceiver, type Receiver } from './woocommerce-helpers.js';
 
 const SECRET = `whsec_${Buffer.from('a 32 byte signing key for tests!').toString('base64')}`;
@@ -147,6 +148,21 @@ describe('warehouse (ShipBob model)', () => {
     expect(got.headers['x-webhook-topic']).toBe('inventory.updated');
     expect(JSON.parse(got.body)).toMatchObject({ topic: 'inventory.updated', sku: 'S-7', total_onhand_quantity: 15 });
     expect((await call('DELETE', `/1.0/webhook/${sub.json.id}`)).status).toBe(204);
+  });
+
+  it('its ledger explains every SKU: on hand, committed and backordered are the sums of its deltas', async () => {
+    // What happened above (allocations, Exception, receipts, shrinkage, cancels, returns)
+    // plus an Exception order cancelled while it waits.
+    const short = await order('ORD-9', 'S-7', 50);
+    expect((await call('POST', `/1.0/order/${short.json.id}/cancel`)).status).toBe(200);
+    const truth = wh.control.truth() as { inventory: { sku: string; on_hand: number; committed: number; backordered: number }[]; ledger: LedgerEntry[] };
+    for (const item of truth.inventory) {
+      const entries = truth.ledger.filter((e) => e.sku === item.sku);
+      const sum = (f: (e: (typeof entries)[number]) => number) => entries.reduce((total, e) => total + f(e), 0);
+      expect({ sku: item.sku, onHand: 10 + sum((e) => e.onHandDelta), committed: sum((e) => e.committedDelta), backordered: sum((e) => e.backorderedDelta ?? 0) })
+        .toEqual({ sku: item.sku, onHand: item.on_hand, committed: item.committed, backordered: item.backordered });
+    }
+    expect(truth.ledger.filter((e) => e.ref === 'ORD-9').map((e) => [e.reason, e.backorderedDelta])).toEqual([['exception', 50], ['cancel', -50]]);
   });
 
   it('rate-limits with a sliding window: 429, Retry-After and ShipBob body', async () => {
