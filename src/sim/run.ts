@@ -11,7 +11,8 @@ import type { WarehouseConnector } from '../connectors/types.js';
 import { modeOf } from '../domain/buffer-modes.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { StocksyncError } from '../errors.js';
-import { CONNECTION_IDS } from '../harness/names.js';
+import { CONNECTION_IDS, INSTANCE_NAMES } from '../harness/names.js';
+import { FAULT_PROFILES } from '../../sandbox/core/faults.js';
 import { startStackOn, type ChannelPlatform, type Stack } from '../harness/stack.js';
 import { countDirtyListings, listingTargets } from '../store/listings.js';
 import { countReconciliations } from '../store/reconciliations.js';
@@ -96,7 +97,15 @@ function startRunStack(databaseUrl: string, options: RunOptions, workload: Workl
     seed: options.seed,
     channels: [...options.channels] as ChannelPlatform[],
     skus: workload.skus.map((k) => ({ sku: k.sku, quantity: k.initial })),
-    faults: options.faultProfile,
+    faults: options.slowChannel
+      ? {
+          default: options.faultProfile,
+          [`${options.slowChannel.channel}/${INSTANCE_NAMES[options.slowChannel.channel]}`]: {
+            ...FAULT_PROFILES[options.faultProfile],
+            latencyMs: { min: options.slowChannel.latencyMs, max: options.slowChannel.latencyMs },
+          },
+        }
+      : options.faultProfile,
     timeScale: 1 / options.scale,
     layers: plan.layers,
     webhooks: plan.webhooks,

@@ -2,7 +2,7 @@
 // small numeric helpers. A leaf: it imports types only, so every other module of src/sim
 // can import it without a cycle.
 import type { FaultProfileName, Strategy } from './strategies.js';
-import type { WorkloadParams } from './workload.js';
+import type { SimChannel, WorkloadParams } from './workload.js';
 
 export interface RunOptions extends WorkloadParams {
   strategy: Strategy;
@@ -13,6 +13,8 @@ export interface RunOptions extends WorkloadParams {
   settleMs?: number;
   onProgress?: (line: string) => void;
   logLevel?: string;
+  /** Every request to this channel's sandbox takes `latencyMs` real ms (a deliberately slow channel). */
+  slowChannel?: { channel: SimChannel; latencyMs: number };
 }
 
 export interface Percentiles {
