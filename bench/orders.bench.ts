@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createPool, type Db } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { syncCatalog } from '../src/engine/catalog.js';
-import { createOrderRecorder } from '../src/engine/order-recorder.js';
+import { createOrderBatcher } from '../src/engine/order-batcher.js';
 import { initPgbench, runPgbench } from './lib/pgbench.js';
 import { scratchServer } from '../src/harness/database.js';
 import { loadNow, loadVerdict, machine, machineLine, medianIndex, round, sleep, writeResult, type Load } from './lib/report.js';
@@ -220,7 +220,7 @@ async function runWriters(db: Db, seconds: number, round: number): Promise<numbe
   const deadline = Date.now() + seconds * 1000;
   let n = 0;
   let seq = 0;
-  const recorder = createOrderRecorder(db, { concurrency: RECORDER_CONNECTIONS });
+  const recorder = createOrderBatcher(db, { concurrency: RECORDER_CONNECTIONS });
   const writer = async (w: number) => {
     let rnd = w + 1;
     while (Date.now() < deadline) {

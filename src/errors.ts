@@ -19,7 +19,10 @@ export type ErrorCode =
   // stored credentials that cannot be decrypted (tampered, wrong key, unknown format)
   | 'CREDENTIALS_UNREADABLE'
   // waited for a state that did not come (e.g. the simulation's first sync)
-  | 'TIMED_OUT';
+  | 'TIMED_OUT'
+  // an order batch computed against an outdated catalogue copy (rolled back and redone
+  // inside the engine; the database reports the same with SQLSTATE SS409)
+  | 'CATALOG_STALE';
 
 export class StocksyncError extends Error {
   constructor(

@@ -7,7 +7,7 @@ import type { Rng } from '../core/rng.js';
 import type { CallStats } from '../core/stats.js';
 import { AMAZON_USAGE_PLANS, QUOTA_EXCEEDED_MESSAGE, type AmazonOperation } from './limits.js';
 import { uuid } from './notifications.js';
-import { createTokenBucket, type TokenBucket } from './tokenBucket.js';
+import { createTokenBucket, type TokenBucket } from './token-bucket.js';
 
 export function amzError(reply: FastifyReply, status: number, code: string, message: string, details = ''): FastifyReply {
   return reply.code(status).header('content-type', 'application/json').send({ errors: [{ code, message, details }] });

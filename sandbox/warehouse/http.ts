@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { withRequestFaults, type FaultErrorShapes, type Faults } from '../core/faults.js';
 import type { CallStats } from '../core/stats.js';
-import type { SlidingWindow } from './rateLimit.js';
+import type { SlidingWindow } from './rate-limit.js';
 
 export function tooMany(reply: FastifyReply, seconds: number | string): FastifyReply {
   return reply

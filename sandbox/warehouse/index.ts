@@ -9,7 +9,7 @@ import { createCallStats } from '../core/stats.js';
 import { createWarehouseHttp } from './http.js';
 import { createInbound, processReturn, receive } from './inbound.js';
 import { inventoryJson, orderJson, receivingJson, returnJson } from './json.js';
-import { createSlidingWindow } from './rateLimit.js';
+import { createSlidingWindow } from './rate-limit.js';
 import { registerWarehouseRoutes } from './routes.js';
 import { addItem, adjustOnHand, backordered, cancel, createOrder, createStore, fulfillable, ship } from './store.js';
 import { createWarehouseHooks } from './webhooks.js';

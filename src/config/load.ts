@@ -97,7 +97,7 @@ function resolve(file: ConfigFile, values: Map<string, string | undefined>, sour
   const required = (p: PathSegment[]): string => {
     const v = values.get(formatPath(p));
     // resolveSecrets reported an issue for every reference it could not fill.
-    if (v === undefined) throw new Error(`internal: unresolved secret at ${formatPath(p)}`);
+    if (v === undefined) throw new StocksyncError('CONFIG_INVALID', `${formatPath(p)}: unresolved secret`, { path: formatPath(p) });
     return v;
   };
   const warehouses = file.connections.filter((c) => c.kind === 'warehouse');

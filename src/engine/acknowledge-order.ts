@@ -9,7 +9,7 @@ import { findOrderId, markWarehouseAck } from '../store/orders.js';
 import { loadSkuGraph } from '../store/skus.js';
 import { addToSkuStock, latestObservations, lockSkuStock } from '../store/stock.js';
 import { warehouseConnection } from './connections.js';
-import { settleFor } from './settle.js';
+import { settleClaims } from './settle-claims.js';
 import { affectedSkus, recomputeTargets, skusToLock } from './targets.js';
 
 export type AcknowledgeResult =
@@ -52,7 +52,7 @@ async function settleOnStoredSnapshots(
   const changed: string[] = [];
   for (const [sku, observedAt] of latest) {
     if (observedAt.getTime() < ackAt.getTime()) continue;
-    const s = await settleFor(tx, { sku, warehouseConnectionId, observedAt, source: 'acknowledged after the snapshot' });
+    const s = await settleClaims(tx, { sku, warehouseConnectionId, observedAt, source: 'acknowledged after the snapshot' });
     if (s.entries.length === 0) continue;
     await appendLedger(tx, s.entries);
     for (const row of await addToSkuStock(tx, [{ sku, available: 0, claimed: s.claimedDelta }])) stock.set(row.sku, row);

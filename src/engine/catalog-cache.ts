@@ -6,6 +6,7 @@
 // can delay a batch, never write a wrong target.
 import { mergePolicy } from '../domain/index.js';
 import type { ChannelPolicy } from '../domain/types.js';
+import { StocksyncError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { loadListingPolicies, type ListingPolicy } from '../store/listings.js';
 import { loadCatalogSnapshot, type CatalogSnapshot, type SkuGraph } from '../store/skus.js';
@@ -43,7 +44,7 @@ async function loadCachedCatalog(db: Db): Promise<CachedCatalog> {
   for (let attempt = 1; ; attempt++) {
     const [snapshot, policies] = await Promise.all([loadCatalogSnapshot(db), loadListingPolicies(db)]);
     if (snapshot.version === policies.version) return { ...snapshot, listings: listingsBySku(policies.listings) };
-    if (attempt === LOAD_ATTEMPTS) throw new StaleCatalog();
+    if (attempt === LOAD_ATTEMPTS) throw staleCatalog();
   }
 }
 
@@ -97,15 +98,13 @@ function containing(s: CatalogSnapshot): Map<string, string[]> {
 }
 
 /** An order batch found its catalogue copy outdated (and rolled back). */
-export class StaleCatalog extends Error {
-  constructor() {
-    super('catalogue changed during the batch');
-  }
+export function staleCatalog(): StocksyncError {
+  return new StocksyncError('CATALOG_STALE', 'catalogue changed during the batch');
 }
 
 /** SQLSTATE raised by stocksync_expect_catalog_version (migration 004). */
 const STALE_CATALOG_SQLSTATE = 'SS409';
 
 export function isStaleCatalogError(e: unknown): boolean {
-  return e instanceof StaleCatalog || (e as { code?: unknown } | null)?.code === STALE_CATALOG_SQLSTATE;
+  return (e instanceof StocksyncError && e.code === 'CATALOG_STALE') || (e as { code?: unknown } | null)?.code === STALE_CATALOG_SQLSTATE;
 }

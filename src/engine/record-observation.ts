@@ -2,7 +2,7 @@
 // absolute level (a snapshot) or as a delta (a receipt, an adjustment, a return).
 import { assertQuantity } from '../domain/index.js';
 import { invalidInput, StocksyncError } from '../errors.js';
-import { settleFor } from './settle.js';
+import { settleClaims } from './settle-claims.js';
 import { Rollback, withTxOrRollback, type Db, type Tx } from '../store/db.js';
 import { appendLedger, ledgerKeyExists, type NewLedgerEntry } from '../store/ledger.js';
 import { loadSkuGraph } from '../store/skus.js';
@@ -125,7 +125,7 @@ async function recordObservationInTx(tx: Tx, o: ObservationInput, key: string): 
   // Only a snapshot taken once the warehouse acknowledged an order includes that order.
   const settlement =
     o.kind === 'absolute'
-      ? await settleFor(tx, { sku: o.sku, warehouseConnectionId: o.connectionId, observedAt: o.observedAt, source: key })
+      ? await settleClaims(tx, { sku: o.sku, warehouseConnectionId: o.connectionId, observedAt: o.observedAt, source: key })
       : { entries: [], claimedDelta: 0 };
   entries.push(...settlement.entries);
   const fresh = await appendLedger(tx, entries);

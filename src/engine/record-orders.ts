@@ -8,7 +8,7 @@ import type { Db, Tx } from '../store/db.js';
 import { insertIncidents, type NewIncident } from '../store/incidents.js';
 import { expectCatalogVersion } from '../store/catalog-version.js';
 import { listingStates, updateTargets } from '../store/listings.js';
-import { recordOrderBatch, type OrderBatchEffects } from '../store/order-effects.js';
+import { recordOrderBatch, type OrderBatchEffects } from '../store/order-batch.js';
 import { findOrderIds, orderKey, type NewOrder } from '../store/orders.js';
 import { withPipelinedTx, type Statements } from '../store/pipelined-tx.js';
 import type { SkuGraph } from '../store/skus.js';

@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import { demoCatalogue } from '../../sandbox/core/catalogue.js';
 import type { InstanceSpec, PlatformName } from '../../sandbox/core/instance.js';
 import { PLATFORM_NAMES } from '../../sandbox/core/instance.js';
+import { StocksyncError } from '../errors.js';
 
 export interface DemoConfigInput {
   /** The example config's text (YAML with env references and demo defaults). */
@@ -67,7 +68,12 @@ export function buildDemoConfig(input: DemoConfigInput): DemoConfig {
     const url = new URL(c.baseUrl);
     const [platform, name] = url.pathname.split('/').filter(Boolean);
     const key = `${platform}/${name}`;
-    if (!byKey.has(key)) throw new Error(`connection ${c.id}: ${c.baseUrl} names no demo sandbox instance (${[...byKey.keys()].join(', ')})`);
+    if (!byKey.has(key)) {
+      throw new StocksyncError('CONFIG_INVALID', `connection ${c.id}: ${c.baseUrl} names no demo sandbox instance (${[...byKey.keys()].join(', ')})`, {
+        connection: c.id,
+        baseUrl: c.baseUrl,
+      });
+    }
     instanceOf.set(c.id, key);
     url.protocol = sandbox.protocol;
     url.host = sandbox.host;

@@ -10,7 +10,7 @@ import type { Connector } from '../connectors/types.js';
 import type { Db } from '../store/db.js';
 import { acquireLease, releaseLease } from '../store/leases.js';
 import { closeInterruptedReconciliations } from '../store/reconciliations.js';
-import { createOrderRecorder, type OrderRecorder } from '../engine/order-recorder.js';
+import { createOrderBatcher, type OrderBatcher } from '../engine/order-batcher.js';
 import { RECONCILE_LEASE_MS, reconcileLease } from '../engine/run-reconciliations.js';
 import { createDispatchPool, resolveListingIds, type DispatchPool, type PushDirection } from '../engine/workers/dispatcher.js';
 import { processInboxOnce } from '../engine/workers/inbox-processor.js';
@@ -41,7 +41,7 @@ export interface WorkersDeps {
 }
 
 export interface Workers {
-  orders: OrderRecorder;
+  orders: OrderBatcher;
   wakeInbox(): void;
   stop(): Promise<void>;
 }
@@ -50,7 +50,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   const owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   await closeInterruptedReconciliations(d.db);
   const layers = { webhooks: true, dispatch: true, polling: true, reconcile: true, ...d.layers };
-  const orders = createOrderRecorder(d.db);
+  const orders = createOrderBatcher(d.db);
   const notifier: Notifier = await createNotifier(d.dbUrl, ['stocksync_dirty', 'stocksync_orders'], d.log);
   const loops: Loop[] = [];
   const crons: Cron[] = [];

@@ -27,7 +27,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     try {
       await pingDatabase(deps.db);
       return { ok: true };
-    } catch (e) {
+    } catch {
       return reply.code(503).send({ ok: false, error: 'database unavailable' });
     }
   });

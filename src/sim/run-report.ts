@@ -5,7 +5,7 @@ import type { Stack } from '../harness/stack.js';
 import { oversellTotals } from '../store/incidents.js';
 import { orderTotals } from '../store/orders.js';
 import { countReconciliations, driftTotals } from '../store/reconciliations.js';
-import { engineViewOf, withTargets } from './engine-view.js';
+import { engineViewOf, withTargets } from './report-diagnostics.js';
 import type { OrderBook } from './order-book.js';
 import type { OversellDetector } from './oversell-detector.js';
 import type { OversoldStories } from './oversold-stories.js';

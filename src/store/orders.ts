@@ -13,7 +13,7 @@ export interface NewOrder {
   claims: readonly { lineNo: number; sku: string; quantity: number }[];
 }
 
-/** Orders are inserted with their effects by store/order-effects.ts recordOrderBatch. */
+/** Orders are inserted with their effects by store/order-batch.ts recordOrderBatch. */
 export const orderKey = (connectionId: string, externalId: string): string => `${connectionId}\u0000${externalId}`;
 
 export async function findOrderIds(

@@ -33,6 +33,7 @@ describe('logger', () => {
 
     const pretty = capture('pretty');
     pretty.logger.info({ sku: 'SKU-1', note: 'two words' }, 'pushed');
+    // eslint-disable-next-line no-regex-spaces -- the level padded to five columns, as printed
     expect(pretty.text()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  pushed sku=SKU-1 note="two words"\n$/);
     expect(formatPretty('not json')).toBe('not json');
   });

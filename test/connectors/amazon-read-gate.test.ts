@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createReadGate } from '../../src/connectors/amazon/read-gate.js';
-import { createTokenBucket } from '../../sandbox/amazon/tokenBucket.js';
+import { createTokenBucket } from '../../sandbox/amazon/token-bucket.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });

@@ -1,7 +1,7 @@
 // Bad input never crashes the warehouse parsers: for any body, parseWebhook either returns
 // a well-formed result or throws ConnectorError('PARSE'); the inventory response parser too.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../src/connectors/errors.js';
 import type { InboundEvent, ParsedWebhook, WarehouseConnector, WarehouseLevel } from '../../src/connectors/types.js';
 import { levelsOfPage } from '../../src/connectors/warehouse/levels.js';

@@ -208,7 +208,7 @@ describe('partitioned mode over any sequence of events (model)', () => {
           const known: number[] = []; // sales the engine knows, cancellable
           const ch = Array.from({ length: n }, (_, i) => ({
             id: `c${i}`, shown: 0, target: 0, unseen: [] as { q: number; overwritten: boolean }[], velocity: 0, async: asyncChannel[i]!,
-            // the engine's view (store/dispatch.ts, store/order-effects.ts)
+            // the engine's view (store/dispatch.ts, store/order-batch.ts)
             pushed: 0, unrecorded: 0, pendingFrom: undefined as number | undefined,
             // the platform's: an accepted count it will set, overwriting what it sells until then
             applying: undefined as number | undefined,

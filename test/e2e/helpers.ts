@@ -41,7 +41,7 @@ export async function converged(stack: Stack, channels: readonly ChannelPlatform
          FROM listings l LEFT JOIN poll_cursors c ON c.connection_id = l.connection_id AND c.stream = 'orders'`,
     );
     const shown = channels.flatMap((c) => skus.map((sku) => `${c}/${sku}=${stack.instance(c).control.getStock(sku)}`));
-    throw new Error(`${(e as Error).message}\nlistings: ${JSON.stringify(rows)}\nchannels show: ${shown.join(' ')}`);
+    throw new Error(`${(e as Error).message}\nlistings: ${JSON.stringify(rows)}\nchannels show: ${shown.join(' ')}`, { cause: e });
   }
 }
 

@@ -6,7 +6,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { channelId, fixtureCatalog, loadFixture } from '../helpers/catalog.js';
 import { createPool, type Db } from '../../src/store/db.js';
 import { syncCatalog } from '../../src/engine/catalog.js';
-import { catalogSnapshot, isStaleCatalogError } from '../../src/engine/catalog-cache.js';
+import { catalogSnapshot, isStaleCatalogError, staleCatalog } from '../../src/engine/catalog-cache.js';
+import { StocksyncError } from '../../src/errors.js';
 import { recordObservation } from '../../src/engine/record-observation.js';
 import { recordOrder } from '../../src/engine/record-orders.js';
 import { expectCatalogVersion } from '../../src/store/catalog-version.js';
@@ -41,6 +42,15 @@ describe('catalogue cache on the order path', () => {
     await expect(expectCatalogVersion(t.db, version)).resolves.toBeUndefined();
     const error = await expectCatalogVersion(t.db, version - 1).catch((e: unknown) => e);
     expect(isStaleCatalogError(error)).toBe(true);
+  });
+
+  it('a copy that stays torn between its two reads is a typed CATALOG_STALE error', () => {
+    const error = staleCatalog();
+    expect(error).toBeInstanceOf(StocksyncError);
+    expect(error.code).toBe('CATALOG_STALE');
+    expect(isStaleCatalogError(error)).toBe(true);
+    expect(isStaleCatalogError(new StocksyncError('TIMED_OUT', 'other'))).toBe(false);
+    expect(isStaleCatalogError(new Error('catalogue changed during the batch'))).toBe(false);
   });
 
   it('a policy changed by another process is used by the next order, not the cached one', async () => {

@@ -9,14 +9,14 @@ import { withTx, type Db } from '../../store/db.js';
 import { claimInboxEvents, markInboxProcessed, markInboxQuarantined, markInboxRetry, type InboxRow } from '../../store/inbox.js';
 import { cancelOrder } from '../cancel-order.js';
 import { findListing, handleChannelQuantity } from '../channel-quantity.js';
-import type { OrderRecorder } from '../order-recorder.js';
+import type { OrderBatcher } from '../order-batcher.js';
 import { levelObservation, recordObservation } from '../record-observation.js';
 
 export interface InboxDeps {
   db: Db;
   log: Logger;
   connectors: ReadonlyMap<string, Connector>;
-  orders: OrderRecorder;
+  orders: OrderBatcher;
   batchSize?: number;
   maxAttempts?: number;
 }
@@ -27,7 +27,7 @@ export async function processInboxOnce(d: InboxDeps): Promise<boolean> {
   return withTx(d.db, async (tx) => {
     const rows = await claimInboxEvents(tx, limit);
     const done: number[] = [];
-    // Events are independent: run them together so that orders batch in the recorder.
+    // Events are independent: run them together so that orders batch in the order batcher.
     await Promise.all(
       rows.map(async (row) => {
         try {

@@ -1,7 +1,7 @@
 // Claim settlement (DESIGN.md invariant 2): the claims a warehouse snapshot already
 // counts stop counting, each with its ledger entry.
 import type { Tx } from '../store/db.js';
-import { settleClaims } from '../store/claims.js';
+import { settleClaims as settleClaimRows } from '../store/claims.js';
 import type { NewLedgerEntry } from '../store/ledger.js';
 
 export interface Settlement {
@@ -9,11 +9,11 @@ export interface Settlement {
   claimedDelta: number; // negative: units that stop counting
 }
 
-export async function settleFor(
+export async function settleClaims(
   tx: Tx,
   p: { sku: string; warehouseConnectionId: string; observedAt: Date; source: string },
 ): Promise<Settlement> {
-  const settled = await settleClaims(tx, p);
+  const settled = await settleClaimRows(tx, p);
   return {
     entries: settled.map((c) => ({
       key: `settle:${c.id}`,

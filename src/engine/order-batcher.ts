@@ -5,7 +5,7 @@
 import type { Db } from '../store/db.js';
 import { recordOrders, type OrderInput, type RecordOrderResult } from './record-orders.js';
 
-export interface OrderRecorder {
+export interface OrderBatcher {
   record(input: OrderInput): Promise<RecordOrderResult>;
   /** Resolves once everything queued so far is written. */
   drain(): Promise<void>;
@@ -17,7 +17,7 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-export function createOrderRecorder(db: Db, opts: { maxBatch?: number; concurrency?: number } = {}): OrderRecorder {
+export function createOrderBatcher(db: Db, opts: { maxBatch?: number; concurrency?: number } = {}): OrderBatcher {
   const maxBatch = opts.maxBatch ?? 100;
   const concurrency = opts.concurrency ?? 2;
   const queue: Pending[] = [];

@@ -1,9 +1,9 @@
-// The coalescing order recorder: whatever the batches it forms (one at a time, or a
+// The coalescing order batcher: whatever the batches it forms (one at a time, or a
 // second beside it under a backlog), every order is recorded once and answered its own result.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { channelId, loadFixture } from '../helpers/catalog.js';
-import { createOrderRecorder } from '../../src/engine/order-recorder.js';
+import { createOrderBatcher } from '../../src/engine/order-batcher.js';
 import { recordObservation } from '../../src/engine/record-observation.js';
 
 let t: TestDatabase;
@@ -18,16 +18,16 @@ beforeEach(async () => {
   await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'A', kind: 'absolute', available: 1000, observedAt: new Date() });
 });
 
-describe('order recorder', () => {
+describe('order batcher', () => {
   it('a backlog of 300 orders, repeats included: each recorded once, each answered its own outcome', async () => {
-    const recorder = createOrderRecorder(t.db, { maxBatch: 40, concurrency: 2 });
+    const batcher = createOrderBatcher(t.db, { maxBatch: 40, concurrency: 2 });
     const inputs = Array.from({ length: 300 }, (_, i) => ({
       connectionId: channelId((i % 250) % 3),
       externalId: `o${i % 250}`, // the last 50 repeat earlier ones
       lines: [{ sku: (i % 250) % 2 === 0 ? 'A' : 'B', quantity: 1 }],
     }));
-    const results = await Promise.all(inputs.map((input) => recorder.record(input)));
-    await recorder.drain();
+    const results = await Promise.all(inputs.map((input) => batcher.record(input)));
+    await batcher.drain();
     expect(results.filter((r) => r.outcome === 'recorded')).toHaveLength(250);
     expect(results.slice(250).every((r) => r.outcome === 'duplicate')).toBe(true);
     const ids = new Map(results.slice(0, 250).map((r, i) => [inputs[i]!.externalId, (r as { orderId: number }).orderId]));
@@ -40,12 +40,12 @@ describe('order recorder', () => {
   });
 
   it('8 writers each waiting for its order: all recorded, targets follow the stock', async () => {
-    const recorder = createOrderRecorder(t.db);
+    const batcher = createOrderBatcher(t.db);
     let seq = 0;
     await Promise.all(
       Array.from({ length: 8 }, async (_, w) => {
         for (let k = 0; k < 25; k++) {
-          const r = await recorder.record({ connectionId: channelId(w % 3), externalId: `w${w}-${seq++}`, lines: [{ sku: 'A', quantity: 1 }] });
+          const r = await batcher.record({ connectionId: channelId(w % 3), externalId: `w${w}-${seq++}`, lines: [{ sku: 'A', quantity: 1 }] });
           expect(r.outcome).toBe('recorded');
         }
       }),
