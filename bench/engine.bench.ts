@@ -33,7 +33,10 @@ const PGBENCH_CLIENTS = 8;
 async function serve(dbUrl: string): Promise<void> {
   const skus = Array.from({ length: SKUS }, (_, i) => ({ sku: `SKU-${i}`, quantity: STOCK }));
   const stack = await startStackOn(dbUrl, {
-    channels: CHANNELS, skus, webhooks: false, logLevel: 'warn',
+    channels: CHANNELS,
+    skus,
+    webhooks: false,
+    logLevel: 'warn',
     layers: { dispatch: false, polling: false, reconcile: false },
   });
   serveChild(stack.engine.url, () => stack.close());
@@ -59,7 +62,9 @@ interface Run {
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
 
 async function drainBacklog(db: ReturnType<typeof createPool>): Promise<{ orders: number; seconds: number; ordersPerSecond: number }> {
-  const { rows: [{ max }] } = await db.query(`SELECT coalesce(max(id), 0)::bigint AS max FROM orders`);
+  const {
+    rows: [{ max }],
+  } = await db.query(`SELECT coalesce(max(id), 0)::bigint AS max FROM orders`);
   const events = Array.from({ length: BACKLOG }, (_, k) => {
     const o = 10_000_000 + k;
     return { eventId: `b-${o}`, body: shopifyOrderBody(o, `SKU-${(o * 7919) % SKUS}`, 1 + (o % 3)) };
@@ -75,9 +80,9 @@ async function drainBacklog(db: ReturnType<typeof createPool>): Promise<{ orders
     if (rows[0].n === 0) break;
     await sleep(20);
   }
-  const { rows: [r] } = await db.query(
-    `SELECT count(*)::int AS n, extract(epoch FROM max(created_at) - min(created_at))::float AS s FROM orders WHERE id > $1`, [max],
-  );
+  const {
+    rows: [r],
+  } = await db.query(`SELECT count(*)::int AS n, extract(epoch FROM max(created_at) - min(created_at))::float AS s FROM orders WHERE id > $1`, [max]);
   if (r.n !== BACKLOG) throw new Error(`backlog: ${r.n} orders of ${BACKLOG}`);
   return { orders: r.n, seconds: round(r.s, 2), ordersPerSecond: round(r.n / r.s) };
 }
@@ -96,7 +101,10 @@ async function once(run: number): Promise<Run> {
       let duplicates = 0;
       const t0 = performance.now();
       const r = await webhookLoad({
-        url: `${child.url}/webhooks/shop`, connections: CONNECTIONS, seconds: SECONDS, secret: SECRET,
+        url: `${child.url}/webhooks/shop`,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        secret: SECRET,
         request: (n) => {
           const o = orderOf(n);
           if (o !== n) duplicates++;
@@ -111,13 +119,16 @@ async function once(run: number): Promise<Run> {
       }
       const seconds = (performance.now() - t0) / 1000;
       const after = loadNow();
-      const { rows: [c] } = await db.query(`SELECT (SELECT count(*)::int FROM orders) AS orders, (SELECT count(*)::int FROM claims) AS claims,
+      const {
+        rows: [c],
+      } = await db.query(`SELECT (SELECT count(*)::int FROM orders) AS orders, (SELECT count(*)::int FROM claims) AS claims,
              (SELECT coalesce(sum(quantity), 0)::int FROM claims) AS units, (SELECT coalesce(sum(${STOCK} - target), 0)::int FROM listings) AS lowered,
              (SELECT count(*)::int FROM listings WHERE dirty) AS dirty, (SELECT count(*)::int FROM inbox WHERE status <> 'processed') AS unprocessed`);
       const ok = r['2xx'] ?? r.requests.total - r.non2xx;
       const distinctSent = r.sent - duplicates;
       // Every 2xx is an order or a duplicate: all distinct orders sent are recorded when all answered 2xx.
-      if (c.orders > distinctSent || c.orders < distinctSent - (r.sent - ok)) throw new Error(`orders ${c.orders}, distinct sent ${distinctSent}, 2xx ${ok} of ${r.sent}`);
+      if (c.orders > distinctSent || c.orders < distinctSent - (r.sent - ok))
+        throw new Error(`orders ${c.orders}, distinct sent ${distinctSent}, 2xx ${ok} of ${r.sent}`);
       if (c.claims !== c.orders) throw new Error(`claims ${c.claims} != orders ${c.orders}`);
       if (c.lowered !== CHANNELS.length * c.units) throw new Error(`targets lowered by ${c.lowered}, expected ${CHANNELS.length} x ${c.units}`);
       if (c.unprocessed !== 0) throw new Error(`${c.unprocessed} inbox events not processed`);
@@ -130,10 +141,19 @@ async function once(run: number): Promise<Run> {
       const pg = runPgbench(pgbenchUrl, { clients: PGBENCH_CLIENTS, seconds: SECONDS, scale: 10 });
       const ordersPerSecond = c.orders / seconds;
       return {
-        ordersPerSecond: round(ordersPerSecond), orders: c.orders, seconds: round(seconds, 2), loadSeconds: round(loadSeconds, 2),
-        ingressPerSecond: round(r.requests.total / loadSeconds), latencyMs: { p50: r.latency.p50, p99: r.latency.p99 },
-        sent: r.sent, duplicatesSent: duplicates, non2xx: r.non2xx, errors: r.errors + r.timeouts,
-        pgbenchTps: round(pg.tps), ratio: round(ordersPerSecond / pg.tps, 3), load: { before, after },
+        ordersPerSecond: round(ordersPerSecond),
+        orders: c.orders,
+        seconds: round(seconds, 2),
+        loadSeconds: round(loadSeconds, 2),
+        ingressPerSecond: round(r.requests.total / loadSeconds),
+        latencyMs: { p50: r.latency.p50, p99: r.latency.p99 },
+        sent: r.sent,
+        duplicatesSent: duplicates,
+        non2xx: r.non2xx,
+        errors: r.errors + r.timeouts,
+        pgbenchTps: round(pg.tps),
+        ratio: round(ordersPerSecond / pg.tps, 3),
+        load: { before, after },
         backlog: { ...backlog, ratio: round(backlog.ordersPerSecond / pg.tps, 3) },
       };
     } catch (e) {
@@ -151,7 +171,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
     runs.push(await once(i));
     const r = runs.at(-1)!;
-    console.error(`run ${i + 1}/${RUNS}: ${r.ordersPerSecond} orders/s (${r.orders} in ${r.seconds} s), pgbench ${r.pgbenchTps} tps, ratio ${r.ratio}; load ${r.load.after[0]}`);
+    console.error(
+      `run ${i + 1}/${RUNS}: ${r.ordersPerSecond} orders/s (${r.orders} in ${r.seconds} s), pgbench ${r.pgbenchTps} tps, ratio ${r.ratio}; load ${r.load.after[0]}`,
+    );
   }
   const m = runs[medianIndex(runs, (r) => r.ratio)]!;
   const ratio = median(runs.map((r) => r.ratio));
@@ -161,7 +183,12 @@ async function main(): Promise<void> {
     command: 'npm run bench:engine',
     server: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
     workload: {
-      channels: CHANNELS, skus: SKUS, listingsPerOrder: CHANNELS.length, linesPerOrder: 1, seconds: SECONDS, runs: RUNS,
+      channels: CHANNELS,
+      skus: SKUS,
+      listingsPerOrder: CHANNELS.length,
+      linesPerOrder: 1,
+      seconds: SECONDS,
+      runs: RUNS,
       loadGenerator: `autocannon, ${CONNECTIONS} connections, Shopify orders/create, 1 in 20 a duplicate delivery`,
       engine: 'child process: HTTP server + inbox processor (batches of 100, order recorder); dispatch, polling, reconciliation off',
       clock: 'from the first request to the inbox drained',
@@ -183,7 +210,10 @@ async function main(): Promise<void> {
     machine: machine(),
   };
   console.log(JSON.stringify(result, null, 2));
-  writeResult('engine', result, `# Engine end-to-end benchmark
+  writeResult(
+    'engine',
+    result,
+    `# Engine end-to-end benchmark
 
 Signed Shopify orders/create webhooks in (autocannon, ${CONNECTIONS} connections, ${SECONDS} s, 1 in
 20 a duplicate delivery) -> inbox -> order recorded with its claim -> the targets of its
@@ -211,7 +241,8 @@ order, listing targets lowered by exactly ${CHANNELS.length} x the units claimed
 
 Machine: ${machineLine(result.machine)}. ${result.machineLoad}. Load generator, engine,
 sandbox and PostgreSQL share these cores.
-`);
+`,
+  );
 }
 
 if (process.env.ENGINE_SERVE === '1') await serve(process.env.ENGINE_DB ?? '');

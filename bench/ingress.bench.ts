@@ -53,12 +53,17 @@ requests outstanding, so requests/s = ${CONNECTIONS} / mean latency: a request t
 route and ${loopMs(r.engine)} ms on the engine; at ${GOAL_RATIO}x the engine could add at most ${budget} ms. One
 committed one-row INSERT takes ${r.commitMs} ms on this PostgreSQL (same run, one client, WAL flushed
 to this machine's disk), and an event arriving while a write is in flight waits for it
-first${r.commitMs >= budget ? ': one commit alone is over the budget' : `: about ${round(2 * r.commitMs, 1)} ms of the ${round(loopMs(r.engine) - loopMs(r.bare), 1)} ms added; the rest is CPU, the
+first${
+    r.commitMs >= budget
+      ? ': one commit alone is over the budget'
+      : `: about ${round(2 * r.commitMs, 1)} ms of the ${round(loopMs(r.engine) - loopMs(r.bare), 1)} ms added; the rest is CPU, the
 server's and PostgreSQL's work per event taking turns with the load generator on the same
-2 cores`}. Answering before the commit or \`synchronous_commit = off\` would lose
+2 cores`
+  }. Answering before the commit or \`synchronous_commit = off\` would lose
 acknowledged events in a crash, which the issue rules out. With ${r.wide.connections} connections more
 events share each commit and the ratio is ${r.wide.ratio} (engine ${r.wide.engine.requestsPerSecond} req/s, p99 ${r.wide.engine.latencyMs.p99} ms)${
-    r.wide.ratio > r.ratio + 0.05 ? `: waiting, not the handler's work, is most of the gap at ${CONNECTIONS}` : `: no better, so the bound is CPU`}. That work is ${r.engine.serverCpuMicrosPerRequest} µs of server CPU per request against
+    r.wide.ratio > r.ratio + 0.05 ? `: waiting, not the handler's work, is most of the gap at ${CONNECTIONS}` : `: no better, so the bound is CPU`
+  }. That work is ${r.engine.serverCpuMicrosPerRequest} µs of server CPU per request against
 ${r.bare.serverCpuMicrosPerRequest} µs for the bare route: HMAC and the strict parse (about 16 µs measured alone) and
 the pg client's round trip per batch (${r.engine.rowsPerCommit} events per commit at ${CONNECTIONS} connections, ${r.wide.engine.rowsPerCommit} at ${r.wide.connections}), on 2 cores shared with the
 load generator and PostgreSQL.`;
@@ -80,11 +85,17 @@ async function serve(mode: Mode, dbUrl: string): Promise<void> {
   const db = createPool(dbUrl, POOL);
   const logger = pino({ level: 'warn' });
   const shop = await createConnector('shopify', {
-    connectionId: 'shop', baseUrl: 'http://127.0.0.1:1', credentials: { accessToken: 'shpat_bench', webhookSecret: SHOPIFY_SECRET }, options: {},
+    connectionId: 'shop',
+    baseUrl: 'http://127.0.0.1:1',
+    credentials: { accessToken: 'shpat_bench', webhookSecret: SHOPIFY_SECRET },
+    options: {},
   });
   const connectors = new Map([['shop', shop]]);
   const app = await buildServer({ db, logger, connectors });
-  serveChild(await app.listen({ port: 0, host: '127.0.0.1' }), async () => { await app.close(); await db.end(); });
+  serveChild(await app.listen({ port: 0, host: '127.0.0.1' }), async () => {
+    await app.close();
+    await db.end();
+  });
 }
 
 // ---- bench side -------------------------------------------------------------------
@@ -140,13 +151,21 @@ interface Measured {
 async function measure(child: Child, mode: Mode, tag: string, db: ReturnType<typeof createPool>, connections = CONNECTIONS): Promise<Measured> {
   const cpu0 = await child.cpuMicros();
   const r: LoadResult = await webhookLoad({
-    url: `${child.url}/webhooks/shop`, connections, seconds: SECONDS,
+    url: `${child.url}/webhooks/shop`,
+    connections,
+    seconds: SECONDS,
     request: (n) => ({ body: shopifyOrderBody(n, `SKU-${n % 1000}`, 1), eventId: `${tag}-${n}` }),
   });
   const cpu = (await child.cpuMicros()) - cpu0;
   const m: Measured = {
-    requestsPerSecond: round(r.requests.total / SECONDS), p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max,
-    total: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts, serverCpuMicrosPerRequest: round(cpu / Math.max(1, r.requests.total)),
+    requestsPerSecond: round(r.requests.total / SECONDS),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    total: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    serverCpuMicrosPerRequest: round(cpu / Math.max(1, r.requests.total)),
   };
   if (mode !== 'bare') {
     const { rows } = await db.query(`SELECT count(*)::int AS n, count(DISTINCT xmin::text)::int AS commits FROM inbox WHERE event_id LIKE $1`, [`${tag}-%`]);
@@ -181,7 +200,12 @@ async function main(): Promise<void> {
     for (const mode of MODES) children.set(mode, await startChild(self, { INGRESS_SERVE: mode, INGRESS_DB: url }));
     // warm-up: JIT, pool connections, prepared statements
     for (const mode of MODES) {
-      await webhookLoad({ url: `${children.get(mode)!.url}/webhooks/shop`, connections: CONNECTIONS, seconds: 2, request: (n) => ({ body: shopifyOrderBody(n, 'SKU-1', 1), eventId: `warm-${mode}-${n}` }) });
+      await webhookLoad({
+        url: `${children.get(mode)!.url}/webhooks/shop`,
+        connections: CONNECTIONS,
+        seconds: 2,
+        request: (n) => ({ body: shopifyOrderBody(n, 'SKU-1', 1), eventId: `warm-${mode}-${n}` }),
+      });
     }
     const runs: Run[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -193,13 +217,16 @@ async function main(): Promise<void> {
       const commitMs = await commitLatencyMs(db);
       const ratioOf = (m: Record<Mode, Measured>) => round(m.engine.requestsPerSecond / m.bare.requestsPerSecond, 3);
       runs.push({ ...out, ratio: ratioOf(out), wide: { ...wide, ratio: ratioOf(wide) }, commitMs, load: { before, after: loadNow() } });
-      console.error(`run ${i + 1}/${RUNS}: bare ${out.bare.requestsPerSecond}/s p99 ${out.bare.p99}, engine ${out.engine.requestsPerSecond}/s p99 ${out.engine.p99}; ${WIDE} connections: bare ${wide.bare.requestsPerSecond}/s, engine ${wide.engine.requestsPerSecond}/s p99 ${wide.engine.p99}; one commit ${commitMs} ms; load ${loadNow()[0]}`);
+      console.error(
+        `run ${i + 1}/${RUNS}: bare ${out.bare.requestsPerSecond}/s p99 ${out.bare.p99}, engine ${out.engine.requestsPerSecond}/s p99 ${out.engine.p99}; ${WIDE} connections: bare ${wide.bare.requestsPerSecond}/s, engine ${wide.engine.requestsPerSecond}/s p99 ${wide.engine.p99}; one commit ${commitMs} ms; load ${loadNow()[0]}`,
+      );
     }
     await db.end();
     const summary = (pick: (r: (typeof runs)[number]) => Measured): Summary => {
       const med = (k: keyof Measured) => median(runs.map((r) => pick(r)[k] as number));
       return {
-        requestsPerSecond: med('requestsPerSecond'), latencyMs: { p50: med('p50'), p99: med('p99'), max: med('max') },
+        requestsPerSecond: med('requestsPerSecond'),
+        latencyMs: { p50: med('p50'), p99: med('p99'), max: med('max') },
         serverCpuMicrosPerRequest: med('serverCpuMicrosPerRequest'),
         ...(pick(runs[0]!).rowsPerCommit !== undefined && { rowsPerCommit: med('rowsPerCommit') }),
       };
@@ -264,7 +291,7 @@ Command: \`npm run bench:ingress\`
 
 Ratio engine / bare: **${r.ratio}** (runs: ${r.everyRun.map((r) => r.ratio).join(', ')}); at ${r.wideConnections.connections} connections ${r.wideConnections.ratio} (runs: ${r.everyRun.map((r) => r.wide.ratio).join(', ')}), not the goal's measure.
 One committed one-row INSERT from one client on this PostgreSQL (300 in a row, mean): ${r.commitLatencyMs} ms (runs: ${r.everyRun.map((r) => r.commitMs).join(', ')}).
-Goal: ${r.goal}: **${r.met ? 'met' : 'NOT met'}** (ratio ${r.metRatio ? 'met' : `missed by ${round((GOAL_RATIO - r.ratio) / GOAL_RATIO * 100)} %`}, p99 ${r.metP99 ? 'met' : `missed: ${r.engine.latencyMs.p99} ms`}).
+Goal: ${r.goal}: **${r.met ? 'met' : 'NOT met'}** (ratio ${r.metRatio ? 'met' : `missed by ${round(((GOAL_RATIO - r.ratio) / GOAL_RATIO) * 100)} %`}, p99 ${r.metP99 ? 'met' : `missed: ${r.engine.latencyMs.p99} ms`}).
 Every engine 2xx was checked to be an inbox row (plus at most one request in flight per connection when the load stops).
 
 Per run (requests/s, p99 ms; 1-minute load before/after):

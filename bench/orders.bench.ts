@@ -125,14 +125,18 @@ function markdown(r: ReturnType<typeof summarise>): string {
     '',
     '| | orders/s | pgbench -N tps | ratio | orders per commit | CPU us per order: Node / PostgreSQL | PostgreSQL CPU us per pgbench tx | 1-min load before / after |',
     '|---|---|---|---|---|---|---|---|',
-    ...r.rounds.map((x, i) =>
-      `| round ${i + 1} | ${x.ordersPerSecond} | ${x.pgbenchTps} | ${x.ratio} | ${x.ordersPerCommit} | ${x.cpuUs.node} / ${cpu(x.cpuUs.postgresPerOrder)} | ${cpu(x.cpuUs.postgresPerPgbenchTx)} | ${x.load.before[0]} / ${x.load.after[0]} |`),
+    ...r.rounds.map(
+      (x, i) =>
+        `| round ${i + 1} | ${x.ordersPerSecond} | ${x.pgbenchTps} | ${x.ratio} | ${x.ordersPerCommit} | ${x.cpuUs.node} / ${cpu(x.cpuUs.postgresPerOrder)} | ${cpu(x.cpuUs.postgresPerPgbenchTx)} | ${x.load.before[0]} / ${x.load.after[0]} |`,
+    ),
     `| **median round (${r.medianRound + 1})** | **${r.ordersPerSecond}** | **${r.pgbench.tps}** | **${r.ratio}** | | | | |`,
     '',
     `Goal: ${r.goal}: **${r.met ? 'met' : 'not met'}** (${r.ratio}${r.met ? '' : `, ${round((1 - r.ratio / GOAL_RATIO) * 100)} % short`}).`,
     `Machine load: ${r.load}.`,
     ...(r.load.startsWith('overloaded')
-      ? [`With the machine overloaded pgbench ran at ${Math.min(...r.rounds.map((x) => x.pgbenchTps))} to ${Math.max(...r.rounds.map((x) => x.pgbenchTps))} tps (about 4,000 on a quiet one): the ratio says how the two share a busy machine, not what a quiet one would give.`]
+      ? [
+          `With the machine overloaded pgbench ran at ${Math.min(...r.rounds.map((x) => x.pgbenchTps))} to ${Math.max(...r.rounds.map((x) => x.pgbenchTps))} tps (about 4,000 on a quiet one): the ratio says how the two share a busy machine, not what a quiet one would give.`,
+        ]
       : []),
     '',
     ...limits(r),
@@ -147,19 +151,19 @@ function limits(r: ReturnType<typeof summarise>): string[] {
   const m = r.rounds[r.medianRound]!;
   const ours = m.cpuUs.postgresPerOrder === null ? null : m.cpuUs.node + m.cpuUs.postgresPerOrder;
   return [
-    'Before commit fcb9fdb (four round trips a batch, the listings\' policies read and returned as JSON by every',
+    "Before commit fcb9fdb (four round trips a batch, the listings' policies read and returned as JSON by every",
     'batch, listings at fillfactor 100): median 0.377, measured at commit a9708a1 (load 3.6 to 4.2). At commit',
     'a6c4993 (two round trips, but two batches of about 3.6 orders side by side): rounds 0.695, 0.317 and 0.553',
-    '(load 2.3 to 5.1): the rounds spread as widely as the machine\'s load moves. A second run of this commit\'s',
+    "(load 2.3 to 5.1): the rounds spread as widely as the machine's load moves. A second run of this commit's",
     'code right after the one above (load 2.3 to 4.4, pgbench 965 to 1,760 tps): rounds 0.568, 0.705 and 0.391,',
     'median 0.568; its PostgreSQL CPU per pgbench transaction read 7 us in one round, a reading taken before',
-    'pgbench\'s backends were reaped (the benchmark now waits for them).',
+    "pgbench's backends were reaped (the benchmark now waits for them).",
     '',
     'What limits it, measured (median round):',
     `- Each batch (${m.ordersPerCommit} orders per commit here) is two round trips: BEGIN pipelined with one statement`,
-    '  (orders, lines, claims and ledger entries inserted, stock locked and updated, the channels\' own sales),',
+    "  (orders, lines, claims and ledger entries inserted, stock locked and updated, the channels' own sales),",
     '  then the catalogue version check and the targets update pipelined with the COMMIT. The targets are',
-    '  computed in Node from the listings\' policies cached with the catalogue.',
+    "  computed in Node from the listings' policies cached with the catalogue.",
     ours === null
       ? '- CPU per order could not be read from /proc for this server.'
       : `- CPU per order: Node ${m.cpuUs.node} us + PostgreSQL ${m.cpuUs.postgresPerOrder} us = ${ours} us, against ${m.cpuUs.postgresPerPgbenchTx} us of PostgreSQL per pgbench transaction (pgbench's client is C, a few us). Both share 2 cores with the rest of the machine; an order writes 4 rows with their indexes and 6 foreign-key checks, locks and updates a stock row and updates 5 listings.`,
@@ -239,8 +243,23 @@ function catalog() {
   const base = { credentialsEncrypted: null, pollIntervalMs: 300_000, reconcileCron: '0 3 * * *', options: {}, bufferPolicy: {} };
   return {
     connections: [
-      { ...base, id: 'wh', kind: 'warehouse' as const, platform: 'warehouse', baseUrl: 'http://127.0.0.1:1', fulfilledBy: null, locations: [{ code: 'main', sellable: true }] },
-      ...Array.from({ length: CHANNELS }, (_, i) => ({ ...base, id: `ch${i}`, kind: 'channel' as const, platform: 'shopify', baseUrl: 'http://127.0.0.1:1', fulfilledBy: 'wh' })),
+      {
+        ...base,
+        id: 'wh',
+        kind: 'warehouse' as const,
+        platform: 'warehouse',
+        baseUrl: 'http://127.0.0.1:1',
+        fulfilledBy: null,
+        locations: [{ code: 'main', sellable: true }],
+      },
+      ...Array.from({ length: CHANNELS }, (_, i) => ({
+        ...base,
+        id: `ch${i}`,
+        kind: 'channel' as const,
+        platform: 'shopify',
+        baseUrl: 'http://127.0.0.1:1',
+        fulfilledBy: 'wh',
+      })),
     ],
     skus: Array.from({ length: SKUS }, (_, s) => ({
       sku: `SKU-${s}`,

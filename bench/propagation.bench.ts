@@ -48,7 +48,10 @@ async function once(run: number): Promise<Run> {
     const url = await server.createDatabase(`bench_propagation_${run}`);
     const skus = Array.from({ length: SKUS }, (_, i) => ({ sku: `P${String(i).padStart(4, '0')}`, quantity: 1000 }));
     const stack = await startStackOn(url, {
-      channels: CHANNELS, skus, timeScale: 0.01, logLevel: 'warn',
+      channels: CHANNELS,
+      skus,
+      timeScale: 0.01,
+      logLevel: 'warn',
       onPushed: (c, ms, direction) => {
         if (!recording) return;
         (direction === 'lower' ? waits : raises).push(ms);
@@ -81,10 +84,12 @@ async function once(run: number): Promise<Run> {
         raises: summary(raises),
         byConnection: Object.fromEntries([...byConnection].map(([c, w]) => [c, summary(w)])),
         shoppers: shoppers.stats(),
-        platformCalls: Object.fromEntries(CHANNELS.map((c) => {
-          const st = stack.instance(c).stats();
-          return [c, { calls: st.calls, throttled: st.throttled }];
-        })),
+        platformCalls: Object.fromEntries(
+          CHANNELS.map((c) => {
+            const st = stack.instance(c).stats();
+            return [c, { calls: st.calls, throttled: st.throttled }];
+          }),
+        ),
         load: { before, after: loadNow() },
       };
     } finally {
@@ -99,7 +104,9 @@ async function main(): Promise<void> {
   const runs: Run[] = [];
   for (let i = 0; i < RUNS; i++) {
     runs.push(await once(i));
-    console.error(`run ${i + 1}/${RUNS}: ${JSON.stringify(runs.at(-1)!.propagationMs)} ${JSON.stringify(runs.at(-1)!.byConnection)} ${JSON.stringify(runs.at(-1)!.platformCalls)}, load ${runs.at(-1)!.load.after[0]}`);
+    console.error(
+      `run ${i + 1}/${RUNS}: ${JSON.stringify(runs.at(-1)!.propagationMs)} ${JSON.stringify(runs.at(-1)!.byConnection)} ${JSON.stringify(runs.at(-1)!.platformCalls)}, load ${runs.at(-1)!.load.after[0]}`,
+    );
   }
   const m = runs[medianIndex(runs, (r) => r.propagationMs.p99)]!;
   const p50 = median(runs.map((r) => r.propagationMs.p50));
@@ -112,17 +119,29 @@ async function main(): Promise<void> {
     orders: m.orders,
     pushesMeasured: m.pushesMeasured,
     propagationMs: { p50, p95: median(runs.map((r) => r.propagationMs.p95)), p99, max: median(runs.map((r) => r.propagationMs.max)) },
-    limit: 'none measured: the floor is each platform rate limit (Amazon 5 patches/s x rateScale 50 here; Shopify standard plan 100 points/s, 10 a push, which pushes and polls share)',
+    limit:
+      'none measured: the floor is each platform rate limit (Amazon 5 patches/s x rateScale 50 here; Shopify standard plan 100 points/s, 10 a push, which pushes and polls share)',
     goal: `p99 < ${GOAL_P99_MS} ms`,
     ratioToGoal: Number((p99 / GOAL_P99_MS).toFixed(3)),
     met: p99 < GOAL_P99_MS,
-    everyRun: runs.map((r) => ({ orders: r.orders, pushesMeasured: r.pushesMeasured, propagationMs: r.propagationMs, raises: r.raises, byConnection: r.byConnection, platformCalls: r.platformCalls, loadAverage: r.load })),
+    everyRun: runs.map((r) => ({
+      orders: r.orders,
+      pushesMeasured: r.pushesMeasured,
+      propagationMs: r.propagationMs,
+      raises: r.raises,
+      byConnection: r.byConnection,
+      platformCalls: r.platformCalls,
+      loadAverage: r.load,
+    })),
     machineLoad: loadVerdict(runs.map((r) => r.load)),
     shoppers: m.shoppers,
     machine: machine(),
   };
   console.log(JSON.stringify(result, null, 2));
-  writeResult('propagation', result, `# Propagation benchmark
+  writeResult(
+    'propagation',
+    result,
+    `# Propagation benchmark
 
 Order accepted by the engine -> every other channel's push call issued (shopify,
 woocommerce, amazon on the sandbox, faults off), ${RATE} shopper orders/s for ${SECONDS} s,
@@ -147,7 +166,10 @@ Median run per connection and direction (ms):
 
 | | pushes | p50 | p95 | p99 | max |
 |---|---|---|---|---|---|
-${Object.entries(m.byConnection).sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, x]) => `| ${c} | ${x.pushes} | ${x.p50} | ${x.p95} | ${x.p99} | ${x.max} |`).join('\n')}
+${Object.entries(m.byConnection)
+  .sort(([a], [b]) => (a < b ? -1 : 1))
+  .map(([c, x]) => `| ${c} | ${x.pushes} | ${x.p50} | ${x.p95} | ${x.p99} | ${x.max} |`)
+  .join('\n')}
 
 History: on 6161050 this measured p99 12,015 ms (p95 4,150), every slow push on Shopify.
 An orders poll asks Shopify for its page's full cost (about 400 points) before it runs,
@@ -158,7 +180,8 @@ lane of the limiter (src/connectors/rate-limit.ts) while pushes need the bucket 
 ${BACKGROUND_MAX_WAIT_MS / 1000} s, so they never starve).
 
 Machine: ${machineLine(result.machine)}. ${result.machineLoad}.
-`);
+`,
+  );
 }
 
 await main();

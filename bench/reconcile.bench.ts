@@ -51,10 +51,16 @@ const PLATFORMS: readonly Platform[] = ['shopify', 'woocommerce', 'amazon', 'war
 async function serve(only: Platform): Promise<void> {
   const { startSandbox } = await import('../sandbox/server.js');
   const instance = (platform: Platform, name: string, options: Record<string, unknown>) => ({
-    platform, name, options, skus: Array.from({ length: SKUS }, (_, i) => ({ sku: sku(i), quantity: qty(i) + drifts(i, platform) })),
+    platform,
+    name,
+    options,
+    skus: Array.from({ length: SKUS }, (_, i) => ({ sku: sku(i), quantity: qty(i) + drifts(i, platform) })),
   });
   const sandbox = await startSandbox({
-    port: 0, seed: 7, faults: 'none', timeScale: 0.001,
+    port: 0,
+    seed: 7,
+    faults: 'none',
+    timeScale: 0.001,
     instances: [
       instance('shopify', 'shop', { plan: SHOPIFY.plan }),
       instance('woocommerce', 'store', {}),
@@ -96,10 +102,22 @@ function bounds(n: number) {
   const amazon = Math.max(0, amazonCalls - AMAZON.burst) / (AMAZON.rate * AMAZON_SCALE);
   const amazonUnscaled = Math.max(0, amazonCalls - AMAZON.burst) / AMAZON.rate;
   return {
-    wh: { seconds: round(warehouse, 1), how: `${whPages} pages of ${WAREHOUSE.pageSize}; ${WAREHOUSE.perMinute} requests per 60 s sliding window: the last window opens at floor((pages - 1) / ${WAREHOUSE.perMinute}) x 60 s` },
-    shop: { seconds: round(shopify, 1), how: `${shopPages} pages of ${SHOPIFY.pageSize} at ${SHOPIFY.pageCost} points = ${shopPages * SHOPIFY.pageCost} points, minus the full bucket ${SHOPIFY.bucket}, at ${SHOPIFY.restore} points/s (${SHOPIFY.plan})` },
-    woo: { seconds: woocommerce, how: `${Math.ceil(n / WOO.perPage)} pages of ${WOO.perPage}; WooCommerce documents no rate limit: no platform bound (its server time is all)` },
-    amazon: { seconds: round(amazon, 1), how: `${amazonCalls} searchListingsItems of ${AMAZON.skusPerCall} SKUs at ${AMAZON.rate}/s x rateScale ${AMAZON_SCALE} (burst ${AMAZON.burst} first); unscaled: ${round(amazonUnscaled)} s = ${round(amazonUnscaled / 60, 1)} min` },
+    wh: {
+      seconds: round(warehouse, 1),
+      how: `${whPages} pages of ${WAREHOUSE.pageSize}; ${WAREHOUSE.perMinute} requests per 60 s sliding window: the last window opens at floor((pages - 1) / ${WAREHOUSE.perMinute}) x 60 s`,
+    },
+    shop: {
+      seconds: round(shopify, 1),
+      how: `${shopPages} pages of ${SHOPIFY.pageSize} at ${SHOPIFY.pageCost} points = ${shopPages * SHOPIFY.pageCost} points, minus the full bucket ${SHOPIFY.bucket}, at ${SHOPIFY.restore} points/s (${SHOPIFY.plan})`,
+    },
+    woo: {
+      seconds: woocommerce,
+      how: `${Math.ceil(n / WOO.perPage)} pages of ${WOO.perPage}; WooCommerce documents no rate limit: no platform bound (its server time is all)`,
+    },
+    amazon: {
+      seconds: round(amazon, 1),
+      how: `${amazonCalls} searchListingsItems of ${AMAZON.skusPerCall} SKUs at ${AMAZON.rate}/s x rateScale ${AMAZON_SCALE} (burst ${AMAZON.burst} first); unscaled: ${round(amazonUnscaled)} s = ${round(amazonUnscaled / 60, 1)} min`,
+    },
   };
 }
 
@@ -117,10 +135,18 @@ async function once(run: number): Promise<Run> {
     try {
       t = performance.now();
       await migrate(db);
-      await syncCatalog(db, benchCatalog({
-        skus: SKUS, skuName: sku,
-        channels: [{ id: 'shop', platform: 'shopify' }, { id: 'woo', platform: 'woocommerce' }, { id: 'amazon', platform: 'amazon' }],
-      }));
+      await syncCatalog(
+        db,
+        benchCatalog({
+          skus: SKUS,
+          skuName: sku,
+          channels: [
+            { id: 'shop', platform: 'shopify' },
+            { id: 'woo', platform: 'woocommerce' },
+            { id: 'amazon', platform: 'amazon' },
+          ],
+        }),
+      );
       stage('catalogue synced');
       await seedStock(db, qtySql);
       await db.query('VACUUM ANALYZE');
@@ -130,20 +156,33 @@ async function once(run: number): Promise<Run> {
       const before = loadNow();
       // The engine process: only the four reconciliations, as `stocksync reconcile` runs
       // them, without the seeding's garbage (this process held 300 MB of it).
-      const engine = JSON.parse(await runChild(fileURLToPath(import.meta.url), {
-        RECONCILE_ENGINE: JSON.stringify({ dbUrl: url, sandbox: Object.fromEntries(PLATFORMS.map((p) => [p, s(p)])) }),
-      })) as EngineRun;
+      const engine = JSON.parse(
+        await runChild(fileURLToPath(import.meta.url), {
+          RECONCILE_ENGINE: JSON.stringify({ dbUrl: url, sandbox: Object.fromEntries(PLATFORMS.map((p) => [p, s(p)])) }),
+        }),
+      ) as EngineRun;
       const { results, seconds, peak, baseline, heapPeak } = engine;
       const after = loadNow();
       const sandboxCalls: Record<string, unknown> = {};
-      for (const [p, n] of [['shopify', 'shop'], ['woocommerce', 'store'], ['amazon', 'seller'], ['warehouse', 'wh']] as const) {
+      for (const [p, n] of [
+        ['shopify', 'shop'],
+        ['woocommerce', 'store'],
+        ['amazon', 'seller'],
+        ['warehouse', 'wh'],
+      ] as const) {
         const st = (await (await fetch(`${s(p)}/_sandbox/${p}/${n}/stats`)).json()) as Record<string, unknown>;
         sandboxCalls[p] = { calls: st['calls'], throttled: st['throttled'] };
       }
       for (const r of results) if (r.checked !== SKUS) throw new Error(`${r.connection}: checked ${r.checked} of ${SKUS}`);
       return {
-        seconds: round(seconds, 1), peakRssMB: round(peak / 2 ** 20), baselineRssMB: round(baseline / 2 ** 20), heapUsedPeakMB: round(heapPeak / 2 ** 20),
-        seedSeconds: { sandbox: round(sandboxSeed, 1), engine: round(engineSeed, 1) }, connections: results, sandboxCalls, load: { before, after },
+        seconds: round(seconds, 1),
+        peakRssMB: round(peak / 2 ** 20),
+        baselineRssMB: round(baseline / 2 ** 20),
+        heapUsedPeakMB: round(heapPeak / 2 ** 20),
+        seedSeconds: { sandbox: round(sandboxSeed, 1), engine: round(engineSeed, 1) },
+        connections: results,
+        sandboxCalls,
+        load: { before, after },
       };
     } finally {
       await db.end();
@@ -168,15 +207,30 @@ async function engineProcess(cfg: { dbUrl: string; sandbox: Record<Platform, str
   const s = (p: Platform) => cfg.sandbox[p];
   const db = createPool(cfg.dbUrl, 10);
   const connectors = {
-    wh: (await createConnector('warehouse', { connectionId: 'wh', baseUrl: `${s('warehouse')}/warehouse/wh`, options: { location: 'main' },
-      credentials: { apiToken: 'sandbox-token-wh', webhookSecret: `whsec_${createHash('sha256').update('wh').digest('base64')}` } })) as WarehouseConnector,
-    shop: (await createConnector('shopify', { connectionId: 'shop', baseUrl: `${s('shopify')}/shopify/shop`, options: { plan: SHOPIFY.plan },
-      credentials: { accessToken: 'shpat_shop', webhookSecret: 'sandbox-app-secret' } })) as ChannelConnector,
-    woo: (await createConnector('woocommerce', { connectionId: 'woo', baseUrl: `${s('woocommerce')}/woocommerce/store`, options: {},
-      credentials: { consumerKey: 'ck_store', consumerSecret: 'cs_store', webhookSecret: 'whsec_store' } })) as ChannelConnector,
-    amazon: (await createConnector('amazon', { connectionId: 'amazon', baseUrl: `${s('amazon')}/amazon/seller`,
+    wh: (await createConnector('warehouse', {
+      connectionId: 'wh',
+      baseUrl: `${s('warehouse')}/warehouse/wh`,
+      options: { location: 'main' },
+      credentials: { apiToken: 'sandbox-token-wh', webhookSecret: `whsec_${createHash('sha256').update('wh').digest('base64')}` },
+    })) as WarehouseConnector,
+    shop: (await createConnector('shopify', {
+      connectionId: 'shop',
+      baseUrl: `${s('shopify')}/shopify/shop`,
+      options: { plan: SHOPIFY.plan },
+      credentials: { accessToken: 'shpat_shop', webhookSecret: 'sandbox-app-secret' },
+    })) as ChannelConnector,
+    woo: (await createConnector('woocommerce', {
+      connectionId: 'woo',
+      baseUrl: `${s('woocommerce')}/woocommerce/store`,
+      options: {},
+      credentials: { consumerKey: 'ck_store', consumerSecret: 'cs_store', webhookSecret: 'whsec_store' },
+    })) as ChannelConnector,
+    amazon: (await createConnector('amazon', {
+      connectionId: 'amazon',
+      baseUrl: `${s('amazon')}/amazon/seller`,
       options: { sellerId: 'SELLER1', marketplaceId: 'ATVPDKIKX0DER', rateScale: AMAZON_SCALE },
-      credentials: { accessToken: 'Atza|seller', notificationToken: 'bench-token' } })) as ChannelConnector,
+      credentials: { accessToken: 'Atza|seller', notificationToken: 'bench-token' },
+    })) as ChannelConnector,
   };
   const log = pino({ level: process.env.BENCH_LOG ?? 'warn' }, pino.destination(2));
   const b = bounds(SKUS);
@@ -185,26 +239,40 @@ async function engineProcess(cfg: { dbUrl: string; sandbox: Record<Platform, str
   const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 50);
   // BENCH_MEM_TRACE=1 (development only: it forces collections, needs --expose-gc in
   // NODE_OPTIONS): every 10 s, memory as sampled, then the live heap after a full collection.
-  const tracer = process.env.BENCH_MEM_TRACE === '1' ? setInterval(() => {
-    const m = process.memoryUsage();
-    global.gc?.();
-    const mb = (x: number) => round(x / 2 ** 20);
-    console.error(`  mem: rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} MB; live after gc ${mb(process.memoryUsage().heapUsed)} MB`);
-  }, 10_000) : undefined;
+  const tracer =
+    process.env.BENCH_MEM_TRACE === '1'
+      ? setInterval(() => {
+          const m = process.memoryUsage();
+          global.gc?.();
+          const mb = (x: number) => round(x / 2 ** 20);
+          console.error(
+            `  mem: rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} MB; live after gc ${mb(process.memoryUsage().heapUsed)} MB`,
+          );
+        }, 10_000)
+      : undefined;
   const t0 = performance.now();
   const results = await Promise.all(
     (Object.keys(connectors) as (keyof typeof connectors)[]).map(async (id) => {
       let readAt = 0;
       const report: ReconcileReport = await reconcileConnection({
-        db, log, connectionId: id, connector: connectors[id], trigger: 'manual',
+        db,
+        log,
+        connectionId: id,
+        connector: connectors[id],
+        trigger: 'manual',
         onProgress: (checked, total) => {
           if (total === null || checked >= total) readAt = performance.now();
         },
       });
       const end = performance.now();
       return {
-        connection: id, seconds: round((end - t0) / 1000, 1), readSeconds: round((readAt - t0) / 1000, 1),
-        checked: report.checked, drifted: report.drifted, driftUnits: report.driftUnits, bound: b[id].seconds,
+        connection: id,
+        seconds: round((end - t0) / 1000, 1),
+        readSeconds: round((readAt - t0) / 1000, 1),
+        checked: report.checked,
+        drifted: report.drifted,
+        driftUnits: report.driftUnits,
+        bound: b[id].seconds,
       } satisfies ConnectionRun;
     }),
   );
@@ -248,7 +316,9 @@ async function main(): Promise<void> {
       continue;
     }
     const r = runs.at(-1)!;
-    console.error(`run ${i + 1}/${RUNS}: ${r.seconds} s (bound ${bound} s), peak rss ${r.peakRssMB} MB; ${r.connections.map((c) => `${c.connection} ${c.readSeconds}/${c.seconds} s drift ${c.drifted}`).join(', ')}; seed ${JSON.stringify(r.seedSeconds)}; load ${r.load.after[0]}`);
+    console.error(
+      `run ${i + 1}/${RUNS}: ${r.seconds} s (bound ${bound} s), peak rss ${r.peakRssMB} MB; ${r.connections.map((c) => `${c.connection} ${c.readSeconds}/${c.seconds} s drift ${c.drifted}`).join(', ')}; seed ${JSON.stringify(r.seedSeconds)}; load ${r.load.after[0]}`,
+    );
   }
   const m = runs[medianIndex(runs, (r) => r.seconds)]!;
   const seconds = median(runs.map((r) => r.seconds));
@@ -261,15 +331,25 @@ async function main(): Promise<void> {
     const sec = median(rs.map((c) => c.seconds));
     const read = median(rs.map((c) => c.readSeconds));
     const cb = b[id as keyof typeof b].seconds;
-    return { connection: id, seconds: sec, readSeconds: read, afterReadSeconds: round(sec - read, 1), bound: cb, ratio: cb > 0 ? round(sec / cb, 2) : null, drifted: rs[0]!.drifted };
+    return {
+      connection: id,
+      seconds: sec,
+      readSeconds: read,
+      afterReadSeconds: round(sec - read, 1),
+      bound: cb,
+      ratio: cb > 0 ? round(sec / cb, 2) : null,
+      drifted: rs[0]!.drifted,
+    };
   });
   const result = {
     benchmark: `full reconciliation: ${SKUS} SKUs on shopify, woocommerce, amazon + the warehouse, sandbox faults off`,
     command: 'npm run bench:reconcile',
     server: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
     workload: {
-      skus: SKUS, connections: ['wh (ShipBob-like 3PL)', 'shop (Shopify, enterprise plan)', 'woo (WooCommerce)', `amazon (SP-API, rateScale ${AMAZON_SCALE})`],
-      concurrency: 'the four reconcileConnection calls at once, in an engine process of their own (seeding done by the bench process); each platform sandbox in a child process of its own',
+      skus: SKUS,
+      connections: ['wh (ShipBob-like 3PL)', 'shop (Shopify, enterprise plan)', 'woo (WooCommerce)', `amazon (SP-API, rateScale ${AMAZON_SCALE})`],
+      concurrency:
+        'the four reconcileConnection calls at once, in an engine process of their own (seeding done by the bench process); each platform sandbox in a child process of its own',
       drift: '1 % of SKUs +5 at the warehouse; 1 % per channel -2 (unseen sales)',
       runs: RUNS,
       amazonRateScale: AMAZON_SCALE,
@@ -277,7 +357,12 @@ async function main(): Promise<void> {
     seconds,
     peakRssMB: peak,
     perConnection,
-    bound: { seconds: bound, binding, perConnection: b, note: `Amazon runs at rateScale ${AMAZON_SCALE} in sandbox and connector alike: at the documented 5 searchListingsItems/s the Amazon bound alone is ${b.amazon.how.split('unscaled: ')[1]}` },
+    bound: {
+      seconds: bound,
+      binding,
+      perConnection: b,
+      note: `Amazon runs at rateScale ${AMAZON_SCALE} in sandbox and connector alike: at the documented 5 searchListingsItems/s the Amazon bound alone is ${b.amazon.how.split('unscaled: ')[1]}`,
+    },
     ratio,
     goal: `<= ${GOAL_RATIO} x the bound and peak RSS < ${GOAL_MB} MB`,
     met: metTime && metMemory,
@@ -328,7 +413,9 @@ ${per.map((c) => `| ${c.connection} | ${c.seconds} (reading ${c.readSeconds}, th
 Runs (wall s, peak RSS MB, 1-minute load before/after): ${runs.map((x) => `${x.seconds} s, ${x.peakRssMB} MB, ${x.load.before[0]}/${x.load.after[0]}`).join('; ')}.${(r.failedRunsRedone ?? []).length ? ` Redone once after its PostgreSQL was shut down from outside the benchmark (other work on the shared machine): ${r.failedRunsRedone.join('; ')}.` : ''}
 ${r.missedBy ? `\nMissed: ${r.missedBy}.\n` : ''}
 The bound, per connection (they run in parallel, so the whole is bounded by the slowest):
-${Object.entries(r.bound.perConnection as Record<string, { seconds: number; how: string }>).map(([k, v]) => `- ${k}: ${v.seconds} s: ${v.how}`).join('\n')}
+${Object.entries(r.bound.perConnection as Record<string, { seconds: number; how: string }>)
+  .map(([k, v]) => `- ${k}: ${v.seconds} s: ${v.how}`)
+  .join('\n')}
 
 Amazon: the connector reads the known listings 20 to a searchListingsItems call (the
 Listings API cannot enumerate a catalogue cheaply; a merchant listings report can, in

@@ -8,10 +8,7 @@ import { getPlatform, registeredPlatforms } from './core/registry.js';
 import { createRng } from './core/rng.js';
 import { createWebhookSender, type WebhookRetryPolicy } from './core/webhooks.js';
 
-export type FaultsOption =
-  | FaultProfileName
-  | FaultProfile
-  | Partial<Record<string, FaultProfileName | FaultProfile>>;
+export type FaultsOption = FaultProfileName | FaultProfile | Partial<Record<string, FaultProfileName | FaultProfile>>;
 
 export interface StartSandboxOptions {
   /** 0 (default) = a free port. */
@@ -42,9 +39,7 @@ function isProfile(x: unknown): x is FaultProfile {
 function profileFor(option: FaultsOption | undefined, spec: InstanceSpec): FaultProfile {
   if (option === undefined || typeof option === 'string' || isProfile(option)) return resolveFaultProfile(option);
   const perInstance = option as Partial<Record<string, FaultProfileName | FaultProfile>>;
-  return resolveFaultProfile(
-    perInstance[instanceKey(spec.platform, spec.name)] ?? perInstance[spec.platform] ?? perInstance['default'],
-  );
+  return resolveFaultProfile(perInstance[instanceKey(spec.platform, spec.name)] ?? perInstance[spec.platform] ?? perInstance['default']);
 }
 
 export async function startSandbox(opts: StartSandboxOptions = {}): Promise<RunningSandbox> {

@@ -55,12 +55,7 @@ for (const file of assets) {
 }
 
 // The sources are the files tsc emitted, named as they are in the tree (a.js <- a.ts).
-const compiled = filesUnder('dist', (name) => name.endsWith('.js')).map((f) =>
-  path.relative(DIST, path.join(ROOT, f)).replace(/\.js$/, '.ts'),
-);
+const compiled = filesUnder('dist', (name) => name.endsWith('.js')).map((f) => path.relative(DIST, path.join(ROOT, f)).replace(/\.js$/, '.ts'));
 const sources = [...compiled, ...assets].map((f) => f.split(path.sep).join('/')).sort();
-writeFileSync(
-  path.join(DIST, 'build.json'),
-  `${JSON.stringify({ startedAt, main: `dist/${ENTRY}`, sources }, null, 2)}\n`,
-);
+writeFileSync(path.join(DIST, 'build.json'), `${JSON.stringify({ startedAt, main: `dist/${ENTRY}`, sources }, null, 2)}\n`);
 console.error(`stocksync build: dist/${ENTRY}, ${compiled.length} modules and ${assets.length} other files`);

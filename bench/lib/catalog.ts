@@ -9,7 +9,15 @@ export function benchCatalog(o: { skus: number; channels: { id: string; platform
   const name = o.skuName ?? ((i: number) => `SKU-${i}`);
   return {
     connections: [
-      { ...BASE, id: 'wh', kind: 'warehouse' as const, platform: 'warehouse', baseUrl: 'http://127.0.0.1:1', fulfilledBy: null, locations: [{ code: 'main', sellable: true }] },
+      {
+        ...BASE,
+        id: 'wh',
+        kind: 'warehouse' as const,
+        platform: 'warehouse',
+        baseUrl: 'http://127.0.0.1:1',
+        fulfilledBy: null,
+        locations: [{ code: 'main', sellable: true }],
+      },
       ...o.channels.map((c) => ({ ...BASE, id: c.id, kind: 'channel' as const, platform: c.platform, baseUrl: 'http://127.0.0.1:1', fulfilledBy: 'wh' })),
     ],
     skus: Array.from({ length: o.skus }, (_, s) => ({ sku: name(s), listings: Object.fromEntries(o.channels.map((c) => [c.id, {}])) })),

@@ -24,6 +24,12 @@ export function initPgbench(url: string, scale: number): void {
 
 function pgbenchTarget(url: string): { env: NodeJS.ProcessEnv; db: string } {
   const u = new URL(url);
-  const env = { ...process.env, PGPASSWORD: decodeURIComponent(u.password), PGHOST: u.hostname, PGPORT: u.port || '5432', PGUSER: decodeURIComponent(u.username) };
+  const env = {
+    ...process.env,
+    PGPASSWORD: decodeURIComponent(u.password),
+    PGHOST: u.hostname,
+    PGPORT: u.port || '5432',
+    PGUSER: decodeURIComponent(u.username),
+  };
   return { env, db: u.pathname.slice(1) };
 }

@@ -10,7 +10,10 @@ import { uuid } from './notifications.js';
 import { createTokenBucket, type TokenBucket } from './token-bucket.js';
 
 export function amzError(reply: FastifyReply, status: number, code: string, message: string, details = ''): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json').send({ errors: [{ code, message, details }] });
+  return reply
+    .code(status)
+    .header('content-type', 'application/json')
+    .send({ errors: [{ code, message, details }] });
 }
 
 export const amazonFaultShapes: FaultErrorShapes = {
@@ -61,7 +64,13 @@ export function createAmazonHttp(o: AmazonHttpOptions): AmazonHttp {
         reply.header('x-amzn-requestid', uuid(o.rng));
         const token = request.headers['x-amz-access-token'];
         if (typeof token !== 'string' || !same(token, o.accessToken)) {
-          return amzError(reply, 403, 'Unauthorized', 'Access to requested resource is denied.', 'The access token you provided is revoked, malformed or invalid.');
+          return amzError(
+            reply,
+            403,
+            'Unauthorized',
+            'Access to requested resource is denied.',
+            'The access token you provided is revoked, malformed or invalid.',
+          );
         }
         // The header is present on throttled responses too, so clients can pace themselves.
         reply.header('x-amzn-ratelimit-limit', String(rate(op)));

@@ -10,13 +10,7 @@ import { createWebhookSubscriptions } from '../core/webhooks.js';
 import { createAmazonHttp } from './http.js';
 import { listingJson, registerListingRoutes } from './listings.js';
 import { registerSearchRoute } from './search.js';
-import {
-  AMAZON_NOTIFICATION_TYPES,
-  envelope,
-  orderChangePayload,
-  quantityPayload,
-  type AmazonNotificationType,
-} from './notifications.js';
+import { AMAZON_NOTIFICATION_TYPES, envelope, orderChangePayload, quantityPayload, type AmazonNotificationType } from './notifications.js';
 import { orderJson, registerOrderRoutes } from './orders.js';
 import { addListing, applySubmission, cancelOrder, createStore, defaultQuantity, placeOrder, setQuantity, type Submission } from './store.js';
 

@@ -41,14 +41,16 @@ export function registerSearchRoute(app: FastifyInstance, d: { store: AmazonStor
       let matches: Listing[];
       if (q.identifiers !== undefined) {
         const ids = q.identifiers.split(',');
-        if (ids.length > SEARCH_MAX_IDENTIFIERS) return amzError(reply, 400, 'InvalidInput', `identifiers: at most ${SEARCH_MAX_IDENTIFIERS} values are allowed.`);
+        if (ids.length > SEARCH_MAX_IDENTIFIERS)
+          return amzError(reply, 400, 'InvalidInput', `identifiers: at most ${SEARCH_MAX_IDENTIFIERS} values are allowed.`);
         if (!q.identifiersType || !IDENTIFIER_TYPES.includes(q.identifiersType)) {
           return amzError(reply, 400, 'InvalidInput', 'identifiersType is required with identifiers (SKU, ASIN, ...).');
         }
         const wanted = new Set(ids);
-        matches = q.identifiersType === 'SKU'
-          ? [...wanted].flatMap((sku) => store.listings.get(sku) ?? [])
-          : [...store.listings.values()].filter((l) => wanted.has(l.asin));
+        matches =
+          q.identifiersType === 'SKU'
+            ? [...wanted].flatMap((sku) => store.listings.get(sku) ?? [])
+            : [...store.listings.values()].filter((l) => wanted.has(l.asin));
       } else {
         matches = [...store.listings.values()].sort((a, b) => b.modified.getTime() - a.modified.getTime() || (a.sku < b.sku ? -1 : 1));
       }

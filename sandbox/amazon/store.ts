@@ -51,8 +51,7 @@ export interface AmazonOrder {
 }
 
 export type AmazonEvent =
-  | { type: 'quantity'; sku: string; channel: string; quantity: number }
-  | { type: 'order'; order: AmazonOrder; change: 'created' | 'canceled' };
+  { type: 'quantity'; sku: string; channel: string; quantity: number } | { type: 'order'; order: AmazonOrder; change: 'created' | 'canceled' };
 
 export interface AmazonStore {
   sellerId: string;
@@ -133,8 +132,7 @@ export function validatePatches(patches: unknown): Issue[] {
       Array.isArray(value) &&
       value.length > 0 &&
       value.every(
-        (v: Record<string, unknown>) =>
-          typeof v?.fulfillment_channel_code === 'string' && Number.isInteger(v.quantity) && (v.quantity as number) >= 0,
+        (v: Record<string, unknown>) => typeof v?.fulfillment_channel_code === 'string' && Number.isInteger(v.quantity) && (v.quantity as number) >= 0,
       );
     if (!ok) {
       issues.push({
@@ -187,11 +185,7 @@ function orderId(rng: Rng): string {
 export type SaleResult = { ok: true; order: AmazonOrder } | { ok: false; reason: string };
 
 /** A buyer checkout: sells from Amazon's own count and decrements it before anyone hears. */
-export function placeOrder(
-  store: AmazonStore,
-  lines: { sku: string; quantity: number }[],
-  visibilityDelayMs: number,
-): SaleResult {
+export function placeOrder(store: AmazonStore, lines: { sku: string; quantity: number }[], visibilityDelayMs: number): SaleResult {
   for (const line of lines) {
     const listing = store.listings.get(line.sku);
     if (!listing) return { ok: false, reason: `unknown sku ${line.sku}` };

@@ -39,8 +39,6 @@ export function demoCatalogue(seed: number, platforms: readonly PlatformName[]):
   return platforms.map((platform) => ({
     platform,
     name: DEMO_INSTANCE_NAMES[platform],
-    skus: onHand.flatMap((quantity, idx) =>
-      listedOn(platform, idx + 1) ? [{ sku: demoSku(idx + 1), quantity }] : [],
-    ),
+    skus: onHand.flatMap((quantity, idx) => (listedOn(platform, idx + 1) ? [{ sku: demoSku(idx + 1), quantity }] : [])),
   }));
 }

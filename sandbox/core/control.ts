@@ -16,9 +16,7 @@ export interface ControlledInstance {
 
 const stockBody = z.union([skuQuantitySchema, z.object({ items: z.array(skuQuantitySchema).min(1) })]);
 const orderBody = z.object({
-  lines: z
-    .array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1).max(1_000_000) }))
-    .min(1),
+  lines: z.array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1).max(1_000_000) })).min(1),
 });
 const subscribeBody = z.object({ topic: z.string().min(1), url: z.url() });
 const receiveBody = z.object({

@@ -102,12 +102,7 @@ export interface Faults {
 }
 
 export function isQuiet(profile: FaultProfile): boolean {
-  return (
-    profile.rate429 === 0 &&
-    profile.rate5xx === 0 &&
-    profile.rateTimeout === 0 &&
-    profile.latencyMs.max === 0
-  );
+  return profile.rate429 === 0 && profile.rate5xx === 0 && profile.rateTimeout === 0 && profile.latencyMs.max === 0;
 }
 
 export function createFaults(profile: FaultProfile, rng: Rng, timeScale = 1): Faults {
@@ -180,11 +175,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * 'ok' and 'timeout' the handler runs, and on 'timeout' the caller then calls
  * dropResponse instead of answering.
  */
-export async function applyRequestFaults(
-  faults: Faults,
-  reply: FastifyReply,
-  shapes: FaultErrorShapes,
-): Promise<RequestOutcome> {
+export async function applyRequestFaults(faults: Faults, reply: FastifyReply, shapes: FaultErrorShapes): Promise<RequestOutcome> {
   const outcome = faults.requestOutcome();
   const latency = faults.latencyMs();
   if (latency > 0) await sleep(latency);

@@ -167,9 +167,7 @@ export interface WebhookSubscriptions {
   list(): { topic: string; url: string }[];
 }
 
-export function createWebhookSubscriptions(
-  initial: { topic: string; url: string }[] = [],
-): WebhookSubscriptions {
+export function createWebhookSubscriptions(initial: { topic: string; url: string }[] = []): WebhookSubscriptions {
   const byTopic = new Map<string, Set<string>>();
   const subs: WebhookSubscriptions = {
     subscribe(topic, url) {

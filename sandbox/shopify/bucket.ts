@@ -12,11 +12,7 @@ export interface CostBucket {
   readonly restoreRate: number;
 }
 
-export function createCostBucket(
-  restoreRate: number,
-  maximumAvailable: number,
-  nowMs: () => number = () => performance.now(),
-): CostBucket {
+export function createCostBucket(restoreRate: number, maximumAvailable: number, nowMs: () => number = () => performance.now()): CostBucket {
   let level = maximumAvailable;
   let at = nowMs();
   const refill = () => {

@@ -37,37 +37,13 @@ export const COST_MUTATION = 10;
 /** 8 retries over about 4 hours: base x (2^8 - 1) = 4 h. Backoff shape (unverified). */
 export const SHOPIFY_WEBHOOK_RETRY: WebhookRetryPolicy = { attempts: 8, baseDelayMs: Math.round((4 * 3600_000) / 255) };
 
-export const QUANTITY_NAMES = [
-  'available',
-  'on_hand',
-  'committed',
-  'reserved',
-  'incoming',
-  'damaged',
-  'safety_stock',
-  'quality_control',
-] as const;
+export const QUANTITY_NAMES = ['available', 'on_hand', 'committed', 'reserved', 'incoming', 'damaged', 'safety_stock', 'quality_control'] as const;
 export type QuantityName = (typeof QUANTITY_NAMES)[number];
 /** on_hand = the sum of these. */
-export const ON_HAND_PARTS: readonly QuantityName[] = [
-  'available',
-  'committed',
-  'reserved',
-  'damaged',
-  'safety_stock',
-  'quality_control',
-];
+export const ON_HAND_PARTS: readonly QuantityName[] = ['available', 'committed', 'reserved', 'damaged', 'safety_stock', 'quality_control'];
 export const SETTABLE_NAMES: readonly QuantityName[] = ['available', 'on_hand'];
 /** Names inventoryAdjustQuantities accepts (unverified: on_hand included). */
-export const ADJUSTABLE_NAMES: readonly QuantityName[] = [
-  'available',
-  'on_hand',
-  'damaged',
-  'incoming',
-  'quality_control',
-  'reserved',
-  'safety_stock',
-];
+export const ADJUSTABLE_NAMES: readonly QuantityName[] = ['available', 'on_hand', 'damaged', 'incoming', 'quality_control', 'reserved', 'safety_stock'];
 
 /** Reasons Shopify accepts on inventory mutations (shopify.dev; list unverified). */
 export const INVENTORY_REASONS = new Set([
@@ -96,14 +72,11 @@ export const MESSAGES = {
   unauthorized: '[API] Invalid API key or access token (unrecognized login or wrong password)',
   throttled: 'Throttled',
   /** (unverified wording and code) */
-  inputTooLarge: (size: number) =>
-    `The input array size of ${size} is greater than the maximum allowed of ${MAX_INPUT_ARRAY}.`,
+  inputTooLarge: (size: number) => `The input array size of ${size} is greater than the maximum allowed of ${MAX_INPUT_ARRAY}.`,
   inputTooLargeCode: 'MAX_INPUT_SIZE_EXCEEDED',
-  maxCost: (cost: number) =>
-    `Query cost is ${cost}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).`,
+  maxCost: (cost: number) => `Query cost is ${cost}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).`,
   /** Runtime error when @idempotent is missing on 2026-04 (unverified wording and code). */
-  idempotencyRequired: (field: string) =>
-    `The @idempotent directive is required for ${field} as of API version ${API_VERSION}.`,
+  idempotencyRequired: (field: string) => `The @idempotent directive is required for ${field} as of API version ${API_VERSION}.`,
   idempotencyRequiredCode: 'IDEMPOTENCY_KEY_REQUIRED',
   /** (unverified wording) */
   idempotencyMismatch: 'The same idempotency key cannot be used with different parameters.',

@@ -79,7 +79,7 @@ function connectionCost(field: FieldNode, conn: GraphQLObjectType, fragments: Fr
     const key = responseKey(f);
     if (f.name.value === 'nodes' && f.selectionSet) {
       const type = getNamedType(conn.getFields()['nodes']!.type) as GraphQLObjectType;
-      nodeSelections.push({ set: f.selectionSet, type, list: (d) => ((d as Record<string, unknown[]>)[key] ?? []) });
+      nodeSelections.push({ set: f.selectionSet, type, list: (d) => (d as Record<string, unknown[]>)[key] ?? [] });
     } else if (f.name.value === 'edges' && f.selectionSet) {
       const edgeType = getNamedType(conn.getFields()['edges']!.type) as GraphQLObjectType;
       for (const e of fieldsOf(f.selectionSet, fragments)) {
@@ -94,8 +94,7 @@ function connectionCost(field: FieldNode, conn: GraphQLObjectType, fragments: Fr
       }
     }
   }
-  const perNode = (node: unknown) =>
-    Math.max(0, ...nodeSelections.map((s) => COST_OBJECT + selectionCost(s.set, s.type, fragments, vars, node)));
+  const perNode = (node: unknown) => Math.max(0, ...nodeSelections.map((s) => COST_OBJECT + selectionCost(s.set, s.type, fragments, vars, node)));
   if (data === undefined) {
     const size = argInt(field, 'first', vars) ?? argInt(field, 'last', vars) ?? 0;
     return COST_CONNECTION_BASE + size * (nodeSelections.length ? perNode(undefined) : 0);
@@ -107,13 +106,7 @@ function connectionCost(field: FieldNode, conn: GraphQLObjectType, fragments: Fr
   return COST_CONNECTION_BASE + sum;
 }
 
-export function operationCost(
-  operation: OperationDefinitionNode,
-  root: GraphQLObjectType,
-  fragments: Fragments,
-  vars: Vars,
-  data?: unknown,
-): number {
+export function operationCost(operation: OperationDefinitionNode, root: GraphQLObjectType, fragments: Fragments, vars: Vars, data?: unknown): number {
   if (operation.operation === 'mutation') {
     return fieldsOf(operation.selectionSet, fragments).filter((f) => f.name.value !== '__typename').length * COST_MUTATION;
   }

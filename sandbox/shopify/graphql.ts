@@ -47,9 +47,7 @@ function prepare(query: string): Prepared {
       FragmentDefinition: (f) => void (fragments[f.name.value] = f),
       ListValue: (l) => void (largestLiteralList = Math.max(largestLiteralList, l.values.length)),
     });
-    result = errors.length
-      ? { errors, fragments, largestLiteralList, fast: new Map() }
-      : { document, fragments, largestLiteralList, fast: new Map() };
+    result = errors.length ? { errors, fragments, largestLiteralList, fast: new Map() } : { document, fragments, largestLiteralList, fast: new Map() };
   } catch (err) {
     result = { errors: [err as GraphQLError], fragments: {}, largestLiteralList: 0, fast: new Map() };
   }
@@ -124,7 +122,11 @@ export function runGraphql(body: GraphqlRequestBody, bucket: CostBucket, rootVal
   });
 
   const prep = prepare(body.query);
-  if (!prep.document) return fail(prep.errors!.map((e) => e.toJSON()), 'invalid');
+  if (!prep.document)
+    return fail(
+      prep.errors!.map((e) => e.toJSON()),
+      'invalid',
+    );
   const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
   const operation = getOperationAST(prep.document, operationName);
   if (!operation) return fail([{ message: 'An operation name is required when the document has several operations' }], 'invalid');
@@ -151,7 +153,12 @@ export function runGraphql(body: GraphqlRequestBody, bucket: CostBucket, rootVal
   const requested = operationCost(operation, root, prep.fragments, variables);
   if (requested > MAX_QUERY_COST) {
     return fail(
-      [{ message: MESSAGES.maxCost(requested), extensions: { code: 'MAX_COST_EXCEEDED', cost: requested, maxCost: MAX_QUERY_COST, documentation: DOCS_RATE_LIMITS } }],
+      [
+        {
+          message: MESSAGES.maxCost(requested),
+          extensions: { code: 'MAX_COST_EXCEEDED', cost: requested, maxCost: MAX_QUERY_COST, documentation: DOCS_RATE_LIMITS },
+        },
+      ],
       label,
       requested,
     );

@@ -72,7 +72,12 @@ export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
   const rootValue = createRootValue(runtime);
 
   const shapes: FaultErrorShapes = {
-    rateLimited: (reply, retryAfter) => reply.code(429).header('retry-after', ctx.timeScale === 1 ? '2.0' : retryAfter(2)).type('application/json').send(MESSAGES.fault429),
+    rateLimited: (reply, retryAfter) =>
+      reply
+        .code(429)
+        .header('retry-after', ctx.timeScale === 1 ? '2.0' : retryAfter(2))
+        .type('application/json')
+        .send(MESSAGES.fault429),
     serverError: (reply) =>
       ctx.rng.chance(0.5)
         ? reply.code(503).type('text/html').send('<!DOCTYPE html><html><body><h1>Service Unavailable</h1></body></html>')

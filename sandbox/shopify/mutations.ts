@@ -1,11 +1,4 @@
-import {
-  ADJUSTABLE_NAMES,
-  INVENTORY_REASONS,
-  MAX_QUANTITY,
-  MESSAGES,
-  SETTABLE_NAMES,
-  type QuantityName,
-} from './constants.js';
+import { ADJUSTABLE_NAMES, INVENTORY_REASONS, MAX_QUANTITY, MESSAGES, SETTABLE_NAMES, type QuantityName } from './constants.js';
 import { gidKey } from './format.js';
 import { applyDelta, type Item, type Level, type ShopState } from './store.js';
 
@@ -68,12 +61,7 @@ const linePath = (list: string, index: number, field: string) => ['input', list,
 
 /** Resolves item and location of each line, collecting the errors Shopify reports.
  *  Plain loops without per-line closures: this runs 250 times per call. */
-function resolveTargets(
-  state: ShopState,
-  lines: readonly { inventoryItemId: string; locationId: string }[],
-  listField: string,
-  errors: UserError[],
-): Target[] {
+function resolveTargets(state: ShopState, lines: readonly { inventoryItemId: string; locationId: string }[], listField: string, errors: UserError[]): Target[] {
   const targets: Target[] = [];
   const seen = new Set<Level>();
   // batches name one location over and over: resolve each distinct text once
@@ -83,7 +71,11 @@ function resolveTargets(
     const line = lines[index]!;
     const item = state.itemsByGid.get(line.inventoryItemId);
     if (!item) {
-      errors.push({ code: 'INVALID_INVENTORY_ITEM', field: linePath(listField, index, 'inventoryItemId'), message: 'The specified inventory item could not be found.' });
+      errors.push({
+        code: 'INVALID_INVENTORY_ITEM',
+        field: linePath(listField, index, 'inventoryItemId'),
+        message: 'The specified inventory item could not be found.',
+      });
       continue;
     }
     if (line.locationId !== lastLocationText) {
@@ -98,11 +90,19 @@ function resolveTargets(
     }
     const level = item.levels.get(locationKey);
     if (!level) {
-      errors.push({ code: 'ITEM_NOT_STOCKED_AT_LOCATION', field: linePath(listField, index, 'locationId'), message: 'The specified inventory item is not stocked at the location.' });
+      errors.push({
+        code: 'ITEM_NOT_STOCKED_AT_LOCATION',
+        field: linePath(listField, index, 'locationId'),
+        message: 'The specified inventory item is not stocked at the location.',
+      });
       continue;
     }
     if (seen.has(level)) {
-      errors.push({ code: 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR', field: linePath(listField, index, 'inventoryItemId'), message: 'The combination of inventoryItemId and locationId must be unique.' });
+      errors.push({
+        code: 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR',
+        field: linePath(listField, index, 'inventoryItemId'),
+        message: 'The combination of inventoryItemId and locationId must be unique.',
+      });
       continue;
     }
     seen.add(level);
@@ -155,12 +155,20 @@ export function setQuantities(state: ShopState, input: SetQuantitiesInput, now: 
   for (const t of targets) {
     const line = input.quantities[t.index]!;
     if (line.quantity < 0) {
-      errors.push({ code: 'INVALID_QUANTITY_NEGATIVE', field: linePath('quantities', t.index, 'quantity'), message: 'The quantity can\'t be negative.' });
+      errors.push({ code: 'INVALID_QUANTITY_NEGATIVE', field: linePath('quantities', t.index, 'quantity'), message: "The quantity can't be negative." });
     } else if (line.quantity > MAX_QUANTITY) {
-      errors.push({ code: 'INVALID_QUANTITY_TOO_HIGH', field: linePath('quantities', t.index, 'quantity'), message: `The quantity can't be higher than ${MAX_QUANTITY.toLocaleString('en-US')}.` });
+      errors.push({
+        code: 'INVALID_QUANTITY_TOO_HIGH',
+        field: linePath('quantities', t.index, 'quantity'),
+        message: `The quantity can't be higher than ${MAX_QUANTITY.toLocaleString('en-US')}.`,
+      });
     }
     if (line.changeFromQuantity === undefined) {
-      errors.push({ code: 'CHANGE_FROM_QUANTITY_REQUIRED', field: linePath('quantities', t.index, 'changeFromQuantity'), message: MESSAGES.changeFromRequired });
+      errors.push({
+        code: 'CHANGE_FROM_QUANTITY_REQUIRED',
+        field: linePath('quantities', t.index, 'changeFromQuantity'),
+        message: MESSAGES.changeFromRequired,
+      });
     }
   }
   if (errors.length > 0) return failed(errors);
@@ -200,10 +208,14 @@ export function adjustQuantities(state: ShopState, input: AdjustQuantitiesInput,
     }
     const after = current + line.delta;
     if (after > MAX_QUANTITY) {
-      errors.push({ code: 'INVALID_QUANTITY_TOO_HIGH', field: path('delta'), message: `The quantity can't be higher than ${MAX_QUANTITY.toLocaleString('en-US')}.` });
+      errors.push({
+        code: 'INVALID_QUANTITY_TOO_HIGH',
+        field: path('delta'),
+        message: `The quantity can't be higher than ${MAX_QUANTITY.toLocaleString('en-US')}.`,
+      });
     } else if (after < 0 && name !== 'available' && name !== 'on_hand') {
       // available may go negative (overselling is recorded, not refused); the other states may not
-      errors.push({ code: 'INVALID_QUANTITY_NEGATIVE', field: path('delta'), message: 'The quantity can\'t be negative.' });
+      errors.push({ code: 'INVALID_QUANTITY_NEGATIVE', field: path('delta'), message: "The quantity can't be negative." });
     }
   }
   if (errors.length > 0) return failed(errors);

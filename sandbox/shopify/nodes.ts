@@ -24,13 +24,7 @@ export interface PageArgs {
  * sortValue they are ordered by (sortValue, id), and the cursor carries both, so a
  * row updated after a page was read moves behind the cursor, as on Shopify.
  */
-export function connection<T>(
-  all: readonly T[],
-  idOf: (row: T) => bigint,
-  args: PageArgs,
-  toNode: (row: T) => unknown,
-  sortValue?: (row: T) => number,
-) {
+export function connection<T>(all: readonly T[], idOf: (row: T) => bigint, args: PageArgs, toNode: (row: T) => unknown, sortValue?: (row: T) => number) {
   const size = args.first ?? args.last;
   if (size === undefined || size === null) {
     throw new GraphQLError('you must provide one of first or last', { extensions: { code: 'BAD_REQUEST' } });
@@ -119,7 +113,12 @@ export function itemNode(state: ShopState, item: Item) {
     createdAt: isoSeconds(item.createdAt),
     updatedAt: isoSeconds(item.updatedAt),
     inventoryLevels: (args: PageArgs) =>
-      connection([...item.levels.values()], (l) => l.locationId, args, (l) => levelNode(state, item, l)),
+      connection(
+        [...item.levels.values()],
+        (l) => l.locationId,
+        args,
+        (l) => levelNode(state, item, l),
+      ),
     inventoryLevel: ({ locationId }: { locationId: string }) => {
       const key = gidKey(locationId, 'Location');
       const level = key === undefined ? undefined : item.levels.get(key);
@@ -137,13 +136,18 @@ export function orderNode(order: Order) {
     updatedAt: isoSeconds(order.updatedAt),
     cancelledAt: order.cancelledAt ? isoSeconds(order.cancelledAt) : null,
     lineItems: (args: PageArgs) =>
-      connection(order.lines, (l) => l.id, args, (l) => ({
-        id: gid('LineItem', l.id),
-        sku: l.sku,
-        name: l.sku,
-        quantity: l.quantity,
-        currentQuantity: order.cancelledAt ? 0 : l.quantity,
-      })),
+      connection(
+        order.lines,
+        (l) => l.id,
+        args,
+        (l) => ({
+          id: gid('LineItem', l.id),
+          sku: l.sku,
+          name: l.sku,
+          quantity: l.quantity,
+          currentQuantity: order.cancelledAt ? 0 : l.quantity,
+        }),
+      ),
   };
 }
 
@@ -162,7 +166,12 @@ export function queryRoot(state: ShopState, shop: { name: string; domain: string
     shop: () => ({ id: gid('Shop', '548380009'), name: shop.name, myshopifyDomain: shop.domain, ianaTimezone: shop.timezone }),
     inventoryItems: (args: PageArgs) => {
       const match = searchPredicate(parseSearch(args.query));
-      return connection(state.items.filter(match), (i) => i.id, args, (i) => itemNode(state, i));
+      return connection(
+        state.items.filter(match),
+        (i) => i.id,
+        args,
+        (i) => itemNode(state, i),
+      );
     },
     inventoryItem: ({ id }: { id: string }) => {
       const key = gidKey(id, 'InventoryItem');

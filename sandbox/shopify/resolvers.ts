@@ -2,13 +2,7 @@ import { getDirectiveValues, GraphQLError, type GraphQLResolveInfo } from 'graph
 import { MESSAGES } from './constants.js';
 import type { ShopifyEvents } from './events.js';
 import { gid, isoSeconds } from './format.js';
-import {
-  adjustQuantities,
-  setQuantities,
-  type AdjustQuantitiesInput,
-  type MutationOutcome,
-  type SetQuantitiesInput,
-} from './mutations.js';
+import { adjustQuantities, setQuantities, type AdjustQuantitiesInput, type MutationOutcome, type SetQuantitiesInput } from './mutations.js';
 import { changeNodes, queryRoot } from './nodes.js';
 import { shopifySchema } from './schema.js';
 import type { ShopState } from './store.js';
@@ -59,13 +53,7 @@ function payloadOf(rt: ShopRuntime, outcome: MutationOutcome) {
  * Runs a mutation under Shopify's idempotency rules: with a key, the first result
  * is stored and replayed; the same key with other parameters is refused.
  */
-function idempotent(
-  rt: ShopRuntime,
-  info: GraphQLResolveInfo,
-  args: unknown,
-  keyRequired: boolean,
-  run: () => MutationOutcome,
-): unknown {
+function idempotent(rt: ShopRuntime, info: GraphQLResolveInfo, args: unknown, keyRequired: boolean, run: () => MutationOutcome): unknown {
   const key = idempotencyKey(info);
   if (key === undefined) {
     if (keyRequired) {

@@ -32,7 +32,9 @@ export function notFound(reply: FastifyReply, what: string): FastifyReply {
 export const warehouseFaultShapes: FaultErrorShapes = {
   rateLimited: (reply, retryAfter) => tooMany(reply, retryAfter(25)),
   serverError: (reply) =>
-    reply.code(500).send({ type: 'https://tools.ietf.org/html/rfc9110#section-15.6.1', title: 'An error occurred while processing your request.', status: 500 }),
+    reply
+      .code(500)
+      .send({ type: 'https://tools.ietf.org/html/rfc9110#section-15.6.1', title: 'An error occurred while processing your request.', status: 500 }),
 };
 
 /** ASP.NET binds query parameters case-insensitively: Page, page and PAGE are one. */

@@ -113,6 +113,14 @@ export function processReturn(store: WarehouseStore, inbound: Inbound, sku: stri
     match.completed = store.now();
   }
   if (action === 'Restock') adjustOnHand(store, sku, quantity, 'return', match?.referenceId ?? reference);
-  else store.ledger.push({ at: store.now().toISOString(), sku, onHandDelta: 0, committedDelta: 0, reason: `return ${action.toLowerCase()}`, ...(reference && { ref: reference }) });
+  else
+    store.ledger.push({
+      at: store.now().toISOString(),
+      sku,
+      onHandDelta: 0,
+      committedDelta: 0,
+      reason: `return ${action.toLowerCase()}`,
+      ...(reference && { ref: reference }),
+    });
   return match;
 }

@@ -25,7 +25,15 @@ export function inventoryJson(item: InventoryItem, store: WarehouseStore): Recor
     total_exception_quantity: back,
     total_internal_transfer_quantity: 0,
     fulfillable_quantity_by_fulfillment_center: [
-      { id: FULFILLMENT_CENTER.id, name: FULFILLMENT_CENTER.name, onhand_quantity: item.onHand, committed_quantity: item.committed, fulfillable_quantity: ff, awaiting_quantity: item.awaiting, internal_transfer_quantity: 0 },
+      {
+        id: FULFILLMENT_CENTER.id,
+        name: FULFILLMENT_CENTER.name,
+        onhand_quantity: item.onHand,
+        committed_quantity: item.committed,
+        fulfillable_quantity: ff,
+        awaiting_quantity: item.awaiting,
+        internal_transfer_quantity: 0,
+      },
     ],
     // sandbox extension: what UpdatedSince filters on
     last_updated_at: item.updated.toISOString(),
@@ -58,7 +66,8 @@ export function orderJson(o: WarehouseOrder): Record<string, unknown> {
         order_id: o.id,
         reference_id: o.referenceId,
         status: SHIPMENT_STATUS[o.status],
-        status_details: o.status === 'Exception' ? [{ id: 1, name: 'OutOfStock', description: 'Not enough fulfillable inventory to allocate this shipment.' }] : [],
+        status_details:
+          o.status === 'Exception' ? [{ id: 1, name: 'OutOfStock', description: 'Not enough fulfillable inventory to allocate this shipment.' }] : [],
         location: FULFILLMENT_CENTER,
         created_date: o.created.toISOString(),
         last_update_at: o.updated.toISOString(),
@@ -75,7 +84,13 @@ export function receivingJson(w: Receiving): Record<string, unknown> {
     purchase_order_number: w.purchaseOrderNumber,
     status: w.status,
     fulfillment_center: FULFILLMENT_CENTER,
-    inventory_quantities: w.lines.map((l) => ({ inventory_id: l.inventoryId, sku: l.sku, expected_quantity: l.expected, received_quantity: l.received, stowed_quantity: l.received })),
+    inventory_quantities: w.lines.map((l) => ({
+      inventory_id: l.inventoryId,
+      sku: l.sku,
+      expected_quantity: l.expected,
+      received_quantity: l.received,
+      stowed_quantity: l.received,
+    })),
     insert_date: w.created.toISOString(),
     last_updated_date: w.updated.toISOString(),
   };

@@ -63,7 +63,10 @@ export function registerWarehouseRoutes(app: FastifyInstance, d: WarehouseRouteD
     return page(request, reply, rows)?.map((i) => inventoryJson(i, store)) ?? reply;
   });
   // ShipBob: the channels this token may act for; orders name one in shipbob_channel_id.
-  app.get('/1.0/channel', http.route('GET channel', async () => [{ id: CHANNEL.id, name: CHANNEL.name, application_name: 'stocksync', scopes: ['orders_write', 'inventory_read'] }]));
+  app.get(
+    '/1.0/channel',
+    http.route('GET channel', async () => [{ id: CHANNEL.id, name: CHANNEL.name, application_name: 'stocksync', scopes: ['orders_write', 'inventory_read'] }]),
+  );
   app.get('/1.0/inventory', inventoryList);
   app.get('/1.0/inventory-level', inventoryList);
   app.get(
@@ -150,7 +153,8 @@ export function registerWarehouseRoutes(app: FastifyInstance, d: WarehouseRouteD
       if (!channel(request, reply)) return reply;
       const b = (request.body ?? {}) as Body;
       if (typeof b.reference_id !== 'string' || !b.reference_id) return validation(reply, 400, { reference_id: ['The reference_id field is required.'] });
-      if (inbound.returnRefs.has(b.reference_id)) return validation(reply, 422, { reference_id: [`A return with reference_id '${b.reference_id}' already exists.`] });
+      if (inbound.returnRefs.has(b.reference_id))
+        return validation(reply, 422, { reference_id: [`A return with reference_id '${b.reference_id}' already exists.`] });
       const inv = Array.isArray(b.inventory) ? (b.inventory as Body[]) : [];
       const lines = inv.map((i) => {
         const requested = (i?.requested_action ?? (i?.action_requested as Body | undefined)?.action ?? 'Restock') as ReturnAction;
@@ -159,7 +163,9 @@ export function registerWarehouseRoutes(app: FastifyInstance, d: WarehouseRouteD
       if (lines.length === 0) return validation(reply, 400, { inventory: ['At least one inventory item is required.'] });
       const skus = lines.map((l) => l.sku);
       if (new Set(skus).size !== skus.length) return validation(reply, 422, { inventory: ['Each inventory id may appear only once.'] });
-      const bad = lines.find((l) => !store.items.has(l.sku) || !Number.isInteger(l.quantity) || l.quantity < 1 || !['Restock', 'Quarantine', 'Dispose'].includes(l.action));
+      const bad = lines.find(
+        (l) => !store.items.has(l.sku) || !Number.isInteger(l.quantity) || l.quantity < 1 || !['Restock', 'Quarantine', 'Dispose'].includes(l.action),
+      );
       if (bad) return validation(reply, 422, { inventory: [`Invalid inventory item, quantity or action for '${bad.sku}'.`] });
       const shipment = typeof b.original_shipment_id === 'number' ? b.original_shipment_id : undefined;
       return reply.code(201).send(returnJson(announceReturn(store, inbound, b.reference_id, lines, shipment)));
@@ -173,13 +179,17 @@ export function registerWarehouseRoutes(app: FastifyInstance, d: WarehouseRouteD
     }),
   );
 
-  app.get('/1.0/webhook', http.route('GET webhook', async () => hooks.list()));
+  app.get(
+    '/1.0/webhook',
+    http.route('GET webhook', async () => hooks.list()),
+  );
   app.post(
     '/1.0/webhook',
     http.route('POST webhook', async (request, reply) => {
       const b = (request.body ?? {}) as Body;
       if (!WAREHOUSE_TOPICS.includes(b.topic as never)) return validation(reply, 400, { topic: [`Unknown topic. Known: ${WAREHOUSE_TOPICS.join(', ')}.`] });
-      if (typeof b.subscription_url !== 'string' || !/^https?:\/\//.test(b.subscription_url)) return validation(reply, 400, { subscription_url: ['A valid URL is required.'] });
+      if (typeof b.subscription_url !== 'string' || !/^https?:\/\//.test(b.subscription_url))
+        return validation(reply, 400, { subscription_url: ['A valid URL is required.'] });
       return reply.code(201).send(hooks.subscribe(b.topic as string, b.subscription_url));
     }),
   );

@@ -66,7 +66,17 @@ export interface WarehouseStore {
 }
 
 export function createStore(now: () => Date): WarehouseStore {
-  return { items: new Map(), byId: new Map(), orders: new Map(), byReference: new Map(), ledger: [], nextInventoryId: 1001, nextOrderId: 500001, now, listeners: [] };
+  return {
+    items: new Map(),
+    byId: new Map(),
+    orders: new Map(),
+    byReference: new Map(),
+    ledger: [],
+    nextInventoryId: 1001,
+    nextOrderId: 500001,
+    now,
+    listeners: [],
+  };
 }
 
 function emit(store: WarehouseStore, e: WarehouseEvent): void {
@@ -91,7 +101,15 @@ export function addItem(store: WarehouseStore, sku: string, onHand: number): Inv
   return item;
 }
 
-function change(store: WarehouseStore, item: InventoryItem, onHandDelta: number, committedDelta: number, reason: string, ref?: string, backorderedDelta = 0): void {
+function change(
+  store: WarehouseStore,
+  item: InventoryItem,
+  onHandDelta: number,
+  committedDelta: number,
+  reason: string,
+  ref?: string,
+  backorderedDelta = 0,
+): void {
   item.onHand += onHandDelta;
   item.committed += committedDelta;
   item.updated = store.now();
@@ -100,10 +118,22 @@ function change(store: WarehouseStore, item: InventoryItem, onHandDelta: number,
 }
 
 /** Appends to the ledger only: what an entry says that on hand and committed do not. */
-function record(store: WarehouseStore, sku: string, d: { onHandDelta: number; committedDelta: number; backorderedDelta: number }, reason: string, ref?: string, at = store.now()): void {
+function record(
+  store: WarehouseStore,
+  sku: string,
+  d: { onHandDelta: number; committedDelta: number; backorderedDelta: number },
+  reason: string,
+  ref?: string,
+  at = store.now(),
+): void {
   store.ledger.push({
-    at: at.toISOString(), sku, onHandDelta: d.onHandDelta, committedDelta: d.committedDelta,
-    ...(d.backorderedDelta !== 0 && { backorderedDelta: d.backorderedDelta }), reason, ...(ref && { ref }),
+    at: at.toISOString(),
+    sku,
+    onHandDelta: d.onHandDelta,
+    committedDelta: d.committedDelta,
+    ...(d.backorderedDelta !== 0 && { backorderedDelta: d.backorderedDelta }),
+    reason,
+    ...(ref && { ref }),
   });
 }
 
@@ -122,9 +152,7 @@ function allocate(store: WarehouseStore, order: WarehouseOrder, waited: boolean)
   for (const l of order.lines) change(store, store.items.get(l.sku)!, 0, l.quantity, 'allocate', order.referenceId, waited ? -l.quantity : 0);
 }
 
-export type CreateResult =
-  | { ok: true; order: WarehouseOrder }
-  | { ok: false; kind: 'duplicate' | 'unknown_sku' | 'short' | 'invalid'; message: string };
+export type CreateResult = { ok: true; order: WarehouseOrder } | { ok: false; kind: 'duplicate' | 'unknown_sku' | 'short' | 'invalid'; message: string };
 
 /** POST /order. The reference id is the idempotency key: a second use is refused. */
 export function createOrder(store: WarehouseStore, referenceId: string, lines: { sku: string; quantity: number }[], refuseIfShort: boolean): CreateResult {

@@ -6,13 +6,7 @@ import type { Rng } from '../core/rng.js';
 import type { WebhookSender } from '../core/webhooks.js';
 import { standardSignature } from './signing.js';
 
-export const WAREHOUSE_TOPICS = [
-  'inventory.updated',
-  'order.shipped',
-  'order.shipment.exception',
-  'order.shipment.cancelled',
-  'return.completed',
-] as const;
+export const WAREHOUSE_TOPICS = ['inventory.updated', 'order.shipped', 'order.shipment.exception', 'order.shipment.cancelled', 'return.completed'] as const;
 
 export interface Subscription {
   id: number;

@@ -59,7 +59,10 @@ export function registerOrderRoutes(app: FastifyInstance, d: WooOrderRouteDeps):
     }),
   );
 
-  app.get('/webhooks', http.route('GET webhooks', async () => hooks.list().map((h) => webhookJson(h, tzOffset))));
+  app.get(
+    '/webhooks',
+    http.route('GET webhooks', async () => hooks.list().map((h) => webhookJson(h, tzOffset))),
+  );
   app.post(
     '/webhooks',
     http.route('POST webhooks', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -68,7 +71,9 @@ export function registerOrderRoutes(app: FastifyInstance, d: WooOrderRouteDeps):
         return wooError(reply, 400, 'rest_invalid_param', 'Invalid parameter(s): topic', { params: { topic: 'Webhook topic unknown.' } });
       }
       if (typeof b.delivery_url !== 'string' || !/^https?:\/\//.test(b.delivery_url)) {
-        return wooError(reply, 400, 'rest_invalid_param', 'Invalid parameter(s): delivery_url', { params: { delivery_url: 'Webhook delivery URL must be a valid URL starting with http:// or https://.' } });
+        return wooError(reply, 400, 'rest_invalid_param', 'Invalid parameter(s): delivery_url', {
+          params: { delivery_url: 'Webhook delivery URL must be a valid URL starting with http:// or https://.' },
+        });
       }
       const hook = hooks.create({
         topic: b.topic as WooTopic,

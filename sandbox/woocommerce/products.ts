@@ -19,7 +19,12 @@ type Params = { id?: string; vid?: string };
 type Body = Record<string, unknown>;
 
 class ItemError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -88,7 +93,8 @@ export function registerProductRoutes(app: FastifyInstance, d: WooRouteDeps): vo
     if (sku && store.bySku.has(sku)) throw new ItemError(400, 'product_invalid_sku', 'Invalid or duplicated SKU.');
     const input = { sku, name: patch.name, manageStock: patch.manageStock, stockQuantity: patch.stockQuantity };
     if (parentId !== undefined) {
-      if (store.items.get(parentId)?.type !== 'variable') throw new ItemError(400, 'woocommerce_rest_invalid_product_id', 'Variations can only be added to variable products.');
+      if (store.items.get(parentId)?.type !== 'variable')
+        throw new ItemError(400, 'woocommerce_rest_invalid_product_id', 'Variations can only be added to variable products.');
       return addVariation(store, parentId, input);
     }
     return addProduct(store, { ...input, type: body.type === 'variable' ? 'variable' : 'simple' });
@@ -165,8 +171,7 @@ export function registerProductRoutes(app: FastifyInstance, d: WooRouteDeps): vo
   };
 
   const guard =
-    (fn: (req: FastifyRequest<{ Params: Params; Body: Body }>, reply: FastifyReply) => unknown) =>
-    async (request: FastifyRequest, reply: FastifyReply) => {
+    (fn: (req: FastifyRequest<{ Params: Params; Body: Body }>, reply: FastifyReply) => unknown) => async (request: FastifyRequest, reply: FastifyReply) => {
       try {
         return await fn(request as FastifyRequest<{ Params: Params; Body: Body }>, reply);
       } catch (e) {
@@ -175,27 +180,82 @@ export function registerProductRoutes(app: FastifyInstance, d: WooRouteDeps): vo
     };
 
   const topLevel = () => [...store.items.values()].filter((i) => i.type !== 'variation');
-  app.get('/products', http.route('GET products', guard((req, reply) => list(topLevel(), req, reply))));
-  app.post('/products', http.route('POST products', guard((req, reply) => reply.code(201).send(json(create(req.body ?? {}))))));
-  app.post('/products/batch', http.route('POST products/batch', guard((req, reply) => batch(req.body ?? {}, reply))));
-  app.get('/products/:id', http.route('GET products/{id}', guard((req) => json(product(req.params.id)))));
+  app.get(
+    '/products',
+    http.route(
+      'GET products',
+      guard((req, reply) => list(topLevel(), req, reply)),
+    ),
+  );
+  app.post(
+    '/products',
+    http.route(
+      'POST products',
+      guard((req, reply) => reply.code(201).send(json(create(req.body ?? {})))),
+    ),
+  );
+  app.post(
+    '/products/batch',
+    http.route(
+      'POST products/batch',
+      guard((req, reply) => batch(req.body ?? {}, reply)),
+    ),
+  );
+  app.get(
+    '/products/:id',
+    http.route(
+      'GET products/{id}',
+      guard((req) => json(product(req.params.id))),
+    ),
+  );
   const put = guard((req) => json(update(product(req.params.id), req.body ?? {})));
   for (const m of ['PUT', 'POST', 'PATCH'] as const) app.route({ method: m, url: '/products/:id', handler: http.route(`${m} products/{id}`, put) });
   app.delete(
     '/products/:id',
-    http.route('DELETE products/{id}', guard((req) => {
-      const item = product(req.params.id);
-      const rendered = json(item);
-      deleteItem(store, item);
-      return rendered;
-    })),
+    http.route(
+      'DELETE products/{id}',
+      guard((req) => {
+        const item = product(req.params.id);
+        const rendered = json(item);
+        deleteItem(store, item);
+        return rendered;
+      }),
+    ),
   );
 
-  const variationsOf = (parentId: string | undefined) => product(parentId).variationIds.map((id) => store.items.get(id)).filter((i): i is WooItem => !!i);
-  app.get('/products/:id/variations', http.route('GET variations', guard((req, reply) => list(variationsOf(req.params.id), req, reply))));
-  app.post('/products/:id/variations/batch', http.route('POST variations/batch', guard((req, reply) => batch(req.body ?? {}, reply, product(req.params.id).id))));
-  app.post('/products/:id/variations', http.route('POST variations', guard((req, reply) => reply.code(201).send(json(create(req.body ?? {}, product(req.params.id).id))))));
-  app.get('/products/:id/variations/:vid', http.route('GET variations/{id}', guard((req) => json(variation(req.params.id, req.params.vid)))));
+  const variationsOf = (parentId: string | undefined) =>
+    product(parentId)
+      .variationIds.map((id) => store.items.get(id))
+      .filter((i): i is WooItem => !!i);
+  app.get(
+    '/products/:id/variations',
+    http.route(
+      'GET variations',
+      guard((req, reply) => list(variationsOf(req.params.id), req, reply)),
+    ),
+  );
+  app.post(
+    '/products/:id/variations/batch',
+    http.route(
+      'POST variations/batch',
+      guard((req, reply) => batch(req.body ?? {}, reply, product(req.params.id).id)),
+    ),
+  );
+  app.post(
+    '/products/:id/variations',
+    http.route(
+      'POST variations',
+      guard((req, reply) => reply.code(201).send(json(create(req.body ?? {}, product(req.params.id).id)))),
+    ),
+  );
+  app.get(
+    '/products/:id/variations/:vid',
+    http.route(
+      'GET variations/{id}',
+      guard((req) => json(variation(req.params.id, req.params.vid))),
+    ),
+  );
   const putV = guard((req) => json(update(variation(req.params.id, req.params.vid), req.body ?? {})));
-  for (const m of ['PUT', 'POST', 'PATCH'] as const) app.route({ method: m, url: '/products/:id/variations/:vid', handler: http.route(`${m} variations/{id}`, putV) });
+  for (const m of ['PUT', 'POST', 'PATCH'] as const)
+    app.route({ method: m, url: '/products/:id/variations/:vid', handler: http.route(`${m} variations/{id}`, putV) });
 }

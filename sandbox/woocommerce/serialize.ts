@@ -62,7 +62,10 @@ export function orderJson(order: WooOrder, tzOffset: number): Record<string, unk
 }
 
 export class WooParamError extends Error {
-  constructor(readonly param: string, readonly detail: string) {
+  constructor(
+    readonly param: string,
+    readonly detail: string,
+  ) {
     super(`Invalid parameter(s): ${param}`);
   }
 }
@@ -127,9 +130,7 @@ interface Dated {
 
 /** Filters (modified_after is exclusive, as WP_Date_Query's `after`), sorts and pages. */
 export function applyList<T extends Dated>(rows: T[], q: ListQuery): { page: T[]; total: number; totalPages: number } {
-  const filtered = rows.filter(
-    (r) => (!q.after || r.modified.getTime() > q.after.getTime()) && (!q.before || r.modified.getTime() < q.before.getTime()),
-  );
+  const filtered = rows.filter((r) => (!q.after || r.modified.getTime() > q.after.getTime()) && (!q.before || r.modified.getTime() < q.before.getTime()));
   const key = (r: T): number | string =>
     q.orderby === 'id' ? r.id : q.orderby === 'modified' ? r.modified.getTime() : q.orderby === 'title' ? (r.name ?? '') : r.created.getTime();
   const dir = q.order === 'asc' ? 1 : -1;

@@ -95,7 +95,9 @@ export function createWooWebhooks(opts: WooWebhookOptions): WooWebhooks {
     const [, event] = hook.topic.split('.') as [string, string];
     hook.deliveries++;
     // wp_hash(id . time()): one value per webhook per second, so not unique per delivery.
-    const deliveryId = createHash('md5').update(`${hook.id}${Math.floor(opts.faults.now().getTime() / 1000)}`).digest('hex');
+    const deliveryId = createHash('md5')
+      .update(`${hook.id}${Math.floor(opts.faults.now().getTime() / 1000)}`)
+      .digest('hex');
     senderFor(hook).send({
       url: hook.deliveryUrl,
       headers: {

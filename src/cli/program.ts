@@ -10,9 +10,7 @@ import { ExitWith, reportError } from './report.js';
 export function buildProgram(): Command {
   const program = new Command('stocksync')
     .description('keeps sellable inventory accurate on every sales channel at once')
-    .addOption(
-      new Option('--config <file>', 'config file').env('STOCKSYNC_CONFIG').default(DEFAULT_CONFIG),
-    )
+    .addOption(new Option('--config <file>', 'config file').env('STOCKSYNC_CONFIG').default(DEFAULT_CONFIG))
     .showHelpAfterError('(run "stocksync --help" for usage)')
     .exitOverride() // errors come back to run() instead of exiting inside commander
     .configureOutput({

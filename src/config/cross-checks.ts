@@ -10,8 +10,7 @@ type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object' && !Array.isArray(x);
 const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
 const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
-const idText = (x: unknown): string | undefined =>
-  typeof x === 'string' ? x.trim() : typeof x === 'number' ? String(x) : undefined;
+const idText = (x: unknown): string | undefined => (typeof x === 'string' ? x.trim() : typeof x === 'number' ? String(x) : undefined);
 
 interface Conn {
   index: number;
@@ -63,14 +62,7 @@ export function crossCheck(raw: unknown): ConfigIssue[] {
 
 type Add = (path: PathSegment[], message: string) => void;
 
-function checkChannel(
-  c: Obj,
-  index: number,
-  conns: Map<string, Conn>,
-  warehouses: string[],
-  skus: Map<string, unknown>,
-  add: Add,
-): void {
+function checkChannel(c: Obj, index: number, conns: Map<string, Conn>, warehouses: string[], skus: Map<string, unknown>, add: Add): void {
   const fulfilledBy = str(c.fulfilledBy);
   if (fulfilledBy !== undefined) {
     const target = conns.get(fulfilledBy);
@@ -79,10 +71,7 @@ function checkChannel(
       add(['connections', index, 'fulfilledBy'], `${fulfilledBy} is not a warehouse connection`);
     }
   } else if (c.fulfilledBy === undefined && warehouses.length > 1) {
-    add(
-      ['connections', index, 'fulfilledBy'],
-      `required when several warehouses are defined (${warehouses.join(', ')})`,
-    );
+    add(['connections', index, 'fulfilledBy'], `required when several warehouses are defined (${warehouses.join(', ')})`);
   }
   if (isObj(c.bufferOverrides)) {
     for (const sku of Object.keys(c.bufferOverrides)) {

@@ -53,13 +53,9 @@ function reason(issue: z.core.$ZodIssue, raw: unknown, path: PathSegment[]): str
     case 'invalid_value':
       return `must be one of: ${issue.values.map(String).join(', ')}`;
     case 'too_small':
-      return issue.origin === 'array'
-        ? `must have at least ${issue.minimum} item(s)`
-        : `must be at least ${issue.minimum}`;
+      return issue.origin === 'array' ? `must have at least ${issue.minimum} item(s)` : `must be at least ${issue.minimum}`;
     case 'too_big':
-      return issue.origin === 'array'
-        ? `must have at most ${issue.maximum} item(s)`
-        : `must be at most ${issue.maximum}`;
+      return issue.origin === 'array' ? `must have at most ${issue.maximum} item(s)` : `must be at most ${issue.maximum}`;
     default:
       return issue.message;
   }

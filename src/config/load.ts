@@ -43,12 +43,7 @@ export function parseConfig(text: string, env: Env = process.env, sourceName = '
 
   const parsed = configSchema.safeParse(raw);
   const secrets = resolveSecrets(raw, env);
-  const issues = [
-    ...(parsed.success ? [] : fromZod(parsed.error.issues, raw)),
-    ...crossCheck(raw),
-    ...secrets.issues,
-    ...checkSecretKey(raw, secrets.values),
-  ];
+  const issues = [...(parsed.success ? [] : fromZod(parsed.error.issues, raw)), ...crossCheck(raw), ...secrets.issues, ...checkSecretKey(raw, secrets.values)];
   if (issues.length > 0 || !parsed.success) throw invalid(sourceName, withLines(issues, doc, lines));
   return resolve(parsed.data, secrets.values, sourceName);
 }
@@ -116,12 +111,8 @@ function resolve(file: ConfigFile, values: Map<string, string | undefined>, sour
     },
     secretKey: file.secretKey && required(['secretKey']),
     connections: file.connections.map((c, i) => {
-      const credentials = Object.fromEntries(
-        Object.keys(c.credentials).map((k) => [k, required(['connections', i, 'credentials', k])]),
-      );
-      return c.kind === 'channel'
-        ? { ...c, credentials, fulfilledBy: c.fulfilledBy ?? onlyWarehouse }
-        : { ...c, credentials };
+      const credentials = Object.fromEntries(Object.keys(c.credentials).map((k) => [k, required(['connections', i, 'credentials', k])]));
+      return c.kind === 'channel' ? { ...c, credentials, fulfilledBy: c.fulfilledBy ?? onlyWarehouse } : { ...c, credentials };
     }),
   };
 }

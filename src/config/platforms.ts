@@ -72,12 +72,8 @@ export type WarehousePlatform = Exclude<Platform, ChannelPlatform>;
 
 const names = Object.keys(PLATFORMS) as Platform[];
 
-export const CHANNEL_PLATFORMS = names.filter(
-  (p) => PLATFORMS[p].kind === 'channel',
-) as ChannelPlatform[];
-export const WAREHOUSE_PLATFORMS = names.filter(
-  (p) => PLATFORMS[p].kind === 'warehouse',
-) as WarehousePlatform[];
+export const CHANNEL_PLATFORMS = names.filter((p) => PLATFORMS[p].kind === 'channel') as ChannelPlatform[];
+export const WAREHOUSE_PLATFORMS = names.filter((p) => PLATFORMS[p].kind === 'warehouse') as WarehousePlatform[];
 
 export function platformSpec(platform: string): PlatformSpec | undefined {
   return Object.hasOwn(PLATFORMS, platform) ? PLATFORMS[platform as Platform] : undefined;

@@ -6,13 +6,7 @@ import * as z from 'zod';
 import { Cron } from 'croner';
 import { parseDuration } from './duration.js';
 import { ENV_NAME } from './secrets.js';
-import {
-  CHANNEL_PLATFORMS,
-  WAREHOUSE_PLATFORMS,
-  PLATFORMS,
-  type ChannelPlatform,
-  type WarehousePlatform,
-} from './platforms.js';
+import { CHANNEL_PLATFORMS, WAREHOUSE_PLATFORMS, PLATFORMS, type ChannelPlatform, type WarehousePlatform } from './platforms.js';
 
 export const DEFAULT_POLL_INTERVAL = '5m';
 export const DEFAULT_RECONCILE = '0 3 * * *';
@@ -40,9 +34,7 @@ function refError(iss: { code?: string; input?: unknown }): string | undefined {
   }
   return 'must be an environment reference such as { env: MY_SECRET }';
 }
-const envName = z
-  .string({ error: 'must be an environment variable name' })
-  .regex(ENV_NAME, 'must be an environment variable name such as SHOPIFY_TOKEN');
+const envName = z.string({ error: 'must be an environment variable name' }).regex(ENV_NAME, 'must be an environment variable name such as SHOPIFY_TOKEN');
 /** `{ env: NAME }`, plus `default` (only with `demo: true`). */
 export const secretRefSchema = z
   .strictObject({ env: envName, default: z.string({ error: 'must be a string' }).optional() }, { error: refError })
@@ -86,10 +78,7 @@ export const cronSchema = z.string({ error: 'must be a cron expression such as "
   }
 });
 
-const wholeUnits = z
-  .number({ error: 'must be a whole number' })
-  .int('must be a whole number')
-  .min(0, 'must not be negative');
+const wholeUnits = z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must not be negative');
 
 const portSchema = z
   .number({ error: 'must be a port number' })
@@ -97,19 +86,13 @@ const portSchema = z
   .min(1, 'must be from 1 to 65535')
   .max(65535, 'must be from 1 to 65535');
 
-const httpUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-  .transform((url) => url.replace(/\/+$/, '')); // connectors append paths
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).transform((url) => url.replace(/\/+$/, '')); // connectors append paths
 
 /** Buffer policy of a channel; see src/domain/types.ts BufferPolicy for the order applied. */
 export const bufferSchema = z.strictObject({
   mode: z.enum(['adaptive', 'shared', 'partitioned'], { error: 'must be adaptive, shared or partitioned' }).optional(),
   reserve: wholeUnits.optional(),
-  holdBackPercent: z
-    .number({ error: 'must be a number from 0 to 100' })
-    .min(0, 'must be from 0 to 100')
-    .max(100, 'must be from 0 to 100')
-    .optional(),
+  holdBackPercent: z.number({ error: 'must be a number from 0 to 100' }).min(0, 'must be from 0 to 100').max(100, 'must be from 0 to 100').optional(),
   holdBackUnits: wholeUnits.optional(),
   zeroBelow: wholeUnits.optional(),
   maxCap: wholeUnits.optional(),
@@ -122,9 +105,7 @@ const platformId = z.unknown().transform((value, ctx) => {
   ctx.addIssue({
     code: 'custom',
     message:
-      typeof value === 'number'
-        ? 'must be an id; quote large numbers in YAML ("12345678901234567890"), they lose digits otherwise'
-        : 'must be a non-empty id',
+      typeof value === 'number' ? 'must be an id; quote large numbers in YAML ("12345678901234567890"), they lose digits otherwise' : 'must be a non-empty id',
   });
   return z.NEVER;
 });
@@ -132,10 +113,7 @@ const platformId = z.unknown().transform((value, ctx) => {
  * Platform ids of one listing; which fields are allowed depends on the platform
  * (platforms.ts). Empty (or no value in YAML): the connector finds the listing by SKU.
  */
-export const listingSchema = z.preprocess(
-  (v) => (v === null ? {} : v),
-  z.record(z.string(), platformId, { error: 'must be a mapping of platform ids' }),
-);
+export const listingSchema = z.preprocess((v) => (v === null ? {} : v), z.record(z.string(), platformId, { error: 'must be a mapping of platform ids' }));
 
 const componentSchema = z.strictObject({
   sku: skuCodeSchema,

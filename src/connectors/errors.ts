@@ -38,11 +38,16 @@ export class ConnectorError extends StocksyncError {
 
 export function errorFromStatus(status: number, message: string, retryAfterMs?: number): ConnectorError {
   const code: ConnectorErrorCode =
-    status === 429 ? 'RATE_LIMITED'
-    : status === 401 || status === 403 ? 'AUTH'
-    : status === 404 ? 'NOT_FOUND'
-    : status === 408 ? 'TIMEOUT'
-    : status >= 500 ? 'SERVER'
-    : 'REJECTED';
+    status === 429
+      ? 'RATE_LIMITED'
+      : status === 401 || status === 403
+        ? 'AUTH'
+        : status === 404
+          ? 'NOT_FOUND'
+          : status === 408
+            ? 'TIMEOUT'
+            : status >= 500
+              ? 'SERVER'
+              : 'REJECTED';
   return new ConnectorError(code, message, { status, ...(retryAfterMs !== undefined && { retryAfterMs }) });
 }

@@ -42,7 +42,10 @@ export function encryptCredentials(obj: Record<string, unknown>, secretKey: stri
 export function decryptCredentials(sealed: string, secretKey: string, context = ''): Record<string, unknown> {
   const parts = sealed.split(':');
   if (parts[0] !== VERSION) {
-    throw new StocksyncError('CREDENTIALS_UNREADABLE', `stored credentials: unknown format ${JSON.stringify(parts[0]?.slice(0, 8) ?? '')} (expected ${VERSION})`);
+    throw new StocksyncError(
+      'CREDENTIALS_UNREADABLE',
+      `stored credentials: unknown format ${JSON.stringify(parts[0]?.slice(0, 8) ?? '')} (expected ${VERSION})`,
+    );
   }
   const [, ivText, tagText, bodyText] = parts;
   const iv = decode(ivText);
@@ -59,10 +62,7 @@ export function decryptCredentials(sealed: string, secretKey: string, context = 
     plain = Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
   } catch {
     // GCM cannot tell a wrong key from tampering; say both.
-    throw new StocksyncError(
-      'CREDENTIALS_UNREADABLE',
-      'stored credentials failed authentication: they were altered, or the secretKey changed',
-    );
+    throw new StocksyncError('CREDENTIALS_UNREADABLE', 'stored credentials failed authentication: they were altered, or the secretKey changed');
   }
   const value: unknown = JSON.parse(plain);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -18,10 +18,7 @@ export function ats(stock: { available: number; claimed: number }): number {
  * - A bundle with no components has ATS 0 (such a definition is rejected by validateBundle).
  * - A non-positive quantity would divide by zero or flip signs; it counts as unsellable (0).
  */
-export function bundleAts(
-  componentAts: ReadonlyMap<Sku, number>,
-  components: readonly BundleComponent[],
-): number {
+export function bundleAts(componentAts: ReadonlyMap<Sku, number>, components: readonly BundleComponent[]): number {
   if (components.length === 0) return 0;
   let min = Infinity;
   for (const c of components) {

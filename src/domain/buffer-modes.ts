@@ -133,12 +133,7 @@ export function splitByVelocity(units: number, velocities: readonly number[], fl
  * target; the partitioning channels' targets add up to at most their pools plus the
  * remainder; and with every channel partitioning, to at most max(ATS, 0).
  */
-export function planSkuTargets(
-  ats: number,
-  channels: readonly ChannelState[],
-  wasPartitioned: boolean,
-  s: ScarcitySettings = DEFAULT_SCARCITY,
-): SkuPlan {
+export function planSkuTargets(ats: number, channels: readonly ChannelState[], wasPartitioned: boolean, s: ScarcitySettings = DEFAULT_SCARCITY): SkuPlan {
   const { pools, shared: remainder } = allocatePools(
     ats,
     channels.map((c) => ({ connectionId: c.connectionId, reserve: c.policy.reserve ?? 0 })),
@@ -153,7 +148,11 @@ export function planSkuTargets(
   });
   if (splitting.length === 0) return { targets: sharedTargets, held: new Set(), partitioned, unitsAtRisk: risk };
 
-  const shares = splitByVelocity(remainder, splitting.map((c) => c.velocity), s.floorShare);
+  const shares = splitByVelocity(
+    remainder,
+    splitting.map((c) => c.velocity),
+    s.floorShare,
+  );
   const desired = new Map(sharedTargets);
   splitting.forEach((c, i) => {
     desired.set(c.connectionId, Math.min(sharedTargets.get(c.connectionId)!, (pools.get(c.connectionId) ?? 0) + shares[i]!));

@@ -53,10 +53,7 @@ export function validatePolicy(p: BufferPolicy): string[] {
  * sum(pools) + shared = max(ATS, 0) exactly. Negative or absent reserves count as 0.
  * Throws on a duplicate connection id: it would make pool accounting ambiguous.
  */
-export function allocatePools(
-  ats: number,
-  reserves: readonly { connectionId: string; reserve: number }[],
-): { pools: Map<string, number>; shared: number } {
+export function allocatePools(ats: number, reserves: readonly { connectionId: string; reserve: number }[]): { pools: Map<string, number>; shared: number } {
   let left = Math.max(ats, 0);
   const pools = new Map<string, number>();
   reserves.forEach(({ connectionId, reserve }, i) => {

@@ -50,11 +50,7 @@ export function bundlesContaining(skus: Iterable<Sku>, bundles: BundleMap): Set<
  * line's component claims: a bundle unit is missing as soon as any one of its components
  * is, so this is the worst component, ceil(short_c / q), capped at the ordered quantity.
  */
-export function bundleUnitsShort(
-  componentShort: ReadonlyMap<Sku, number>,
-  components: readonly BundleComponent[],
-  ordered: number,
-): number {
+export function bundleUnitsShort(componentShort: ReadonlyMap<Sku, number>, components: readonly BundleComponent[], ordered: number): number {
   let worst = 0;
   for (const c of components) {
     const short = componentShort.get(c.sku) ?? 0;
@@ -69,11 +65,7 @@ export function bundleUnitsShort(
  * bundles would need recursive claims and ATS, which we do not support; define it with the
  * inner bundle's components instead.
  */
-export function validateBundle(
-  sku: Sku,
-  components: readonly BundleComponent[],
-  bundleSkus?: { has(sku: Sku): boolean },
-): string[] {
+export function validateBundle(sku: Sku, components: readonly BundleComponent[], bundleSkus?: { has(sku: Sku): boolean }): string[] {
   const problems: string[] = [];
   if (components.length === 0) problems.push(`bundle ${sku}: has no components`);
   const seen = new Set<Sku>();

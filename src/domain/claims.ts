@@ -12,9 +12,7 @@
  */
 export type ClaimState = 'open' | 'settled' | 'released';
 
-export type ClaimEvent =
-  | { type: 'cancel' }
-  | { type: 'warehouse_observation'; observedAt: Date; ackAt: Date | null };
+export type ClaimEvent = { type: 'cancel' } | { type: 'warehouse_observation'; observedAt: Date; ackAt: Date | null };
 
 export function nextClaimState(state: ClaimState, event: ClaimEvent): ClaimState {
   if (state !== 'open') return state;

@@ -31,18 +31,9 @@ export function validateEntry(entry: LedgerEntry): string[] {
 const RULES: Record<LedgerKind, (e: LedgerEntry) => string[]> = {
   observe_absolute: (e) => (e.claimedDelta !== 0 ? ['claimedDelta must be 0'] : []),
   observe_delta: (e) => (e.claimedDelta !== 0 ? ['claimedDelta must be 0'] : []),
-  claim: (e) => [
-    ...(e.availableDelta !== 0 ? ['availableDelta must be 0'] : []),
-    ...(!(e.claimedDelta > 0) ? ['claimedDelta must be positive'] : []),
-  ],
-  release: (e) => [
-    ...(e.availableDelta !== 0 ? ['availableDelta must be 0'] : []),
-    ...(!(e.claimedDelta < 0) ? ['claimedDelta must be negative'] : []),
-  ],
-  settle: (e) => [
-    ...(e.availableDelta !== 0 ? ['availableDelta must be 0'] : []),
-    ...(!(e.claimedDelta < 0) ? ['claimedDelta must be negative'] : []),
-  ],
+  claim: (e) => [...(e.availableDelta !== 0 ? ['availableDelta must be 0'] : []), ...(!(e.claimedDelta > 0) ? ['claimedDelta must be positive'] : [])],
+  release: (e) => [...(e.availableDelta !== 0 ? ['availableDelta must be 0'] : []), ...(!(e.claimedDelta < 0) ? ['claimedDelta must be negative'] : [])],
+  settle: (e) => [...(e.availableDelta !== 0 ? ['availableDelta must be 0'] : []), ...(!(e.claimedDelta < 0) ? ['claimedDelta must be negative'] : [])],
   reconcile: () => [],
 };
 

@@ -57,7 +57,10 @@ export async function releaseOpenClaims(
       source,
     })),
   );
-  const after = await addToSkuStock(tx, released.map((c) => ({ sku: c.sku, available: 0, claimed: -c.quantity })));
+  const after = await addToSkuStock(
+    tx,
+    released.map((c) => ({ sku: c.sku, available: 0, claimed: -c.quantity })),
+  );
   for (const row of after) stock.set(row.sku, row);
   const dirtied = await recomputeTargets(tx, affectedSkus(claimSkus, bundles), stock, bundles);
   return { released: released.reduce((n, c) => n + c.quantity, 0), dirtied };

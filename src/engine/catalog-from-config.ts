@@ -19,8 +19,7 @@ export function catalogFromConfig(config: LoadedConfig): CatalogInput {
       kind: c.kind,
       platform: c.platform,
       baseUrl: c.baseUrl,
-      credentialsEncrypted:
-        secretKey && Object.keys(c.credentials).length > 0 ? encryptCredentials(c.credentials, secretKey, c.id) : null,
+      credentialsEncrypted: secretKey && Object.keys(c.credentials).length > 0 ? encryptCredentials(c.credentials, secretKey, c.id) : null,
       bufferPolicy: c.kind === 'channel' ? c.buffer : {},
       fulfilledBy: c.kind === 'channel' ? (c.fulfilledBy ?? (onlyWarehouse.length === 1 ? onlyWarehouse[0]!.id : null)) : null,
       pollIntervalMs: c.pollInterval,

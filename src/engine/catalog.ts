@@ -2,15 +2,7 @@
 // targets of every SKU up to date with the (possibly changed) buffer policies.
 import type { BufferPolicy, BundleComponent } from '../domain/types.js';
 import { withTx, type Db } from '../store/db.js';
-import {
-  allSkus,
-  replaceBufferOverrides,
-  upsertConnections,
-  upsertListings,
-  upsertLocations,
-  upsertSkus,
-  type ConnectionRow,
-} from '../store/catalog.js';
+import { allSkus, replaceBufferOverrides, upsertConnections, upsertListings, upsertLocations, upsertSkus, type ConnectionRow } from '../store/catalog.js';
 import { bumpCatalogVersion } from '../store/catalog-version.js';
 import { loadSkuGraph } from '../store/skus.js';
 import { lockSkuStock } from '../store/stock.js';
@@ -40,7 +32,11 @@ export interface CatalogInput {
 export function externalKey(platformIds: Record<string, unknown>, sku: string, identity?: string): string {
   const identified = identity === undefined ? Object.keys(platformIds).length > 0 : platformIds[identity] !== undefined;
   if (!identified) return `sku:${sku}`;
-  return `ids:${JSON.stringify(Object.keys(platformIds).sort().map((k) => [k, platformIds[k]]))}`;
+  return `ids:${JSON.stringify(
+    Object.keys(platformIds)
+      .sort()
+      .map((k) => [k, platformIds[k]]),
+  )}`;
 }
 
 const RECOMPUTE_CHUNK = 1000;
@@ -61,7 +57,10 @@ export async function syncCatalog(db: Db, input: CatalogInput): Promise<{ skus: 
       tx,
       input.connections.flatMap((c) => (c.locations ?? []).map((l) => ({ connectionId: c.id, ...l }))),
     );
-    await upsertSkus(tx, input.skus.map((s) => ({ sku: s.sku, name: s.name ?? null, components: s.components ?? [] })));
+    await upsertSkus(
+      tx,
+      input.skus.map((s) => ({ sku: s.sku, name: s.name ?? null, components: s.components ?? [] })),
+    );
     await upsertListings(tx, listings);
     await replaceBufferOverrides(tx, input.overrides ?? []);
     await bumpCatalogVersion(tx);
@@ -74,7 +73,13 @@ export async function syncCatalog(db: Db, input: CatalogInput): Promise<{ skus: 
     const chunk = skus.slice(i, i + RECOMPUTE_CHUNK);
     await withTx(db, async (tx) => {
       const graph = await loadSkuGraph(tx, chunk);
-      const stock = await lockSkuStock(tx, skusToLock(chunk.filter((s) => !graph.bundles.has(s)), graph.bundles));
+      const stock = await lockSkuStock(
+        tx,
+        skusToLock(
+          chunk.filter((s) => !graph.bundles.has(s)),
+          graph.bundles,
+        ),
+      );
       await recomputeTargets(tx, new Set(chunk), stock, graph.bundles);
     });
   }

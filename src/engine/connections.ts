@@ -23,4 +23,3 @@ export async function warehouseConnection(tx: Queryable, id: string): Promise<Co
   if (c.kind !== 'warehouse') throw new StocksyncError('INPUT_INVALID', `connection ${id} is a ${c.kind}, not a warehouse`);
   return c;
 }
-

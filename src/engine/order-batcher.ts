@@ -48,7 +48,10 @@ export function createOrderBatcher(db: Db, opts: { maxBatch?: number; concurrenc
 
   const writeBatch = async (batch: Pending[]) => {
     try {
-      const results = await recordOrders(db, batch.map((p) => p.input));
+      const results = await recordOrders(
+        db,
+        batch.map((p) => p.input),
+      );
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (e) {
       // One poisoned order must not fail its neighbours: retry each on its own.

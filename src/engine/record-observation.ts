@@ -90,7 +90,9 @@ async function recordObservationInTx(tx: Tx, o: ObservationInput, key: string): 
   if (!location) throw new StocksyncError('NOT_FOUND', `location ${o.location} of ${o.connectionId} is not configured`);
   const graph = await loadSkuGraph(tx, [o.sku]);
   if (!graph.known.has(o.sku)) {
-    await insertIncidents(tx, [{ kind: 'unknown_sku', sku: o.sku, orderId: null, connectionId: o.connectionId, unitsShort: null, details: { key, source: o.source ?? null } }]);
+    await insertIncidents(tx, [
+      { kind: 'unknown_sku', sku: o.sku, orderId: null, connectionId: o.connectionId, unitsShort: null, details: { key, source: o.source ?? null } },
+    ]);
     return { outcome: 'unknown_sku' };
   }
   if (graph.known.get(o.sku)) throw invalidInput('sku', `${o.sku} is a bundle; warehouses stock its components`);

@@ -92,7 +92,12 @@ export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promi
   return results as RecordOrderResult[];
 }
 
-type Planned = { i: number; input: OrderInput; lines: { sku: string; quantity: number; known: boolean }[]; claims: { lineNo: number; sku: string; quantity: number }[] };
+type Planned = {
+  i: number;
+  input: OrderInput;
+  lines: { sku: string; quantity: number; known: boolean }[];
+  claims: { lineNo: number; sku: string; quantity: number }[];
+};
 
 interface BatchPlan {
   inputs: readonly OrderInput[];
@@ -108,11 +113,7 @@ interface BatchPlan {
 
 /** Everything about a batch that the catalogue alone decides, computed before its transaction. */
 function planBatch(inputs: readonly OrderInput[], catalog: CachedCatalog): BatchPlan {
-  const graph = graphFromSnapshot(
-    catalog,
-    [...new Set(inputs.flatMap((o) => o.lines.map((l) => l.sku)))],
-    [...new Set(inputs.map((o) => o.connectionId))],
-  );
+  const graph = graphFromSnapshot(catalog, [...new Set(inputs.flatMap((o) => o.lines.map((l) => l.sku)))], [...new Set(inputs.map((o) => o.connectionId))]);
   const connections = graph.connections;
   const results: (RecordOrderResult | undefined)[] = inputs.map((o) => {
     const c = connections.get(o.connectionId);
@@ -141,7 +142,10 @@ function planBatch(inputs: readonly OrderInput[], catalog: CachedCatalog): Batch
     lines,
     claims,
   }));
-  const lockSkus = skusToLock(orders.flatMap((o) => o.claims.map((c) => c.sku)), graph.bundles);
+  const lockSkus = skusToLock(
+    orders.flatMap((o) => o.claims.map((c) => c.sku)),
+    graph.bundles,
+  );
   return { inputs, catalog, graph, results, orders, newOrders, lockSkus };
 }
 
@@ -158,7 +162,10 @@ async function finishBatch(
   const claims: PlannedClaim[] = fresh.flatMap(({ i, claims }) => claims.map((c) => ({ order: i, ...c })));
   const short = shortfalls(claims, (order, lineNo) => inputs[order]!.lines[lineNo]!, stock, graph.bundles);
   await insertIncidents(tx, incidentsFor(short, fresh, inserted));
-  const affected = affectedSkus(claims.map((c) => c.sku), graph.bundles);
+  const affected = affectedSkus(
+    claims.map((c) => c.sku),
+    graph.bundles,
+  );
   // After the batch statement: the selling channels' counts and velocities include this batch.
   const states = await listingStates(tx, [...affected]);
   const targets = targetsFromCache(catalog.listings, states, atsOfSkus(affected, stock, graph.bundles), await loweringLatencies(tx));
@@ -172,12 +179,16 @@ async function finishBatch(
     };
   }
   const duplicates = inputs.map((o, i) => ({ o, i })).filter(({ i }) => results[i] === undefined);
-  const existing = await findOrderIds(tx, duplicates.map(({ o }) => o));
+  const existing = await findOrderIds(
+    tx,
+    duplicates.map(({ o }) => o),
+  );
   for (const { o, i } of duplicates) {
     const id = existing.get(orderKey(o.connectionId, o.externalId));
-    results[i] = id === undefined
-      ? { outcome: 'rejected', error: new StocksyncError('NOT_FOUND', `order ${o.externalId} vanished during insert`) }
-      : { outcome: 'duplicate', orderId: id };
+    results[i] =
+      id === undefined
+        ? { outcome: 'rejected', error: new StocksyncError('NOT_FOUND', `order ${o.externalId} vanished during insert`) }
+        : { outcome: 'duplicate', orderId: id };
   }
   // The batch's last writes go with its COMMIT, in one round trip, behind the check (made
   // while the batch holds its stock locks) that the cached catalogue they were computed
@@ -200,14 +211,28 @@ function incidentsFor(
   };
   return [
     ...short.map((s) => ({
-      kind: 'oversell' as const, sku: s.sku, orderId: idOf(s.order), connectionId: byIndex.get(s.order)!.input.connectionId,
-      unitsShort: s.unitsShort, details: { lineNo: s.lineNo },
+      kind: 'oversell' as const,
+      sku: s.sku,
+      orderId: idOf(s.order),
+      connectionId: byIndex.get(s.order)!.input.connectionId,
+      unitsShort: s.unitsShort,
+      details: { lineNo: s.lineNo },
     })),
     ...fresh.flatMap((f) =>
-      f.lines.flatMap((l, lineNo) => l.known ? [] : [{
-        kind: 'unknown_sku' as const, sku: l.sku, orderId: idOf(f.i), connectionId: f.input.connectionId,
-        unitsShort: null, details: { lineNo, quantity: l.quantity },
-      }]),
+      f.lines.flatMap((l, lineNo) =>
+        l.known
+          ? []
+          : [
+              {
+                kind: 'unknown_sku' as const,
+                sku: l.sku,
+                orderId: idOf(f.i),
+                connectionId: f.input.connectionId,
+                unitsShort: null,
+                details: { lineNo, quantity: l.quantity },
+              },
+            ],
+      ),
     ),
   ];
 }

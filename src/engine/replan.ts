@@ -19,7 +19,13 @@ export async function replanOnce(db: Db): Promise<number> {
     const chunk = skus.slice(i, i + REPLAN_CHUNK);
     changed += await withTx(db, async (tx) => {
       const graph = await loadSkuGraph(tx, chunk);
-      const stock = await lockSkuStock(tx, skusToLock(chunk.filter((s) => !graph.bundles.has(s)), graph.bundles));
+      const stock = await lockSkuStock(
+        tx,
+        skusToLock(
+          chunk.filter((s) => !graph.bundles.has(s)),
+          graph.bundles,
+        ),
+      );
       return recomputeTargets(tx, new Set(chunk), stock, graph.bundles);
     });
   }

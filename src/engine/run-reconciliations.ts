@@ -83,12 +83,22 @@ export async function runReconciliations(d: RunReconciliationsDeps): Promise<Rec
     d.progress?.begin(id);
     try {
       const report = await reconcileConnection({
-        db: d.db, log: d.log, connectionId: id, connector, trigger: d.trigger ?? 'manual',
+        db: d.db,
+        log: d.log,
+        connectionId: id,
+        connector,
+        trigger: d.trigger ?? 'manual',
         onProgress: (checked, total) => d.progress?.update(checked, total),
       });
       d.progress?.end();
       runs.push({
-        ...base, status: 'done', runId: report.runId, checked: report.checked, drifted: report.drifted, driftUnits: report.driftUnits, error: null,
+        ...base,
+        status: 'done',
+        runId: report.runId,
+        checked: report.checked,
+        drifted: report.drifted,
+        driftUnits: report.driftUnits,
+        error: null,
         drift: report.drift.map((r) => ({ ...r, direction: r.units >= 0 ? 'up' : 'down' })),
       });
     } catch (e) {

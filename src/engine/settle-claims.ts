@@ -9,10 +9,7 @@ export interface Settlement {
   claimedDelta: number; // negative: units that stop counting
 }
 
-export async function settleClaims(
-  tx: Tx,
-  p: { sku: string; warehouseConnectionId: string; observedAt: Date; source: string },
-): Promise<Settlement> {
+export async function settleClaims(tx: Tx, p: { sku: string; warehouseConnectionId: string; observedAt: Date; source: string }): Promise<Settlement> {
   const settled = await settleClaimRows(tx, p);
   return {
     entries: settled.map((c) => ({

@@ -117,19 +117,13 @@ function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
 }
 
 /** Every SKU whose ATS an operation on these plain SKUs can move: them and their bundles. */
-export function affectedSkus(
-  plainSkus: Iterable<string>,
-  bundles: ReadonlyMap<string, readonly BundleComponent[]>,
-): Set<string> {
+export function affectedSkus(plainSkus: Iterable<string>, bundles: ReadonlyMap<string, readonly BundleComponent[]>): Set<string> {
   const touched = new Set(plainSkus);
   return new Set([...touched, ...bundlesContaining(touched, bundles)]);
 }
 
 /** Plain SKUs whose rows must be locked: the touched ones and every component of the bundles. */
-export function skusToLock(
-  plainSkus: Iterable<string>,
-  bundles: ReadonlyMap<string, readonly BundleComponent[]>,
-): string[] {
+export function skusToLock(plainSkus: Iterable<string>, bundles: ReadonlyMap<string, readonly BundleComponent[]>): string[] {
   const set = new Set(plainSkus);
   for (const components of bundles.values()) for (const c of components) set.add(c.sku);
   return [...set].sort();

@@ -68,7 +68,10 @@ export async function startStackOn(databaseUrl: string, opts: StackOptions): Pro
     const config = parseConfig(configYaml(sandbox.url, opts), { TEST_DATABASE_URL: databaseUrl }, 'stack');
     const logger = pino({ level: opts.logLevel ?? process.env.E2E_LOG ?? 'silent' });
     const engine = await startEngine(config, {
-      port: 0, logger, ...(opts.layers && { layers: opts.layers }), ...(opts.onPushed && { onPushed: opts.onPushed }),
+      port: 0,
+      logger,
+      ...(opts.layers && { layers: opts.layers }),
+      ...(opts.onPushed && { onPushed: opts.onPushed }),
     });
     if (opts.webhooks !== false) subscribe(sandbox, engine.url, platforms);
     return {

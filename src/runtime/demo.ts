@@ -72,7 +72,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   }
   try {
     const generated = buildDemoConfig({
-      exampleText, sandboxUrl: sandbox.url, seed: o.seed, dataDir,
+      exampleText,
+      sandboxUrl: sandbox.url,
+      seed: o.seed,
+      dataDir,
       ...(o.enginePort !== undefined && { enginePort: o.enginePort }),
       ...(o.dbPort !== undefined && { embeddedPort: o.dbPort }),
     });
@@ -80,12 +83,18 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     const configFile = path.join(dataDir, 'demo.yaml');
     writeFileSync(configFile, generated.yaml);
     const config = parseConfig(generated.yaml, process.env, configFile);
-    log.info({ sandbox: sandbox.url, skus: generated.skus, config: path.relative(process.cwd(), configFile) || configFile }, 'sandbox up with the demo catalogue');
+    log.info(
+      { sandbox: sandbox.url, skus: generated.skus, config: path.relative(process.cwd(), configFile) || configFile },
+      'sandbox up with the demo catalogue',
+    );
 
     // A fresh sandbox needs a fresh engine database (see demo-reset.ts).
     const before = await openDatabaseFor(config, log);
     try {
-      const { reset } = await resetDemoDatabase(before.db, config.connections.map((c) => c.id));
+      const { reset } = await resetDemoDatabase(
+        before.db,
+        config.connections.map((c) => c.id),
+      );
       if (reset) log.info('database emptied: the sandbox starts afresh at every demo, so does the engine');
     } finally {
       await before.close();
@@ -107,19 +116,23 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     // yet synced. Each channel's shoppers start once that channel shows its targets
     // (Amazon, at its real 5 calls/s, takes a minute for its 150 listings).
     const channels = [...sandbox.instances.values()].filter((i) => i.platform !== 'warehouse');
-    const shoppers = shoppersAfterFirstSync(engine, log, channels.map((instance, k) => ({
-      connectionId: [...generated.instanceOf].find(([, key]) => key === `${instance.platform}/${instance.name}`)?.[0] ?? instance.name,
-      driver: createShopperDriver({
-        seed: o.seed + k,
-        targets: [instanceTarget(instance)],
-        ratePerSecond: o.rate / channels.length,
-        onOrder: (e) => {
-          const lines = e.lines.map((l) => `${l.quantity} x ${l.sku}`).join(', ');
-          if (e.result.ok) log.info({ channel: e.channel, order: e.result.orderId, lines }, 'shopper bought');
-          else log.debug({ channel: e.channel, lines, reason: e.result.reason }, 'shopper turned away');
-        },
-      }),
-    })));
+    const shoppers = shoppersAfterFirstSync(
+      engine,
+      log,
+      channels.map((instance, k) => ({
+        connectionId: [...generated.instanceOf].find(([, key]) => key === `${instance.platform}/${instance.name}`)?.[0] ?? instance.name,
+        driver: createShopperDriver({
+          seed: o.seed + k,
+          targets: [instanceTarget(instance)],
+          ratePerSecond: o.rate / channels.length,
+          onOrder: (e) => {
+            const lines = e.lines.map((l) => `${l.quantity} x ${l.sku}`).join(', ');
+            if (e.result.ok) log.info({ channel: e.channel, order: e.result.orderId, lines }, 'shopper bought');
+            else log.debug({ channel: e.channel, lines, reason: e.result.reason }, 'shopper turned away');
+          },
+        }),
+      })),
+    );
 
     const statusCmd = `node bin/stocksync.js --config ${path.relative(process.cwd(), configFile) || configFile} status`;
     say('');
@@ -153,17 +166,26 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
 
     let reconciling: Promise<unknown> | undefined;
     if (o.firstReconcileMs > 0) {
-      timers.push(setTimeout(() => {
-        log.info('first full reconciliation (warehouses first, then channels); then on the schedule in demo.yaml');
-        reconciling = runReconciliations({
-          db: engine.database.db, log, connectors: engine.connectors, ids: connectionsToReconcile(config),
-        }).then((runs) => {
-          for (const r of runs) {
-            if (r.status === 'failed') log.warn({ connection: r.connectionId, err: r.error }, 'reconciliation did not run');
-            for (const d of r.drift) log.info({ connection: r.connectionId, sku: d.sku, believed: d.believed, actual: d.actual, action: d.action }, 'drift');
-          }
-        }, (e) => log.warn({ err: (e as Error).message }, 'reconciliation failed'));
-      }, o.firstReconcileMs));
+      timers.push(
+        setTimeout(() => {
+          log.info('first full reconciliation (warehouses first, then channels); then on the schedule in demo.yaml');
+          reconciling = runReconciliations({
+            db: engine.database.db,
+            log,
+            connectors: engine.connectors,
+            ids: connectionsToReconcile(config),
+          }).then(
+            (runs) => {
+              for (const r of runs) {
+                if (r.status === 'failed') log.warn({ connection: r.connectionId, err: r.error }, 'reconciliation did not run');
+                for (const d of r.drift)
+                  log.info({ connection: r.connectionId, sku: d.sku, believed: d.believed, actual: d.actual, action: d.action }, 'drift');
+              }
+            },
+            (e) => log.warn({ err: (e as Error).message }, 'reconciliation failed'),
+          );
+        }, o.firstReconcileMs),
+      );
     }
 
     let stopping: Promise<void> | undefined;

@@ -33,8 +33,13 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
   const log = opts.logger;
   const a = config.adaptive;
   configureAdaptive({
-    velocityWindowMs: a.velocityWindow, orderUnits: a.orderUnits, burstFactor: a.burstFactor, exitRatio: a.exitRatio,
-    floorShare: a.floorShare, defaultLatencyMs: a.defaultLatency, replanIntervalMs: a.replanInterval,
+    velocityWindowMs: a.velocityWindow,
+    orderUnits: a.orderUnits,
+    burstFactor: a.burstFactor,
+    exitRatio: a.exitRatio,
+    floorShare: a.floorShare,
+    defaultLatencyMs: a.defaultLatency,
+    replanIntervalMs: a.replanInterval,
   });
   forgetLoweringLatencies();
   const database = await openDatabaseFor(config, log);

@@ -58,7 +58,11 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   const pools: DispatchPool[] = [];
 
   const inbox = startLeasedLoop({
-    db: d.db, log: d.log, lease: `inbox:${owner}`, owner, idleMs: 1_000,
+    db: d.db,
+    log: d.log,
+    lease: `inbox:${owner}`,
+    owner,
+    idleMs: 1_000,
     step: () => processInboxOnce({ db: d.db, log: d.log, connectors: d.connectors, orders }),
   });
   loops.push(inbox);
@@ -66,7 +70,11 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   // Adaptive buffers: partitioned SKUs re-planned as time passes and lowerings land.
   const replan = layers.dispatch
     ? startLeasedLoop({
-        db: d.db, log: d.log, lease: 'replan', owner, idleMs: adaptiveSettings().replanIntervalMs,
+        db: d.db,
+        log: d.log,
+        lease: 'replan',
+        owner,
+        idleMs: adaptiveSettings().replanIntervalMs,
         step: async () => {
           await replanOnce(d.db);
           return false;
@@ -81,7 +89,11 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
     let wakeDispatcher = () => {};
     const poller = layers.polling
       ? startLeasedLoop({
-          db: d.db, log: d.log, lease: `poll:${c.id}`, owner, idleMs: c.pollIntervalMs,
+          db: d.db,
+          log: d.log,
+          lease: `poll:${c.id}`,
+          owner,
+          idleMs: c.pollIntervalMs,
           step: async () => {
             const r = await pollOnce({ db: d.db, log: d.log, connectionId: c.id, connector });
             d.log.debug({ connection: c.id, ...r }, 'polled');
@@ -93,7 +105,10 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
     if (poller) loops.push(poller);
     if (connector.kind === 'channel' && layers.dispatch) {
       const deps = {
-        db: d.db, log: d.log, connectionId: c.id, connector,
+        db: d.db,
+        log: d.log,
+        connectionId: c.id,
+        connector,
         ...(typeof c.options.asyncApplyMs === 'number' && { asyncApplyMs: c.options.asyncApplyMs }),
         ...(d.onPushed && { onPushed: (ms: number, direction: PushDirection) => d.onPushed!(c.id, ms, direction) }),
         ...(poller && { onUnseenSales: () => poller.wake() }),
@@ -103,7 +118,11 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
       const pool = createDispatchPool(deps, DISPATCH_CONCURRENCY, () => loop.wake());
       pools.push(pool);
       const loop = startLeasedLoop({
-        db: d.db, log: d.log, lease: `dispatch:${c.id}`, owner, idleMs: 2_000,
+        db: d.db,
+        log: d.log,
+        lease: `dispatch:${c.id}`,
+        owner,
+        idleMs: 2_000,
         step: async () => {
           if (!resolved) {
             await resolveListingIds(deps);
@@ -118,7 +137,11 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
     }
     if (connector.kind === 'warehouse' && layers.dispatch) {
       const loop = startLeasedLoop({
-        db: d.db, log: d.log, lease: `push-orders:${c.id}`, owner, idleMs: 2_000,
+        db: d.db,
+        log: d.log,
+        lease: `push-orders:${c.id}`,
+        owner,
+        idleMs: 2_000,
         step: () => pushOrdersOnce({ db: d.db, log: d.log, connectionId: c.id, connector }),
       });
       notifier.on('stocksync_orders', c.id, () => loop.wake());
@@ -134,10 +157,14 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
       for (const cron of crons) cron.stop();
       // A step may be waiting out a platform's rate limit: give the loops a bounded time.
       // Whatever they leave undone is still in the tables for the next start.
-      await withDeadline(Promise.all(loops.map((l) => l.stop())), STOP_DEADLINE_MS, () => d.log.warn('background work still running at shutdown; left for the next start'));
+      await withDeadline(Promise.all(loops.map((l) => l.stop())), STOP_DEADLINE_MS, () =>
+        d.log.warn('background work still running at shutdown; left for the next start'),
+      );
       await withDeadline(Promise.all(pools.map((p) => p.drain())), STOP_DEADLINE_MS, () => {});
       await withDeadline(orders.drain(), STOP_DEADLINE_MS, () => {});
-      await withDeadline(Promise.all(reconciling), STOP_DEADLINE_MS, () => d.log.warn('a reconciliation was still running at shutdown; it is closed as interrupted at the next start'));
+      await withDeadline(Promise.all(reconciling), STOP_DEADLINE_MS, () =>
+        d.log.warn('a reconciliation was still running at shutdown; it is closed as interrupted at the next start'),
+      );
       await notifier.close();
     },
   };

@@ -35,7 +35,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // An encapsulated plugin: its raw-body parser applies to the webhook route only.
   await app.register(async (scope) =>
     webhookRoutes(scope, {
-      db: deps.db, log: deps.logger, connectors,
+      db: deps.db,
+      log: deps.logger,
+      connectors,
       ...(deps.onWebhookStored && { onStored: deps.onWebhookStored }),
       ...(deps.inboxWriter && { inboxWriter: deps.inboxWriter }),
     }),

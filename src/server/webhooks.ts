@@ -76,7 +76,10 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
       return reply.code(503).header('retry-after', '1').send({ error: 'the event could not be stored; retry' });
     }
     touchAtMostEverySecond(deps, connectionId);
-    return reply.code(200).type(JSON_TYPE).send(stored ? STORED : DUPLICATE);
+    return reply
+      .code(200)
+      .type(JSON_TYPE)
+      .send(stored ? STORED : DUPLICATE);
   });
 }
 

@@ -56,7 +56,11 @@ export function compareFromReports(reportDir: string, faultProfiles: readonly Fa
   }
   if (missing.length > 0) throw new StocksyncError('NOT_FOUND', `no report at ${missing.join(', ')}: run those strategies first`, { missing });
   const workloads = new Set(reports.map((r) => `seed ${r.seed} workload ${(r.workload as { hash: string }).hash.slice(0, 12)}`));
-  if (workloads.size > 1) throw new StocksyncError('INPUT_INVALID', `the runs under ${reportDir} played different workloads (${[...workloads].join('; ')}): one table needs one seed and one workload`);
+  if (workloads.size > 1)
+    throw new StocksyncError(
+      'INPUT_INVALID',
+      `the runs under ${reportDir} played different workloads (${[...workloads].join('; ')}): one table needs one seed and one workload`,
+    );
   const title = `stocksync simulate --compare (seed ${reports[0]!.seed}, faults ${faultProfiles.join(', ')})`;
   return { reports, files: writeCompare(reportDir, reports, title) };
 }
@@ -78,8 +82,14 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
           const url = await server.createDatabase(`stocksync_sim_${strategy.replace(/-/g, '_')}_${faultProfile}`);
           o.log(`running ${strategy} with faults ${faultProfile} (seed ${seed})`);
           const report = await runSimulation(url, {
-            seed, skus: o.skus, channels: o.channels, durationSec: o.durationSec, orderRate: o.orderRate, scale: o.scale,
-            strategy, faultProfile,
+            seed,
+            skus: o.skus,
+            channels: o.channels,
+            durationSec: o.durationSec,
+            orderRate: o.orderRate,
+            scale: o.scale,
+            strategy,
+            faultProfile,
             ...(o.flashIntensity !== undefined && { flashIntensity: o.flashIntensity }),
             ...(o.sampleMs !== undefined && { sampleMs: o.sampleMs }),
             ...(o.settleMs !== undefined && { settleMs: o.settleMs }),
@@ -90,12 +100,17 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
           seedReports.push(report);
           const dir = bySeeds
             ? seedRunDir(o.reportDir, seed, faultProfile, strategy)
-            : strategies.length > 1 || o.faultProfiles.length > 1 ? path.join(o.reportDir, `${faultProfile}-${strategy}`) : o.reportDir;
+            : strategies.length > 1 || o.faultProfiles.length > 1
+              ? path.join(o.reportDir, `${faultProfile}-${strategy}`)
+              : o.reportDir;
           files.push(...writeRunReport(dir, report));
-          o.log(`${strategy}/${faultProfile}: ${report.orders} orders, oversold ${report.oversoldOrders} orders / ${report.oversoldUnits} units, propagation p99 ${report.propagationMs.p99} ms -> ${dir}`);
+          o.log(
+            `${strategy}/${faultProfile}: ${report.orders} orders, oversold ${report.oversoldOrders} orders / ${report.oversoldUnits} units, propagation p99 ${report.propagationMs.p99} ms -> ${dir}`,
+          );
         }
       }
-      if (o.compare && !bySeeds) files.push(...writeCompare(o.reportDir, seedReports, `stocksync simulate --compare (seed ${seed}, faults ${o.faultProfiles.join(', ')})`));
+      if (o.compare && !bySeeds)
+        files.push(...writeCompare(o.reportDir, seedReports, `stocksync simulate --compare (seed ${seed}, faults ${o.faultProfiles.join(', ')})`));
       // Rewritten after every seed: a long series interrupted still leaves its table.
       if (bySeeds) files.push(...writeSeedsSummary(o.reportDir, seedsTitle(o.reportDir)));
     }

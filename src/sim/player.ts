@@ -40,8 +40,17 @@ const PROGRESS_EVERY_MS = 15_000;
 
 export class WorkloadPlayer {
   readonly counts: PlayCounts = {
-    attempted: 0, refused: 0, cancelled: 0, cancelRefused: 0, cancelledAfterWarehouse: 0, flashPlaced: 0,
-    shrunkUnits: 0, shrinkSkipped: 0, shrinkClampedUnits: 0, receivedUnits: 0, returnedUnits: 0,
+    attempted: 0,
+    refused: 0,
+    cancelled: 0,
+    cancelRefused: 0,
+    cancelledAfterWarehouse: 0,
+    flashPlaced: 0,
+    shrunkUnits: 0,
+    shrinkSkipped: 0,
+    shrinkClampedUnits: 0,
+    receivedUnits: 0,
+    returnedUnits: 0,
   };
   /** SKU -> Date.now() of the workload's last change to it. */
   readonly lastChange = new Map<string, number>();
@@ -86,13 +95,28 @@ export class WorkloadPlayer {
     const channel = this.deps.stack.instance(event.channel).control;
     const shown = event.lines.map((l) => channel.getStock(l.sku) ?? 0);
     const result = channel.shopperOrder(event.lines);
-    event.lines.forEach((l, i) => trace.add(l.sku, `${result.ok ? 'sold' : 'refused'} ${l.quantity} on ${event.channel} (it showed ${shown[i]})${event.flash ? ' flash' : ''} order ${result.ok ? result.orderId : '-'}`, now));
+    event.lines.forEach((l, i) =>
+      trace.add(
+        l.sku,
+        `${result.ok ? 'sold' : 'refused'} ${l.quantity} on ${event.channel} (it showed ${shown[i]})${event.flash ? ' flash' : ''} order ${result.ok ? result.orderId : '-'}`,
+        now,
+      ),
+    );
     if (!result.ok) {
       this.counts.refused++;
       return;
     }
     const units = event.lines.reduce((sum, l) => sum + l.quantity, 0);
-    const order: PlacedOrder = { event: event.id, channel: event.channel, orderId: result.orderId, lines: event.lines, units, placedAt: now, cancelled: false, atWarehouse: false };
+    const order: PlacedOrder = {
+      event: event.id,
+      channel: event.channel,
+      orderId: result.orderId,
+      lines: event.lines,
+      units,
+      placedAt: now,
+      cancelled: false,
+      atWarehouse: false,
+    };
     orders.place(order);
     if (event.flash) this.counts.flashPlaced++;
     this.changed(order.lines, now);

@@ -11,11 +11,16 @@ import type { Mismatch } from './sampler.js';
 /** The SKUs whose channels did not show their policy at the end, with the engine's targets and stock. */
 export async function withTargets(db: Stack['db'], mismatches: readonly Mismatch[]) {
   if (mismatches.length === 0) return [];
-  const listings = await listingsWithStock(db, mismatches.map((m) => m.sku));
+  const listings = await listingsWithStock(
+    db,
+    mismatches.map((m) => m.sku),
+  );
   // `c`: the report's name for the connection since its first version.
   return mismatches.map((m) => ({
     ...m,
-    engine: listings.filter((l) => l.sku === m.sku).map((l) => ({ sku: l.sku, c: l.connectionId, target: l.target, pushed: l.pushed, available: l.available, claimed: l.claimed })),
+    engine: listings
+      .filter((l) => l.sku === m.sku)
+      .map((l) => ({ sku: l.sku, c: l.connectionId, target: l.target, pushed: l.pushed, available: l.available, claimed: l.claimed })),
   }));
 }
 
@@ -25,7 +30,13 @@ export async function engineViewOf(db: Stack['db'], orders: readonly PlacedOrder
   for (const order of orders) {
     const recorded = await findOrderState(db, CONNECTION_IDS[order.channel], [order.orderId, `gid://shopify/Order/${order.orderId}`]);
     // The report names these fields as the columns do.
-    const engine = recorded && { id: recorded.id, status: recorded.status, warehouse_ref: recorded.warehouseRef, warehouse_ack_at: recorded.warehouseAckAt, created_at: recorded.createdAt };
+    const engine = recorded && {
+      id: recorded.id,
+      status: recorded.status,
+      warehouse_ref: recorded.warehouseRef,
+      warehouse_ack_at: recorded.warehouseAckAt,
+      created_at: recorded.createdAt,
+    };
     views.push({ channel: order.channel, orderId: order.orderId, lines: order.lines, placedMsAgo: Date.now() - order.placedAt, engine });
   }
   return views;

@@ -6,13 +6,25 @@ import path from 'node:path';
 import type { SimReport } from './types.js';
 
 export const DOCUMENTED_FIELDS = [
-  'strategy', 'seed', 'faultProfile', 'orders', 'oversoldOrders', 'oversoldUnits', 'undersellUnitSeconds',
-  'propagationMs', 'apiCalls', 'throttled', 'driftCorrectedUnits',
+  'strategy',
+  'seed',
+  'faultProfile',
+  'orders',
+  'oversoldOrders',
+  'oversoldUnits',
+  'undersellUnitSeconds',
+  'propagationMs',
+  'apiCalls',
+  'throttled',
+  'driftCorrectedUnits',
 ] as const;
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const n = (x: number) => x.toLocaleString('en-US');
-const calls = (r: SimReport) => Object.entries(r.apiCalls).map(([p, c]) => `${p} ${n(c)}`).join(', ');
+const calls = (r: SimReport) =>
+  Object.entries(r.apiCalls)
+    .map(([p, c]) => `${p} ${n(c)}`)
+    .join(', ');
 
 export function writeRunReport(dir: string, r: SimReport): string[] {
   mkdirSync(dir, { recursive: true });
@@ -48,7 +60,9 @@ Workload ${w.hash.slice(0, 12)}: ${w.skus} SKUs on ${w.channels.join(', ')}, ${w
 | settled after the workload | ${r.settled ? 'yes' : 'no'} |
 
 Definitions:
-${Object.entries(defs).map(([k, v]) => `- **${k}**: ${v}`).join('\n')}
+${Object.entries(defs)
+  .map(([k, v]) => `- **${k}**: ${v}`)
+  .join('\n')}
 
 Every field: [report.json](report.json). Chart: [chart.html](chart.html).
 `;
@@ -60,11 +74,15 @@ export function compareMarkdown(reports: readonly SimReport[], title: string): s
   const rows: string[] = [];
   for (const [profile, rs] of byProfile) {
     rows.push(`\n### faults: ${profile}\n`);
-    rows.push(`| strategy | orders | oversold orders | oversold units | undersell unit-s | propagation p50 / p95 / p99 / max ms | API calls | throttled | drift corrected units | lost orders |`);
+    rows.push(
+      `| strategy | orders | oversold orders | oversold units | undersell unit-s | propagation p50 / p95 / p99 / max ms | API calls | throttled | drift corrected units | lost orders |`,
+    );
     rows.push(`| --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |`);
     for (const r of rs) {
       const p = r.propagationMs;
-      rows.push(`| ${r.strategy} | ${n(r.orders)} | ${n(r.oversoldOrders)} | **${n(r.oversoldUnits)}** | ${n(r.undersellUnitSeconds)} | ${n(p.p50)} / ${n(p.p95)} / ${n(p.p99)} / ${n(p.max)} | ${calls(r)} | ${n(r.throttled)} | ${n(r.driftCorrectedUnits)} | ${n(r.lostOrders as number)} |`);
+      rows.push(
+        `| ${r.strategy} | ${n(r.orders)} | ${n(r.oversoldOrders)} | **${n(r.oversoldUnits)}** | ${n(r.undersellUnitSeconds)} | ${n(p.p50)} / ${n(p.p95)} / ${n(p.p99)} / ${n(p.max)} | ${calls(r)} | ${n(r.throttled)} | ${n(r.driftCorrectedUnits)} | ${n(r.lostOrders as number)} |`,
+      );
     }
   }
   const first = reports[0];
@@ -75,7 +93,14 @@ export function compareMarkdown(reports: readonly SimReport[], title: string): s
 export function writeCompare(dir: string, reports: readonly SimReport[], title: string): string[] {
   mkdirSync(dir, { recursive: true });
   const files = [path.join(dir, 'compare.json'), path.join(dir, 'compare.md'), path.join(dir, 'compare.html')];
-  writeFileSync(files[0]!, `${JSON.stringify(reports.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'definitions'))), null, 2)}\n`);
+  writeFileSync(
+    files[0]!,
+    `${JSON.stringify(
+      reports.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'definitions'))),
+      null,
+      2,
+    )}\n`,
+  );
   writeFileSync(files[1]!, compareMarkdown(reports, title));
   writeFileSync(files[2]!, htmlPage(title, reports));
   return files;

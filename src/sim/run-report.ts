@@ -16,9 +16,12 @@ import { percentiles, round, type RunOptions, type SimReport } from './types.js'
 import type { Workload } from './workload.js';
 
 export const DEFINITIONS = {
-  oversold: "orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), at any time and however briefly: the 3PL's ledger records every order that starts waiting in Exception (created short, or deallocated by shrinkage), followed at every sample and at the end; units = all units of such orders. Shrinkage is found only among units no order has taken (shrinkClampedUnits: what that left out), so every oversold unit is one a channel showed and should not have",
-  undersellUnitSeconds: 'sum over channels and SKUs of max(0, true ATS - channel count), integrated over real seconds: what a perfect sync without any buffer would show, the same yardstick for every strategy (a hold-back, zero-below or partition counts); true ATS = 3PL on_hand - committed - backordered - units sold on channels (not cancelled) that the 3PL has not received yet. undersellVsPolicyUnitSeconds: the same against the strategy\'s own policy of the true ATS',
-  propagationMs: 'real ms from a change of a SKU (a sale, cancellation, receipt, return or shrinkage applied by the workload) until every channel shows the policy of the true ATS again (for a partitioned SKU: no channel above its policy and the counts adding up to the true ATS), sampled every sampleMs; a later change while one is open keeps the earlier start; changes that needed no channel update are not counted; still open at the end: counted with their age',
+  oversold:
+    "orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), at any time and however briefly: the 3PL's ledger records every order that starts waiting in Exception (created short, or deallocated by shrinkage), followed at every sample and at the end; units = all units of such orders. Shrinkage is found only among units no order has taken (shrinkClampedUnits: what that left out), so every oversold unit is one a channel showed and should not have",
+  undersellUnitSeconds:
+    "sum over channels and SKUs of max(0, true ATS - channel count), integrated over real seconds: what a perfect sync without any buffer would show, the same yardstick for every strategy (a hold-back, zero-below or partition counts); true ATS = 3PL on_hand - committed - backordered - units sold on channels (not cancelled) that the 3PL has not received yet. undersellVsPolicyUnitSeconds: the same against the strategy's own policy of the true ATS",
+  propagationMs:
+    'real ms from a change of a SKU (a sale, cancellation, receipt, return or shrinkage applied by the workload) until every channel shows the policy of the true ATS again (for a partitioned SKU: no channel above its policy and the counts adding up to the true ATS), sampled every sampleMs; a later change while one is open keeps the earlier start; changes that needed no channel update are not counted; still open at the end: counted with their age',
   refused: 'shoppers a channel turned away because it showed fewer units than they asked for: the price of a buffer, and of a slow raise',
   apiCalls: 'sandbox requests per platform during the workload and settling (first sync excluded)',
   throttled: 'requests the sandbox answered with 429 (rate limit or injected), all platforms',
@@ -107,12 +110,20 @@ export async function buildReport(run: RunParts, outcome: RunOutcome): Promise<S
     engineCancelledOrders: engineOrders.cancelled,
     engineOversellIncidents: { n: oversells.incidents, units: oversells.unitsShort },
     overexposedUnitSeconds: round(sampler.overexposedUnitMs / 1000),
-    loweringMs: { ...percentiles([...sampler.lowering.closed, ...sampler.lowering.openAges(end)]), count: sampler.lowering.closed.length, meaning: 'real ms from a change until no channel shows MORE than the policy of the true ATS (the window in which a channel can oversell)' },
+    loweringMs: {
+      ...percentiles([...sampler.lowering.closed, ...sampler.lowering.openAges(end)]),
+      count: sampler.lowering.closed.length,
+      meaning: 'real ms from a change until no channel shows MORE than the policy of the true ATS (the window in which a channel can oversell)',
+    },
     undersellVsPolicyUnitSeconds: round(sampler.undersoldVsPolicyUnitMs / 1000),
     undersellUnitPlatformSeconds: round((sampler.undersoldUnitMs / 1000) * run.options.scale, 0),
     propagationSamples: sampler.propagation.closed.length,
     propagationUnresolvedAtEnd: unresolved.length,
-    pushWaitMs: { ...percentiles(outcome.pushWaits), count: outcome.pushWaits.length, meaning: "engine's onPushed hook: target changed -> push call issued, per listing" },
+    pushWaitMs: {
+      ...percentiles(outcome.pushWaits),
+      count: outcome.pushWaits.length,
+      meaning: "engine's onPushed hook: target changed -> push call issued, per listing",
+    },
     throttledByPlatform: throttledBy,
     errorsByPlatform: errorsBy,
     reconciliations,
@@ -129,7 +140,15 @@ export async function buildReport(run: RunParts, outcome: RunOutcome): Promise<S
 /** What was played, on which clock, with which strategy. */
 function runContext(workload: Workload, plan: StrategyPlan, options: RunOptions, playedMs: number) {
   return {
-    workload: { hash: workload.hash, skus: workload.params.skus, channels: workload.params.channels, durationSec: workload.params.durationSec, orderRate: workload.params.orderRate, flashIntensity: workload.params.flashIntensity ?? 1, planned: workload.counts },
+    workload: {
+      hash: workload.hash,
+      skus: workload.params.skus,
+      channels: workload.params.channels,
+      durationSec: workload.params.durationSec,
+      orderRate: workload.params.orderRate,
+      flashIntensity: workload.params.flashIntensity ?? 1,
+      planned: workload.counts,
+    },
     clock: {
       scale: options.scale,
       meaning: `${options.scale} platform seconds per real second`,
@@ -138,7 +157,13 @@ function runContext(workload: Workload, plan: StrategyPlan, options: RunOptions,
       poll: plan.pollPlatformSec === null ? null : { platformSec: plan.pollPlatformSec, realMs: plan.pollRealMs },
       reconcile: plan.reconcilePlatformSec === null ? null : { platformSec: plan.reconcilePlatformSec, cron: plan.reconcileCron },
     },
-    strategyPlan: { description: plan.description, layers: plan.layers, webhooksSubscribed: plan.webhooks, buffer: plan.buffer, ...(plan.channelBuffers && { channelBuffers: plan.channelBuffers }) },
+    strategyPlan: {
+      description: plan.description,
+      layers: plan.layers,
+      webhooksSubscribed: plan.webhooks,
+      buffer: plan.buffer,
+      ...(plan.channelBuffers && { channelBuffers: plan.channelBuffers }),
+    },
   };
 }
 

@@ -48,7 +48,15 @@ export async function runSimulation(databaseUrl: string, options: RunOptions): P
       // Without polling the engine never reads the 3PL's opening stock (webhooks only carry
       // changes) and never pushes a count no warehouse reported: an operator would run
       // `stocksync reconcile` once. Do that for the warehouse before the workload starts.
-      bootstrapRun = (await reconcileConnection({ db: stack.db, log: pino({ level: 'silent' }), connectionId: 'wh', connector: stack.engine.connectors.get('wh') as WarehouseConnector, trigger: 'manual' })).runId;
+      bootstrapRun = (
+        await reconcileConnection({
+          db: stack.db,
+          log: pino({ level: 'silent' }),
+          connectionId: 'wh',
+          connector: stack.engine.connectors.get('wh') as WarehouseConnector,
+          trigger: 'manual',
+        })
+      ).runId;
     }
     await initialSync(stack, options.channels, 120_000);
     for (const instance of stack.sandbox.instances.values()) instance.resetStats();
@@ -56,22 +64,35 @@ export async function runSimulation(databaseUrl: string, options: RunOptions): P
     const trace = new SkuTrace(Date.now());
     const orders = new OrderBook();
     const ledger = (stack.instance('warehouse').control.truth() as { ledger: LedgerEntry[] }).ledger; // live: the sandbox appends to it
-    const warehouse = new OversellDetector(ledger, workload.skus.map((k) => ({ sku: k.sku, onHand: k.initial })));
+    const warehouse = new OversellDetector(
+      ledger,
+      workload.skus.map((k) => ({ sku: k.sku, onHand: k.initial })),
+    );
     const stories = new OversoldStories(orders, trace);
     const followLedger = () => stories.tell(warehouse.follow());
     const player = new WorkloadPlayer({ stack, orders, warehouse, followLedger, trace });
     const sampler = new ChannelSampler({
-      stack, channels: options.channels, skus: workload.skus.map((k) => k.sku),
+      stack,
+      channels: options.channels,
+      skus: workload.skus.map((k) => k.sku),
       policies: new Map(options.channels.map((c) => [c, bufferFor(plan, c)])),
       partitions: options.channels.some((c) => modeOf(bufferFor(plan, c)) !== 'shared'),
-      orders, warehouse, followLedger, trace, lastChange: player.lastChange, sampleMs,
+      orders,
+      warehouse,
+      followLedger,
+      trace,
+      lastChange: player.lastChange,
+      sampleMs,
     });
 
     measuring = true;
     const playStarted = Date.now();
     sampler.start();
     await player.play(workload.events, (elapsedMs) =>
-      log(`${label}: ${Math.round(elapsedMs / 1000)} s, ${orders.byEvent.size} orders placed, ${orders.pending.size} in flight, ${warehouse.oversold.size} oversold so far`));
+      log(
+        `${label}: ${Math.round(elapsedMs / 1000)} s, ${orders.byEvent.size} orders placed, ${orders.pending.size} in flight, ${warehouse.oversold.size} oversold so far`,
+      ),
+    );
     const playedMs = Date.now() - playStarted;
     const settleMs = options.settleMs ?? Math.max(20_000, 2 * (plan.pollRealMs ?? 0) + 10_000);
     const settled = await settle(stack, orders, sampler, settleMs);
@@ -158,7 +179,8 @@ async function initialSync(stack: Stack, channels: readonly SimChannel[], timeou
       return !channel || stack.instance(channel).control.getStock(listing.sku) === listing.target;
     });
     if (dirty === 0 && showing) return;
-    if (Date.now() > deadline) throw new StocksyncError('TIMED_OUT', `the first sync did not finish in ${timeoutMs} ms: the engine never showed its targets on every channel`);
+    if (Date.now() > deadline)
+      throw new StocksyncError('TIMED_OUT', `the first sync did not finish in ${timeoutMs} ms: the engine never showed its targets on every channel`);
     await sleep(200);
   }
 }

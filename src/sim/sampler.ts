@@ -135,11 +135,17 @@ export class ChannelSampler {
     if (pending.length > 0) for (const id of await warehouseAcknowledged(stack.db, pending)) orders.arrivedAtWarehouse(id);
     const now = Date.now();
     this.deps.followLedger();
-    const shown = new Map(this.deps.channels.map((c) => {
-      const control = stack.instance(c).control;
-      return [c, new Map(this.deps.skus.map((sku) => [sku, control.getStock(sku) ?? 0]))] as const;
-    }));
-    this.record(now, (sku) => warehouse.available(sku) - orders.inFlight(sku), (channel, sku) => shown.get(channel)!.get(sku)!);
+    const shown = new Map(
+      this.deps.channels.map((c) => {
+        const control = stack.instance(c).control;
+        return [c, new Map(this.deps.skus.map((sku) => [sku, control.getStock(sku) ?? 0]))] as const;
+      }),
+    );
+    this.record(
+      now,
+      (sku) => warehouse.available(sku) - orders.inFlight(sku),
+      (channel, sku) => shown.get(channel)!.get(sku)!,
+    );
   }
 
   private record(now: number, trueAtsOf: (sku: string) => number, shownOn: (channel: SimChannel, sku: string) => number): void {
@@ -173,7 +179,8 @@ export class ChannelSampler {
       // it has converged when no channel shows more than its policy and the counts add up to
       // the ATS (or to the policies', when those are smaller).
       if (mismatch && !over && this.deps.partitions && totalShown >= Math.min(totalIdeal, Math.max(0, trueAts))) mismatch = false;
-      if (mismatch) this.mismatches.push({ sku, trueAts, ideal: Object.fromEntries(ideal), shown: Object.fromEntries(channels.map((c) => [c, shownOn(c, sku)])) });
+      if (mismatch)
+        this.mismatches.push({ sku, trueAts, ideal: Object.fromEntries(ideal), shown: Object.fromEntries(channels.map((c) => [c, shownOn(c, sku)])) });
       at.lastChange = this.deps.lastChange.get(sku) ?? 0;
       this.lowering.update(sku, over, at);
       this.propagation.update(sku, mismatch, at);

@@ -27,7 +27,9 @@ export function seedRunDir(reportDir: string, seed: number, faultProfile: string
 export function readSeedReports(reportDir: string): SimReport[] {
   if (!existsSync(reportDir)) return [];
   const reports: SimReport[] = [];
-  for (const seedDir of readdirSync(reportDir).filter((d) => /^seed-\d+$/.test(d)).sort()) {
+  for (const seedDir of readdirSync(reportDir)
+    .filter((d) => /^seed-\d+$/.test(d))
+    .sort()) {
     for (const run of readdirSync(path.join(reportDir, seedDir)).sort()) {
       const file = path.join(reportDir, seedDir, run, 'report.json');
       if (existsSync(file)) reports.push(JSON.parse(readFileSync(file, 'utf8')) as SimReport);
@@ -40,7 +42,17 @@ export function summariseSeeds(reports: readonly SimReport[]): SeedsRow[] {
   const rows = new Map<string, SeedsRow>();
   for (const r of reports) {
     const key = `${r.faultProfile}\u0000${r.strategy}`;
-    const row = rows.get(key) ?? { strategy: r.strategy, faultProfile: r.faultProfile, seeds: [], orders: 0, oversoldOrders: 0, oversoldUnits: 0, undersellUnitSeconds: 0, refusedShoppers: 0, attemptedOrders: 0 };
+    const row = rows.get(key) ?? {
+      strategy: r.strategy,
+      faultProfile: r.faultProfile,
+      seeds: [],
+      orders: 0,
+      oversoldOrders: 0,
+      oversoldUnits: 0,
+      undersellUnitSeconds: 0,
+      refusedShoppers: 0,
+      attemptedOrders: 0,
+    };
     row.seeds.push(r.seed);
     row.orders += r.orders;
     row.oversoldOrders += r.oversoldOrders;
@@ -57,11 +69,18 @@ const n = (x: number) => x.toLocaleString('en-US');
 
 export function seedsMarkdown(reports: readonly SimReport[], title: string): string {
   const rows = summariseSeeds(reports);
-  const lines = [`# ${title}`, '', 'Totals over the seeds run (undersell: unit-seconds a channel showed less than the true ATS, real time; refused: shoppers a channel turned away at 0).', ''];
+  const lines = [
+    `# ${title}`,
+    '',
+    'Totals over the seeds run (undersell: unit-seconds a channel showed less than the true ATS, real time; refused: shoppers a channel turned away at 0).',
+    '',
+  ];
   lines.push('| faults | strategy | seeds | orders | oversold orders | oversold units | undersell unit-s | refused shoppers |');
   lines.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
-    lines.push(`| ${r.faultProfile} | ${r.strategy} | ${r.seeds.join(', ')} | ${n(r.orders)} | ${n(r.oversoldOrders)} | **${n(r.oversoldUnits)}** | ${n(r.undersellUnitSeconds)} | ${n(r.refusedShoppers)} |`);
+    lines.push(
+      `| ${r.faultProfile} | ${r.strategy} | ${r.seeds.join(', ')} | ${n(r.orders)} | ${n(r.oversoldOrders)} | **${n(r.oversoldUnits)}** | ${n(r.undersellUnitSeconds)} | ${n(r.refusedShoppers)} |`,
+    );
   }
   lines.push('', '## Per seed', '');
   lines.push('| faults | strategy | seed | workload | orders | oversold orders | oversold units | undersell unit-s | refused | commit |');
@@ -70,7 +89,9 @@ export function seedsMarkdown(reports: readonly SimReport[], title: string): str
   for (const r of sorted) {
     const hash = (r.workload as { hash?: string } | undefined)?.hash?.slice(0, 12) ?? '';
     const commit = String((r.machine as { commit?: string } | undefined)?.commit ?? '').slice(0, 7);
-    lines.push(`| ${r.faultProfile} | ${r.strategy} | ${r.seed} | ${hash} | ${n(r.orders)} | ${n(r.oversoldOrders)} | ${n(r.oversoldUnits)} | ${n(r.undersellUnitSeconds)} | ${n((r.refused as number | undefined) ?? 0)} | ${commit} |`);
+    lines.push(
+      `| ${r.faultProfile} | ${r.strategy} | ${r.seed} | ${hash} | ${n(r.orders)} | ${n(r.oversoldOrders)} | ${n(r.oversoldUnits)} | ${n(r.undersellUnitSeconds)} | ${n((r.refused as number | undefined) ?? 0)} | ${commit} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -78,22 +78,47 @@ export function planFor(strategy: Strategy, scale: number): StrategyPlan {
   const buffers = { buffer: ADAPTIVE_BUFFER };
   switch (strategy) {
     case 'full':
-      return { strategy, description: 'all four layers (webhooks, micro-batch dispatch, 5-minute polls, hourly reconciliation), adaptive buffers', ...full, ...buffers };
+      return {
+        strategy,
+        description: 'all four layers (webhooks, micro-batch dispatch, 5-minute polls, hourly reconciliation), adaptive buffers',
+        ...full,
+        ...buffers,
+      };
     case 'full-static':
-      return { strategy, description: 'all four layers, the static buffers full had before (hold back 1, zero below 4; Amazon 2 and 5)', ...full, buffer: STATIC_BUFFER, channelBuffers: { amazon: STATIC_AMAZON_BUFFER } };
+      return {
+        strategy,
+        description: 'all four layers, the static buffers full had before (hold back 1, zero below 4; Amazon 2 and 5)',
+        ...full,
+        buffer: STATIC_BUFFER,
+        channelBuffers: { amazon: STATIC_AMAZON_BUFFER },
+      };
     case 'no-buffers':
       return { strategy, description: 'all four layers, no buffer (shared mode, nothing held back)', ...full, buffer: { mode: 'shared' } };
     case 'webhooks-only':
       return {
-        strategy, description: 'webhooks and dispatch only: no polling, no reconciliation; adaptive buffers',
-        layers: { webhooks: true, dispatch: true, polling: false, reconcile: false }, webhooks: true,
-        pollPlatformSec: null, pollRealMs: null, reconcilePlatformSec: null, reconcileCron: null, adaptive, ...buffers,
+        strategy,
+        description: 'webhooks and dispatch only: no polling, no reconciliation; adaptive buffers',
+        layers: { webhooks: true, dispatch: true, polling: false, reconcile: false },
+        webhooks: true,
+        pollPlatformSec: null,
+        pollRealMs: null,
+        reconcilePlatformSec: null,
+        reconcileCron: null,
+        adaptive,
+        ...buffers,
       };
     case 'polling-only':
       return {
-        strategy, description: '15-minute polls and dispatch only: no webhooks, no reconciliation; adaptive buffers',
-        layers: { webhooks: false, dispatch: true, polling: true, reconcile: false }, webhooks: false,
-        pollPlatformSec: POLLING_ONLY_SEC, pollRealMs: real(POLLING_ONLY_SEC), reconcilePlatformSec: null, reconcileCron: null, adaptive, ...buffers,
+        strategy,
+        description: '15-minute polls and dispatch only: no webhooks, no reconciliation; adaptive buffers',
+        layers: { webhooks: false, dispatch: true, polling: true, reconcile: false },
+        webhooks: false,
+        pollPlatformSec: POLLING_ONLY_SEC,
+        pollRealMs: real(POLLING_ONLY_SEC),
+        reconcilePlatformSec: null,
+        reconcileCron: null,
+        adaptive,
+        ...buffers,
       };
   }
 }
@@ -108,5 +133,7 @@ export function everySeconds(sec: number): string {
 }
 
 export function bufferYaml(b: BufferPolicy): string {
-  return `{ ${Object.entries(b).map(([k, v]) => `${k}: ${String(v)}`).join(', ')} }`;
+  return `{ ${Object.entries(b)
+    .map(([k, v]) => `${k}: ${String(v)}`)
+    .join(', ')} }`;
 }

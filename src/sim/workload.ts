@@ -110,7 +110,14 @@ export function buildWorkload(p: WorkloadParams): Workload {
       const span = sim(flash.int(120, 360));
       counts.flashSales++;
       for (let i = 0; i < n; i++) {
-        events.push({ t: t + flash.next() * span, kind: 'order', id: ++id, channel: flash.pick(p.channels), lines: [{ sku: k.sku, quantity: flash.int(1, 2) }], flash: true });
+        events.push({
+          t: t + flash.next() * span,
+          kind: 'order',
+          id: ++id,
+          channel: flash.pick(p.channels),
+          lines: [{ sku: k.sku, quantity: flash.int(1, 2) }],
+          flash: true,
+        });
       }
     }
   }

@@ -26,7 +26,17 @@ export async function upsertConnections(tx: Queryable, rows: readonly Connection
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO UPDATE SET kind = $2, platform = $3, base_url = $4, credentials_encrypted = $5,
               buffer_policy = $6, poll_interval_ms = $7, reconcile_cron = $8, options = $9, updated_at = now()`,
-      [c.id, c.kind, c.platform, c.baseUrl, c.credentialsEncrypted, JSON.stringify(c.bufferPolicy), c.pollIntervalMs, c.reconcileCron, JSON.stringify(c.options)],
+      [
+        c.id,
+        c.kind,
+        c.platform,
+        c.baseUrl,
+        c.credentialsEncrypted,
+        JSON.stringify(c.bufferPolicy),
+        c.pollIntervalMs,
+        c.reconcileCron,
+        JSON.stringify(c.options),
+      ],
     );
   }
   for (const c of rows) {
@@ -34,10 +44,7 @@ export async function upsertConnections(tx: Queryable, rows: readonly Connection
   }
 }
 
-export async function upsertLocations(
-  tx: Queryable,
-  rows: readonly { connectionId: string; code: string; sellable: boolean }[],
-): Promise<void> {
+export async function upsertLocations(tx: Queryable, rows: readonly { connectionId: string; code: string; sellable: boolean }[]): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(
     `INSERT INTO locations (connection_id, code, sellable)
@@ -47,10 +54,7 @@ export async function upsertLocations(
   );
 }
 
-export async function upsertSkus(
-  tx: Queryable,
-  rows: readonly { sku: string; name: string | null; components: readonly BundleComponent[] }[],
-): Promise<void> {
+export async function upsertSkus(tx: Queryable, rows: readonly { sku: string; name: string | null; components: readonly BundleComponent[] }[]): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(
     `INSERT INTO skus (sku, name, is_bundle)
@@ -89,10 +93,7 @@ export async function upsertListings(tx: Queryable, rows: readonly ListingInput[
   );
 }
 
-export async function replaceBufferOverrides(
-  tx: Queryable,
-  rows: readonly { connectionId: string; sku: string; policy: BufferPolicy }[],
-): Promise<void> {
+export async function replaceBufferOverrides(tx: Queryable, rows: readonly { connectionId: string; sku: string; policy: BufferPolicy }[]): Promise<void> {
   await tx.query(`DELETE FROM buffer_overrides`);
   if (rows.length === 0) return;
   await tx.query(

@@ -36,10 +36,7 @@ export async function releaseClaimsOfOrder(tx: Queryable, orderId: number): Prom
  * warehouse's own `available` counts them (DESIGN.md invariant 2), so keeping the claim
  * would subtract the units twice.
  */
-export async function settleClaims(
-  tx: Queryable,
-  p: { sku: string; warehouseConnectionId: string; observedAt: Date },
-): Promise<ClaimRow[]> {
+export async function settleClaims(tx: Queryable, p: { sku: string; warehouseConnectionId: string; observedAt: Date }): Promise<ClaimRow[]> {
   const { rows } = await tx.query<ClaimRow>({
     name: 'claims_settle',
     text: `UPDATE claims c SET state = 'settled', closed_at = now()

@@ -77,10 +77,7 @@ export async function recordPushed(
  * lower `pushed` a second time (an under-counted exposure would let adaptive buffers
  * raise another channel into units this one has sold).
  */
-export async function recordObservedChannelCount(
-  q: Queryable,
-  rows: readonly { id: number; actual: number; holdRaise?: boolean }[],
-): Promise<void> {
+export async function recordObservedChannelCount(q: Queryable, rows: readonly { id: number; actual: number; holdRaise?: boolean }[]): Promise<void> {
   if (rows.length === 0) return;
   await q.query({
     name: 'dispatch_observed',

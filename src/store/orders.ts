@@ -16,10 +16,7 @@ export interface NewOrder {
 /** Orders are inserted with their effects by store/order-batch.ts recordOrderBatch. */
 export const orderKey = (connectionId: string, externalId: string): string => `${connectionId}\u0000${externalId}`;
 
-export async function findOrderIds(
-  tx: Queryable,
-  keys: readonly { connectionId: string; externalId: string }[],
-): Promise<Map<string, number>> {
+export async function findOrderIds(tx: Queryable, keys: readonly { connectionId: string; externalId: string }[]): Promise<Map<string, number>> {
   if (keys.length === 0) return new Map();
   const { rows } = await tx.query<{ id: number; connectionId: string; externalId: string }>({
     name: 'orders_find_ids',
@@ -32,7 +29,10 @@ export async function findOrderIds(
 
 /** Which of these external ids the connection has recorded (a poll skips their line items). */
 export async function recordedOrderIds(q: Queryable, connectionId: string, externalIds: readonly string[]): Promise<Set<string>> {
-  const found = await findOrderIds(q, externalIds.map((externalId) => ({ connectionId, externalId })));
+  const found = await findOrderIds(
+    q,
+    externalIds.map((externalId) => ({ connectionId, externalId })),
+  );
   return new Set(externalIds.filter((e) => found.has(orderKey(connectionId, e))));
 }
 

@@ -13,10 +13,7 @@ export interface DriftRow {
 }
 
 export async function startReconciliation(q: Queryable, connectionId: string, trigger: string): Promise<number> {
-  const { rows } = await q.query<{ id: number }>(
-    `INSERT INTO reconciliations (connection_id, trigger) VALUES ($1, $2) RETURNING id`,
-    [connectionId, trigger],
-  );
+  const { rows } = await q.query<{ id: number }>(`INSERT INTO reconciliations (connection_id, trigger) VALUES ($1, $2) RETURNING id`, [connectionId, trigger]);
   return rows[0]!.id;
 }
 
@@ -26,7 +23,15 @@ export async function insertDrift(q: Queryable, runId: number, rows: readonly Dr
     `INSERT INTO drift (reconciliation_id, connection_id, sku, believed, actual, units, action, layer)
      SELECT $1, c, s, b, a, a - COALESCE(b, 0), act, l
        FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[]) AS u(c, s, b, a, act, l)`,
-    [runId, rows.map((r) => r.connectionId), rows.map((r) => r.sku), rows.map((r) => r.believed), rows.map((r) => r.actual), rows.map((r) => r.action), rows.map((r) => r.layer)],
+    [
+      runId,
+      rows.map((r) => r.connectionId),
+      rows.map((r) => r.sku),
+      rows.map((r) => r.believed),
+      rows.map((r) => r.actual),
+      rows.map((r) => r.action),
+      rows.map((r) => r.layer),
+    ],
   );
 }
 
@@ -56,11 +61,7 @@ export async function driftOf(q: Queryable, runId: number): Promise<(DriftRow & 
   return rows;
 }
 
-export async function stockLevelsOf(
-  q: Queryable,
-  connectionId: string,
-  keys: readonly { location: string; sku: string }[],
-): Promise<Map<string, number>> {
+export async function stockLevelsOf(q: Queryable, connectionId: string, keys: readonly { location: string; sku: string }[]): Promise<Map<string, number>> {
   const { rows } = await q.query<{ location: string; sku: string; available: number }>(
     `SELECT l.code AS location, s.sku, s.available
        FROM stock_levels s JOIN locations l ON l.id = s.location_id

@@ -22,10 +22,7 @@ export async function lockSkuStock(tx: Queryable, skus: readonly string[]): Prom
 }
 
 /** Adds to the claimed/available totals of several SKUs at once; returns the new totals. */
-export async function addToSkuStock(
-  tx: Queryable,
-  changes: readonly { sku: string; available: number; claimed: number }[],
-): Promise<SkuStockRow[]> {
+export async function addToSkuStock(tx: Queryable, changes: readonly { sku: string; available: number; claimed: number }[]): Promise<SkuStockRow[]> {
   if (changes.length === 0) return [];
   const { rows } = await tx.query<SkuStockRow>({
     name: 'stock_add',
@@ -85,10 +82,7 @@ export async function setStockLevel(
 }
 
 /** Applies a relative change reported by a warehouse (receipt, adjustment, return). */
-export async function addToStockLevel(
-  tx: Queryable,
-  p: { locationId: number; sku: string; delta: number; observedAt: Date },
-): Promise<LevelChange> {
+export async function addToStockLevel(tx: Queryable, p: { locationId: number; sku: string; delta: number; observedAt: Date }): Promise<LevelChange> {
   const { rows } = await tx.query<LevelChange>({
     name: 'stock_level_add',
     text: `INSERT INTO stock_levels AS s (location_id, sku, on_hand, available, observed_at)
@@ -104,11 +98,7 @@ export async function addToStockLevel(
   return rows[0]!;
 }
 
-export async function findLocation(
-  tx: Queryable,
-  connectionId: string,
-  code: string,
-): Promise<{ id: number; sellable: boolean } | null> {
+export async function findLocation(tx: Queryable, connectionId: string, code: string): Promise<{ id: number; sellable: boolean } | null> {
   const { rows } = await tx.query<{ id: number; sellable: boolean }>({
     name: 'stock_find_location',
     text: `SELECT id, sellable FROM locations WHERE connection_id = $1 AND code = $2`,

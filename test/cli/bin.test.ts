@@ -27,7 +27,9 @@ function writeBuild(startedAt: number, sources: string[]): void {
 }
 
 function ran(): string {
-  return execFileSync(process.execPath, [path.join(pkg, 'bin/stocksync.js')], { cwd: pkg }).toString().trim();
+  return execFileSync(process.execPath, [path.join(pkg, 'bin/stocksync.js')], { cwd: pkg })
+    .toString()
+    .trim();
 }
 
 beforeEach(() => {

@@ -88,8 +88,24 @@ describe('stocksync demo', () => {
     let stdout = '';
     demo = spawn(
       process.execPath,
-      [BIN, 'demo', '--port', String(sandboxPort), '--engine-port', String(enginePort), '--db-port', String(dbPort),
-        '--data-dir', dataDir, '--rate', '5', '--summary-every', '2s', '--first-reconcile', '0'],
+      [
+        BIN,
+        'demo',
+        '--port',
+        String(sandboxPort),
+        '--engine-port',
+        String(enginePort),
+        '--db-port',
+        String(dbPort),
+        '--data-dir',
+        dataDir,
+        '--rate',
+        '5',
+        '--summary-every',
+        '2s',
+        '--first-reconcile',
+        '0',
+      ],
       { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     demo.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -102,12 +118,16 @@ describe('stocksync demo', () => {
     await until('the banner', async () => (stdout.includes('status') ? true : undefined), 10_000);
     expect(stdout).toContain(`--config ${path.relative(ROOT, configFile)} status`);
 
-    const report = await until('orders and pushes', async () => {
-      const r = await cli(['--config', configFile, 'status', '--json']);
-      if (r.code !== 0) return undefined;
-      const s = JSON.parse(r.stdout) as StatusJson;
-      return s.orders > 0 && s.pushes.calls > 0 ? s : undefined;
-    }, 60_000); // shoppers start on each channel once its first sync is done
+    const report = await until(
+      'orders and pushes',
+      async () => {
+        const r = await cli(['--config', configFile, 'status', '--json']);
+        if (r.code !== 0) return undefined;
+        const s = JSON.parse(r.stdout) as StatusJson;
+        return s.orders > 0 && s.pushes.calls > 0 ? s : undefined;
+      },
+      60_000,
+    ); // shoppers start on each channel once its first sync is done
     expect(report.connections.map((c) => c.id).sort()).toEqual(['amazon-us', 'shop-main', 'wh-main', 'woo-main']);
     for (const c of report.connections) {
       expect(c).toHaveProperty('lastWebhookAt');

@@ -22,7 +22,14 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   // Webhooks off: only polling (hourly here, after the first sweep) or reconciliation can see an adjustment.
-  stack = await startStack({ channels: ['shopify'], skus: [{ sku: 'MUG', quantity: 10 }, { sku: 'CUP', quantity: 4 }], webhooks: false });
+  stack = await startStack({
+    channels: ['shopify'],
+    skus: [
+      { sku: 'MUG', quantity: 10 },
+      { sku: 'CUP', quantity: 4 },
+    ],
+    webhooks: false,
+  });
   env = { PATH: process.env.PATH ?? '', STOCKSYNC_LOG_FORMAT: 'json', RECONCILE_DATABASE_URL: stack.engine.database.url };
   // The same connections as the stack's engine (test/e2e/stack.ts), on its database.
   const sandbox = stack.sandbox.url;
@@ -40,7 +47,13 @@ skus:
   - { sku: CUP, listings: { shop: {} } }
 `;
   writeFileSync(configFile, config(`${sandbox}/warehouse/wh`));
-  writeFileSync(ghostFile, config(`${sandbox}/warehouse/wh`, `  - { id: ghost, kind: channel, platform: shopify, baseUrl: "${sandbox}/shopify/nowhere", credentials: { accessToken: { env: T3, default: shpat_x } } }`));
+  writeFileSync(
+    ghostFile,
+    config(
+      `${sandbox}/warehouse/wh`,
+      `  - { id: ghost, kind: channel, platform: shopify, baseUrl: "${sandbox}/shopify/nowhere", credentials: { accessToken: { env: T3, default: shpat_x } } }`,
+    ),
+  );
   // The warehouse's API gone (a closed port): its reconciliation fails.
   writeFileSync(deadFile, config(`${sandbox}/warehouse/no-such-warehouse`));
 });
@@ -105,12 +118,15 @@ describe('stocksync reconcile', () => {
     expect(all.code, all.stderr).toBe(0);
     const report = JSON.parse(all.stdout) as { ok: boolean; runs: Run[] };
     expect(report.ok).toBe(true);
-    expect(report.runs.map((r) => [r.connectionId, r.status])).toEqual([['wh', 'done'], ['shop', 'done']]);
+    expect(report.runs.map((r) => [r.connectionId, r.status])).toEqual([
+      ['wh', 'done'],
+      ['shop', 'done'],
+    ]);
     expect(report.runs[0]).toMatchObject({ checked: 2, drifted: 0, drift: [] });
     expect(report.runs[1]!.checked).toBe(2);
   });
 
-  it('status --json shows each connection\'s last webhook, poll and reconciliation, pushes, throttling and quarantine', async () => {
+  it("status --json shows each connection's last webhook, poll and reconciliation, pushes, throttling and quarantine", async () => {
     const r = await cli(['status', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
@@ -138,7 +154,10 @@ describe('stocksync reconcile', () => {
     expect(r.stderr).toMatch(/error RECONCILE_FAILED: wh: /);
     const report = JSON.parse(r.stdout) as { ok: boolean; runs: Run[] };
     expect(report.ok).toBe(false);
-    expect(report.runs.map((x) => [x.connectionId, x.status])).toEqual([['wh', 'failed'], ['shop', 'done']]);
+    expect(report.runs.map((x) => [x.connectionId, x.status])).toEqual([
+      ['wh', 'failed'],
+      ['shop', 'done'],
+    ]);
     const { rows } = await stack.db.query(`SELECT status, error FROM reconciliations WHERE connection_id = 'wh' ORDER BY id DESC LIMIT 1`);
     expect(rows[0].status).toBe('failed');
   });

@@ -31,7 +31,9 @@ beforeAll(async () => {
   }
   port = await freePort();
   configFile = path.join(dir, 'stocksync.yaml');
-  writeFileSync(configFile, `
+  writeFileSync(
+    configFile,
+    `
 demo: true
 server: { port: ${port}, host: 127.0.0.1 }
 database: { url: { env: DATABASE_URL, optional: true }, dataDir: ${dir}/data, embeddedPort: ${await freePort()} }
@@ -40,7 +42,8 @@ connections:
   - { id: shop, kind: channel, platform: shopify, baseUrl: "http://127.0.0.1:9/shopify/x", credentials: { accessToken: { env: SHOP_TOKEN, default: t } }, buffer: { maxCap: 5 } }
 skus:
   - { sku: MUG, name: Blue mug, listings: { shop: {} } }
-`);
+`,
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -59,7 +59,14 @@ export function baseDoc(): Doc {
         listings: { 'shop-main': { inventoryItemId: 'gid://shopify/InventoryItem/1', locationId: 'gid://shopify/Location/1' }, 'amazon-eu': {} },
       },
       { sku: 'SKU-2', listings: { 'shop-main': { inventoryItemId: 'gid://shopify/InventoryItem/2' } } },
-      { sku: 'GIFT-SET', components: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }], listings: { 'amazon-eu': {} } },
+      {
+        sku: 'GIFT-SET',
+        components: [
+          { sku: 'SKU-1', quantity: 2 },
+          { sku: 'SKU-2', quantity: 1 },
+        ],
+        listings: { 'amazon-eu': {} },
+      },
     ],
   };
 }

@@ -39,7 +39,12 @@ describe('a valid config', () => {
   });
 
   it('parses durations to milliseconds', () => {
-    for (const [text, ms] of [['30s', 30_000], ['1h30m', 5_400_000], ['1d', 86_400_000], ['1500ms', 1_500]] as const) {
+    for (const [text, ms] of [
+      ['30s', 30_000],
+      ['1h30m', 5_400_000],
+      ['1d', 86_400_000],
+      ['1500ms', 1_500],
+    ] as const) {
       const doc = baseDoc();
       doc.connections[0].pollInterval = text;
       expect(load(doc).connections[0]?.pollInterval).toBe(ms);
@@ -67,9 +72,7 @@ describe('environment references', () => {
   });
 
   it('treats an empty variable as missing', () => {
-    expect(issuesOf(baseDoc(), { ...ENV, WH_TOKEN: '' })).toEqual([
-      'connections[2].credentials.apiToken: environment variable WH_TOKEN is empty',
-    ]);
+    expect(issuesOf(baseDoc(), { ...ENV, WH_TOKEN: '' })).toEqual(['connections[2].credentials.apiToken: environment variable WH_TOKEN is empty']);
   });
 
   it('refuses a literal secret without echoing it', () => {
@@ -81,9 +84,7 @@ describe('environment references', () => {
   });
 
   it('refuses a bad variable name', () => {
-    expect(issuesAfter((d) => (d.secretKey = { env: 'not a name' }))).toEqual([
-      'secretKey.env: must be an environment variable name such as SHOPIFY_TOKEN',
-    ]);
+    expect(issuesAfter((d) => (d.secretKey = { env: 'not a name' }))).toEqual(['secretKey.env: must be an environment variable name such as SHOPIFY_TOKEN']);
   });
 
   it('allows default values only in demo mode', () => {
@@ -147,9 +148,7 @@ describe('platform credentials', () => {
 
 describe('references between connections and SKUs', () => {
   it('a listing on an undefined connection', () => {
-    expect(issuesAfter((d) => (d.skus[1].listings['shop-typo'] = {}))).toEqual([
-      'skus[1].listings.shop-typo: no connection shop-typo is defined',
-    ]);
+    expect(issuesAfter((d) => (d.skus[1].listings['shop-typo'] = {}))).toEqual(['skus[1].listings.shop-typo: no connection shop-typo is defined']);
   });
 
   it('a listing on a warehouse connection', () => {
@@ -161,9 +160,7 @@ describe('references between connections and SKUs', () => {
   it('a listing mapped twice (same platform ids on one connection)', () => {
     expect(
       issuesAfter((d) => (d.skus[1].listings['shop-main'] = { inventoryItemId: 'gid://shopify/InventoryItem/1', locationId: 'gid://shopify/Location/1' })),
-    ).toEqual([
-      'skus[1].listings.shop-main: same shopify ids as SKU SKU-1 (skus[0].listings.shop-main); a listing maps to one SKU only',
-    ]);
+    ).toEqual(['skus[1].listings.shop-main: same shopify ids as SKU SKU-1 (skus[0].listings.shop-main); a listing maps to one SKU only']);
     // Amazon's seller SKU defaults to the SKU: pinning another SKU's is the same listing.
     expect(issuesAfter((d) => (d.skus[1].listings['amazon-eu'] = { sellerSku: 'SKU-1' }))).toEqual([
       'skus[1].listings.amazon-eu: same amazon ids as SKU SKU-1 (skus[0].listings.amazon-eu); a listing maps to one SKU only',
@@ -183,25 +180,21 @@ describe('references between connections and SKUs', () => {
   });
 
   it('an id number too large to be exact', () => {
-    const text = `${YAMLText()}`.replace("inventoryItemId: gid://shopify/InventoryItem/2", 'inventoryItemId: 27187834659688401512');
+    const text = `${YAMLText()}`.replace('inventoryItemId: gid://shopify/InventoryItem/2', 'inventoryItemId: 27187834659688401512');
     expect(issuesOf(text)).toEqual([
       'skus[1].listings.shop-main.inventoryItemId: must be an id; quote large numbers in YAML ("12345678901234567890"), they lose digits otherwise',
     ]);
   });
 
   it('fulfilledBy naming an undefined connection, or a channel', () => {
-    expect(issuesAfter((d) => (d.connections[0].fulfilledBy = 'wh-typo'))).toEqual([
-      'connections[0].fulfilledBy: no connection wh-typo is defined',
-    ]);
-    expect(issuesAfter((d) => (d.connections[0].fulfilledBy = 'amazon-eu'))).toEqual([
-      'connections[0].fulfilledBy: amazon-eu is not a warehouse connection',
-    ]);
+    expect(issuesAfter((d) => (d.connections[0].fulfilledBy = 'wh-typo'))).toEqual(['connections[0].fulfilledBy: no connection wh-typo is defined']);
+    expect(issuesAfter((d) => (d.connections[0].fulfilledBy = 'amazon-eu'))).toEqual(['connections[0].fulfilledBy: amazon-eu is not a warehouse connection']);
   });
 
   it('fulfilledBy required once there are several warehouses', () => {
-    expect(
-      issuesAfter((d) => d.connections.push({ ...d.connections[2], id: 'wh-two' })),
-    ).toEqual(['connections[1].fulfilledBy: required when several warehouses are defined (wh-main, wh-two)']);
+    expect(issuesAfter((d) => d.connections.push({ ...d.connections[2], id: 'wh-two' }))).toEqual([
+      'connections[1].fulfilledBy: required when several warehouses are defined (wh-main, wh-two)',
+    ]);
   });
 
   it('duplicate connection ids and SKUs', () => {
@@ -230,20 +223,16 @@ describe('bundles', () => {
     expect(issuesAfter((d) => bundle(d).push({ sku: 'SKU-9', quantity: 1 }))).toEqual(['skus[2].components[2].sku: unknown SKU SKU-9']);
   });
   it('nested bundle', () => {
-    expect(
-      issuesAfter((d) => d.skus.push({ sku: 'MEGA-SET', components: [{ sku: 'GIFT-SET', quantity: 1 }] })),
-    ).toEqual(['skus[3].components[0].sku: GIFT-SET is itself a bundle; bundles cannot be nested']);
+    expect(issuesAfter((d) => d.skus.push({ sku: 'MEGA-SET', components: [{ sku: 'GIFT-SET', quantity: 1 }] }))).toEqual([
+      'skus[3].components[0].sku: GIFT-SET is itself a bundle; bundles cannot be nested',
+    ]);
   });
   it('self-reference', () => {
-    expect(issuesAfter((d) => bundle(d).push({ sku: 'GIFT-SET', quantity: 1 }))).toEqual([
-      'skus[2].components[2].sku: a bundle cannot contain itself',
-    ]);
+    expect(issuesAfter((d) => bundle(d).push({ sku: 'GIFT-SET', quantity: 1 }))).toEqual(['skus[2].components[2].sku: a bundle cannot contain itself']);
   });
   it('non-positive or fractional quantity', () => {
     for (const q of [0, -1, 1.5]) {
-      expect(issuesAfter((d) => (bundle(d)[0].quantity = q))).toEqual([
-        'skus[2].components[0].quantity: must be a whole number of at least 1',
-      ]);
+      expect(issuesAfter((d) => (bundle(d)[0].quantity = q))).toEqual(['skus[2].components[0].quantity: must be a whole number of at least 1']);
     }
   });
   it('a component listed twice', () => {
@@ -327,9 +316,7 @@ describe('field values', () => {
       'skus[0].listings.shop-main: no connection shop-main is defined',
       'skus[1].listings.shop-main: no connection shop-main is defined',
     ]);
-    expect(issuesAfter((d) => (d.connections[0].baseUrl = 'ftp://host'))).toEqual([
-      'connections[0].baseUrl: must be an http:// or https:// URL',
-    ]);
+    expect(issuesAfter((d) => (d.connections[0].baseUrl = 'ftp://host'))).toEqual(['connections[0].baseUrl: must be an http:// or https:// URL']);
   });
 
   it('reports every mistake at once, in path order', () => {
@@ -367,14 +354,13 @@ describe('the file itself', () => {
   });
 
   it('issues carry their YAML line', () => {
-    const text = 'secretKey: { env: STOCKSYNC_SECRET_KEY }\nconnections:\n  - id: BAD\n    kind: warehouse\n    platform: warehouse\n    baseUrl: http://x\n    credentials: { apiToken: { env: WH_TOKEN } }\n';
+    const text =
+      'secretKey: { env: STOCKSYNC_SECRET_KEY }\nconnections:\n  - id: BAD\n    kind: warehouse\n    platform: warehouse\n    baseUrl: http://x\n    credentials: { apiToken: { env: WH_TOKEN } }\n';
     try {
       parseConfig(text, ENV, 't.yaml');
       expect.unreachable();
     } catch (err) {
-      expect((err as StocksyncError).details?.issues).toEqual([
-        { path: 'connections[0].id', message: expect.stringContaining('must use only'), line: 3 },
-      ]);
+      expect((err as StocksyncError).details?.issues).toEqual([{ path: 'connections[0].id', message: expect.stringContaining('must use only'), line: 3 }]);
     }
   });
 

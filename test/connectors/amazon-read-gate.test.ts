@@ -52,7 +52,11 @@ describe('Amazon full-read gate', () => {
 
   it('keeps the full rate while answers come back at once', async () => {
     const start = performance.now();
-    const { refused, elapsed } = await runReads(1000, 5, Array.from({ length: 105 }, () => ({ arrive: 0, answer: 0 })));
+    const { refused, elapsed } = await runReads(
+      1000,
+      5,
+      Array.from({ length: 105 }, () => ({ arrive: 0, answer: 0 })),
+    );
     expect(refused).toBe(0);
     // 5 from the burst, then 100 at 1000/s: 100 ms of the (fake) clock, plus timer rounding
     expect(elapsed - start).toBeLessThan(110);

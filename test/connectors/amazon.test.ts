@@ -57,7 +57,10 @@ afterAll(async () => {
 describe('Amazon push and reads', () => {
   it('resolves listings by seller SKU, with the ASIN', async () => {
     const c = connector('main', 10);
-    const ids = await c.resolveListings([{ listingId: 1, sku: 'A-1', platformIds: {} }, { listingId: 2, sku: 'NOPE', platformIds: {} }]);
+    const ids = await c.resolveListings([
+      { listingId: 1, sku: 'A-1', platformIds: {} },
+      { listingId: 2, sku: 'NOPE', platformIds: {} },
+    ]);
     expect(ids).toEqual(new Map([[1, { sellerSku: 'A-1', asin: expect.stringMatching(/^B0/) }]]));
   });
 
@@ -74,7 +77,13 @@ describe('Amazon push and reads', () => {
     expect(inst('main').control.shopperOrder([{ sku: 'A-2', quantity: 1 }]).ok).toBe(true);
     expect(await c.push([{ listing: listing(2, 'A-2'), quantity: 5, expected: 10 }])).toEqual([{ status: 'stale', listingId: 2, actual: 9 }]);
     // one outcome per listing, in order, each its own read-compare-patch
-    expect(await c.push([{ listing: listing(6, 'A-6'), quantity: 4, expected: 10 }, { listing: listing(2, 'A-2'), quantity: 5, expected: 10 }, { listing: listing(7, 'A-7'), quantity: 6, expected: 10 }])).toEqual([
+    expect(
+      await c.push([
+        { listing: listing(6, 'A-6'), quantity: 4, expected: 10 },
+        { listing: listing(2, 'A-2'), quantity: 5, expected: 10 },
+        { listing: listing(7, 'A-7'), quantity: 6, expected: 10 },
+      ]),
+    ).toEqual([
       { status: 'accepted', listingId: 6, quantity: 4 },
       { status: 'stale', listingId: 2, actual: 9 },
       { status: 'accepted', listingId: 7, quantity: 6 },
@@ -115,7 +124,13 @@ describe('Amazon push and reads', () => {
     const c = connector('main', 10, { listPageSize: 2 });
     const known = [listing(1, 'A-3'), listing(2, 'A-4'), listing(3, 'NOPE')];
     const first = await c.listQuantities(null, known);
-    expect(first).toEqual({ items: [{ sku: 'A-3', platformIds: { sellerSku: 'A-3' }, quantity: 10 }, { sku: 'A-4', platformIds: { sellerSku: 'A-4' }, quantity: 10 }], next: '2' });
+    expect(first).toEqual({
+      items: [
+        { sku: 'A-3', platformIds: { sellerSku: 'A-3' }, quantity: 10 },
+        { sku: 'A-4', platformIds: { sellerSku: 'A-4' }, quantity: 10 },
+      ],
+      next: '2',
+    });
     expect(await c.listQuantities(first.next, known)).toEqual({ items: [], next: null });
   });
 
@@ -190,7 +205,10 @@ describe('Amazon orders', () => {
     expect(all.map((x) => x.externalId).sort()).toEqual([...ids].sort());
     const byId = new Map(all.map((x) => [x.externalId, x]));
     expect(byId.get(ids[0]!)).toMatchObject({ cancelled: false, lines: [{ sku: 'O-1', quantity: 1 }] });
-    expect(byId.get(ids[7]!)!.lines).toEqual([{ sku: 'O-2', quantity: 2 }, { sku: 'O-3', quantity: 4 }]);
+    expect(byId.get(ids[7]!)!.lines).toEqual([
+      { sku: 'O-2', quantity: 2 },
+      { sku: 'O-3', quantity: 4 },
+    ]);
     expect(byId.get(ids[1]!)).toMatchObject({ cancelled: true, lines: [] });
     // oldest update first: the cancellation is the latest update
     for (let i = 1; i < all.length; i++) expect(all[i]!.updatedAt.getTime()).toBeGreaterThanOrEqual(all[i - 1]!.updatedAt.getTime());
@@ -250,7 +268,12 @@ describe('Amazon notifications', () => {
     expect(byId.size).toBe(4);
     for (const p of parsed) expect(byId.get(p.eventId)).toEqual(p);
     const events = [...byId.values()].flatMap((p) => p.events);
-    expect(events.filter((e) => e.kind === 'channel_quantity').map((e) => e.kind === 'channel_quantity' && e.item.quantity).sort()).toEqual([10, 8]);
+    expect(
+      events
+        .filter((e) => e.kind === 'channel_quantity')
+        .map((e) => e.kind === 'channel_quantity' && e.item.quantity)
+        .sort(),
+    ).toEqual([10, 8]);
     expect(events.find((e) => e.kind === 'order')).toMatchObject({ order: { cancelled: false, lines: [{ sku: 'N-1', quantity: 2 }] } });
     expect(events.filter((e) => e.kind === 'order_cancelled')).toHaveLength(1);
   });
@@ -276,10 +299,19 @@ describe('Amazon notifications', () => {
   it('parses only to PARSE errors or well-formed results (fuzz)', () => {
     const parse = (i: WebhookInput) => parseNotification(i, SELLER);
     const input = (rawBody: Buffer): WebhookInput => ({ headers: {}, query: {}, rawBody });
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => void parsesOrRejects(parse, input(Buffer.from(b)))), { numRuns: 300 });
-    fc.assert(fc.property(fc.jsonValue(), (v) => void parsesOrRejects(parse, input(Buffer.from(JSON.stringify(v) ?? 'null')))), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => void parsesOrRejects(parse, input(Buffer.from(b)))),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => void parsesOrRejects(parse, input(Buffer.from(JSON.stringify(v) ?? 'null')))),
+      { numRuns: 300 },
+    );
     const real = fc.constantFrom(...deliveries);
-    fc.assert(fc.property(real, fc.nat(), (d, cut) => void parsesOrRejects(parse, { ...d, rawBody: d.rawBody.subarray(0, cut % (d.rawBody.length + 1)) })), { numRuns: 300 });
+    fc.assert(
+      fc.property(real, fc.nat(), (d, cut) => void parsesOrRejects(parse, { ...d, rawBody: d.rawBody.subarray(0, cut % (d.rawBody.length + 1)) })),
+      { numRuns: 300 },
+    );
     // real envelopes with one nested field replaced by anything
     fc.assert(
       fc.property(real, fc.nat(), fc.jsonValue(), (d, pick, value) => {
@@ -323,11 +355,20 @@ describe('Amazon against a fake: INVALID and Login with Amazon', () => {
         state.seenTokens.push(String(req.headers['x-amz-access-token']));
         const search = new URL(req.url ?? '/', 'http://x');
         if (req.method === 'GET' && search.searchParams.has('identifiers')) {
-          const items = search.searchParams.get('identifiers')!.split(',').map((sku) => ({ sku, fulfillmentAvailability: [{ fulfillmentChannelCode: 'DEFAULT', quantity: 1 }] }));
+          const items = search.searchParams
+            .get('identifiers')!
+            .split(',')
+            .map((sku) => ({ sku, fulfillmentAvailability: [{ fulfillmentChannelCode: 'DEFAULT', quantity: 1 }] }));
           res.end(JSON.stringify({ numberOfResults: items.length, items }));
           return;
         }
-        res.end(JSON.stringify(req.method === 'PATCH' ? { sku: 'X', status: 'INVALID', submissionId: 'x', issues: [{ code: '90244', message: 'bad value', severity: 'ERROR' }] } : { sku: 'X', fulfillmentAvailability: [{ fulfillmentChannelCode: 'DEFAULT', quantity: 1 }] }));
+        res.end(
+          JSON.stringify(
+            req.method === 'PATCH'
+              ? { sku: 'X', status: 'INVALID', submissionId: 'x', issues: [{ code: '90244', message: 'bad value', severity: 'ERROR' }] }
+              : { sku: 'X', fulfillmentAvailability: [{ fulfillmentChannelCode: 'DEFAULT', quantity: 1 }] },
+          ),
+        );
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -352,7 +393,13 @@ describe('Amazon against a fake: INVALID and Login with Amazon', () => {
       });
     const c = lwa('Atzr|r');
     fake.seenTokens.length = 0;
-    expect(await c.readQuantities([listing(1, 'X'), listing(2, 'Y'), listing(3, 'Z')])).toEqual(new Map([[1, 1], [2, 1], [3, 1]])); // one search
+    expect(await c.readQuantities([listing(1, 'X'), listing(2, 'Y'), listing(3, 'Z')])).toEqual(
+      new Map([
+        [1, 1],
+        [2, 1],
+        [3, 1],
+      ]),
+    ); // one search
     await c.push([{ listing: listing(1, 'X'), quantity: 5, expected: 1 }]); // a read and a patch
     expect(fake.lwaCalls).toBe(1);
     expect(fake.seenTokens).toEqual(['Atza|lwa-1', 'Atza|lwa-1', 'Atza|lwa-1']);

@@ -11,22 +11,39 @@ describe('retry', () => {
   it('retries only retryable errors', async () => {
     let calls = 0;
     const policy = { attempts: 4, baseMs: 1, maxMs: 2, sleep: async () => {} };
-    await expect(withRetry(async () => { calls++; throw errorFromStatus(400, 'bad'); }, policy)).rejects.toMatchObject({ connectorCode: 'REJECTED' });
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw errorFromStatus(400, 'bad');
+      }, policy),
+    ).rejects.toMatchObject({ connectorCode: 'REJECTED' });
     expect(calls).toBe(1);
     calls = 0;
-    await expect(withRetry(async () => { calls++; throw errorFromStatus(503, 'down'); }, policy)).rejects.toMatchObject({ connectorCode: 'SERVER' });
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw errorFromStatus(503, 'down');
+      }, policy),
+    ).rejects.toMatchObject({ connectorCode: 'SERVER' });
     expect(calls).toBe(4);
     calls = 0;
-    expect(await withRetry(async () => { if (++calls < 3) throw errorFromStatus(429, 'slow'); return 'ok'; }, policy)).toBe('ok');
+    expect(
+      await withRetry(async () => {
+        if (++calls < 3) throw errorFromStatus(429, 'slow');
+        return 'ok';
+      }, policy),
+    ).toBe('ok');
   });
 
   it('backs off exponentially with jitter, never before Retry-After', () => {
-    fc.assert(fc.property(fc.nat(10), fc.double({ min: 0, max: 0.999, noNaN: true }), fc.option(fc.nat(60_000), { nil: undefined }), (attempt, r, retryAfter) => {
-      const policy = { attempts: 5, baseMs: 100, maxMs: 10_000, random: () => r };
-      const wait = backoffMs(attempt, policy, retryAfter);
-      expect(wait).toBeGreaterThanOrEqual(retryAfter ?? 0);
-      if (retryAfter === undefined) expect(wait).toBeLessThan(Math.min(10_000, 100 * 2 ** attempt) + 1);
-    }));
+    fc.assert(
+      fc.property(fc.nat(10), fc.double({ min: 0, max: 0.999, noNaN: true }), fc.option(fc.nat(60_000), { nil: undefined }), (attempt, r, retryAfter) => {
+        const policy = { attempts: 5, baseMs: 100, maxMs: 10_000, random: () => r };
+        const wait = backoffMs(attempt, policy, retryAfter);
+        expect(wait).toBeGreaterThanOrEqual(retryAfter ?? 0);
+        if (retryAfter === undefined) expect(wait).toBeLessThan(Math.min(10_000, 100 * 2 ** attempt) + 1);
+      }),
+    );
   });
 
   it('parses Retry-After as seconds or a date', () => {
@@ -100,15 +117,17 @@ describe('rate limiter', () => {
 
 describe('webhook signature', () => {
   it('accepts the right HMAC and refuses any change', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.string({ minLength: 1 }), (bytes, secret) => {
-      const body = Buffer.from(bytes);
-      const sig = hmacSha256Base64(secret, body);
-      expect(verifyHmacSha256Base64(secret, body, sig)).toBe(true);
-      expect(verifyHmacSha256Base64(secret + 'x', body, sig)).toBe(false);
-      expect(verifyHmacSha256Base64(secret, Buffer.concat([body, Buffer.from('x')]), sig)).toBe(false);
-      expect(verifyHmacSha256Base64(secret, body, undefined)).toBe(false);
-      expect(verifyHmacSha256Base64(undefined, body, sig)).toBe(false);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.string({ minLength: 1 }), (bytes, secret) => {
+        const body = Buffer.from(bytes);
+        const sig = hmacSha256Base64(secret, body);
+        expect(verifyHmacSha256Base64(secret, body, sig)).toBe(true);
+        expect(verifyHmacSha256Base64(secret + 'x', body, sig)).toBe(false);
+        expect(verifyHmacSha256Base64(secret, Buffer.concat([body, Buffer.from('x')]), sig)).toBe(false);
+        expect(verifyHmacSha256Base64(secret, body, undefined)).toBe(false);
+        expect(verifyHmacSha256Base64(undefined, body, sig)).toBe(false);
+      }),
+    );
   });
 });
 
@@ -116,7 +135,10 @@ describe('http', () => {
   it('classifies statuses, timeouts and refused connections', async () => {
     const server = createServer((req, res) => {
       if (req.url === '/slow') return void setTimeout(() => res.end('{}'), 500);
-      if (req.url === '/429') { res.writeHead(429, { 'retry-after': '2' }); return void res.end('{}'); }
+      if (req.url === '/429') {
+        res.writeHead(429, { 'retry-after': '2' });
+        return void res.end('{}');
+      }
       if (req.url === '/notjson') return void res.end('<html>');
       res.writeHead(Number(req.url!.slice(1)) || 200);
       res.end('{"ok":true}');
@@ -125,7 +147,11 @@ describe('http', () => {
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
       expect((await httpRequest({ method: 'GET', url: `${base}/200` })).json()).toEqual({ ok: true });
-      await expect(httpRequest({ method: 'GET', url: `${base}/429` })).rejects.toMatchObject({ connectorCode: 'RATE_LIMITED', retryable: true, info: { retryAfterMs: 2000 } });
+      await expect(httpRequest({ method: 'GET', url: `${base}/429` })).rejects.toMatchObject({
+        connectorCode: 'RATE_LIMITED',
+        retryable: true,
+        info: { retryAfterMs: 2000 },
+      });
       await expect(httpRequest({ method: 'GET', url: `${base}/503` })).rejects.toMatchObject({ connectorCode: 'SERVER', retryable: true });
       await expect(httpRequest({ method: 'GET', url: `${base}/401` })).rejects.toMatchObject({ connectorCode: 'AUTH', retryable: false });
       await expect(httpRequest({ method: 'GET', url: `${base}/slow`, timeoutMs: 50 })).rejects.toMatchObject({ connectorCode: 'TIMEOUT' });

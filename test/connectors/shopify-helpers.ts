@@ -7,14 +7,16 @@ import type { ListingRef } from '../../src/connectors/types.js';
 
 export const FAST_RETRY = { attempts: 6, baseMs: 5, maxMs: 200 };
 
-export async function shopWithConnector(o: {
-  skus?: SkuQuantity[];
-  shopOptions?: Record<string, unknown>;
-  connectorOptions?: Record<string, unknown>;
-  faults?: FaultProfileName | FaultProfile;
-  timeScale?: number;
-  timeoutMs?: number;
-} = {}) {
+export async function shopWithConnector(
+  o: {
+    skus?: SkuQuantity[];
+    shopOptions?: Record<string, unknown>;
+    connectorOptions?: Record<string, unknown>;
+    faults?: FaultProfileName | FaultProfile;
+    timeScale?: number;
+    timeoutMs?: number;
+  } = {},
+) {
   const sandbox = await startSandbox({
     port: 0,
     seed: 11,

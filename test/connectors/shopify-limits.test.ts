@@ -17,7 +17,13 @@ describe('shopify rate limits', () => {
     expect(capabilitiesFor(cfg({ plan: 'plus' })).rateLimit).toEqual({ kind: 'cost-bucket', restorePerSecond: 1000, bucketSize: 10000 });
     expect(capabilitiesFor(cfg({ plan: 'enterprise', restoreRate: 50 })).rateLimit).toEqual({ kind: 'cost-bucket', restorePerSecond: 50, bucketSize: 500 });
     expect(() => capabilitiesFor(cfg({ plan: 'gold' }))).toThrow(/options.plan/);
-    expect(capabilitiesFor(cfg({}))).toMatchObject({ maxBatch: 250, compareAndSet: true, relativeAdjust: true, asyncApply: false, webhookVerification: 'hmac-sha256-base64' });
+    expect(capabilitiesFor(cfg({}))).toMatchObject({
+      maxBatch: 250,
+      compareAndSet: true,
+      relativeAdjust: true,
+      asyncApply: false,
+      webhookVerification: 'hmac-sha256-base64',
+    });
   });
 
   it('computes the wait from the deficit and the restore rate', () => {
@@ -75,7 +81,12 @@ describe('shopify request faults', () => {
   };
 
   it('429, 5xx and timeouts (executed, answer lost) are retried; pushes stay exact', async () => {
-    env = await shopWithConnector({ skus: skus(5), faults: profile, timeoutMs: 200, connectorOptions: { plan: 'plus', retry: { attempts: 8, baseMs: 5, maxMs: 100 } } });
+    env = await shopWithConnector({
+      skus: skus(5),
+      faults: profile,
+      timeoutMs: 200,
+      connectorOptions: { plan: 'plus', retry: { attempts: 8, baseMs: 5, maxMs: 100 } },
+    });
     const listings = env.truth().items.map((it, i) => env!.listing(i + 1, it.sku));
     let expected = 10;
     for (let round = 0; round < 25; round++) {

@@ -72,7 +72,11 @@ describe('shopify push', () => {
     env = await shopWithConnector({ skus: skus(250) });
     const t = env.truth();
     const loc = t.locations[0]!.id;
-    const items = t.items.map((it, i) => ({ listing: { listingId: i, sku: it.sku, platformIds: { inventoryItemId: it.inventoryItemId, locationId: loc } }, quantity: i % 13, expected: 10 }));
+    const items = t.items.map((it, i) => ({
+      listing: { listingId: i, sku: it.sku, platformIds: { inventoryItemId: it.inventoryItemId, locationId: loc } },
+      quantity: i % 13,
+      expected: 10,
+    }));
     env.shop.resetStats();
     const out = await env.connector.push(items);
     expect(out.every((o) => o.status === 'applied')).toBe(true);
@@ -85,14 +89,23 @@ describe('shopify push', () => {
     const annex = env.truth().locations[1]!.id;
     const out = await env.connector.push([
       { listing: env.listing(1, 'SKU-0001'), quantity: 5, expected: 10 },
-      { listing: { listingId: 2, sku: 'GONE', platformIds: { inventoryItemId: 'gid://shopify/InventoryItem/1', locationId: annex } }, quantity: 5, expected: 10 },
+      {
+        listing: { listingId: 2, sku: 'GONE', platformIds: { inventoryItemId: 'gid://shopify/InventoryItem/1', locationId: annex } },
+        quantity: 5,
+        expected: 10,
+      },
       { listing: { ...env.listing(3, 'SKU-0002'), platformIds: { inventoryItemId: env.itemId('SKU-0002'), locationId: annex } }, quantity: 5, expected: 0 },
       { listing: env.listing(4, 'SKU-0003'), quantity: -1, expected: 10 },
       { listing: { listingId: 5, sku: 'NO-SUCH-SKU', platformIds: {} }, quantity: 5, expected: null },
     ]);
     expect(out[0]).toEqual({ status: 'applied', listingId: 1, quantity: 5 });
     const codes = out.slice(1).map((o) => (o.status === 'failed' ? [o.error.connectorCode, o.error.retryable] : o.status));
-    expect(codes).toEqual([['NOT_FOUND', false], ['NOT_FOUND', false], ['REJECTED', false], ['NOT_FOUND', false]]);
+    expect(codes).toEqual([
+      ['NOT_FOUND', false],
+      ['NOT_FOUND', false],
+      ['REJECTED', false],
+      ['NOT_FOUND', false],
+    ]);
     expect(out[1]).toMatchObject({ error: { info: { platformCode: 'INVALID_INVENTORY_ITEM' } } });
     expect(out[2]).toMatchObject({ error: { info: { platformCode: 'ITEM_NOT_STOCKED_AT_LOCATION' } } });
     expect(env.available('SKU-0001')).toBe(5);
@@ -123,7 +136,10 @@ describe('shopify push', () => {
 
   it('adjust (extension): relative change, replay of the same key applies once, a sale in between is kept', async () => {
     env = await shopWithConnector({ skus: skus(2) });
-    const items = [{ listing: env.listing(1, 'SKU-0001'), delta: -3 }, { listing: { listingId: 2, sku: 'SKU-0002', platformIds: {} }, delta: 5 }];
+    const items = [
+      { listing: env.listing(1, 'SKU-0001'), delta: -3 },
+      { listing: { listingId: 2, sku: 'SKU-0002', platformIds: {} }, delta: 5 },
+    ];
     expect(await env.connector.adjust(items, 'ledger-42')).toEqual([
       { status: 'applied', listingId: 1, quantity: 7 },
       { status: 'applied', listingId: 2, quantity: 15 },
@@ -132,7 +148,18 @@ describe('shopify push', () => {
     const replay = await env.connector.adjust(items, 'ledger-42');
     expect(replay.map((o) => o.status)).toEqual(['applied', 'applied']);
     expect([env.available('SKU-0001'), env.available('SKU-0002')]).toEqual([6, 15]);
-    const bad = await env.connector.adjust([{ listing: { ...env.listing(1, 'SKU-0001'), platformIds: { inventoryItemId: 'gid://shopify/InventoryItem/1', locationId: env.truth().locations[0]!.id } }, delta: 1 }], 'ledger-43');
+    const bad = await env.connector.adjust(
+      [
+        {
+          listing: {
+            ...env.listing(1, 'SKU-0001'),
+            platformIds: { inventoryItemId: 'gid://shopify/InventoryItem/1', locationId: env.truth().locations[0]!.id },
+          },
+          delta: 1,
+        },
+      ],
+      'ledger-43',
+    );
     expect(bad[0]).toMatchObject({ status: 'failed', error: { connectorCode: 'NOT_FOUND', info: { platformCode: 'INVALID_INVENTORY_ITEM' } } });
   });
 

@@ -14,7 +14,8 @@ describe('shopify pollOrders', () => {
   let cancelledId: string;
   beforeAll(async () => {
     env = await shopWithConnector({ skus: skus(20, 1000), connectorOptions: { pageSize: 50 } });
-    for (let i = 0; i < 120; i++) expect(env.shop.control.shopperOrder([{ sku: `SKU-${String((i % 20) + 1).padStart(4, '0')}`, quantity: 1 + (i % 3) }]).ok).toBe(true);
+    for (let i = 0; i < 120; i++)
+      expect(env.shop.control.shopperOrder([{ sku: `SKU-${String((i % 20) + 1).padStart(4, '0')}`, quantity: 1 + (i % 3) }]).ok).toBe(true);
     boundary = await nextSecond();
     // after the boundary: one order of 20 lines (more than one page query fetches) and a cancellation
     expect(env.shop.control.shopperOrder(skus(20).map((s) => ({ sku: s.sku, quantity: 2 }))).ok).toBe(true);

@@ -17,16 +17,47 @@ const LOC = 'gid://shopify/Location/24826418';
 /** A valid answer per operation name. */
 const TEMPLATES: Record<string, unknown> = {
   StocksyncPrimaryLocation: { data: { location: { id: LOC } }, extensions: cost },
-  StocksyncSet: { data: { inventorySetQuantities: { inventoryAdjustmentGroup: { id: 'g' }, userErrors: [{ code: 'INVALID_LOCATION', field: ['input', 'quantities', '0', 'locationId'], message: 'm' }] } }, extensions: cost },
+  StocksyncSet: {
+    data: {
+      inventorySetQuantities: {
+        inventoryAdjustmentGroup: { id: 'g' },
+        userErrors: [{ code: 'INVALID_LOCATION', field: ['input', 'quantities', '0', 'locationId'], message: 'm' }],
+      },
+    },
+    extensions: cost,
+  },
   StocksyncLevels: { data: { q0: { inventoryLevel: { quantities: [{ quantity: 3 }] } }, q1: null }, extensions: cost },
   StocksyncSkus: { data: { s0: { nodes: [{ id: ITEM, sku: 'A', inventoryLevel: { id: 'l' } }] } }, extensions: cost },
-  StocksyncList: { data: { inventoryItems: { nodes: [{ id: ITEM, sku: 'A', inventoryLevel: { updatedAt: '2026-04-01T00:00:00Z', quantities: [{ quantity: 1 }] } }], pageInfo: page } }, extensions: cost },
+  StocksyncList: {
+    data: {
+      inventoryItems: { nodes: [{ id: ITEM, sku: 'A', inventoryLevel: { updatedAt: '2026-04-01T00:00:00Z', quantities: [{ quantity: 1 }] } }], pageInfo: page },
+    },
+    extensions: cost,
+  },
   StocksyncOrders: {
-    data: { orders: { nodes: [{ id: 'gid://shopify/Order/1', createdAt: '2026-04-01T00:00:00Z', updatedAt: '2026-04-01T00:00:00Z', cancelledAt: null, lineItems: { nodes: [{ sku: 'A', quantity: 1 }], pageInfo: page } }], pageInfo: page } },
+    data: {
+      orders: {
+        nodes: [
+          {
+            id: 'gid://shopify/Order/1',
+            createdAt: '2026-04-01T00:00:00Z',
+            updatedAt: '2026-04-01T00:00:00Z',
+            cancelledAt: null,
+            lineItems: { nodes: [{ sku: 'A', quantity: 1 }], pageInfo: page },
+          },
+        ],
+        pageInfo: page,
+      },
+    },
     extensions: cost,
   },
   StocksyncAdjust: {
-    data: { inventoryAdjustQuantities: { inventoryAdjustmentGroup: { changes: [{ delta: 1, quantityAfterChange: 4, item: { id: ITEM }, location: { id: LOC } }] }, userErrors: [] } },
+    data: {
+      inventoryAdjustQuantities: {
+        inventoryAdjustmentGroup: { changes: [{ delta: 1, quantityAfterChange: 4, item: { id: ITEM }, location: { id: LOC } }] },
+        userErrors: [],
+      },
+    },
     extensions: cost,
   },
   StocksyncOrderLines: { data: { order: { lineItems: { nodes: [{ sku: 'B', quantity: 2 }], pageInfo: page } } }, extensions: cost },
@@ -65,7 +96,12 @@ describe('shopify answer parsers under fuzz', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
-    connector = create({ connectionId: 'fuzz', baseUrl: `http://127.0.0.1:${port}`, credentials: { accessToken: 't' }, options: { plan: 'enterprise', retry: { attempts: 1, baseMs: 1, maxMs: 1 } } });
+    connector = create({
+      connectionId: 'fuzz',
+      baseUrl: `http://127.0.0.1:${port}`,
+      credentials: { accessToken: 't' },
+      options: { plan: 'enterprise', retry: { attempts: 1, baseMs: 1, maxMs: 1 } },
+    });
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -75,7 +111,11 @@ describe('shopify answer parsers under fuzz', () => {
   ];
   const calls: Record<string, () => Promise<unknown>> = {
     push: () => connector.push(listings.map((listing) => ({ listing, quantity: 1, expected: 0 }))),
-    adjust: () => connector.adjust(listings.slice(0, 1).map((listing) => ({ listing, delta: 1 })), 'k'),
+    adjust: () =>
+      connector.adjust(
+        listings.slice(0, 1).map((listing) => ({ listing, delta: 1 })),
+        'k',
+      ),
     read: () => connector.readQuantities(listings),
     resolve: () => connector.resolveListings(listings),
     list: () => connector.listQuantities(null, []),
@@ -90,7 +130,11 @@ describe('shopify answer parsers under fuzz', () => {
     } else if (name === 'read') {
       ok([...(result as Map<number, number>).values()].every(Number.isSafeInteger));
     } else if (name === 'resolve') {
-      ok([...(result as Map<number, Record<string, string>>).values()].every((ids) => typeof ids['inventoryItemId'] === 'string' && typeof ids['locationId'] === 'string'));
+      ok(
+        [...(result as Map<number, Record<string, string>>).values()].every(
+          (ids) => typeof ids['inventoryItemId'] === 'string' && typeof ids['locationId'] === 'string',
+        ),
+      );
     } else {
       const p = result as { items: Record<string, unknown>[]; next: unknown };
       ok(Array.isArray(p.items) && (p.next === null || typeof p.next === 'string'));

@@ -100,7 +100,9 @@ describe('shopify webhooks from the simulator', () => {
       }
     }
     const levels = receiver.received.filter((d) => d.headers['x-shopify-topic'] === 'inventory_levels/update');
-    const quantities = levels.map((d) => (env.connector.parseWebhook(input(d)).events[0] as { item: { quantity: number } }).item.quantity).sort((a, b) => a - b);
+    const quantities = levels
+      .map((d) => (env.connector.parseWebhook(input(d)).events[0] as { item: { quantity: number } }).item.quantity)
+      .sort((a, b) => a - b);
     expect(quantities).toEqual([7, 10]);
   });
 
@@ -113,7 +115,12 @@ describe('shopify webhooks from the simulator', () => {
 
   it('a tampered body, a wrong secret or a missing signature fails verification', () => {
     const d = receiver.received[0]!;
-    const tampered = Buffer.from(d.rawBody.toString('utf8').replace(/"available":\d+/, '"available":999').replace(/"quantity":3/, '"quantity":30'));
+    const tampered = Buffer.from(
+      d.rawBody
+        .toString('utf8')
+        .replace(/"available":\d+/, '"available":999')
+        .replace(/"quantity":3/, '"quantity":30'),
+    );
     expect(tampered.equals(d.rawBody)).toBe(false);
     expect(env.connector.verifyWebhook(input(d, tampered))).toBe(false);
     expect(env.connector.verifyWebhook({ ...input(d), headers: { ...d.headers, 'x-shopify-hmac-sha256': hmacSha256Base64('other', d.rawBody) } })).toBe(false);
@@ -140,9 +147,9 @@ describe('shopify webhooks from the simulator', () => {
     expect(parse(d.headers, body.slice(0, 30))).toMatch(/body is not JSON/);
     expect(parse(d.headers, '[]')).toMatch(/body must be an object/);
     expect(parse({ ...d.headers, 'x-shopify-topic': 'orders/create' }, '{"id": 1, "line_items": 3}')).toMatch(/line_items must be an array/);
-    expect(env.connector.parseWebhook({ headers: { ...d.headers, 'x-shopify-topic': 'products/update' }, query: {}, rawBody: Buffer.from('not json') }).events).toEqual([
-      { kind: 'ignored', reason: 'topic products/update is not used by stocksync' },
-    ]);
+    expect(
+      env.connector.parseWebhook({ headers: { ...d.headers, 'x-shopify-topic': 'products/update' }, query: {}, rawBody: Buffer.from('not json') }).events,
+    ).toEqual([{ kind: 'ignored', reason: 'topic products/update is not used by stocksync' }]);
   });
 });
 
@@ -154,7 +161,8 @@ describe('shopify webhook parsing without the simulator', () => {
     connector = (await create())({ connectionId: 'c', baseUrl: 'http://127.0.0.1:9', credentials: { accessToken: 't', webhookSecret: 's' }, options: {} });
   });
 
-  const level = '{"inventory_item_id":271878346596884015,"location_id":24826418,"available":-2,"updated_at":"2026-04-01T09:00:00-04:00","admin_graphql_api_id":"gid://shopify/InventoryLevel/24826418?inventory_item_id=271878346596884015"}';
+  const level =
+    '{"inventory_item_id":271878346596884015,"location_id":24826418,"available":-2,"updated_at":"2026-04-01T09:00:00-04:00","admin_graphql_api_id":"gid://shopify/InventoryLevel/24826418?inventory_item_id=271878346596884015"}';
   const order =
     '{"id":9007199255561975,"admin_graphql_api_id":"gid://shopify/Order/9007199255561975","created_at":"2026-04-01T09:00:00-04:00","updated_at":"2026-04-01T09:00:01-04:00",' +
     '"cancelled_at":null,"line_items":[{"id":9007199255207151,"sku":"A","quantity":2,"price":"1.50"},{"id":9007199255207152,"sku":null,"quantity":1}],"note":"say \\"271878346596884015\\" 12345678901234567890"}';
@@ -162,7 +170,10 @@ describe('shopify webhook parsing without the simulator', () => {
   it('keeps every digit of ids beyond 2^53 (JSON.parse alone would not)', () => {
     expect(String(JSON.parse(level).inventory_item_id)).not.toBe('271878346596884015');
     const parsed = connector.parseWebhook({ headers: headers('inventory_levels/update'), query: {}, rawBody: Buffer.from(level) });
-    expect(parsed.events[0]).toMatchObject({ kind: 'channel_quantity', item: { platformIds: { inventoryItemId: 'gid://shopify/InventoryItem/271878346596884015', locationId: 'gid://shopify/Location/24826418' }, quantity: -2 } });
+    expect(parsed.events[0]).toMatchObject({
+      kind: 'channel_quantity',
+      item: { platformIds: { inventoryItemId: 'gid://shopify/InventoryItem/271878346596884015', locationId: 'gid://shopify/Location/24826418' }, quantity: -2 },
+    });
     const o = connector.parseWebhook({ headers: headers('orders/create'), query: {}, rawBody: Buffer.from(order) });
     expect(o.events[0]).toMatchObject({ kind: 'order', order: { externalId: 'gid://shopify/Order/9007199255561975', lines: [{ sku: 'A', quantity: 2 }] } });
     // strings are left alone, numbers outside strings quoted, fractions kept
@@ -182,15 +193,25 @@ describe('shopify webhook parsing without the simulator', () => {
   const topics = fc.constantFrom('orders/create', 'orders/cancelled', 'inventory_levels/update', 'products/update');
 
   it('fuzz: random bytes never crash it', () => {
-    fc.assert(fc.property(topics, fc.uint8Array({ maxLength: 400 }), (topic, bytes) => check(topic, bytes)), { numRuns: 400 });
+    fc.assert(
+      fc.property(topics, fc.uint8Array({ maxLength: 400 }), (topic, bytes) => check(topic, bytes)),
+      { numRuns: 400 },
+    );
   });
 
   it('fuzz: random JSON never crashes it', () => {
-    fc.assert(fc.property(topics, fc.json({ maxDepth: 4 }), (topic, json) => check(topic, Buffer.from(json))), { numRuns: 400 });
+    fc.assert(
+      fc.property(topics, fc.json({ maxDepth: 4 }), (topic, json) => check(topic, Buffer.from(json))),
+      { numRuns: 400 },
+    );
   });
 
   it('fuzz: truncated and field-mutated real payloads never crash it', () => {
-    const real = [['inventory_levels/update', level], ['orders/create', order], ['orders/cancelled', order.replace('"cancelled_at":null', '"cancelled_at":"2026-04-01T10:00:00Z"')]] as const;
+    const real = [
+      ['inventory_levels/update', level],
+      ['orders/create', order],
+      ['orders/cancelled', order.replace('"cancelled_at":null', '"cancelled_at":"2026-04-01T10:00:00Z"')],
+    ] as const;
     fc.assert(
       fc.property(fc.constantFrom(...real), fc.nat(), (pick, cut) => check(pick[0], Buffer.from(pick[1].slice(0, cut % (pick[1].length + 1))))),
       { numRuns: 300 },

@@ -49,16 +49,30 @@ const isCount = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n)
 const isTime = (d: unknown) => d instanceof Date && !Number.isNaN(d.getTime());
 
 function wellFormedLevel(l: WarehouseLevel): boolean {
-  return typeof l.sku === 'string' && l.sku.length > 0 && typeof l.location === 'string' && l.location.length > 0 && isCount(l.available) &&
-    (l.onHand === undefined || isCount(l.onHand)) && (l.allocated === undefined || isCount(l.allocated)) && isTime(l.observedAt);
+  return (
+    typeof l.sku === 'string' &&
+    l.sku.length > 0 &&
+    typeof l.location === 'string' &&
+    l.location.length > 0 &&
+    isCount(l.available) &&
+    (l.onHand === undefined || isCount(l.onHand)) &&
+    (l.allocated === undefined || isCount(l.allocated)) &&
+    isTime(l.observedAt)
+  );
 }
 
 function wellFormedEvent(e: InboundEvent): boolean {
   switch (e.kind) {
-    case 'warehouse_level': return wellFormedLevel(e.level);
-    case 'warehouse_order_status': return typeof e.referenceId === 'string' && e.referenceId.length > 0 && ['allocated', 'exception', 'shipped', 'cancelled'].includes(e.status) && isTime(e.at);
-    case 'ignored': return typeof e.reason === 'string';
-    default: return false;
+    case 'warehouse_level':
+      return wellFormedLevel(e.level);
+    case 'warehouse_order_status':
+      return (
+        typeof e.referenceId === 'string' && e.referenceId.length > 0 && ['allocated', 'exception', 'shipped', 'cancelled'].includes(e.status) && isTime(e.at)
+      );
+    case 'ignored':
+      return typeof e.reason === 'string';
+    default:
+      return false;
   }
 }
 
@@ -84,13 +98,19 @@ describe('warehouse parseWebhook fuzz', () => {
   });
 
   it('random bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => check(Buffer.from(bytes))), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => check(Buffer.from(bytes))),
+      { numRuns: 500 },
+    );
   });
 
   it('random JSON, with and without a known topic', () => {
     const topic = fc.constantFrom('inventory.updated', 'Inventory Update', 'order.shipped', 'order.shipment.exception', 'return.completed', 'x');
     const withTopic = fc.tuple(topic, fc.dictionary(fc.string(), fc.jsonValue())).map(([t, rest]) => ({ ...rest, topic: t }));
-    fc.assert(fc.property(fc.oneof(fc.jsonValue(), withTopic), (v) => check(Buffer.from(JSON.stringify(v)))), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), withTopic), (v) => check(Buffer.from(JSON.stringify(v)))),
+      { numRuns: 500 },
+    );
   });
 
   it('truncated real payloads', () => {

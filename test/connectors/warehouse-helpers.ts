@@ -9,7 +9,12 @@ import type { RunningSandbox } from '../../sandbox/server.js';
 export const SECRET = `whsec_${Buffer.from('a 32 byte signing key for tests!').toString('base64')}`;
 export const TOKEN = 'tok';
 
-export function connector(sb: RunningSandbox, name: string, options: Record<string, unknown> = {}, credentials: Record<string, string> = {}): WarehouseConnector {
+export function connector(
+  sb: RunningSandbox,
+  name: string,
+  options: Record<string, unknown> = {},
+  credentials: Record<string, string> = {},
+): WarehouseConnector {
   return create({
     connectionId: `test-${name}`,
     baseUrl: `${sb.url}/warehouse/${name}`,
@@ -60,6 +65,10 @@ export async function startReceiver() {
 }
 
 export async function control(sb: RunningSandbox, name: string, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${sb.url}/_sandbox/warehouse/${name}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${sb.url}/_sandbox/warehouse/${name}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
 }

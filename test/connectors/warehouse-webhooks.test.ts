@@ -31,7 +31,17 @@ beforeAll(async () => {
   sb = await startSandbox({
     seed: 3,
     timeScale: 0.01,
-    instances: [{ platform: 'warehouse', name: 'fc', skus: [{ sku: 'W-1', quantity: 10 }, { sku: 'W-2', quantity: 4 }], options: { token: TOKEN, webhookSecret: SECRET } }],
+    instances: [
+      {
+        platform: 'warehouse',
+        name: 'fc',
+        skus: [
+          { sku: 'W-1', quantity: 10 },
+          { sku: 'W-2', quantity: 4 },
+        ],
+        options: { token: TOKEN, webhookSecret: SECRET },
+      },
+    ],
   });
   await subscribe('inventory.updated');
   await subscribe('order.shipped');
@@ -74,7 +84,14 @@ describe('warehouse connector: webhooks from the simulator', () => {
     expect(c.verifyWebhook({ ...input, headers: { ...input.headers, 'webhook-signature': undefined } })).toBe(false);
     // correctly signed, but an hour old: a replay
     const old = String(Math.floor(Date.now() / 1000) - 3600);
-    const replay = { ...input, headers: { ...input.headers, 'webhook-timestamp': old, 'webhook-signature': `v1,${standardSignature(SECRET, input.headers['webhook-id']!, old, input.rawBody)}` } };
+    const replay = {
+      ...input,
+      headers: {
+        ...input.headers,
+        'webhook-timestamp': old,
+        'webhook-signature': `v1,${standardSignature(SECRET, input.headers['webhook-id']!, old, input.rawBody)}`,
+      },
+    };
     expect(c.verifyWebhook(replay)).toBe(false);
     expect(connector(sb, 'fc', { webhookToleranceSeconds: 0 }).verifyWebhook(replay)).toBe(true);
     // a rotation header with several signatures passes when one matches
@@ -104,7 +121,11 @@ describe('warehouse connector: webhooks from the simulator', () => {
 });
 
 describe('warehouse connector: parseWebhook shapes', () => {
-  const input = (body: unknown, id = 'msg_1') => ({ headers: { 'webhook-id': id }, query: {}, rawBody: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)) });
+  const input = (body: unknown, id = 'msg_1') => ({
+    headers: { 'webhook-id': id },
+    query: {},
+    rawBody: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+  });
   const parseCode = (body: unknown, id?: string) => {
     try {
       c.parseWebhook(input(body, id));
@@ -115,7 +136,14 @@ describe('warehouse connector: parseWebhook shapes', () => {
   };
 
   it('reads ShipHero-style string quantities strictly', () => {
-    const body = { webhook_type: 'Inventory Update', updated_at: '2026-01-02T03:04:05Z', inventory: [{ sku: 'A', inventory: '113', on_hand: '148', warehouse_id: 7 }, { sku: 'B', inventory: 0 }] };
+    const body = {
+      webhook_type: 'Inventory Update',
+      updated_at: '2026-01-02T03:04:05Z',
+      inventory: [
+        { sku: 'A', inventory: '113', on_hand: '148', warehouse_id: 7 },
+        { sku: 'B', inventory: 0 },
+      ],
+    };
     expect(c.parseWebhook(input(body)).events).toEqual([
       { kind: 'warehouse_level', level: { sku: 'A', location: '7', available: 113, onHand: 148, observedAt: new Date('2026-01-02T03:04:05Z') } },
       { kind: 'warehouse_level', level: { sku: 'B', location: 'main', available: 0, observedAt: new Date('2026-01-02T03:04:05Z') } },
@@ -124,7 +152,15 @@ describe('warehouse connector: parseWebhook shapes', () => {
       expect(parseCode({ ...body, inventory: [{ sku: 'A', inventory: bad }] })).toBe('PARSE');
     }
     expect(parseCode({ ...body, updated_at: undefined })).toBe('PARSE'); // no timestamp of its own
-    expect(parseCode({ ...body, inventory: [{ sku: 'A', inventory: '1' }, { sku: 'A', inventory: '2' }] })).toBe('PARSE');
+    expect(
+      parseCode({
+        ...body,
+        inventory: [
+          { sku: 'A', inventory: '1' },
+          { sku: 'A', inventory: '2' },
+        ],
+      }),
+    ).toBe('PARSE');
   });
 
   it('ignores unknown topics and returns; refuses what it cannot read', () => {

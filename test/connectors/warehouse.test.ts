@@ -11,12 +11,24 @@ import { connector, drain, SECRET, TOKEN } from './warehouse-helpers.js';
 
 let sb: RunningSandbox;
 const skus = (n: number, prefix: string, quantity = 10) => Array.from({ length: n }, (_, i) => ({ sku: `${prefix}-${i + 1}`, quantity }));
-const truth = (name: string) => (sb.instances.get(`warehouse/${name}`) as WarehouseInstance).control.truth() as {
-  inventory: { sku: string; on_hand: number; committed: number }[];
-  orders: { id: number; reference_id: string; status: string }[];
-};
+const truth = (name: string) =>
+  (sb.instances.get(`warehouse/${name}`) as WarehouseInstance).control.truth() as {
+    inventory: { sku: string; on_hand: number; committed: number }[];
+    orders: { id: number; reference_id: string; status: string }[];
+  };
 const opts = { token: TOKEN, webhookSecret: SECRET };
-const quiet = { latencyMs: { min: 0, max: 0 }, rate429: 0, rate5xx: 0, rateTimeout: 0, timeoutMs: 0, webhookLoss: 0, webhookDuplicate: 0, webhookDelayMs: { min: 0, max: 0 }, webhookReorder: 0, clockSkewMs: 0 };
+const quiet = {
+  latencyMs: { min: 0, max: 0 },
+  rate429: 0,
+  rate5xx: 0,
+  rateTimeout: 0,
+  timeoutMs: 0,
+  webhookLoss: 0,
+  webhookDuplicate: 0,
+  webhookDelayMs: { min: 0, max: 0 },
+  webhookReorder: 0,
+  clockSkewMs: 0,
+};
 
 beforeAll(async () => {
   sb = await startSandbox({
@@ -86,7 +98,11 @@ describe('warehouse connector: orders', () => {
       for await (const c of req) chunks.push(c as Buffer);
       const upstream = await fetch(`${sb.url}${req.url}`, {
         method: req.method,
-        headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection').map(([k, v]) => [k, String(v)])),
+        headers: Object.fromEntries(
+          Object.entries(req.headers)
+            .filter(([k]) => k !== 'host' && k !== 'connection')
+            .map(([k, v]) => [k, String(v)]),
+        ),
         ...(chunks.length > 0 && { body: Buffer.concat(chunks) }),
       });
       const body = await upstream.text();
@@ -150,7 +166,11 @@ describe('warehouse connector: levels', () => {
     const c = connector(sb, 'fc', { pageSize: 2 });
     const { items, pages } = await drain((cur) => c.listLevels(cur));
     expect(pages).toBe(4);
-    expect(items.map((l) => l.sku).sort()).toEqual(truth('fc').inventory.map((i) => i.sku).sort());
+    expect(items.map((l) => l.sku).sort()).toEqual(
+      truth('fc')
+        .inventory.map((i) => i.sku)
+        .sort(),
+    );
     for (const l of items) {
       const t = truth('fc').inventory.find((i) => i.sku === l.sku)!;
       expect(l).toMatchObject({ onHand: t.on_hand, allocated: t.committed, available: t.on_hand - t.committed, location: '1' });

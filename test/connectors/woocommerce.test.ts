@@ -56,13 +56,25 @@ describe('WooCommerce push', () => {
   it('is registered with the connector factory', async () => {
     const c = await createConnector('woocommerce', { connectionId: 'w', baseUrl: sb.url, credentials: { consumerKey: 'k', consumerSecret: 's' }, options: {} });
     expect(c).toMatchObject({ kind: 'channel', platform: 'woocommerce' });
-    const a = await createConnector('amazon', { connectionId: 'a', baseUrl: sb.url, credentials: { accessToken: 't' }, options: { sellerId: 'S', marketplaceId: 'M' } });
+    const a = await createConnector('amazon', {
+      connectionId: 'a',
+      baseUrl: sb.url,
+      credentials: { accessToken: 't' },
+      options: { sellerId: 'S', marketplaceId: 'M' },
+    });
     expect(a).toMatchObject({ kind: 'channel', platform: 'amazon', capabilities: { maxBatch: 10, asyncApply: true, webhookVerification: 'url-token' } });
   });
 
   it('declares its capabilities', () => {
     const c = connector('store');
-    expect(c.capabilities).toEqual({ maxBatch: 100, compareAndSet: false, relativeAdjust: false, webhookVerification: 'hmac-sha256-base64', asyncApply: false, rateLimit: { kind: 'none' } });
+    expect(c.capabilities).toEqual({
+      maxBatch: 100,
+      compareAndSet: false,
+      relativeAdjust: false,
+      webhookVerification: 'hmac-sha256-base64',
+      asyncApply: false,
+      rateLimit: { kind: 'none' },
+    });
     expect(connector('store', { requestsPerSecond: 4 }).capabilities.rateLimit).toEqual({ kind: 'token-bucket', ratePerSecond: 4, burst: 4 });
   });
 
@@ -79,7 +91,12 @@ describe('WooCommerce push', () => {
       { status: 'applied', listingId: 2, quantity: 4 },
     ]);
     expect(inst('store').control.getStock('W-1')).toBe(7);
-    expect(await c.readQuantities(listings)).toEqual(new Map([[1, 7], [2, 4]]));
+    expect(await c.readQuantities(listings)).toEqual(
+      new Map([
+        [1, 7],
+        [2, 4],
+      ]),
+    );
   });
 
   it('reports a shopper sale between our read and write as stale instead of overwriting it', async () => {
@@ -101,11 +118,18 @@ describe('WooCommerce push', () => {
   it('refuses more than 100 items before sending anything', async () => {
     const c = connector('big');
     inst('big').resetStats();
-    const items = refs(skus('B', 101).map((s) => s.sku)).map((listing, i) => ({ listing: { ...listing, platformIds: { productId: String(10 + i) } }, quantity: 1, expected: null }));
+    const items = refs(skus('B', 101).map((s) => s.sku)).map((listing, i) => ({
+      listing: { ...listing, platformIds: { productId: String(10 + i) } },
+      quantity: 1,
+      expected: null,
+    }));
     await expect(c.push(items)).rejects.toMatchObject({ connectorCode: 'REJECTED' });
     expect(inst('big').stats().calls).toEqual({});
     // 100 is fine, in one read and one batch write.
-    const listings = await resolved(c, skus('B', 100).map((s) => s.sku));
+    const listings = await resolved(
+      c,
+      skus('B', 100).map((s) => s.sku),
+    );
     inst('big').resetStats();
     const out = await c.push(listings.map((listing) => ({ listing, quantity: 5, expected: 1000 })));
     expect(out.every((o) => o.status === 'applied')).toBe(true);
@@ -252,7 +276,11 @@ describe('WooCommerce webhooks', () => {
   it('parses only to PARSE errors or well-formed results (fuzz)', () => {
     const headers = deliveries[0]!.headers;
     const topics = fc.constantFrom('order.created', 'order.updated', 'product.updated', 'product.deleted', 'action.x', undefined);
-    const withTopic = (topic: string | undefined, body: Buffer): WebhookInput => ({ headers: { ...headers, 'x-wc-webhook-topic': topic }, query: {}, rawBody: body });
+    const withTopic = (topic: string | undefined, body: Buffer): WebhookInput => ({
+      headers: { ...headers, 'x-wc-webhook-topic': topic },
+      query: {},
+      rawBody: body,
+    });
     fc.assert(
       fc.property(topics, fc.uint8Array({ maxLength: 300 }), (topic, bytes) => {
         parsesOrRejects(parseWooWebhook, withTopic(topic, Buffer.from(bytes)));

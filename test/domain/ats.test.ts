@@ -16,14 +16,46 @@ describe('bundleAts', () => {
   ];
 
   it('is the minimum over components of floor(ATS / q)', () => {
-    expect(bundleAts(new Map([['A', 7], ['B', 10]]), kit)).toBe(3);
-    expect(bundleAts(new Map([['A', 100], ['B', 4]]), kit)).toBe(4);
+    expect(
+      bundleAts(
+        new Map([
+          ['A', 7],
+          ['B', 10],
+        ]),
+        kit,
+      ),
+    ).toBe(3);
+    expect(
+      bundleAts(
+        new Map([
+          ['A', 100],
+          ['B', 4],
+        ]),
+        kit,
+      ),
+    ).toBe(4);
   });
 
   it('is 0 when a component is missing, oversold, or there are no components', () => {
     expect(bundleAts(new Map([['A', 7]]), kit)).toBe(0);
-    expect(bundleAts(new Map([['A', -3], ['B', 10]]), kit)).toBe(0);
-    expect(bundleAts(new Map([['A', 1], ['B', 10]]), kit)).toBe(0);
+    expect(
+      bundleAts(
+        new Map([
+          ['A', -3],
+          ['B', 10],
+        ]),
+        kit,
+      ),
+    ).toBe(0);
+    expect(
+      bundleAts(
+        new Map([
+          ['A', 1],
+          ['B', 10],
+        ]),
+        kit,
+      ),
+    ).toBe(0);
     expect(bundleAts(new Map(), [])).toBe(0);
   });
 

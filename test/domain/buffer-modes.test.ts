@@ -50,7 +50,10 @@ describe('splitByVelocity', () => {
         const shares = splitByVelocity(units, v);
         expect(shares.reduce((a, b) => a + b, 0)).toBe(Math.max(0, units));
         for (const s of shares) expect(s).toBeGreaterThanOrEqual(0);
-        const even = splitByVelocity(units, v.map(() => 0));
+        const even = splitByVelocity(
+          units,
+          v.map(() => 0),
+        );
         expect(Math.max(...even) - Math.min(...even)).toBeLessThanOrEqual(1);
       }),
     );
@@ -84,7 +87,13 @@ describe('adaptive scarcity', () => {
 
 describe('planSkuTargets', () => {
   it('worked example: 40 units, then a flash sale on three channels down to 0', () => {
-    const ch = (id: string, velocity: number, exposure: number): ChannelState => ({ connectionId: id, policy: {}, velocity, loweringLatencyMs: id === 'amazon' ? 1_500 : 150, exposure });
+    const ch = (id: string, velocity: number, exposure: number): ChannelState => ({
+      connectionId: id,
+      policy: {},
+      velocity,
+      loweringLatencyMs: id === 'amazon' ? 1_500 : 150,
+      exposure,
+    });
     // plentiful: shared, every channel shows the whole 40
     const plenty = planSkuTargets(40, [ch('shopify', 0, 40), ch('woo', 0, 40), ch('amazon', 0, 40)], false);
     expect(plenty.partitioned).toBe(false);
@@ -107,9 +116,18 @@ describe('planSkuTargets', () => {
     // measured lowering latencies: Shopify 0.8 s, WooCommerce 1.5 s, Amazon 120 s (it applies minutes later)
     const latency = { shopify: 800, woo: 1_500, amazon: 120_000 } as const;
     const step = (ats: number, velocity: number[], exposure: number[], was: boolean) => {
-      const plan = planSkuTargets(ats, (['shopify', 'woo', 'amazon'] as const).map((id, i) => ({
-        connectionId: id, policy: {}, velocity: velocity[i]!, loweringLatencyMs: latency[id], exposure: exposure[i]!, appliesLater: id === 'amazon',
-      })), was);
+      const plan = planSkuTargets(
+        ats,
+        (['shopify', 'woo', 'amazon'] as const).map((id, i) => ({
+          connectionId: id,
+          policy: {},
+          velocity: velocity[i]!,
+          loweringLatencyMs: latency[id],
+          exposure: exposure[i]!,
+          appliesLater: id === 'amazon',
+        })),
+        was,
+      );
       return [plan.partitioned ? 'partitioned' : 'shared', Math.round(plan.unitsAtRisk * 10) / 10, [...plan.targets.values()]];
     };
     expect(step(40, [0, 0, 0], [40, 40, 40], false)).toEqual(['shared', 9, [40, 40, 40]]);
@@ -160,7 +178,14 @@ describe('planSkuTargets', () => {
   });
 
   it('a platform applying later: a lowering commits its old count plus the new one, so the others wait', () => {
-    const ch = (id: string, exposure: number, appliesLater = false): ChannelState => ({ connectionId: id, policy: { mode: 'partitioned' }, velocity: 1, loweringLatencyMs: 100, exposure, appliesLater });
+    const ch = (id: string, exposure: number, appliesLater = false): ChannelState => ({
+      connectionId: id,
+      policy: { mode: 'partitioned' },
+      velocity: 1,
+      loweringLatencyMs: 100,
+      exposure,
+      appliesLater,
+    });
     // Amazon shows 4 of 6; it may sell those 4 before its new count (2) overwrites the sales: 6 committed
     const plan = planSkuTargets(6, [ch('shopify', 0), ch('woo', 0), ch('amazon', 4, true)], true);
     expect(plan.targets.get('amazon')).toBe(2);
@@ -200,16 +225,32 @@ describe('partitioned mode over any sequence of events (model)', () => {
   it('never oversells, never plans more than the ATS, never a negative target', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 2, max: 4 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: 15 }), fc.array(stepArb(n), { maxLength: 150 }), fc.array(fc.boolean(), { minLength: n, maxLength: n }))),
+        fc
+          .integer({ min: 2, max: 4 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.integer({ min: 0, max: 15 }),
+              fc.array(stepArb(n), { maxLength: 150 }),
+              fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+            ),
+          ),
         ([n, initial, steps, asyncChannel]) => {
           let physical = initial; // units in the warehouse not yet sold
           let ats = initial; // the engine's ATS: physical plus sales it has not heard of
           let oversold = 0;
           const known: number[] = []; // sales the engine knows, cancellable
           const ch = Array.from({ length: n }, (_, i) => ({
-            id: `c${i}`, shown: 0, target: 0, unseen: [] as { q: number; overwritten: boolean }[], velocity: 0, async: asyncChannel[i]!,
+            id: `c${i}`,
+            shown: 0,
+            target: 0,
+            unseen: [] as { q: number; overwritten: boolean }[],
+            velocity: 0,
+            async: asyncChannel[i]!,
             // the engine's view (store/dispatch.ts, store/order-batch.ts)
-            pushed: 0, unrecorded: 0, pendingFrom: undefined as number | undefined,
+            pushed: 0,
+            unrecorded: 0,
+            pendingFrom: undefined as number | undefined,
             // the platform's: an accepted count it will set, overwriting what it sells until then
             applying: undefined as number | undefined,
           }));
@@ -218,7 +259,11 @@ describe('partitioned mode over any sequence of events (model)', () => {
             const plan = planSkuTargets(
               ats,
               ch.map((c) => ({
-                connectionId: c.id, policy: { mode: 'partitioned' }, velocity: c.velocity, loweringLatencyMs: 100, appliesLater: c.async,
+                connectionId: c.id,
+                policy: { mode: 'partitioned' },
+                velocity: c.velocity,
+                loweringLatencyMs: 100,
+                appliesLater: c.async,
                 exposure: c.pushed + (c.pendingFrom ?? 0),
               })),
               partitioned,

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  allocatePools,
-  mergePolicy,
-  targetFor,
-  targetsForSku,
-  validatePolicy,
-  type BufferPolicy,
-  type ChannelPolicy,
-} from '../../src/domain/index.js';
+import { allocatePools, mergePolicy, targetFor, targetsForSku, validatePolicy, type BufferPolicy, type ChannelPolicy } from '../../src/domain/index.js';
 
 // The worked example from the brief: ATS 100, 10 units reserved for wholesale; Shopify holds
 // back 20% of the shared remainder and 3 units, shows 0 below 5, never more than 50.
@@ -21,8 +13,14 @@ const amazon: ChannelPolicy = { connectionId: 'amazon', policy: { holdBackPercen
 
 describe('buffer policy, step by step (worked example)', () => {
   it('step 1, reserved pools: wholesale gets its 10, 90 are shared', () => {
-    const { pools, shared } = allocatePools(100, [{ connectionId: 'wholesale', reserve: 10 }, { connectionId: 'shopify', reserve: 0 }]);
-    expect([...pools]).toEqual([['wholesale', 10], ['shopify', 0]]);
+    const { pools, shared } = allocatePools(100, [
+      { connectionId: 'wholesale', reserve: 10 },
+      { connectionId: 'shopify', reserve: 0 },
+    ]);
+    expect([...pools]).toEqual([
+      ['wholesale', 10],
+      ['shopify', 0],
+    ]);
     expect(shared).toBe(90);
   });
 
@@ -51,23 +49,39 @@ describe('buffer policy, step by step (worked example)', () => {
 
   it('all channels at ATS 100: wholesale sees its pool plus the shared rest; the others never see the pool', () => {
     expect(targetsForSku(100, [wholesale, shopify, amazon])).toEqual(
-      new Map([['wholesale', 100], ['shopify', 50], ['amazon', 69]]),
+      new Map([
+        ['wholesale', 100],
+        ['shopify', 50],
+        ['amazon', 69],
+      ]),
     );
   });
 
   it('low stock: the pool is filled first, then zero-below hides the crumbs', () => {
     expect(targetsForSku(19, [wholesale, shopify, amazon])).toEqual(
-      new Map([['wholesale', 19], ['shopify', 0], ['amazon', 4]]), // shared 9 -> 7 - 3 = 4
+      new Map([
+        ['wholesale', 19],
+        ['shopify', 0],
+        ['amazon', 4],
+      ]), // shared 9 -> 7 - 3 = 4
     );
     expect(targetsForSku(5, [wholesale, shopify, amazon])).toEqual(
-      new Map([['wholesale', 5], ['shopify', 0], ['amazon', 0]]),
+      new Map([
+        ['wholesale', 5],
+        ['shopify', 0],
+        ['amazon', 0],
+      ]),
     );
   });
 
   it('zero and negative ATS show 0 everywhere', () => {
     for (const a of [0, -4]) {
       expect(targetsForSku(a, [wholesale, shopify, amazon])).toEqual(
-        new Map([['wholesale', 0], ['shopify', 0], ['amazon', 0]]),
+        new Map([
+          ['wholesale', 0],
+          ['shopify', 0],
+          ['amazon', 0],
+        ]),
       );
     }
   });
@@ -75,12 +89,27 @@ describe('buffer policy, step by step (worked example)', () => {
   it('pool priority follows the channel order when stock is short', () => {
     const a: ChannelPolicy = { connectionId: 'a', policy: { reserve: 8 } };
     const b: ChannelPolicy = { connectionId: 'b', policy: { reserve: 8 } };
-    expect([...allocatePools(10, [{ connectionId: 'a', reserve: 8 }, { connectionId: 'b', reserve: 8 }]).pools]).toEqual([
+    expect([
+      ...allocatePools(10, [
+        { connectionId: 'a', reserve: 8 },
+        { connectionId: 'b', reserve: 8 },
+      ]).pools,
+    ]).toEqual([
       ['a', 8],
       ['b', 2],
     ]);
-    expect(targetsForSku(10, [a, b])).toEqual(new Map([['a', 8], ['b', 2]]));
-    expect(targetsForSku(10, [b, a])).toEqual(new Map([['b', 8], ['a', 2]]));
+    expect(targetsForSku(10, [a, b])).toEqual(
+      new Map([
+        ['a', 8],
+        ['b', 2],
+      ]),
+    );
+    expect(targetsForSku(10, [b, a])).toEqual(
+      new Map([
+        ['b', 8],
+        ['a', 2],
+      ]),
+    );
   });
 
   it('an empty policy shows all of ATS', () => {
@@ -135,10 +164,9 @@ const validPolicy: fc.Arbitrary<BufferPolicy> = fc.record({
   maxCap: optInt(0, 1000),
 });
 // Policies nobody validated: negatives, fractions, NaN, infinities. The invariants must still hold.
-const wild = fc.option(
-  fc.oneof(fc.integer({ min: -500, max: 500 }), fc.double({ min: -500, max: 500 }), fc.constantFrom(Number.NaN, Infinity, -Infinity)),
-  { nil: undefined },
-);
+const wild = fc.option(fc.oneof(fc.integer({ min: -500, max: 500 }), fc.double({ min: -500, max: 500 }), fc.constantFrom(Number.NaN, Infinity, -Infinity)), {
+  nil: undefined,
+});
 const wildPolicy: fc.Arbitrary<BufferPolicy> = fc.record({
   reserve: wild,
   holdBackPercent: wild,
@@ -153,7 +181,10 @@ const channelsOf = (policy: fc.Arbitrary<BufferPolicy>) =>
 const atsArb = fc.integer({ min: -1000, max: 2000 });
 
 describe('buffer properties', () => {
-  for (const [name, policy] of [['valid', validPolicy], ['unvalidated', wildPolicy]] as const) {
+  for (const [name, policy] of [
+    ['valid', validPolicy],
+    ['unvalidated', wildPolicy],
+  ] as const) {
     it(`a target is an integer, never negative and never above max(ATS, 0) (${name} policies)`, () => {
       fc.assert(
         fc.property(atsArb, channelsOf(policy), (ats, channels) => {

@@ -14,7 +14,13 @@ import {
 } from '../../src/domain/index.js';
 
 const bundles = new Map<Sku, readonly BundleComponent[]>([
-  ['KIT', [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }]],
+  [
+    'KIT',
+    [
+      { sku: 'A', quantity: 2 },
+      { sku: 'B', quantity: 1 },
+    ],
+  ],
   ['PAIR', [{ sku: 'A', quantity: 2 }]],
 ]);
 
@@ -34,9 +40,15 @@ describe('expandClaims', () => {
   });
 
   it('rejects a bad line quantity naming the line', () => {
-    expect(() => expandClaims([{ sku: 'A', quantity: 1 }, { sku: 'A', quantity: -1 }], bundles)).toThrow(
-      'lines[1].quantity: must be a positive integer, got -1',
-    );
+    expect(() =>
+      expandClaims(
+        [
+          { sku: 'A', quantity: 1 },
+          { sku: 'A', quantity: -1 },
+        ],
+        bundles,
+      ),
+    ).toThrow('lines[1].quantity: must be a positive integer, got -1');
     expect(() => expandClaims([{ sku: 'A', quantity: 2.5 }], bundles)).toThrow(/^lines\[0\]\.quantity: /);
   });
 
@@ -128,12 +140,33 @@ describe('bundles and component claims stay consistent', () => {
 });
 
 describe('bundleUnitsShort', () => {
-  const kit: BundleComponent[] = [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }];
+  const kit: BundleComponent[] = [
+    { sku: 'A', quantity: 2 },
+    { sku: 'B', quantity: 1 },
+  ];
   it('is the worst component in bundle units, capped at the ordered quantity', () => {
     expect(bundleUnitsShort(new Map(), kit, 3)).toBe(0);
     expect(bundleUnitsShort(new Map([['A', 1]]), kit, 3)).toBe(1); // half a pair missing = one kit
-    expect(bundleUnitsShort(new Map([['A', 3], ['B', 1]]), kit, 3)).toBe(2);
-    expect(bundleUnitsShort(new Map([['A', 6], ['B', 3]]), kit, 3)).toBe(3);
+    expect(
+      bundleUnitsShort(
+        new Map([
+          ['A', 3],
+          ['B', 1],
+        ]),
+        kit,
+        3,
+      ),
+    ).toBe(2);
+    expect(
+      bundleUnitsShort(
+        new Map([
+          ['A', 6],
+          ['B', 3],
+        ]),
+        kit,
+        3,
+      ),
+    ).toBe(3);
     expect(bundleUnitsShort(new Map([['B', 99]]), kit, 3)).toBe(3);
   });
 });
@@ -149,7 +182,16 @@ describe('bundlesContaining', () => {
 
 describe('validateBundle', () => {
   it('accepts a valid bundle', () => {
-    expect(validateBundle('KIT', [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }], bundles)).toEqual([]);
+    expect(
+      validateBundle(
+        'KIT',
+        [
+          { sku: 'A', quantity: 2 },
+          { sku: 'B', quantity: 1 },
+        ],
+        bundles,
+      ),
+    ).toEqual([]);
   });
 
   it('reports every problem in a readable sentence', () => {

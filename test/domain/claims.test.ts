@@ -44,9 +44,7 @@ describe('nextClaimState', () => {
 
 const eventArb: fc.Arbitrary<ClaimEvent> = fc.oneof(
   fc.constant<ClaimEvent>({ type: 'cancel' }),
-  fc
-    .tuple(fc.integer({ min: 0, max: 50 }), fc.option(fc.integer({ min: 0, max: 50 }), { nil: null }))
-    .map(([o, a]) => observe(t(o), a === null ? null : t(a))),
+  fc.tuple(fc.integer({ min: 0, max: 50 }), fc.option(fc.integer({ min: 0, max: 50 }), { nil: null })).map(([o, a]) => observe(t(o), a === null ? null : t(a))),
 );
 
 describe('claim lifecycle properties', () => {

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { StocksyncError } from '../../src/errors.js';
-import {
-  applyEntries,
-  applyEntry,
-  ats,
-  emptyStock,
-  validateEntry,
-  type LedgerEntry,
-  type SkuStock,
-} from '../../src/domain/index.js';
+import { applyEntries, applyEntry, ats, emptyStock, validateEntry, type LedgerEntry, type SkuStock } from '../../src/domain/index.js';
 
 const entry = (key: string, kind: LedgerEntry['kind'], availableDelta: number, claimedDelta: number): LedgerEntry => ({
   key,
@@ -49,9 +41,7 @@ describe('applyEntry', () => {
   });
 
   it('rejects entries whose deltas do not fit the kind, naming the entry', () => {
-    expect(() => applyEntry(emptyStock(), entry('k', 'claim', 0, -1))).toThrow(
-      'ledger entry k (claim): claimedDelta must be positive',
-    );
+    expect(() => applyEntry(emptyStock(), entry('k', 'claim', 0, -1))).toThrow('ledger entry k (claim): claimedDelta must be positive');
     expect(() => applyEntry(emptyStock(), entry('k', 'observe_delta', 1.5, 0))).toThrow(StocksyncError);
     try {
       applyEntry(emptyStock(), entry('k', 'observe_delta', 1.5, 0));
@@ -82,19 +72,23 @@ describe('validateEntry', () => {
       'ledger entry c (settle): availableDelta must be 0',
     ]);
     expect(validateEntry(entry('', 'reconcile', 0, 0))).toEqual(['ledger entry: key must be a non-empty string']);
-    expect(validateEntry({ ...entry('d', 'claim', 0, 1), kind: 'bogus' as LedgerEntry['kind'] })).toEqual([
-      'ledger entry d.kind: unknown kind bogus',
-    ]);
+    expect(validateEntry({ ...entry('d', 'claim', 0, 1), kind: 'bogus' as LedgerEntry['kind'] })).toEqual(['ledger entry d.kind: unknown kind bogus']);
   });
 });
 
 // Valid entries of every kind, keys drawn from a small pool so duplicates are common.
-const entryArb: fc.Arbitrary<LedgerEntry> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('observe_absolute', 'observe_delta') as fc.Arbitrary<LedgerEntry['kind']>, a: fc.integer({ min: -1000, max: 1000 }), c: fc.constant(0) }),
-  fc.record({ kind: fc.constant('claim' as const), a: fc.constant(0), c: fc.integer({ min: 1, max: 100 }) }),
-  fc.record({ kind: fc.constantFrom('release', 'settle') as fc.Arbitrary<LedgerEntry['kind']>, a: fc.constant(0), c: fc.integer({ min: -100, max: -1 }) }),
-  fc.record({ kind: fc.constant('reconcile' as const), a: fc.integer({ min: -1000, max: 1000 }), c: fc.integer({ min: -10, max: 10 }) }),
-).chain((e) => fc.integer({ min: 0, max: 30 }).map((k) => entry(`key-${k}`, e.kind, e.a, e.c)));
+const entryArb: fc.Arbitrary<LedgerEntry> = fc
+  .oneof(
+    fc.record({
+      kind: fc.constantFrom('observe_absolute', 'observe_delta') as fc.Arbitrary<LedgerEntry['kind']>,
+      a: fc.integer({ min: -1000, max: 1000 }),
+      c: fc.constant(0),
+    }),
+    fc.record({ kind: fc.constant('claim' as const), a: fc.constant(0), c: fc.integer({ min: 1, max: 100 }) }),
+    fc.record({ kind: fc.constantFrom('release', 'settle') as fc.Arbitrary<LedgerEntry['kind']>, a: fc.constant(0), c: fc.integer({ min: -100, max: -1 }) }),
+    fc.record({ kind: fc.constant('reconcile' as const), a: fc.integer({ min: -1000, max: 1000 }), c: fc.integer({ min: -10, max: 10 }) }),
+  )
+  .chain((e) => fc.integer({ min: 0, max: 30 }).map((k) => entry(`key-${k}`, e.kind, e.a, e.c)));
 
 const stockArb: fc.Arbitrary<SkuStock> = fc
   .tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 100 }), fc.uniqueArray(fc.integer({ min: 0, max: 30 }), { maxLength: 5 }))
@@ -113,15 +107,19 @@ describe('ledger properties', () => {
   it('any order of distinct entries gives the same totals', () => {
     const distinct = fc.uniqueArray(entryArb, { selector: (e) => e.key, maxLength: 20 });
     fc.assert(
-      fc.property(stockArb, distinct.chain((es) => fc.tuple(fc.constant(es), fc.shuffledSubarray(es, { minLength: es.length }))), (s, [es, shuffled]) => {
-        const a = es.reduce(applyEntry, s);
-        const b = shuffled.reduce(applyEntry, s);
-        expect(totals(b)).toEqual(totals(a));
-        // The totals are exactly the sums of the entries not applied before.
-        const fresh = es.filter((e) => !s.appliedKeys.has(e.key));
-        expect(a.available).toBe(s.available + fresh.reduce((n, e) => n + e.availableDelta, 0));
-        expect(a.claimed).toBe(s.claimed + fresh.reduce((n, e) => n + e.claimedDelta, 0));
-      }),
+      fc.property(
+        stockArb,
+        distinct.chain((es) => fc.tuple(fc.constant(es), fc.shuffledSubarray(es, { minLength: es.length }))),
+        (s, [es, shuffled]) => {
+          const a = es.reduce(applyEntry, s);
+          const b = shuffled.reduce(applyEntry, s);
+          expect(totals(b)).toEqual(totals(a));
+          // The totals are exactly the sums of the entries not applied before.
+          const fresh = es.filter((e) => !s.appliedKeys.has(e.key));
+          expect(a.available).toBe(s.available + fresh.reduce((n, e) => n + e.availableDelta, 0));
+          expect(a.claimed).toBe(s.claimed + fresh.reduce((n, e) => n + e.claimedDelta, 0));
+        },
+      ),
     );
   });
 

@@ -47,9 +47,7 @@ describe('assertQuantity', () => {
   });
 
   it('rejects quantities above one billion', () => {
-    expect(errorOf(() => assertQuantity('q', MAX_QUANTITY + 1)).message).toBe(
-      'q: must be at most 1000000000 in magnitude, got 1000000001',
-    );
+    expect(errorOf(() => assertQuantity('q', MAX_QUANTITY + 1)).message).toBe('q: must be at most 1000000000 in magnitude, got 1000000001');
     expect(() => assertQuantity('q', -MAX_QUANTITY - 1, { allowNegative: true })).toThrow(/at most/);
   });
 
@@ -63,9 +61,7 @@ describe('assertQuantity', () => {
     expect(assertQuantity('delta', -7, { allowNegative: true })).toBe(-7);
     expect(() => assertQuantity('delta', 0, { allowNegative: true })).toThrow('delta: must be a non-zero integer, got 0');
     expect(assertQuantity('delta', 0, { allowNegative: true, allowZero: true })).toBe(0);
-    expect(() => assertQuantity('delta', 0.5, { allowNegative: true, allowZero: true })).toThrow(
-      'delta: must be an integer, got 0.5',
-    );
+    expect(() => assertQuantity('delta', 0.5, { allowNegative: true, allowZero: true })).toThrow('delta: must be an integer, got 0.5');
   });
 
   it('property: accepts exactly the integers in 1..1e9', () => {

@@ -28,7 +28,10 @@ beforeAll(async () => {
   // Slow platform answers so that a kill lands while calls are in flight.
   const slow = { ...FAULT_PROFILES.none, latencyMs: { min: 150, max: 300 } };
   sandbox = await startSandbox({
-    port: 0, seed: 3, timeScale: 0.001, faults: { shopify: slow, warehouse: slow },
+    port: 0,
+    seed: 3,
+    timeScale: 0.001,
+    faults: { shopify: slow, warehouse: slow },
     instances: [
       { platform: 'shopify', name: 'shop', skus: SKUS },
       { platform: 'woocommerce', name: 'store', skus: SKUS },
@@ -40,7 +43,9 @@ beforeAll(async () => {
   port = await freePort();
   configFile = path.join(dir, 'stocksync.yaml');
   const secret = `whsec_${createHash('sha256').update('wh').digest('base64')}`;
-  writeFileSync(configFile, `
+  writeFileSync(
+    configFile,
+    `
 demo: true
 server: { host: 127.0.0.1, port: ${port} }
 database: { url: { env: TEST_DATABASE_URL } }
@@ -53,7 +58,8 @@ connections:
       credentials: { consumerKey: { env: T5, default: ck_store }, consumerSecret: { env: T6, default: cs_store }, webhookSecret: { env: T7, default: whsec_store } } }
 skus:
 ${SKUS.map((s) => `  - { sku: ${s.sku}, listings: { shop: {}, woo: {} } }`).join('\n')}
-`);
+`,
+  );
   const hooks: [string, string, string[]][] = [
     ['shopify/shop', 'shop', ['orders/create', 'orders/cancelled', 'inventory_levels/update']],
     ['woocommerce/store', 'woo', ['order.created', 'order.updated', 'product.updated']],
@@ -88,10 +94,14 @@ describe('killed mid-batch', () => {
     await eventually('first calls to Shopify', async () => shopifyCalls() > 0, 60_000);
     const shop = sandbox.instances.get('shopify/shop')!.control;
     for (let i = 0; i < 5; i++) expect(shop.shopperOrder([{ sku: SKUS[i]!.sku, quantity: 1 }]).ok).toBe(true);
-    await eventually('orders recorded', async () => {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM orders`).catch(() => ({ rows: [{ n: 0 }] }));
-      return rows[0].n >= 3;
-    }, 30_000);
+    await eventually(
+      'orders recorded',
+      async () => {
+        const { rows } = await db.query(`SELECT count(*)::int AS n FROM orders`).catch(() => ({ rows: [{ n: 0 }] }));
+        return rows[0].n >= 3;
+      },
+      30_000,
+    );
     engine.kill('SIGKILL');
     await exited(engine);
     const { rows: before } = await db.query(`SELECT count(*)::int AS dirty FROM listings WHERE dirty`);
@@ -99,12 +109,16 @@ describe('killed mid-batch', () => {
 
     engine = startEngine();
     try {
-      await eventually('every listing pushed and every order acknowledged', async () => {
-        const { rows } = await db.query(`SELECT (SELECT count(*) FROM listings WHERE dirty)::int AS dirty,
+      await eventually(
+        'every listing pushed and every order acknowledged',
+        async () => {
+          const { rows } = await db.query(`SELECT (SELECT count(*) FROM listings WHERE dirty)::int AS dirty,
                                                 (SELECT count(*) FROM orders WHERE warehouse_ack_at IS NULL)::int AS unacked,
                                                 (SELECT count(*) FROM orders)::int AS orders`);
-        return rows[0].dirty === 0 && rows[0].unacked === 0 && rows[0].orders === 5;
-      }, 90_000);
+          return rows[0].dirty === 0 && rows[0].unacked === 0 && rows[0].orders === 5;
+        },
+        90_000,
+      );
       // Channels show exactly their targets.
       const { rows: listings } = await db.query(`SELECT connection_id, sku, target FROM listings`);
       const channel = { shop: sandbox.instances.get('shopify/shop')!, woo: sandbox.instances.get('woocommerce/store')! };

@@ -6,7 +6,13 @@ import { ats, converged, eventually, listing } from './helpers.js';
 describe('end to end, shopify + warehouse', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ channels: ['shopify'], skus: [{ sku: 'MUG', quantity: 10 }, { sku: 'CUP', quantity: 3 }] });
+    stack = await startStack({
+      channels: ['shopify'],
+      skus: [
+        { sku: 'MUG', quantity: 10 },
+        { sku: 'CUP', quantity: 3 },
+      ],
+    });
   });
   afterAll(async () => stack?.close());
 
@@ -61,7 +67,13 @@ describe('end to end, shopify + warehouse', () => {
 describe('end to end, three channels', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ channels: ['shopify', 'woocommerce', 'amazon'], skus: [{ sku: 'MUG', quantity: 30 }, { sku: 'CUP', quantity: 12 }] });
+    stack = await startStack({
+      channels: ['shopify', 'woocommerce', 'amazon'],
+      skus: [
+        { sku: 'MUG', quantity: 30 },
+        { sku: 'CUP', quantity: 12 },
+      ],
+    });
   });
   afterAll(async () => stack?.close());
 
@@ -71,7 +83,12 @@ describe('end to end, three channels', () => {
     await converged(stack, all, ['MUG', 'CUP']);
     expect(stack.instance('amazon').control.shopperOrder([{ sku: 'MUG', quantity: 3 }]).ok).toBe(true);
     expect(stack.instance('woocommerce').control.shopperOrder([{ sku: 'CUP', quantity: 2 }]).ok).toBe(true);
-    expect(stack.instance('shopify').control.shopperOrder([{ sku: 'MUG', quantity: 1 }, { sku: 'CUP', quantity: 1 }]).ok).toBe(true);
+    expect(
+      stack.instance('shopify').control.shopperOrder([
+        { sku: 'MUG', quantity: 1 },
+        { sku: 'CUP', quantity: 1 },
+      ]).ok,
+    ).toBe(true);
     await eventually('three orders', async () => {
       const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM orders`);
       return rows[0].n === 3;

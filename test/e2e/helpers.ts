@@ -46,14 +46,18 @@ export async function converged(stack: Stack, channels: readonly ChannelPlatform
 }
 
 function waitConverged(stack: Stack, channels: readonly ChannelPlatform[], skus: readonly string[]) {
-  return eventually('channels to show their targets', async () => {
-    for (const c of channels) {
-      for (const sku of skus) {
-        const l = await listing(stack, c, sku);
-        if (!l || l.dirty) return false;
-        if (stack.instance(c).control.getStock(sku) !== l.target) return false;
+  return eventually(
+    'channels to show their targets',
+    async () => {
+      for (const c of channels) {
+        for (const sku of skus) {
+          const l = await listing(stack, c, sku);
+          if (!l || l.dirty) return false;
+          if (stack.instance(c).control.getStock(sku) !== l.target) return false;
+        }
       }
-    }
-    return true;
-  }, 60_000); // generous: CI runs this beside other suites on 2 cores
+      return true;
+    },
+    60_000,
+  ); // generous: CI runs this beside other suites on 2 cores
 }

@@ -35,10 +35,14 @@ describe('layers covering each other', () => {
     await eventually('claims in ATS', async () => (await ats(stack!, 'MUG')) === 13);
     // While the 3PL allocates the pushed orders, a snapshot may show the allocation before
     // the claim settles (a short undersell, the safe direction): wait for the settled state.
-    await eventually('every channel at 13', async () =>
-      (await ats(stack!, 'MUG')) === 13 &&
-      stack!.instance('shopify').control.getStock('MUG') === 13 &&
-      stack!.instance('woocommerce').control.getStock('MUG') === 13, 60_000);
+    await eventually(
+      'every channel at 13',
+      async () =>
+        (await ats(stack!, 'MUG')) === 13 &&
+        stack!.instance('shopify').control.getStock('MUG') === 13 &&
+        stack!.instance('woocommerce').control.getStock('MUG') === 13,
+      60_000,
+    );
     await converged(stack, ['shopify', 'woocommerce'], ['MUG']);
     const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM inbox`);
     expect(rows[0].n).toBe(0); // nothing came by webhook: polling did it all
@@ -51,7 +55,11 @@ describe('layers covering each other', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await ats(stack, 'MUG')).toBe(10); // nobody told us
     const report = await reconcileConnection({
-      db: stack.db, log: silent, connectionId: 'wh', connector: stack.engine.connectors.get('wh')!, trigger: 'manual',
+      db: stack.db,
+      log: silent,
+      connectionId: 'wh',
+      connector: stack.engine.connectors.get('wh')!,
+      trigger: 'manual',
     });
     expect(report.drift).toEqual([expect.objectContaining({ sku: 'MUG', believed: 10, actual: 6, units: -4, action: 'corrected' })]);
     expect(await ats(stack, 'MUG')).toBe(6);
@@ -63,7 +71,12 @@ describe('layers covering each other', () => {
 
   it('duplicated and reordered webhooks: nothing counted twice', async () => {
     const noisy = { ...FAULT_PROFILES.none, webhookDuplicate: 0.6, webhookReorder: 0.5, webhookDelayMs: { min: 0, max: 200 } };
-    stack = await startStack({ channels: ['shopify', 'woocommerce'], skus: [{ sku: 'MUG', quantity: 50 }], faults: { shopify: noisy, warehouse: noisy }, timeScale: 1 });
+    stack = await startStack({
+      channels: ['shopify', 'woocommerce'],
+      skus: [{ sku: 'MUG', quantity: 50 }],
+      faults: { shopify: noisy, warehouse: noisy },
+      timeScale: 1,
+    });
     await converged(stack, ['shopify', 'woocommerce'], ['MUG']);
     for (let i = 0; i < 10; i++) expect(stack.instance('shopify').control.shopperOrder([{ sku: 'MUG', quantity: 1 }]).ok).toBe(true);
     await eventually('ten orders', async () => (await orderCount(stack!)) === 10);
@@ -104,7 +117,12 @@ describe('layers covering each other', () => {
     expect(stack.instance('shopify').control.shopperOrder([{ sku: 'MUG', quantity: 4 }])).toMatchObject({ ok: true }); // channel shows 6
     const real = stack.engine.connectors.get('shop') as ChannelConnector;
     // The order feed is down: the engine cannot see the sale.
-    const blind: ChannelConnector = { ...real, pollOrders: async () => { throw new Error('orders API unavailable'); } };
+    const blind: ChannelConnector = {
+      ...real,
+      pollOrders: async () => {
+        throw new Error('orders API unavailable');
+      },
+    };
     const report = await reconcileConnection({ db: stack.db, log: silent, connectionId: 'shop', connector: blind, trigger: 'manual' });
     expect(report.drift).toEqual([expect.objectContaining({ sku: 'MUG', believed: 10, actual: 6, action: 'raise_deferred' })]);
     await new Promise((r) => setTimeout(r, 500));

@@ -29,17 +29,23 @@ async function reset() {
   forgetLoweringLatencies();
   await loadFixture(t.db, { policy: () => ({ mode: 'adaptive' }) });
 }
-const observe = (available: number) => recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'A', kind: 'absolute', available, observedAt: at() });
+const observe = (available: number) =>
+  recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'A', kind: 'absolute', available, observedAt: at() });
 let orderNo = 0;
 const sell = (channel: string, quantity: number) => recordOrder(t.db, { connectionId: channel, externalId: `o${++orderNo}`, lines: [{ sku: 'A', quantity }] });
 async function listings() {
-  const { rows } = await t.db.query(`SELECT id, connection_id AS c, target, pushed, partitioned, raise_gated AS gated, velocity FROM listings WHERE sku = 'A' ORDER BY connection_id`);
+  const { rows } = await t.db.query(
+    `SELECT id, connection_id AS c, target, pushed, partitioned, raise_gated AS gated, velocity FROM listings WHERE sku = 'A' ORDER BY connection_id`,
+  );
   return rows as { id: number; c: string; target: number; pushed: number | null; partitioned: boolean; gated: boolean; velocity: number }[];
 }
 /** Every channel acknowledges its target (a synchronous platform). */
 async function pushAll() {
   const ls = await listings();
-  await recordPushed(t.db, ls.map((l) => ({ id: l.id, quantity: l.target, expected: l.pushed })));
+  await recordPushed(
+    t.db,
+    ls.map((l) => ({ id: l.id, quantity: l.target, expected: l.pushed })),
+  );
 }
 
 describe('adaptive buffers in the engine', () => {
@@ -48,7 +54,11 @@ describe('adaptive buffers in the engine', () => {
   it('shows the whole ATS everywhere while plentiful, partitions once an order leaves it scarce', async () => {
     await observe(40);
     await pushAll();
-    expect((await listings()).map((l) => [l.target, l.partitioned])).toEqual([[40, false], [40, false], [40, false]]);
+    expect((await listings()).map((l) => [l.target, l.partitioned])).toEqual([
+      [40, false],
+      [40, false],
+      [40, false],
+    ]);
     // 3 channels x 3 units an order = 9 units at risk: 10 left is still shared, 8 is not
     await sell('ch1', 30);
     await pushAll();
@@ -90,7 +100,11 @@ describe('adaptive buffers in the engine', () => {
     await observe(40);
     await pushAll();
     await replanOnce(t.db);
-    expect((await listings()).map((l) => [l.target, l.partitioned])).toEqual([[40, false], [40, false], [40, false]]);
+    expect((await listings()).map((l) => [l.target, l.partitioned])).toEqual([
+      [40, false],
+      [40, false],
+      [40, false],
+    ]);
   });
 
   it('a push a platform applies later: sales meanwhile come off the old count, which stays exposed until orders are in past the apply', async () => {
@@ -115,9 +129,17 @@ describe('adaptive buffers in the engine', () => {
     expect((await listings())[0]!.pushed).toBe(4);
   });
 
-  it('keeps each connection\'s latest lowering latencies and their percentiles', async () => {
-    await recordLoweringLatencies(t.db, 'ch1', Array.from({ length: 100 }, (_, i) => i + 1));
-    await recordLoweringLatencies(t.db, 'ch1', Array.from({ length: 400 }, () => 7));
+  it("keeps each connection's latest lowering latencies and their percentiles", async () => {
+    await recordLoweringLatencies(
+      t.db,
+      'ch1',
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
+    await recordLoweringLatencies(
+      t.db,
+      'ch1',
+      Array.from({ length: 400 }, () => 7),
+    );
     const [stats] = await loweringLatencyStats(t.db);
     expect(stats).toEqual({ connectionId: 'ch1', count: 200, p50: 7, p95: 7, p99: 7 });
     // trimmed by the next record (a statement does not see its own inserts): bounded, never growing

@@ -94,9 +94,7 @@ describe('catalogue cache on the order path', () => {
 
 async function waitForLockWait(): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const { rows } = await other.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    );
+    const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
     if (rows[0].n > 0) return;
     await new Promise((r) => setTimeout(r, 10));
   }

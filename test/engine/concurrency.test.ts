@@ -14,7 +14,20 @@ afterAll(async () => t.drop());
 beforeEach(async () => {
   await t.db.query(`TRUNCATE ledger, incidents, claims, order_lines, orders, stock_levels, listings, buffer_overrides,
                     bundle_components, sku_stock, skus, locations, connections RESTART IDENTITY CASCADE`);
-  await loadFixture(t.db, { channels: 3, skus: [{ sku: 'A' }, { sku: 'B' }, { sku: 'AB', components: [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 1 }] }] });
+  await loadFixture(t.db, {
+    channels: 3,
+    skus: [
+      { sku: 'A' },
+      { sku: 'B' },
+      {
+        sku: 'AB',
+        components: [
+          { sku: 'A', quantity: 1 },
+          { sku: 'B', quantity: 1 },
+        ],
+      },
+    ],
+  });
 });
 
 const at = (ms: number) => new Date(Date.UTC(2026, 10, 28) + ms);
@@ -40,9 +53,7 @@ describe('concurrency', () => {
   it('50 parallel orders from 3 channels on 10 units: 10 covered, 40 oversell incidents', async () => {
     await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'A', kind: 'absolute', available: 10, observedAt: at(0) });
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        recordOrder(t.db, { connectionId: channelId(i % 3), externalId: `o${i}`, lines: [{ sku: 'A', quantity: 1 }] }),
-      ),
+      Array.from({ length: 50 }, (_, i) => recordOrder(t.db, { connectionId: channelId(i % 3), externalId: `o${i}`, lines: [{ sku: 'A', quantity: 1 }] })),
     );
     const oversold = results.filter((r) => r.outcome === 'recorded' && r.oversold.length > 0);
     expect(oversold).toHaveLength(40);
@@ -87,9 +98,19 @@ describe('concurrency', () => {
       const sku = ['A', 'B', 'AB'][i % 3]!;
       if (i % 4 === 0) {
         const obsSku = i % 8 === 0 ? 'A' : 'B';
-        ops.push(i % 3 === 0
-          ? recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: obsSku, kind: 'absolute', available: 40 + (i % 13), observedAt: at(i + 1) })
-          : recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: obsSku, kind: 'delta', delta: (i % 5) - 2 || 1, observedAt: at(i + 1), key: `d${i}` }));
+        ops.push(
+          i % 3 === 0
+            ? recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: obsSku, kind: 'absolute', available: 40 + (i % 13), observedAt: at(i + 1) })
+            : recordObservation(t.db, {
+                connectionId: 'wh',
+                location: 'main',
+                sku: obsSku,
+                kind: 'delta',
+                delta: (i % 5) - 2 || 1,
+                observedAt: at(i + 1),
+                key: `d${i}`,
+              }),
+        );
       } else {
         ops.push(recordOrder(t.db, { connectionId: channelId(i % 3), externalId: `o${i}`, lines: [{ sku, quantity: 1 + (i % 2) }] }));
       }

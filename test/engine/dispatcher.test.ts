@@ -27,19 +27,36 @@ const log = pino({ level: 'silent' });
 function channel(answer: (items: PushItem[]) => PushOutcome[] | Promise<PushOutcome[]>): ChannelConnector & { pushes: PushItem[][] } {
   const pushes: PushItem[][] = [];
   return {
-    pushes, kind: 'channel', platform: 'scripted',
-    capabilities: { maxBatch: 10, compareAndSet: true, relativeAdjust: false, webhookVerification: 'hmac-sha256-base64', asyncApply: false, rateLimit: { kind: 'none' } },
+    pushes,
+    kind: 'channel',
+    platform: 'scripted',
+    capabilities: {
+      maxBatch: 10,
+      compareAndSet: true,
+      relativeAdjust: false,
+      webhookVerification: 'hmac-sha256-base64',
+      asyncApply: false,
+      rateLimit: { kind: 'none' },
+    },
     async push(items) {
       pushes.push(items);
       return answer(items);
     },
-    readQuantities: async () => new Map(), pollOrders: async () => ({ items: [], next: null }), listQuantities: async () => ({ items: [], next: null }),
-    resolveListings: async () => new Map(), verifyWebhook: () => false, parseWebhook: () => { throw new Error('no'); },
+    readQuantities: async () => new Map(),
+    pollOrders: async () => ({ items: [], next: null }),
+    listQuantities: async () => ({ items: [], next: null }),
+    resolveListings: async () => new Map(),
+    verifyWebhook: () => false,
+    parseWebhook: () => {
+      throw new Error('no');
+    },
   };
 }
 
 async function listings() {
-  const { rows } = await t.db.query(`SELECT sku, target, pushed, dirty, quarantined_reason AS reason, raise_held_since IS NOT NULL AS held FROM listings ORDER BY sku`);
+  const { rows } = await t.db.query(
+    `SELECT sku, target, pushed, dirty, quarantined_reason AS reason, raise_held_since IS NOT NULL AS held FROM listings ORDER BY sku`,
+  );
   return rows;
 }
 
@@ -48,8 +65,14 @@ describe('dispatcher', () => {
     const c = channel((items) => items.map((i) => ({ status: 'applied', listingId: i.listing.listingId, quantity: i.quantity })));
     const deps = { db: t.db, log, connectionId: channelId(0), connector: c };
     expect(await dispatchOnce(deps)).toBe(false);
-    expect(c.pushes[0]!.map((i) => [i.listing.sku, i.quantity, i.expected])).toEqual([['A', 10, null], ['B', 10, null]]);
-    expect((await listings()).map((l) => [l.pushed, l.dirty])).toEqual([[10, false], [10, false]]);
+    expect(c.pushes[0]!.map((i) => [i.listing.sku, i.quantity, i.expected])).toEqual([
+      ['A', 10, null],
+      ['B', 10, null],
+    ]);
+    expect((await listings()).map((l) => [l.pushed, l.dirty])).toEqual([
+      [10, false],
+      [10, false],
+    ]);
     expect(await dispatchOnce(deps)).toBe(false);
     expect(c.pushes).toHaveLength(1);
   });
@@ -60,7 +83,10 @@ describe('dispatcher', () => {
     let woke = 0;
     await dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: c, onUnseenSales: () => woke++ });
     expect(woke).toBe(1);
-    expect((await listings()).map((l) => [l.pushed, l.dirty, l.held])).toEqual([[6, true, true], [6, true, true]]);
+    expect((await listings()).map((l) => [l.pushed, l.dirty, l.held])).toEqual([
+      [6, true, true],
+      [6, true, true],
+    ]);
     // Raising 6 -> 10 waits: nothing is pushed until the channel's orders are ingested past now.
     expect(await dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: c })).toBe(false);
     expect(c.pushes).toHaveLength(1);
@@ -68,18 +94,26 @@ describe('dispatcher', () => {
     const ok = channel((items) => items.map((i) => ({ status: 'applied', listingId: i.listing.listingId, quantity: i.quantity })));
     await dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: ok });
     expect(ok.pushes[0]!.map((i) => i.expected)).toEqual([6, 6]);
-    expect((await listings()).map((l) => [l.pushed, l.dirty])).toEqual([[10, false], [10, false]]);
+    expect((await listings()).map((l) => [l.pushed, l.dirty])).toEqual([
+      [10, false],
+      [10, false],
+    ]);
   });
 
   it('a sale already counted in a read-back is not subtracted twice', async () => {
     // A channel with compare-and-set that really holds a count.
-    const shown = new Map<string, number>([['A', 20], ['B', 20]]);
-    const c = channel((items) => items.map((i) => {
-      const now = shown.get(i.listing.sku)!;
-      if (i.expected !== null && i.expected !== now) return { status: 'stale', listingId: i.listing.listingId, actual: now };
-      shown.set(i.listing.sku, i.quantity);
-      return { status: 'applied', listingId: i.listing.listingId, quantity: i.quantity };
-    }));
+    const shown = new Map<string, number>([
+      ['A', 20],
+      ['B', 20],
+    ]);
+    const c = channel((items) =>
+      items.map((i) => {
+        const now = shown.get(i.listing.sku)!;
+        if (i.expected !== null && i.expected !== now) return { status: 'stale', listingId: i.listing.listingId, actual: now };
+        shown.set(i.listing.sku, i.quantity);
+        return { status: 'applied', listingId: i.listing.listingId, quantity: i.quantity };
+      }),
+    );
     const deps = { db: t.db, log, connectionId: channelId(0), connector: c };
     await t.db.query(`UPDATE listings SET pushed = 20`);
     await t.db.query(`INSERT INTO poll_cursors (connection_id, stream, since) VALUES ($1, 'orders', now() + interval '1 hour')`, [channelId(0)]);
@@ -121,9 +155,14 @@ describe('dispatcher', () => {
   });
 
   it('a connection-wide outage is thrown for the loop to back off, and nothing is lost', async () => {
-    const c = channel(() => { throw new ConnectorError('AUTH', 'token revoked'); });
+    const c = channel(() => {
+      throw new ConnectorError('AUTH', 'token revoked');
+    });
     await expect(dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: c })).rejects.toThrow(/token revoked/);
-    expect((await listings()).map((l) => [l.dirty, l.reason])).toEqual([[true, null], [true, null]]);
+    expect((await listings()).map((l) => [l.dirty, l.reason])).toEqual([
+      [true, null],
+      [true, null],
+    ]);
   });
 
   it('a hung push does not hold back a listing dirtied behind it, and no listing is in two pushes at once', async () => {
@@ -156,15 +195,24 @@ describe('dispatcher', () => {
     expect(await pool.step()).toBe(false);
     expect(c.pushes.at(-1)!.map((i) => [i.listing.sku, i.quantity, i.expected])).toEqual([['A', 4, 10]]);
     await pool.drain();
-    expect((await listings()).map((l) => [l.sku, l.pushed, l.dirty])).toEqual([['A', 4, false], ['B', 10, false], ['C', 7, false]]);
+    expect((await listings()).map((l) => [l.sku, l.pushed, l.dirty])).toEqual([
+      ['A', 4, false],
+      ['B', 10, false],
+      ['C', 7, false],
+    ]);
   });
 
   it('a pool rethrows a connection-wide failure for the loop to back off', async () => {
-    const c = channel(() => { throw new ConnectorError('AUTH', 'token revoked'); });
+    const c = channel(() => {
+      throw new ConnectorError('AUTH', 'token revoked');
+    });
     const pool = createDispatchPool({ db: t.db, log, connectionId: channelId(0), connector: c }, 2);
     await pool.step();
     await pool.drain();
     await expect(pool.step()).rejects.toThrow(/token revoked/);
-    expect((await listings()).map((l) => [l.dirty, l.reason])).toEqual([[true, null], [true, null]]);
+    expect((await listings()).map((l) => [l.dirty, l.reason])).toEqual([
+      [true, null],
+      [true, null],
+    ]);
   });
 });

@@ -40,7 +40,11 @@ describe('warehouse observations', () => {
   it('sets the level, writes the ledger and raises every target', async () => {
     expect(await observe('A', 10, 1)).toMatchObject({ outcome: 'applied', availableDelta: 10, dirtied: 3 });
     expect(await stockOf('A')).toEqual({ available: 10, claimed: 0 });
-    expect((await targets('A')).map((l) => [l.target, l.dirty])).toEqual([[10, true], [10, true], [10, true]]);
+    expect((await targets('A')).map((l) => [l.target, l.dirty])).toEqual([
+      [10, true],
+      [10, true],
+      [10, true],
+    ]);
     const { rows } = await t.db.query(`SELECT kind, available_delta FROM ledger`);
     expect(rows).toEqual([{ kind: 'observe_absolute', available_delta: 10 }]);
   });
@@ -77,15 +81,31 @@ describe('warehouse observations', () => {
   });
 
   it('rejects negative or non-integer quantities, naming the field', async () => {
-    await expect(recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'A', kind: 'delta', delta: 1.5, observedAt: at(1), key: 'k' }))
-      .rejects.toThrow(/delta/);
-    await expect(recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'A', kind: 'absolute', available: 3, onHand: -1, observedAt: at(1) }))
-      .rejects.toThrow(/onHand/);
+    await expect(
+      recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'A', kind: 'delta', delta: 1.5, observedAt: at(1), key: 'k' }),
+    ).rejects.toThrow(/delta/);
+    await expect(
+      recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'A', kind: 'absolute', available: 3, onHand: -1, observedAt: at(1) }),
+    ).rejects.toThrow(/onHand/);
   });
 });
 
 describe('orders', () => {
-  beforeEach(() => reset({ skus: [{ sku: 'A' }, { sku: 'B' }, { sku: 'SET', components: [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }] }] }));
+  beforeEach(() =>
+    reset({
+      skus: [
+        { sku: 'A' },
+        { sku: 'B' },
+        {
+          sku: 'SET',
+          components: [
+            { sku: 'A', quantity: 2 },
+            { sku: 'B', quantity: 1 },
+          ],
+        },
+      ],
+    }),
+  );
 
   it('claims units, lowers targets everywhere and records the channel decrement', async () => {
     await observe('A', 10, 1);
@@ -97,7 +117,11 @@ describe('orders', () => {
     expect(ls.map((l) => l.target)).toEqual([7, 7, 7]);
     // ch1 sold on its own count (10 -> 7): what it shows is inferred, so it is verified by a
     // compare-and-set push of its target (a read-back may already have counted the sale).
-    expect(ls.map((l) => [l.pushed, l.dirty])).toEqual([[7, true], [10, true], [10, true]]);
+    expect(ls.map((l) => [l.pushed, l.dirty])).toEqual([
+      [7, true],
+      [10, true],
+      [10, true],
+    ]);
   });
 
   it('is idempotent on connection and order id', async () => {
@@ -145,7 +169,14 @@ describe('orders', () => {
 
   it('keeps an order for an unknown SKU, flagged, claiming the known lines only', async () => {
     await observe('A', 10, 1);
-    const r = await recordOrder(t.db, { connectionId: 'ch1', externalId: 'o1', lines: [{ sku: 'GHOST', quantity: 1 }, { sku: 'A', quantity: 2 }] });
+    const r = await recordOrder(t.db, {
+      connectionId: 'ch1',
+      externalId: 'o1',
+      lines: [
+        { sku: 'GHOST', quantity: 1 },
+        { sku: 'A', quantity: 2 },
+      ],
+    });
     expect(r).toMatchObject({ outcome: 'recorded', unknownSkus: ['GHOST'] });
     const { rows } = await t.db.query(`SELECT has_unknown_sku FROM orders`);
     expect(rows[0].has_unknown_sku).toBe(true);
@@ -169,7 +200,9 @@ describe('orders', () => {
     await expect(recordOrder(t.db, { connectionId: 'ch1', externalId: 'o1', lines: [{ sku: 'A', quantity: -1 }] })).rejects.toThrow(/lines\[0\]\.quantity/);
     await expect(recordOrder(t.db, { connectionId: 'ch1', externalId: 'o1', lines: [{ sku: 'A', quantity: 1.5 }] })).rejects.toThrow(/lines\[0\]\.quantity/);
     await expect(recordOrder(t.db, { connectionId: 'ch1', externalId: 'o1', lines: [] })).rejects.toThrow(/lines/);
-    await expect(recordOrder(t.db, { connectionId: 'nope', externalId: 'o1', lines: [{ sku: 'A', quantity: 1 }] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(recordOrder(t.db, { connectionId: 'nope', externalId: 'o1', lines: [{ sku: 'A', quantity: 1 }] })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     await expect(recordOrder(t.db, { connectionId: 'wh', externalId: 'o1', lines: [{ sku: 'A', quantity: 1 }] })).rejects.toBeInstanceOf(StocksyncError);
     const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM orders`);
     expect(rows[0].n).toBe(0);
@@ -194,8 +227,9 @@ describe('claim lifecycle', () => {
     // A snapshot without the ack does not settle: the claim still counts.
     await observe('A', 10, 2);
     expect(await stockOf('A')).toEqual({ available: 10, claimed: 4 });
-    expect(await acknowledgeOrder(t.db, { connectionId: 'ch1', externalId: 'o1', warehouseConnectionId: 'wh', warehouseRef: 'ss-1', ackAt: at(10) }))
-      .toMatchObject({ outcome: 'acknowledged' });
+    expect(
+      await acknowledgeOrder(t.db, { connectionId: 'ch1', externalId: 'o1', warehouseConnectionId: 'wh', warehouseRef: 'ss-1', ackAt: at(10) }),
+    ).toMatchObject({ outcome: 'acknowledged' });
     // A snapshot taken before the ack (late delivery) does not settle either.
     await observe('A', 10, 9);
     expect(await stockOf('A')).toEqual({ available: 10, claimed: 4 });
@@ -214,8 +248,9 @@ describe('claim lifecycle', () => {
     // answer to our push: available already excludes the order, the claim still counts.
     await observe('A', 6, 10);
     expect(await stockOf('A')).toEqual({ available: 6, claimed: 4 });
-    expect(await acknowledgeOrder(t.db, { connectionId: 'ch1', externalId: 'o1', warehouseConnectionId: 'wh', warehouseRef: 'r1', ackAt: at(10) }))
-      .toMatchObject({ outcome: 'acknowledged', settledUnits: 4 });
+    expect(
+      await acknowledgeOrder(t.db, { connectionId: 'ch1', externalId: 'o1', warehouseConnectionId: 'wh', warehouseRef: 'r1', ackAt: at(10) }),
+    ).toMatchObject({ outcome: 'acknowledged', settledUnits: 4 });
     expect(await stockOf('A')).toEqual({ available: 6, claimed: 0 });
     expect((await targets('A')).map((l) => l.target)).toEqual([6, 6, 6]);
   });
@@ -223,15 +258,23 @@ describe('claim lifecycle', () => {
   // Two orders the warehouse accepted in one millisecond: its two allocation webhooks carry
   // that time, arrive in any order and are processed side by side (e2e flake of 2026-12-02:
   // the earlier, higher level won, settled both claims and every channel showed 2 too many).
-  it.each([['in order', [11, 9]], ['reversed', [9, 11]]] as const)('same-millisecond events %s keep the lower level', async (_, levels) => {
+  it.each([
+    ['in order', [11, 9]],
+    ['reversed', [9, 11]],
+  ] as const)('same-millisecond events %s keep the lower level', async (_, levels) => {
     await observe('A', 12, 1);
-    for (const [id, q] of [['o1', 1], ['o2', 2]] as const) {
+    for (const [id, q] of [
+      ['o1', 1],
+      ['o2', 2],
+    ] as const) {
       await recordOrder(t.db, { connectionId: 'ch1', externalId: id, lines: [{ sku: 'A', quantity: q }] });
       await acknowledgeOrder(t.db, { connectionId: 'ch1', externalId: id, warehouseConnectionId: 'wh', warehouseRef: id, ackAt: at(10) });
     }
     const results = [];
     for (const [i, available] of levels.entries()) {
-      results.push(await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'A', kind: 'absolute', available, observedAt: at(10), key: `evt-${i}` }));
+      results.push(
+        await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'A', kind: 'absolute', available, observedAt: at(10), key: `evt-${i}` }),
+      );
     }
     expect(results.map((r) => r.outcome)).toEqual(levels[0] > levels[1] ? ['applied', 'applied'] : ['applied', 'stale']);
     expect(await stockOf('A')).toEqual({ available: 9, claimed: 0 });

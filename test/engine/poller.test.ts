@@ -17,7 +17,10 @@ afterAll(async () => t.drop());
 
 const log = pino({ level: 'silent' });
 const order = (i: number): ChannelOrder => ({
-  externalId: `o${i}`, placedAt: new Date(Date.UTC(2026, 10, 27, 0, i)), updatedAt: new Date(Date.UTC(2026, 10, 27, 0, i)), cancelled: false,
+  externalId: `o${i}`,
+  placedAt: new Date(Date.UTC(2026, 10, 27, 0, i)),
+  updatedAt: new Date(Date.UTC(2026, 10, 27, 0, i)),
+  cancelled: false,
   lines: [{ sku: 'A', quantity: 1 }],
 });
 
@@ -26,8 +29,16 @@ function scriptedChannel(calls: { since: Date; page: string | null; known?: stri
   let failed = false;
   const orders = [0, 1, 2, 3, 4].map(order);
   return {
-    kind: 'channel', platform: 'scripted',
-    capabilities: { maxBatch: 1, compareAndSet: false, relativeAdjust: false, webhookVerification: 'hmac-sha256-base64', asyncApply: false, rateLimit: { kind: 'none' } },
+    kind: 'channel',
+    platform: 'scripted',
+    capabilities: {
+      maxBatch: 1,
+      compareAndSet: false,
+      relativeAdjust: false,
+      webhookVerification: 'hmac-sha256-base64',
+      asyncApply: false,
+      rateLimit: { kind: 'none' },
+    },
     async pollOrders(since, page, known): Promise<Page<ChannelOrder>> {
       calls.push({ since, page, ...(known && { known: [...(await known(['o0', 'o3', 'nope']))].sort() }) });
       if (page === failOnPage && !failed) {
@@ -37,8 +48,14 @@ function scriptedChannel(calls: { since: Date; page: string | null; known?: stri
       const start = page === null ? 0 : Number(page);
       return { items: orders.slice(start, start + 2), next: start + 2 < orders.length ? String(start + 2) : null };
     },
-    push: async () => [], readQuantities: async () => new Map(), listQuantities: async () => ({ items: [], next: null }),
-    resolveListings: async () => new Map(), verifyWebhook: () => false, parseWebhook: () => { throw new Error('no'); },
+    push: async () => [],
+    readQuantities: async () => new Map(),
+    listQuantities: async () => ({ items: [], next: null }),
+    resolveListings: async () => new Map(),
+    verifyWebhook: () => false,
+    parseWebhook: () => {
+      throw new Error('no');
+    },
   };
 }
 

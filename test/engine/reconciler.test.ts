@@ -28,16 +28,29 @@ const pushedOf = async (sku: string) =>
 /** The channel's counts in pages of two; `onPage(n)` runs as page n is fetched, `sweep` when orders are polled. */
 function channel(counts: ChannelQuantity[], hooks: { onPage?: (n: number) => Promise<void>; sweep: () => Promise<Page<ChannelOrder>> }): ChannelConnector {
   return {
-    kind: 'channel', platform: 'scripted',
-    capabilities: { maxBatch: 1, compareAndSet: false, relativeAdjust: false, webhookVerification: 'hmac-sha256-base64', asyncApply: false, rateLimit: { kind: 'none' } },
+    kind: 'channel',
+    platform: 'scripted',
+    capabilities: {
+      maxBatch: 1,
+      compareAndSet: false,
+      relativeAdjust: false,
+      webhookVerification: 'hmac-sha256-base64',
+      asyncApply: false,
+      rateLimit: { kind: 'none' },
+    },
     async listQuantities(cursor) {
       const start = cursor === null ? 0 : Number(cursor);
       await hooks.onPage?.(start / 2);
       return { items: counts.slice(start, start + 2), next: start + 2 < counts.length ? String(start + 2) : null };
     },
     pollOrders: () => hooks.sweep(),
-    push: async () => [], readQuantities: async () => new Map(), resolveListings: async () => new Map(),
-    verifyWebhook: () => false, parseWebhook: () => { throw new Error('no'); },
+    push: async () => [],
+    readQuantities: async () => new Map(),
+    resolveListings: async () => new Map(),
+    verifyWebhook: () => false,
+    parseWebhook: () => {
+      throw new Error('no');
+    },
   };
 }
 
@@ -89,19 +102,33 @@ describe('channel reconciliation', () => {
 });
 
 describe('warehouse reconciliation and the warehouse clock', () => {
-  it('stamps a read with the item\'s own time, so an order the read did not count keeps its claim (a clock 45 s behind)', async () => {
+  it("stamps a read with the item's own time, so an order the read did not count keeps its claim (a clock 45 s behind)", async () => {
     const { recordOrder } = await import('../../src/engine/record-orders.js');
     const { acknowledgeOrder } = await import('../../src/engine/acknowledge-order.js');
     const { recordObservation } = await import('../../src/engine/record-observation.js');
     const warehouseNow = () => new Date(Date.now() - 45_000); // the warehouse's clock runs 45 s behind ours
-    await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'D', kind: 'absolute', available: 6, observedAt: new Date(warehouseNow().getTime() - 10_000) });
+    await recordObservation(t.db, {
+      connectionId: 'wh',
+      location: 'main',
+      sku: 'D',
+      kind: 'absolute',
+      available: 6,
+      observedAt: new Date(warehouseNow().getTime() - 10_000),
+    });
     // the item last changed 5 s ago (warehouse clock); a 2-unit order reaches the warehouse after that
     const itemChangedAt = new Date(warehouseNow().getTime() - 5_000);
     const order = await recordOrder(t.db, { connectionId: ch, externalId: 'skewed', lines: [{ sku: 'D', quantity: 2 }] });
-    await acknowledgeOrder(t.db, { connectionId: ch, externalId: 'skewed', warehouseConnectionId: 'wh', warehouseRef: `stocksync-${order.orderId}`, ackAt: warehouseNow() });
+    await acknowledgeOrder(t.db, {
+      connectionId: ch,
+      externalId: 'skewed',
+      warehouseConnectionId: 'wh',
+      warehouseRef: `stocksync-${order.orderId}`,
+      ackAt: warehouseNow(),
+    });
     // the full read, taken now, shows the item as it was before that order (available 5)
     const warehouse = {
-      kind: 'warehouse', platform: 'scripted',
+      kind: 'warehouse',
+      platform: 'scripted',
       listLevels: async () => ({ items: [{ sku: 'D', location: 'main', available: 5, observedAt: itemChangedAt }], next: null }),
     } as unknown as Parameters<typeof reconcileConnection>[0]['connector'];
     await reconcileConnection({ db: t.db, log, connectionId: 'wh', connector: warehouse, trigger: 'manual' });

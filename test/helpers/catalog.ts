@@ -21,8 +21,19 @@ export function fixtureCatalog(opts: FixtureOptions = {}): CatalogInput {
   const base = { credentialsEncrypted: null, pollIntervalMs: 300_000, reconcileCron: '0 3 * * *', options: {} };
   return {
     connections: [
-      { ...base, id: 'wh', kind: 'warehouse', platform: 'warehouse', baseUrl: 'http://127.0.0.1:1/warehouse/main', bufferPolicy: {}, fulfilledBy: null,
-        locations: [{ code: 'main', sellable: true }, { code: 'damaged', sellable: false }] },
+      {
+        ...base,
+        id: 'wh',
+        kind: 'warehouse',
+        platform: 'warehouse',
+        baseUrl: 'http://127.0.0.1:1/warehouse/main',
+        bufferPolicy: {},
+        fulfilledBy: null,
+        locations: [
+          { code: 'main', sellable: true },
+          { code: 'damaged', sellable: false },
+        ],
+      },
       ...Array.from({ length: channels }, (_, i) => ({
         ...base,
         id: channelId(i),

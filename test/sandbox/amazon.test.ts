@@ -81,7 +81,9 @@ describe('Amazon SP-API listings', () => {
     expect(before.json.fulfillmentAvailability).toEqual([{ fulfillmentChannelCode: 'DEFAULT', quantity: 10 }]);
     expect(before.json.summaries[0].marketplaceId).toBe(MARKET);
     // 4,000 platform ms x 0.05 = 200 ms after the PATCH
-    await eventually(async () => (await call('main', 'GET', `${item('A-1')}&includedData=fulfillmentAvailability`)).json.fulfillmentAvailability[0].quantity === 3);
+    await eventually(
+      async () => (await call('main', 'GET', `${item('A-1')}&includedData=fulfillmentAvailability`)).json.fulfillmentAvailability[0].quantity === 3,
+    );
   });
 
   it('answers INVALID with issues for a bad patch and changes nothing', async () => {

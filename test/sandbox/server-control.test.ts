@@ -20,7 +20,14 @@ describe('sandbox control API', () => {
       seed: 5,
       faults: { default: 'none', 'shopify/b': { ...FAULT_PROFILES.none, rate429: 0.5 } },
       instances: [
-        { platform: 'shopify', name: 'a', skus: [{ sku: 'X', quantity: 3 }, { sku: 'Y', quantity: 0 }] },
+        {
+          platform: 'shopify',
+          name: 'a',
+          skus: [
+            { sku: 'X', quantity: 3 },
+            { sku: 'Y', quantity: 0 },
+          ],
+        },
         { platform: 'shopify', name: 'b', skus: [{ sku: 'X', quantity: 1 }] },
       ],
     });
@@ -38,7 +45,12 @@ describe('sandbox control API', () => {
 
   it('sets and reads stock, one SKU or many', async () => {
     expect((await call('PUT', '/shopify/a/stock', { sku: 'X', quantity: 8 })).json).toEqual({ updated: 1 });
-    await call('PUT', '/shopify/a/stock', { items: [{ sku: 'Y', quantity: 2 }, { sku: 'NEW', quantity: 4 }] });
+    await call('PUT', '/shopify/a/stock', {
+      items: [
+        { sku: 'Y', quantity: 2 },
+        { sku: 'NEW', quantity: 4 },
+      ],
+    });
     expect((await call('GET', '/shopify/a/stock')).json).toEqual({ X: 8, Y: 2, NEW: 4 });
     expect((await call('GET', '/shopify/a/stock/X')).json).toEqual({ sku: 'X', quantity: 8 });
     expect((await call('GET', '/shopify/a/stock/NOPE')).status).toBe(404);
@@ -135,9 +147,7 @@ describe('sandbox startup', () => {
   });
 
   it('parses a YAML config and explains a bad one', () => {
-    const config = parseSandboxConfig(
-      'seed: 3\nfaults: lossy\ninstances:\n  - platform: shopify\n    name: s1\n    skus: [{ sku: A, quantity: 2 }]\n',
-    );
+    const config = parseSandboxConfig('seed: 3\nfaults: lossy\ninstances:\n  - platform: shopify\n    name: s1\n    skus: [{ sku: A, quantity: 2 }]\n');
     expect(config).toMatchObject({ seed: 3, faults: 'lossy', instances: [{ platform: 'shopify', name: 's1' }] });
     expect(() => parseSandboxConfig('instances:\n  - platform: ebay\n    name: x\n', 'f.yaml')).toThrow(/f\.yaml: instances\.0\.platform/);
     expect(() => parseSandboxConfig('faults: chaotic\n')).toThrow(/faults/);
@@ -145,7 +155,12 @@ describe('sandbox startup', () => {
 
   it('refuses duplicate and unregistered instances', async () => {
     await expect(
-      startSandbox({ instances: [{ platform: 'shopify', name: 'x' }, { platform: 'shopify', name: 'x' }] }),
+      startSandbox({
+        instances: [
+          { platform: 'shopify', name: 'x' },
+          { platform: 'shopify', name: 'x' },
+        ],
+      }),
     ).rejects.toThrow(/duplicate/);
   });
 });

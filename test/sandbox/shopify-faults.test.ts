@@ -39,7 +39,11 @@ describe('Shopify under injected faults', () => {
     const shop = await startShop({ faults: always({ rateTimeout: 1, timeoutMs: 30 }) });
     try {
       const { item, location } = await shop.ids('A');
-      const input = { name: 'available', reason: 'correction', quantities: [{ inventoryItemId: item, locationId: location, quantity: 4, changeFromQuantity: 10 }] };
+      const input = {
+        name: 'available',
+        reason: 'correction',
+        quantities: [{ inventoryItemId: item, locationId: location, quantity: 4, changeFromQuantity: 10 }],
+      };
       await expect(shop.gql(SET, { input })).rejects.toThrow();
       expect((await shop.call('GET', '/stock/A')).json.quantity).toBe(4);
     } finally {

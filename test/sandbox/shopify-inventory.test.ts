@@ -120,7 +120,9 @@ describe('Shopify inventory mutations', () => {
 
   it('inventoryAdjustQuantities requires @idempotent on 2026-04', async () => {
     const q = `mutation($input: InventoryAdjustQuantitiesInput!) { inventoryAdjustQuantities(input: $input) { userErrors { code } } }`;
-    const r = await shop.gql(q, { input: { name: 'available', reason: 'correction', changes: [{ delta: 1, inventoryItemId: items[259], locationId: location }] } });
+    const r = await shop.gql(q, {
+      input: { name: 'available', reason: 'correction', changes: [{ delta: 1, inventoryItemId: items[259], locationId: location }] },
+    });
     expect(r.json.errors[0].extensions.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
     expect(await available('S-259')).toBe(10);
   });
@@ -155,7 +157,13 @@ describe('Shopify request errors', () => {
   it('bad variables are reported by graphql-js without data', async () => {
     const shop = await startShop();
     try {
-      const r = await shop.gql(SET, { input: { name: 'available', reason: 'correction', quantities: [{ inventoryItemId: 'x', locationId: 'y', quantity: 'three', changeFromQuantity: null }] } });
+      const r = await shop.gql(SET, {
+        input: {
+          name: 'available',
+          reason: 'correction',
+          quantities: [{ inventoryItemId: 'x', locationId: 'y', quantity: 'three', changeFromQuantity: null }],
+        },
+      });
       expect(r.status).toBe(200);
       expect(r.json).not.toHaveProperty('data');
       expect(r.json.errors[0].message).toMatch(/Variable "\$input" got invalid value "three"/);

@@ -47,13 +47,20 @@ describe('Shopify reads, query cost and throttling', () => {
     const cutoff = `${new Date().toISOString().slice(0, 19)}Z`;
     await sleep(1000 - (Date.now() % 1000) + 5); // into the next second
     const { item, location } = await shop.ids('C');
-    await shop.gql(SET, { input: { name: 'available', reason: 'correction', quantities: [{ inventoryItemId: item, locationId: location, quantity: 2, changeFromQuantity: null }] } });
+    await shop.gql(SET, {
+      input: { name: 'available', reason: 'correction', quantities: [{ inventoryItemId: item, locationId: location, quantity: 2, changeFromQuantity: null }] },
+    });
     const r = await shop.gql(LEVELS, { first: 10, query: `updated_at:>'${cutoff}'` });
     expect(r.json.data.inventoryItems.edges.map((e: any) => e.node.sku)).toEqual(['C']);
   });
 
   it('lists orders filtered by updated_at, with line items and cancellation', async () => {
-    const placed = await shop.call('POST', '/orders', { lines: [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }] });
+    const placed = await shop.call('POST', '/orders', {
+      lines: [
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 1 },
+      ],
+    });
     await shop.call('POST', `/orders/${placed.json.orderId}/cancel`);
     const q = `query($q: String) { orders(first: 10, query: $q) { nodes { id name createdAt updatedAt cancelledAt lineItems(first: 10) { nodes { sku quantity } } } } }`;
     const r = await shop.gql(q, { q: "updated_at:>'2000-01-01T00:00:00Z'" });
@@ -61,7 +68,10 @@ describe('Shopify reads, query cost and throttling', () => {
     expect(order.id).toBe(`gid://shopify/Order/${placed.json.orderId}`);
     expect(order.name).toMatch(/^#\d+$/);
     expect(order.cancelledAt).not.toBeNull();
-    expect(order.lineItems.nodes).toEqual([{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }]);
+    expect(order.lineItems.nodes).toEqual([
+      { sku: 'A', quantity: 2 },
+      { sku: 'B', quantity: 1 },
+    ]);
     const none = await shop.gql(q, { q: "updated_at:>'2999-01-01T00:00:00Z'" });
     expect(none.json.data.orders.nodes).toEqual([]);
   });
@@ -96,7 +106,11 @@ describe('Shopify leaky bucket', () => {
     const shop = await startShop({ skus: [{ sku: 'A', quantity: 5 }] });
     try {
       const { item, location } = await shop.ids('A');
-      const input = { name: 'available', reason: 'correction', quantities: [{ inventoryItemId: item, locationId: location, quantity: 1, changeFromQuantity: null }] };
+      const input = {
+        name: 'available',
+        reason: 'correction',
+        quantities: [{ inventoryItemId: item, locationId: location, quantity: 1, changeFromQuantity: null }],
+      };
       const started = performance.now();
       let ok = 0;
       let throttled: any;

@@ -24,7 +24,10 @@ async function setup(answer?: (r: unknown, i: number) => number) {
     skus: [{ sku: 'A', quantity: 5 }],
     options: { appSecret: SECRET, webhooks: [{ topic: 'inventory_levels/update', url: `${receiver.url}/levels` }] },
   });
-  cleanup.push(() => receiver.close(), () => shop.close());
+  cleanup.push(
+    () => receiver.close(),
+    () => shop.close(),
+  );
   return { receiver, shop };
 }
 
@@ -32,7 +35,9 @@ describe('Shopify webhooks', () => {
   it('our own mutation fires a signed inventory_levels/update with exact big ids', async () => {
     const { receiver, shop } = await setup();
     const { item, location } = await shop.ids('A');
-    await shop.gql(SET, { input: { name: 'available', reason: 'correction', quantities: [{ inventoryItemId: item, locationId: location, quantity: 3, changeFromQuantity: 5 }] } });
+    await shop.gql(SET, {
+      input: { name: 'available', reason: 'correction', quantities: [{ inventoryItemId: item, locationId: location, quantity: 3, changeFromQuantity: 5 }] },
+    });
     await shop.sandbox.flushWebhooks();
 
     expect(receiver.received).toHaveLength(1);
@@ -64,7 +69,9 @@ describe('Shopify webhooks', () => {
     await shop.call('PUT', '/stock', { sku: 'A', quantity: 9 });
     await shop.sandbox.flushWebhooks();
     expect(receiver.received).toHaveLength(4);
-    const ids = new Set(receiver.received.map((r) => `${r.headers['x-shopify-event-id']}|${r.headers['x-shopify-webhook-id']}|${r.headers['x-shopify-triggered-at']}|${r.body}`));
+    const ids = new Set(
+      receiver.received.map((r) => `${r.headers['x-shopify-event-id']}|${r.headers['x-shopify-webhook-id']}|${r.headers['x-shopify-triggered-at']}|${r.body}`),
+    );
     expect(ids.size).toBe(1);
     const stats = (await shop.call('GET', '/stats')).json.webhooks;
     expect(stats).toMatchObject({ sent: 4, delivered: 1, failed: 0 });

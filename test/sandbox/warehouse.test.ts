@@ -29,7 +29,12 @@ beforeAll(async () => {
     seed: 5,
     timeScale: 0.01,
     instances: [
-      { platform: 'warehouse', name: 'fc', skus: Array.from({ length: 7 }, (_, i) => ({ sku: `S-${i + 1}`, quantity: 10 })), options: { token: 'tok', webhookSecret: SECRET } },
+      {
+        platform: 'warehouse',
+        name: 'fc',
+        skus: Array.from({ length: 7 }, (_, i) => ({ sku: `S-${i + 1}`, quantity: 10 })),
+        options: { token: 'tok', webhookSecret: SECRET },
+      },
       { platform: 'warehouse', name: 'tight', skus: [{ sku: 'T-1', quantity: 1 }], options: { token: 'tok', rateLimit: { limit: 5, windowMs: 1_000 } } },
     ],
   });
@@ -97,7 +102,10 @@ describe('warehouse (ShipBob model)', () => {
     const inv = (await call('GET', `/1.0/inventory/${truthOf('S-3').inventory_id}`)).json;
     expect(inv).toMatchObject({ total_backordered_quantity: 15, total_sellable_quantity: 0, total_fulfillable_quantity: 10 });
 
-    const wro = await call('POST', '/1.0/receiving', { purchase_order_number: 'PO-9', boxes: [{ box_items: [{ inventory_id: truthOf('S-3').inventory_id, quantity: 5 }] }] });
+    const wro = await call('POST', '/1.0/receiving', {
+      purchase_order_number: 'PO-9',
+      boxes: [{ box_items: [{ inventory_id: truthOf('S-3').inventory_id, quantity: 5 }] }],
+    });
     expect(wro.status).toBe(201);
     expect(truthOf('S-3').awaiting).toBe(5);
     wh.control.receive('S-3', 5, 'PO-9');
@@ -122,7 +130,11 @@ describe('warehouse (ShipBob model)', () => {
 
   it('processes returns: restock puts units back, dispose does not', async () => {
     const id = truthOf('S-5').inventory_id;
-    const ret = await call('POST', '/1.0/return', { reference_id: 'RMA-1', fulfillment_center: { id: 1 }, inventory: [{ id, quantity: 2, requested_action: 'Restock' }] });
+    const ret = await call('POST', '/1.0/return', {
+      reference_id: 'RMA-1',
+      fulfillment_center: { id: 1 },
+      inventory: [{ id, quantity: 2, requested_action: 'Restock' }],
+    });
     expect(ret.status).toBe(201);
     expect(ret.json.status).toBe('Awaiting Arrival');
     expect((await call('POST', '/1.0/return', { reference_id: 'RMA-1', inventory: [{ id, quantity: 1 }] })).status).toBe(422);
@@ -159,10 +171,17 @@ describe('warehouse (ShipBob model)', () => {
     for (const item of truth.inventory) {
       const entries = truth.ledger.filter((e) => e.sku === item.sku);
       const sum = (f: (e: (typeof entries)[number]) => number) => entries.reduce((total, e) => total + f(e), 0);
-      expect({ sku: item.sku, onHand: 10 + sum((e) => e.onHandDelta), committed: sum((e) => e.committedDelta), backordered: sum((e) => e.backorderedDelta ?? 0) })
-        .toEqual({ sku: item.sku, onHand: item.on_hand, committed: item.committed, backordered: item.backordered });
+      expect({
+        sku: item.sku,
+        onHand: 10 + sum((e) => e.onHandDelta),
+        committed: sum((e) => e.committedDelta),
+        backordered: sum((e) => e.backorderedDelta ?? 0),
+      }).toEqual({ sku: item.sku, onHand: item.on_hand, committed: item.committed, backordered: item.backordered });
     }
-    expect(truth.ledger.filter((e) => e.ref === 'ORD-9').map((e) => [e.reason, e.backorderedDelta])).toEqual([['exception', 50], ['cancel', -50]]);
+    expect(truth.ledger.filter((e) => e.ref === 'ORD-9').map((e) => [e.reason, e.backorderedDelta])).toEqual([
+      ['exception', 50],
+      ['cancel', -50],
+    ]);
   });
 
   it('rate-limits with a sliding window: 429, Retry-After and ShipBob body', async () => {

@@ -130,7 +130,9 @@ describe('an injected 429 on a compressed clock', () => {
       expect(wh.status).toBe(429);
       expect(wh.headers.get('retry-after')).toBe('0.417');
       expect(((await wh.json()) as { message: string }).message).toBe('Rate limit is exceeded. Try again in 0.417 seconds.');
-      const woo = await fetch(`${fast.url}/woocommerce/x/wp-json/wc/v3/products`, { headers: { authorization: `Basic ${Buffer.from('k:s').toString('base64')}` } });
+      const woo = await fetch(`${fast.url}/woocommerce/x/wp-json/wc/v3/products`, {
+        headers: { authorization: `Basic ${Buffer.from('k:s').toString('base64')}` },
+      });
       expect(woo.status).toBe(429);
       expect(woo.headers.get('retry-after')).toBe('0.017');
     } finally {

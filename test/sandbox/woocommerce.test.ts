@@ -63,7 +63,12 @@ describe('WooCommerce REST v3', () => {
     expect(res.json).toMatchObject({ code: 'woocommerce_rest_request_entity_too_large', data: { status: 413 } });
     for (const s of skus(30)) expect(woo.control.getStock(s.sku)).toBe(10);
 
-    const ok = await call('POST', '/products/batch', { update: [{ id: ids[0], stock_quantity: 7 }, { id: 999_999, stock_quantity: 1 }] });
+    const ok = await call('POST', '/products/batch', {
+      update: [
+        { id: ids[0], stock_quantity: 7 },
+        { id: 999_999, stock_quantity: 1 },
+      ],
+    });
     expect(ok.status).toBe(200);
     expect(ok.json.update[0]).toMatchObject({ id: ids[0], stock_quantity: 7, stock_status: 'instock' });
     expect(ok.json.update[1]).toMatchObject({ id: 999_999, error: { code: 'woocommerce_rest_product_invalid_id' } });
@@ -102,7 +107,8 @@ describe('WooCommerce REST v3', () => {
 
   it('serves variations and their batch endpoint', async () => {
     const base = `${sb.url}/woocommerce/vars/wp-json/wc/v3`;
-    const get = async (p: string, init?: RequestInit) => (await fetch(`${base}${p}`, { ...init, headers: { authorization: AUTH, 'content-type': 'application/json' } })).json() as Promise<any>;
+    const get = async (p: string, init?: RequestInit) =>
+      (await fetch(`${base}${p}`, { ...init, headers: { authorization: AUTH, 'content-type': 'application/json' } })).json() as Promise<any>;
     const products = await get('/products');
     expect(products.length).toBe(2);
     const parent = products.find((p: any) => p.sku === 'V-1-PARENT');

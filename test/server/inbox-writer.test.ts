@@ -48,7 +48,10 @@ describe('inbox writer', () => {
     expect(await w.write(ev('e1'))).toBe(false);
     expect(await w.write(ev('e1', 'ch2'))).toBe(true); // the key is per connection
     const rows = await inboxRows();
-    expect(rows.map((r) => [r.connection_id, r.event_id])).toEqual([['ch1', 'e1'], ['ch2', 'e1']]);
+    expect(rows.map((r) => [r.connection_id, r.event_id])).toEqual([
+      ['ch1', 'e1'],
+      ['ch2', 'e1'],
+    ]);
     expect(rows[0]!.headers).toEqual({ 'x-shopify-event-id': 'e1', 'x-quote': 'a "b" \\ c' });
     expect(rows[0]!.body.toString()).toBe('{"id":"e1"}');
   });
@@ -107,7 +110,10 @@ describe('inbox writer', () => {
     const w = createInboxWriter(t.db, { maxInFlight: 1 });
     const first = w.write(ev('first'));
     const batch = [ev('ok1'), ev('bad\u0000nul'), ev('ok2'), ev('ok1')].map((e) =>
-      w.write(e).then((stored) => ({ stored }), (e: StoreError) => ({ code: e.code })),
+      w.write(e).then(
+        (stored) => ({ stored }),
+        (e: StoreError) => ({ code: e.code }),
+      ),
     );
     expect(await first).toBe(true);
     expect(await Promise.all(batch)).toEqual([

@@ -22,7 +22,8 @@ async function counts() {
 function headersFor(connection: string, body: Buffer, signed: boolean, topic: string): Record<string, string> {
   const sig = (secret: string) => createHmac('sha256', secret).update(body).digest('base64');
   if (connection === 'shop') return { 'x-shopify-topic': topic, 'x-shopify-event-id': 'e1', ...(signed && { 'x-shopify-hmac-sha256': sig(SECRETS.shop!) }) };
-  if (connection === 'woo') return { 'x-wc-webhook-topic': topic, 'x-wc-webhook-delivery-id': 'd1', ...(signed && { 'x-wc-webhook-signature': sig(SECRETS.woo!) }) };
+  if (connection === 'woo')
+    return { 'x-wc-webhook-topic': topic, 'x-wc-webhook-delivery-id': 'd1', ...(signed && { 'x-wc-webhook-signature': sig(SECRETS.woo!) }) };
   return {};
 }
 
@@ -70,7 +71,11 @@ describe('webhook ingress fuzz', () => {
 
   it('refuses a body over the size limit with 413 and quarantines the attempt', async () => {
     const before = await counts();
-    const res = await fetch(`${stack.engine.url}/webhooks/shop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(2_000_000) });
+    const res = await fetch(`${stack.engine.url}/webhooks/shop`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(2_000_000),
+    });
     expect(res.status).toBe(413);
     const after = await counts();
     expect(after.quarantine).toBe(before.quarantine + 1);

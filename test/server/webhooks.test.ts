@@ -20,7 +20,10 @@ let woken = 0;
 
 async function serverOn(db: Db): Promise<FastifyInstance> {
   const shop = await createConnector('shopify', {
-    connectionId: 'ch1', baseUrl: 'http://127.0.0.1:1', credentials: { accessToken: 'shpat_test', webhookSecret: SECRET }, options: {},
+    connectionId: 'ch1',
+    baseUrl: 'http://127.0.0.1:1',
+    credentials: { accessToken: 'shpat_test', webhookSecret: SECRET },
+    options: {},
   });
   return buildServer({ db, logger: pino({ level: 'silent' }), connectors: new Map([['ch1', shop]]), onWebhookStored: () => woken++, bodyLimit: 10_000 });
 }

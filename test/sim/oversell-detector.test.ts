@@ -8,13 +8,59 @@ import { addItem, adjustOnHand, cancel, createOrder, createStore, ship, type War
 import { OversellDetector, type WarehouseLedgerEntry } from '../../src/sim/oversell-detector.js';
 
 // The entries the sandbox writes, one per order line.
-const allocated = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({ sku, onHandDelta: 0, committedDelta: quantity, reason: 'allocate', ref });
-const allocatedAfterWaiting = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({ sku, onHandDelta: 0, committedDelta: quantity, backorderedDelta: -quantity, reason: 'allocate', ref });
-const heldInException = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({ sku, onHandDelta: 0, committedDelta: 0, backorderedDelta: quantity, reason: 'exception', ref });
-const deallocated = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({ sku, onHandDelta: 0, committedDelta: -quantity, backorderedDelta: quantity, reason: 'deallocate', ref });
-const cancelledAllocated = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({ sku, onHandDelta: 0, committedDelta: -quantity, reason: 'cancel', ref });
-const cancelledWaiting = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({ sku, onHandDelta: 0, committedDelta: 0, backorderedDelta: -quantity, reason: 'cancel', ref });
-const shipped = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({ sku, onHandDelta: -quantity, committedDelta: -quantity, reason: 'ship', ref });
+const allocated = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({
+  sku,
+  onHandDelta: 0,
+  committedDelta: quantity,
+  reason: 'allocate',
+  ref,
+});
+const allocatedAfterWaiting = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({
+  sku,
+  onHandDelta: 0,
+  committedDelta: quantity,
+  backorderedDelta: -quantity,
+  reason: 'allocate',
+  ref,
+});
+const heldInException = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({
+  sku,
+  onHandDelta: 0,
+  committedDelta: 0,
+  backorderedDelta: quantity,
+  reason: 'exception',
+  ref,
+});
+const deallocated = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({
+  sku,
+  onHandDelta: 0,
+  committedDelta: -quantity,
+  backorderedDelta: quantity,
+  reason: 'deallocate',
+  ref,
+});
+const cancelledAllocated = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({
+  sku,
+  onHandDelta: 0,
+  committedDelta: -quantity,
+  reason: 'cancel',
+  ref,
+});
+const cancelledWaiting = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({
+  sku,
+  onHandDelta: 0,
+  committedDelta: 0,
+  backorderedDelta: -quantity,
+  reason: 'cancel',
+  ref,
+});
+const shipped = (ref: string, sku: string, quantity: number): WarehouseLedgerEntry => ({
+  sku,
+  onHandDelta: -quantity,
+  committedDelta: -quantity,
+  reason: 'ship',
+  ref,
+});
 const adjusted = (sku: string, delta: number, reason: string): WarehouseLedgerEntry => ({ sku, onHandDelta: delta, committedDelta: 0, reason });
 
 interface Story {
@@ -26,7 +72,10 @@ interface Story {
 /** The detector following the story's synthetic ledger: what each look found, and the detector after the last. */
 function detect(story: Story) {
   const ledger: WarehouseLedgerEntry[] = [];
-  const detector = new OversellDetector(ledger, Object.entries(story.stock).map(([sku, onHand]) => ({ sku, onHand })));
+  const detector = new OversellDetector(
+    ledger,
+    Object.entries(story.stock).map(([sku, onHand]) => ({ sku, onHand })),
+  );
   const found = story.between.map((interval) => {
     ledger.push(...interval.ledger);
     return detector.follow();
@@ -49,7 +98,7 @@ const order = (store: WarehouseStore, ref: string, lines: { sku: string; quantit
 const idOf = (store: WarehouseStore, ref: string) => store.byReference.get(ref)!;
 
 const stories: Record<string, Story & { oversold: Record<string, number>; foundAtLook: number }> = {
-  'an order allocated only after another order\'s cancellation frees its stock': {
+  "an order allocated only after another order's cancellation frees its stock": {
     stock: { A: 2 },
     between: [
       { ledger: [allocated('stocksync-1', 'A', 2)], sandbox: (s) => order(s, 'stocksync-1', [{ sku: 'A', quantity: 2 }]) },
@@ -77,7 +126,12 @@ const stories: Record<string, Story & { oversold: Record<string, number>; foundA
         },
       },
       {
-        ledger: [adjusted('D', -1, 'cycle count'), deallocated('stocksync-2', 'D', 2), cancelledAllocated('stocksync-1', 'D', 1), allocatedAfterWaiting('stocksync-2', 'D', 2)],
+        ledger: [
+          adjusted('D', -1, 'cycle count'),
+          deallocated('stocksync-2', 'D', 2),
+          cancelledAllocated('stocksync-1', 'D', 1),
+          allocatedAfterWaiting('stocksync-2', 'D', 2),
+        ],
         sandbox: (s) => {
           adjustOnHand(s, 'D', -1, 'cycle count');
           cancel(s, idOf(s, 'stocksync-1'));
@@ -115,9 +169,18 @@ const stories: Record<string, Story & { oversold: Record<string, number>; foundA
     stock: { E: 5, F: 0 },
     between: [
       {
-        ledger: [heldInException('stocksync-3', 'E', 2), heldInException('stocksync-3', 'F', 1), adjusted('F', 4, 'receive'), allocatedAfterWaiting('stocksync-3', 'E', 2), allocatedAfterWaiting('stocksync-3', 'F', 1)],
+        ledger: [
+          heldInException('stocksync-3', 'E', 2),
+          heldInException('stocksync-3', 'F', 1),
+          adjusted('F', 4, 'receive'),
+          allocatedAfterWaiting('stocksync-3', 'E', 2),
+          allocatedAfterWaiting('stocksync-3', 'F', 1),
+        ],
         sandbox: (s) => {
-          order(s, 'stocksync-3', [{ sku: 'E', quantity: 2 }, { sku: 'F', quantity: 1 }]);
+          order(s, 'stocksync-3', [
+            { sku: 'E', quantity: 2 },
+            { sku: 'F', quantity: 1 },
+          ]);
           adjustOnHand(s, 'F', 4, 'receive');
         },
       },
@@ -139,12 +202,18 @@ describe('the oversell detector on synthetic 3PL ledgers', () => {
     expect(sandboxLedger(story)).toEqual(story.between.flatMap((interval) => interval.ledger));
   });
 
-  it('orders allocated at once, shipped or cancelled, are no oversell; nor is a shortage of an order not the engine\'s', () => {
+  it("orders allocated at once, shipped or cancelled, are no oversell; nor is a shortage of an order not the engine's", () => {
     const story: Story = {
       stock: { G: 4 },
       between: [
         {
-          ledger: [allocated('stocksync-1', 'G', 2), allocated('stocksync-2', 'G', 2), shipped('stocksync-1', 'G', 2), cancelledAllocated('stocksync-2', 'G', 2), heldInException('direct-1', 'G', 5)],
+          ledger: [
+            allocated('stocksync-1', 'G', 2),
+            allocated('stocksync-2', 'G', 2),
+            shipped('stocksync-1', 'G', 2),
+            cancelledAllocated('stocksync-2', 'G', 2),
+            heldInException('direct-1', 'G', 5),
+          ],
           sandbox: (s) => {
             order(s, 'stocksync-1', [{ sku: 'G', quantity: 2 }]);
             order(s, 'stocksync-2', [{ sku: 'G', quantity: 2 }]);
@@ -159,10 +228,14 @@ describe('the oversell detector on synthetic 3PL ledgers', () => {
     const { detector, found } = detect(story);
     expect(found).toEqual([[]]);
     expect(detector.oversold.size).toBe(0);
-    expect({ onHand: detector.onHand('G'), committed: detector.committed('G'), backordered: detector.backordered('G') }).toEqual({ onHand: 2, committed: 0, backordered: 5 });
+    expect({ onHand: detector.onHand('G'), committed: detector.committed('G'), backordered: detector.backordered('G') }).toEqual({
+      onHand: 2,
+      committed: 0,
+      backordered: 5,
+    });
   });
 
-  it('keeps the 3PL\'s backorder: what waits counts against the true ATS until it is allocated or cancelled', () => {
+  it("keeps the 3PL's backorder: what waits counts against the true ATS until it is allocated or cancelled", () => {
     const ledger: WarehouseLedgerEntry[] = [];
     const detector = new OversellDetector(ledger, [{ sku: 'H', onHand: 1 }]);
     ledger.push(heldInException('stocksync-1', 'H', 3), heldInException('stocksync-2', 'H', 2));
@@ -171,7 +244,11 @@ describe('the oversell detector on synthetic 3PL ledgers', () => {
     expect(detector.available('H')).toBe(1 - 5);
     ledger.push(cancelledWaiting('stocksync-1', 'H', 3), adjusted('H', 1, 'receive'), allocatedAfterWaiting('stocksync-2', 'H', 2));
     expect(detector.follow()).toEqual([]); // both already reported
-    expect({ backordered: detector.backordered('H'), committed: detector.committed('H'), available: detector.available('H') }).toEqual({ backordered: 0, committed: 2, available: 0 });
+    expect({ backordered: detector.backordered('H'), committed: detector.committed('H'), available: detector.available('H') }).toEqual({
+      backordered: 0,
+      committed: 2,
+      available: 0,
+    });
     expect(Object.fromEntries(detector.oversold)).toEqual({ 'stocksync-1': 3, 'stocksync-2': 2 });
   });
 });

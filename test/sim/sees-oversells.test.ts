@@ -10,8 +10,17 @@ describe('the simulation sees oversells', () => {
     const testDb = await createTestDatabase({ migrate: false });
     try {
       const report = await runSimulation(testDb.url, {
-        seed: 5, skus: 20, channels: ['shopify', 'amazon', 'woocommerce'], durationSec: 12, orderRate: 20, scale: 60, flashIntensity: 2,
-        strategy: 'no-buffers', faultProfile: 'none', settleMs: 10_000, slowChannel: { channel: 'woocommerce', latencyMs: 3_000 },
+        seed: 5,
+        skus: 20,
+        channels: ['shopify', 'amazon', 'woocommerce'],
+        durationSec: 12,
+        orderRate: 20,
+        scale: 60,
+        flashIntensity: 2,
+        strategy: 'no-buffers',
+        faultProfile: 'none',
+        settleMs: 10_000,
+        slowChannel: { channel: 'woocommerce', latencyMs: 3_000 },
       });
       expect(report.oversoldOrders).toBeGreaterThan(0);
       expect(report.oversoldUnits).toBeGreaterThanOrEqual(report.oversoldOrders);

@@ -70,8 +70,15 @@ describe('a short simulation on the real engine', () => {
     const testDb = await createTestDatabase({ migrate: false });
     try {
       const report = await runSimulation(testDb.url, {
-        seed: 3, skus: 20, channels: ['shopify', 'amazon', 'woocommerce'], durationSec: 8, orderRate: 10, scale: 60,
-        strategy: 'full', faultProfile: 'none', settleMs: 15_000,
+        seed: 3,
+        skus: 20,
+        channels: ['shopify', 'amazon', 'woocommerce'],
+        durationSec: 8,
+        orderRate: 10,
+        scale: 60,
+        strategy: 'full',
+        faultProfile: 'none',
+        settleMs: 15_000,
       });
       const dir = mkdtempSync(path.join(os.tmpdir(), 'stocksync-sim-'));
       dirs.push(dir);
@@ -80,7 +87,7 @@ describe('a short simulation on the real engine', () => {
       for (const f of DOCUMENTED_FIELDS) expect(json, f).toHaveProperty(f);
       expect(json).toMatchObject({ strategy: 'full', seed: 3, faultProfile: 'none' });
       expect(report.orders).toBeGreaterThan(30);
-      expect(report.orders).toBeLessThanOrEqual((report.attempted as number));
+      expect(report.orders).toBeLessThanOrEqual(report.attempted as number);
       expect(report.oversoldUnits).toBeGreaterThanOrEqual(report.oversoldOrders);
       expect(report.undersellUnitSeconds).toBeGreaterThanOrEqual(0);
       const p = report.propagationMs;
@@ -104,9 +111,20 @@ describe('a short simulation on the real engine', () => {
 
 describe('simulate --compare --from-reports', () => {
   const fake = (strategy: string, faultProfile: string, hash = 'a'.repeat(64)) => ({
-    strategy, seed: 42, faultProfile, orders: 10_000, oversoldOrders: 0, oversoldUnits: 0, undersellUnitSeconds: 1.5,
-    propagationMs: { p50: 1, p95: 2, p99: 3, max: 4 }, apiCalls: { shopify: 5 }, throttled: 0, driftCorrectedUnits: 0,
-    lostOrders: 0, workload: { hash, skus: 150, channels: ['shopify'], durationSec: 500, orderRate: 25 }, clock: { scale: 60 },
+    strategy,
+    seed: 42,
+    faultProfile,
+    orders: 10_000,
+    oversoldOrders: 0,
+    oversoldUnits: 0,
+    undersellUnitSeconds: 1.5,
+    propagationMs: { p50: 1, p95: 2, p99: 3, max: 4 },
+    apiCalls: { shopify: 5 },
+    throttled: 0,
+    driftCorrectedUnits: 0,
+    lostOrders: 0,
+    workload: { hash, skus: 150, channels: ['shopify'], durationSec: 500, orderRate: 25 },
+    clock: { scale: 60 },
   });
   const put = (dir: string, r: ReturnType<typeof fake>) => {
     mkdirSync(path.join(dir, `${r.faultProfile}-${r.strategy}`), { recursive: true });
@@ -117,13 +135,20 @@ describe('simulate --compare --from-reports', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'stocksync-compare-'));
     try {
       for (const s of ['full', 'full-static', 'webhooks-only', 'polling-only']) put(dir, fake(s, 'none'));
-      expect(() => compareFromReports(dir, ['none'])).toThrow(expect.objectContaining({ code: 'NOT_FOUND', message: expect.stringContaining('none-no-buffers') }));
+      expect(() => compareFromReports(dir, ['none'])).toThrow(
+        expect.objectContaining({ code: 'NOT_FOUND', message: expect.stringContaining('none-no-buffers') }),
+      );
       put(dir, fake('no-buffers', 'none', 'b'.repeat(64)));
-      expect(() => compareFromReports(dir, ['none'])).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringContaining('different workloads') }));
+      expect(() => compareFromReports(dir, ['none'])).toThrow(
+        expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringContaining('different workloads') }),
+      );
       put(dir, fake('no-buffers', 'none'));
       const { reports, files } = compareFromReports(dir, ['none']);
       expect(reports.map((r) => r.strategy)).toEqual(['full', 'full-static', 'webhooks-only', 'polling-only', 'no-buffers']);
-      const md = readFileSync(files.find((f) => f.endsWith('compare.md'))!, 'utf8');
+      const md = readFileSync(
+        files.find((f) => f.endsWith('compare.md'))!,
+        'utf8',
+      );
       expect(md).toContain('### faults: none');
       expect(md).toMatch(/\| no-buffers \| 10,000 \|/);
     } finally {
@@ -134,26 +159,59 @@ describe('simulate --compare --from-reports', () => {
 
 describe('simulate --seeds --from-reports', () => {
   const fake = (seed: number, strategy: string, oversoldUnits: number) => ({
-    strategy, seed, faultProfile: 'lossy', orders: 1_000 + seed, oversoldOrders: oversoldUnits > 0 ? 1 : 0, oversoldUnits, undersellUnitSeconds: 10.5,
-    propagationMs: { p50: 1, p95: 2, p99: 3, max: 4 }, apiCalls: { shopify: 5 }, throttled: 0, driftCorrectedUnits: 0, refused: 7, attempted: 1_100,
-    workload: { hash: String(seed).repeat(64).slice(0, 64) }, machine: { commit: 'abcdef123' },
+    strategy,
+    seed,
+    faultProfile: 'lossy',
+    orders: 1_000 + seed,
+    oversoldOrders: oversoldUnits > 0 ? 1 : 0,
+    oversoldUnits,
+    undersellUnitSeconds: 10.5,
+    propagationMs: { p50: 1, p95: 2, p99: 3, max: 4 },
+    apiCalls: { shopify: 5 },
+    throttled: 0,
+    driftCorrectedUnits: 0,
+    refused: 7,
+    attempted: 1_100,
+    workload: { hash: String(seed).repeat(64).slice(0, 64) },
+    machine: { commit: 'abcdef123' },
   });
   it('totals every seed per profile and strategy, and lists each seed', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'stocksync-seeds-'));
     try {
       expect(() => seedsFromReports(dir)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-      for (const [seed, strategy, units] of [[11, 'full', 0], [12, 'full', 0], [11, 'full-static', 4], [12, 'full-static', 2]] as const) {
+      for (const [seed, strategy, units] of [
+        [11, 'full', 0],
+        [12, 'full', 0],
+        [11, 'full-static', 4],
+        [12, 'full-static', 2],
+      ] as const) {
         mkdirSync(path.join(dir, `seed-${seed}`, `lossy-${strategy}`), { recursive: true });
         writeFileSync(path.join(dir, `seed-${seed}`, `lossy-${strategy}`, 'report.json'), JSON.stringify(fake(seed, strategy, units)));
       }
       const { files } = seedsFromReports(dir);
-      const json = JSON.parse(readFileSync(files.find((f) => f.endsWith('seeds.json'))!, 'utf8'));
+      const json = JSON.parse(
+        readFileSync(
+          files.find((f) => f.endsWith('seeds.json'))!,
+          'utf8',
+        ),
+      );
       expect(json.title).toBe('stocksync simulate --seeds 11,12');
       expect(json.summary).toEqual([
-        expect.objectContaining({ faultProfile: 'lossy', strategy: 'full', seeds: [11, 12], orders: 2_023, oversoldUnits: 0, undersellUnitSeconds: 21, refusedShoppers: 14 }),
+        expect.objectContaining({
+          faultProfile: 'lossy',
+          strategy: 'full',
+          seeds: [11, 12],
+          orders: 2_023,
+          oversoldUnits: 0,
+          undersellUnitSeconds: 21,
+          refusedShoppers: 14,
+        }),
         expect.objectContaining({ faultProfile: 'lossy', strategy: 'full-static', seeds: [11, 12], oversoldOrders: 2, oversoldUnits: 6 }),
       ]);
-      const md = readFileSync(files.find((f) => f.endsWith('seeds.md'))!, 'utf8');
+      const md = readFileSync(
+        files.find((f) => f.endsWith('seeds.md'))!,
+        'utf8',
+      );
       expect(md).toMatch(/\| lossy \| full-static \| 11, 12 \| 2,023 \| 2 \| \*\*6\*\* \|/);
       expect(md).toMatch(/\| lossy \| full-static \| 12 \| 121212121212 \| 1,012 \| 1 \| 2 \|/);
     } finally {
@@ -161,4 +219,3 @@ describe('simulate --seeds --from-reports', () => {
     }
   });
 });
-

@@ -42,7 +42,11 @@ describe('withPipelinedTx', () => {
   it('a failing first statement commits nothing and the client is usable afterwards', async () => {
     await t.db.query(`INSERT INTO notes VALUES (1)`);
     await expect(
-      withPipelinedTx(one, (tx) => tx.query(insert(1)), async () => ({ result: null, beforeCommit: () => [] })),
+      withPipelinedTx(
+        one,
+        (tx) => tx.query(insert(1)),
+        async () => ({ result: null, beforeCommit: () => [] }),
+      ),
     ).rejects.toMatchObject({ code: '23505' });
     expect((await one.query(`SELECT 1 AS ok`)).rows).toEqual([{ ok: 1 }]);
     expect(await notes()).toEqual([1]);
@@ -61,7 +65,11 @@ describe('withPipelinedTx', () => {
     ).rejects.toMatchObject({ code: '22012' });
     expect(await notes()).toEqual([]);
     // The same client, out of pipeline mode and out of the aborted transaction.
-    await withPipelinedTx(one, (tx) => tx.query(insert(4)), async () => ({ result: null, beforeCommit: () => [] }));
+    await withPipelinedTx(
+      one,
+      (tx) => tx.query(insert(4)),
+      async () => ({ result: null, beforeCommit: () => [] }),
+    );
     expect(await notes()).toEqual([4]);
   });
 });

@@ -61,13 +61,16 @@ export function register(program: Command): void {
           // Ctrl-C in a terminal signals the whole process group, the embedded PostgreSQL
           // too: it stops at once, and waiting for it to stop again would never end.
           const timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
-          demo.stop().then(
-            () => resolve('stopped'),
-            (e) => {
-              logger.error({ err: e }, 'shutdown failed');
-              resolve('stopped');
-            },
-          ).finally(() => clearTimeout(timer));
+          demo
+            .stop()
+            .then(
+              () => resolve('stopped'),
+              (e) => {
+                logger.error({ err: e }, 'shutdown failed');
+                resolve('stopped');
+              },
+            )
+            .finally(() => clearTimeout(timer));
         };
         onShutdownSignal(shutdown);
         // A closed terminal too: else the embedded PostgreSQL would outlive the demo.

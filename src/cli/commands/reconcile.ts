@@ -30,7 +30,10 @@ export function register(program: Command): void {
         const known = new Set(await connectionIds(database.db));
         const missing = ids.filter((id) => !known.has(id));
         if (missing.length > 0) {
-          throw new StocksyncError('NOT_FOUND', `connection ${missing.join(', ')} is in ${config.source} but not in the database yet: run \`stocksync start\` once to apply the config`);
+          throw new StocksyncError(
+            'NOT_FOUND',
+            `connection ${missing.join(', ')} is in ${config.source} but not in the database yet: run \`stocksync start\` once to apply the config`,
+          );
         }
         const connectors = await connectorsFor(config);
         runs = await runReconciliations({ db: database.db, log, connectors, ids, progress: progressReporter(process.stderr) });
@@ -63,9 +66,7 @@ export function progressReporter(stream: NodeJS.WriteStream): ProgressReporter {
         return;
       }
       if (!bar) {
-        const format = total === null
-          ? `  ${connection.padEnd(14)} {value} checked`
-          : `  ${connection.padEnd(14)} [{bar}] {value}/{total} checked`;
+        const format = total === null ? `  ${connection.padEnd(14)} {value} checked` : `  ${connection.padEnd(14)} [{bar}] {value}/{total} checked`;
         bar = new cliProgress.SingleBar({ stream, format, hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
         bar.start(total ?? 0, 0);
       }

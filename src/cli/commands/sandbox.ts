@@ -22,9 +22,7 @@ export function register(program: Command): void {
     .addOption(new Option('--port <port>', 'port to listen on').argParser(parsePort).default(8700))
     .addOption(new Option('--seed <n>', 'seed of the demo catalogue and of every fault').argParser(parseInteger).default(1))
     .addOption(new Option('--faults <profile>', 'fault injection profile').choices(FAULT_PROFILES).default('none'))
-    .addOption(
-      new Option('--time-scale <x>', 'multiply platform delays by x (0.01 = 100 times faster)').argParser(parsePositiveNumber),
-    )
+    .addOption(new Option('--time-scale <x>', 'multiply platform delays by x (0.01 = 100 times faster)').argParser(parsePositiveNumber))
     .addHelpText(
       'after',
       '\nWith --config FILE, instances (and seed, faults, timeScale) come from that sandbox file\n(YAML or JSON); flags given on the command line win.',

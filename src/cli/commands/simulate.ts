@@ -33,7 +33,10 @@ interface Flags {
 
 function listOf<T extends string>(allowed: readonly T[], what: string) {
   return (value: string): T[] => {
-    const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    const items = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
     if (items.length === 0) throw new InvalidArgumentError(`give at least one ${what} (${allowed.join(', ')})`);
     const bad = items.filter((s) => !(allowed as readonly string[]).includes(s));
     if (bad.length > 0) throw new InvalidArgumentError(`unknown ${what} ${bad.map((b) => `"${b}"`).join(', ')}; allowed: ${allowed.join(', ')}`);
@@ -44,7 +47,10 @@ function listOf<T extends string>(allowed: readonly T[], what: string) {
 
 /** "11,23,57": distinct integer seeds. */
 function seedList(value: string): number[] {
-  const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (items.length === 0) throw new InvalidArgumentError('give at least one seed');
   const seeds = items.map((s) => {
     if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(Number(s))) throw new InvalidArgumentError(`"${s}" is not an integer seed`);
@@ -79,10 +85,16 @@ export function register(program: Command): void {
     .addOption(new Option('--strategies <list>', 'several strategies, comma-separated (e.g. full,full-static)').argParser(listOf(STRATEGY_NAMES, 'strategy')))
     .addOption(new Option('--flash-intensity <x>', 'orders per flash sale as a multiple of the default 8-24').argParser(parsePositiveNumber).default(1))
     .addOption(new Option('--skus <n>', 'number of SKUs').argParser(intIn(1, 5_000)).default(150))
-    .addOption(new Option('--channels <list>', 'channels, comma-separated').argParser(listOf(CHANNELS, 'channel')).default([...CHANNELS], 'shopify,amazon,woocommerce'))
+    .addOption(
+      new Option('--channels <list>', 'channels, comma-separated').argParser(listOf(CHANNELS, 'channel')).default([...CHANNELS], 'shopify,amazon,woocommerce'),
+    )
     .addOption(new Option('--duration <time>', 'real time of shopping (90, 90s, 3m)').argParser(parseSeconds).default(60, '60s'))
     .addOption(new Option('--order-rate <n>', 'orders per real second over all channels (flash sales on top)').argParser(parsePositiveNumber).default(20))
-    .addOption(new Option('--fault-profile <list>', 'fault profile, or several comma-separated (none, lossy, hostile)').argParser(listOf(PROFILES, 'fault profile')).default(['none'], 'none'))
+    .addOption(
+      new Option('--fault-profile <list>', 'fault profile, or several comma-separated (none, lossy, hostile)')
+        .argParser(listOf(PROFILES, 'fault profile'))
+        .default(['none'], 'none'),
+    )
     .addOption(new Option('--strategy <name>', 'sync strategy').choices(STRATEGY_NAMES).default('full'))
     .addOption(new Option('--compare', 'run every strategy on the same seed and faults; one side-by-side table'))
     .addOption(new Option('--from-reports', 'with --compare: run nothing, rebuild the table from the runs already under --report-dir'))
@@ -91,34 +103,49 @@ export function register(program: Command): void {
     .addOption(new Option('--sample-ms <ms>', 'real ms between samples of every channel against the truth').argParser(intIn(20, 10_000)))
     .addOption(new Option('--settle <time>', 'longest real wait for the engine to settle after the workload').argParser(parseSeconds))
     .addOption(new Option('--json', 'print the report(s) as JSON on stdout'))
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Strategies: full = webhooks + micro-batch dispatch + 5-minute polls + hourly reconciliation,
 with adaptive buffers (shared while plentiful, partitioned while scarce); full-static = full with the
 static buffers it had before (holdBackUnits 1, zeroBelow 4; on Amazon 2 and 5); webhooks-only and
 polling-only (15-minute polls), both with full's buffers; no-buffers = full without buffers. With --scale 60 one real second is one platform minute:
 the sandbox's delays, the poll intervals, the reconciliation schedule and the 3PL's rate
 limit are all divided by it (so polling-only polls every 15 real seconds).
-DATABASE_URL set: each run gets a fresh database on that server; else an embedded PostgreSQL.`)
+DATABASE_URL set: each run gets a fresh database on that server; else an embedded PostgreSQL.`,
+    )
     .action(async (f: Flags) => {
       const { compareFromReports, seedsFromReports, simulate } = await import('../../sim/index.js');
       const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
       if (f.fromReports && !f.compare && !f.seeds) throw invalidInput('--from-reports', 'goes with --compare or --seeds');
       if (f.compare && f.strategies) throw invalidInput('--strategies', 'goes without --compare (which runs every strategy)');
       const rebuilt = f.fromReports ? (f.seeds ? seedsFromReports(f.reportDir) : compareFromReports(f.reportDir, f.faultProfile)) : undefined;
-      const { reports, files } = rebuilt ?? await simulate({
-        ...(f.seeds && { seeds: f.seeds }),
-        ...(f.strategies && { strategies: f.strategies }),
-        flashIntensity: f.flashIntensity ?? 1,
-        seed: f.seed, skus: f.skus, channels: f.channels, durationSec: f.duration, orderRate: f.orderRate,
-        faultProfiles: f.faultProfile, strategy: f.strategy, compare: f.compare === true, reportDir: f.reportDir, scale: f.scale,
-        ...(f.sampleMs !== undefined && { sampleMs: f.sampleMs }),
-        ...(f.settle !== undefined && { settleMs: f.settle * 1000 }),
-        log,
-      });
+      const { reports, files } =
+        rebuilt ??
+        (await simulate({
+          ...(f.seeds && { seeds: f.seeds }),
+          ...(f.strategies && { strategies: f.strategies }),
+          flashIntensity: f.flashIntensity ?? 1,
+          seed: f.seed,
+          skus: f.skus,
+          channels: f.channels,
+          durationSec: f.duration,
+          orderRate: f.orderRate,
+          faultProfiles: f.faultProfile,
+          strategy: f.strategy,
+          compare: f.compare === true,
+          reportDir: f.reportDir,
+          scale: f.scale,
+          ...(f.sampleMs !== undefined && { sampleMs: f.sampleMs }),
+          ...(f.settle !== undefined && { settleMs: f.settle * 1000 }),
+          log,
+        }));
       if (f.json) printJson(f.compare ? reports : reports.length === 1 ? reports[0] : reports);
       else {
         for (const r of reports) {
-          process.stdout.write(`${r.strategy}/${r.faultProfile}: ${r.orders} orders, oversold ${r.oversoldOrders} orders (${r.oversoldUnits} units), undersell ${r.undersellUnitSeconds} unit-s, propagation p99 ${r.propagationMs.p99} ms\n`);
+          process.stdout.write(
+            `${r.strategy}/${r.faultProfile}: ${r.orders} orders, oversold ${r.oversoldOrders} orders (${r.oversoldUnits} units), undersell ${r.undersellUnitSeconds} unit-s, propagation p99 ${r.propagationMs.p99} ms\n`,
+          );
         }
         process.stdout.write(`wrote ${files.length} files under ${f.reportDir}\n`);
       }

@@ -23,7 +23,10 @@ export function register(program: Command): void {
         if (!detail) throw new StocksyncError('NOT_FOUND', `SKU ${sku} is not in the catalogue`);
         const config = await loadConfigFor(cmd).catch(() => undefined);
         const windowMs = config?.adaptive.velocityWindow ?? DEFAULT_ADAPTIVE.velocityWindowMs;
-        const listings = (await listingsOfSku(db, sku)).map((l) => ({ ...l, unitsPerHour: round1(decayedVelocity(l.velocity, l.velocityAgeMs, windowMs) * 3600) }));
+        const listings = (await listingsOfSku(db, sku)).map((l) => ({
+          ...l,
+          unitsPerHour: round1(decayedVelocity(l.velocity, l.velocityAgeMs, windowMs) * 3600),
+        }));
         const ledger = await latestLedgerEntries(db, sku, Math.max(1, Math.min(1000, Number(opts.ledger) || 10)));
         const view = { ...detail, ats: detail.components.length > 0 ? null : ats(detail), listings, ledger };
         if (opts.json) return printJson(view);
@@ -57,7 +60,11 @@ export function formatSku(d: SkuDetail, listings: readonly (ListingView & { unit
       : table(
           ['CONNECTION', 'PLATFORM', 'TARGET', 'PUSHED', 'SALES/H', 'BUFFER', 'STATE'],
           listings.map((l) => [
-            l.connectionId, l.platform, l.target, l.pushed, l.unitsPerHour ?? '-',
+            l.connectionId,
+            l.platform,
+            l.target,
+            l.pushed,
+            l.unitsPerHour ?? '-',
             l.partitioned ? (l.raiseGated ? 'partitioned (raise held)' : 'partitioned') : 'shared',
             l.quarantinedReason ? `quarantined: ${l.quarantinedReason}` : l.dirty ? 'dirty' : 'in sync',
           ]),

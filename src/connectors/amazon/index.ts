@@ -37,7 +37,10 @@ export function create(config: ConnectorConfig): ChannelConnector {
     parseWebhook: (input) => parseNotification(input, client.sellerId),
     async push(items) {
       if (items.length > LISTINGS_PER_PUSH) {
-        throw new ConnectorError('REJECTED', `Amazon pushes at most ${LISTINGS_PER_PUSH} listings side by side (one patchListingsItem each), got ${items.length}`);
+        throw new ConnectorError(
+          'REJECTED',
+          `Amazon pushes at most ${LISTINGS_PER_PUSH} listings side by side (one patchListingsItem each), got ${items.length}`,
+        );
       }
       return Promise.all(items.map((item) => pushOne(client, item)));
     },

@@ -39,10 +39,17 @@ async function searchItems(c: AmazonClient, skus: readonly string[], included: s
   // Every SKU fits on the first page; a server that pages anyway is followed, within reason.
   for (let page = 0; page <= skus.length; page++) {
     const q = new URLSearchParams({
-      marketplaceIds: c.marketplaceId, identifiers: skus.join(','), identifiersType: 'SKU', includedData: included, pageSize: String(SEARCH_MAX_SKUS),
+      marketplaceIds: c.marketplaceId,
+      identifiers: skus.join(','),
+      identifiersType: 'SKU',
+      includedData: included,
+      pageSize: String(SEARCH_MAX_SKUS),
     });
     if (pageToken) q.set('pageToken', pageToken);
-    const body = asObject(await c.call('searchListingsItems', 'GET', `/listings/2021-08-01/items/${encodeURIComponent(c.sellerId)}?${q.toString()}`), 'searchListingsItems');
+    const body = asObject(
+      await c.call('searchListingsItems', 'GET', `/listings/2021-08-01/items/${encodeURIComponent(c.sellerId)}?${q.toString()}`),
+      'searchListingsItems',
+    );
     for (const [i, raw] of asArray(body['items'] ?? [], 'searchListingsItems items').entries()) {
       const item = asObject(raw, `searchListingsItems items[${i}]`);
       found.set(asString(item['sku'], `searchListingsItems items[${i}].sku`), item);

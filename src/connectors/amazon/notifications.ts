@@ -42,9 +42,11 @@ function eventOf(topic: string, payload: Json, eventTime: Date, sellerId: string
       const sku = asString(payload['Sku'], 'Payload.Sku');
       const quantity = asCount(payload['Quantity'], 'Payload.Quantity');
       const seller = payload['SellerId'];
-      if (sellerId && typeof seller === 'string' && seller !== sellerId) return { kind: 'ignored', reason: `quantity change for seller ${seller}, not ${sellerId}` };
+      if (sellerId && typeof seller === 'string' && seller !== sellerId)
+        return { kind: 'ignored', reason: `quantity change for seller ${seller}, not ${sellerId}` };
       const channel = payload['FulfillmentChannelCode'];
-      if (channel !== undefined && channel !== 'DEFAULT') return { kind: 'ignored', reason: `quantity change on fulfillment channel ${printable(channel)}, we set DEFAULT` };
+      if (channel !== undefined && channel !== 'DEFAULT')
+        return { kind: 'ignored', reason: `quantity change on fulfillment channel ${printable(channel)}, we set DEFAULT` };
       return { kind: 'channel_quantity', item: { sku, platformIds: { sellerSku: sku }, quantity, updatedAt: eventTime }, at: eventTime };
     }
     case 'ORDER_CHANGE':
@@ -87,5 +89,5 @@ function orderChange(n: Json, eventTime: Date, sellerId: string | undefined): In
 
 /** Any JSON value as text for a message: String() throws on an object like {"toString": null}. */
 function printable(v: unknown): string {
-  return (typeof v === 'string' ? v : JSON.stringify(v) ?? 'undefined').slice(0, 80);
+  return (typeof v === 'string' ? v : (JSON.stringify(v) ?? 'undefined')).slice(0, 80);
 }

@@ -14,7 +14,10 @@ async function orderLines(c: AmazonClient, orderId: string): Promise<ChannelOrde
     const payload = asObject(body['payload'], 'getOrderItems.payload');
     for (const [i, raw] of asArray(payload['OrderItems'], 'OrderItems').entries()) {
       const item = asObject(raw, `order ${orderId} item ${i}`);
-      lines.push({ sku: asString(item['SellerSKU'], `order ${orderId} item ${i}.SellerSKU`), quantity: asCount(item['QuantityOrdered'], `order ${orderId} item ${i}.QuantityOrdered`) });
+      lines.push({
+        sku: asString(item['SellerSKU'], `order ${orderId} item ${i}.SellerSKU`),
+        quantity: asCount(item['QuantityOrdered'], `order ${orderId} item ${i}.QuantityOrdered`),
+      });
     }
     token = typeof payload['NextToken'] === 'string' && payload['NextToken'] ? payload['NextToken'] : undefined;
   } while (token);

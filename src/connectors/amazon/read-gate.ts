@@ -32,10 +32,13 @@ export function createReadGate(ratePerSecond: number, burst: number, now: () => 
     }
     if (waiting.length > 0 && timer === undefined) {
       const ms = ((inFlight + 1 - level) / ratePerSecond) * 1000;
-      timer = setTimeout(() => {
-        timer = undefined;
-        pump();
-      }, Math.max(1, Math.ceil(ms)));
+      timer = setTimeout(
+        () => {
+          timer = undefined;
+          pump();
+        },
+        Math.max(1, Math.ceil(ms)),
+      );
     }
   };
   return {

@@ -24,15 +24,34 @@ export async function adjust(ctx: ShopifyContext, items: AdjustItem[], idempoten
   if (!idempotencyKey) throw new ConnectorError('REJECTED', 'adjust needs an idempotency key');
   const failed = (listingId: number, error: ConnectorError): PushOutcome => ({ status: 'failed', listingId, error });
   const bad = items.find((i) => !Number.isSafeInteger(i.delta) || i.delta === 0);
-  if (bad) return items.map((i) => failed(i.listing.listingId, new ConnectorError('REJECTED', `listing ${bad.listing.listingId}: delta ${bad.delta} is not a non-zero integer; nothing sent`)));
+  if (bad)
+    return items.map((i) =>
+      failed(
+        i.listing.listingId,
+        new ConnectorError('REJECTED', `listing ${bad.listing.listingId}: delta ${bad.delta} is not a non-zero integer; nothing sent`),
+      ),
+    );
   try {
-    const ids = await idsFor(ctx, items.map((i) => i.listing));
+    const ids = await idsFor(
+      ctx,
+      items.map((i) => i.listing),
+    );
     const missing = items.find((i) => !ids.has(i.listing.listingId));
     if (missing) {
-      return items.map((i) => failed(i.listing.listingId, new ConnectorError(i === missing ? 'NOT_FOUND' : 'REJECTED', `SKU ${missing.listing.sku} not found on Shopify; nothing sent`)));
+      return items.map((i) =>
+        failed(
+          i.listing.listingId,
+          new ConnectorError(i === missing ? 'NOT_FOUND' : 'REJECTED', `SKU ${missing.listing.sku} not found on Shopify; nothing sent`),
+        ),
+      );
     }
     const changes = items.map((i) => ({ ...ids.get(i.listing.listingId)!, delta: i.delta, changeFromQuantity: null }));
-    const input = { name: 'available', reason: 'correction', referenceDocumentUri: `gid://stocksync/InventorySync/${encodeURIComponent(idempotencyKey)}`, changes };
+    const input = {
+      name: 'available',
+      reason: 'correction',
+      referenceDocumentUri: `gid://stocksync/InventorySync/${encodeURIComponent(idempotencyKey)}`,
+      changes,
+    };
     const data = await ctx.client.call(ADJUST_QUANTITIES, { input, key: idempotencyKey }, ADJUST_QUANTITIES_COST);
     const r = reader('inventoryAdjustQuantities answer');
     const payload = r.obj(data['inventoryAdjustQuantities'], 'data.inventoryAdjustQuantities');
@@ -42,7 +61,10 @@ export async function adjust(ctx: ShopifyContext, items: AdjustItem[], idempoten
         const own = errors.find((e) => e.field?.[1] === 'changes' && e.field[2] === String(pos));
         const e = own ?? errors[0]!;
         const code = own ? userErrorCode(own.code) : 'REJECTED';
-        return failed(item.listing.listingId, new ConnectorError(code, `Shopify refused ${own ? 'this change' : 'the call'}: ${e.code} ${e.message}`, { platformCode: e.code }));
+        return failed(
+          item.listing.listingId,
+          new ConnectorError(code, `Shopify refused ${own ? 'this change' : 'the call'}: ${e.code} ${e.message}`, { platformCode: e.code }),
+        );
       });
     }
     const group = r.obj(payload['inventoryAdjustmentGroup'], 'data.inventoryAdjustQuantities.inventoryAdjustmentGroup');

@@ -114,18 +114,27 @@ export function createGraphqlClient(o: ClientOptions): GraphqlClient {
         stats.throttled++;
         const wait = throttleWaitMs(cost_?.requested ?? cost, cost_?.available ?? 0, restoreRate);
         limiter.pause(wait);
-        throw new ConnectorError('RATE_LIMITED', `Shopify throttled a ${cost}-point query: retry in ${wait} ms`, { retryAfterMs: wait, platformCode: 'THROTTLED' });
+        throw new ConnectorError('RATE_LIMITED', `Shopify throttled a ${cost}-point query: retry in ${wait} ms`, {
+          retryAfterMs: wait,
+          platformCode: 'THROTTLED',
+        });
       }
       const code = codes.find((c) => c !== '') ?? '';
       const kind = code === 'ACCESS_DENIED' ? 'AUTH' : code === 'INTERNAL_SERVER_ERROR' ? 'SERVER' : 'REJECTED';
-      throw new ConnectorError(kind, `Shopify GraphQL error ${code || '(no code)'}: ${messages.join('; ').slice(0, 500)}`, { ...(code && { platformCode: code }) });
+      throw new ConnectorError(kind, `Shopify GraphQL error ${code || '(no code)'}: ${messages.join('; ').slice(0, 500)}`, {
+        ...(code && { platformCode: code }),
+      });
     }
     return r.obj(body['data'], 'data');
   }
 
   return {
     call: (query, variables, cost, lane = 'normal') =>
-      withRetry(() => once(query, variables, cost, lane), o.retry, () => void stats.retries++),
+      withRetry(
+        () => once(query, variables, cost, lane),
+        o.retry,
+        () => void stats.retries++,
+      ),
     stats: () => ({ ...stats }),
     bucket: () => ({ restorePerSecond: restoreRate, bucketSize }),
   };

@@ -32,7 +32,7 @@ export function quoteBigIntegers(text: string): string {
       while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
       const digits = i - digitsStart;
       const next = i < n ? text.charCodeAt(i) : -1;
-      const isInteger = next !== 46 /* . */ && next !== 101 /* e */ && next !== 69 /* E */;
+      const isInteger = next !== 46 /* . */ && next !== 101 /* e */ && next !== 69; /* E */
       if (isInteger && digits > SAFE_DIGITS) {
         out += `${text.slice(last, start)}"${text.slice(start, i)}"`;
         last = i;

@@ -46,16 +46,25 @@ export async function push(ctx: ShopifyContext, items: PushItem[]): Promise<Push
   }
   const out: (PushOutcome | undefined)[] = new Array(items.length);
   const fail = (line: { index: number; item: PushItem }, code: ConnectorErrorCode, message: string, platformCode?: string) =>
-    (out[line.index] = { status: 'failed', listingId: line.item.listing.listingId, error: new ConnectorError(code, message, platformCode ? { platformCode } : {}) });
+    (out[line.index] = {
+      status: 'failed',
+      listingId: line.item.listing.listingId,
+      error: new ConnectorError(code, message, platformCode ? { platformCode } : {}),
+    });
 
   try {
-    const valid = items.map((item, index) => ({ index, item })).filter((l) => {
-      const q = l.item.quantity;
-      if (Number.isInteger(q) && q >= 0 && q <= MAX_QUANTITY) return true;
-      fail(l, 'REJECTED', `listing ${l.item.listing.listingId} (${l.item.listing.sku}): quantity ${q} is not an integer from 0 to ${MAX_QUANTITY}`);
-      return false;
-    });
-    const ids = await idsFor(ctx, valid.map((l) => l.item.listing));
+    const valid = items
+      .map((item, index) => ({ index, item }))
+      .filter((l) => {
+        const q = l.item.quantity;
+        if (Number.isInteger(q) && q >= 0 && q <= MAX_QUANTITY) return true;
+        fail(l, 'REJECTED', `listing ${l.item.listing.listingId} (${l.item.listing.sku}): quantity ${q} is not an integer from 0 to ${MAX_QUANTITY}`);
+        return false;
+      });
+    const ids = await idsFor(
+      ctx,
+      valid.map((l) => l.item.listing),
+    );
     let pending: Line[] = [];
     const seen = new Set<string>();
     for (const l of valid) {
@@ -103,7 +112,9 @@ export async function push(ctx: ShopifyContext, items: PushItem[]): Promise<Push
     // a transport failure after retries: every item not yet decided carries it
     for (const [index, item] of items.entries()) out[index] ??= { status: 'failed', listingId: item.listing.listingId, error: e };
   }
-  return out.map((o, index) => o ?? { status: 'failed', listingId: items[index]!.listing.listingId, error: new ConnectorError('SERVER', 'push ended without an outcome') });
+  return out.map(
+    (o, index) => o ?? { status: 'failed', listingId: items[index]!.listing.listingId, error: new ConnectorError('SERVER', 'push ended without an outcome') },
+  );
 }
 
 /**
@@ -120,7 +131,11 @@ async function sortOutStale(ctx: ShopifyContext, pending: Line[], out: (PushOutc
     const id = l.item.listing.listingId;
     const now = actual.get(id);
     if (now === undefined) {
-      out[l.index] = { status: 'failed', listingId: id, error: new ConnectorError('NOT_FOUND', `SKU ${l.item.listing.sku}: no inventory level for ${l.ids.inventoryItemId} at ${l.ids.locationId}`) };
+      out[l.index] = {
+        status: 'failed',
+        listingId: id,
+        error: new ConnectorError('NOT_FOUND', `SKU ${l.item.listing.sku}: no inventory level for ${l.ids.inventoryItemId} at ${l.ids.locationId}`),
+      };
     } else if (now === l.item.quantity) {
       out[l.index] = { status: 'applied', listingId: id, quantity: now };
     } else if (last || (l.item.expected !== null && now !== l.item.expected)) {

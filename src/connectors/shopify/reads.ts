@@ -1,14 +1,7 @@
 // Reads: SKU resolution, current counts of given listings, and the full list of counts.
 import type { ChannelQuantity, ListingRef, Page } from '../types.js';
 import { chunks, fit, knownIds, type PlatformIds, type ShopifyContext } from './context.js';
-import {
-  LEVEL_COST_PER_ITEM,
-  LIST_QUANTITIES,
-  listCost,
-  levelsQuery,
-  SKU_COST_PER_SEARCH,
-  skuQuery,
-} from './documents.js';
+import { LEVEL_COST_PER_ITEM, LIST_QUANTITIES, listCost, levelsQuery, SKU_COST_PER_SEARCH, skuQuery } from './documents.js';
 import { reader } from './shapes.js';
 
 const r = reader('Shopify inventory answer');

@@ -70,7 +70,11 @@ function orderOf(body: Json, r: Reader, where: string): ChannelOrder {
   const id = r.id(body['id'], 'id');
   const gid = `gid://shopify/Order/${id}`;
   const given = body['admin_graphql_api_id'];
-  if (given !== undefined && given !== gid) throw new ConnectorError('PARSE', `${where}: admin_graphql_api_id ${(typeof given === 'string' ? JSON.stringify(given) : String(JSON.stringify(given))).slice(0, 60)} does not match id ${id}`);
+  if (given !== undefined && given !== gid)
+    throw new ConnectorError(
+      'PARSE',
+      `${where}: admin_graphql_api_id ${(typeof given === 'string' ? JSON.stringify(given) : String(JSON.stringify(given))).slice(0, 60)} does not match id ${id}`,
+    );
   const lines = r.arr(body['line_items'], 'line_items').flatMap((l, i) => {
     const line = r.obj(l, `line_items[${i}]`);
     const sku = r.optStr(line['sku'], `line_items[${i}].sku`);

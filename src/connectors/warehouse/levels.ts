@@ -65,8 +65,12 @@ export function levelsOfItem(row: unknown, ctx: LevelContext): WarehouseLevel[] 
   // The item's own last change (warehouse clock): repeated polls of an unchanged item
   // yield the same observation, so ledger keys built from it deduplicate.
   const observedAt =
-    row.last_updated_at !== undefined ? timestamp(row.last_updated_at, `${sku} last_updated_at`)
-    : ctx.fallbackTime ?? (() => { throw parseError(`${sku} has no timestamp`); })();
+    row.last_updated_at !== undefined
+      ? timestamp(row.last_updated_at, `${sku} last_updated_at`)
+      : (ctx.fallbackTime ??
+        (() => {
+          throw parseError(`${sku} has no timestamp`);
+        })());
   const onHand = quantity(row.total_onhand_quantity, `${sku} total_onhand_quantity`);
   const allocated = quantity(row.total_committed_quantity, `${sku} total_committed_quantity`);
   const fulfillable = quantity(row.total_fulfillable_quantity, `${sku} total_fulfillable_quantity`);

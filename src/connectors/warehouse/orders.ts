@@ -16,7 +16,8 @@ export interface OrderDeps {
 
 export async function pushOrder(d: OrderDeps, order: WarehouseOrder): Promise<WarehouseOrderOutcome> {
   try {
-    if (order.referenceId.length < 1 || order.referenceId.length > 300) throw new ConnectorError('REJECTED', 'warehouse: reference id must be 1 to 300 characters');
+    if (order.referenceId.length < 1 || order.referenceId.length > 300)
+      throw new ConnectorError('REJECTED', 'warehouse: reference id must be 1 to 300 characters');
     const body = {
       reference_id: order.referenceId,
       order_number: order.referenceId,

@@ -82,9 +82,11 @@ function shipHeroLevels(body: Json, ctx: Omit<LevelContext, 'fallbackTime'>): Wa
     const warehouse = row.warehouse_id;
     const location =
       ctx.forcedLocation ??
-      (warehouse === undefined || warehouse === null ? ctx.fallbackLocation
-      : typeof warehouse === 'number' && Number.isSafeInteger(warehouse) ? String(warehouse)
-      : text(warehouse, `${sku} warehouse_id`));
+      (warehouse === undefined || warehouse === null
+        ? ctx.fallbackLocation
+        : typeof warehouse === 'number' && Number.isSafeInteger(warehouse)
+          ? String(warehouse)
+          : text(warehouse, `${sku} warehouse_id`));
     // Two rows for one SKU and location in one snapshot: no way to know which is true.
     const key = JSON.stringify([sku, location]);
     if (seen.has(key)) throw parseError(`${sku}@${location} appears twice`);

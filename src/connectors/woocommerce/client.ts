@@ -41,7 +41,11 @@ export function createWooClient(config: ConnectorConfig): WooClient {
   const rps = config.options['requestsPerSecond'];
   const rateLimit: RateLimitModel =
     typeof rps === 'number' && rps > 0
-      ? { kind: 'token-bucket', ratePerSecond: rps, burst: typeof config.options['burst'] === 'number' ? (config.options['burst'] as number) : Math.max(1, Math.ceil(rps)) }
+      ? {
+          kind: 'token-bucket',
+          ratePerSecond: rps,
+          burst: typeof config.options['burst'] === 'number' ? (config.options['burst'] as number) : Math.max(1, Math.ceil(rps)),
+        }
       : { kind: 'none' };
   const limiter: RateLimiter = createRateLimiter(rateLimit);
   const retry = retryPolicy(config.options);

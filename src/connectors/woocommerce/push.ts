@@ -26,7 +26,9 @@ interface Pending {
 export async function pushBatch(client: WooClient, items: readonly PushItem[]): Promise<PushOutcome[]> {
   if (items.length > WOO_MAX_BATCH) {
     // The store would answer 413 and apply nothing; refuse before sending anything.
-    throw new ConnectorError('REJECTED', `WooCommerce takes at most ${WOO_MAX_BATCH} items per push, got ${items.length}`, { platformCode: 'woocommerce_rest_request_entity_too_large' });
+    throw new ConnectorError('REJECTED', `WooCommerce takes at most ${WOO_MAX_BATCH} items per push, got ${items.length}`, {
+      platformCode: 'woocommerce_rest_request_entity_too_large',
+    });
   }
   const outcomes: (PushOutcome | undefined)[] = items.map(() => undefined);
   const fail = (p: { index: number; item: PushItem }, error: ConnectorError) => {
@@ -52,13 +54,22 @@ export async function pushBatch(client: WooClient, items: readonly PushItem[]): 
   for (let round = 0; pending.length > 0; round++) {
     let lastError: ConnectorError | undefined;
     try {
-      const counts = await readStock(client, pending.map((p) => p.target), true);
+      const counts = await readStock(
+        client,
+        pending.map((p) => p.target),
+        true,
+      );
       const toWrite: Pending[] = [];
       for (const p of pending) {
         const id = itemId(p.target);
         const listingId = p.item.listing.listingId;
         if (!counts.has(id)) {
-          fail(p, new ConnectorError('NOT_FOUND', `WooCommerce ${p.target.variationId ? 'variation' : 'product'} ${id} (${p.item.listing.sku}) not found`, { status: 404 }));
+          fail(
+            p,
+            new ConnectorError('NOT_FOUND', `WooCommerce ${p.target.variationId ? 'variation' : 'product'} ${id} (${p.item.listing.sku}) not found`, {
+              status: 404,
+            }),
+          );
           continue;
         }
         const actual = counts.get(id) ?? null;
@@ -134,7 +145,8 @@ async function writeGroups(
       }
       const shown = stockOf(row, `product ${itemId(p.target)}`);
       if (shown === p.item.quantity) outcomes[p.index] = { status: 'applied', listingId, quantity: shown };
-      else fail(p, new ConnectorError('PARSE', `WooCommerce answered stock_quantity ${String(shown)} for ${p.item.listing.sku} after writing ${p.item.quantity}`));
+      else
+        fail(p, new ConnectorError('PARSE', `WooCommerce answered stock_quantity ${String(shown)} for ${p.item.listing.sku} after writing ${p.item.quantity}`));
     }
   }
   return retryable;

@@ -7,7 +7,16 @@ import type { ChannelConnector, PushItem, PushOutcome } from '../../connectors/t
 import { withTx, type Db } from '../../store/db.js';
 import { countPushes } from '../../store/activity.js';
 import { recordLoweringLatencies } from '../../store/lowering-latencies.js';
-import { deferListings, dirtyListings, quarantineListing, recordObservedChannelCount, recordPushed, storeResolvedIds, connectionListings, type DirtyListing } from '../../store/dispatch.js';
+import {
+  deferListings,
+  dirtyListings,
+  quarantineListing,
+  recordObservedChannelCount,
+  recordPushed,
+  storeResolvedIds,
+  connectionListings,
+  type DirtyListing,
+} from '../../store/dispatch.js';
 
 export interface DispatcherDeps {
   db: Db;
@@ -71,7 +80,10 @@ export function createDispatchPool(d: DispatcherDeps, concurrency: number, onSet
   const start = (batch: DirtyListing[]) => {
     for (const l of batch) busy.add(l.id);
     const job: Promise<void> = pushBatch(d, batch)
-      .then(() => undefined, (error: unknown) => void (failure ??= { error }))
+      .then(
+        () => undefined,
+        (error: unknown) => void (failure ??= { error }),
+      )
       .finally(() => {
         for (const l of batch) busy.delete(l.id);
         running.delete(job);
@@ -129,7 +141,14 @@ async function applyOutcomes(d: DispatcherDeps, batch: readonly DirtyListing[], 
   const expectedOf = new Map(items.map((i) => [i.listing.listingId, i.expected]));
   const pushed = outcomes.flatMap((o) =>
     o.status === 'applied' || o.status === 'accepted'
-      ? [{ id: o.listingId, quantity: o.quantity, expected: expectedOf.get(o.listingId) ?? null, pendingMs: o.status === 'accepted' ? (d.asyncApplyMs ?? 120_000) : 0 }]
+      ? [
+          {
+            id: o.listingId,
+            quantity: o.quantity,
+            expected: expectedOf.get(o.listingId) ?? null,
+            pendingMs: o.status === 'accepted' ? (d.asyncApplyMs ?? 120_000) : 0,
+          },
+        ]
       : [],
   );
   const stale = outcomes.flatMap((o) => (o.status === 'stale' && o.actual !== null ? [{ id: o.listingId, actual: o.actual, holdRaise: true }] : []));
@@ -170,9 +189,7 @@ async function applyOutcomes(d: DispatcherDeps, batch: readonly DirtyListing[], 
 /** Stores the platform ids of listings configured by SKU only, so webhooks naming ids find them. */
 export async function resolveListingIds(d: DispatcherDeps): Promise<number> {
   const listings = await connectionListings(d.db, d.connectionId);
-  const resolved = await d.connector.resolveListings(
-    listings.map((l) => ({ listingId: l.id, sku: l.sku, platformIds: l.platformIds })),
-  );
+  const resolved = await d.connector.resolveListings(listings.map((l) => ({ listingId: l.id, sku: l.sku, platformIds: l.platformIds })));
   const rows = [...resolved].map(([id, platformIds]) => ({ id, platformIds }));
   await storeResolvedIds(d.db, rows);
   const missing = listings.filter((l) => !resolved.has(l.id));

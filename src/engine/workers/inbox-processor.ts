@@ -71,7 +71,15 @@ async function applyEvent(d: InboxDeps, row: InboxRow, event: InboundEvent): Pro
       });
       if (r.outcome === 'rejected') throw r.error;
       if (r.outcome === 'recorded') {
-        d.log.info({ connection: row.connectionId, order: event.order.externalId, lines: event.order.lines.length, ...(r.oversold.length > 0 && { oversold: r.oversold }) }, 'order recorded');
+        d.log.info(
+          {
+            connection: row.connectionId,
+            order: event.order.externalId,
+            lines: event.order.lines.length,
+            ...(r.oversold.length > 0 && { oversold: r.oversold }),
+          },
+          'order recorded',
+        );
       }
       if (event.order.cancelled) await cancelOrder(d.db, { connectionId: row.connectionId, externalId: event.order.externalId });
       return;
@@ -96,4 +104,3 @@ async function applyEvent(d: InboxDeps, row: InboxRow, event: InboundEvent): Pro
       return;
   }
 }
-

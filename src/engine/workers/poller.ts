@@ -67,28 +67,38 @@ async function sweep<T>(
 
 function pollOrders(d: PollerDeps, c: ChannelConnector): Promise<PollResult> {
   const known = (ids: readonly string[]) => recordedOrderIds(d.db, d.connectionId, ids);
-  return sweep(d, 'orders', (since, page) => c.pollOrders(since, page, known), async (orders) => {
-    const results = await recordOrders(
-      d.db,
-      orders.map((o) => ({ connectionId: d.connectionId, externalId: o.externalId, placedAt: o.placedAt, lines: o.lines, raw: o.raw })),
-    );
-    for (const [i, r] of results.entries()) {
-      if (r.outcome === 'rejected') await refuse(d, `order ${orders[i]!.externalId}: ${r.error.message}`, orders[i]);
-    }
-    for (const o of orders.filter((x) => x.cancelled)) await cancelOrder(d.db, { connectionId: d.connectionId, externalId: o.externalId });
-  });
+  return sweep(
+    d,
+    'orders',
+    (since, page) => c.pollOrders(since, page, known),
+    async (orders) => {
+      const results = await recordOrders(
+        d.db,
+        orders.map((o) => ({ connectionId: d.connectionId, externalId: o.externalId, placedAt: o.placedAt, lines: o.lines, raw: o.raw })),
+      );
+      for (const [i, r] of results.entries()) {
+        if (r.outcome === 'rejected') await refuse(d, `order ${orders[i]!.externalId}: ${r.error.message}`, orders[i]);
+      }
+      for (const o of orders.filter((x) => x.cancelled)) await cancelOrder(d.db, { connectionId: d.connectionId, externalId: o.externalId });
+    },
+  );
 }
 
 function pollLevels(d: PollerDeps, c: WarehouseConnector): Promise<PollResult> {
-  return sweep(d, 'inventory', (since, page) => c.pollLevels(since, page), async (levels) => {
-    for (const l of levels) {
-      await recordObservation(d.db, levelObservation(d.connectionId, l, { source: 'poll', read: true })).catch((e: unknown) => {
-        // One bad row (an unknown location, a negative count) must not stop the sweep.
-        if (!(e instanceof StocksyncError) || e instanceof ConnectorError) throw e;
-        return refuse(d, `level ${l.location}/${l.sku}: ${e.message}`, l);
-      });
-    }
-  });
+  return sweep(
+    d,
+    'inventory',
+    (since, page) => c.pollLevels(since, page),
+    async (levels) => {
+      for (const l of levels) {
+        await recordObservation(d.db, levelObservation(d.connectionId, l, { source: 'poll', read: true })).catch((e: unknown) => {
+          // One bad row (an unknown location, a negative count) must not stop the sweep.
+          if (!(e instanceof StocksyncError) || e instanceof ConnectorError) throw e;
+          return refuse(d, `level ${l.location}/${l.sku}: ${e.message}`, l);
+        });
+      }
+    },
+  );
 }
 
 async function refuse(d: PollerDeps, reason: string, row: unknown): Promise<void> {

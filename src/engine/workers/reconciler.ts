@@ -99,7 +99,8 @@ async function reconcileWarehouse(d: ReconcileDeps, c: WarehouseConnector, runId
           ...levelObservation(d.connectionId, l, { source: 'reconcile', key: `reconcile:${runId}:${l.location}:${l.sku}`, read: true }),
           reconcile: true,
         });
-        if (r.outcome === 'applied') drift.push({ connectionId: d.connectionId, sku: l.sku, believed: was ?? null, actual: l.available, action: 'corrected', layer: 'polling' });
+        if (r.outcome === 'applied')
+          drift.push({ connectionId: d.connectionId, sku: l.sku, believed: was ?? null, actual: l.available, action: 'corrected', layer: 'polling' });
       } catch (e) {
         if (!(e instanceof StocksyncError)) throw e;
         await insertQuarantine(d.db, { source: 'reconcile', connectionId: d.connectionId, reason: `${l.location}/${l.sku}: ${e.message}` });
@@ -130,8 +131,15 @@ async function reconcileChannel(d: ReconcileDeps, c: ChannelConnector, runId: nu
       const listing = matchListing(index, item);
       if (listing) counts.set(listing.id, item.quantity);
     }
-    const found = await observeChannelCounts(d.db, [...counts].map(([listingId, actual]) => ({ listingId, actual, mayRaise: false })));
-    await insertDrift(d.db, runId, found.filter((f) => f.recorded).map((f) => channelDrift(d.connectionId, f)));
+    const found = await observeChannelCounts(
+      d.db,
+      [...counts].map(([listingId, actual]) => ({ listingId, actual, mayRaise: false })),
+    );
+    await insertDrift(
+      d.db,
+      runId,
+      found.filter((f) => f.recorded).map((f) => channelDrift(d.connectionId, f)),
+    );
     for (const f of found) if (!f.recorded) held.push({ listingId: f.listingId, actual: f.actual, readAt });
     checked += items.length;
     d.onProgress?.(checked, known.length);
@@ -142,7 +150,11 @@ async function reconcileChannel(d: ReconcileDeps, c: ChannelConnector, runId: nu
     d.db,
     held.map((h) => ({ listingId: h.listingId, actual: h.actual, mayRaise: ordersIngested !== null && ordersIngested.getTime() >= h.readAt.getTime() })),
   );
-  await insertDrift(d.db, runId, raised.map((f) => channelDrift(d.connectionId, f)));
+  await insertDrift(
+    d.db,
+    runId,
+    raised.map((f) => channelDrift(d.connectionId, f)),
+  );
   return checked;
 }
 
