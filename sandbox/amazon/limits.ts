@@ -3,7 +3,7 @@
 // - Listings Items API rate limits page, v2021-08-01: patchListingsItem and getListingsItem
 //   5 requests/s per account-application pair, burst 5. The operation's own reference page
 //   still shows "Rate 5 | Burst 10"; the rate-limits page is newer, so burst 5 is used
-//   (platforms.md marks it unverified).
+//   (unverified).
 // - searchListingsItems reference page (2021-08-01): rate 5, burst 5; up to 20 identifiers
 //   a call, pageSize at most 20 (default 10).
 // - Orders API v0 (the official SDK's client rate table): getOrders 0.0167/s burst 20;

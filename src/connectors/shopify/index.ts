@@ -19,7 +19,7 @@ import { reader } from './shapes.js';
 import { parseShopifyWebhook, verifyShopifyWebhook } from './webhooks.js';
 
 export const PLAN_RESTORE_RATE: Readonly<Record<string, number>> = { standard: 100, advanced: 200, plus: 1000, enterprise: 2000 };
-/** Bucket = 10 x restore rate (platforms.md: "about 10x", unverified). */
+/** Bucket = 10 x restore rate (Shopify documents "about 10x" the restore rate: unverified). */
 export const BUCKET_MULTIPLIER = 10;
 
 function configError(config: ConnectorConfig, what: string): StocksyncError {

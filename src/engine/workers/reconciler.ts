@@ -1,6 +1,6 @@
 // Layer 4: full reconciliation of one connection. Warehouse: page through its whole stock
 // and correct drift through the ledger (kind `reconcile`). Channel: page through every
-// listing's count and repair it by DESIGN.md invariant 3: lower at once; raise only once
+// listing's count and repair it by docs/invariants.md invariant 3: lower at once; raise only once
 // the channel's orders are ingested past the moment that count was read (an order sweep
 // runs after the last page), else the raise waits for the next run.
 import type { Logger } from 'pino';

@@ -1,4 +1,4 @@
--- Core model: DESIGN.md sections 1 and 2.
+-- Core model: docs/architecture.md (vocabulary) and docs/invariants.md.
 
 CREATE TABLE connections (
   id                    text PRIMARY KEY,

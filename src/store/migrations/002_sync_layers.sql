@@ -116,7 +116,7 @@ CREATE INDEX listings_dirty ON listings (connection_id, id) WHERE dirty AND quar
 
 -- A compare-and-set lost to a count lower than we believed: the channel sold units whose
 -- orders we have not seen. Raising that listing waits until the channel's orders are
--- ingested past this moment (DESIGN.md invariant 3); lowering never waits.
+-- ingested past this moment (docs/invariants.md, invariant 3); lowering never waits.
 ALTER TABLE listings ADD COLUMN raise_held_since timestamptz;
 CREATE INDEX stock_levels_sku ON stock_levels (sku);
 -- Webhooks name listings by platform ids (Shopify inventory item...).
