@@ -84,12 +84,16 @@ describe('stocksync start', () => {
     // Never pushed yet, so dirty until the dispatcher pushes its target.
     expect(report).toMatchObject({ skus: 1, listings: 1, dirtyListings: 1 });
     expect(report.connections.map((c: { id: string }) => c.id).sort()).toEqual(['shop', 'wh']);
+    // adaptive buffers' measurements: lowering latency per connection (none yet), partitioned listings
+    expect(report.connections.find((c: { id: string }) => c.id === 'shop')).toMatchObject({ loweringLatencyMs: null, partitionedListings: expect.any(Number) });
     const human = await cli(['status']);
     expect(human.stdout).toMatch(/shop\s+channel\s+shopify\s+1/);
+    expect(human.stdout).toMatch(/PARTITIONED .* LOWERING P50\/P95\/P99/);
     const sku = await cli(['sku', 'MUG']);
     expect(sku.code).toBe(0);
     expect(sku.stdout).toMatch(/ATS 0/);
     expect(sku.stdout).toMatch(/shop\s+shopify\s+0/);
+    expect(sku.stdout).toMatch(/SALES\/H\s+BUFFER/);
     expect((await cli(['sku', 'NOPE'])).code).toBe(4);
     engine.kill('SIGTERM');
     expect(await exited(engine)).toBe(0);
