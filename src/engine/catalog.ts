@@ -4,9 +4,7 @@ import type { BufferPolicy, BundleComponent } from '../domain/types.js';
 import { withTx, type Db } from '../store/db.js';
 import { allSkus, replaceBufferOverrides, upsertConnections, upsertListings, upsertLocations, upsertSkus, type ConnectionRow } from '../store/catalog.js';
 import { bumpCatalogVersion } from '../store/catalog-version.js';
-import { loadSkuGraph } from '../store/skus.js';
-import { lockSkuStock } from '../store/stock.js';
-import { recomputeTargets, skusToLock } from './targets.js';
+import { recomputeSkuTargets } from './recompute-skus.js';
 import { forgetCatalog } from './catalog-cache.js';
 
 export interface CatalogInput {
@@ -66,22 +64,7 @@ export async function syncCatalog(db: Db, input: CatalogInput): Promise<{ skus: 
     await bumpCatalogVersion(tx);
   });
   forgetCatalog(db);
-  // Policies may have changed for every listing: recompute in chunks, each its own
-  // transaction so the stock rows stay locked only briefly.
-  const skus = await allSkus(db);
-  for (let i = 0; i < skus.length; i += RECOMPUTE_CHUNK) {
-    const chunk = skus.slice(i, i + RECOMPUTE_CHUNK);
-    await withTx(db, async (tx) => {
-      const graph = await loadSkuGraph(tx, chunk);
-      const stock = await lockSkuStock(
-        tx,
-        skusToLock(
-          chunk.filter((s) => !graph.bundles.has(s)),
-          graph.bundles,
-        ),
-      );
-      await recomputeTargets(tx, new Set(chunk), stock, graph.bundles);
-    });
-  }
+  // Policies may have changed for every listing.
+  await recomputeSkuTargets(db, await allSkus(db), RECOMPUTE_CHUNK);
   return { skus: input.skus.length, listings: listings.length };
 }
