@@ -96,6 +96,24 @@ export async function insertQuarantine(
   await q.query({
     name: 'quarantine_insert',
     text: `INSERT INTO quarantine (source, connection_id, reason, headers, body) VALUES ($1, $2, $3, $4, $5)`,
-    values: [r.source, r.connectionId, r.reason, JSON.stringify(r.headers ?? {}), r.body ?? null],
+    values: [
+      r.source,
+      r.connectionId,
+      storableText(r.reason, MAX_REASON_CHARS),
+      JSON.stringify(r.headers ?? {}, (_key, value: unknown) => (typeof value === 'string' ? storableText(value) : value)),
+      r.body ?? null,
+    ],
   });
+}
+
+const MAX_REASON_CHARS = 1000;
+
+/**
+ * PostgreSQL's text and jsonb refuse NUL (as a character or as the escape `\u0000`), and a
+ * refusal's reason often quotes the bad input (a JSON parser's message names the byte it
+ * choked on): without this a body of one NUL byte could not be quarantined at all.
+ */
+export function storableText(text: string, maxChars = Infinity): string {
+  const clean = text.replaceAll('\u0000', '\uFFFD');
+  return clean.length > maxChars ? `${clean.slice(0, maxChars)}… (${clean.length - maxChars} more characters)` : clean;
 }

@@ -69,6 +69,21 @@ describe('webhook ingress fuzz', () => {
     for (const r of rows) expect(r.reason.length).toBeGreaterThan(5);
   }, 120_000);
 
+  it('quarantines a signed body the parser names a NUL byte in (PostgreSQL text refuses NUL)', async () => {
+    const before = await counts();
+    const raw = Buffer.from([0]);
+    const res = await fetch(`${stack.engine.url}/webhooks/shop`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headersFor('shop', raw, true, 'orders/create') },
+      body: raw,
+    });
+    expect(res.status).toBe(400);
+    expect((await counts()).quarantine).toBe(before.quarantine + 1);
+    const { rows } = await stack.db.query(`SELECT reason, body FROM quarantine ORDER BY id DESC LIMIT 1`);
+    expect(rows[0].reason).toMatch(/body is not JSON/);
+    expect(rows[0].body).toEqual(raw);
+  });
+
   it('refuses a body over the size limit with 413 and quarantines the attempt', async () => {
     const before = await counts();
     const res = await fetch(`${stack.engine.url}/webhooks/shop`, {
