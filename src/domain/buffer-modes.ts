@@ -48,6 +48,12 @@ export interface ChannelState {
    * sales made meanwhile (Amazon): a push to t commits what it may sell until then plus t.
    */
   appliesLater?: boolean;
+  /**
+   * Units the channel is known to have sold (a read found its count lower than pushed) whose
+   * orders are not recorded yet: gone from the warehouse's stock, though the ATS still counts
+   * them until the orders arrive. The plan takes them off the ATS.
+   */
+  unrecordedSales?: number;
 }
 
 export interface SkuPlan {
@@ -116,7 +122,8 @@ export function splitByVelocity(units: number, velocities: readonly number[], fl
 }
 
 /**
- * The targets of every channel listing one SKU.
+ * The targets of every channel listing one SKU, from the ATS its recorded orders leave
+ * (`atsOfOrders`) less the channels' unrecorded sales.
  *
  * 1. Pools (reserves) come off the ATS first, as in shared mode; the rest is the shared remainder.
  * 2. Each channel's shared target is its policy on its pool and the whole remainder (today's buffers).
@@ -133,7 +140,13 @@ export function splitByVelocity(units: number, velocities: readonly number[], fl
  * target; the partitioning channels' targets add up to at most their pools plus the
  * remainder; and with every channel partitioning, to at most max(ATS, 0).
  */
-export function planSkuTargets(ats: number, channels: readonly ChannelState[], wasPartitioned: boolean, s: ScarcitySettings = DEFAULT_SCARCITY): SkuPlan {
+export function planSkuTargets(
+  atsOfOrders: number,
+  channels: readonly ChannelState[],
+  wasPartitioned: boolean,
+  s: ScarcitySettings = DEFAULT_SCARCITY,
+): SkuPlan {
+  const ats = atsOfOrders - channels.reduce((sum, c) => sum + Math.floor(nonNegative(c.unrecordedSales ?? 0)), 0);
   const { pools, shared: remainder } = allocatePools(
     ats,
     channels.map((c) => ({ connectionId: c.connectionId, reserve: c.policy.reserve ?? 0 })),

@@ -47,6 +47,7 @@ export function targetChanges(
         velocity: decayedVelocity(l.velocity, l.velocityAgeMs, settings.velocityWindowMs),
         loweringLatencyMs: latencyOf(l.connectionId),
         exposure: l.exposure,
+        unrecordedSales: l.unrecordedSales,
         appliesLater: (PLATFORMS as Record<string, PlatformSpec | undefined>)[l.platform]?.appliesLater === true,
       })),
       group.some((l) => l.partitioned),

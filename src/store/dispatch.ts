@@ -73,7 +73,8 @@ export async function recordPushed(
 /**
  * What the channel really shows (a lost compare-and-set, a reconciliation read). With
  * `holdRaise`, a count lower than we believed means unseen channel sales: raising waits.
- * Those units are kept as unrecorded sales, so that their orders, when they come, do not
+ * Those units are added to the unrecorded sales (earlier reads' may still wait for their
+ * orders), so that their orders, when they come, do not
  * lower `pushed` a second time (an under-counted exposure would let adaptive buffers
  * raise another channel into units this one has sold).
  */
@@ -82,7 +83,7 @@ export async function recordObservedChannelCount(q: Queryable, rows: readonly { 
   await q.query({
     name: 'dispatch_observed',
     text: `UPDATE listings l SET pushed = u.actual, push_pending_until = NULL, verify = false,
-                  unrecorded_sales = GREATEST(COALESCE(l.pushed, u.actual) - u.actual, 0),
+                  unrecorded_sales = l.unrecorded_sales + GREATEST(COALESCE(l.pushed, u.actual) - u.actual, 0),
                   raise_held_since = CASE WHEN u.hold AND u.actual < COALESCE(l.pushed, u.actual) THEN now() ELSE l.raise_held_since END
              FROM unnest($1::bigint[], $2::int[], $3::bool[]) AS u(id, actual, hold) WHERE l.id = u.id`,
     values: [rows.map((r) => r.id), rows.map((r) => r.actual), rows.map((r) => r.holdRaise ?? false)],

@@ -15,6 +15,8 @@ export interface ListingState {
   velocityAgeMs: number;
   partitioned: boolean;
   raiseGated: boolean;
+  /** Sales a read of the channel found whose orders are not recorded yet (store/dispatch.ts). */
+  unrecordedSales: number;
   /** The channel's platform (whether it applies a count later is the platform's trait). */
   platform: string;
 }
@@ -34,7 +36,7 @@ const STATE_COLUMNS = `l.id, l.sku, l.connection_id AS "connectionId", l.target,
                       AND (l.push_pending_until > now() OR COALESCE(oc.since, '-infinity') < l.push_pending_until)
                      THEN l.pending_from ELSE 0 END AS exposure,
             l.velocity, COALESCE(extract(epoch FROM now() - l.velocity_at) * 1000, 0)::float8 AS "velocityAgeMs",
-            l.partitioned, l.raise_gated AS "raiseGated", c.platform`;
+            l.partitioned, l.raise_gated AS "raiseGated", l.unrecorded_sales AS "unrecordedSales", c.platform`;
 const STATE_JOINS = `JOIN connections c ON c.id = l.connection_id
        LEFT JOIN poll_cursors oc ON oc.connection_id = l.connection_id AND oc.stream = 'orders'`;
 

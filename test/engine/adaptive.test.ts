@@ -10,7 +10,7 @@ import { recordOrder } from '../../src/engine/record-orders.js';
 import { replanOnce } from '../../src/engine/replan.js';
 import { configureAdaptive } from '../../src/engine/adaptive-settings.js';
 import { forgetLoweringLatencies } from '../../src/engine/lowering-latency-cache.js';
-import { recordPushed } from '../../src/store/dispatch.js';
+import { recordObservedChannelCount, recordPushed } from '../../src/store/dispatch.js';
 import { loweringLatencyStats, recordLoweringLatencies } from '../../src/store/lowering-latencies.js';
 import { listingStates } from '../../src/store/listings.js';
 
@@ -127,6 +127,27 @@ describe('adaptive buffers in the engine', () => {
     // a sale after the apply comes off what the channel shows
     await recordOrder(t.db, { connectionId: 'ch1', externalId: 'after', placedAt: new Date(), lines: [{ sku: 'A', quantity: 2 }] });
     expect((await listings())[0]!.pushed).toBe(4);
+  });
+
+  it('sales a read found before their orders come off the plan, and two such reads add up', async () => {
+    await observe(8);
+    await pushAll();
+    const before = await listings();
+    const [l1] = before;
+    // two reads of ch1, each one unit lower than the last: two sales not recorded yet
+    await recordObservedChannelCount(t.db, [{ id: l1!.id, actual: l1!.pushed! - 1 }]);
+    await recordObservedChannelCount(t.db, [{ id: l1!.id, actual: l1!.pushed! - 2 }]);
+    expect((await listingStates(t.db, ['A'])).find((s) => s.id === l1!.id)!.unrecordedSales).toBe(2);
+    await replanOnce(t.db);
+    const after = await listings();
+    // the channels may sell at most the 6 units left, counting what ch1 still shows
+    expect(after.reduce((s, l) => s + Math.max(l.target, l.pushed ?? 0), 0)).toBeLessThanOrEqual(6);
+    // the orders arrive: nothing is taken off twice
+    await sell('ch1', 1);
+    await sell('ch1', 1);
+    const settled = await listings();
+    expect(settled[0]!.pushed).toBe(l1!.pushed! - 2);
+    expect((await listingStates(t.db, ['A'])).find((s) => s.id === l1!.id)!.unrecordedSales).toBe(0);
   });
 
   it("keeps each connection's latest lowering latencies and their percentiles", async () => {
