@@ -229,6 +229,23 @@ export const configSchema = z.strictObject(
         replanInterval: durationSchema(10).optional(),
       })
       .prefault({}),
+    /** How long what is kept only for a while is kept (src/store/retention.ts); the ledger and orders are kept. */
+    retention: z
+      .strictObject({
+        /** Processed webhooks' raw bodies (the row stays for deduplication). */
+        inboxBodies: durationSchema(60_000).prefault('3d'),
+        /** Processed webhook rows. */
+        inbox: durationSchema(3_600_000).prefault('14d'),
+        /** Refused input: the quarantine and quarantined webhook events. */
+        quarantine: durationSchema(60_000).prefault('30d'),
+        /** Drift rows of finished reconciliations (their totals stay). */
+        drift: durationSchema(60_000).prefault('90d'),
+        /** Orders' raw platform payloads (orders, lines and the ledger stay). */
+        orderPayloads: durationSchema(60_000).prefault('90d'),
+        /** How often the engine prunes. */
+        interval: durationSchema(60_000).prefault('1h'),
+      })
+      .prefault({}),
     /** Encrypts credentials stored in the database; required unless demo: true. */
     secretKey: secretRefSchema.optional(),
     connections: z.array(connectionSchema, { error: 'must be a list' }).default([]),

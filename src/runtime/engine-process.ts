@@ -11,6 +11,7 @@ import { buildServer } from '../server/app.js';
 import { openDatabase, redactUrl, type OpenDatabase } from '../store/open.js';
 import { createConnector } from '../connectors/index.js';
 import type { Connector } from '../connectors/types.js';
+import type { RetentionPolicy } from '../store/retention.js';
 import { startWorkers, type Workers, type WorkersDeps } from './workers.js';
 
 export interface RunningEngine {
@@ -55,6 +56,7 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
       connections: config.connections.map((c) => ({ id: c.id, pollIntervalMs: c.pollInterval, reconcileCron: c.reconcile, options: c.options })),
       ...(opts.layers && { layers: opts.layers }),
       ...(opts.onPushed && { onPushed: opts.onPushed }),
+      retention: retentionPolicy(config),
     });
     const server = await buildServer({ db: database.db, logger: log, connectors, onWebhookStored: () => workers.wakeInbox() });
     const port = opts.port ?? config.server.port;
@@ -104,4 +106,17 @@ export async function openDatabaseFor(config: LoadedConfig, log: Logger): Promis
     'database ready',
   );
   return database;
+}
+
+/** The config's `retention:` as the store's policy. */
+export function retentionPolicy(config: LoadedConfig): RetentionPolicy & { intervalMs: number } {
+  const r = config.retention;
+  return {
+    inboxBodiesMs: r.inboxBodies,
+    inboxMs: r.inbox,
+    quarantineMs: r.quarantine,
+    driftMs: r.drift,
+    orderPayloadsMs: r.orderPayloads,
+    intervalMs: r.interval,
+  };
 }

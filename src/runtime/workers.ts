@@ -21,6 +21,8 @@ import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { pushOrdersOnce } from '../engine/workers/warehouse-pusher.js';
 import { adaptiveSettings } from '../engine/adaptive-settings.js';
 import { replanOnce } from '../engine/replan.js';
+import { pruneExpired } from '../engine/prune.js';
+import { DEFAULT_RETENTION, type RetentionPolicy } from '../store/retention.js';
 
 export interface WorkerConnection {
   id: string;
@@ -38,6 +40,8 @@ export interface WorkersDeps {
   /** Per-layer switches (the simulation compares strategies); all on by default. */
   layers?: { webhooks?: boolean; dispatch?: boolean; polling?: boolean; reconcile?: boolean };
   onPushed?: (connectionId: string, waitedMs: number, direction: PushDirection) => void;
+  /** What is pruned and how often; the defaults of store/retention.ts, hourly, when absent. */
+  retention?: RetentionPolicy & { intervalMs: number };
 }
 
 export interface Workers {
@@ -82,6 +86,22 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
       })
     : undefined;
   if (replan) loops.push(replan);
+
+  const retention = d.retention ?? { ...DEFAULT_RETENTION, intervalMs: 3_600_000 };
+  loops.push(
+    startLeasedLoop({
+      db: d.db,
+      log: d.log,
+      lease: 'retention',
+      owner,
+      idleMs: retention.intervalMs,
+      step: async () => {
+        const pruned = await pruneExpired(d.db, retention);
+        if (Object.values(pruned).some((n) => n > 0)) d.log.info({ pruned }, 'expired rows pruned');
+        return false;
+      },
+    }),
+  );
 
   for (const c of d.connections) {
     const connector = d.connectors.get(c.id);

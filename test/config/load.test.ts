@@ -278,6 +278,18 @@ describe('field values', () => {
     ]);
   });
 
+  it('retention settings: durations with a floor, defaults when absent', () => {
+    expect(
+      issuesAfter((d) => {
+        d.retention = { inbox: '30m', drift: 90, quarantine: 'a month' };
+      }),
+    ).toEqual([
+      'retention.drift: must be a duration such as 30s, 5m or 1h',
+      'retention.inbox: must be at least 3600s',
+      'retention.quarantine: must be a duration such as 30s, 5m or 1h',
+    ]);
+  });
+
   it('bad cron and bad durations', () => {
     expect(
       issuesAfter((d) => {

@@ -11,9 +11,10 @@ import * as sku from './sku.js';
 import * as reconcile from './reconcile.js';
 import * as demo from './demo.js';
 import * as simulate from './simulate.js';
+import * as prune from './prune.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: readonly CommandModule[] = [config, sandbox, start, demo, migrate, status, sku, reconcile, simulate];
+export const commands: readonly CommandModule[] = [config, sandbox, start, demo, migrate, status, sku, reconcile, prune, simulate];
