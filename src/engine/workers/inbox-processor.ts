@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { ConnectorError } from '../../connectors/errors.js';
 import type { Connector, InboundEvent } from '../../connectors/types.js';
+import { parseWebhookWithinLimits } from '../../connectors/webhook-limits.js';
 import { StocksyncError } from '../../errors.js';
 import { withTx, type Db } from '../../store/db.js';
 import { claimInboxEvents, markInboxProcessed, markInboxQuarantined, markInboxRetry, type InboxRow } from '../../store/inbox.js';
@@ -55,7 +56,8 @@ function isRetryable(e: unknown): boolean {
 async function processEvent(d: InboxDeps, row: InboxRow): Promise<void> {
   const connector = d.connectors.get(row.connectionId);
   if (!connector) throw new StocksyncError('NOT_FOUND', `connection ${row.connectionId} has no connector in this process`);
-  const parsed = connector.parseWebhook({ headers: row.headers, query: {}, rawBody: Buffer.from(row.body) });
+  // The same limits as at the door: an event stored before they existed is quarantined here.
+  const parsed = parseWebhookWithinLimits(connector, { headers: row.headers, query: {}, rawBody: Buffer.from(row.body) });
   for (const event of parsed.events) await applyEvent(d, row, event);
 }
 
