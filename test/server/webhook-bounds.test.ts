@@ -8,7 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createConnector } from '../../src/connectors/index.js';
+import { createOrderBatcher } from '../../src/engine/order-batcher.js';
+import { processInboxOnce } from '../../src/engine/workers/inbox-processor.js';
 import { buildServer } from '../../src/server/app.js';
+import { insertInboxEvents } from '../../src/store/inbox.js';
 import type { WebhookRefusalOptions } from '../../src/server/webhook-refusals.js';
 import { loadFixture } from '../helpers/catalog.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -132,6 +135,38 @@ describe('defect 4: values PostgreSQL cannot hold are refused at the door', () =
     ]);
     expect(await counts()).toEqual({ 'ch1/conflicting_duplicate': { requests: 1, bytes: order(2).length } });
     expect((await t.db.query(`SELECT body FROM inbox`)).rows).toEqual([{ body: Buffer.from(order(1)) }]);
+  });
+});
+
+describe('defect 4: the inbox processor applies the same limits', () => {
+  it('an event stored before the limits existed (a NUL in a SKU) is quarantined at its first attempt, not retried', async () => {
+    await insertInboxEvents(t.db, [
+      {
+        connectionId: 'ch1',
+        eventId: 'old-nul',
+        topic: 'orders/create',
+        headers: { 'x-shopify-topic': 'orders/create', 'x-shopify-event-id': 'old-nul' },
+        body: Buffer.from(order(5, '{"sku":"A\\u0000","quantity":1}')),
+      },
+    ]);
+    const connectors = new Map([
+      [
+        'ch1',
+        await createConnector('shopify', {
+          baseUrl: 'http://127.0.0.1:1',
+          options: {},
+          connectionId: 'ch1',
+          credentials: { accessToken: 'x', webhookSecret: SECRET },
+        }),
+      ],
+    ]);
+    await processInboxOnce({ db: t.db, log: pino({ level: 'silent' }), connectors, orders: createOrderBatcher(t.db) });
+    expect(await one(`SELECT status, attempts, reason FROM inbox WHERE event_id = 'old-nul'`)).toEqual({
+      status: 'quarantined',
+      attempts: 1,
+      reason: 'orders/create webhook: line 0 sku holds the control character U+0000 at position 1',
+    });
+    expect(await one(`SELECT count(*)::int AS n FROM orders WHERE external_id LIKE '%/5'`)).toEqual({ n: 0 });
   });
 });
 

@@ -50,6 +50,10 @@ export async function processInboxOnce(d: InboxDeps): Promise<boolean> {
 function isRetryable(e: unknown): boolean {
   if (e instanceof ConnectorError) return e.retryable;
   if (e instanceof StocksyncError) return e.code === 'DB_UNAVAILABLE';
+  // PostgreSQL refused the event's own values (class 22 data exception, 54 program limit):
+  // the same event fails the same way every time, so it is quarantined at once.
+  const sqlState = (e as { code?: unknown }).code;
+  if (typeof sqlState === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(sqlState)) return false;
   return true; // an unexpected error (a lost database connection...): try again later
 }
 
