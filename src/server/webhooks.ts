@@ -40,8 +40,8 @@ type Req = FastifyRequest<{ Params: { connectionId: string }; Querystring: Recor
 interface Refusal {
   status: number;
   outcome: WebhookOutcome;
-  /** null when the connection is not configured: counted under '' whatever the URL said. */
-  connector: Connector | null;
+  /** False when the URL names no configured connection: counted under '' whatever it said. */
+  knownConnection: boolean;
   reason: string;
   body: Buffer | null;
 }
@@ -56,7 +56,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
     const connectionId = (req.params as { connectionId?: string }).connectionId ?? null;
     const bodyLength = r.body?.length ?? (Number(req.headers['content-length']) || 0);
     const fate = await refusals.refuse(req.ip, {
-      countedUnder: r.connector ? connectionId! : '',
+      countedUnder: r.knownConnection ? connectionId! : '',
       connectionId,
       outcome: r.outcome,
       reason: r.reason,
@@ -79,9 +79,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
 
   app.setErrorHandler(async (err: { code?: string; statusCode?: number; message: string }, req, reply) => {
     const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
-    const connector = deps.connectors.get((req.params as { connectionId?: string }).connectionId ?? '') ?? null;
+    const knownConnection = deps.connectors.has((req.params as { connectionId?: string }).connectionId ?? '');
     const reason = tooLarge ? 'body larger than the limit' : err.message;
-    return refuse(req as Req, reply, { status: err.statusCode ?? 500, outcome: tooLarge ? 'too_large' : 'unreadable', connector, reason, body: null });
+    return refuse(req as Req, reply, { status: err.statusCode ?? 500, outcome: tooLarge ? 'too_large' : 'unreadable', knownConnection, reason, body: null });
   });
 
   app.post('/webhooks/:connectionId', async (req: Req, reply) => {
@@ -90,18 +90,18 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
     const connector = deps.connectors.get(connectionId);
     if (!connector) {
       const reason = `unknown connection ${connectionId.slice(0, 100)}`;
-      return refuse(req, reply, { status: 404, outcome: 'unknown_connection', connector: null, reason, body: rawBody });
+      return refuse(req, reply, { status: 404, outcome: 'unknown_connection', knownConnection: false, reason, body: rawBody });
     }
     const input = { headers: lowerHeaders(req.headers), query: req.query ?? {}, rawBody };
     if (!connector.verifyWebhook(input)) {
-      return refuse(req, reply, { status: 401, outcome: 'bad_signature', connector, reason: 'signature missing or invalid', body: rawBody });
+      return refuse(req, reply, { status: 401, outcome: 'bad_signature', knownConnection: true, reason: 'signature missing or invalid', body: rawBody });
     }
     let parsed: ParsedWebhook;
     try {
       parsed = parseWebhookWithinLimits(connector, input);
     } catch (e) {
       const reason = e instanceof ConnectorError ? e.message : `unreadable: ${(e as Error).message}`;
-      return refuse(req, reply, { status: 400, outcome: 'unreadable', connector, reason, body: rawBody });
+      return refuse(req, reply, { status: 400, outcome: 'unreadable', knownConnection: true, reason, body: rawBody });
     }
     if (parsed.ping) {
       refusals.count({ countedUnder: connectionId, outcome: 'ping', bodyBytes: rawBody.length });
@@ -112,7 +112,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
       outcome = await inbox.write({ connectionId, eventId: parsed.eventId, topic: parsed.topic, headers: input.headers, body: rawBody });
     } catch (e) {
       if (e instanceof StoreError && e.code === 'INPUT_INVALID') {
-        return refuse(req, reply, { status: 400, outcome: 'unstorable', connector, reason: e.message, body: rawBody });
+        return refuse(req, reply, { status: 400, outcome: 'unstorable', knownConnection: true, reason: e.message, body: rawBody });
       }
       // Not stored, so not acknowledged: the platform delivers it again.
       deps.log.error({ connection: connectionId, err: (e as Error).message }, 'webhook not stored');
