@@ -170,6 +170,37 @@ describe('defect 4: the inbox processor applies the same limits', () => {
   });
 });
 
+describe('defect 4: a NUL where it harms nothing', () => {
+  it("a NUL in an order's other fields (a customer note) does not cost the order: the raw JSON keeps U+FFFD", async () => {
+    const body = JSON.stringify({
+      id: 4242,
+      status: 'processing',
+      customer_note: 'leave at the door\u0000',
+      date_created_gmt: '2026-12-04T10:00:00',
+      date_modified_gmt: '2026-12-04T10:00:00',
+      line_items: [{ id: 1, sku: 'A', quantity: 1 }],
+    });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/webhooks/woo1',
+      headers: { 'x-wc-webhook-topic': 'order.created', 'x-wc-webhook-delivery-id': 'd-nul', 'x-wc-webhook-signature': sign(body) },
+      payload: body,
+    });
+    expect(res.statusCode).toBe(200);
+    // The catalogue's channel ch1 stands in for the WooCommerce store: the processor reads with woo1's connector.
+    await t.db.query(`UPDATE inbox SET connection_id = 'ch1'`);
+    const woo = await createConnector('woocommerce', {
+      baseUrl: 'http://127.0.0.1:1',
+      options: {},
+      connectionId: 'ch1',
+      credentials: { consumerKey: 'ck', consumerSecret: 'cs', webhookSecret: SECRET },
+    });
+    await processInboxOnce({ db: t.db, log: pino({ level: 'silent' }), connectors: new Map([['ch1', woo]]), orders: createOrderBatcher(t.db) });
+    expect(await one(`SELECT status, reason FROM inbox`)).toEqual({ status: 'processed', reason: null });
+    expect(await one(`SELECT raw->>'customer_note' AS note FROM orders WHERE external_id = '4242'`)).toEqual({ note: 'leave at the door\uFFFD' });
+  });
+});
+
 describe('defect 5: refused floods are counted, stored within bounds', () => {
   // FLOOD_BODY_KB=1000 replays the issue's 1 MB bodies (slower; the bounds are the same).
   const floodKb = Number(process.env['FLOOD_BODY_KB'] ?? 100);
