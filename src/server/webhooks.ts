@@ -54,7 +54,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
 
   const refuse = async (req: Req, reply: FastifyReply, r: Refusal): Promise<FastifyReply> => {
     const connectionId = (req.params as { connectionId?: string }).connectionId ?? null;
-    const bodyLength = r.body?.length ?? (Number(req.headers['content-length']) || 0);
+    // A refused body may not have been read (413): its declared length, clamped to what an integer column holds.
+    const declared = Number(req.headers['content-length']);
+    const bodyLength = r.body?.length ?? (Number.isSafeInteger(declared) && declared > 0 ? Math.min(declared, 2 ** 31 - 1) : 0);
     const fate = await refusals.refuse(req.ip, {
       countedUnder: r.knownConnection ? connectionId! : '',
       connectionId,
