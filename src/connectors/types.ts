@@ -97,6 +97,8 @@ export interface ParsedWebhook {
   eventId: string;
   topic: string;
   events: InboundEvent[];
+  /** A delivery that only checks the endpoint (WooCommerce's ping): answered 2xx, never stored. */
+  ping?: true;
 }
 
 export interface WebhookInput {

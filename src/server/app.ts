@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { pingDatabase, type Db } from '../store/db.js';
 import type { Connector } from '../connectors/types.js';
 import type { InboxWriterOptions } from '../store/inbox-writer.js';
+import type { WebhookRefusalOptions } from './webhook-refusals.js';
 import { webhookRoutes } from './webhooks.js';
 
 export interface ServerDeps {
@@ -15,6 +16,8 @@ export interface ServerDeps {
   bodyLimit?: number;
   /** Group commit of the inbox (writes in flight, batch limits); the defaults suit the engine's pool of 10. */
   inboxWriter?: Omit<InboxWriterOptions, 'onStored'>;
+  /** Samples and per-source limits of refused webhooks (defaults in server/webhook-refusals.ts). */
+  webhookRefusals?: WebhookRefusalOptions;
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -40,6 +43,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       connectors,
       ...(deps.onWebhookStored && { onStored: deps.onWebhookStored }),
       ...(deps.inboxWriter && { inboxWriter: deps.inboxWriter }),
+      ...(deps.webhookRefusals && { refusals: deps.webhookRefusals }),
     }),
   );
   return app;

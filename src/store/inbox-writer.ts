@@ -7,10 +7,13 @@
 // takes everything queued (up to `maxRows` and `maxBytes`). Duplicates of one event in
 // the same write are sent once and share its fate: the first delivery reports "stored",
 // the others "duplicate". Across writes the unique key decides (ON CONFLICT DO NOTHING
-// waits for a concurrent insert of the same key to commit or roll back).
+// waits for a concurrent insert of the same key to commit or roll back). A delivery not
+// stored is compared with the stored body: other bytes under the same event id make it
+// a "conflict", which the caller keeps in the quarantine instead of dropping it.
+import { createHash } from 'node:crypto';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
-import { inboxKey, insertInboxEvents, type InboxEventIn } from './inbox.js';
+import { storedBodyDigests, inboxKey, insertInboxEvents, type InboxEventIn } from './inbox.js';
 
 export interface InboxWriterOptions {
   /** Writes running at once: one commits while the next batch fills (default 2). */
@@ -29,14 +32,20 @@ export interface InboxWriterOptions {
   onStored?: () => void;
 }
 
+/**
+ * `stored`: committed now. `duplicate`: the same bytes were stored under this event id
+ * before. `conflict`: other bytes were stored under this event id (not stored again).
+ */
+export type InboxWriteOutcome = 'stored' | 'duplicate' | 'conflict';
+
 export interface InboxWriter {
-  /** Resolves true once the event is committed, false for a duplicate; rejects with a StoreError. */
-  write(event: InboxEventIn): Promise<boolean>;
+  /** Resolves once the event is committed or known to be stored already; rejects with a StoreError. */
+  write(event: InboxEventIn): Promise<InboxWriteOutcome>;
 }
 
 interface Pending {
   event: InboxEventIn;
-  resolve: (stored: boolean) => void;
+  resolve: (outcome: InboxWriteOutcome) => void;
   reject: (e: StoreError) => void;
 }
 
@@ -60,7 +69,7 @@ export function createInboxWriter(db: Db, opts: InboxWriterOptions = {}): InboxW
 
   return {
     write(event) {
-      return new Promise<boolean>((resolve, reject) => {
+      return new Promise<InboxWriteOutcome>((resolve, reject) => {
         queue.push({ event, resolve, reject });
         kick();
       });
@@ -90,29 +99,51 @@ async function writeBatch(db: Db, batch: Pending[], onStored: (() => void) | und
     else groups.set(key, [p]);
   }
   const unique = [...groups.values()];
+  let stored: Set<string>;
   try {
-    const stored = await insertInboxEvents(
+    stored = await insertInboxEvents(
       db,
       unique.map((g) => g[0]!.event),
     );
-    for (const [key, group] of groups) settle(group, stored.has(key));
-    if (stored.size > 0) onStored?.();
   } catch (e) {
-    // One row's bad data (e.g. a NUL byte PostgreSQL text cannot hold) must not fail the
-    // innocent events written with it: each is retried alone. Anything else (connection
-    // lost, timeout, server shutting down) fails the whole batch.
+    // One row's bad data (a NUL byte PostgreSQL text cannot hold, an 8 KB event id over
+    // the index's row limit) must not fail the innocent events written with it: each is
+    // retried alone. Anything else (connection lost, timeout, shutdown) fails the batch.
     if (unique.length > 1 && isRowError(e)) {
       await Promise.all(unique.map((group) => writeBatch(db, group, onStored)));
       return;
     }
     const err = toStoreError(e);
     for (const p of batch) p.reject(err);
+    return;
+  }
+  if (stored.size > 0) onStored?.();
+  const notStored: Pending[] = [];
+  for (const [key, group] of groups) {
+    if (stored.has(key)) group[0]!.resolve('stored');
+    else notStored.push(group[0]!);
+    notStored.push(...group.slice(1));
+  }
+  if (notStored.length === 0) return;
+  try {
+    await settleNotStored(db, notStored);
+  } catch (e) {
+    const err = toStoreError(e);
+    for (const p of notStored) p.reject(err);
   }
 }
 
-function settle(group: Pending[], stored: boolean): void {
-  group[0]!.resolve(stored);
-  for (let i = 1; i < group.length; i++) group[i]!.resolve(false);
+/** Duplicate or conflict: each delivery's bytes against those stored under its event id. */
+async function settleNotStored(db: Db, pending: Pending[]): Promise<void> {
+  const digests = await storedBodyDigests(
+    db,
+    pending.map((p) => p.event),
+  );
+  for (const p of pending) {
+    const stored = digests.get(inboxKey(p.event.connectionId, p.event.eventId));
+    // No row (removed since): nothing to conflict with.
+    p.resolve(stored === undefined || stored.equals(bodyDigest(p.event.body)) ? 'duplicate' : 'conflict');
+  }
 }
 
 function sqlState(e: unknown): string {
@@ -120,13 +151,18 @@ function sqlState(e: unknown): string {
   return typeof code === 'string' ? code : '';
 }
 
-// SQLSTATE class 22 (data exception) and 23 (integrity violation): caused by a row's values
+// SQLSTATE classes caused by a row's values: 22 (data exception), 23 (integrity
+// violation), 54 (program limit exceeded: 54000 is an index row over 8,191 bytes).
 function isRowError(e: unknown): boolean {
-  return /^2[23]/.test(sqlState(e));
+  return /^(22|23|54)/.test(sqlState(e));
 }
 
 function toStoreError(e: unknown): StoreError {
   const message = `inbox write failed: ${(e as Error).message}`;
-  // class 22 on a single event: its own data cannot be stored, retrying will not help
-  return new StoreError(sqlState(e).startsWith('22') ? 'INPUT_INVALID' : 'DB_UNAVAILABLE', message);
+  // class 22 or 54 on a single event: its own data cannot be stored, retrying will not help
+  return new StoreError(/^(22|54)/.test(sqlState(e)) ? 'INPUT_INVALID' : 'DB_UNAVAILABLE', message);
+}
+
+function bodyDigest(body: Buffer): Buffer {
+  return createHash('sha256').update(body).digest();
 }

@@ -34,6 +34,23 @@ export async function insertInboxEvents(q: Queryable, events: readonly InboxEven
   return new Set(rows.map((r) => inboxKey(r.connection_id, r.event_id)));
 }
 
+/**
+ * The SHA-256 of the body stored under each of these events' ids (by inboxKey), to tell
+ * a redelivery (same bytes) from a conflicting body under a stored id. Asked after the
+ * INSERT, in its own statement: the row a concurrent writer committed while the INSERT
+ * waited on its key is visible to this statement's snapshot, not to the INSERT's.
+ */
+export async function storedBodyDigests(q: Queryable, events: readonly Pick<InboxEventIn, 'connectionId' | 'eventId'>[]): Promise<Map<string, Buffer>> {
+  const { rows } = await q.query<{ connection_id: string; event_id: string; digest: Buffer }>({
+    name: 'inbox_body_digests',
+    text: `SELECT i.connection_id, i.event_id, sha256(i.body) AS digest
+             FROM inbox i JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS k(connection_id, event_id)
+               ON i.connection_id = k.connection_id AND i.event_id = k.event_id`,
+    values: [events.map((e) => e.connectionId), events.map((e) => e.eventId)],
+  });
+  return new Map(rows.map((r) => [inboxKey(r.connection_id, r.event_id), r.digest]));
+}
+
 /** The inbox's dedupe key (connection, platform event id) as one string. */
 export function inboxKey(connectionId: string, eventId: string): string {
   return `${connectionId}\u0000${eventId}`;

@@ -70,6 +70,19 @@ describe('warehouse connector: webhooks from the simulator', () => {
     ]);
   });
 
+  it('reads the topic from the signed body, never the x-webhook-topic header; the webhook-id is signed', async () => {
+    await control(sb, 'fc', '/adjust', { sku: 'W-1', delta: 1 });
+    const [d] = await deliveries('inventory.updated');
+    const input = asInput(d!);
+    const relabelled = { ...input, headers: { ...input.headers, 'x-webhook-topic': 'order.cancelled' } };
+    expect(c.verifyWebhook(relabelled)).toBe(true);
+    expect(c.parseWebhook(relabelled)).toEqual(c.parseWebhook(input));
+    expect(c.parseWebhook(relabelled).topic).toBe('inventory.updated');
+    expect(c.verifyWebhook({ ...input, headers: { ...input.headers, 'webhook-id': 'another-id' } })).toBe(false);
+    await control(sb, 'fc', '/adjust', { sku: 'W-1', delta: -1 }); // the next tests expect W-1 as it was
+    await deliveries('inventory.updated');
+  });
+
   it('refuses a tampered body, a wrong secret, a missing signature and a stale timestamp', async () => {
     await control(sb, 'fc', '/adjust', { sku: 'W-2', delta: 1 });
     const [d] = await deliveries('inventory.updated');

@@ -268,9 +268,29 @@ describe('WooCommerce webhooks', () => {
     const c = connector('hooks');
     const ping: WebhookInput = { headers: { 'content-type': 'application/x-www-form-urlencoded' }, query: {}, rawBody: Buffer.from('webhook_id=12') };
     expect(c.verifyWebhook(ping)).toBe(true);
-    expect(c.parseWebhook(ping)).toEqual({ eventId: 'ping:12', topic: 'ping', events: [{ kind: 'ignored', reason: expect.stringContaining('ping') }] });
+    expect(c.parseWebhook(ping)).toEqual({
+      eventId: 'ping:12',
+      topic: 'ping',
+      events: [{ kind: 'ignored', reason: expect.stringContaining('ping') }],
+      ping: true,
+    });
     // a ping-looking body with a bad signature is not waved through
     expect(c.verifyWebhook({ ...ping, headers: { 'x-wc-webhook-signature': 'AAAA' } })).toBe(false);
+  });
+
+  it('refuses a signed body of one resource under the topic header of another (the topic header is not signed)', () => {
+    const c = connector('hooks');
+    const product = deliveries.find((d) => d.headers['x-wc-webhook-topic'] === 'product.updated')!;
+    const order = deliveries.find((d) => d.headers['x-wc-webhook-topic'] === 'order.created')!;
+    const as = (d: WebhookInput, topic: string): WebhookInput => ({ ...d, headers: { ...d.headers, 'x-wc-webhook-topic': topic } });
+    // Before: a product body as order.created read as an order without lines under the product's id.
+    for (const topic of ['order.created', 'order.updated']) {
+      expect(c.verifyWebhook(as(product, topic))).toBe(true);
+      expect(() => c.parseWebhook(as(product, topic))).toThrow(/names an order but the signed body is not an order/);
+    }
+    expect(() => c.parseWebhook(as(order, 'product.updated'))).toThrow(/names a product but the signed body is not a product/);
+    // A deletion's `{id}` names no data under any topic.
+    expect(c.parseWebhook({ ...as(product, 'product.deleted'), rawBody: Buffer.from('{"id":7}') }).events[0]!.kind).toBe('ignored');
   });
 
   it('parses only to PARSE errors or well-formed results (fuzz)', () => {

@@ -2,6 +2,7 @@
 // one batch and across batches give one row, a failing batch fails every event in it
 // and stores none, one row's bad data fails that row alone, nothing is lost or
 // reordered under parallel load.
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StoreError } from '../../src/store/errors.js';
@@ -44,9 +45,9 @@ function countInserts(): { readonly n: number } {
 describe('inbox writer', () => {
   it('stores each event with its headers and body, and a redelivery as a duplicate', async () => {
     const w = createInboxWriter(t.db);
-    expect(await w.write(ev('e1'))).toBe(true);
-    expect(await w.write(ev('e1'))).toBe(false);
-    expect(await w.write(ev('e1', 'ch2'))).toBe(true); // the key is per connection
+    expect(await w.write(ev('e1'))).toBe('stored');
+    expect(await w.write(ev('e1'))).toBe('duplicate');
+    expect(await w.write(ev('e1', 'ch2'))).toBe('stored'); // the key is per connection
     const rows = await inboxRows();
     expect(rows.map((r) => [r.connection_id, r.event_id])).toEqual([
       ['ch1', 'e1'],
@@ -62,8 +63,8 @@ describe('inbox writer', () => {
     const w = createInboxWriter(t.db, { maxInFlight: 1, onStored: () => woken++ });
     const first = w.write(ev('head')); // in flight: everything below queues into one batch
     const rest = [ev('x'), ev('y'), ev('x'), ev('x'), ev('y'), ev('z')].map((e) => w.write(e));
-    expect(await first).toBe(true);
-    expect(await Promise.all(rest)).toEqual([true, true, false, false, false, true]);
+    expect(await first).toBe('stored');
+    expect(await Promise.all(rest)).toEqual(['stored', 'stored', 'duplicate', 'duplicate', 'duplicate', 'stored']);
     expect(inserts.n).toBe(2);
     expect(woken).toBe(2);
     expect((await inboxRows()).map((r) => r.event_id)).toEqual(['head', 'x', 'y', 'z']);
@@ -74,7 +75,7 @@ describe('inbox writer', () => {
     const w = createInboxWriter(t.db, { maxInFlight: 2, minBatchWhileBusy: 1 });
     const results = await Promise.all([w.write(ev('same')), w.write(ev('same'))]);
     expect(inserts.n).toBe(2);
-    expect(results.sort()).toEqual([false, true]);
+    expect(results.sort()).toEqual(['duplicate', 'stored']);
     expect(await inboxRows()).toHaveLength(1);
   });
 
@@ -97,7 +98,7 @@ describe('inbox writer', () => {
       }
       await locker.query('COMMIT');
       expect(await inboxRows()).toHaveLength(0);
-      expect(await Promise.all([ev('a'), ev('b'), ev('c')].map((e) => w.write(e)))).toEqual([true, true, true]);
+      expect(await Promise.all([ev('a'), ev('b'), ev('c')].map((e) => w.write(e)))).toEqual(['stored', 'stored', 'stored']);
       expect(await inboxRows()).toHaveLength(3);
     } finally {
       await locker.query('ROLLBACK').catch(() => {});
@@ -115,14 +116,46 @@ describe('inbox writer', () => {
         (e: StoreError) => ({ code: e.code }),
       ),
     );
-    expect(await first).toBe(true);
+    expect(await first).toBe('stored');
     expect(await Promise.all(batch)).toEqual([
-      { stored: true },
+      { stored: 'stored' },
       { code: 'INPUT_INVALID' }, // its own data: no retry can store it
-      { stored: true },
-      { stored: false },
+      { stored: 'stored' },
+      { stored: 'duplicate' },
     ]);
     expect((await inboxRows()).map((r) => r.event_id)).toEqual(['first', 'ok1', 'ok2']);
+  });
+
+  it('an 8 KB event id (54000, index row too large) fails alone: the others of its batch are stored', async () => {
+    const w = createInboxWriter(t.db, { maxInFlight: 1 });
+    const first = w.write(ev('first'));
+    // random, so that PostgreSQL cannot compress it under the index's limit
+    const batch = [ev('g1'), ev(randomBytes(6144).toString('base64')), ev('g2')].map((e) =>
+      w.write(e).then(
+        (stored) => ({ stored }),
+        (e: StoreError) => ({ code: e.code }),
+      ),
+    );
+    expect(await first).toBe('stored');
+    expect(await Promise.all(batch)).toEqual([{ stored: 'stored' }, { code: 'INPUT_INVALID' }, { stored: 'stored' }]);
+    expect((await inboxRows()).map((r) => r.event_id)).toEqual(['first', 'g1', 'g2']);
+  });
+
+  it('other bytes under a stored event id are a conflict, the same bytes a duplicate, in one batch and across batches', async () => {
+    const w = createInboxWriter(t.db, { maxInFlight: 1 });
+    expect(await w.write(ev('k', 'ch1', '{"v":1}'))).toBe('stored');
+    expect(await w.write(ev('k', 'ch1', '{"v":1}'))).toBe('duplicate');
+    expect(await w.write(ev('k', 'ch1', '{"v":2}'))).toBe('conflict');
+    const head = w.write(ev('head'));
+    const batch = [ev('n', 'ch1', '{"v":1}'), ev('n', 'ch1', '{"v":1}'), ev('n', 'ch1', '{"v":2}')].map((e) => w.write(e));
+    expect(await head).toBe('stored');
+    expect(await Promise.all(batch)).toEqual(['stored', 'duplicate', 'conflict']);
+    const rows = await inboxRows();
+    expect(rows.map((r) => [r.event_id, r.body.toString()])).toEqual([
+      ['k', '{"v":1}'],
+      ['head', '{"id":"head"}'],
+      ['n', '{"v":1}'],
+    ]);
   });
 
   it('while a write runs, a second starts only once enough events wait', async () => {
@@ -134,10 +167,10 @@ describe('inbox writer', () => {
     expect(inserts.n).toBe(1); // two waiting: not worth a second write yet
     const c = w.write(ev('c'));
     expect(inserts.n).toBe(2); // three: [a b c] goes beside [head]
-    expect(await Promise.all([head, a, b, c])).toEqual([true, true, true, true]);
+    expect(await Promise.all([head, a, b, c])).toEqual(['stored', 'stored', 'stored', 'stored']);
     // a lone event waits at most for the running write, then goes on its own
     const d = w.write(ev('d'));
-    expect(await d).toBe(true);
+    expect(await d).toBe('stored');
     expect(inserts.n).toBe(3);
   });
 
@@ -146,7 +179,7 @@ describe('inbox writer', () => {
     const w = createInboxWriter(t.db, { maxInFlight: 1, maxBytes: 2500 });
     const big = (id: string) => ev(id, 'ch1', 'x'.repeat(1000));
     const all = [w.write(big('h')), ...['1', '2', '3', '4', '5'].map((id) => w.write(big(id)))];
-    expect(await Promise.all(all)).toEqual([true, true, true, true, true, true]);
+    expect(await Promise.all(all)).toEqual(Array(6).fill('stored'));
     expect(inserts.n).toBe(4); // h, then [1 2], [3 4], [5]
     expect(await inboxRows()).toHaveLength(6);
   });
@@ -164,7 +197,7 @@ describe('inbox writer', () => {
           const owners = [c, ...(i % 5 === 0 ? [(c + 1) % clients] : [])];
           for (const owner of owners) {
             const id = `c${owner}-${i}`;
-            const stored = await w.write(ev(id, owner % 2 === 0 ? 'ch1' : 'ch2'));
+            const stored = (await w.write(ev(id, owner % 2 === 0 ? 'ch1' : 'ch2'))) === 'stored';
             outcomes.set(id, [...(outcomes.get(id) ?? []), stored]);
           }
         }

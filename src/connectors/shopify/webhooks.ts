@@ -59,7 +59,13 @@ function eventOf(topic: string, body: Json, r: Reader, where: string): InboundEv
   }
   const order = orderOf(body, r, where);
   if (topic === 'orders/cancelled') {
-    const at = r.optDate(body['cancelled_at'], 'cancelled_at') ?? order.updatedAt;
+    // The HMAC covers the body only: X-Shopify-Topic can be rewritten on a replayed
+    // orders/create body. Only the signed body may say an order is cancelled, else the
+    // warehouse would be told to cancel an order that is open and paid (issue 14, defect 3).
+    const at = r.optDate(body['cancelled_at'], 'cancelled_at');
+    if (at === null) {
+      throw new ConnectorError('PARSE', `${where}: the topic says cancelled but the signed body has no cancelled_at (the topic header is not signed)`);
+    }
     return { kind: 'order_cancelled', externalId: order.externalId, at };
   }
   return { kind: 'order', order };

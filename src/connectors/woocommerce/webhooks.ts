@@ -31,7 +31,7 @@ export function parseWooWebhook(input: WebhookInput): ParsedWebhook {
   const ping = pingId(input);
   const topic = input.headers['x-wc-webhook-topic'] ?? '';
   if (ping !== undefined) {
-    return { eventId: `ping:${ping}`, topic: topic || 'ping', events: [{ kind: 'ignored', reason: `WooCommerce ping for webhook ${ping}` }] };
+    return { eventId: `ping:${ping}`, topic: topic || 'ping', events: [{ kind: 'ignored', reason: `WooCommerce ping for webhook ${ping}` }], ping: true };
   }
   if (!topic) throw parseError('webhook without X-WC-Webhook-Topic');
   let body: Json;
@@ -41,10 +41,36 @@ export function parseWooWebhook(input: WebhookInput): ParsedWebhook {
     if (e instanceof SyntaxError) throw parseError(`webhook body is not JSON (${topic})`);
     throw e;
   }
+  checkResourceOfTopic(topic, body);
   // Topics we act on must name their resource; others only need a stable event id.
   const acted = /^(order|product)\.(created|updated|restored)$/.test(topic);
   const resourceId = acted ? idOf(body['id'], `${topic} body.id`) : String(body['id'] ?? 'none').slice(0, 40);
   return { eventId: eventIdOf(input, topic), topic, events: [eventOf(topic, body, resourceId)] };
+}
+
+/**
+ * X-WC-Webhook-Topic is not signed: a signed product body replayed as `order.created`
+ * would read as an order without lines under the product's id, and an order body as
+ * `product.updated` as a product without stock. Every order WooCommerce renders has
+ * `line_items` and no `manage_stock`; every product and variation has `manage_stock` and
+ * no `line_items`: the body must be of the resource its topic names (issue 14, defect 3).
+ */
+function checkResourceOfTopic(topic: string, body: Json): void {
+  const resource = topic.split('.')[0];
+  // `{id}` alone: a deletion, or a resource gone before its delivery ran; it names no data.
+  if (Object.keys(body).length === 1 && 'id' in body) return;
+  const isOrder = Array.isArray(body['line_items']) && !('manage_stock' in body);
+  const isProduct = 'manage_stock' in body && !('line_items' in body);
+  if (resource === 'order' && !isOrder) {
+    throw parseError(
+      `the topic ${topic} names an order but the signed body is not an order (no line_items, or product fields); the topic header is not signed`,
+    );
+  }
+  if (resource === 'product' && !isProduct) {
+    throw parseError(
+      `the topic ${topic} names a product but the signed body is not a product (no manage_stock, or order fields); the topic header is not signed`,
+    );
+  }
 }
 
 /**

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { ConnectorError } from '../../connectors/errors.js';
 import type { Connector, InboundEvent } from '../../connectors/types.js';
+import { parseWebhookWithinLimits } from '../../connectors/webhook-limits.js';
 import { StocksyncError } from '../../errors.js';
 import { withTx, type Db } from '../../store/db.js';
 import { claimInboxEvents, markInboxProcessed, markInboxQuarantined, markInboxRetry, type InboxRow } from '../../store/inbox.js';
@@ -49,13 +50,18 @@ export async function processInboxOnce(d: InboxDeps): Promise<boolean> {
 function isRetryable(e: unknown): boolean {
   if (e instanceof ConnectorError) return e.retryable;
   if (e instanceof StocksyncError) return e.code === 'DB_UNAVAILABLE';
+  // PostgreSQL refused the event's own values (class 22 data exception, 54 program limit):
+  // the same event fails the same way every time, so it is quarantined at once.
+  const sqlState = (e as { code?: unknown }).code;
+  if (typeof sqlState === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(sqlState)) return false;
   return true; // an unexpected error (a lost database connection...): try again later
 }
 
 async function processEvent(d: InboxDeps, row: InboxRow): Promise<void> {
   const connector = d.connectors.get(row.connectionId);
   if (!connector) throw new StocksyncError('NOT_FOUND', `connection ${row.connectionId} has no connector in this process`);
-  const parsed = connector.parseWebhook({ headers: row.headers, query: {}, rawBody: Buffer.from(row.body) });
+  // The same limits as at the door: an event stored before they existed is quarantined here.
+  const parsed = parseWebhookWithinLimits(connector, { headers: row.headers, query: {}, rawBody: Buffer.from(row.body) });
   for (const event of parsed.events) await applyEvent(d, row, event);
 }
 
