@@ -242,6 +242,8 @@ export const configSchema = z.strictObject(
         drift: durationSchema(60_000).prefault('90d'),
         /** Orders' raw platform payloads (orders, lines and the ledger stay). */
         orderPayloads: durationSchema(60_000).prefault('90d'),
+        /** Hourly counts of refused and duplicate webhooks. */
+        webhookCounts: durationSchema(3_600_000).prefault('90d'),
         /** How often the engine prunes. */
         interval: durationSchema(60_000).prefault('1h'),
       })

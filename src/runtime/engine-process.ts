@@ -117,6 +117,7 @@ export function retentionPolicy(config: LoadedConfig): RetentionPolicy & { inter
     quarantineMs: r.quarantine,
     driftMs: r.drift,
     orderPayloadsMs: r.orderPayloads,
+    webhookCountsMs: r.webhookCounts,
     intervalMs: r.interval,
   };
 }

@@ -18,6 +18,8 @@ export interface RetentionPolicy {
   driftMs: number;
   /** Orders' raw platform payloads are dropped after this; the order and its lines stay. */
   orderPayloadsMs: number;
+  /** Hourly counts of webhooks (refused, duplicate, pings) are deleted after this. */
+  webhookCountsMs: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -28,10 +30,11 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   quarantineMs: 30 * DAY_MS,
   driftMs: 90 * DAY_MS,
   orderPayloadsMs: 90 * DAY_MS,
+  webhookCountsMs: 90 * DAY_MS,
 };
 
 export type PruneCounts = Record<PruneStep, number>;
-type PruneStep = 'inbox' | 'inboxBodies' | 'quarantinedEvents' | 'quarantine' | 'drift' | 'orderPayloads';
+type PruneStep = 'inbox' | 'inboxBodies' | 'quarantinedEvents' | 'quarantine' | 'drift' | 'orderPayloads' | 'webhookCounts';
 
 // $1: cutoff (older than it goes), $2: batch size. Each returns the rows it touched.
 const STATEMENTS: Record<PruneStep, { name: string; text: string; age: keyof RetentionPolicy }> = {
@@ -78,6 +81,13 @@ const STATEMENTS: Record<PruneStep, { name: string; text: string; age: keyof Ret
     text: `UPDATE orders o SET raw = NULL
              FROM (SELECT id FROM orders WHERE raw IS NOT NULL AND updated_at < $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) old
             WHERE o.id = old.id`,
+  },
+  webhookCounts: {
+    name: 'retention_webhook_counts',
+    age: 'webhookCountsMs',
+    text: `DELETE FROM webhook_counts w
+            USING (SELECT connection_id, outcome, hour FROM webhook_counts WHERE hour < $1 ORDER BY hour LIMIT $2 FOR UPDATE SKIP LOCKED) old
+            WHERE (w.connection_id, w.outcome, w.hour) = (old.connection_id, old.outcome, old.hour)`,
   },
 };
 

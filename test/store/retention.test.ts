@@ -78,6 +78,16 @@ describe('retention', () => {
     expect(pruned).toMatchObject({ quarantine: 1, drift: 2 });
   });
 
+  it('deletes hourly webhook counts past their age', async () => {
+    await t.db.query(
+      `INSERT INTO webhook_counts (connection_id, outcome, hour, requests) VALUES ('ch1', 'bad_signature', $1, 5), ('ch1', 'bad_signature', $2, 7)`,
+      [daysAgo(91), daysAgo(89)],
+    );
+    const pruned = await pruneExpired(t.db, DEFAULT_RETENTION, { now: NOW });
+    expect((await t.db.query(`SELECT requests FROM webhook_counts`)).rows).toEqual([{ requests: 7 }]);
+    expect(pruned.webhookCounts).toBe(1);
+  });
+
   it('drops old orders’ raw payloads and keeps the orders, their lines and the ledger', async () => {
     await t.db
       .query(`INSERT INTO stock_levels (sku, location_id, on_hand, observed_at) SELECT 'A', id, 100, now() FROM locations WHERE code = 'main'`)
