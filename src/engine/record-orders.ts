@@ -41,7 +41,9 @@ export function validateOrder(input: OrderInput): void {
   if (typeof input.externalId !== 'string' || input.externalId === '') throw invalidInput('externalId', 'is required');
   if (!Array.isArray(input.lines) || input.lines.length === 0) throw invalidInput('lines', 'must hold at least one line');
   input.lines.forEach((l, i) => {
-    if (typeof l.sku !== 'string' || l.sku === '') throw invalidInput(`lines[${i}].sku`, 'is required');
+    // A line without a SKU (a custom item, a fee) is kept as an unknown line with its
+    // incident: refusing the order would leave its other lines' units unclaimed.
+    if (typeof l.sku !== 'string') throw invalidInput(`lines[${i}].sku`, 'must be a string');
     assertQuantity(`lines[${i}].quantity`, l.quantity);
   });
   if (input.placedAt !== undefined && Number.isNaN(new Date(input.placedAt).getTime())) throw invalidInput('placedAt', 'must be a valid date');

@@ -185,6 +185,21 @@ describe('orders', () => {
     expect(await stockOf('A')).toEqual({ available: 10, claimed: 2 });
   });
 
+  it('keeps an order with a line without a SKU (a custom item): the other lines claim, the line is flagged', async () => {
+    await observe('A', 10, 1);
+    const r = await recordOrder(t.db, {
+      connectionId: 'ch1',
+      externalId: 'o1',
+      lines: [
+        { sku: '', quantity: 1 },
+        { sku: 'A', quantity: 2 },
+      ],
+    });
+    expect(r).toMatchObject({ outcome: 'recorded', unknownSkus: [''] });
+    expect((await t.db.query(`SELECT kind, sku FROM incidents`)).rows).toEqual([{ kind: 'unknown_sku', sku: '' }]);
+    expect(await stockOf('A')).toEqual({ available: 10, claimed: 2 });
+  });
+
   it('notices a catalogue changed by another process and redoes the batch against it', async () => {
     await recordOrder(t.db, { connectionId: 'ch1', externalId: 'warm', lines: [{ sku: 'A', quantity: 1 }] }); // caches the catalogue
     const other = createPool(t.url, 2); // another process applies a config with a new SKU
