@@ -46,7 +46,10 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
   const database = await openDatabaseFor(config, log);
   try {
     const synced = await syncCatalog(database.db, catalogFromConfig(config));
-    log.info({ ...synced, connections: config.connections.length }, 'catalogue applied');
+    const { retired, ...counts } = synced;
+    log.info({ ...counts, retired: retired.length, connections: config.connections.length }, 'catalogue applied');
+    if (retired.length > 0)
+      log.warn({ retired: retired.slice(0, 50), count: retired.length }, 'listings no longer in the config were retired: they are not pushed any more');
     const connectors = await connectorsFor(config);
     const workers = await startWorkers({
       db: database.db,
