@@ -15,6 +15,32 @@ export interface ServerDeps {
   bodyLimit?: number;
   /** Group commit of the inbox (writes in flight, batch limits); the defaults suit the engine's pool of 10. */
   inboxWriter?: Omit<InboxWriterOptions, 'onStored'>;
+  /** Parts of the engine that /healthz reports beside the database (the listener, the embedded server). */
+  healthParts?: () => Record<string, HealthPart>;
+}
+
+/** One part of /healthz: `ok`, plus what says why not (state, since, last error). */
+export interface HealthPart {
+  ok: boolean;
+  [detail: string]: unknown;
+}
+
+/** A pool that cannot answer within this time is reported down rather than hanging the probe. */
+const DATABASE_PROBE_MS = 3_000;
+
+async function databaseHealth(db: Db): Promise<HealthPart> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${DATABASE_PROBE_MS} ms`)), DATABASE_PROBE_MS);
+  });
+  try {
+    await Promise.race([pingDatabase(db), late]);
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -24,12 +50,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit ?? 1_048_576,
   });
   app.get('/healthz', async (_req, reply) => {
-    try {
-      await pingDatabase(deps.db);
-      return { ok: true };
-    } catch {
-      return reply.code(503).send({ ok: false, error: 'database unavailable' });
-    }
+    const parts: Record<string, HealthPart> = { database: await databaseHealth(deps.db), ...deps.healthParts?.() };
+    const down = Object.keys(parts).filter((k) => !parts[k]!.ok);
+    if (down.length === 0) return { ok: true, status: 'ok', parts };
+    // 503 names the parts that are down, so a probe's log says what to look at.
+    return reply.code(503).send({ ok: false, status: 'degraded', down, error: `${down.join(', ')} down`, parts });
   });
   const connectors = deps.connectors ?? new Map();
   // An encapsulated plugin: its raw-body parser applies to the webhook route only.

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync, mkdirSync, chownSync, statSync, write
 import path from 'node:path';
 import net from 'node:net';
 import pg from 'pg';
+import { backoffDelayMs } from '../domain/backoff.js';
 import { StoreError } from './errors.js';
 import {
   LEGACY_PASSWORD,
@@ -135,7 +136,8 @@ async function startOwnServer(opts: EmbeddedOptions, dataDir: string, clusterDir
       event('warn', 'embedded PostgreSQL stopped unexpectedly; restarting it', { dataDir, lastExit });
       restarting = (async () => {
         for (let attempt = 1; !stopping; attempt++) {
-          await sleep(restartDelayMs(attempt));
+          // 100 ms doubling to 10 s: quick after a crash, gentle on a server that cannot start.
+          await sleep(backoffDelayMs(attempt, 100, 10_000));
           if (stopping) return;
           try {
             await stopLeftoverPostmaster(clusterDir); // its pid file, or a postmaster that outlived the kill
@@ -173,12 +175,6 @@ async function startOwnServer(opts: EmbeddedOptions, dataDir: string, clusterDir
 type ChildLike = { exitCode: number | null; signalCode: string | null; once(e: 'exit', f: (code: number | null, signal: string | null) => void): void };
 function postmasterOf(server: object): ChildLike | undefined {
   return (server as { process?: ChildLike }).process;
-}
-
-/** 100 ms doubling to 10 s, with jitter: quick after a crash, gentle on a server that cannot start. */
-export function restartDelayMs(attempt: number): number {
-  const base = Math.min(10_000, 100 * 2 ** (attempt - 1));
-  return base / 2 + Math.random() * (base / 2);
 }
 
 /**
