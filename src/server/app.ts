@@ -48,6 +48,19 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Request lines only at debug: webhooks arrive by the thousand.
     loggerInstance: deps.logger.child({ component: 'http' }, { level: deps.logger.isLevelEnabled('debug') ? 'debug' : 'warn' }) as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit ?? 1_048_576,
+    // Shutdown (issue 14, defect 8): a request that reached us while we close is served
+    // (stored, answered 2xx), not refused with a 503 that reads like a storage failure;
+    // new connections are refused by the closed listener, and each kept-alive one is
+    // closed after its current answer, so close() ends once the requests in hand are done.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+  });
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_req, reply) => {
+    if (closing) void reply.header('connection', 'close');
   });
   app.get('/healthz', async (_req, reply) => {
     const parts: Record<string, HealthPart> = { database: await databaseHealth(deps.db), ...deps.healthParts?.() };

