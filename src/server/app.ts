@@ -2,6 +2,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { pingDatabase, type Db } from '../store/db.js';
+import { serializeRequest } from '../log.js';
 import type { Connector } from '../connectors/types.js';
 import type { InboxWriterOptions } from '../store/inbox-writer.js';
 import { webhookRoutes } from './webhooks.js';
@@ -46,7 +47,11 @@ async function databaseHealth(db: Db): Promise<HealthPart> {
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     // Request lines only at debug: webhooks arrive by the thousand.
-    loggerInstance: deps.logger.child({ component: 'http' }, { level: deps.logger.isLevelEnabled('debug') ? 'debug' : 'warn' }) as FastifyBaseLogger,
+    // The request serializer keeps query-string secrets (Amazon's ?token=) out of those lines.
+    loggerInstance: deps.logger.child(
+      { component: 'http' },
+      { level: deps.logger.isLevelEnabled('debug') ? 'debug' : 'warn', serializers: { req: serializeRequest } },
+    ) as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit ?? 1_048_576,
     // Shutdown (issue 14, defect 8): a request that reached us while we close is served
     // (stored, answered 2xx), not refused with a 503 that reads like a storage failure;
