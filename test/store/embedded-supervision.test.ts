@@ -3,6 +3,7 @@
 // folder, and says what to do when root runs it under a folder the postgres user cannot
 // enter (defect 10).
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -75,6 +76,35 @@ describe('embedded PostgreSQL supervision (defect 6)', () => {
     }
     expect(server.health().state).toBe('stopped');
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  });
+});
+
+describe('a process arriving while the owner restarts its server', () => {
+  it('waits for the owner and joins, instead of starting a second server beside its supervisor', async () => {
+    const dataDir = freshDir();
+    mkdirSync(dataDir, { recursive: true });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/embedded-child.ts', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (d) => {
+          out += String(d);
+          const m = /ready (\S+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
+      });
+      const killed = postmasterPid(dataDir);
+      process.kill(killed, 'SIGKILL');
+      const joined = await startEmbeddedPostgres({ dataDir, port: 0 });
+      expect(joined.owned).toBe(false);
+      expect(joined.url).toBe(url);
+      expect(postmasterPid(dataDir)).not.toBe(killed); // the owner's restarted one
+      expect((await query(joined.url, 'SELECT count(*)::int AS n FROM marks')).rows[0].n).toBe(1);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    }
   });
 });
 
