@@ -89,6 +89,18 @@ describe('stocksync start on its embedded PostgreSQL', () => {
   });
 });
 
+describe('status with the database down', () => {
+  it('still prints the database and engine parts, then fails with exit 3', async () => {
+    const { file } = await writeEngineConfig(dir, 'db-down', path.join(dir, 'unused'), 't', 'postgres://u:p@127.0.0.1:9/x');
+    const r = await cli(file, ['status', '--json']);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ database: { ok: false, error: expect.stringMatching(/ECONNREFUSED/) }, engine: { reachable: false } });
+    const human = await cli(file, ['status']);
+    expect(human.stdout).toMatch(/^database\s+DOWN \(cannot use PostgreSQL at .*ECONNREFUSED/m);
+    expect(human.stdout).toMatch(/^engine\s+http:\/\/127\.0\.0\.1:\d+\/healthz: not running/m);
+  });
+});
+
 describe('a data folder that is not a PostgreSQL cluster', () => {
   it('is refused by status and migrate (exit 2, the reason on stderr) and left untouched', async () => {
     const dataDir = path.join(dir, 'not-a-cluster');

@@ -4,7 +4,13 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../src/store/embedded.js';
 
-export async function writeEngineConfig(dir: string, name: string, dataDir: string, shopWebhookSecret = 't'): Promise<{ file: string; port: number }> {
+export async function writeEngineConfig(
+  dir: string,
+  name: string,
+  dataDir: string,
+  shopWebhookSecret = 't',
+  databaseUrl?: string,
+): Promise<{ file: string; port: number }> {
   const port = await freePort();
   const file = path.join(dir, `${name}.yaml`);
   writeFileSync(
@@ -12,7 +18,7 @@ export async function writeEngineConfig(dir: string, name: string, dataDir: stri
     `
 demo: true
 server: { port: ${port}, host: 127.0.0.1 }
-database: { dataDir: ${dataDir}, embeddedPort: ${await freePort()} }
+database: { ${databaseUrl ? `url: { env: ENGINE_DB, default: "${databaseUrl}" }, ` : ''}dataDir: ${dataDir}, embeddedPort: ${await freePort()} }
 connections:
   - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "http://127.0.0.1:9/warehouse/x", credentials: { apiToken: { env: WH_TOKEN, default: t } } }
   - { id: shop, kind: channel, platform: shopify, baseUrl: "http://127.0.0.1:9/shopify/x",
