@@ -195,7 +195,11 @@ export const configSchema = z.strictObject(
     demo: z.boolean({ error: 'must be true or false' }).default(false),
     server: z
       .strictObject({
-        host: z.string({ error: 'must be a string' }).default('0.0.0.0'),
+        /**
+         * Address the HTTP server binds. Loopback by default: webhooks reach a production
+         * engine through a reverse proxy or tunnel; set 0.0.0.0 to listen on every interface.
+         */
+        host: z.string({ error: 'must be a string' }).default('127.0.0.1'),
         port: portSchema.default(8080),
         /** Bearer token of the admin API; absent = admin API disabled. */
         adminToken: secretRefSchema.optional(),

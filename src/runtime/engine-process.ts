@@ -7,7 +7,7 @@ import { catalogFromConfig } from '../engine/catalog-from-config.js';
 import { syncCatalog } from '../engine/catalog.js';
 import { configureAdaptive } from '../engine/adaptive-settings.js';
 import { forgetLoweringLatencies } from '../engine/lowering-latency-cache.js';
-import { buildServer } from '../server/app.js';
+import { buildServer, type HealthPart } from '../server/app.js';
 import { openDatabase, redactUrl, type OpenDatabase } from '../store/open.js';
 import { createConnector } from '../connectors/index.js';
 import type { Connector } from '../connectors/types.js';
@@ -61,7 +61,13 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
       ...(opts.onPushed && { onPushed: opts.onPushed }),
       retention: retentionPolicy(config),
     });
-    const server = await buildServer({ db: database.db, logger: log, connectors, onWebhookStored: () => workers.wakeInbox() });
+    const server = await buildServer({
+      db: database.db,
+      logger: log,
+      connectors,
+      onWebhookStored: () => workers.wakeInbox(),
+      healthParts: () => engineHealthParts(database, workers),
+    });
     const port = opts.port ?? config.server.port;
     const url = await server.listen({ port, host: config.server.host });
     log.info({ url }, 'listening');
@@ -89,6 +95,21 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
   }
 }
 
+/** What /healthz reports beside the database: the listener, and the embedded server when this process supervises it. */
+function engineHealthParts(database: OpenDatabase, workers: Workers): Record<string, HealthPart> {
+  const listener = workers.listenerHealth();
+  const embedded = database.embeddedHealth?.();
+  return {
+    listener: {
+      ok: listener.connected,
+      since: listener.since.toISOString(),
+      reconnects: listener.reconnects,
+      ...(listener.lastError && { lastError: listener.lastError }),
+    },
+    ...(embedded && { embeddedPostgres: { ok: embedded.state === 'up', ...embedded } }),
+  };
+}
+
 export async function connectorsFor(config: LoadedConfig): Promise<Map<string, Connector>> {
   const connectors = new Map<string, Connector>();
   for (const c of config.connections) {
@@ -103,6 +124,7 @@ export async function openDatabaseFor(config: LoadedConfig, log: Logger): Promis
     dataDir: config.database.dataDir,
     embeddedPort: config.database.embeddedPort,
     onLog: (line) => log.debug({ component: 'postgres' }, line),
+    onEvent: (level, message, fields) => log[level]({ component: 'postgres', ...fields }, message),
   });
   log.info(
     { database: database.embedded ? `embedded (${config.database.dataDir})` : redactUrl(database.url), migrations: database.migrationsApplied },

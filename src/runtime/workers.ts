@@ -15,7 +15,7 @@ import { RECONCILE_LEASE_MS, reconcileLease } from '../engine/run-reconciliation
 import { createDispatchPool, resolveListingIds, type DispatchPool, type PushDirection } from '../engine/workers/dispatcher.js';
 import { processInboxOnce } from '../engine/workers/inbox-processor.js';
 import { startLeasedLoop, type Loop } from '../engine/workers/leased-loop.js';
-import { createNotifier, type Notifier } from '../store/notifier.js';
+import { createNotifier, type Notifier, type NotifierHealth } from '../store/notifier.js';
 import { pollOnce } from '../engine/workers/poller.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { pushOrdersOnce } from '../engine/workers/warehouse-pusher.js';
@@ -47,6 +47,8 @@ export interface WorkersDeps {
 export interface Workers {
   orders: OrderBatcher;
   wakeInbox(): void;
+  /** The LISTEN connection: down means wake-ups wait for the periodic checks. */
+  listenerHealth(): NotifierHealth;
   stop(): Promise<void>;
 }
 
@@ -173,6 +175,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   return {
     orders,
     wakeInbox: () => inbox.wake(),
+    listenerHealth: () => notifier.health(),
     async stop() {
       for (const cron of crons) cron.stop();
       // A step may be waiting out a platform's rate limit: give the loops a bounded time.

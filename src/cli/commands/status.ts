@@ -4,7 +4,8 @@ import { openIncidents } from '../../store/incidents.js';
 import { statusReport, type ConnectionStatus, type StatusReport } from '../../store/status.js';
 import type { IncidentRow } from '../../store/incidents.js';
 import { withDatabase } from '../database.js';
-import { printJson } from '../context.js';
+import { loadConfigFor, printJson } from '../context.js';
+import { engineHealth, formatEngineHealth } from '../engine-health.js';
 import { table } from '../table.js';
 
 export function register(program: Command): void {
@@ -13,12 +14,21 @@ export function register(program: Command): void {
     .description('what the engine holds: connections, SKUs, dirty listings, open claims, incidents')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      await withDatabase(cmd, async ({ db }) => {
-        const report = await statusReport(db);
-        const incidents = await openIncidents(db, 10);
-        if (opts.json) return printJson({ ...report, recentIncidents: incidents });
-        process.stdout.write(formatStatus(report, incidents));
-      });
+      // Asked first: when the database is down, what the engine says is all there is to show.
+      const engine = await engineHealth(await loadConfigFor(cmd));
+      try {
+        await withDatabase(cmd, async ({ db }) => {
+          const report = await statusReport(db);
+          const incidents = await openIncidents(db, 10);
+          if (opts.json) return printJson({ ...report, database: { ok: true }, engine, recentIncidents: incidents });
+          process.stdout.write(formatStatus(report, incidents) + ['', 'database      up', ...formatEngineHealth(engine)].join('\n') + '\n');
+        });
+      } catch (e) {
+        const error = (e as Error).message;
+        if (opts.json) printJson({ database: { ok: false, error }, engine });
+        else process.stdout.write([`database      DOWN (${error})`, ...formatEngineHealth(engine)].join('\n') + '\n');
+        throw e;
+      }
     });
 }
 
