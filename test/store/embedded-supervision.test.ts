@@ -33,6 +33,15 @@ function withPassword(url: string, password: string): string {
   return u.toString();
 }
 
+/** A process that runs (a zombie waiting for its parent's wait() does not). */
+function running(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 const postmasterPid = (dataDir: string) => Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
 async function until(what: string, probe: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
@@ -96,6 +105,9 @@ describe('a process arriving while the owner restarts its server', () => {
       });
       const killed = postmasterPid(dataDir);
       process.kill(killed, 'SIGKILL');
+      // The signal lands asynchronously: arrive once the old postmaster is gone (a zombie
+      // counts as gone), while its owner restarts it, not while it still answers.
+      await until('the killed postmaster is gone', () => !running(killed), 10_000);
       const joined = await startEmbeddedPostgres({ dataDir, port: 0 });
       expect(joined.owned).toBe(false);
       expect(joined.url).toBe(url);
