@@ -17,6 +17,8 @@ import { processInboxOnce } from '../engine/workers/inbox-processor.js';
 import { startLeasedLoop, type Loop } from '../engine/workers/leased-loop.js';
 import { createNotifier, type Notifier } from '../store/notifier.js';
 import { pollOnce } from '../engine/workers/poller.js';
+import { DEFAULT_AUTH_BACKOFF } from '../engine/workers/connection-gate.js';
+import type { PauseBackoff } from '../store/connection-pauses.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { pushOrdersOnce } from '../engine/workers/warehouse-pusher.js';
 import { adaptiveSettings } from '../engine/adaptive-settings.js';
@@ -110,6 +112,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         connectionId: c.id,
         connector,
         ...(typeof c.options.asyncApplyMs === 'number' && { asyncApplyMs: c.options.asyncApplyMs }),
+        authBackoff: authBackoffOf(c.options),
         ...(d.onPushed && { onPushed: (ms: number, direction: PushDirection) => d.onPushed!(c.id, ms, direction) }),
         ...(poller && { onUnseenSales: () => poller.wake() }),
         ...(replan && { onLowered: () => replan.wake() }),
@@ -124,10 +127,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         owner,
         idleMs: 2_000,
         step: async () => {
-          if (!resolved) {
-            await resolveListingIds(deps);
-            resolved = true;
-          }
+          if (!resolved) resolved = (await resolveListingIds(deps)) !== null;
           return pool.step();
         },
       });
@@ -171,6 +171,13 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
 }
 
 const STOP_DEADLINE_MS = 5_000;
+
+/** Options authRetryMs / authRetryMaxMs: how a connection paused for auth is probed. */
+function authBackoffOf(options: Record<string, unknown>): PauseBackoff {
+  const ms = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : d);
+  const baseMs = ms(options.authRetryMs, DEFAULT_AUTH_BACKOFF.baseMs);
+  return { baseMs, maxMs: Math.max(baseMs, ms(options.authRetryMaxMs, DEFAULT_AUTH_BACKOFF.maxMs)) };
+}
 
 /**
  * Pushes in flight per channel connection. Two: one hung request (seconds, on a platform

@@ -14,6 +14,7 @@ import type { Db } from '../../store/db.js';
 import { cancelOrder } from '../cancel-order.js';
 import { levelObservation, recordObservation } from '../record-observation.js';
 import { recordOrders } from '../record-orders.js';
+import { isAuthFailure, pauseOnAuthFailure, resumeOnSuccess } from './connection-gate.js';
 
 export interface PollerDeps {
   db: Db;
@@ -34,7 +35,15 @@ export interface PollResult {
 }
 
 export async function pollOnce(d: PollerDeps): Promise<PollResult> {
-  const result = d.connector.kind === 'channel' ? await pollOrders(d, d.connector) : await pollLevels(d, d.connector);
+  let result: PollResult;
+  try {
+    result = d.connector.kind === 'channel' ? await pollOrders(d, d.connector) : await pollLevels(d, d.connector);
+  } catch (e) {
+    // Refused credentials are the connection's state (status shows it), not a poll's blip.
+    if (e instanceof ConnectorError && isAuthFailure(e)) await pauseOnAuthFailure(d.db, d.log, d.connectionId, e);
+    throw e;
+  }
+  await resumeOnSuccess(d.db, d.log, d.connectionId);
   await touchActivity(d.db, d.connectionId, 'poll');
   return result;
 }
