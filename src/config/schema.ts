@@ -229,6 +229,11 @@ export const configSchema = z.strictObject(
         replanInterval: durationSchema(10).optional(),
       })
       .prefault({}),
+    /**
+     * How far ahead of our clock a warehouse's timestamp may be; an observation dated
+     * later is refused (it would outrank every later one). Default 5m.
+     */
+    warehouseClockSkew: durationSchema(0).optional(),
     /** Encrypts credentials stored in the database; required unless demo: true. */
     secretKey: secretRefSchema.optional(),
     connections: z.array(connectionSchema, { error: 'must be a list' }).default([]),

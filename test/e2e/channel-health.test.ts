@@ -1,7 +1,9 @@
-// Issue 14, defect 1 on the sandbox: a rotated Amazon token.
+// Issue 14, defects 1 and 2 on the sandbox: a rotated Amazon token, a 3PL event dated 2099.
+import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatStatus } from '../../src/cli/commands/status.js';
+import { standardSignature } from '../../src/connectors/warehouse/signing.js';
 import { reconcileConnection } from '../../src/engine/workers/reconciler.js';
 import { statusReport } from '../../src/store/status.js';
 import { converged, eventually, listing } from './helpers.js';
@@ -59,5 +61,49 @@ describe('a rotated Amazon token (defect 1)', () => {
       trigger: 'manual',
     });
     expect(report.drift).toEqual([]);
+  }, 90_000);
+});
+
+describe('a 3PL event dated in the future (defect 2)', () => {
+  it('is refused and kept with its reason; every channel keeps the real stock', async () => {
+    stack = await startStack({ channels: ['shopify', 'woocommerce'], skus: [{ sku: 'MUG', quantity: 116 }] });
+    await converged(stack, ['shopify', 'woocommerce'], ['MUG']);
+    const inventory = await fetch(`${stack.sandbox.url}/warehouse/wh/1.0/inventory?Limit=250`, { headers: { authorization: 'Bearer sandbox-token-wh' } });
+    const item = ((await inventory.json()) as Record<string, unknown>[]).find((i) => i['sku'] === 'MUG')!;
+    // Signed with the real secret: it passes the door. Available 0 "as of 2099".
+    const forged = {
+      ...item,
+      topic: 'inventory.updated',
+      total_fulfillable_quantity: 0,
+      total_sellable_quantity: 0,
+      total_onhand_quantity: 0,
+      last_updated_at: '2099-01-01T00:00:00Z',
+    };
+    const body = JSON.stringify(forged);
+    const id = 'msg_future_1';
+    const timestamp = Math.floor(Date.now() / 1000);
+    const secret = `whsec_${createHash('sha256').update('wh').digest('base64')}`;
+    const res = await fetch(`${stack.engine.url}/webhooks/wh`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': `v1,${standardSignature(secret, id, String(timestamp), Buffer.from(body))}`,
+        'x-webhook-topic': 'inventory.updated',
+      },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const refused = await eventually('the event refused', async () => {
+      const { rows } = await stack!.db.query(`SELECT status, reason FROM inbox WHERE connection_id = 'wh' AND event_id LIKE '%msg_future_1%'`);
+      return rows[0]?.status === 'quarantined' ? (rows[0] as { reason: string }) : undefined;
+    });
+    expect(refused.reason).toMatch(/observedAt: 2099-01-01T00:00:00\.000Z is more than 300 s ahead of our clock/);
+    const { rows } = await stack.db.query(`SELECT available, observed_at < now() + interval '1 hour' AS sane FROM stock_levels WHERE sku = 'MUG'`);
+    expect(rows).toEqual([{ available: 116, sane: true }]);
+    await converged(stack, ['shopify', 'woocommerce'], ['MUG']);
+    expect(stack.instance('shopify').control.getStock('MUG')).toBe(116);
+    expect(stack.instance('woocommerce').control.getStock('MUG')).toBe(116);
   }, 90_000);
 });

@@ -131,6 +131,52 @@ describe('an honest drift report (issue 14, defect 1)', () => {
   });
 });
 
+describe('warehouse reconciliation and future-dated levels (issue 14, defect 2)', () => {
+  const warehouseReading = (items: { sku: string; available: number; observedAt: Date }[]) =>
+    ({
+      kind: 'warehouse',
+      platform: 'scripted',
+      listLevels: async () => ({ items: items.map((i) => ({ ...i, location: 'main' })), next: null }),
+    }) as unknown as Parameters<typeof reconcileConnection>[0]['connector'];
+  const level = async (sku: string) =>
+    (
+      await t.db.query(
+        `SELECT s.available, s.observed_at > now() + interval '1 minute' AS future FROM stock_levels s JOIN locations l ON l.id = s.location_id
+          WHERE l.connection_id = 'wh' AND l.code = 'main' AND s.sku = $1`,
+        [sku],
+      )
+    ).rows[0];
+
+  it('a level pinned by a future timestamp is corrected by the full read and reported', async () => {
+    // Stored before such stamps were refused: 2099 outranks every observation since.
+    await t.db.query(
+      `UPDATE stock_levels SET available = 0, observed_at = '2099-01-01T00:00:00Z' WHERE sku = 'C' AND location_id = (SELECT id FROM locations WHERE connection_id = 'wh' AND code = 'main')`,
+    );
+    const r = await reconcileConnection({
+      db: t.db,
+      log,
+      connectionId: 'wh',
+      connector: warehouseReading([{ sku: 'C', available: 9, observedAt: new Date() }]),
+      trigger: 'manual',
+    });
+    expect(r.drift.map((x) => [x.sku, x.believed, x.actual, x.action])).toEqual([['C', 0, 9, 'corrected']]);
+    expect(await level('C')).toEqual({ available: 9, future: false });
+  });
+
+  it('a read that differs from a newer stored level is kept out but reported as drift', async () => {
+    await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'E', kind: 'absolute', available: 4, observedAt: new Date() });
+    const r = await reconcileConnection({
+      db: t.db,
+      log,
+      connectionId: 'wh',
+      connector: warehouseReading([{ sku: 'E', available: 6, observedAt: new Date(Date.now() - 60_000) }]),
+      trigger: 'manual',
+    });
+    expect(r.drift.map((x) => [x.sku, x.believed, x.actual, x.action])).toEqual([['E', 4, 6, 'stale_kept']]);
+    expect((await level('E')).available).toBe(4);
+  });
+});
+
 describe('warehouse reconciliation and the warehouse clock', () => {
   it("stamps a read with the item's own time, so an order the read did not count keeps its claim (a clock 45 s behind)", async () => {
     const { recordOrder } = await import('../../src/engine/record-orders.js');

@@ -102,8 +102,11 @@ async function reconcileWarehouse(d: ReconcileDeps, c: WarehouseConnector, runId
           ...levelObservation(d.connectionId, l, { source: 'reconcile', key: `reconcile:${runId}:${l.location}:${l.sku}`, read: true }),
           reconcile: true,
         });
-        if (r.outcome === 'applied')
-          drift.push({ connectionId: d.connectionId, sku: l.sku, believed: was ?? null, actual: l.available, action: 'corrected', layer: 'polling' });
+        const base = { connectionId: d.connectionId, sku: l.sku, believed: was ?? null, actual: l.available, layer: 'polling' };
+        if (r.outcome === 'applied') drift.push({ ...base, action: 'corrected' });
+        // A level that differs but lost to a newer stored one is still drift: say so.
+        else if (r.outcome === 'stale')
+          drift.push({ ...base, action: 'stale_kept', note: `kept the stored level: observed after this read's ${l.observedAt.toISOString()}` });
       } catch (e) {
         if (!(e instanceof StocksyncError)) throw e;
         await insertQuarantine(d.db, { source: 'reconcile', connectionId: d.connectionId, reason: `${l.location}/${l.sku}: ${e.message}` });
