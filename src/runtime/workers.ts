@@ -97,7 +97,13 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
           owner,
           idleMs: c.pollIntervalMs,
           step: async () => {
-            const r = await pollOnce({ db: d.db, log: d.log, connectionId: c.id, connector });
+            const r = await pollOnce({
+              db: d.db,
+              log: d.log,
+              connectionId: c.id,
+              connector,
+              ...(typeof c.options.webhookCheckMs === 'number' && { subscriptionCheckMs: c.options.webhookCheckMs }),
+            });
             d.log.debug({ connection: c.id, ...r }, 'polled');
             wakeDispatcher(); // raises held for unseen channel sales may go now
             return false;

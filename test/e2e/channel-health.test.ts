@@ -1,5 +1,8 @@
-// Issue 14, defects 1 and 2 on the sandbox: a rotated Amazon token, a 3PL event dated 2099.
+// Issue 14, defects 1, 2 and 7 on the sandbox: a rotated Amazon token, a 3PL event dated
+// 2099, and WooCommerce disabling its webhooks after failed deliveries.
+import http from 'node:http';
 import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatStatus } from '../../src/cli/commands/status.js';
@@ -105,5 +108,73 @@ describe('a 3PL event dated in the future (defect 2)', () => {
     await converged(stack, ['shopify', 'woocommerce'], ['MUG']);
     expect(stack.instance('shopify').control.getStock('MUG')).toBe(116);
     expect(stack.instance('woocommerce').control.getStock('MUG')).toBe(116);
+  }, 90_000);
+});
+
+/** Our webhook route behind a switch: off, it answers 503 as a process being restarted would. */
+async function startGate(target: string) {
+  let up = true;
+  const server = http.createServer((req, res) => {
+    if (!up) {
+      req.resume();
+      res.writeHead(503).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length')) as Record<string, string>;
+      fetch(`${target}${req.url}`, { method: 'POST', headers, body: Buffer.concat(chunks) })
+        .then(async (r) => res.writeHead(r.status).end(Buffer.from(await r.arrayBuffer())))
+        .catch(() => res.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    set: (on: boolean) => void (up = on),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+describe('WooCommerce disabling our webhooks (defect 7)', () => {
+  it('the poll after the platform disabled a webhook sets it active again, and webhooks flow again', async () => {
+    stack = await startStack({
+      channels: ['woocommerce'],
+      skus: [{ sku: 'MUG', quantity: 40 }],
+      webhooks: false,
+      pollInterval: '1s',
+      connectionOptions: { woocommerce: 'webhookCheckMs: 0' },
+    });
+    const gate = await startGate(stack.engine.url);
+    try {
+      const woo = stack.instance('woocommerce');
+      woo.control.subscribe('order.created', `${gate.url}/webhooks/woo`);
+      await converged(stack, ['woocommerce'], ['MUG']);
+      const hook = () => (woo.control.truth() as { webhooks: { id: number; status: string; failure_count: number }[] }).webhooks[0]!;
+      const webhookOrders = async () =>
+        (await stack!.db.query(`SELECT count(*)::int AS n FROM inbox WHERE connection_id = 'woo' AND topic = 'order.created'`)).rows[0].n as number;
+
+      // Our side is down for a moment: seven failed deliveries and WooCommerce disables the webhook.
+      gate.set(false);
+      for (let i = 0; i < 7; i++) {
+        expect(woo.control.shopperOrder([{ sku: 'MUG', quantity: 1 }]).ok).toBe(true);
+        await eventually(`delivery ${i + 1} failed`, async () => hook().failure_count > i || hook().status === 'disabled');
+      }
+      await eventually('the webhook disabled', async () => hook().status === 'disabled');
+      gate.set(true);
+
+      // The next poll notices and sets it active again; status says so.
+      await eventually('the webhook active again', async () => hook().status === 'active', 30_000);
+      const status = formatStatus(await statusReport(stack.db), []);
+      expect(status).toMatch(/woo: webhooks 1 active \(checked .*\), last re-enabled \d+s ago \(order\.created; 1 in all\)/);
+
+      // And webhooks flow again: the next order arrives through one.
+      const before = await webhookOrders();
+      expect(woo.control.shopperOrder([{ sku: 'MUG', quantity: 1 }]).ok).toBe(true);
+      await eventually('an order delivered by webhook', async () => (await webhookOrders()) > before);
+    } finally {
+      await gate.close();
+    }
   }, 90_000);
 });

@@ -80,7 +80,7 @@ export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[],
   return lines.join('\n') + '\n';
 }
 
-/** A connection paused because its platform refuses our credentials. */
+/** A paused connection and the state of its webhooks, one line each. */
 function healthLines(c: ConnectionStatus, now: Date): string[] {
   const out: string[] = [];
   const p = c.authPause;
@@ -90,6 +90,14 @@ function healthLines(c: ConnectionStatus, now: Date): string[] {
       `  ${c.id}: PAUSED, failing auth since ${new Date(p.since).toISOString()} (${ago(p.since, now)}), ` +
         `${p.attempts} failed probe${p.attempts === 1 ? '' : 's'}, next retry ${next > 0 ? `in ${Math.ceil(next / 1000)}s` : 'now'}: ${p.lastError}`,
     );
+  }
+  const w = c.webhooks;
+  if (w) {
+    const states = Object.entries(w.byStatus ?? {})
+      .map(([status, n]) => `${n} ${status}`)
+      .join(', ');
+    const last = w.lastReenabledAt ? `, last re-enabled ${ago(w.lastReenabledAt, now)} (${w.lastReenabledTopics.join(', ')}; ${w.reenabled} in all)` : '';
+    out.push(`  ${c.id}: webhooks ${states || 'none for us'} (checked ${ago(w.checkedAt, now)})${last}`);
   }
   return out;
 }

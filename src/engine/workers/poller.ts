@@ -15,6 +15,7 @@ import { cancelOrder } from '../cancel-order.js';
 import { levelObservation, recordObservation } from '../record-observation.js';
 import { recordOrders } from '../record-orders.js';
 import { isAuthFailure, pauseOnAuthFailure, resumeOnSuccess } from './connection-gate.js';
+import { checkSubscriptions } from './subscriptions.js';
 
 export interface PollerDeps {
   db: Db;
@@ -26,6 +27,8 @@ export interface PollerDeps {
   /** Where a connection never polled starts. Default 24 hours back. */
   initialLookbackMs?: number;
   now?: () => Date;
+  /** Check the platform's webhook subscriptions at most this often (subscriptions.ts). */
+  subscriptionCheckMs?: number;
 }
 
 export interface PollResult {
@@ -45,6 +48,10 @@ export async function pollOnce(d: PollerDeps): Promise<PollResult> {
   }
   await resumeOnSuccess(d.db, d.log, d.connectionId);
   await touchActivity(d.db, d.connectionId, 'poll');
+  await checkSubscriptions({ ...d, ...(d.subscriptionCheckMs !== undefined && { minIntervalMs: d.subscriptionCheckMs }) }).catch((e: unknown) =>
+    // A failed check is tried again at the next poll; the poll itself went through.
+    d.log.warn({ connection: d.connectionId, err: (e as Error).message }, 'webhook subscriptions not checked'),
+  );
   return result;
 }
 
