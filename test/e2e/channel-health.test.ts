@@ -157,16 +157,24 @@ describe('WooCommerce disabling our webhooks (defect 7)', () => {
 
       // Our side is down for a moment: seven failed deliveries and WooCommerce disables the webhook.
       gate.set(false);
+      // The poller runs every second: it may set the webhook active again before we look.
+      const reenabled = async () =>
+        (await stack!.db.query(`SELECT COALESCE(sum(reenabled), 0)::int AS n FROM webhook_subscriptions WHERE connection_id = 'woo'`)).rows[0].n as number;
+      const disabledOnce = async () => hook().status === 'disabled' || (await reenabled()) > 0;
       for (let i = 0; i < 7; i++) {
         expect(woo.control.shopperOrder([{ sku: 'MUG', quantity: 1 }]).ok).toBe(true);
-        await eventually(`delivery ${i + 1} failed`, async () => hook().failure_count > i || hook().status === 'disabled');
+        await eventually(`delivery ${i + 1} failed`, async () => hook().failure_count > i || (await disabledOnce()));
       }
-      await eventually('the webhook disabled', async () => hook().status === 'disabled');
+      await eventually('the webhook disabled', disabledOnce);
       gate.set(true);
 
       // The next poll notices and sets it active again; status says so.
-      await eventually('the webhook active again', async () => hook().status === 'active', 30_000);
-      const status = formatStatus(await statusReport(stack.db), []);
+      await eventually('the webhook active again', async () => hook().status === 'active' && (await reenabled()) === 1, 30_000);
+      // What the engine recorded follows the PUT: wait for it, then read it in `status`.
+      const status = await eventually('status to say so', async () => {
+        const text = formatStatus(await statusReport(stack!.db), []);
+        return /last re-enabled/.test(text) ? text : undefined;
+      });
       expect(status).toMatch(/woo: webhooks 1 active \(checked .*\), last re-enabled \d+s ago \(order\.created; 1 in all\)/);
 
       // And webhooks flow again: the next order arrives through one.
