@@ -17,7 +17,7 @@ import { processInboxOnce } from '../engine/workers/inbox-processor.js';
 import { startLeasedLoop, type Loop } from '../engine/workers/leased-loop.js';
 import { createNotifier, type Notifier } from '../store/notifier.js';
 import { pollOnce } from '../engine/workers/poller.js';
-import { DEFAULT_AUTH_BACKOFF } from '../engine/workers/connection-gate.js';
+import { DEFAULT_AUTH_BACKOFF, gateOf } from '../engine/workers/connection-gate.js';
 import type { PauseBackoff } from '../store/connection-pauses.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { pushOrdersOnce } from '../engine/workers/warehouse-pusher.js';
@@ -97,6 +97,8 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
           owner,
           idleMs: c.pollIntervalMs,
           step: async () => {
+            // Paused for auth and no probe due yet: a poll would only be refused again.
+            if ((await gateOf(d.db, c.id)) === 'closed') return false;
             const r = await pollOnce({
               db: d.db,
               log: d.log,
@@ -148,7 +150,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         lease: `push-orders:${c.id}`,
         owner,
         idleMs: 2_000,
-        step: () => pushOrdersOnce({ db: d.db, log: d.log, connectionId: c.id, connector }),
+        step: () => pushOrdersOnce({ db: d.db, log: d.log, connectionId: c.id, connector, authBackoff: authBackoffOf(c.options) }),
       });
       notifier.on('stocksync_orders', c.id, () => loop.wake());
       loops.push(loop);
