@@ -252,6 +252,11 @@ export const configSchema = z.strictObject(
         interval: durationSchema(60_000).prefault('1h'),
       })
       .prefault({}),
+    /**
+     * How far ahead of our clock a warehouse's timestamp may be; an observation dated
+     * later is refused (it would outrank every later one). Default 5m.
+     */
+    warehouseClockSkew: durationSchema(0).optional(),
     /** Encrypts credentials stored in the database; required unless demo: true. */
     secretKey: secretRefSchema.optional(),
     connections: z.array(connectionSchema, { error: 'must be a list' }).default([]),

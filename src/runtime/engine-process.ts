@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/index.js';
 import { catalogFromConfig } from '../engine/catalog-from-config.js';
 import { syncCatalog } from '../engine/catalog.js';
 import { configureAdaptive } from '../engine/adaptive-settings.js';
+import { configureObservations } from '../engine/record-observation.js';
 import { forgetLoweringLatencies } from '../engine/lowering-latency-cache.js';
 import { buildServer, type HealthPart } from '../server/app.js';
 import { openDatabase, redactUrl, type OpenDatabase } from '../store/open.js';
@@ -43,6 +44,7 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
     replanIntervalMs: a.replanInterval,
   });
   forgetLoweringLatencies();
+  configureObservations({ maxFutureSkewMs: config.warehouseClockSkew });
   const database = await openDatabaseFor(config, log);
   try {
     const synced = await syncCatalog(database.db, catalogFromConfig(config));

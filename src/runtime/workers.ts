@@ -17,6 +17,8 @@ import { processInboxOnce } from '../engine/workers/inbox-processor.js';
 import { startLeasedLoop, type Loop } from '../engine/workers/leased-loop.js';
 import { createNotifier, type Notifier, type NotifierHealth } from '../store/notifier.js';
 import { pollOnce } from '../engine/workers/poller.js';
+import { DEFAULT_AUTH_BACKOFF, gateOf } from '../engine/workers/connection-gate.js';
+import type { PauseBackoff } from '../store/connection-pauses.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { pushOrdersOnce } from '../engine/workers/warehouse-pusher.js';
 import { adaptiveSettings } from '../engine/adaptive-settings.js';
@@ -117,7 +119,15 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
           owner,
           idleMs: c.pollIntervalMs,
           step: async () => {
-            const r = await pollOnce({ db: d.db, log: d.log, connectionId: c.id, connector });
+            // Paused for auth and no probe due yet: a poll would only be refused again.
+            if ((await gateOf(d.db, c.id)) === 'closed') return false;
+            const r = await pollOnce({
+              db: d.db,
+              log: d.log,
+              connectionId: c.id,
+              connector,
+              ...(typeof c.options.webhookCheckMs === 'number' && { subscriptionCheckMs: c.options.webhookCheckMs }),
+            });
             d.log.debug({ connection: c.id, ...r }, 'polled');
             wakeDispatcher(); // raises held for unseen channel sales may go now
             return false;
@@ -132,6 +142,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         connectionId: c.id,
         connector,
         ...(typeof c.options.asyncApplyMs === 'number' && { asyncApplyMs: c.options.asyncApplyMs }),
+        authBackoff: authBackoffOf(c.options),
         ...(d.onPushed && { onPushed: (ms: number, direction: PushDirection) => d.onPushed!(c.id, ms, direction) }),
         ...(poller && { onUnseenSales: () => poller.wake() }),
         ...(replan && { onLowered: () => replan.wake() }),
@@ -146,10 +157,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         owner,
         idleMs: 2_000,
         step: async () => {
-          if (!resolved) {
-            await resolveListingIds(deps);
-            resolved = true;
-          }
+          if (!resolved) resolved = (await resolveListingIds(deps)) !== null;
           return pool.step();
         },
       });
@@ -164,7 +172,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         lease: `push-orders:${c.id}`,
         owner,
         idleMs: 2_000,
-        step: () => pushOrdersOnce({ db: d.db, log: d.log, connectionId: c.id, connector }),
+        step: () => pushOrdersOnce({ db: d.db, log: d.log, connectionId: c.id, connector, authBackoff: authBackoffOf(c.options) }),
       });
       notifier.on('stocksync_orders', c.id, () => loop.wake());
       loops.push(loop);
@@ -194,6 +202,13 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
 }
 
 const STOP_DEADLINE_MS = 5_000;
+
+/** Options authRetryMs / authRetryMaxMs: how a connection paused for auth is probed. */
+function authBackoffOf(options: Record<string, unknown>): PauseBackoff {
+  const ms = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : d);
+  const baseMs = ms(options.authRetryMs, DEFAULT_AUTH_BACKOFF.baseMs);
+  return { baseMs, maxMs: Math.max(baseMs, ms(options.authRetryMaxMs, DEFAULT_AUTH_BACKOFF.maxMs)) };
+}
 
 /**
  * Pushes in flight per channel connection. Two: one hung request (seconds, on a platform

@@ -76,6 +76,8 @@ export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[],
     `pushes        ${r.pushes.calls} calls (${r.pushes.listings} listings), ${r.throttledCalls} throttled`,
     `quarantine    ${r.quarantine.records} refused records, ${r.quarantine.inboxEvents} webhook events, ${r.quarantine.listings} listings`,
   ];
+  const health = r.connections.flatMap((c) => healthLines(c, now));
+  if (health.length > 0) lines.push('', 'connection health', ...health);
   if (incidents.length > 0) {
     lines.push('', 'recent incidents');
     lines.push(
@@ -86,6 +88,28 @@ export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[],
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** A paused connection and the state of its webhooks, one line each. */
+function healthLines(c: ConnectionStatus, now: Date): string[] {
+  const out: string[] = [];
+  const p = c.authPause;
+  if (p) {
+    const next = new Date(p.nextRetryAt).getTime() - now.getTime();
+    out.push(
+      `  ${c.id}: PAUSED, failing auth since ${new Date(p.since).toISOString()} (${ago(p.since, now)}), ` +
+        `${p.attempts} failed probe${p.attempts === 1 ? '' : 's'}, next retry ${next > 0 ? `in ${Math.ceil(next / 1000)}s` : 'now'}: ${p.lastError}`,
+    );
+  }
+  const w = c.webhooks;
+  if (w) {
+    const states = Object.entries(w.byStatus ?? {})
+      .map(([status, n]) => `${n} ${status}`)
+      .join(', ');
+    const last = w.lastReenabledAt ? `, last re-enabled ${ago(w.lastReenabledAt, now)} (${w.lastReenabledTopics.join(', ')}; ${w.reenabled} in all)` : '';
+    out.push(`  ${c.id}: webhooks ${states || 'none for us'} (checked ${ago(w.checkedAt, now)})${last}`);
+  }
+  return out;
 }
 
 /** Listings out of dispatch, plus refused records and events when there are any. */

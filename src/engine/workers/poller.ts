@@ -14,6 +14,8 @@ import type { Db } from '../../store/db.js';
 import { cancelOrder } from '../cancel-order.js';
 import { levelObservation, recordObservation } from '../record-observation.js';
 import { recordOrders } from '../record-orders.js';
+import { isAuthFailure, pauseOnAuthFailure, resumeOnSuccess } from './connection-gate.js';
+import { checkSubscriptions } from './subscriptions.js';
 
 export interface PollerDeps {
   db: Db;
@@ -25,6 +27,8 @@ export interface PollerDeps {
   /** Where a connection never polled starts. Default 24 hours back. */
   initialLookbackMs?: number;
   now?: () => Date;
+  /** Check the platform's webhook subscriptions at most this often (subscriptions.ts). */
+  subscriptionCheckMs?: number;
 }
 
 export interface PollResult {
@@ -34,8 +38,20 @@ export interface PollResult {
 }
 
 export async function pollOnce(d: PollerDeps): Promise<PollResult> {
-  const result = d.connector.kind === 'channel' ? await pollOrders(d, d.connector) : await pollLevels(d, d.connector);
+  let result: PollResult;
+  try {
+    result = d.connector.kind === 'channel' ? await pollOrders(d, d.connector) : await pollLevels(d, d.connector);
+  } catch (e) {
+    // Refused credentials are the connection's state (status shows it), not a poll's blip.
+    if (e instanceof ConnectorError && isAuthFailure(e)) await pauseOnAuthFailure(d.db, d.log, d.connectionId, e);
+    throw e;
+  }
+  await resumeOnSuccess(d.db, d.log, d.connectionId);
   await touchActivity(d.db, d.connectionId, 'poll');
+  await checkSubscriptions({ ...d, ...(d.subscriptionCheckMs !== undefined && { minIntervalMs: d.subscriptionCheckMs }) }).catch((e: unknown) =>
+    // A failed check is tried again at the next poll; the poll itself went through.
+    d.log.warn({ connection: d.connectionId, err: (e as Error).message }, 'webhook subscriptions not checked'),
+  );
   return result;
 }
 
