@@ -7,6 +7,7 @@ import type { ChannelConnector, PushItem, PushOutcome } from '../../connectors/t
 import { withTx, type Db } from '../../store/db.js';
 import { countPushes } from '../../store/activity.js';
 import { recordLoweringLatencies } from '../../store/lowering-latencies.js';
+import { countPushOutcomes, observeLowerings } from '../../metrics/counters.js';
 import {
   deferListings,
   dirtyListings,
@@ -130,7 +131,10 @@ async function pushBatch(d: DispatcherDeps, batch: readonly DirtyListing[]): Pro
     if (!(e instanceof ConnectorError)) throw e;
     await countPushes(d.db, d.connectionId, { calls: 1, listings: 0, throttled: e.connectorCode === 'RATE_LIMITED' ? 1 : 0, errors: 1 });
     // A connection-wide failure (auth, outage) is not the listings' fault: retry later.
-    if (e.retryable || e.connectorCode === 'AUTH') throw e;
+    if (e.retryable || e.connectorCode === 'AUTH') {
+      countPushOutcomes(d.connectionId, e.retryable ? 'failed_retryable' : 'failed_permanent', items.length);
+      throw e;
+    }
     outcomes = items.map((i) => ({ status: 'failed', listingId: i.listing.listingId, error: e }));
   }
   await applyOutcomes(d, batch, items, outcomes);
@@ -177,6 +181,8 @@ async function applyOutcomes(d: DispatcherDeps, batch: readonly DirtyListing[], 
       errors: failed.length,
     });
   });
+  observeLowerings(d.connectionId, loweredMs);
+  for (const o of outcomes) countPushOutcomes(d.connectionId, o.status === 'failed' ? (o.error.retryable ? 'failed_retryable' : 'failed_permanent') : o.status);
   if (loweredMs.length > 0) d.onLowered?.();
   if (stale.length > 0) {
     d.log.info({ connection: d.connectionId, stale: stale.length }, 'compare-and-set lost to channel sales; re-planned');
