@@ -103,6 +103,13 @@ function resolve(file: ConfigFile, values: Map<string, string | undefined>, sour
     server: {
       ...file.server,
       adminToken: file.server.adminToken && required(['server', 'adminToken']),
+      metricsToken: file.server.metricsToken && required(['server', 'metricsToken']),
+    },
+    alerts: {
+      ...file.alerts,
+      targets: file.alerts.targets.map((t, i) =>
+        t.kind === 'webhook' ? { ...t, secret: required(['alerts', 'targets', i, 'secret']) } : { ...t, url: required(['alerts', 'targets', i, 'url']) },
+      ),
     },
     database: {
       ...file.database,

@@ -6,6 +6,7 @@ import type { Connector } from '../connectors/types.js';
 import type { InboxWriterOptions } from '../store/inbox-writer.js';
 import type { WebhookRefusalOptions } from './webhook-refusals.js';
 import { webhookRoutes } from './webhooks.js';
+import { metricsRoute, type MetricsRouteOptions } from './metrics.js';
 
 export interface ServerDeps {
   db: Db;
@@ -18,6 +19,8 @@ export interface ServerDeps {
   inboxWriter?: Omit<InboxWriterOptions, 'onStored'>;
   /** Samples and per-source limits of refused webhooks (defaults in server/webhook-refusals.ts). */
   webhookRefusals?: WebhookRefusalOptions;
+  /** GET /metrics on this server, behind its token (absent: served elsewhere, or off). */
+  metrics?: MetricsRouteOptions & { token: string };
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -34,6 +37,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       return reply.code(503).send({ ok: false, error: 'database unavailable' });
     }
   });
+  if (deps.metrics) metricsRoute(app, deps.metrics);
   const connectors = deps.connectors ?? new Map();
   // An encapsulated plugin: its raw-body parser applies to the webhook route only.
   await app.register(async (scope) =>
