@@ -105,6 +105,24 @@ describe('/metrics', () => {
   });
 });
 
+describe('/metrics on server.metricsAddress', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ channels: ['shopify'], skus: [{ sku: 'MUG', quantity: 1 }], server: 'metricsAddress: "127.0.0.1:0"' });
+  });
+  afterAll(async () => stack?.close());
+
+  it('serves it on its own listener without a token, and not on the main port', async () => {
+    const url = stack.engine.metricsUrl!;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(url.startsWith(stack.engine.url)).toBe(false);
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('# TYPE stocksync_webhooks_received_total counter');
+    expect((await fetch(`${stack.engine.url}/metrics`)).status).toBe(404);
+  });
+});
+
 describe('metrics listener address', () => {
   it('parses host:port, IPv6 in brackets', () => {
     expect(parseListenAddress('127.0.0.1:9464')).toEqual({ host: '127.0.0.1', port: 9464 });
