@@ -1,6 +1,7 @@
 // GET /metrics on a whole engine (sandbox Shopify + 3PL): behind its own token, every
 // listed metric exposed, and the counters moving when a webhook is stored and an order
 // recorded.
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../e2e/stack.js';
 import { ats, eventually } from '../e2e/helpers.js';
@@ -71,6 +72,14 @@ describe('/metrics', () => {
     expect(sample(text, 'stocksync_database_up')).toBe(1);
     // Gauges read from the database: the engine's leases are owned now.
     expect(text).toMatch(/^stocksync_lease_owner\{lease="dispatch:shop",owner="[^"]+"\} 1$/m);
+  });
+
+  it('the Grafana dashboard in examples/ uses only metrics the engine exposes', async () => {
+    const dashboard = await readFile(new URL('../../examples/grafana-dashboard.json', import.meta.url), 'utf8');
+    const used = new Set([...dashboard.matchAll(/\bstocksync_[a-z0-9_]+/g)].map((m) => m[0].replace(/_bucket$/, '')));
+    expect(used.size).toBeGreaterThan(15);
+    const text = await scrape();
+    for (const name of used) expect(text, name).toContain(`# TYPE ${name} `);
   });
 
   it('counts a stored webhook and a recorded order, and the pushes that follow', async () => {
