@@ -32,6 +32,16 @@ const GAUGES: Record<GaugeName, { help: string; labels: readonly string[] }> = {
 const SNAPSHOT_TTL_MS = 500;
 
 const UNREADABLE: GaugeSample[] = [];
+/** A database that does not answer must not hang the scrape: the counters still go out. */
+const SCRAPE_DB_TIMEOUT_MS = 5_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /** Counters of the process plus this database's gauges. */
 export function metricsRegistry(db: Db, log: Logger): Registry {
@@ -39,7 +49,7 @@ export function metricsRegistry(db: Db, log: Logger): Registry {
   let snapshot: { at: number; samples: Promise<GaugeSample[]> } | undefined;
   const samples = (): Promise<GaugeSample[]> => {
     if (!snapshot || Date.now() - snapshot.at > SNAPSHOT_TTL_MS) {
-      const read = gaugeSamples(db).catch((e: unknown) => {
+      const read = withTimeout(gaugeSamples(db), SCRAPE_DB_TIMEOUT_MS).catch((e: unknown) => {
         log.warn({ err: (e as Error).message }, 'metrics: the database could not be read');
         return UNREADABLE;
       });

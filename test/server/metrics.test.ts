@@ -5,7 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../e2e/stack.js';
 import { ats, eventually } from '../e2e/helpers.js';
-import { parseListenAddress } from '../../src/server/metrics.js';
+import pino from 'pino';
+import { metricsRegistry, parseListenAddress } from '../../src/server/metrics.js';
+import { createPool } from '../../src/store/db.js';
 
 const TOKEN = 'metrics-test-token';
 
@@ -129,6 +131,20 @@ describe('/metrics on server.metricsAddress', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('# TYPE stocksync_webhooks_received_total counter');
     expect((await fetch(`${stack.engine.url}/metrics`)).status).toBe(404);
+  });
+});
+
+describe('metrics without a database', () => {
+  it('still answers: database_up 0, no database gauge samples, the counters as they are', async () => {
+    const db = createPool('postgres://nobody@127.0.0.1:1/none', 1);
+    try {
+      const text = await metricsRegistry(db, pino({ level: 'silent' })).metrics();
+      expect(sample(text, 'stocksync_database_up')).toBe(0);
+      expect(text).toContain('# TYPE stocksync_orders_recorded_total counter');
+      expect(text).not.toMatch(/^stocksync_dirty_listings\{/m);
+    } finally {
+      await db.end();
+    }
   });
 });
 
