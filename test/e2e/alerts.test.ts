@@ -173,3 +173,41 @@ describe('alerts', () => {
     expect(resolved).toHaveLength(1);
   });
 });
+
+describe('alerts: webhooks silent while polls find orders', () => {
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let testDb: TestDatabase;
+  let stack: Stack | undefined;
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    testDb = await createTestDatabase({ migrate: false });
+    // No webhook subscription at all: the platform's orders arrive only by polling.
+    stack = await startStackOn(testDb.url, {
+      channels: ['shopify'],
+      skus: [{ sku: 'MUG', quantity: 5 }],
+      buffer: '{ mode: shared }',
+      webhooks: false,
+      pollInterval: '1s',
+      alerts: `{ evaluateEvery: 1s, targets: [ { name: chat, kind: slack, url: { env: SLACK_URL, default: "${receiver.url}/slack" } } ],
+        rules: [ { rule: webhooks-silent, for: 1m, minOrders: 1 } ] }`,
+      alertTiming: { backoff: { baseMs: 50, maxMs: 200 }, deliverIdleMs: 100 },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await testDb?.drop();
+    receiver?.server.close();
+  });
+
+  it('fires for the channel once a poll records an order no webhook brought', async () => {
+    const order = stack!.instance('shopify').control.shopperOrder([{ sku: 'MUG', quantity: 1 }]);
+    expect(order.ok).toBe(true);
+    const [message] = await eventually('alerted', async () => {
+      const texts = receiver.received.filter((r) => r.path === '/slack').map((r) => JSON.parse(r.body).text as string);
+      return texts.length > 0 ? texts : undefined;
+    });
+    expect(message).toMatch(/\[webhooks-silent\] no webhook from shop ever while polls found 1 order\(s\)/);
+    expect((await alertsOf(stack!.db, 'webhooks-silent')).map((a) => a.subject)).toEqual(['shop']);
+  });
+});

@@ -12,7 +12,7 @@ const SUMMARIES: Record<string, (subject: string, d: Details) => string> = {
   'connection-failing': (s, d) => `connection ${s} is failing (${text(d.failure)}) since ${text(d.since)}: ${text(d.error, '').slice(0, 200)}`,
   'dirty-listing-age': (s, d) => `${text(d.dirtyListings)} listing(s) on ${s} wait to be pushed, the oldest for ${text(d.oldestSeconds)} s`,
   'webhooks-silent': (s, d) =>
-    `no webhook from ${s} since ${text(d.lastWebhookAt, 'ever')} while polls found ${text(d.ordersFoundByPolls)} order(s) it never sent: its webhook subscription looks broken`,
+    `no webhook from ${s} ${d.lastWebhookAt ? `since ${text(d.lastWebhookAt)}` : 'ever'} while polls found ${text(d.ordersFoundByPolls)} order(s) it never sent: its webhook subscription looks broken`,
   'reconciliation-failed': (s, d) => `the last reconciliation of ${s} failed: ${text(d.error, '').slice(0, 200)}`,
 };
 
