@@ -92,3 +92,30 @@ export async function alertsOf(q: Queryable, rule: string, limit = 100): Promise
   });
   return rows;
 }
+
+/**
+ * Forgets alerts resolved before `olderThanMs` ago, with their deliveries once none is
+ * pending: the history stays the size of its recent past. At most `batch` of each per
+ * call, oldest first; two statements, since a statement does not see its own deletes.
+ */
+export async function pruneResolvedAlerts(q: Queryable, olderThanMs: number, batch = 1_000): Promise<number> {
+  await q.query({
+    name: 'alerts_prune_deliveries',
+    text: `DELETE FROM alert_deliveries d
+            USING (SELECT d.id FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
+                    WHERE a.resolved_at < now() - $1::bigint * interval '1 millisecond' AND d.status <> 'pending'
+                    ORDER BY d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED) old
+            WHERE d.id = old.id`,
+    values: [olderThanMs, batch],
+  });
+  const { rowCount } = await q.query({
+    name: 'alerts_prune',
+    text: `DELETE FROM alerts a
+            USING (SELECT id FROM alerts WHERE resolved_at < now() - $1::bigint * interval '1 millisecond'
+                    AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = alerts.id)
+                    ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) old
+            WHERE a.id = old.id`,
+    values: [olderThanMs, batch],
+  });
+  return rowCount ?? 0;
+}

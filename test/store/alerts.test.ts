@@ -2,8 +2,8 @@
 // rule holds true, resolves once when that stops, and queues one delivery per event and
 // target; the outbox is claimed without two workers taking the same row.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { evaluateRule, alertsOf, type RuleEvaluation } from '../../src/store/alerts.js';
-import { claimDeliveries, markRetry } from '../../src/store/alert-deliveries.js';
+import { evaluateRule, alertsOf, pruneResolvedAlerts, type RuleEvaluation } from '../../src/store/alerts.js';
+import { claimDeliveries, deliveriesOf, markDelivered, markRetry } from '../../src/store/alert-deliveries.js';
 import { recordConnectionFailure, recordConnectionRecovered, recordPollFindings } from '../../src/store/connection-signals.js';
 import { finishReconciliation, insertDrift, startReconciliation } from '../../src/store/reconciliations.js';
 import { touchActivity } from '../../src/store/activity.js';
@@ -125,5 +125,26 @@ describe('alert outbox', () => {
     expect(await claimDeliveries(t.db, 10, 60_000)).toEqual([]);
     await markRetry(t.db, ids[1]!, 0, 'answered 503');
     expect((await claimDeliveries(t.db, 10, 60_000)).map((c) => [c.id, c.attempts])).toEqual([[ids[1], 2]]);
+  });
+
+  it('forgets alerts resolved long ago with their deliveries, but never one with a delivery still owed', async () => {
+    await t.db.query(`TRUNCATE connection_health`);
+    for (const c of ['ch1', 'ch2']) await recordConnectionFailure(t.db, c, 'auth', '401');
+    await t.db.query(`UPDATE connection_health SET failing_since = now() - interval '1 hour'`);
+    await evaluateRule(t.db, rule('connection-failing', [1_000]));
+    for (const c of ['ch1', 'ch2']) await recordConnectionRecovered(t.db, c);
+    await evaluateRule(t.db, rule('connection-failing', [1_000]));
+    const fired = await alertsOf(t.db, 'connection-failing');
+    const ch1 = fired.find((a) => a.subject === 'ch1');
+    const ch2 = fired.find((a) => a.subject === 'ch2');
+    // Every delivery of ch1's alert went out; one of ch2's is still owed.
+    for (const d of await deliveriesOf(t.db, ch1!.id)) await markDelivered(t.db, d.id);
+    for (const d of (await deliveriesOf(t.db, ch2!.id)).slice(1)) await markDelivered(t.db, d.id);
+    expect(await pruneResolvedAlerts(t.db, 86_400_000)).toBe(0); // resolved just now: kept
+    await t.db.query(`UPDATE alerts SET resolved_at = now() - interval '100 days', fired_at = now() - interval '101 days'`);
+    expect(await pruneResolvedAlerts(t.db, 86_400_000)).toBe(1);
+    expect((await alertsOf(t.db, 'connection-failing')).map((a) => a.subject)).toEqual(['ch2']);
+    expect(await deliveriesOf(t.db, ch2!.id)).toHaveLength(1);
+    expect(await deliveriesOf(t.db, ch1!.id)).toEqual([]);
   });
 });

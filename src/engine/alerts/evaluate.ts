@@ -3,7 +3,7 @@
 // one engine at a time under a lease (runtime/workers.ts); running it twice is harmless.
 import type { Logger } from 'pino';
 import type { AlertRuleConfig } from '../../config/alerts.js';
-import { evaluateRule, type RuleEvaluation } from '../../store/alerts.js';
+import { evaluateRule, pruneResolvedAlerts, type RuleEvaluation } from '../../store/alerts.js';
 import type { Db } from '../../store/db.js';
 
 export function ruleEvaluations(rules: readonly AlertRuleConfig[], allTargets: readonly string[]): RuleEvaluation[] {
@@ -22,6 +22,11 @@ export function ruleEvaluations(rules: readonly AlertRuleConfig[], allTargets: r
   });
 }
 
+/** How long resolved alerts and their deliveries are kept (`stocksync` keeps no other copy). */
+export const ALERT_HISTORY_MS = 90 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+let prunedAt = 0;
+
 /** Evaluates every rule; true when something fired or resolved (deliveries are waiting). */
 export async function evaluateAlertsOnce(d: { db: Db; log: Logger; rules: readonly RuleEvaluation[] }): Promise<boolean> {
   let changed = false;
@@ -31,6 +36,11 @@ export async function evaluateAlertsOnce(d: { db: Db; log: Logger; rules: readon
       d.log.info({ rule: rule.name, fired, resolved }, 'alerts changed');
       changed = true;
     }
+  }
+  // The same engine that writes the history trims it, hourly.
+  if (Date.now() - prunedAt > PRUNE_EVERY_MS) {
+    prunedAt = Date.now();
+    await pruneResolvedAlerts(d.db, ALERT_HISTORY_MS);
   }
   return changed;
 }
