@@ -90,6 +90,12 @@ describe('alerts and metrics in the config', () => {
     ]);
   });
 
+  it("checks that a Slack target's variable holds a URL", () => {
+    expect(issuesAfter((d) => Object.assign(d, withAlerts()), { ...ALERT_ENV, SLACK_URL: 'xoxb-not-a-url' })).toEqual([
+      'alerts.targets[1].url: environment variable SLACK_URL must hold an http:// or https:// URL',
+    ]);
+  });
+
   it('rules need a target', () => {
     expect(issuesAfter((d) => (d.alerts = { rules: [{ rule: 'oversell' }] }))).toEqual(['alerts.targets: rules need at least one target']);
   });
