@@ -72,6 +72,10 @@ describe('/metrics', () => {
     const text = await scrape();
     for (const name of METRIC_NAMES) expect(text, name).toContain(`# TYPE ${name} `);
     expect(sample(text, 'stocksync_database_up')).toBe(1);
+    // Backlogs are reported at 0 rather than left out.
+    expect(text).toMatch(/^stocksync_inbox_pending\{connection="wh"\} \d+$/m);
+    expect(text).toMatch(/^stocksync_dirty_listings\{connection="woo"\} \d+$/m);
+    expect(text).not.toMatch(/^stocksync_dirty_listings\{connection="wh"\}/m); // a warehouse has no listings
     // Gauges read from the database: the engine's leases are owned now.
     expect(text).toMatch(/^stocksync_lease_owner\{lease="dispatch:shop",owner="[^"]+"\} 1$/m);
   });
