@@ -87,7 +87,13 @@ export function parseConfig(text: string, env: Env = process.env, sourceName = '
 
   const parsed = configSchema.safeParse(raw);
   const secrets = resolveSecrets(raw, env);
-  const issues = [...(parsed.success ? [] : fromZod(parsed.error.issues, raw)), ...crossCheck(raw), ...secrets.issues, ...checkSecretKey(raw, secrets.values)];
+  const issues = [
+    ...(parsed.success ? [] : fromZod(parsed.error.issues, raw)),
+    ...crossCheck(raw),
+    ...secrets.issues,
+    ...checkSecretKey(raw, secrets.values),
+    ...checkAlertUrls(raw, secrets.values),
+  ];
   if (issues.length > 0 || !parsed.success) throw invalid(sourceName, withLines(issues, doc, lines));
   return resolve(parsed.data, secrets.values, sourceName);
 }
@@ -116,6 +122,18 @@ function checkSecretKey(raw: unknown, values: Map<string, string | undefined>): 
     return [{ path: 'secretKey', message: `environment variable ${name} must hold at least ${MIN_SECRET_KEY_LENGTH} characters` }];
   }
   return [];
+}
+
+/** A Slack target's URL comes from the environment (it is a credential): check what it holds. */
+function checkAlertUrls(raw: unknown, values: Map<string, string | undefined>): ConfigIssue[] {
+  const targets = valueAt(raw, ['alerts', 'targets']);
+  if (!Array.isArray(targets)) return [];
+  return targets.flatMap((t, i): ConfigIssue[] => {
+    const path = formatPath(['alerts', 'targets', i, 'url']);
+    const value = valueAt(t, ['kind']) === 'slack' ? values.get(path) : undefined;
+    if (value === undefined || /^https?:\/\/\S+$/.test(value)) return [];
+    return [{ path, message: `environment variable ${String(valueAt(t, ['url', 'env']))} must hold an http:// or https:// URL` }];
+  });
 }
 
 /** Adds the YAML line of each issue's path (or its nearest existing parent). */
@@ -147,6 +165,13 @@ function resolve(file: ConfigFile, values: Map<string, string | undefined>, sour
     server: {
       ...file.server,
       adminToken: file.server.adminToken && required(['server', 'adminToken']),
+      metricsToken: file.server.metricsToken && required(['server', 'metricsToken']),
+    },
+    alerts: {
+      ...file.alerts,
+      targets: file.alerts.targets.map((t, i) =>
+        t.kind === 'webhook' ? { ...t, secret: required(['alerts', 'targets', i, 'secret']) } : { ...t, url: required(['alerts', 'targets', i, 'url']) },
+      ),
     },
     database: {
       ...file.database,

@@ -205,4 +205,6 @@ export interface ConnectorConfig {
   options: Record<string, unknown>;
   /** Per-request timeout. */
   timeoutMs?: number;
+  /** Called on every rate-limit answer the platform still gives us (metrics). */
+  onThrottled?: () => void;
 }

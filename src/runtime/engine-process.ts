@@ -14,6 +14,10 @@ import { createConnector } from '../connectors/index.js';
 import type { Connector } from '../connectors/types.js';
 import type { RetentionPolicy } from '../store/retention.js';
 import { startWorkers, type Workers, type WorkersDeps } from './workers.js';
+import { watchConnectionHealth } from '../engine/connection-health.js';
+import { countThrottled } from '../metrics/counters.js';
+import { metricsRegistry, startMetricsListener } from '../server/metrics.js';
+import type { AlertsSettings } from './alert-loops.js';
 
 export interface RunningEngine {
   url: string;
@@ -21,6 +25,8 @@ export interface RunningEngine {
   server: FastifyInstance;
   workers: Workers;
   connectors: ReadonlyMap<string, Connector>;
+  /** Where /metrics is served (server.metricsAddress's listener, or the main port); undefined: off. */
+  metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -29,6 +35,8 @@ export interface EngineOptions {
   logger: Logger;
   layers?: WorkersDeps['layers'];
   onPushed?: WorkersDeps['onPushed'];
+  /** Overrides of the alert loops' timing (tests). */
+  alertTiming?: Pick<AlertsSettings, 'backoff' | 'deliverIdleMs'>;
 }
 
 export async function startEngine(config: LoadedConfig, opts: EngineOptions): Promise<RunningEngine> {
@@ -52,7 +60,7 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
     log.info({ ...counts, retired: retired.length, connections: config.connections.length }, 'catalogue applied');
     if (retired.length > 0)
       log.warn({ retired: retired.slice(0, 50), count: retired.length }, 'listings no longer in the config were retired: they are not pushed any more');
-    const connectors = await connectorsFor(config);
+    const connectors = new Map([...(await connectorsFor(config))].map(([id, c]) => [id, watchConnectionHealth(c, { db: database.db, log, connectionId: id })]));
     const workers = await startWorkers({
       db: database.db,
       dbUrl: database.url,
@@ -62,17 +70,42 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
       ...(opts.layers && { layers: opts.layers }),
       ...(opts.onPushed && { onPushed: opts.onPushed }),
       retention: retentionPolicy(config),
+      ...((config.alerts.targets.length > 0 || config.alerts.rules.length > 0) && {
+        alerts: {
+          targets: config.alerts.targets,
+          rules: config.alerts.rules,
+          evaluateEveryMs: config.alerts.evaluateEvery,
+          maxAttempts: config.alerts.maxAttempts,
+          ...opts.alertTiming,
+        },
+      }),
     });
+    const { metricsToken, metricsAddress } = config.server;
+    const registry = metricsToken !== undefined || metricsAddress !== undefined ? metricsRegistry(database.db, log) : undefined;
     const server = await buildServer({
       db: database.db,
       logger: log,
       connectors,
       onWebhookStored: () => workers.wakeInbox(),
       healthParts: () => engineHealthParts(database, workers),
+      ...(registry && metricsToken !== undefined && metricsAddress === undefined && { metrics: { registry, token: metricsToken } }),
     });
     const port = opts.port ?? config.server.port;
     const url = await server.listen({ port, host: config.server.host });
     log.info({ url }, 'listening');
+    let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
+    try {
+      if (registry && metricsAddress !== undefined) {
+        metricsListener = await startMetricsListener(metricsAddress, { registry, ...(metricsToken !== undefined && { token: metricsToken }) });
+      }
+    } catch (e) {
+      await server.close();
+      await workers.stop();
+      throw e;
+    }
+    const metricsUrl = metricsListener ? `${metricsListener.url}/metrics` : registry ? `${url}/metrics` : undefined;
+    if (metricsUrl) log.info({ url: metricsUrl, token: metricsToken !== undefined }, 'metrics served');
+    else log.info('metrics off (set server.metricsToken or server.metricsAddress)');
     let stopping: Promise<void> | undefined;
     return {
       url,
@@ -80,10 +113,12 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
       server,
       workers,
       connectors,
+      metricsUrl,
       stop() {
         // Stop taking webhooks, finish the work in hand, then let the database go.
         stopping ??= (async () => {
           await server.close();
+          await metricsListener?.close();
           await workers.stop();
           await database.close();
           log.info('stopped');
@@ -115,7 +150,16 @@ function engineHealthParts(database: OpenDatabase, workers: Workers): Record<str
 export async function connectorsFor(config: LoadedConfig): Promise<Map<string, Connector>> {
   const connectors = new Map<string, Connector>();
   for (const c of config.connections) {
-    connectors.set(c.id, await createConnector(c.platform, { connectionId: c.id, baseUrl: c.baseUrl, credentials: c.credentials, options: c.options }));
+    connectors.set(
+      c.id,
+      await createConnector(c.platform, {
+        connectionId: c.id,
+        baseUrl: c.baseUrl,
+        credentials: c.credentials,
+        options: c.options,
+        onThrottled: () => countThrottled(c.id),
+      }),
+    );
   }
   return connectors;
 }

@@ -25,6 +25,7 @@ import { adaptiveSettings } from '../engine/adaptive-settings.js';
 import { replanOnce } from '../engine/replan.js';
 import { pruneExpired } from '../engine/prune.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '../store/retention.js';
+import { startAlertLoops, type AlertsSettings } from './alert-loops.js';
 
 export interface WorkerConnection {
   id: string;
@@ -44,6 +45,8 @@ export interface WorkersDeps {
   onPushed?: (connectionId: string, waitedMs: number, direction: PushDirection) => void;
   /** What is pruned and how often; the defaults of store/retention.ts, hourly, when absent. */
   retention?: RetentionPolicy & { intervalMs: number };
+  /** Alert rules and targets (config `alerts:`); none: no alert loops. */
+  alerts?: AlertsSettings;
 }
 
 export interface Workers {
@@ -179,6 +182,8 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
     }
     if (layers.reconcile) crons.push(scheduleReconcile(d, owner, c, connector, reconciling));
   }
+
+  if (d.alerts) loops.push(...startAlertLoops({ db: d.db, log: d.log, owner, alerts: d.alerts }));
 
   return {
     orders,

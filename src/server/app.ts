@@ -7,6 +7,7 @@ import type { Connector } from '../connectors/types.js';
 import type { InboxWriterOptions } from '../store/inbox-writer.js';
 import type { WebhookRefusalOptions } from './webhook-refusals.js';
 import { webhookRoutes } from './webhooks.js';
+import { metricsRoute, type MetricsRouteOptions } from './metrics.js';
 
 export interface ServerDeps {
   db: Db;
@@ -21,6 +22,8 @@ export interface ServerDeps {
   webhookRefusals?: WebhookRefusalOptions;
   /** Parts of the engine that /healthz reports beside the database (the listener, the embedded server). */
   healthParts?: () => Record<string, HealthPart>;
+  /** GET /metrics on this server, behind its token (absent: served elsewhere, or off). */
+  metrics?: MetricsRouteOptions & { token: string };
 }
 
 /** One part of /healthz: `ok`, plus what says why not (state, since, last error). */
@@ -77,6 +80,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // 503 names the parts that are down, so a probe's log says what to look at.
     return reply.code(503).send({ ok: false, status: 'degraded', down, error: `${down.join(', ')} down`, parts });
   });
+  if (deps.metrics) metricsRoute(app, deps.metrics);
   const connectors = deps.connectors ?? new Map();
   // An encapsulated plugin: its raw-body parser applies to the webhook route only.
   await app.register(async (scope) =>

@@ -9,6 +9,7 @@ import { countPushes } from '../../store/activity.js';
 import { recordLoweringLatencies } from '../../store/lowering-latencies.js';
 import type { PauseBackoff } from '../../store/connection-pauses.js';
 import { gateOf, isAuthFailure, pauseOnAuthFailure, resumeOnSuccess } from './connection-gate.js';
+import { countPushOutcomes, observeLowerings } from '../../metrics/counters.js';
 import {
   deferListings,
   dirtyListings,
@@ -178,11 +179,15 @@ async function pushBatch(d: DispatcherDeps, batch: readonly DirtyListing[], prob
     await countPushes(d.db, d.connectionId, { calls: 1, listings: 0, throttled: e.connectorCode === 'RATE_LIMITED' ? 1 : 0, errors: 1 });
     // Refused credentials pause the connection; the listings stay dirty, none is blamed.
     if (isAuthFailure(e)) {
+      countPushOutcomes(d.connectionId, 'failed_retryable', items.length);
       await pauseOnAuthFailure(d.db, d.log, d.connectionId, e, d.authBackoff);
       return false;
     }
     // A connection-wide outage is not the listings' fault either: the loop backs off.
-    if (e.retryable) throw e;
+    if (e.retryable) {
+      countPushOutcomes(d.connectionId, 'failed_retryable', items.length);
+      throw e;
+    }
     outcomes = items.map((i) => ({ status: 'failed', listingId: i.listing.listingId, error: e }));
   }
   await applyOutcomes(d, batch, items, outcomes, probing);
@@ -239,6 +244,12 @@ async function applyOutcomes(
       errors: failed.length,
     });
   });
+  observeLowerings(d.connectionId, loweredMs);
+  for (const o of outcomes)
+    countPushOutcomes(
+      d.connectionId,
+      o.status === 'failed' ? (o.error.retryable || isAuthFailure(o.error) ? 'failed_retryable' : 'failed_permanent') : o.status,
+    );
   if (authFailed.length > 0) await pauseOnAuthFailure(d.db, d.log, d.connectionId, authFailed[0]!.error, d.authBackoff);
   else if (probing) await resumeOnSuccess(d.db, d.log, d.connectionId);
   if (loweredMs.length > 0) d.onLowered?.();

@@ -9,6 +9,7 @@ import { StocksyncError } from '../../errors.js';
 import { touchActivity } from '../../store/activity.js';
 import { insertQuarantine } from '../../store/inbox.js';
 import { recordedOrderIds } from '../../store/orders.js';
+import { recordPollFindings } from '../../store/connection-signals.js';
 import { completeSweep, readCursor, savePage, type Stream } from '../../store/cursors.js';
 import type { Db } from '../../store/db.js';
 import { cancelOrder } from '../cancel-order.js';
@@ -95,6 +96,8 @@ function pollOrders(d: PollerDeps, c: ChannelConnector): Promise<PollResult> {
       for (const [i, r] of results.entries()) {
         if (r.outcome === 'rejected') await refuse(d, `order ${orders[i]!.externalId}: ${r.error.message}`, orders[i]);
       }
+      // Orders no webhook had brought: the webhooks-silent alert rule reads these.
+      await recordPollFindings(d.db, d.connectionId, results.filter((r) => r.outcome === 'recorded').length);
       for (const o of orders.filter((x) => x.cancelled)) await cancelOrder(d.db, { connectionId: d.connectionId, externalId: o.externalId });
     },
   );
