@@ -3,7 +3,7 @@
 // echo of our own push or a sale whose order is on its way; what matters is a channel
 // showing MORE than its target (someone raised it by hand): that must come down at once.
 import type { Db } from '../store/db.js';
-import { recordObservedChannelCount, type ListingIdentity } from '../store/dispatch.js';
+import { markListingsToVerify, type ListingIdentity } from '../store/dispatch.js';
 export { findListing } from '../store/dispatch.js';
 
 export type ChannelQuantityOutcome = 'echo' | 'lowering' | 'awaiting_order' | 'unknown_listing';
@@ -12,9 +12,13 @@ export async function handleChannelQuantity(db: Db, listing: ListingIdentity | u
   if (!listing) return 'unknown_listing';
   if (quantity === listing.pushed) return 'echo'; // our own push coming back: no loop
   if (quantity > listing.target) {
-    // Invariant 3: the channel must never show more than its target. Record what it
-    // shows; the listing turns dirty and the dispatcher lowers it with compare-and-set.
-    await recordObservedChannelCount(db, [{ id: listing.id, actual: quantity }]);
+    // Invariant 3: the channel must never show more than its target: the dispatcher
+    // pushes the target again at once. The count is not taken as what the channel shows:
+    // a late or reordered webhook carries an old one, and a `pushed` raised to it would
+    // make the next compare-and-set read the channel's sales since as unrecorded ones
+    // (units the plan then withholds for orders that never come). The push's own
+    // compare-and-set reads what the channel shows now.
+    await markListingsToVerify(db, [listing.id]);
     return 'lowering';
   }
   // Lower than we pushed: a sale the channel made, whose order arrives by webhook or poll

@@ -90,6 +90,15 @@ export async function recordObservedChannelCount(q: Queryable, rows: readonly { 
   });
 }
 
+/**
+ * Asks the dispatcher to push these listings' targets again even where pushed equals the
+ * target: its compare-and-set finds out what the channel really shows.
+ */
+export async function markListingsToVerify(q: Queryable, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await q.query({ name: 'dispatch_mark_verify', text: `UPDATE listings SET verify = true WHERE id = ANY($1::bigint[])`, values: [ids] });
+}
+
 export async function quarantineListing(q: Queryable, id: number, reason: string): Promise<void> {
   await q.query({
     name: 'dispatch_quarantine',

@@ -8,6 +8,7 @@ import { loadFixture } from '../helpers/catalog.js';
 import { recordObservation } from '../../src/engine/record-observation.js';
 import { recordOrder } from '../../src/engine/record-orders.js';
 import { replanOnce } from '../../src/engine/replan.js';
+import { handleChannelQuantity } from '../../src/engine/channel-quantity.js';
 import { configureAdaptive } from '../../src/engine/adaptive-settings.js';
 import { forgetLoweringLatencies } from '../../src/engine/lowering-latency-cache.js';
 import { recordObservedChannelCount, recordPushed } from '../../src/store/dispatch.js';
@@ -147,6 +148,20 @@ describe('adaptive buffers in the engine', () => {
     await sell('ch1', 1);
     const settled = await listings();
     expect(settled[0]!.pushed).toBe(l1!.pushed! - 2);
+    expect((await listingStates(t.db, ['A'])).find((s) => s.id === l1!.id)!.unrecordedSales).toBe(0);
+  });
+
+  it('a late channel webhook showing more than the target is pushed over, never taken as a count that invents unrecorded sales', async () => {
+    await observe(8);
+    await pushAll();
+    const [l1] = await listings();
+    // the channel's old count (before its sales were recorded) arrives late, above the target
+    const outcome = await handleChannelQuantity(t.db, { id: l1!.id, sku: 'A', platformIds: {}, target: l1!.target, pushed: l1!.pushed }, l1!.target + 3);
+    expect(outcome).toBe('lowering');
+    const { rows } = await t.db.query(`SELECT pushed, dirty, unrecorded_sales AS u FROM listings WHERE id = $1`, [l1!.id]);
+    expect(rows[0]).toEqual({ pushed: l1!.pushed, dirty: true, u: 0 }); // pushed again at once, counts untouched
+    // the push's compare-and-set reads what the channel really shows: nothing unrecorded
+    await recordObservedChannelCount(t.db, [{ id: l1!.id, actual: l1!.pushed!, holdRaise: true }]);
     expect((await listingStates(t.db, ['A'])).find((s) => s.id === l1!.id)!.unrecordedSales).toBe(0);
   });
 
