@@ -62,7 +62,11 @@ export function crossCheck(raw: unknown): ConfigIssue[] {
 
 type Add = (path: PathSegment[], message: string) => void;
 
+const MANUAL_PLATFORM = 'manual';
+
 function checkChannel(c: Obj, index: number, conns: Map<string, Conn>, warehouses: string[], skus: Map<string, unknown>, add: Add): void {
+  // The schema lets a channel leave baseUrl out, for the one platform without an API.
+  if (c.baseUrl === undefined && c.platform !== MANUAL_PLATFORM) add(['connections', index, 'baseUrl'], 'required');
   const fulfilledBy = str(c.fulfilledBy);
   if (fulfilledBy !== undefined) {
     const target = conns.get(fulfilledBy);
