@@ -3,7 +3,7 @@
 // "Admin API"); the affected targets are recomputed at once and the dirty listings pushed.
 import * as z from 'zod';
 import { bufferSchema } from '../../config/schema.js';
-import { mergePolicy } from '../../domain/index.js';
+import { mergePolicy, validatePolicy } from '../../domain/index.js';
 import type { BufferPolicy } from '../../domain/types.js';
 import { changeChannelPolicy, changeSkuOverride } from '../../engine/buffer-policies.js';
 import { channelBuffers, type ChannelBuffers } from '../../store/runtime-buffers.js';
@@ -12,7 +12,15 @@ import { notFound } from './problem.js';
 import { ok } from './route.js';
 import { connectionIdSchema, skuCodeSchema } from './schemas.js';
 
-const policySchema = bufferSchema.meta({ description: 'Fields applied in order: reserve, holdBackPercent, holdBackUnits, zeroBelow, maxCap' });
+// The config file's schema, plus the domain's own rules (whole percent, bounded units).
+const policySchema = bufferSchema
+  .superRefine((p, ctx) => {
+    for (const problem of validatePolicy(p as BufferPolicy)) {
+      const [field, ...why] = problem.split(': ');
+      ctx.addIssue({ code: 'custom', path: [field!], message: why.join(': ') });
+    }
+  })
+  .meta({ description: 'Fields applied in order: reserve, holdBackPercent, holdBackUnits, zeroBelow, maxCap' });
 const policyOut = z.record(z.string(), z.unknown());
 
 const channelBuffersSchema = z.object({
