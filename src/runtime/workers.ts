@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Connector } from '../connectors/types.js';
 import type { Db } from '../store/db.js';
 import { acquireLease, releaseLease } from '../store/leases.js';
-import { connectionPause } from '../store/connection-pause.js';
+import { operatorPause } from '../store/operator-pause.js';
 import { closeInterruptedReconciliations } from '../store/reconciliations.js';
 import { createOrderBatcher, type OrderBatcher } from '../engine/order-batcher.js';
 import { RECONCILE_LEASE_MS, reconcileLease } from '../engine/run-reconciliations.js';
@@ -114,11 +114,11 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   for (const c of d.connections) {
     const connector = d.connectors.get(c.id);
     if (!connector) continue;
-    // A paused connection's loops skip their rounds (store/connection-pause.ts); resuming wakes them.
+    // A paused connection's loops skip their rounds (store/operator-pause.ts); resuming wakes them.
     const unlessPaused =
       <T>(idle: T, step: () => Promise<T>) =>
       async (): Promise<T> =>
-        (await connectionPause(d.db, c.id)) ? idle : step();
+        (await operatorPause(d.db, c.id)) ? idle : step();
     // A channel without a platform (manual) has nothing to poll or reconcile.
     const platformless = connector.capabilities.platformless === true;
     const polls = layers.polling && !platformless;
@@ -245,7 +245,7 @@ async function withDeadline(p: Promise<unknown>, ms: number, onLate: () => void)
 
 function scheduleReconcile(d: WorkersDeps, owner: string, c: WorkerConnection, connector: Connector, running: Set<Promise<void>>): Cron {
   const run = async () => {
-    if (await connectionPause(d.db, c.id)) return d.log.info({ connection: c.id }, 'scheduled reconciliation skipped: the connection is paused');
+    if (await operatorPause(d.db, c.id)) return d.log.info({ connection: c.id }, 'scheduled reconciliation skipped: the connection is paused');
     // The lease makes one process run it; the others find it taken and skip this turn.
     if (!(await acquireLease(d.db, reconcileLease(c.id), owner, RECONCILE_LEASE_MS))) return;
     try {

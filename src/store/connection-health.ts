@@ -20,7 +20,7 @@ export interface ConnectionHealthExtra {
 export async function connectionHealthExtras(q: Queryable): Promise<ConnectionHealthExtra[]> {
   const { rows } = await q.query<ConnectionHealthExtra>({
     name: 'connection_health_extras',
-    text: `SELECT c.id AS "connectionId", c.paused_at AS "pausedAt", c.paused_reason AS "pausedReason", c.base_url AS "baseUrl",
+    text: `SELECT c.id AS "connectionId", c.operator_paused_at AS "pausedAt", c.operator_pause_reason AS "pausedReason", c.base_url AS "baseUrl",
                   c.fulfilled_by AS "fulfilledBy",
                   (SELECT max(pushed_at) FROM listings WHERE connection_id = c.id) AS "lastPushAt",
                   LEAST((SELECT min(quarantined_at) FROM listings WHERE connection_id = c.id AND quarantined_reason IS NOT NULL),

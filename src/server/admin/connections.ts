@@ -3,7 +3,7 @@
 import * as z from 'zod';
 import { statusReport } from '../../store/status.js';
 import { connectionHealthExtras } from '../../store/connection-health.js';
-import { pauseConnection, resumeConnection } from '../../store/connection-pause.js';
+import { pauseByOperator, resumeByOperator } from '../../store/operator-pause.js';
 import type { AdminContext } from './context.js';
 import { notFound } from './problem.js';
 import { ok } from './route.js';
@@ -96,7 +96,7 @@ export function connectionRoutes(ctx: AdminContext): void {
     responses: { 200: { description: 'Paused (or already paused: the first pause is kept)', schema: connectionHealthSchema } },
     problems: [404],
     handler: async ({ params, body }) => {
-      if (!(await pauseConnection(ctx.db, params.id, body.reason))) throw notFound(`no connection ${params.id}`);
+      if (!(await pauseByOperator(ctx.db, params.id, body.reason))) throw notFound(`no connection ${params.id}`);
       ctx.log.info({ connection: params.id, reason: body.reason }, 'connection paused through the admin API');
       return ok((await connectionsHealth(ctx)).find((x) => x.id === params.id));
     },
@@ -111,7 +111,7 @@ export function connectionRoutes(ctx: AdminContext): void {
     responses: { 200: { description: 'Running', schema: connectionHealthSchema } },
     problems: [404],
     handler: async ({ params }) => {
-      if (!(await resumeConnection(ctx.db, params.id))) throw notFound(`no connection ${params.id}`);
+      if (!(await resumeByOperator(ctx.db, params.id))) throw notFound(`no connection ${params.id}`);
       ctx.log.info({ connection: params.id }, 'connection resumed through the admin API');
       return ok((await connectionsHealth(ctx)).find((x) => x.id === params.id));
     },

@@ -57,12 +57,13 @@ export const badInput = (errors: FieldProblem[]): ApiProblem =>
 
 /** A zod failure on one part of the request, every issue named by its field. */
 export function fromZod(part: 'body' | 'query' | 'params' | 'header', error: z.ZodError): ApiProblem {
-  return badInput(
-    error.issues.map((i) => ({
-      field: [part, ...i.path.map(String)].reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : `${acc}.${seg}`)),
-      message: i.message,
-    })),
-  );
+  const byField = new Map<string, string>();
+  for (const i of error.issues) {
+    const field = [part, ...i.path.map(String)].reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : `${acc}.${seg}`));
+    // One message a field: a schema and a refinement may both object to the same value.
+    if (!byField.has(field)) byField.set(field, i.message);
+  }
+  return badInput([...byField].map(([field, message]) => ({ field, message })));
 }
 
 const STATUS_OF_CODE: Partial<Record<StocksyncError['code'], [number, string]>> = {

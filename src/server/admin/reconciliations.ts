@@ -3,7 +3,7 @@
 // the same lease as the schedule's, so the two never overlap.
 import * as z from 'zod';
 import { runReconciliations } from '../../engine/run-reconciliations.js';
-import { connectionPause } from '../../store/connection-pause.js';
+import { operatorPause } from '../../store/operator-pause.js';
 import { driftOf, listReconciliations, reconciliation, recordReconciliationProgress, runningReconciliation } from '../../store/reconciliations.js';
 import type { AdminContext } from './context.js';
 import { conflict, notFound } from './problem.js';
@@ -103,7 +103,7 @@ export function reconciliationRoutes(ctx: AdminContext): void {
       if (ids.length === 0) throw notFound(body.connectionId === undefined ? 'no connections to reconcile' : `no connection ${body.connectionId}`);
       for (const id of ids) {
         if (await runningReconciliation(ctx.db, id)) throw conflict('RECONCILIATION_RUNNING', `a reconciliation of ${id} is already running`);
-        if (await connectionPause(ctx.db, id)) throw conflict('CONNECTION_PAUSED', `${id} is paused; resume it first`);
+        if (await operatorPause(ctx.db, id)) throw conflict('CONNECTION_PAUSED', `${id} is paused; resume it first`);
       }
       const runId = await startInBackground(ctx, ids);
       return ok({ connections: ids, runId }, 202);

@@ -17,11 +17,10 @@ CREATE TABLE runtime_buffer_overrides (
   PRIMARY KEY (connection_id, sku)
 );
 
--- A paused connection: its dispatcher, poller, warehouse order pusher and scheduled
--- reconciliation skip their rounds until it is resumed (webhooks are still stored and
--- processed: the engine keeps recording what happened). Set by an operator through the
--- API, or by the engine itself (e.g. a channel refusing our credentials).
-ALTER TABLE connections ADD COLUMN paused_at timestamptz, ADD COLUMN paused_reason text;
+-- A connection paused by an operator (the API): its dispatcher, poller, warehouse order
+-- pusher and scheduled reconciliation skip their rounds until it is resumed (webhooks are
+-- still stored and processed: the engine keeps recording what happened).
+ALTER TABLE connections ADD COLUMN operator_paused_at timestamptz, ADD COLUMN operator_pause_reason text;
 
 -- A manual stock adjustment says why (the person's reason) in its ledger entry.
 ALTER TABLE ledger ADD COLUMN note text;
