@@ -13,4 +13,6 @@ export interface AdminContext {
   routes: RouteTable;
   /** Wakes this process's inbox processor (a replayed webhook is waiting). */
   wakeInbox: () => void;
+  /** Work a request started and left running (a reconciliation): awaited when the server closes. */
+  track: (job: Promise<unknown>) => void;
 }

@@ -24,6 +24,8 @@ import { skuRoutes } from './skus.js';
 
 export const API_PREFIX = '/api/v1';
 
+const CLOSE_DEADLINE_MS = 5_000;
+
 export interface AdminApiDeps {
   db: Db;
   log: Logger;
@@ -75,7 +77,12 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
       });
 
       const routes = createRouteTable(scope, deps.db);
-      const ctx: AdminContext = { db: deps.db, log, connectors: deps.connectors, routes, wakeInbox: deps.wakeInbox ?? (() => {}) };
+      const background = new Set<Promise<unknown>>();
+      const track = (job: Promise<unknown>) => {
+        background.add(job);
+        void job.finally(() => background.delete(job));
+      };
+      const ctx: AdminContext = { db: deps.db, log, connectors: deps.connectors, routes, wakeInbox: deps.wakeInbox ?? (() => {}), track };
       connectionRoutes(ctx);
       skuRoutes(ctx);
       bufferRoutes(ctx);
@@ -98,7 +105,12 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
       // Idempotency keys are kept a day; forget older ones now and then.
       const expiry = setInterval(() => void expireIdempotencyKeys(deps.db).catch(() => {}), 3_600_000);
       expiry.unref();
-      scope.addHook('onClose', async () => clearInterval(expiry));
+      scope.addHook('onClose', async () => {
+        clearInterval(expiry);
+        // A reconciliation started here finishes (bounded) before the database goes; one cut
+        // short is closed as interrupted at the next start (runtime/workers.ts).
+        await Promise.race([Promise.allSettled([...background]), new Promise((r) => setTimeout(r, CLOSE_DEADLINE_MS).unref())]);
+      });
     },
     { prefix: API_PREFIX },
   );

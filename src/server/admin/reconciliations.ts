@@ -58,6 +58,7 @@ async function startInBackground(ctx: AdminContext, ids: string[]): Promise<numb
       end: () => {},
     },
   }).catch((e: unknown) => ctx.log.error({ err: (e as Error).message }, 'reconciliation started through the admin API failed'));
+  ctx.track(job);
   const deadline = Date.now() + FIRST_RUN_WAIT_MS;
   let finished = false;
   void job.finally(() => (finished = true));
@@ -98,7 +99,12 @@ export function reconciliationRoutes(ctx: AdminContext): void {
     responses: { 202: { description: 'Started', schema: z.object({ connections: z.array(z.string()), runId: z.number().int().nullable() }) } },
     problems: [404, 409],
     handler: async ({ body }) => {
-      const all = [...ctx.connectors.entries()].sort(([, a], [, b]) => Number(a.kind === 'channel') - Number(b.kind === 'channel')).map(([id]) => id);
+      // Warehouses first, so that the channels are compared with corrected stock; a channel
+      // without a platform has nothing to read.
+      const all = [...ctx.connectors.entries()]
+        .filter(([, c]) => c.capabilities.platformless !== true)
+        .sort(([, a], [, b]) => Number(a.kind === 'channel') - Number(b.kind === 'channel'))
+        .map(([id]) => id);
       const ids = body.connectionId === undefined ? all : all.filter((id) => id === body.connectionId);
       if (ids.length === 0) throw notFound(body.connectionId === undefined ? 'no connections to reconcile' : `no connection ${body.connectionId}`);
       for (const id of ids) {
