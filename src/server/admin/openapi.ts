@@ -68,7 +68,7 @@ function operation(r: AnyRoute): Json {
     parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query'), ...(idempotencyParam ? [idempotencyParam] : [])],
     ...(r.body && {
       requestBody: {
-        required: true,
+        required: !r.body.safeParse(undefined).success,
         content: { [r.bodyType ?? 'application/json']: { schema: r.bodyType === 'text/csv' ? { type: 'string' } : jsonSchema(r.body, 'input') } },
       },
     }),
