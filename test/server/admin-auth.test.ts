@@ -109,6 +109,37 @@ describe('admin API: auth, headers, errors, idempotency, OpenAPI', () => {
     expect(badCursor.json().errors[0].field).toBe('query.cursor');
   });
 
+  it('names the bad field on every resource', async () => {
+    const cases: [method: 'GET' | 'POST' | 'PUT', url: string, body: unknown, field: string][] = [
+      ['POST', '/connections/ch1/pause', { reason: '' }, 'body.reason'],
+      ['GET', '/connections/Not_An_Id', undefined, 'params.id'],
+      ['GET', '/skus/A/ledger?limit=9999', undefined, 'query.limit'],
+      ['PUT', '/buffers/ch1/overrides/A', { maxCap: 'lots' }, 'body.maxCap'],
+      ['POST', '/reconciliations', { connectionId: 'Bad Id' }, 'body.connectionId'],
+      ['GET', '/reconciliations/abc', undefined, 'params.id'],
+      ['GET', '/incidents?state=closed', undefined, 'query.state'],
+      ['POST', '/incidents/1/resolve', { note: 'x'.repeat(1001) }, 'body.note'],
+      ['GET', '/quarantine/records?source=email', undefined, 'query.source'],
+      ['POST', '/quarantine/records/1/replay', { skipSignatureCheck: 'yes' }, 'body.skipSignatureCheck'],
+      ['POST', '/quarantine/listings/-1/release', undefined, 'params.id'],
+      ['POST', '/listings/1.5/push', undefined, 'params.id'],
+      ['POST', '/connections/ch1/orders', { externalId: 'o-1', lines: [{ sku: 'A', quantity: 1, price: 3 }] }, 'body.lines[0]'],
+    ];
+    for (const [method, url, body, field] of cases) {
+      const r = await app.inject({
+        method,
+        url: `${API_PREFIX}${url}`,
+        headers: { ...auth, 'idempotency-key': 'bad-input-key-1', ...(body !== undefined && { 'content-type': 'application/json' }) },
+        ...(body !== undefined && { payload: JSON.stringify(body) }),
+      });
+      expect(r.statusCode, `${method} ${url}`).toBe(400);
+      expect(
+        r.json().errors.map((e: { field: string }) => e.field),
+        `${method} ${url}`,
+      ).toContain(field);
+    }
+  });
+
   it('refuses a body larger than the route takes (413) and a body that is not JSON (400)', async () => {
     const big = await app.inject({
       method: 'PUT',
