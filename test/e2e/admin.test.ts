@@ -179,10 +179,15 @@ describe('admin API end to end (sandbox Shopify, a manual wholesale channel, the
     expect((await api('POST', '/connections/shop/resume')).body.paused).toBe(false);
     await converged(stack, ['shopify'], ['MUG']);
     expect(shown('MUG')).toBe(before + 2);
-    const { rows } = await stack.db.query(`SELECT id FROM listings WHERE connection_id = 'shop' AND sku = 'MUG'`);
+    const { rows } = await stack.db.query(`SELECT id, pushed_at FROM listings WHERE connection_id = 'shop' AND sku = 'MUG'`);
     const push = await api('POST', `/listings/${rows[0].id}/push`);
     expect(push.status).toBe(202);
-    await converged(stack, ['shopify'], ['MUG']);
+    // Pushed again although nothing changed: a compare-and-set of its target, acknowledged.
+    await eventually('pushed again', async () => {
+      const { rows: after } = await stack.db.query(`SELECT pushed_at, dirty FROM listings WHERE id = $1`, [rows[0].id]);
+      return !after[0].dirty && after[0].pushed_at > rows[0].pushed_at;
+    });
+    expect((await api('POST', '/listings/999999/push')).status).toBe(404);
   });
 
   it('releases a quarantined listing, which is pushed again', async () => {
