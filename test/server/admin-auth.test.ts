@@ -51,6 +51,12 @@ describe('admin API: auth, headers, errors, idempotency, OpenAPI', () => {
     const inUrl = await get(`${API_PREFIX}/connections?token=${TOKEN}&access_token=${TOKEN}`, {}, '10.0.0.3');
     expect(inUrl.statusCode).toBe(401);
     expect((await get(`${API_PREFIX}/connections`)).statusCode).toBe(200);
+    // Unknown routes too (nothing is learnt about which exist), and no spelling of a public
+    // route reaches another one.
+    expect((await get(`${API_PREFIX}/nothing`, {}, '10.0.0.4')).statusCode).toBe(401);
+    const sneaky = await get(`${API_PREFIX}/docs/..%2Fconnections`, {}, '10.0.0.5');
+    expect(sneaky.statusCode).toBe(404);
+    expect(sneaky.body).not.toContain('"items"');
   });
 
   it('compares the token with crypto.timingSafeEqual', async () => {

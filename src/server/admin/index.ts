@@ -14,7 +14,7 @@ import { connectionRoutes } from './connections.js';
 import type { AdminContext } from './context.js';
 import { incidentRoutes } from './incidents.js';
 import { listingRoutes } from './listings.js';
-import { docsRoutes, openApiDocument } from './openapi.js';
+import { docsRoutes, openApiDocument, UNDOCUMENTED_ROUTES } from './openapi.js';
 import { orderRoutes } from './orders.js';
 import { notFound, problemErrorHandler, sendProblem } from './problem.js';
 import { quarantineRoutes } from './quarantine.js';
@@ -36,11 +36,9 @@ export interface AdminApiDeps {
   auth?: Omit<AuthOptions, 'token'>;
 }
 
-const PUBLIC_PATHS = new Set([`${API_PREFIX}/openapi.json`, `${API_PREFIX}/docs`, `${API_PREFIX}/docs/init.js`]);
-const isPublic = (url: string): boolean => {
-  const path = url.split('?')[0]!;
-  return PUBLIC_PATHS.has(path) || path.startsWith(`${API_PREFIX}/docs/`);
-};
+// Routes (as declared, not as requested: no spelling of a URL can reach another route's
+// data through them) answered without a token: the document and its docs page hold no data.
+const PUBLIC_ROUTES = new Set([`${API_PREFIX}/openapi.json`, ...UNDOCUMENTED_ROUTES.map((r) => `${API_PREFIX}${r}`)]);
 
 export interface AdminApi {
   /** The routes declared with schemas: the OpenAPI document's source. */
@@ -73,7 +71,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
       scope.addHook('onRequest', async (req, reply) => {
         // Answers hold stock and settings: never cached by a browser or a proxy.
         reply.header('cache-control', 'no-store');
-        if (!isPublic(req.url)) checkAuth(req);
+        if (!PUBLIC_ROUTES.has(req.routeOptions.url ?? '')) checkAuth(req);
       });
 
       const routes = createRouteTable(scope, deps.db);
