@@ -213,3 +213,13 @@ export async function requestPush(q: Queryable, listingId: number): Promise<'req
   const row = rows[0];
   return !row ? 'not_found' : row.quarantined ? 'quarantined' : 'requested';
 }
+
+/** When the longest-waiting dirty listing (not quarantined) became dirty; null when none is. */
+export async function oldestDirtySince(q: Queryable): Promise<Date | null> {
+  const { rows } = await q.query<{ since: Date | null }>({
+    name: 'listings_oldest_dirty',
+    text: `SELECT min(target_changed_at) AS since FROM listings WHERE dirty AND quarantined_reason IS NULL`,
+    values: [],
+  });
+  return rows[0]?.since ?? null;
+}

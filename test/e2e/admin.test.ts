@@ -60,6 +60,8 @@ describe('admin API end to end (sandbox Shopify, a manual wholesale channel, the
     expect(byId.get('shop')).toMatchObject({ platform: 'shopify', paused: false, failingSince: null });
     expect((byId.get('shop') as { lastPushAt: string | null }).lastPushAt).not.toBeNull();
     expect((await api('GET', '/connections/nope')).status).toBe(404);
+    const overview = await api('GET', '/overview');
+    expect(overview.body).toMatchObject({ skus: 3, listings: 6, dirtyListings: 0, oldestDirtySince: null, openClaims: { count: 0, units: 0 } });
   });
 
   it('pages, searches and filters SKUs with ATS, on hand, claimed and each channel', async () => {

@@ -16,6 +16,7 @@ import { incidentRoutes } from './incidents.js';
 import { listingRoutes } from './listings.js';
 import { docsRoutes, openApiDocument, UNDOCUMENTED_ROUTES } from './openapi.js';
 import { orderRoutes } from './orders.js';
+import { overviewRoutes } from './overview.js';
 import { notFound, problemErrorHandler, sendProblem } from './problem.js';
 import { quarantineRoutes } from './quarantine.js';
 import { reconciliationRoutes } from './reconciliations.js';
@@ -81,6 +82,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
         void job.finally(() => background.delete(job));
       };
       const ctx: AdminContext = { db: deps.db, log, connectors: deps.connectors, routes, wakeInbox: deps.wakeInbox ?? (() => {}), track };
+      overviewRoutes(ctx);
       connectionRoutes(ctx);
       skuRoutes(ctx);
       bufferRoutes(ctx);
