@@ -125,7 +125,8 @@ describe('admin API end to end (sandbox Shopify, a manual wholesale channel, the
   });
 
   it('takes a CSV of manual orders: every bad cell named, else all recorded in one go', async () => {
-    const csv = (text: string) => api('POST', '/connections/wholesale/orders.csv', text, { 'content-type': 'text/csv', 'idempotency-key': key() });
+    const csv = (text: string) =>
+      api('POST', '/connections/wholesale/orders.csv', text, { 'content-type': 'text/csv; charset=utf-8', 'idempotency-key': key() });
     const bad = await csv('order_id,sku,quantity\nW-2,MUG,1\nW-2,MUG,two\n');
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.row[3].quantity']);
@@ -134,6 +135,11 @@ describe('admin API end to end (sandbox Shopify, a manual wholesale channel, the
     expect(good.status).toBe(201);
     expect(good.body).toMatchObject({ recorded: 2, duplicates: 0 });
     expect(await ats(stack, 'MUG')).toBe(17);
+    const cancelled = await api('POST', '/connections/wholesale/orders/W-3/cancel');
+    expect(cancelled.body.outcome).toBe('cancelled');
+    await eventually('the cancelled order gives its 2 units back', async () => (await ats(stack, 'MUG')) === 19);
+    expect((await api('POST', '/connections/wholesale/orders/W-3/cancel')).body.outcome).toBe('already_cancelled');
+    expect((await api('POST', '/connections/wholesale/orders/W-404/cancel')).status).toBe(404);
   });
 
   it('adjusts stock by hand through the ledger; a reconciliation started here is followed to its drift report', async () => {

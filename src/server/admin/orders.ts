@@ -4,6 +4,7 @@
 // channel's reserve first, lowering the other channels. One order as JSON, or many as CSV.
 import { parse as parseCsv } from 'csv-parse/sync';
 import * as z from 'zod';
+import { cancelOrder } from '../../engine/cancel-order.js';
 import { recordOrders, type OrderInput, type RecordOrderResult } from '../../engine/record-orders.js';
 import { findConnection } from '../../store/catalog.js';
 import type { AdminContext } from './context.js';
@@ -133,6 +134,29 @@ export function orderRoutes(ctx: AdminContext): void {
         { recorded: orders.filter((o) => o.outcome === 'recorded').length, duplicates: orders.filter((o) => o.outcome === 'duplicate').length, orders },
         201,
       );
+    },
+  });
+  ctx.routes.add({
+    method: 'POST',
+    url: '/connections/:id/orders/:externalId/cancel',
+    tag,
+    summary: 'Cancel an order of a manual channel',
+    description:
+      'As a channel cancellation: its claims are released at once if the warehouse never had it, else once the warehouse confirms the cancellation (it may have shipped).',
+    params: connectionParam.extend({ externalId }),
+    idempotency: 'optional',
+    responses: {
+      200: {
+        description: 'Cancelled, or already cancelled',
+        schema: z.object({ outcome: z.enum(['cancelled', 'already_cancelled']), orderId: z.number().int() }).loose(),
+      },
+    },
+    problems: [404, 409],
+    handler: async ({ params }) => {
+      await manualChannel(ctx, params.id);
+      const r = await cancelOrder(ctx.db, { connectionId: params.id, externalId: params.externalId });
+      if (r.outcome === 'unknown_order') throw notFound(`no order ${params.externalId} on ${params.id}`);
+      return ok(r);
     },
   });
 }
