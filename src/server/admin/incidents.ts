@@ -4,7 +4,7 @@ import { listIncidents, resolveIncident } from '../../store/incidents.js';
 import type { AdminContext } from './context.js';
 import { notFound } from './problem.js';
 import { ok } from './route.js';
-import { decodeCursor, idParam, noteSchema, page, pagedOf, pageQuery, skuCodeSchema, timestamp } from './schemas.js';
+import { idParam, noteSchema, pageById, pagedOf, pageQuery, skuCodeSchema, timestamp } from './schemas.js';
 
 export const incidentSchema = z.object({
   id: z.number().int(),
@@ -34,15 +34,14 @@ export function incidentRoutes(ctx: AdminContext): void {
     }),
     responses: { 200: { description: 'A page of incidents', schema: pagedOf(incidentSchema) } },
     handler: async ({ query }) => {
-      const before = decodeCursor(query.cursor, z.object({ id: z.number().int() }));
-      const rows = await listIncidents(ctx.db, {
-        state: query.state,
-        kind: query.kind ?? null,
-        sku: query.sku ?? null,
-        beforeId: before?.id ?? null,
-        limit: query.limit + 1,
-      });
-      return ok(page(rows, query.limit, (r) => ({ id: r.id })));
+      const filter = { state: query.state, kind: query.kind ?? null, sku: query.sku ?? null };
+      return ok(
+        await pageById(
+          query,
+          (beforeId, limit) => listIncidents(ctx.db, { ...filter, beforeId, limit }),
+          (r) => r.id,
+        ),
+      );
     },
   });
   ctx.routes.add({

@@ -16,7 +16,7 @@ import {
 import type { AdminContext } from './context.js';
 import { conflict, notFound } from './problem.js';
 import { ok } from './route.js';
-import { connectionIdSchema, decodeCursor, idParam, page, pagedOf, pageQuery, timestamp } from './schemas.js';
+import { connectionIdSchema, idParam, pageById, pagedOf, pageQuery, timestamp } from './schemas.js';
 
 const recordSchema = z.object({
   id: z.number().int(),
@@ -49,7 +49,6 @@ const listingSchema = z.object({
   quarantinedAt: timestamp.nullable(),
 });
 const byConnection = z.object({ connectionId: connectionIdSchema.optional(), ...pageQuery });
-const idCursor = z.object({ id: z.number().int() });
 
 export function quarantineRoutes(ctx: AdminContext): void {
   const tag = 'quarantine';
@@ -61,14 +60,14 @@ export function quarantineRoutes(ctx: AdminContext): void {
     query: byConnection.extend({ source: z.enum(['webhook', 'poll', 'push', 'reconcile']).optional() }),
     responses: { 200: { description: 'A page of records', schema: pagedOf(recordSchema) } },
     handler: async ({ query }) => {
-      const before = decodeCursor(query.cursor, idCursor);
-      const rows = await listQuarantineRecords(ctx.db, {
-        source: query.source ?? null,
-        connectionId: query.connectionId ?? null,
-        beforeId: before?.id ?? null,
-        limit: query.limit + 1,
-      });
-      return ok(page(rows, query.limit, (r) => ({ id: r.id })));
+      const filter = { source: query.source ?? null, connectionId: query.connectionId ?? null };
+      return ok(
+        await pageById(
+          query,
+          (beforeId, limit) => listQuarantineRecords(ctx.db, { ...filter, beforeId, limit }),
+          (r) => r.id,
+        ),
+      );
     },
   });
   ctx.routes.add({
@@ -130,9 +129,14 @@ export function quarantineRoutes(ctx: AdminContext): void {
     query: byConnection,
     responses: { 200: { description: 'A page of events', schema: pagedOf(inboxEventSchema) } },
     handler: async ({ query }) => {
-      const before = decodeCursor(query.cursor, idCursor);
-      const rows = await listQuarantinedInboxEvents(ctx.db, { connectionId: query.connectionId ?? null, beforeId: before?.id ?? null, limit: query.limit + 1 });
-      return ok(page(rows, query.limit, (r) => ({ id: r.id })));
+      const connectionId = query.connectionId ?? null;
+      return ok(
+        await pageById(
+          query,
+          (beforeId, limit) => listQuarantinedInboxEvents(ctx.db, { connectionId, beforeId, limit }),
+          (r) => r.id,
+        ),
+      );
     },
   });
   ctx.routes.add({
@@ -158,9 +162,14 @@ export function quarantineRoutes(ctx: AdminContext): void {
     query: byConnection,
     responses: { 200: { description: 'A page of listings', schema: pagedOf(listingSchema) } },
     handler: async ({ query }) => {
-      const after = decodeCursor(query.cursor, idCursor);
-      const rows = await listQuarantinedListings(ctx.db, { connectionId: query.connectionId ?? null, afterId: after?.id ?? null, limit: query.limit + 1 });
-      return ok(page(rows, query.limit, (r) => ({ id: r.listingId })));
+      const connectionId = query.connectionId ?? null;
+      return ok(
+        await pageById(
+          query,
+          (afterId, limit) => listQuarantinedListings(ctx.db, { connectionId, afterId, limit }),
+          (r) => r.listingId,
+        ),
+      );
     },
   });
   ctx.routes.add({

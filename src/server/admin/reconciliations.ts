@@ -8,7 +8,7 @@ import { driftOf, listReconciliations, reconciliation, recordReconciliationProgr
 import type { AdminContext } from './context.js';
 import { conflict, notFound } from './problem.js';
 import { ok } from './route.js';
-import { connectionIdSchema, decodeCursor, idParam, page, pagedOf, pageQuery, timestamp } from './schemas.js';
+import { connectionIdSchema, decodeCursor, idParam, page, pageById, pagedOf, pageQuery, timestamp } from './schemas.js';
 
 const runSchema = z.object({
   id: z.number().int(),
@@ -83,9 +83,14 @@ export function reconciliationRoutes(ctx: AdminContext): void {
     query: z.object({ connectionId: connectionIdSchema.optional(), ...pageQuery }),
     responses: { 200: { description: 'A page of runs', schema: pagedOf(runSchema) } },
     handler: async ({ query }) => {
-      const before = decodeCursor(query.cursor, z.object({ id: z.number().int() }));
-      const rows = await listReconciliations(ctx.db, { connectionId: query.connectionId ?? null, beforeId: before?.id ?? null, limit: query.limit + 1 });
-      return ok(page(rows, query.limit, (r) => ({ id: r.id })));
+      const connectionId = query.connectionId ?? null;
+      return ok(
+        await pageById(
+          query,
+          (beforeId, limit) => listReconciliations(ctx.db, { connectionId, beforeId, limit }),
+          (r) => r.id,
+        ),
+      );
     },
   });
   ctx.routes.add({

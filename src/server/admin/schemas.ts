@@ -42,6 +42,21 @@ export function page<T>(rows: T[], limit: number, cursorOf: (last: T) => unknown
   return { items, nextCursor: rows.length > limit ? encodeCursor(cursorOf(items[items.length - 1]!)) : null };
 }
 
+const idCursor = z.object({ id: z.number().int() });
+
+/**
+ * A page of rows keyed by a numeric id (newest first, or oldest first: `fetch` decides):
+ * `fetch` gets the id the cursor names (null on the first page) and limit + 1.
+ */
+export async function pageById<T>(
+  q: { cursor?: string | undefined; limit: number },
+  fetch: (fromId: number | null, limit: number) => Promise<T[]>,
+  idOf: (row: T) => number,
+): Promise<{ items: T[]; nextCursor: string | null }> {
+  const from = decodeCursor(q.cursor, idCursor)?.id ?? null;
+  return page(await fetch(from, q.limit + 1), q.limit, (row) => ({ id: idOf(row) }));
+}
+
 export const pagedOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 export const idParam = z.object({ id: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive') });

@@ -9,7 +9,7 @@ import { skuDetail } from '../../store/status.js';
 import type { AdminContext } from './context.js';
 import { notFound } from './problem.js';
 import { ok } from './route.js';
-import { boolQuery, decodeCursor, noteSchema, page, pagedOf, pageQuery, skuCodeSchema, timestamp } from './schemas.js';
+import { boolQuery, decodeCursor, noteSchema, page, pageById, pagedOf, pageQuery, skuCodeSchema, timestamp } from './schemas.js';
 
 const listingSchema = z.object({
   listingId: z.number().int(),
@@ -48,7 +48,6 @@ const ledgerEntrySchema = z.object({
 
 const skuParam = z.object({ sku: skuCodeSchema });
 const skuCursor = z.object({ sku: z.string(), ats: z.number().int() });
-const idCursor = z.object({ id: z.number().int() });
 
 export function skuRoutes(ctx: AdminContext): void {
   const tag = 'skus';
@@ -119,9 +118,13 @@ export function skuRoutes(ctx: AdminContext): void {
     query: z.object(pageQuery),
     responses: { 200: { description: 'A page of ledger entries', schema: pagedOf(ledgerEntrySchema) } },
     handler: async ({ params, query }) => {
-      const before = decodeCursor(query.cursor, idCursor);
-      const rows = await ledgerPage(ctx.db, params.sku, before?.id ?? null, query.limit + 1);
-      return ok(page(rows, query.limit, (l) => ({ id: l.id })));
+      return ok(
+        await pageById(
+          query,
+          (beforeId, limit) => ledgerPage(ctx.db, params.sku, beforeId, limit),
+          (l) => l.id,
+        ),
+      );
     },
   });
   ctx.routes.add({
