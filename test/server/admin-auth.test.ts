@@ -11,6 +11,7 @@ vi.mock('node:crypto', async (importOriginal) => {
 });
 import { timingSafeEqual } from 'node:crypto';
 import { createLogger } from '../../src/log.js';
+import { createPool } from '../../src/store/db.js';
 import { buildServer } from '../../src/server/app.js';
 import { API_PREFIX, registerAdminApi } from '../../src/server/admin/index.js';
 import { UNDOCUMENTED_ROUTES } from '../../src/server/admin/openapi.js';
@@ -221,6 +222,20 @@ describe('admin API: auth, headers, errors, idempotency, OpenAPI', () => {
     const js = await get(`${API_PREFIX}/docs/swagger-ui-bundle.js`, {});
     expect(js.statusCode).toBe(200);
     expect(js.body.length).toBeGreaterThan(100_000);
+  });
+
+  it('answers 503 with Retry-After when the database does not answer', async () => {
+    const deadDb = createPool('postgres://nobody@127.0.0.1:1/none', 1);
+    const down = await buildServer({ db: deadDb, logger: createLogger({ level: 'silent' }), adminToken: TOKEN });
+    try {
+      const r = await down.inject({ method: 'GET', url: `${API_PREFIX}/skus`, headers: auth });
+      expect(r.statusCode).toBe(503);
+      expect(r.headers['retry-after']).toBe('5');
+      expect(r.json().code).toBe('DB_UNAVAILABLE');
+    } finally {
+      await down.close();
+      await deadDb.end();
+    }
   });
 
   it('is off (404) without a token, and says so at start', async () => {

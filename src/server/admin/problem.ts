@@ -86,6 +86,9 @@ export function toProblem(err: unknown): ApiProblem {
     }
     return new ApiProblem(status, err.code, title, status === 500 ? 'internal error' : err.message);
   }
+  if (databaseUnreachable(err)) {
+    return new ApiProblem(503, 'DB_UNAVAILABLE', 'Database unavailable', 'the database is not answering; retry shortly', {}, { 'retry-after': '5' });
+  }
   const f = err as Partial<FastifyError>;
   if (f.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
     return new ApiProblem(413, 'BODY_TOO_LARGE', 'Body too large', 'the request body is larger than this route accepts');
@@ -93,6 +96,15 @@ export function toProblem(err: unknown): ApiProblem {
     return new ApiProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', f.message ?? 'unsupported media type');
   if (f.statusCode === 400) return badInput([{ field: 'body', message: f.message ?? 'unreadable body' }]);
   return new ApiProblem(500, 'INTERNAL', 'Internal error', 'internal error');
+}
+
+// Node's socket errors, and PostgreSQL's "shutting down / starting up / cannot connect now" (class 57P, 08).
+const UNREACHABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[1-3]|08\d{3})$/;
+
+function databaseUnreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = (err as { message?: unknown } | null)?.message;
+  return (typeof code === 'string' && UNREACHABLE.test(code)) || (typeof message === 'string' && /Connection terminated/i.test(message));
 }
 
 export async function sendProblem(reply: FastifyReply, problem: ApiProblem): Promise<FastifyReply> {
