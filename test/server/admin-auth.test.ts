@@ -131,6 +131,10 @@ describe('admin API: auth, headers, errors, idempotency, OpenAPI', () => {
       ['POST', '/quarantine/listings/-1/release', undefined, 'params.id'],
       ['POST', '/listings/1.5/push', undefined, 'params.id'],
       ['POST', '/connections/ch1/orders', { externalId: 'o-1', lines: [{ sku: 'A', quantity: 1, price: 3 }] }, 'body.lines[0]'],
+      // PostgreSQL's text refuses NUL: refused at the door, with the field named.
+      ['POST', '/skus/A/adjustments', { delta: 1, reason: 'a\u0000b' }, 'body.reason'],
+      ['POST', '/connections/ch1/pause', { reason: '\u0000' }, 'body.reason'],
+      ['POST', '/incidents/1/resolve', { note: 'ok', extra: ['x', 'y\u0000'] }, 'body.extra[1]'],
     ];
     for (const [method, url, body, field] of cases) {
       const r = await app.inject({

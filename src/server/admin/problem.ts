@@ -55,11 +55,16 @@ export const conflict = (code: string, detail: string): ApiProblem => new ApiPro
 export const badInput = (errors: FieldProblem[]): ApiProblem =>
   new ApiProblem(400, 'INPUT_INVALID', 'Invalid request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
 
+/** `body.lines[0].quantity`: where in the request, array indexes in brackets. */
+export function fieldName(part: string, path: readonly string[]): string {
+  return path.reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : `${acc}.${seg}`), part);
+}
+
 /** A zod failure on one part of the request, every issue named by its field. */
 export function fromZod(part: 'body' | 'query' | 'params' | 'header', error: z.ZodError): ApiProblem {
   const byField = new Map<string, string>();
   for (const i of error.issues) {
-    const field = [part, ...i.path.map(String)].reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : `${acc}.${seg}`));
+    const field = fieldName(part, i.path.map(String));
     // One message a field: a schema and a refinement may both object to the same value.
     if (!byField.has(field)) byField.set(field, i.message);
   }

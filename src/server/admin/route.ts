@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
 import type { Db } from '../../store/db.js';
 import { idempotencyKeyOf, once, type Answer } from './idempotency.js';
-import { fromZod, PROBLEM_TYPE } from './problem.js';
+import { badInput, fieldName, fromZod, PROBLEM_TYPE } from './problem.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -74,9 +74,23 @@ export function createRouteTable(scope: FastifyInstance, db: Db): RouteTable {
 
 function parse<T extends z.ZodType>(part: 'params' | 'query' | 'body', schema: T | undefined, value: unknown): z.output<T> {
   if (!schema) return undefined as z.output<T>;
+  // PostgreSQL's text refuses NUL: named here as bad input rather than failing in SQL.
+  const nul = pathOfNul(value, []);
+  if (nul) throw badInput([{ field: fieldName(part, nul), message: 'must not contain the NUL character' }]);
   const result = schema.safeParse(value);
   if (!result.success) throw fromZod(part, result.error);
   return result.data;
+}
+
+function pathOfNul(value: unknown, path: string[]): string[] | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return [...path, k.replaceAll('\u0000', '\\0')];
+    const found = pathOfNul(v, [...path, k]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Handlers' common answer. */
