@@ -121,6 +121,8 @@ describe('admin API: auth, headers, errors, idempotency, OpenAPI', () => {
       ['POST', '/connections/ch1/pause', { reason: '' }, 'body.reason'],
       ['GET', '/connections/Not_An_Id', undefined, 'params.id'],
       ['GET', '/skus/A/ledger?limit=9999', undefined, 'query.limit'],
+      ['GET', '/skus?low=true&lowThreshold=99999999999', undefined, 'query.lowThreshold'],
+      ['GET', `/skus?sort=ats&cursor=${Buffer.from(JSON.stringify({ sku: 'A', ats: 1e12 })).toString('base64url')}`, undefined, 'query.cursor'],
       ['PUT', '/buffers/ch1/overrides/A', { maxCap: 'lots' }, 'body.maxCap'],
       ['POST', '/reconciliations', { connectionId: 'Bad Id' }, 'body.connectionId'],
       ['GET', '/reconciliations/abc', undefined, 'params.id'],

@@ -123,7 +123,12 @@ describe('admin API fuzz', () => {
         fc.array(
           fc.tuple(
             fc.constantFrom('limit', 'cursor', 'q', 'low', 'lowThreshold', 'sort', 'state', 'kind', 'sku', 'source', 'connectionId'),
-            fc.string({ maxLength: 30 }),
+            fc.oneof(
+              fc.string({ maxLength: 30 }),
+              fc.integer().map(String),
+              fc.constantFrom('99999999999', '1e12', '-1', 'NaN', 'true', 'ats'),
+              fc.jsonValue({ maxDepth: 2 }).map((v) => Buffer.from(JSON.stringify(v)).toString('base64url')), // cursor-like
+            ),
           ),
           {
             maxLength: 4,

@@ -47,7 +47,14 @@ const ledgerEntrySchema = z.object({
 });
 
 const skuParam = z.object({ sku: skuCodeSchema });
-const skuCursor = z.object({ sku: z.string(), ats: z.number().int() });
+const skuCursor = z.object({
+  sku: z.string(),
+  ats: z
+    .number()
+    .int()
+    .min(-(2 ** 31))
+    .max(2 ** 31 - 1),
+});
 
 export function skuRoutes(ctx: AdminContext): void {
   const tag = 'skus';
@@ -59,7 +66,7 @@ export function skuRoutes(ctx: AdminContext): void {
     query: z.object({
       q: z.string().trim().min(1).max(255).optional().meta({ description: 'Part of the SKU or its name (case-insensitive)' }),
       low: boolQuery.optional().meta({ description: 'Only SKUs whose ATS is at or below lowThreshold' }),
-      lowThreshold: z.coerce.number().int('must be a whole number').min(0, 'must not be negative').default(5),
+      lowThreshold: z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(1_000_000_000, 'must be at most 1000000000').default(5),
       sort: z.enum(['sku', 'ats'], { error: 'must be sku or ats' }).default('sku').meta({ description: 'ats: lowest stock first' }),
       ...pageQuery,
     }),
