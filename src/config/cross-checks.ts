@@ -62,7 +62,11 @@ export function crossCheck(raw: unknown): ConfigIssue[] {
 
 type Add = (path: PathSegment[], message: string) => void;
 
+const MANUAL_PLATFORM = 'manual';
+
 function checkChannel(c: Obj, index: number, conns: Map<string, Conn>, warehouses: string[], skus: Map<string, unknown>, add: Add): void {
+  // The schema lets a channel leave baseUrl out, for the one platform without an API.
+  if (c.baseUrl === undefined && c.platform !== MANUAL_PLATFORM) add(['connections', index, 'baseUrl'], 'required');
   const fulfilledBy = str(c.fulfilledBy);
   if (fulfilledBy !== undefined) {
     const target = conns.get(fulfilledBy);
@@ -98,7 +102,10 @@ function checkCredentials(c: Obj, index: number, add: Add): void {
   }
   for (const name of Object.keys(creds)) {
     if (!allowed.includes(name)) {
-      add(['connections', index, 'credentials', name], `unknown credential for ${String(c.platform)} (allowed: ${allowed.join(', ')})`);
+      add(
+        ['connections', index, 'credentials', name],
+        allowed.length === 0 ? `${String(c.platform)} takes no credentials` : `unknown credential for ${String(c.platform)} (allowed: ${allowed.join(', ')})`,
+      );
     }
   }
 }
@@ -152,7 +159,12 @@ function checkListings(root: Obj, conns: Map<string, Conn>, add: Add): void {
       let fieldsOk = true;
       for (const field of Object.keys(listing)) {
         if (!spec.listingIds.includes(field)) {
-          add([...path, field], `unknown field for a ${String(conn.platform)} listing (allowed: ${spec.listingIds.join(', ')})`);
+          add(
+            [...path, field],
+            spec.listingIds.length === 0
+              ? `a ${String(conn.platform)} listing takes no ids (write {})`
+              : `unknown field for a ${String(conn.platform)} listing (allowed: ${spec.listingIds.join(', ')})`,
+          );
           fieldsOk = false;
         }
       }

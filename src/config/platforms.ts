@@ -54,6 +54,16 @@ export const PLATFORMS = {
     listingFromOptions: [],
     appliesLater: true,
   },
+  // A channel with no platform behind it (a wholesale channel, a showroom): its orders come
+  // through the admin API (POST /api/v1/connections/:id/orders, or CSV); nothing to push to,
+  // poll or reconcile. Its listings' `shown` is simply their target.
+  manual: {
+    kind: 'channel',
+    listingIds: [],
+    credentialSets: [[]],
+    credentialsOptional: [],
+    listingFromOptions: [],
+  },
   // The sandbox's generic 3PL (ShipBob/ShipStation-like REST): sku-keyed, no listings.
   warehouse: {
     kind: 'warehouse',

@@ -157,6 +157,8 @@ function platformError(wanted: 'channel' | 'warehouse', allowed: readonly string
 
 export const channelSchema = z.strictObject({
   ...commonConnection,
+  /** Required but for `platform: manual`, which has no API (cross-checks.ts says so). */
+  baseUrl: httpUrl.optional(),
   kind: z.literal('channel'),
   platform: z.enum(CHANNEL_PLATFORMS as [ChannelPlatform, ...ChannelPlatform[]], {
     error: platformError('channel', CHANNEL_PLATFORMS),

@@ -11,6 +11,7 @@ const FACTORIES: Record<string, () => Promise<Factory>> = {
   warehouse: async () => (await import('./warehouse/index.js')).create,
   woocommerce: async () => (await import('./woocommerce/index.js')).create,
   amazon: async () => (await import('./amazon/index.js')).create,
+  manual: async () => (await import('./manual/index.js')).create,
 };
 
 export async function createConnector(platform: string, config: ConnectorConfig): Promise<Connector> {

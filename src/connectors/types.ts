@@ -33,6 +33,11 @@ export interface Capabilities {
   /** A push is applied later (Amazon ACCEPTED): the channel may show the old count a while. */
   asyncApply: boolean;
   rateLimit: RateLimitModel;
+  /**
+   * No platform behind it (a manual channel): nothing to poll or reconcile; the engine
+   * runs no poller and no reconciliation schedule for it.
+   */
+  platformless?: boolean;
 }
 
 export interface ListingRef {

@@ -18,7 +18,7 @@ export function catalogFromConfig(config: LoadedConfig): CatalogInput {
       id: c.id,
       kind: c.kind,
       platform: c.platform,
-      baseUrl: c.baseUrl,
+      baseUrl: c.baseUrl ?? '', // a manual channel has none
       credentialsEncrypted: secretKey && Object.keys(c.credentials).length > 0 ? encryptCredentials(c.credentials, secretKey, c.id) : null,
       bufferPolicy: c.kind === 'channel' ? c.buffer : {},
       fulfilledBy: c.kind === 'channel' ? (c.fulfilledBy ?? (onlyWarehouse.length === 1 ? onlyWarehouse[0]!.id : null)) : null,

@@ -19,6 +19,8 @@ interface ObservationBase {
   /** Idempotency key from the source (event id, poll row id). Absolute levels get one by default. */
   key?: string;
   source?: string; // 'webhook' | 'poll' | 'reconcile' | 'manual' ...
+  /** Why, in a person's words: kept on the ledger entry (manual adjustments). */
+  note?: string;
   /** Full reconciliation files its corrections under the ledger kind `reconcile`. */
   reconcile?: boolean;
   /**
@@ -151,6 +153,7 @@ async function recordObservationInTx(tx: Tx, o: ObservationInput, key: string): 
       claimedDelta: 0,
       locationId: location.id,
       source: o.source ?? null,
+      note: o.note ?? null,
     },
   ];
   // Only a snapshot taken once the warehouse acknowledged an order includes that order.

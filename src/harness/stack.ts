@@ -43,6 +43,10 @@ export interface StackOptions {
   alerts?: string;
   /** Timing of the alert loops (tests shorten the delivery backoff). */
   alertTiming?: EngineOptions['alertTiming'];
+  /** Turns the admin API on with this bearer token. */
+  adminToken?: string;
+  /** A manual (wholesale) channel listing every SKU, with this id and buffer (YAML flow mapping). */
+  manualChannel?: { id: string; buffer?: string };
 }
 
 export interface Stack {
@@ -115,6 +119,8 @@ function subscribe(sandbox: RunningSandbox, engineUrl: string, platforms: readon
 function configYaml(sandboxUrl: string, options: StackOptions): string {
   const poll = options.reconcile === undefined ? (options.pollInterval ?? '1h') : `${options.pollInterval ?? '1h'}, reconcile: "${options.reconcile}"`;
   const bufferOf = (c: ChannelPlatform) => options.buffers?.[c] ?? options.buffer ?? '{}';
+  const manual = options.manualChannel;
+  const listedOn = [...options.channels.map((c) => CONNECTION_IDS[c]), ...(manual ? [manual.id] : [])];
   const channel: Record<ChannelPlatform, string> = {
     shopify: `{ id: shop, kind: channel, platform: shopify, baseUrl: "${sandboxUrl}/shopify/shop", pollInterval: ${poll}, buffer: ${bufferOf('shopify')},
       options: { ${options.connectionOptions?.shopify ?? ''} },
@@ -128,7 +134,7 @@ function configYaml(sandboxUrl: string, options: StackOptions): string {
   };
   return `
 demo: true
-server: { host: 127.0.0.1${options.server ? `, ${options.server}` : ''} }
+server: { host: 127.0.0.1${options.server ? `, ${options.server}` : ''}${options.adminToken ? `, adminToken: { env: STACK_ADMIN_TOKEN, default: "${options.adminToken}" }` : ''} }
 ${options.alerts ? `alerts: ${options.alerts}` : ''}
 database: { url: { env: TEST_DATABASE_URL } }
 ${options.adaptive ? `adaptive: ${options.adaptive}` : ''}
@@ -136,8 +142,9 @@ connections:
   - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sandboxUrl}/warehouse/wh", pollInterval: ${poll}, options: { location: main, ${options.connectionOptions?.warehouse ?? ''} },
       credentials: { apiToken: { env: T8, default: sandbox-token-wh }, webhookSecret: { env: T9, default: "${warehouseSecret()}" } } }
 ${options.channels.map((c) => `  - ${channel[c]}`).join('\n')}
+${manual ? `  - { id: ${manual.id}, kind: channel, platform: manual, buffer: ${manual.buffer ?? '{}'} }` : ''}
 skus:
-${options.skus.map((s) => `  - { sku: ${s.sku}, listings: { ${options.channels.map((c) => `${CONNECTION_IDS[c]}: {}`).join(', ')} } }`).join('\n')}
+${options.skus.map((s) => `  - { sku: ${s.sku}, listings: { ${listedOn.map((id) => `${id}: {}`).join(', ')} } }`).join('\n')}
 `;
 }
 

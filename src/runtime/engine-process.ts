@@ -89,6 +89,7 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
       onWebhookStored: () => workers.wakeInbox(),
       healthParts: () => engineHealthParts(database, workers),
       ...(registry && metricsToken !== undefined && metricsAddress === undefined && { metrics: { registry, token: metricsToken } }),
+      ...(config.server.adminToken && { adminToken: config.server.adminToken }),
     });
     const port = opts.port ?? config.server.port;
     const url = await server.listen({ port, host: config.server.host });
@@ -154,7 +155,7 @@ export async function connectorsFor(config: LoadedConfig): Promise<Map<string, C
       c.id,
       await createConnector(c.platform, {
         connectionId: c.id,
-        baseUrl: c.baseUrl,
+        baseUrl: c.baseUrl ?? '', // a manual channel has none
         credentials: c.credentials,
         options: c.options,
         onThrottled: () => countThrottled(c.id),

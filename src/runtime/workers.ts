@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Connector } from '../connectors/types.js';
 import type { Db } from '../store/db.js';
 import { acquireLease, releaseLease } from '../store/leases.js';
+import { operatorPause } from '../store/operator-pause.js';
 import { closeInterruptedReconciliations } from '../store/reconciliations.js';
 import { createOrderBatcher, type OrderBatcher } from '../engine/order-batcher.js';
 import { RECONCILE_LEASE_MS, reconcileLease } from '../engine/run-reconciliations.js';
@@ -113,15 +114,23 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   for (const c of d.connections) {
     const connector = d.connectors.get(c.id);
     if (!connector) continue;
+    // A paused connection's loops skip their rounds (store/operator-pause.ts); resuming wakes them.
+    const unlessPaused =
+      <T>(idle: T, step: () => Promise<T>) =>
+      async (): Promise<T> =>
+        (await operatorPause(d.db, c.id)) ? idle : step();
+    // A channel without a platform (manual) has nothing to poll or reconcile.
+    const platformless = connector.capabilities.platformless === true;
+    const polls = layers.polling && !platformless;
     let wakeDispatcher = () => {};
-    const poller = layers.polling
+    const poller = polls
       ? startLeasedLoop({
           db: d.db,
           log: d.log,
           lease: `poll:${c.id}`,
           owner,
           idleMs: c.pollIntervalMs,
-          step: async () => {
+          step: unlessPaused(false, async () => {
             // Paused for auth and no probe due yet: a poll would only be refused again.
             if ((await gateOf(d.db, c.id)) === 'closed') return false;
             const r = await pollOnce({
@@ -134,7 +143,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
             d.log.debug({ connection: c.id, ...r }, 'polled');
             wakeDispatcher(); // raises held for unseen channel sales may go now
             return false;
-          },
+          }),
         })
       : undefined;
     if (poller) loops.push(poller);
@@ -159,10 +168,10 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         lease: `dispatch:${c.id}`,
         owner,
         idleMs: 2_000,
-        step: async () => {
+        step: unlessPaused(false, async () => {
           if (!resolved) resolved = (await resolveListingIds(deps)) !== null;
           return pool.step();
-        },
+        }),
       });
       notifier.on('stocksync_dirty', c.id, () => loop.wake());
       wakeDispatcher = () => loop.wake();
@@ -175,12 +184,12 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         lease: `push-orders:${c.id}`,
         owner,
         idleMs: 2_000,
-        step: () => pushOrdersOnce({ db: d.db, log: d.log, connectionId: c.id, connector, authBackoff: authBackoffOf(c.options) }),
+        step: unlessPaused(false, () => pushOrdersOnce({ db: d.db, log: d.log, connectionId: c.id, connector, authBackoff: authBackoffOf(c.options) })),
       });
       notifier.on('stocksync_orders', c.id, () => loop.wake());
       loops.push(loop);
     }
-    if (layers.reconcile) crons.push(scheduleReconcile(d, owner, c, connector, reconciling));
+    if (layers.reconcile && !platformless) crons.push(scheduleReconcile(d, owner, c, connector, reconciling));
   }
 
   if (d.alerts) loops.push(...startAlertLoops({ db: d.db, log: d.log, owner, alerts: d.alerts }));
@@ -236,6 +245,7 @@ async function withDeadline(p: Promise<unknown>, ms: number, onLate: () => void)
 
 function scheduleReconcile(d: WorkersDeps, owner: string, c: WorkerConnection, connector: Connector, running: Set<Promise<void>>): Cron {
   const run = async () => {
+    if (await operatorPause(d.db, c.id)) return d.log.info({ connection: c.id }, 'scheduled reconciliation skipped: the connection is paused');
     // The lease makes one process run it; the others find it taken and skip this turn.
     if (!(await acquireLease(d.db, reconcileLease(c.id), owner, RECONCILE_LEASE_MS))) return;
     try {

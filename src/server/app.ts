@@ -1,4 +1,4 @@
-// The HTTP server: health now; webhooks, the admin API and metrics plug in here.
+// The HTTP server: health, webhooks, and the admin API (when a token is configured); metrics plug in here.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { pingDatabase, type Db } from '../store/db.js';
@@ -8,6 +8,7 @@ import type { InboxWriterOptions } from '../store/inbox-writer.js';
 import type { WebhookRefusalOptions } from './webhook-refusals.js';
 import { webhookRoutes } from './webhooks.js';
 import { metricsRoute, type MetricsRouteOptions } from './metrics.js';
+import { API_PREFIX, registerAdminApi, type AdminApiDeps } from './admin/index.js';
 
 export interface ServerDeps {
   db: Db;
@@ -24,6 +25,10 @@ export interface ServerDeps {
   healthParts?: () => Record<string, HealthPart>;
   /** GET /metrics on this server, behind its token (absent: served elsewhere, or off). */
   metrics?: MetricsRouteOptions & { token: string };
+  /** The admin API's bearer token (`server.adminToken`); absent, the API is off (404). */
+  adminToken?: string;
+  /** The admin API's failed-attempt limit (tests shorten it). */
+  adminAuth?: AdminApiDeps['auth'];
 }
 
 /** One part of /healthz: `ok`, plus what says why not (state, since, last error). */
@@ -93,5 +98,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       ...(deps.webhookRefusals && { refusals: deps.webhookRefusals }),
     }),
   );
+  if (deps.adminToken) {
+    await registerAdminApi(app, {
+      db: deps.db,
+      log: deps.logger,
+      token: deps.adminToken,
+      connectors,
+      ...(deps.onWebhookStored && { wakeInbox: deps.onWebhookStored }),
+      ...(deps.adminAuth && { auth: deps.adminAuth }),
+    });
+    deps.logger.info({ path: API_PREFIX, docs: `${API_PREFIX}/docs` }, 'admin API on (bearer token from server.adminToken)');
+  } else {
+    deps.logger.info('admin API off: set server.adminToken to enable it');
+  }
   return app;
 }

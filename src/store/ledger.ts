@@ -11,6 +11,8 @@ export interface NewLedgerEntry {
   locationId?: number | null;
   orderId?: number | null;
   source?: string | null;
+  /** Why, in a person's words (a manual adjustment's reason). */
+  note?: string | null;
 }
 
 /**
@@ -21,8 +23,8 @@ export async function appendLedger(tx: Queryable, entries: readonly NewLedgerEnt
   if (entries.length === 0) return new Set();
   const { rows } = await tx.query<{ key: string }>({
     name: 'ledger_append',
-    text: `INSERT INTO ledger (idempotency_key, sku, kind, available_delta, claimed_delta, location_id, order_id, source)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::bigint[], $8::text[])
+    text: `INSERT INTO ledger (idempotency_key, sku, kind, available_delta, claimed_delta, location_id, order_id, source, note)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::bigint[], $8::text[], $9::text[])
      ON CONFLICT (idempotency_key) DO NOTHING
      RETURNING idempotency_key AS key`,
     values: [
@@ -34,6 +36,7 @@ export async function appendLedger(tx: Queryable, entries: readonly NewLedgerEnt
       entries.map((e) => e.locationId ?? null),
       entries.map((e) => e.orderId ?? null),
       entries.map((e) => e.source ?? null),
+      entries.map((e) => e.note ?? null),
     ],
   });
   return new Set(rows.map((r) => r.key));

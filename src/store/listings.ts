@@ -40,14 +40,20 @@ const STATE_COLUMNS = `l.id, l.sku, l.connection_id AS "connectionId", l.target,
 const STATE_JOINS = `JOIN connections c ON c.id = l.connection_id
        LEFT JOIN poll_cursors oc ON oc.connection_id = l.connection_id AND oc.stream = 'orders'`;
 
+// The policy in force: one set through the admin API (runtime) wins over the YAML's until it
+// is removed, the channel's and each SKU's override alike (README, "Admin API").
+const EFFECTIVE_POLICY = `COALESCE(c.buffer_policy_runtime, c.buffer_policy) AS policy, COALESCE(ro.policy, o.policy) AS override`;
+const OVERRIDE_JOINS = `LEFT JOIN buffer_overrides o ON o.connection_id = l.connection_id AND o.sku = l.sku
+       LEFT JOIN runtime_buffer_overrides ro ON ro.connection_id = l.connection_id AND ro.sku = l.sku`;
+
 /** Listings of these SKUs with their channel's policy and the SKU's override, pool order. */
 export async function listingsWithPolicies(tx: Queryable, skus: readonly string[]): Promise<ListingPolicyRow[]> {
   const { rows } = await tx.query<ListingPolicyRow>({
     name: 'listings_with_policies',
-    text: `SELECT ${STATE_COLUMNS}, c.buffer_policy AS policy, o.policy AS override
+    text: `SELECT ${STATE_COLUMNS}, ${EFFECTIVE_POLICY}
        FROM listings l
        ${STATE_JOINS}
-       LEFT JOIN buffer_overrides o ON o.connection_id = l.connection_id AND o.sku = l.sku
+       ${OVERRIDE_JOINS}
       WHERE l.sku = ANY($1::text[])
       ORDER BY l.sku, l.connection_id`,
     values: [skus],
@@ -109,10 +115,10 @@ export type ListingPolicy = Pick<ListingPolicyRow, 'id' | 'sku' | 'connectionId'
 export async function loadListingPolicies(q: Queryable): Promise<{ version: number; listings: ListingPolicy[] }> {
   const { rows } = await q.query<ListingPolicy & { version: number }>(
     `SELECT v.version, x.* FROM catalog_version v LEFT JOIN (
-       SELECT l.id, l.sku, l.connection_id AS "connectionId", c.buffer_policy AS policy, o.policy AS override
+       SELECT l.id, l.sku, l.connection_id AS "connectionId", ${EFFECTIVE_POLICY}
          FROM listings l
          JOIN connections c ON c.id = l.connection_id
-         LEFT JOIN buffer_overrides o ON o.connection_id = l.connection_id AND o.sku = l.sku) x ON true
+         ${OVERRIDE_JOINS}) x ON true
       ORDER BY x.sku, x."connectionId"`,
   );
   return {
@@ -189,4 +195,31 @@ export async function listingsWithStock(q: Queryable, skus: readonly string[]): 
     values: [skus],
   });
   return rows;
+}
+
+/**
+ * Push now: the listing is pushed at its target at the next dispatch round, compare-and-set
+ * where the platform has it (verify), whatever waits it had; the dirty trigger wakes its
+ * dispatcher. False when no such listing, or it is quarantined (release it first).
+ */
+export async function requestPush(q: Queryable, listingId: number): Promise<'requested' | 'quarantined' | 'not_found'> {
+  const { rows } = await q.query<{ quarantined: boolean }>({
+    name: 'listings_request_push',
+    text: `WITH l AS (SELECT id, quarantined_reason IS NOT NULL AS quarantined FROM listings WHERE id = $1 FOR UPDATE),
+           upd AS (UPDATE listings SET verify = true, push_pending_until = NULL FROM l WHERE listings.id = l.id AND NOT l.quarantined RETURNING 1)
+           SELECT quarantined FROM l`,
+    values: [listingId],
+  });
+  const row = rows[0];
+  return !row ? 'not_found' : row.quarantined ? 'quarantined' : 'requested';
+}
+
+/** When the longest-waiting dirty listing (not quarantined) became dirty; null when none is. */
+export async function oldestDirtySince(q: Queryable): Promise<Date | null> {
+  const { rows } = await q.query<{ since: Date | null }>({
+    name: 'listings_oldest_dirty',
+    text: `SELECT min(target_changed_at) AS since FROM listings WHERE dirty AND quarantined_reason IS NULL`,
+    values: [],
+  });
+  return rows[0]?.since ?? null;
 }

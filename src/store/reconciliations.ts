@@ -185,3 +185,62 @@ export async function closeInterruptedReconciliations(q: Queryable): Promise<voi
     values: [],
   });
 }
+
+export interface ReconciliationView {
+  id: number;
+  connectionId: string;
+  trigger: string;
+  status: 'running' | 'done' | 'failed';
+  startedAt: Date;
+  finishedAt: Date | null;
+  /** Items checked so far (while running) or in all; total when the platform said. */
+  checked: number;
+  total: number | null;
+  drifted: number;
+  driftUnits: number;
+  error: string | null;
+}
+
+const RUN_COLUMNS = `id, connection_id AS "connectionId", trigger, status, started_at AS "startedAt", finished_at AS "finishedAt",
+                     checked, total, drifted, drift_units AS "driftUnits", error`;
+
+export async function listReconciliations(
+  q: Queryable,
+  f: { connectionId: string | null; beforeId: number | null; limit: number },
+): Promise<ReconciliationView[]> {
+  const { rows } = await q.query<ReconciliationView>({
+    name: 'reconciliations_list',
+    text: `SELECT ${RUN_COLUMNS} FROM reconciliations
+            WHERE ($1::text IS NULL OR connection_id = $1) AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
+    values: [f.connectionId, f.beforeId, f.limit],
+  });
+  return rows;
+}
+
+export async function reconciliation(q: Queryable, id: number): Promise<ReconciliationView | null> {
+  const { rows } = await q.query<ReconciliationView>({
+    name: 'reconciliations_get',
+    text: `SELECT ${RUN_COLUMNS} FROM reconciliations WHERE id = $1`,
+    values: [id],
+  });
+  return rows[0] ?? null;
+}
+
+/** The running reconciliation of a connection, if any. */
+export async function runningReconciliation(q: Queryable, connectionId: string): Promise<ReconciliationView | null> {
+  const { rows } = await q.query<ReconciliationView>({
+    name: 'reconciliations_running',
+    text: `SELECT ${RUN_COLUMNS} FROM reconciliations WHERE connection_id = $1 AND status = 'running' ORDER BY id DESC LIMIT 1`,
+    values: [connectionId],
+  });
+  return rows[0] ?? null;
+}
+
+/** Progress of the running reconciliation of a connection (one runs at a time per connection, under its lease). */
+export async function recordReconciliationProgress(q: Queryable, connectionId: string, checked: number, total: number | null): Promise<void> {
+  await q.query({
+    name: 'reconciliations_progress',
+    text: `UPDATE reconciliations SET checked = $2, total = $3 WHERE connection_id = $1 AND status = 'running'`,
+    values: [connectionId, checked, total],
+  });
+}

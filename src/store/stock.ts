@@ -130,3 +130,14 @@ export async function latestObservations(tx: Queryable, warehouseConnectionId: s
   });
   return new Map(rows.map((r) => [r.sku, r.observedAt]));
 }
+
+/** Every warehouse location (to default a manual adjustment's warehouse and location). */
+export async function warehouseLocations(q: Queryable): Promise<{ connectionId: string; code: string }[]> {
+  const { rows } = await q.query<{ connectionId: string; code: string }>({
+    name: 'stock_warehouse_locations',
+    text: `SELECT lo.connection_id AS "connectionId", lo.code FROM locations lo JOIN connections c ON c.id = lo.connection_id
+            WHERE c.kind = 'warehouse' ORDER BY lo.connection_id, lo.code`,
+    values: [],
+  });
+  return rows;
+}
