@@ -1,0 +1,114 @@
+// Time charts through uPlot (small, fast, canvas). A chart is created once its element is in
+// the page (lit-html's ref directive hands it over), recreated only when its series change,
+// and given new data on every refresh; it follows its container's width.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+const PALETTE = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2', '#65a30d', '#dc2626'];
+export const colorOf = (i: number): string => PALETTE[i % PALETTE.length]!;
+
+export interface SeriesSpec {
+  label: string;
+  /** Format of a value in the legend, with its unit. */
+  value: (v: number) => string;
+}
+
+export interface ChartSpec {
+  /** Y axis label, with the unit. */
+  yLabel: string;
+  height?: number;
+  bars?: boolean;
+  /** Draw steps (a level that holds until the next change) instead of straight lines. */
+  steps?: boolean;
+  /** Format of the y axis ticks. */
+  tick?: (v: number) => string;
+  /** The time range shown (seconds), when it is not the data's: a window that started before the first point. */
+  xRange?: () => [number, number];
+  /** A logarithmic y axis: series that differ by orders of magnitude (milliseconds beside minutes) stay readable. */
+  log?: boolean;
+}
+
+export class TimeChart {
+  private plot: uPlot | undefined;
+  private element: Element | undefined;
+  private seriesKey = '';
+  private resize: ResizeObserver | undefined;
+  private pending: { xs: number[]; ys: (number | null)[][]; series: SeriesSpec[] } | undefined;
+
+  constructor(private readonly spec: ChartSpec) {}
+
+  /** For lit-html's `ref()`: the chart's container arrived (or left). */
+  readonly ref = (el: Element | undefined): void => {
+    if (el === this.element) return;
+    this.destroy();
+    this.element = el;
+    if (el && this.pending) this.draw(this.pending.xs, this.pending.ys, this.pending.series);
+  };
+
+  /** xs: seconds since the epoch; ys: one array per series, aligned with xs. */
+  update(xs: number[], ys: (number | null)[][], series: SeriesSpec[]): void {
+    this.pending = { xs, ys, series };
+    if (this.element) this.draw(xs, ys, series);
+  }
+
+  destroy(): void {
+    this.resize?.disconnect();
+    this.plot?.destroy();
+    this.plot = undefined;
+    this.seriesKey = '';
+  }
+
+  private draw(xs: number[], ys: (number | null)[][], series: SeriesSpec[]): void {
+    const key = series.map((s) => s.label).join('\u0000');
+    const data = [xs, ...ys] as uPlot.AlignedData;
+    if (this.plot && key === this.seriesKey) {
+      this.plot.setData(data);
+      return;
+    }
+    this.destroy();
+    const el = this.element as HTMLElement;
+    this.seriesKey = key;
+    const width = Math.max(240, el.clientWidth);
+    const paths = this.spec.bars ? uPlot.paths.bars!({ size: [0.7, 40] }) : this.spec.steps ? uPlot.paths.stepped!({ align: 1 }) : undefined;
+    const { tick, xRange } = this.spec;
+    this.plot = new uPlot(
+      {
+        width,
+        height: this.spec.height ?? 200,
+        legend: { live: true },
+        cursor: { drag: { x: false, y: false } },
+        scales: {
+          x: { time: true, ...(xRange && { range: () => xRange() }) },
+          y: this.spec.log ? { distr: 3, log: 10 } : { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1)] },
+        },
+        axes: [
+          { stroke: '#64748b', grid: { stroke: '#e2e8f0' } },
+          {
+            label: this.spec.yLabel,
+            stroke: '#64748b',
+            grid: { stroke: '#e2e8f0' },
+            size: 60,
+            ...(tick && { values: (_u: uPlot, vals: number[]) => vals.map(tick) }),
+          },
+        ],
+        series: [
+          {},
+          ...series.map((s, i) => ({
+            label: s.label,
+            stroke: colorOf(i),
+            width: 2,
+            ...(this.spec.bars && { fill: `${colorOf(i)}aa` }),
+            ...(paths && { paths }),
+            spanGaps: false,
+            points: { show: !this.spec.bars && xs.length < 40 },
+            value: (_u: uPlot, v: number | null) => (v === null ? '—' : s.value(v)),
+          })),
+        ],
+      },
+      data,
+      el,
+    );
+    this.resize = new ResizeObserver(() => this.plot?.setSize({ width: Math.max(240, el.clientWidth), height: this.spec.height ?? 200 }));
+    this.resize.observe(el);
+  }
+}
