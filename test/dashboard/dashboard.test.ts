@@ -3,6 +3,7 @@
 // channel's count follow, resolve an incident, release a quarantined listing. The page must
 // raise no console error (a Content-Security-Policy violation would be one) and keep the
 // token out of every URL. A failed test leaves a screenshot, its path printed.
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { quarantineListing } from '../../src/store/dispatch.js';
 import { converged, eventually, listing } from '../e2e/helpers.js';
@@ -10,6 +11,8 @@ import { startStack, type Stack } from '../e2e/stack.js';
 import { browserMissing, buildDashboard, launchBrowser, screenshot, type Browser } from './browser.js';
 
 const TOKEN = 'dashboard-test-token-0123456789';
+/** A folder to keep a screenshot of each page in, for a person to look at (docs/screenshots come from the demo). */
+const SHOTS = process.env.DASHBOARD_SCREENSHOTS;
 const missing = browserMissing();
 if (missing) console.warn(`dashboard browser test skipped: ${missing}`);
 
@@ -25,6 +28,10 @@ describe.skipIf(missing !== null)('dashboard in chromium (sandbox Shopify and 3P
       const file = await screenshot(page(), task.name).catch((e: unknown) => `none (${(e as Error).message})`);
       console.error(`dashboard test "${task.name}" failed; screenshot: ${file}; page errors: ${JSON.stringify(browser.errors)}`);
     });
+
+  const keep = async (name: string) => {
+    if (SHOTS) await page().screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  };
 
   beforeAll(async () => {
     web = await buildDashboard();
@@ -103,6 +110,7 @@ describe.skipIf(missing !== null)('dashboard in chromium (sandbox Shopify and 3P
     const row = p.locator(`tr[data-key="incident-${id}"]`);
     await row.getByRole('button', { name: 'Resolve…' }).click();
     await row.getByLabel('Resolution note').fill('customer refunded');
+    await keep('incidents');
     await row.getByRole('button', { name: 'Resolve', exact: true }).click();
     await p
       .getByRole('status')
@@ -134,6 +142,7 @@ describe.skipIf(missing !== null)('dashboard in chromium (sandbox Shopify and 3P
     await p.getByRole('link', { name: 'Quarantine' }).click();
     const row = p.locator(`tr[data-key="listing-${id}"]`);
     await row.getByText('refused by the platform').waitFor();
+    await keep('quarantine');
     await row.getByRole('button', { name: 'Release' }).click();
     await p.getByRole('status').filter({ hasText: 'BOWL on shop released' }).waitFor();
     await row.waitFor({ state: 'detached' });

@@ -69,6 +69,7 @@ function route(): void {
   const view = ROUTES[name]!.page(ctx(arg, params));
   current = { name, hash: location.hash, view };
   loadError = null;
+  flash = null; // a message about another page's action does not belong on this one
   document.title = `${view.title} · stocksync`;
   draw();
   void load(view);
