@@ -26,6 +26,15 @@ export interface ChartSpec {
   xRange?: () => [number, number];
   /** A logarithmic y axis: series that differ by orders of magnitude (milliseconds beside minutes) stay readable. */
   log?: boolean;
+  /** The y axis fitted to the data (small moves of a large stock stay visible) instead of starting at 0. */
+  fitted?: boolean;
+}
+
+/** 1, 10, 100... from the power of ten at or below min to the one at or above max. */
+function powersOfTen(min: number, max: number): number[] {
+  const out: number[] = [];
+  for (let p = Math.floor(Math.log10(Math.max(min, 1))); p <= Math.ceil(Math.log10(Math.max(max, 1))); p++) out.push(10 ** p);
+  return out;
 }
 
 export class TimeChart {
@@ -79,16 +88,23 @@ export class TimeChart {
         cursor: { drag: { x: false, y: false } },
         scales: {
           x: { time: true, ...(xRange && { range: () => xRange() }) },
-          y: this.spec.log ? { distr: 3, log: 10 } : { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1)] },
+          y: this.spec.log
+            ? { distr: 3, log: 10 }
+            : this.spec.fitted
+              ? { range: (_u, min, max) => [Math.max(0, min - Math.max(2, (max - min) * 0.2)), max + Math.max(2, (max - min) * 0.2)] }
+              : { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1)] },
         },
         axes: [
-          { stroke: '#64748b', grid: { stroke: '#e2e8f0' } },
+          { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, space: 70 },
           {
             label: this.spec.yLabel,
             stroke: '#64748b',
             grid: { stroke: '#e2e8f0' },
-            size: 60,
-            ...(tick && { values: (_u: uPlot, vals: number[]) => vals.map(tick) }),
+            size: 72,
+            // uPlot passes null for a tick it leaves unlabelled (no room).
+            ...(tick && { values: (_u: uPlot, vals: (number | null)[]) => vals.map((v) => (v === null ? '' : tick(v))) }),
+            // On a log scale, a tick and a grid line per power of ten only: the minor ones crowd the axis.
+            ...(this.spec.log && { splits: (_u: uPlot, _i: number, min: number, max: number) => powersOfTen(min, max) }),
           },
         ],
         series: [

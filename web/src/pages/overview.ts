@@ -11,8 +11,22 @@ import { badge, empty, stat, type PageFactory } from '../page.js';
 const WINDOW_MINUTES = 30;
 /** A connection silent for longer than this (no webhook, poll or push) is flagged. */
 const QUIET_MS = 15 * 60_000;
-/** The API samples push counters every 10 s while a dashboard reads it: a longer gap is time nobody measured. */
-const PUSH_SAMPLE_GAP_S = 30;
+/** Push rates come per minute here; a longer gap is time nobody measured (no dashboard open). */
+const PUSH_GAP_S = 90;
+
+/** The 10-second push rates averaged per connection and minute: one point a minute, like the other charts. */
+function perMinuteAverage(rows: Activity['pushesPerMinute']): { at: string; connectionId: string; listings: number }[] {
+  const sums = new Map<string, { at: string; connectionId: string; total: number; n: number }>();
+  for (const r of rows) {
+    const minute = new Date(Math.floor(Date.parse(r.at) / 60_000) * 60_000).toISOString();
+    const key = `${r.connectionId} ${minute}`;
+    const s = sums.get(key) ?? { at: minute, connectionId: r.connectionId, total: 0, n: 0 };
+    s.total += r.listings;
+    s.n++;
+    sums.set(key, s);
+  }
+  return [...sums.values()].map((s) => ({ at: s.at, connectionId: s.connectionId, listings: Math.round((s.total / s.n) * 10) / 10 }));
+}
 
 function health(c: Connection, now: number): { text: string; kind: 'ok' | 'warn' | 'bad' } {
   if (c.paused) return { text: 'paused', kind: 'warn' };
@@ -60,11 +74,11 @@ export const overviewPage: PageFactory = () => {
     // Warehouses take orders, not listing pushes: only channels have a line.
     const channels = new Set(connections?.filter((c) => c.kind === 'channel').map((c) => c.id));
     const p = align(
-      o.pushesPerMinute.filter((r) => channels.has(r.connectionId)),
+      perMinuteAverage(o.pushesPerMinute.filter((r) => channels.has(r.connectionId))),
       (r) => r.at,
       (r) => r.connectionId,
       (r) => r.listings,
-      PUSH_SAMPLE_GAP_S,
+      PUSH_GAP_S,
     );
     pushes.update(
       p.times,
