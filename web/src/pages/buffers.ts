@@ -24,6 +24,7 @@ export function describePolicy(p: Policy): string {
   if (p.holdBackUnits) parts.push(`hold back ${p.holdBackUnits} units`);
   if (p.zeroBelow) parts.push(`zero below ${p.zeroBelow}`);
   if (p.maxCap !== undefined) parts.push(`cap ${p.maxCap}`);
+  if (parts.length === 1) parts.push('nothing held back');
   return parts.join(', ');
 }
 

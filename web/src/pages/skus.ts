@@ -1,7 +1,7 @@
 // SKUs: search by code or name, lowest stock first, with every channel's target (what the
 // engine wants it to show) and shown count (what the channel last confirmed).
 import { html, nothing } from 'lit-html';
-import { api, query, type Page, type Sku } from '../api.js';
+import { api, query, type Connection, type Page, type Sku } from '../api.js';
 import { count } from '../format.js';
 import { empty, type PageFactory } from '../page.js';
 import { table, type Column } from '../table.js';
@@ -14,6 +14,7 @@ export const skusPage: PageFactory = (ctx) => {
   const sort = ctx.params.get('sort') === 'sku' ? 'sku' : 'ats';
   let cursors: (string | null)[] = [null]; // the cursor of each page seen, for "previous"
   let page: Page<Sku> | undefined;
+  let channels: string[] = [];
 
   const go = (next: { q?: string; low?: boolean; sort?: string }) =>
     ctx.navigate(`#/skus${query({ q: next.q ?? q, low: (next.low ?? low) || undefined, sort: (next.sort ?? sort) === 'sku' ? 'sku' : undefined })}`);
@@ -51,10 +52,15 @@ export const skusPage: PageFactory = (ctx) => {
     title: 'SKUs',
     refreshEveryMs: 10_000,
     async load() {
-      page = await api.get<Page<Sku>>(`/skus${query({ q, low: low || undefined, sort, limit: PAGE_SIZE, cursor: cursors.at(-1) })}`);
+      const [p, c] = await Promise.all([
+        api.get<Page<Sku>>(`/skus${query({ q, low: low || undefined, sort, limit: PAGE_SIZE, cursor: cursors.at(-1) })}`),
+        // Every channel gets a column, listed on this page or not, so the columns stay put from page to page.
+        channels.length ? null : api.get<{ items: Connection[] }>('/connections'),
+      ]);
+      page = p;
+      if (c) channels = c.items.filter((x) => x.kind === 'channel').map((x) => x.id);
     },
     view() {
-      const channels = [...new Set(page?.items.flatMap((s) => s.listings.map((l) => l.connectionId)) ?? [])].sort();
       return html`<h1>SKUs</h1>
         <form
           class="toolbar"
