@@ -50,6 +50,8 @@ export async function registerDashboard(app: FastifyInstance, dir: string): Prom
       wildcard: false,
       index: false,
       serve: false,
+      // The routes below say how long each file may be kept: the page is revalidated, hashed assets kept.
+      cacheControl: false,
     });
     scope.get('/', async (_req, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
     // Vite names assets by content hash: a browser may keep them for good.
