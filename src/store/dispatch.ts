@@ -107,21 +107,25 @@ export interface ReleasedListing {
 }
 
 /**
- * Takes quarantined listings back into dispatch (by connection, by SKU, both, or all when
- * neither is given) and marks them to be pushed again (`verify`: the dispatcher pushes
+ * Takes quarantined listings back into dispatch (by connection, by SKU, both, one listing
+ * by id (the admin API), or all when none is given) and marks them to be pushed again (`verify`: the dispatcher pushes
  * the target even where pushed already equals it, since what the channel shows is not
  * known after a failed push). One statement; returns what it released.
  */
-export async function releaseQuarantinedListings(q: Queryable, filter: { connectionId?: string; sku?: string }): Promise<ReleasedListing[]> {
+export async function releaseQuarantinedListings(
+  q: Queryable,
+  filter: { connectionId?: string; sku?: string; listingId?: number },
+): Promise<ReleasedListing[]> {
   const { rows } = await q.query<ReleasedListing>({
     name: 'dispatch_release',
     text: `UPDATE listings l SET quarantined_reason = NULL, quarantined_at = NULL, verify = true, push_pending_until = NULL
              FROM (SELECT id, quarantined_reason FROM listings
                     WHERE quarantined_reason IS NOT NULL AND ($1::text IS NULL OR connection_id = $1) AND ($2::text IS NULL OR sku = $2)
+                      AND ($3::bigint IS NULL OR id = $3)
                     ORDER BY id FOR UPDATE) was
             WHERE l.id = was.id
         RETURNING l.id, l.connection_id AS "connectionId", l.sku, was.quarantined_reason AS reason`,
-    values: [filter.connectionId ?? null, filter.sku ?? null],
+    values: [filter.connectionId ?? null, filter.sku ?? null, filter.listingId ?? null],
   });
   return rows.sort((a, b) => a.connectionId.localeCompare(b.connectionId) || a.sku.localeCompare(b.sku));
 }

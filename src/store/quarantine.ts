@@ -132,17 +132,3 @@ export async function listQuarantinedListings(
   });
   return rows;
 }
-
-/**
- * Releases a quarantined listing: back in dispatch, verified by a compare-and-set push of its
- * target (verify), which the dirty trigger wakes its dispatcher for. False when it was not quarantined.
- */
-export async function releaseListing(q: Queryable, listingId: number): Promise<boolean> {
-  const { rowCount } = await q.query({
-    name: 'quarantine_release_listing',
-    text: `UPDATE listings SET quarantined_reason = NULL, quarantined_at = NULL, verify = true, push_pending_until = NULL
-            WHERE id = $1 AND quarantined_reason IS NOT NULL`,
-    values: [listingId],
-  });
-  return (rowCount ?? 0) > 0;
-}

@@ -12,6 +12,7 @@ vi.mock('node:crypto', async (importOriginal) => {
 import { timingSafeEqual } from 'node:crypto';
 import { createLogger } from '../../src/log.js';
 import { createPool } from '../../src/store/db.js';
+import { quarantineListing } from '../../src/store/dispatch.js';
 import { buildServer } from '../../src/server/app.js';
 import { API_PREFIX, registerAdminApi } from '../../src/server/admin/index.js';
 import { UNDOCUMENTED_ROUTES } from '../../src/server/admin/openapi.js';
@@ -151,6 +152,25 @@ describe('admin API: auth, headers, errors, idempotency, OpenAPI', () => {
         `${method} ${url}`,
       ).toContain(field);
     }
+  });
+
+  it('releases quarantined listings in bulk, as `stocksync release` does', async () => {
+    const { rows } = await testDb.db.query(`SELECT id FROM listings WHERE connection_id = 'ch1' ORDER BY sku`);
+    for (const r of rows) await quarantineListing(testDb.db, r.id, 'PERMANENT: test');
+    const post = (body: unknown) =>
+      app.inject({
+        method: 'POST',
+        url: `${API_PREFIX}/quarantine/listings/release`,
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: JSON.stringify(body),
+      });
+    const vague = await post({});
+    expect(vague.statusCode).toBe(400);
+    expect(vague.json().errors[0].field).toBe('body');
+    const released = await post({ connectionId: 'ch1' });
+    expect(released.statusCode).toBe(200);
+    expect(released.json().released.map((r: { sku: string }) => r.sku)).toEqual(['A', 'B']);
+    expect((await post({ connectionId: 'ch1' })).json().released).toEqual([]);
   });
 
   it('refuses a body larger than the route takes (413) and a body that is not JSON (400)', async () => {

@@ -2,7 +2,7 @@
 // pushes, throttled calls, failures, lowering latency), and pause / resume.
 import * as z from 'zod';
 import { statusReport } from '../../store/status.js';
-import { connectionHealthExtras } from '../../store/connection-health.js';
+import { connectionHealthExtras } from '../../store/connection-overview.js';
 import { pauseByOperator, resumeByOperator } from '../../store/operator-pause.js';
 import type { AdminContext } from './context.js';
 import { notFound } from './problem.js';
@@ -22,7 +22,17 @@ export const connectionHealthSchema = z.object({
   lastPollAt: timestamp.nullable(),
   lastReconcileAt: timestamp.nullable(),
   lastPushAt: timestamp.nullable(),
-  failingSince: timestamp.nullable().meta({ description: 'Oldest failure not cleared (quarantined listing or inbox event); null while healthy' }),
+  failingSince: timestamp
+    .nullable()
+    .meta({ description: 'Oldest failure not cleared (platform calls failing, a quarantined listing or inbox event); null while healthy' }),
+  failure: z.enum(['auth', 'unreachable']).nullable().meta({ description: 'What the platform calls fail with, while they do' }),
+  lastError: z.string().nullable(),
+  authPause: z
+    .object({ reason: z.string(), since: timestamp, lastError: z.string(), attempts: z.number().int(), nextRetryAt: timestamp })
+    .loose()
+    .nullable()
+    .meta({ description: 'Paused by the engine: the platform refuses our credentials (probed with back-off, resumed by itself)' }),
+  webhooks: z.object({}).loose().nullable().meta({ description: "The platform's webhooks for us as last checked (WooCommerce)" }),
   listings: z.number().int(),
   dirtyListings: z.number().int(),
   partitionedListings: z.number().int(),
@@ -55,6 +65,8 @@ async function connectionsHealth(ctx: AdminContext) {
       pausedReason: e?.pausedReason ?? null,
       lastPushAt: e?.lastPushAt ?? null,
       failingSince: e?.failingSince ?? null,
+      failure: e?.failure ?? null,
+      lastError: e?.lastError ?? null,
     };
   });
 }
@@ -87,7 +99,7 @@ export function connectionRoutes(ctx: AdminContext): void {
     method: 'POST',
     url: '/connections/:id/pause',
     tag,
-    summary: 'Pause a connection',
+    summary: 'Pause a connection (an operator pause, until resumed)',
     description:
       'Its dispatcher, poller, warehouse order pusher and scheduled reconciliation skip their rounds until it is resumed. Webhooks are still stored and processed, and targets still computed: resuming pushes what changed meanwhile.',
     params: connectionParam,

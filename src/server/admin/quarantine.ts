@@ -9,14 +9,14 @@ import {
   listQuarantinedListings,
   listQuarantineRecords,
   quarantineRecord,
-  releaseListing,
   replayIntoInbox,
   requeueInboxEvent,
 } from '../../store/quarantine.js';
+import { releaseQuarantinedListings } from '../../store/dispatch.js';
 import type { AdminContext } from './context.js';
 import { conflict, notFound } from './problem.js';
 import { ok } from './route.js';
-import { connectionIdSchema, idParam, pageById, pagedOf, pageQuery, timestamp } from './schemas.js';
+import { connectionIdSchema, idParam, pageById, pagedOf, pageQuery, skuCodeSchema, timestamp } from './schemas.js';
 
 const recordSchema = z.object({
   id: z.number().int(),
@@ -182,9 +182,35 @@ export function quarantineRoutes(ctx: AdminContext): void {
     responses: { 202: { description: 'Released; its dispatcher was woken', schema: z.object({ listingId: z.number().int(), released: z.literal(true) }) } },
     problems: [404],
     handler: async ({ params }) => {
-      if (!(await releaseListing(ctx.db, params.id))) throw notFound(`no quarantined listing ${params.id}`);
-      ctx.log.info({ listing: params.id }, 'quarantined listing released through the admin API');
+      // The same release as `stocksync release` (one statement, pushed again at its target).
+      const [released] = await releaseQuarantinedListings(ctx.db, { listingId: params.id });
+      if (!released) throw notFound(`no quarantined listing ${params.id}`);
+      ctx.log.info({ listing: params.id, connection: released.connectionId, sku: released.sku }, 'quarantined listing released through the admin API');
       return ok({ listingId: params.id, released: true }, 202);
+    },
+  });
+  ctx.routes.add({
+    method: 'POST',
+    url: '/quarantine/listings/release',
+    tag,
+    summary: 'Release quarantined listings in bulk: of a connection, of a SKU, both, or all',
+    body: z
+      .strictObject({ connectionId: connectionIdSchema.optional(), sku: skuCodeSchema.optional(), all: z.literal(true).optional() })
+      .refine((b) => b.connectionId !== undefined || b.sku !== undefined || b.all === true, { message: 'say which: connectionId, sku, or all: true' }),
+    idempotency: 'optional',
+    responses: {
+      200: {
+        description: 'What was released (each pushed again at its target)',
+        schema: z.object({ released: z.array(z.object({ id: z.number().int(), connectionId: z.string(), sku: z.string(), reason: z.string() })) }),
+      },
+    },
+    handler: async ({ body }) => {
+      const released = await releaseQuarantinedListings(ctx.db, {
+        ...(body.connectionId && { connectionId: body.connectionId }),
+        ...(body.sku && { sku: body.sku }),
+      });
+      ctx.log.info({ released: released.length, connection: body.connectionId, sku: body.sku }, 'quarantined listings released through the admin API');
+      return ok({ released });
     },
   });
 }
