@@ -87,6 +87,11 @@ export interface Connection {
   lastReconcileAt: string | null;
   lastPushAt: string | null;
   failingSince: string | null;
+  /** What the platform calls fail with, while they do. */
+  failure: 'auth' | 'unreachable' | null;
+  lastError: string | null;
+  /** Paused by the engine: the platform refuses our credentials (retried with back-off). */
+  authPause: { reason: string; since: string; nextRetryAt: string } | null;
   listings: number;
   dirtyListings: number;
   partitionedListings: number;

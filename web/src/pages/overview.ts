@@ -29,8 +29,12 @@ function perMinuteAverage(rows: Activity['pushesPerMinute']): { at: string; conn
 }
 
 function health(c: Connection, now: number): { text: string; kind: 'ok' | 'warn' | 'bad' } {
+  if (c.authPause) return { text: 'credentials refused', kind: 'bad' };
   if (c.paused) return { text: 'paused', kind: 'warn' };
-  if (c.failingSince) return { text: `failing since ${ago(c.failingSince, now)}`, kind: 'bad' };
+  if (c.failingSince) {
+    const what = c.failure === 'auth' ? 'auth failing' : c.failure === 'unreachable' ? 'unreachable' : 'failing';
+    return { text: `${what} for ${duration(now - Date.parse(c.failingSince))}`, kind: 'bad' };
+  }
   const last = Math.max(...[c.lastWebhookAt, c.lastPollAt, c.lastPushAt].map((t) => (t ? Date.parse(t) : 0)));
   if (last === 0) return { text: 'no activity yet', kind: 'warn' };
   if (now - last > QUIET_MS) return { text: `quiet for ${duration(now - last)}`, kind: 'warn' };
@@ -133,7 +137,13 @@ export const overviewPage: PageFactory = () => {
             : nothing
         }
       </dl>
+      ${
+        c.authPause
+          ? html`<p class="error">Paused by the engine: ${c.authPause.reason}; next try in ${duration(Math.max(0, Date.parse(c.authPause.nextRetryAt) - now))}.</p>`
+          : nothing
+      }
       ${c.paused && c.pausedReason ? html`<p class="muted">${c.pausedReason}</p>` : nothing}
+      ${c.failingSince && c.lastError ? html`<p class="error reason">${c.lastError}</p>` : nothing}
     </section>`;
   };
 
