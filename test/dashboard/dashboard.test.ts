@@ -150,6 +150,25 @@ describe.skipIf(missing !== null)('dashboard in chromium (sandbox Shopify and 3P
     await eventually('BOWL pushed again, at its capped target', async () => shown('BOWL') === 4);
   });
 
+  it("shows a paused connection on its overview tile, with the operator's reason", async () => {
+    screenshotOnFailure();
+    const call = (action: string, body?: unknown) =>
+      fetch(`${stack.engine.url}/api/v1/connections/shop/${action}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body ?? {}),
+      });
+    expect((await call('pause', { reason: 'stocktake in progress' })).status).toBe(200);
+    const p = page();
+    await p.getByRole('link', { name: 'Overview' }).click();
+    const tile = p.locator('[data-connection="shop"]');
+    await tile.getByText('stocktake in progress').waitFor();
+    expect(await tile.locator('.badge').textContent()).toBe('paused');
+    await keep('overview-paused');
+    expect((await call('resume')).status).toBe(200);
+    await tile.locator('.badge', { hasText: 'healthy' }).waitFor({ timeout: 15_000 });
+  });
+
   it('kept the token out of every URL and raised no error in the page', async () => {
     screenshotOnFailure();
     expect(page().url()).not.toContain(TOKEN);

@@ -28,13 +28,19 @@ export interface ChartSpec {
   log?: boolean;
   /** The y axis fitted to the data (small moves of a large stock stay visible) instead of starting at 0. */
   fitted?: boolean;
+  /** Whole numbers only on the y axis (orders, units): no tick at 0.2 orders. */
+  integer?: boolean;
 }
 
-/** 1, 10, 100... from the power of ten at or below min to the one at or above max. */
+/** Tick steps of whole numbers: 1, 2, 5, 10, 20, 50... */
+const WHOLE_STEPS = Array.from({ length: 8 }, (_, p) => [1, 2, 5].map((m) => m * 10 ** p)).flat();
+
+/** The powers of ten (1, 10, 100...) within [min, max]; the nearest ones around it when none falls inside. */
 function powersOfTen(min: number, max: number): number[] {
-  const out: number[] = [];
-  for (let p = Math.floor(Math.log10(Math.max(min, 1))); p <= Math.ceil(Math.log10(Math.max(max, 1))); p++) out.push(10 ** p);
-  return out;
+  const around: number[] = [];
+  for (let p = Math.floor(Math.log10(Math.max(min, 1))); p <= Math.ceil(Math.log10(Math.max(max, 1))); p++) around.push(10 ** p);
+  const inside = around.filter((v) => v >= min * 0.999 && v <= max * 1.001);
+  return inside.length > 0 ? inside : around;
 }
 
 export class TimeChart {
@@ -103,6 +109,7 @@ export class TimeChart {
             size: 72,
             // uPlot passes null for a tick it leaves unlabelled (no room).
             ...(tick && { values: (_u: uPlot, vals: (number | null)[]) => vals.map((v) => (v === null ? '' : tick(v))) }),
+            ...(this.spec.integer && { incrs: WHOLE_STEPS }),
             // On a log scale, a tick and a grid line per power of ten only: the minor ones crowd the axis.
             ...(this.spec.log && { splits: (_u: uPlot, _i: number, min: number, max: number) => powersOfTen(min, max) }),
           },

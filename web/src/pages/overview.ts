@@ -65,7 +65,7 @@ export const overviewPage: PageFactory = () => {
     const end = activity ? Date.parse(activity.generatedAt) / 1000 : Date.now() / 1000;
     return [end - WINDOW_MINUTES * 60, end];
   };
-  const orders = new TimeChart({ yLabel: 'orders / min', bars: true, tick: count, xRange: window });
+  const orders = new TimeChart({ yLabel: 'orders / min', bars: true, tick: count, xRange: window, integer: true });
   const pushes = new TimeChart({ yLabel: 'listings pushed / min', tick: count, xRange: window });
   const latency = new TimeChart({ yLabel: 'p95 lowering', tick: duration, xRange: window, log: true });
 
@@ -139,11 +139,11 @@ export const overviewPage: PageFactory = () => {
       </dl>
       ${
         c.authPause
-          ? html`<p class="error">Paused by the engine: ${c.authPause.reason}; next try in ${duration(Math.max(0, Date.parse(c.authPause.nextRetryAt) - now))}.</p>`
+          ? html`<p class="note error">Paused by the engine: ${c.authPause.reason}; next try in ${duration(Math.max(0, Date.parse(c.authPause.nextRetryAt) - now))}.</p>`
           : nothing
       }
-      ${c.paused && c.pausedReason ? html`<p class="muted">${c.pausedReason}</p>` : nothing}
-      ${c.failingSince && c.lastError ? html`<p class="error reason">${c.lastError}</p>` : nothing}
+      ${c.paused && c.pausedReason ? html`<p class="note muted">Paused: ${c.pausedReason}</p>` : nothing}
+      ${c.failingSince && c.lastError ? html`<p class="note error">${c.lastError}</p>` : nothing}
     </section>`;
   };
 
@@ -201,12 +201,12 @@ export const overviewPage: PageFactory = () => {
           <figure>
             <figcaption>Listings pushed per minute, by channel</figcaption>
             ${a.pushesPerMinute.length === 0 ? empty('Measured every 10 s from when the dashboard is opened: the first rate appears in 10 s.') : nothing}
-            <div class="chart" ${ref(pushes.ref)}></div>
+            <div class="chart ${a.pushesPerMinute.length === 0 ? 'hidden' : ''}" ${ref(pushes.ref)}></div>
           </figure>
           <figure>
             <figcaption>Lowering latency (target changed → channel shows it), p95 per minute</figcaption>
             ${a.loweringLatencyMs.length === 0 ? empty('No lowering in this window.') : nothing}
-            <div class="chart" ${ref(latency.ref)}></div>
+            <div class="chart ${a.loweringLatencyMs.length === 0 ? 'hidden' : ''}" ${ref(latency.ref)}></div>
           </figure>
         </div>`;
     },

@@ -52,7 +52,7 @@ export const skuPage: PageFactory = (ctx) => {
   const code = ctx.arg ?? '';
   let sku: SkuDetail | undefined;
   let history: LedgerEntry[] = [];
-  const chart = new TimeChart({ yLabel: 'units', steps: true, height: 220, tick: count, fitted: true });
+  const chart = new TimeChart({ yLabel: 'units', steps: true, height: 220, tick: count, fitted: true, integer: true });
 
   const view: ReturnType<PageFactory> = {
     title: code,
