@@ -1,11 +1,9 @@
 // Read model: what `stocksync status` does not say about a connection and the admin API
-// does: whether an operator paused it, its last push, and since when it has been failing.
+// does: its last push, and since when (and why) it has been failing.
 import type { Queryable } from './db.js';
 
 export interface ConnectionHealthExtra {
   connectionId: string;
-  pausedAt: Date | null;
-  pausedReason: string | null;
   /** The latest push a channel acknowledged. */
   lastPushAt: Date | null;
   /**
@@ -24,7 +22,7 @@ export interface ConnectionHealthExtra {
 export async function connectionHealthExtras(q: Queryable): Promise<ConnectionHealthExtra[]> {
   const { rows } = await q.query<ConnectionHealthExtra>({
     name: 'connection_overview_extras',
-    text: `SELECT c.id AS "connectionId", c.operator_paused_at AS "pausedAt", c.operator_pause_reason AS "pausedReason", c.base_url AS "baseUrl",
+    text: `SELECT c.id AS "connectionId", c.base_url AS "baseUrl",
                   c.fulfilled_by AS "fulfilledBy",
                   (SELECT max(pushed_at) FROM listings WHERE connection_id = c.id) AS "lastPushAt",
                   LEAST(h.failing_since,

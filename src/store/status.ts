@@ -43,6 +43,8 @@ export interface ConnectionStatus {
   partitionedListings: number;
   /** Paused because the platform refuses our credentials; null while it works. */
   authPause: ConnectionPause | null;
+  /** Paused by an operator (the admin API) until resumed; null while it runs. */
+  operatorPause: { pausedAt: Date; reason: string } | null;
   /** The platform's webhooks for us as last checked (WooCommerce); null where not checked. */
   webhooks: SubscriptionHealth | null;
 }
@@ -88,6 +90,8 @@ export async function statusReport(q: Queryable): Promise<StatusReport> {
             COALESCE(l.dirty, 0) AS "dirtyListings",
             COALESCE(l.quarantined, 0) AS "quarantinedListings",
             COALESCE(l.partitioned, 0) AS "partitionedListings",
+            CASE WHEN c.operator_paused_at IS NULL THEN NULL
+                 ELSE json_build_object('pausedAt', c.operator_paused_at, 'reason', c.operator_pause_reason) END AS "operatorPause",
             a.last_webhook_at AS "lastWebhookAt",
             a.last_poll_at AS "lastPollAt",
             a.last_reconcile_at AS "lastReconcileAt",
@@ -114,6 +118,7 @@ export async function statusReport(q: Queryable): Promise<StatusReport> {
     c.loweringLatencyMs = latencies.get(c.id) ?? null;
     c.authPause = pauses.get(c.id) ?? null;
     c.webhooks = webhooks.get(c.id) ?? null;
+    if (c.operatorPause) c.operatorPause = { ...c.operatorPause, pausedAt: new Date(c.operatorPause.pausedAt) };
     const r = c.lastReconciliation as (Omit<LastReconciliation, 'startedAt' | 'finishedAt'> & { startedAt: string; finishedAt: string | null }) | null;
     if (r) c.lastReconciliation = { ...r, startedAt: new Date(r.startedAt), finishedAt: r.finishedAt === null ? null : new Date(r.finishedAt) };
   }

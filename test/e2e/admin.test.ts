@@ -3,7 +3,9 @@
 // channel's orders claim stock like any channel's, refused webhooks come back through the
 // inbox, and a reconciliation started here can be followed to its drift report.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatStatus } from '../../src/cli/commands/status.js';
 import { quarantineListing } from '../../src/store/dispatch.js';
+import { statusReport } from '../../src/store/status.js';
 import { ats, converged, eventually, listing } from './helpers.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -182,12 +184,14 @@ describe('admin API end to end (sandbox Shopify, a manual wholesale channel, the
   it('pauses a channel (nothing pushed) and resumes it (pushed at once); pushes a listing now', async () => {
     await settled();
     expect((await api('POST', '/connections/shop/pause', { reason: 'maintenance' })).body).toMatchObject({ paused: true, pausedReason: 'maintenance' });
+    expect(formatStatus(await statusReport(stack.db), [])).toMatch(/shop: PAUSED by an operator since \S+ .*: maintenance/);
     const before = shown('MUG')!;
     await api('POST', '/skus/MUG/adjustments', { delta: 2, reason: 'return restocked' }, { 'idempotency-key': key() });
     await new Promise((r) => setTimeout(r, 1_500));
     expect(shown('MUG')).toBe(before); // paused: the target moved, the channel did not
     expect((await listing(stack, 'shopify', 'MUG')).dirty).toBe(true);
     expect((await api('POST', '/connections/shop/resume')).body.paused).toBe(false);
+    expect(formatStatus(await statusReport(stack.db), [])).not.toMatch(/PAUSED/);
     await converged(stack, ['shopify'], ['MUG']);
     expect(shown('MUG')).toBe(before + 2);
     const { rows } = await stack.db.query(`SELECT id, pushed_at FROM listings WHERE connection_id = 'shop' AND sku = 'MUG'`);

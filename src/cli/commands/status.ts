@@ -93,6 +93,8 @@ export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[],
 /** A paused connection and the state of its webhooks, one line each. */
 function healthLines(c: ConnectionStatus, now: Date): string[] {
   const out: string[] = [];
+  const o = c.operatorPause;
+  if (o) out.push(`  ${c.id}: PAUSED by an operator since ${o.pausedAt.toISOString()} (${ago(o.pausedAt, now)}): ${o.reason}`);
   const p = c.authPause;
   if (p) {
     const next = new Date(p.nextRetryAt).getTime() - now.getTime();

@@ -56,13 +56,13 @@ export const connectionHealthSchema = z.object({
 async function connectionsHealth(ctx: AdminContext) {
   const [report, extras] = await Promise.all([statusReport(ctx.db), connectionHealthExtras(ctx.db)]);
   const extraOf = new Map(extras.map((e) => [e.connectionId, e]));
-  return report.connections.map((c) => {
+  return report.connections.map(({ operatorPause, ...c }) => {
     const e = extraOf.get(c.id);
     return {
       ...c,
-      paused: e?.pausedAt != null,
-      pausedAt: e?.pausedAt ?? null,
-      pausedReason: e?.pausedReason ?? null,
+      paused: operatorPause !== null,
+      pausedAt: operatorPause?.pausedAt ?? null,
+      pausedReason: operatorPause?.reason ?? null,
       lastPushAt: e?.lastPushAt ?? null,
       failingSince: e?.failingSince ?? null,
       failure: e?.failure ?? null,
