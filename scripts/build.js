@@ -4,6 +4,7 @@
 // sandbox/ that is neither TypeScript nor Markdown), and dist/build.json, which names the
 // sources of this build and when it started. bin/stocksync.js runs dist/ only while none
 // of those sources is newer than that; otherwise it runs the sources through tsx.
+// Then the web dashboard: web/ built by Vite into dist/web, which the engine serves at `/`.
 //
 // `--if-possible` (the `prepare` script, run by `npm ci`): without TypeScript installed
 // (`npm ci --omit=dev`) say so and exit 0; the command then runs through tsx.
@@ -59,3 +60,21 @@ const compiled = filesUnder('dist', (name) => name.endsWith('.js')).map((f) => p
 const sources = [...compiled, ...assets].map((f) => f.split(path.sep).join('/')).sort();
 writeFileSync(path.join(DIST, 'build.json'), `${JSON.stringify({ startedAt, main: `dist/${ENTRY}`, sources }, null, 2)}\n`);
 console.error(`stocksync build: dist/${ENTRY}, ${compiled.length} modules and ${assets.length} other files`);
+
+// The dashboard: its own tsconfig (DOM types) and Vite config under web/. Without Vite
+// (`npm ci --omit=dev`) the engine serves a page saying the dashboard is not built.
+let vite;
+try {
+  // Its package exports no bin path: found beside its package.json.
+  vite = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
+} catch {
+  console.error('stocksync build: vite is not installed, the dashboard (dist/web) not built');
+  process.exit(process.argv.includes('--if-possible') ? 0 : 1);
+}
+try {
+  execFileSync(process.execPath, [vite, 'build', '--config', path.join(ROOT, 'web/vite.config.ts')], { cwd: ROOT, stdio: 'inherit' });
+} catch {
+  rmSync(path.join(DIST, 'web'), { recursive: true, force: true });
+  process.exit(1);
+}
+console.error('stocksync build: dashboard in dist/web');

@@ -47,6 +47,8 @@ export interface StackOptions {
   adminToken?: string;
   /** A manual (wholesale) channel listing every SKU, with this id and buffer (YAML flow mapping). */
   manualChannel?: { id: string; buffer?: string };
+  /** The built dashboard's folder (default dist/web), served at `/` when adminToken is set. */
+  dashboardDir?: string;
 }
 
 export interface Stack {
@@ -83,6 +85,7 @@ export async function startStackOn(databaseUrl: string, opts: StackOptions): Pro
       ...(opts.layers && { layers: opts.layers }),
       ...(opts.onPushed && { onPushed: opts.onPushed }),
       ...(opts.alertTiming && { alertTiming: opts.alertTiming }),
+      ...(opts.dashboardDir && { dashboardDir: opts.dashboardDir }),
     });
     if (opts.webhooks !== false) subscribe(sandbox, engine.url, platforms);
     return {

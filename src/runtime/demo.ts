@@ -11,7 +11,7 @@ import { parseConfig, type LoadedConfig } from '../config/index.js';
 import { connectionsToReconcile, runReconciliations } from '../engine/run-reconciliations.js';
 import { StocksyncError } from '../errors.js';
 import { PACKAGE_ROOT } from '../package-root.js';
-import { countDirtyListings } from '../store/listings.js';
+import { countNeverPushedListings } from '../store/listings.js';
 import { statusReport, type StatusReport } from '../store/status.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import type { PlatformName } from '../../sandbox/core/instance.js';
@@ -113,8 +113,9 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
 
     // The sandbox channels start out showing the warehouse's full count, every one of them,
     // before buffers apply: shoppers let loose now would oversell what onboarding has not
-    // yet synced. Each channel's shoppers start once that channel shows its targets
-    // (Amazon, at its real 5 calls/s, takes a minute for its 150 listings).
+    // yet synced. Each channel's shoppers start once every listing of that channel has been
+    // pushed once (Amazon, at its real 5 calls/s, takes a minute for its 150 listings, and
+    // is never without a dirty listing afterwards while shoppers buy elsewhere).
     const channels = [...sandbox.instances.values()].filter((i) => i.platform !== 'warehouse');
     const shoppers = shoppersAfterFirstSync(
       engine,
@@ -138,6 +139,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     say('');
     say(`stocksync demo running: ${generated.skus} SKUs, ${config.connections.length} connections, shoppers buying ${o.rate}/s`);
     say(`  engine   ${engineUrl}/healthz   (webhooks: ${engineUrl}/webhooks/<connection>)`);
+    say(dashboardLine(engineUrl, config.server.adminToken));
     say(`  sandbox  ${sandbox.url}/_sandbox   (the platforms' own view)`);
     say(`  status   ${statusCmd}`);
     say(`  drift    ${statusCmd.replace(/ status$/, ' reconcile')}`);
@@ -237,6 +239,13 @@ function subscribeWebhooks(sandbox: RunningSandbox, config: LoadedConfig, instan
   }
 }
 
+/** Where the dashboard is and the token to sign in with: the example's demo-only default is printed, a token of the user's own is not. */
+export function dashboardLine(engineUrl: string, adminToken: string | undefined): string {
+  if (!adminToken) return '  dashboard off: set server.adminToken (or STOCKSYNC_ADMIN_TOKEN) to turn the admin API and the dashboard on';
+  const shown = process.env.STOCKSYNC_ADMIN_TOKEN ? 'the one in STOCKSYNC_ADMIN_TOKEN' : `${adminToken}, for the demo only`;
+  return `  dashboard ${engineUrl}/   (admin token: ${shown})`;
+}
+
 function portError(e: unknown, port: number, what: string, flag: string): unknown {
   if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     return new StocksyncError('INPUT_INVALID', `port ${port} is in use, so ${what} cannot listen there: choose another with ${flag} PORT`);
@@ -305,7 +314,7 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
-/** One shopper driver per channel, each started when its channel has no dirty listing left. */
+/** One shopper driver per channel, each started when its channel's first sync is done (every listing pushed once). */
 function shoppersAfterFirstSync(
   engine: RunningEngine,
   log: Logger,
@@ -314,9 +323,9 @@ function shoppersAfterFirstSync(
   let stopped = false;
   const waiting = perChannel.map(async ({ connectionId, driver }) => {
     while (!stopped) {
-      const dirty = await countDirtyListings(engine.database.db, connectionId).catch(() => -1);
-      if (dirty === 0) {
-        log.info({ connection: connectionId }, 'first sync done: this channel shows its targets; its shoppers start');
+      const unsynced = await countNeverPushedListings(engine.database.db, connectionId).catch(() => -1);
+      if (unsynced === 0) {
+        log.info({ connection: connectionId }, 'first sync done: every listing of this channel pushed once; its shoppers start');
         return driver.start();
       }
       await new Promise((r) => setTimeout(r, 1000));

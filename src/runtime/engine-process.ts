@@ -37,6 +37,8 @@ export interface EngineOptions {
   onPushed?: WorkersDeps['onPushed'];
   /** Overrides of the alert loops' timing (tests). */
   alertTiming?: Pick<AlertsSettings, 'backoff' | 'deliverIdleMs'>;
+  /** The built dashboard's folder (default dist/web). */
+  dashboardDir?: string;
 }
 
 export async function startEngine(config: LoadedConfig, opts: EngineOptions): Promise<RunningEngine> {
@@ -90,6 +92,7 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
       healthParts: () => engineHealthParts(database, workers),
       ...(registry && metricsToken !== undefined && metricsAddress === undefined && { metrics: { registry, token: metricsToken } }),
       ...(config.server.adminToken && { adminToken: config.server.adminToken }),
+      ...(opts.dashboardDir && { dashboardDir: opts.dashboardDir }),
     });
     const port = opts.port ?? config.server.port;
     const url = await server.listen({ port, host: config.server.host });

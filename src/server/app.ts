@@ -1,4 +1,5 @@
-// The HTTP server: health, webhooks, and the admin API (when a token is configured); metrics plug in here.
+// The HTTP server: health, webhooks, and the admin API and its web dashboard (when a token is
+// configured); metrics plug in here.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { pingDatabase, type Db } from '../store/db.js';
@@ -9,6 +10,7 @@ import type { WebhookRefusalOptions } from './webhook-refusals.js';
 import { webhookRoutes } from './webhooks.js';
 import { metricsRoute, type MetricsRouteOptions } from './metrics.js';
 import { API_PREFIX, registerAdminApi, type AdminApiDeps } from './admin/index.js';
+import { defaultDashboardDir, registerDashboard } from './dashboard.js';
 
 export interface ServerDeps {
   db: Db;
@@ -29,6 +31,8 @@ export interface ServerDeps {
   adminToken?: string;
   /** The admin API's failed-attempt limit (tests shorten it). */
   adminAuth?: AdminApiDeps['auth'];
+  /** The built dashboard's folder (default dist/web); served at `/` while the admin API is on. */
+  dashboardDir?: string;
 }
 
 /** One part of /healthz: `ok`, plus what says why not (state, since, last error). */
@@ -108,6 +112,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       ...(deps.adminAuth && { auth: deps.adminAuth }),
     });
     deps.logger.info({ path: API_PREFIX, docs: `${API_PREFIX}/docs` }, 'admin API on (bearer token from server.adminToken)');
+    const dashboardDir = deps.dashboardDir ?? defaultDashboardDir();
+    if (await registerDashboard(app, dashboardDir)) deps.logger.info({ path: '/' }, 'dashboard on');
+    else deps.logger.warn({ dir: dashboardDir }, 'dashboard not built (npm run build): / says so');
   } else {
     deps.logger.info('admin API off: set server.adminToken to enable it');
   }

@@ -166,6 +166,16 @@ export async function countDirtyListings(q: Queryable, connectionId: string | nu
   return rows[0]!.n;
 }
 
+/** Listings (not quarantined) of a connection that no push has reached yet: its first sync is done at 0. */
+export async function countNeverPushedListings(q: Queryable, connectionId: string): Promise<number> {
+  const { rows } = await q.query<{ n: number }>({
+    name: 'listings_count_never_pushed',
+    text: `SELECT count(*)::int AS n FROM listings WHERE connection_id = $1 AND pushed IS NULL AND quarantined_reason IS NULL`,
+    values: [connectionId],
+  });
+  return rows[0]!.n;
+}
+
 /** The target of every listing not quarantined. */
 export async function listingTargets(q: Queryable): Promise<{ connectionId: string; sku: string; target: number }[]> {
   const { rows } = await q.query<{ connectionId: string; sku: string; target: number }>({

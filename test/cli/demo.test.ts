@@ -117,6 +117,12 @@ describe('stocksync demo', () => {
     // The demo tells the user the exact status command.
     await until('the banner', async () => (stdout.includes('status') ? true : undefined), 10_000);
     expect(stdout).toContain(`--config ${path.relative(ROOT, configFile)} status`);
+    // The dashboard's address and the demo's token, which opens the admin API behind it.
+    expect(stdout).toContain(`dashboard http://127.0.0.1:${enginePort}/`);
+    const token = /admin token: (\S+), for the demo only/.exec(stdout)?.[1];
+    expect(token).toBeDefined();
+    expect((await fetch(`http://127.0.0.1:${enginePort}/`)).status).toBe(200); // npm ci built dist/web
+    expect((await fetch(`http://127.0.0.1:${enginePort}/api/v1/overview`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
 
     const report = await until(
       'orders and pushes',
@@ -146,11 +152,16 @@ describe('stocksync demo', () => {
     expect(human.stdout).toMatch(/LAST WEBHOOK/);
     expect(human.stdout).toMatch(/pushes\s+\d+ calls/);
 
+    // Amazon's shoppers start too, once its first sync is done (before, they waited for a
+    // moment without a dirty Amazon listing, which never came at Amazon's rate).
+    await until('Amazon shoppers', async () => (/"channel":"amazon\/[^"]*"[^\n]*"msg":"shopper bought"/.test(stderr) ? true : undefined), 120_000);
+    expect(stderr).toMatch(/"connection":"amazon-us"[^\n]*"msg":"first sync done/);
+
     demo.kill('SIGTERM');
     expect(await exited(demo)).toBe(0);
     // The log told the story: shoppers' orders, pushes, the summary line.
     expect(stderr).toMatch(/"msg":"shopper bought"/);
     expect(stderr).toMatch(/"msg":"pushed"/);
     expect(stderr).toMatch(/"msg":"summary"/);
-  }, 120_000);
+  }, 240_000);
 });

@@ -9,6 +9,7 @@ import type { Connector } from '../../connectors/types.js';
 import type { Db } from '../../store/db.js';
 import { expireIdempotencyKeys } from '../../store/api-idempotency.js';
 import { createAuthCheck, type AuthOptions } from './auth.js';
+import { activityRoutes } from './activity.js';
 import { bufferRoutes } from './buffers.js';
 import { connectionRoutes } from './connections.js';
 import type { AdminContext } from './context.js';
@@ -83,6 +84,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
       };
       const ctx: AdminContext = { db: deps.db, log, connectors: deps.connectors, routes, wakeInbox: deps.wakeInbox ?? (() => {}), track };
       overviewRoutes(ctx);
+      activityRoutes(ctx);
       connectionRoutes(ctx);
       skuRoutes(ctx);
       bufferRoutes(ctx);
