@@ -84,10 +84,29 @@ export async function recordObservedChannelCount(q: Queryable, rows: readonly { 
     name: 'dispatch_observed',
     text: `UPDATE listings l SET pushed = u.actual, push_pending_until = NULL, verify = false,
                   unrecorded_sales = l.unrecorded_sales + GREATEST(COALESCE(l.pushed, u.actual) - u.actual, 0),
+                  unrecorded_at = CASE WHEN COALESCE(l.pushed, u.actual) > u.actual THEN now() ELSE l.unrecorded_at END,
                   raise_held_since = CASE WHEN u.hold AND u.actual < COALESCE(l.pushed, u.actual) THEN now() ELSE l.raise_held_since END
              FROM unnest($1::bigint[], $2::int[], $3::bool[]) AS u(id, actual, hold) WHERE l.id = u.id`,
     values: [rows.map((r) => r.id), rows.map((r) => r.actual), rows.map((r) => r.holdRaise ?? false)],
   });
+}
+
+/**
+ * Forgets a connection's unrecorded sales read before its orders poll's cursor: their
+ * orders would have been recorded by now, so they were no sales. Returns the SKUs whose
+ * targets must be recomputed.
+ */
+export async function forgetUnrecordedSales(q: Queryable, connectionId: string): Promise<string[]> {
+  const { rows } = await q.query<{ sku: string }>({
+    name: 'dispatch_forget_unrecorded',
+    text: `UPDATE listings l SET unrecorded_sales = 0, unrecorded_at = NULL
+             FROM poll_cursors oc
+            WHERE l.connection_id = $1 AND l.unrecorded_sales > 0
+              AND oc.connection_id = $1 AND oc.stream = 'orders' AND oc.since > COALESCE(l.unrecorded_at, '-infinity')
+        RETURNING l.sku`,
+    values: [connectionId],
+  });
+  return rows.map((r) => r.sku);
 }
 
 /**

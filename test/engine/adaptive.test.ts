@@ -11,7 +11,7 @@ import { replanOnce } from '../../src/engine/replan.js';
 import { handleChannelQuantity } from '../../src/engine/channel-quantity.js';
 import { configureAdaptive } from '../../src/engine/adaptive-settings.js';
 import { forgetLoweringLatencies } from '../../src/engine/lowering-latency-cache.js';
-import { recordObservedChannelCount, recordPushed } from '../../src/store/dispatch.js';
+import { forgetUnrecordedSales, recordObservedChannelCount, recordPushed } from '../../src/store/dispatch.js';
 import { loweringLatencyStats, recordLoweringLatencies } from '../../src/store/lowering-latencies.js';
 import { listingStates } from '../../src/store/listings.js';
 
@@ -25,7 +25,7 @@ afterAll(async () => t.drop());
 let seq = 0;
 const at = () => new Date(Date.UTC(2026, 10, 28, 0, 0, 0, ++seq));
 async function reset() {
-  await t.db.query(`TRUNCATE ledger, incidents, claims, order_lines, orders, stock_levels, listings, buffer_overrides, lowering_latencies,
+  await t.db.query(`TRUNCATE ledger, incidents, claims, order_lines, orders, stock_levels, listings, poll_cursors, buffer_overrides, lowering_latencies,
                     bundle_components, sku_stock, skus, locations, connections RESTART IDENTITY CASCADE`);
   forgetLoweringLatencies();
   await loadFixture(t.db, { policy: () => ({ mode: 'adaptive' }) });
@@ -162,6 +162,18 @@ describe('adaptive buffers in the engine', () => {
     expect(rows[0]).toEqual({ pushed: l1!.pushed, dirty: true, u: 0 }); // pushed again at once, counts untouched
     // the push's compare-and-set reads what the channel really shows: nothing unrecorded
     await recordObservedChannelCount(t.db, [{ id: l1!.id, actual: l1!.pushed!, holdRaise: true }]);
+    expect((await listingStates(t.db, ['A'])).find((s) => s.id === l1!.id)!.unrecordedSales).toBe(0);
+  });
+
+  it('unrecorded sales are forgotten once the orders poll is past the read that found them (a push that landed unrecorded is no sale)', async () => {
+    await observe(8);
+    await pushAll();
+    const [l1] = await listings();
+    await recordObservedChannelCount(t.db, [{ id: l1!.id, actual: l1!.pushed! - 2 }]);
+    await t.db.query(`INSERT INTO poll_cursors (connection_id, stream, since) VALUES ('ch1', 'orders', now() - interval '1 minute')`);
+    expect(await forgetUnrecordedSales(t.db, 'ch1')).toEqual([]); // the poll has not passed the read yet
+    await t.db.query(`UPDATE poll_cursors SET since = now() + interval '1 second' WHERE connection_id = 'ch1'`);
+    expect(await forgetUnrecordedSales(t.db, 'ch1')).toEqual(['A']);
     expect((await listingStates(t.db, ['A'])).find((s) => s.id === l1!.id)!.unrecordedSales).toBe(0);
   });
 

@@ -11,6 +11,8 @@ import { insertQuarantine } from '../../store/inbox.js';
 import { recordedOrderIds } from '../../store/orders.js';
 import { recordPollFindings } from '../../store/connection-signals.js';
 import { completeSweep, readCursor, savePage, type Stream } from '../../store/cursors.js';
+import { forgetUnrecordedSales } from '../../store/dispatch.js';
+import { recomputeSkuTargets } from '../recompute-skus.js';
 import type { Db } from '../../store/db.js';
 import { cancelOrder } from '../cancel-order.js';
 import { levelObservation, recordObservation } from '../record-observation.js';
@@ -82,9 +84,9 @@ async function sweep<T>(
   return { stream, pages, items };
 }
 
-function pollOrders(d: PollerDeps, c: ChannelConnector): Promise<PollResult> {
+async function pollOrders(d: PollerDeps, c: ChannelConnector): Promise<PollResult> {
   const known = (ids: readonly string[]) => recordedOrderIds(d.db, d.connectionId, ids);
-  return sweep(
+  const result = await sweep(
     d,
     'orders',
     (since, page) => c.pollOrders(since, page, known),
@@ -101,6 +103,10 @@ function pollOrders(d: PollerDeps, c: ChannelConnector): Promise<PollResult> {
       for (const o of orders.filter((x) => x.cancelled)) await cancelOrder(d.db, { connectionId: d.connectionId, externalId: o.externalId });
     },
   );
+  // Orders are in up to the sweep's start: sales read before it and still unrecorded were none.
+  const skus = await forgetUnrecordedSales(d.db, d.connectionId);
+  if (skus.length > 0) await recomputeSkuTargets(d.db, skus, 1_000);
+  return result;
 }
 
 function pollLevels(d: PollerDeps, c: WarehouseConnector): Promise<PollResult> {
