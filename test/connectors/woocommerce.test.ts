@@ -187,6 +187,8 @@ describe('WooCommerce orders and listing', () => {
     expect(inst('big').control.shopperOrder([{ sku: 'B-101', quantity: 1 }]).ok).toBe(true); // before `since`
     await sleep(1100); // modified_after has whole-second precision
     const since = new Date();
+    // Orders dated in since's own second would date (whole seconds) before it: start the next.
+    await sleep(1010 - (since.getTime() % 1000));
     const ids: string[] = [];
     for (let i = 0; i < 130; i++) {
       const r = inst('big').control.shopperOrder([{ sku: `B-${(i % 20) + 101}`, quantity: 1 }]);
