@@ -83,7 +83,14 @@ export function parseConfig(text: string, env: Env = process.env, sourceName = '
     });
     throw invalid(sourceName, issues);
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // An alias to an anchor that does not exist, or one expanded past the limit: the
+    // document parsed but has no value (found by the config fuzz test).
+    throw invalid(sourceName, [{ path: '(yaml)', message: (e as Error).message.split('\n')[0]! }]);
+  }
 
   const parsed = configSchema.safeParse(raw);
   const secrets = resolveSecrets(raw, env);
