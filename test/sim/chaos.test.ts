@@ -1,0 +1,93 @@
+// Chaos in the simulation (issue 14, part 2): the webhook balancer skips a dead engine, and
+// a short run of two engine processes under chaos (a SIGKILL and restart, a PostgreSQL
+// restart) reports its integrity counts (0 lost, 0 doubled) and a lease hand-over time,
+// and leaves no engine process behind.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { scratchServer, type ScratchServer } from '../../src/harness/database.js';
+import { startWebhookBalancer } from '../../src/harness/webhook-balancer.js';
+import { freePort } from '../../src/store/embedded.js';
+import { runSimulation } from '../../src/sim/run.js';
+import type { ChaosProfile } from '../../src/sim/chaos.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'stocksync-chaos-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('webhook balancer', () => {
+  it('spreads deliveries round-robin and retries a refused connection on the next engine', async () => {
+    const seen: string[] = [];
+    const engine = http.createServer((req, res) => {
+      seen.push(req.url ?? '');
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end('stored'));
+    });
+    await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
+    const live = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
+    const dead = `http://127.0.0.1:${await freePort()}`; // nothing listens: connection refused
+    const balancer = await startWebhookBalancer({ targets: [dead, live] });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const res = await fetch(`${balancer.url}/webhooks/shop?n=${i}`, { method: 'POST', body: '{"id":1}', headers: { 'content-type': 'application/json' } });
+        expect(res.status).toBe(200);
+        expect(await res.text()).toBe('stored');
+      }
+      expect(seen).toEqual([0, 1, 2, 3].map((i) => `/webhooks/shop?n=${i}`));
+      expect(balancer.stats).toMatchObject({ forwarded: 4, retriedOnNext: 2, unanswered: 0, byEngine: [0, 4] });
+    } finally {
+      await balancer.close();
+      await new Promise((resolve) => engine.close(resolve));
+    }
+  });
+});
+
+describe('simulate --engines 2 under chaos', () => {
+  it('kills and restarts an engine and restarts PostgreSQL: 0 lost or doubled, a hand-over time, no process left', { timeout: 240_000 }, async () => {
+    const scratch = await scratchServer();
+    // On a shared DATABASE_URL server other tests run beside this one: it is not restarted.
+    const server: ScratchServer =
+      scratch.kind === 'embedded' ? scratch : { ...scratch, restart: async () => ({ restarted: false, reason: 'shared test server' }) };
+    const chaos: ChaosProfile = { name: 'standard', everyMs: 3_000, actions: ['kill', 'restart-postgres'], pauseMs: 0 };
+    try {
+      const url = await server.createDatabase(`stocksync_chaos_${process.pid}`);
+      const report = await runSimulation(url, {
+        seed: 4,
+        skus: 20,
+        channels: ['shopify', 'woocommerce', 'amazon'],
+        durationSec: 20,
+        orderRate: 6,
+        scale: 60,
+        strategy: 'full',
+        faultProfile: 'none',
+        settleMs: 20_000,
+        fleet: { engines: 2, chaos, server, dir: path.join(dir, 'engines') },
+      });
+      const c = report.chaos as Record<string, unknown> & { leaseHandOverMs: { p50: number; max: number; count: number }; engineStarts: { pid: number }[] };
+      expect(report.orders).toBeGreaterThan(50);
+      expect(c.kills).toBeGreaterThanOrEqual(1);
+      if (scratch.kind === 'embedded') expect(c.postgresRestarts).toBeGreaterThanOrEqual(1);
+      expect(c).toMatchObject({ ordersLost: 0, ordersRecordedTwice: 0, claimsDoubled: 0, unitsPushedTwice: 0 });
+      // The killed engine held leases (two engines race for them); another owner took them.
+      expect(c.leaseHandOverMs.count).toBeGreaterThan(0);
+      expect(c.leaseHandOverMs.max).toBeGreaterThan(0);
+      expect(c.leaseHandOverMs.p50).toBeLessThanOrEqual(c.leaseHandOverMs.max);
+      // every engine that ever ran has exited: the killed one, its restart and the other
+      expect(c.engineStarts.length).toBeGreaterThanOrEqual(3);
+      for (const start of c.engineStarts) expect(isAlive(start.pid)).toBe(false);
+    } finally {
+      await scratch.stop();
+    }
+  });
+});
