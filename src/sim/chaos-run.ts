@@ -2,6 +2,7 @@
 // (lease-watch.ts) from the first sale until every engine is back up, then the report's
 // `chaos` section: what was done, the hand-overs, and the integrity counts (chaos-report.ts).
 import type { FleetStack } from '../harness/fleet-stack.js';
+import { quarantinedListingCounts } from '../store/listings.js';
 import { ChaosMonkey } from './chaos.js';
 import { integrityCounts, type WarehouseOrderTruth } from './chaos-report.js';
 import { LeaseWatch } from './lease-watch.js';
@@ -72,6 +73,8 @@ export function startChaos(stack: FleetStack, run: FleetRun, seed: number, log: 
           byAction: handOvers.byAction,
         },
         cancelledOrdersNeverRecorded: integrity.cancelledOrdersNeverRecorded,
+        // Listings a failed push set aside (a dispatcher's non-retryable error): nothing pushes them again.
+        listingsQuarantinedAtEnd: byReason(await quarantinedListingCounts(stack.db)),
         examples: integrity.examples,
         webhooks: stack.balancer.stats,
         engineStarts: stack.fleet.starts.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
@@ -83,4 +86,14 @@ export function startChaos(stack: FleetStack, run: FleetRun, seed: number, log: 
       };
     },
   };
+}
+
+/** "connection: reason" -> listings, with the listing named in a reason left out so that alike reasons add up. */
+function byReason(rows: readonly { connectionId: string; reason: string; listings: number }[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of rows) {
+    const key = `${r.connectionId}: ${r.reason.replace(/listing \d+ \([^)]*\)/, 'listing N')}`;
+    counts[key] = (counts[key] ?? 0) + r.listings;
+  }
+  return counts;
 }

@@ -121,7 +121,8 @@ export async function runSimulation(databaseUrl: string, options: RunOptions): P
     // The engine's stop() does not wait for a scheduled reconciliation in progress, which
     // then uses a closed pool (an unhandled rejection that ends the process): let any
     // running one finish first.
-    await waitForReconciliations(stack, 120_000).catch(() => undefined);
+    // (Engine processes stop their own; a killed one's run stays 'running' under its lease.)
+    if (stack.engine) await waitForReconciliations(stack, 120_000).catch(() => undefined);
     await stack.close();
   }
 }
