@@ -10,6 +10,9 @@ export type ErrorCode =
   // database
   | 'EMBEDDED_INIT_FAILED'
   | 'EMBEDDED_START_FAILED'
+  // the embedded data folder holds something that is not a cluster, or is out of reach
+  | 'DATA_DIR_NOT_CLUSTER'
+  | 'DATA_DIR_UNREACHABLE'
   | 'DB_UNAVAILABLE'
   | 'MIGRATION_FAILED'
   // platforms

@@ -48,9 +48,65 @@ export const REDACT_PATHS: readonly string[] = [
   ...SECRET_HEADERS.flatMap((h) => atDepths(`headers${h.startsWith('[') ? h : `.${h}`}`)),
   'database.url', // may carry a password; a whole config object gets logged at start
   '*.database.url',
+  // Request and fetch URLs: query-string secrets (Amazon's ?token=) and user-info passwords.
+  ...atDepths('url'),
 ];
 
 export const REDACTED = '[redacted]';
+
+/**
+ * Query parameters that carry secrets in URLs we log: Amazon's notification `?token=`, and
+ * the keys, signatures and passwords other platforms and callers put there.
+ */
+const SECRET_QUERY = /token|secret|signature|^sig$|password|passwd|key|auth|credential/i;
+
+/** `url` with the password of its user info and its secret query values replaced by [redacted]. */
+export function redactUrlSecrets(url: string): string {
+  const withoutPassword = url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, `$1:${REDACTED}@`);
+  const q = withoutPassword.indexOf('?');
+  if (q < 0) return withoutPassword;
+  const hash = withoutPassword.indexOf('#', q);
+  const query = withoutPassword.slice(q + 1, hash < 0 ? undefined : hash);
+  const redacted = query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      let name = pair.slice(0, eq);
+      try {
+        name = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        /* an undecodable name is matched as written */
+      }
+      return SECRET_QUERY.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+    })
+    .join('&');
+  return `${withoutPassword.slice(0, q + 1)}${redacted}${hash < 0 ? '' : withoutPassword.slice(hash)}`;
+}
+
+/** A request as logged (Fastify's fields), its URL without secrets. */
+export function serializeRequest(req: {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: typeof req.url === 'string' ? redactUrlSecrets(req.url) : req.url,
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
+/** Redaction of paths: `url` fields keep what is not secret, every other path is replaced whole. */
+function censor(value: unknown, path: readonly unknown[]): unknown {
+  const keys = path.map((k) => String(k)); // wildcard paths may hold symbols
+  if (keys[keys.length - 1] === 'url' && typeof value === 'string' && keys[keys.length - 2] !== 'database') return redactUrlSecrets(value);
+  return REDACTED;
+}
 
 export interface LoggerOptions {
   /** Default: STOCKSYNC_LOG_LEVEL, else info. */
@@ -78,7 +134,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       level,
       ...(opts.name !== undefined && { name: opts.name }),
       base: { pid: process.pid },
-      redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+      redact: { paths: [...REDACT_PATHS], censor },
+      serializers: { req: serializeRequest },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     stream,

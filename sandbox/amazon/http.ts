@@ -27,7 +27,8 @@ export interface AmazonHttpOptions {
   faults: Faults;
   stats: CallStats;
   rng: Rng;
-  accessToken: string;
+  /** The token Amazon accepts now (the seller may rotate or revoke it). */
+  accessToken: () => string;
   /** Multiplies every documented rate (not the burst) so tests can run fast. */
   rateScale: number;
 }
@@ -63,7 +64,7 @@ export function createAmazonHttp(o: AmazonHttpOptions): AmazonHttp {
         o.stats.call(op);
         reply.header('x-amzn-requestid', uuid(o.rng));
         const token = request.headers['x-amz-access-token'];
-        if (typeof token !== 'string' || !same(token, o.accessToken)) {
+        if (typeof token !== 'string' || !same(token, o.accessToken())) {
           return amzError(
             reply,
             403,

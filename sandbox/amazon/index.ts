@@ -79,11 +79,12 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
     }, opts.processingDelayMs * ctx.timeScale);
     timers.add(t);
   };
+  let acceptedToken = opts.accessToken;
   const http = createAmazonHttp({
     faults: ctx.faults,
     stats,
     rng: createRng(ctx.seed, `amazon/${spec.name}/requests`),
-    accessToken: opts.accessToken,
+    accessToken: () => acceptedToken,
     rateScale: opts.rateScale,
   });
 
@@ -114,6 +115,9 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
         return r.ok ? { ok: true, orderId: r.order.id } : r;
       },
       cancelOrder: (id) => cancelOrder(store, id),
+      setAccessToken(token) {
+        acceptedToken = token;
+      },
       listSkus: () => [...store.listings.keys()],
       subscribe(topic, url) {
         if (topic !== '*' && !AMAZON_NOTIFICATION_TYPES.includes(topic as AmazonNotificationType)) {

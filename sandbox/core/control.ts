@@ -19,6 +19,7 @@ const orderBody = z.object({
   lines: z.array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1).max(1_000_000) })).min(1),
 });
 const subscribeBody = z.object({ topic: z.string().min(1), url: z.url() });
+const tokenBody = z.object({ token: z.string().min(1) });
 const receiveBody = z.object({
   sku: z.string().min(1),
   quantity: z.number().int().min(1).max(1_000_000_000),
@@ -133,6 +134,14 @@ export function registerControlRoutes(app: FastifyInstance, instances: Map<strin
         if (!body) return reply;
         target(request).instance.control.subscribe(body.topic, body.url);
         return reply.code(201).send({ subscribed: body });
+      });
+      scoped.put('/access-token', async (request, reply) => {
+        const body = parseBody(tokenBody, request.body, reply);
+        if (!body) return reply;
+        const { control } = target(request).instance;
+        if (!control.setAccessToken) return reply.code(400).send({ error: 'this platform has no access token control' });
+        control.setAccessToken(body.token);
+        return { ok: true };
       });
       scoped.post('/receive', async (request, reply) => {
         const body = parseBody(receiveBody, request.body, reply);

@@ -38,6 +38,8 @@ export interface InstanceControl {
    *  told; refused when a line's count would go below zero. */
   shopperOrder(lines: SkuQuantity[]): ShopperOrderResult;
   cancelOrder?(orderId: string): boolean;
+  /** The platform accepts only this access token from now on (rotated, revoked): calls with another get its auth error. */
+  setAccessToken?(token: string): void;
   listSkus(): string[];
   subscribe(topic: string, url: string): void;
   /** The platform's full state as JSON-able data, for tests and the demo. */

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { setListHeaders, wooError, type WooHttp } from './http.js';
 import { applyList, orderJson, parseListQuery, wpDate, WooParamError } from './serialize.js';
 import type { WooStore } from './store.js';
-import { WOO_TOPICS, type WooTopic, type WooWebhook, type WooWebhooks } from './webhooks.js';
+import { WOO_STATUSES, WOO_TOPICS, type WooTopic, type WooWebhook, type WooWebhooks } from './webhooks.js';
 
 export interface WooOrderRouteDeps {
   store: WooStore;
@@ -93,6 +93,32 @@ export function registerOrderRoutes(app: FastifyInstance, d: WooOrderRouteDeps):
       return webhookJson(hook, tzOffset);
     }),
   );
+  // WP REST's EDITABLE routes take POST, PUT and PATCH alike.
+  const updateWebhook = http.route('PUT webhooks/{id}', async (request: FastifyRequest, reply: FastifyReply) => {
+    const hook = hooks.get(Number((request.params as { id: string }).id));
+    if (!hook) return wooError(reply, 404, 'woocommerce_rest_webhook_invalid_id', 'Invalid ID.');
+    const b = (request.body ?? {}) as Record<string, unknown>;
+    if (b.status !== undefined && !WOO_STATUSES.includes(b.status as WooWebhook['status'])) {
+      return wooError(reply, 400, 'rest_invalid_param', 'Invalid parameter(s): status', {
+        params: { status: `status is not one of ${WOO_STATUSES.join(', ')}.` },
+      });
+    }
+    if (b.delivery_url !== undefined && (typeof b.delivery_url !== 'string' || !/^https?:\/\//.test(b.delivery_url))) {
+      return wooError(reply, 400, 'rest_invalid_param', 'Invalid parameter(s): delivery_url', {
+        params: { delivery_url: 'Webhook delivery URL must be a valid URL starting with http:// or https://.' },
+      });
+    }
+    hooks.update(hook.id, {
+      ...(b.status !== undefined && { status: b.status as WooWebhook['status'] }),
+      ...(typeof b.delivery_url === 'string' && { deliveryUrl: b.delivery_url }),
+      ...(typeof b.name === 'string' && { name: b.name }),
+      ...(typeof b.secret === 'string' && { secret: b.secret }),
+    });
+    return webhookJson(hook, tzOffset);
+  });
+  app.put('/webhooks/:id', updateWebhook);
+  app.post('/webhooks/:id', updateWebhook);
+  app.patch('/webhooks/:id', updateWebhook);
   app.delete(
     '/webhooks/:id',
     http.route('DELETE webhooks/{id}', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -15,6 +15,8 @@ import { createWebhookSender, type WebhookSender } from '../core/webhooks.js';
 export const WOO_TOPICS = ['product.created', 'product.updated', 'product.deleted', 'order.created', 'order.updated', 'order.deleted'] as const;
 export type WooTopic = (typeof WOO_TOPICS)[number];
 
+export const WOO_STATUSES = ['active', 'paused', 'disabled'] as const;
+
 /** woocommerce_max_webhook_delivery_failures default; disable when the count exceeds it. */
 export const WOO_MAX_DELIVERY_FAILURES = 5;
 
@@ -24,7 +26,7 @@ export interface WooWebhook {
   topic: WooTopic;
   deliveryUrl: string;
   secret: string;
-  status: 'active' | 'paused' | 'disabled';
+  status: (typeof WOO_STATUSES)[number];
   failureCount: number;
   created: Date;
   deliveries: number;
@@ -54,6 +56,11 @@ export interface WooWebhooks {
   create(input: { topic: WooTopic; deliveryUrl: string; secret?: string; name?: string; status?: WooWebhook['status'] }): WooWebhook;
   list(): WooWebhook[];
   get(id: number): WooWebhook | undefined;
+  /**
+   * PUT /webhooks/{id}. Setting a webhook active again starts its failure count afresh
+   * (unverified: WooCommerce's admin screen does so when a disabled webhook is re-activated).
+   */
+  update(id: number, changes: Partial<Pick<WooWebhook, 'status' | 'deliveryUrl' | 'name' | 'secret'>>): WooWebhook | undefined;
   remove(id: number): boolean;
   /** A resource changed: schedule deliveries for every active webhook on that topic. */
   event(resource: 'product' | 'order', event: 'created' | 'updated' | 'deleted', id: number): void;
@@ -132,6 +139,13 @@ export function createWooWebhooks(opts: WooWebhookOptions): WooWebhooks {
     },
     list: () => [...hooks.values()],
     get: (id) => hooks.get(id),
+    update(id, changes) {
+      const hook = hooks.get(id);
+      if (!hook) return undefined;
+      if (changes.status === 'active' && hook.status !== 'active') hook.failureCount = 0;
+      Object.assign(hook, changes);
+      return hook;
+    },
     remove(id) {
       senders.get(id)?.close();
       senders.delete(id);

@@ -23,6 +23,9 @@ const BY_ERROR: Partial<Record<ErrorCode, ExitCode>> = {
   DB_UNAVAILABLE: EXIT.DB_UNAVAILABLE,
   EMBEDDED_INIT_FAILED: EXIT.DB_UNAVAILABLE,
   EMBEDDED_START_FAILED: EXIT.DB_UNAVAILABLE,
+  // A person must look at the folder: retrying changes nothing.
+  DATA_DIR_NOT_CLUSTER: EXIT.USAGE,
+  DATA_DIR_UNREACHABLE: EXIT.USAGE,
 };
 
 export function exitCodeFor(code: ErrorCode): ExitCode {

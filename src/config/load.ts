@@ -1,7 +1,7 @@
 // Reads stocksync.yaml: YAML -> schema -> cross-checks -> environment references, every
 // mistake collected, then one CONFIG_INVALID error listing them all.
 
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import YAML, { LineCounter, type Document } from 'yaml';
 import { StocksyncError } from '../errors.js';
@@ -13,11 +13,18 @@ import { resolveSecrets, type Env } from './secrets.js';
 // scrypt turns the key into an AES key, so a passphrase works; below this it is guessable.
 export const MIN_SECRET_KEY_LENGTH = 16;
 
+/**
+ * Largest config file read. A real one is a few kilobytes (thousands of SKUs fit well
+ * under this); a 50 MB file used to be read and parsed whole (3.1 GB resident).
+ */
+export const MAX_CONFIG_BYTES = 1_048_576;
+
 export async function loadConfig(file: string, env: Env = process.env): Promise<LoadedConfig> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readCapped(file, MAX_CONFIG_BYTES);
   } catch (err) {
+    if (err instanceof StocksyncError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new StocksyncError('CONFIG_NOT_FOUND', `config file ${file} not found`, { file });
@@ -25,6 +32,43 @@ export async function loadConfig(file: string, env: Env = process.env): Promise<
     throw new StocksyncError('CONFIG_NOT_FOUND', `cannot read config file ${file}: ${(err as Error).message}`, { file });
   }
   return parseConfig(text, env, file);
+}
+
+/**
+ * The file's text, read up to `max` bytes and refused beyond: read, not trusted from its
+ * size, so that a pipe or a device (/dev/zero) is refused too.
+ */
+async function readCapped(file: string, max: number): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    if (size > max) throw tooLarge(file, size, max);
+    const buffer = Buffer.alloc(max + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > max) throw tooLarge(file, undefined, max);
+    }
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+function tooLarge(file: string, size: number | undefined, max: number): StocksyncError {
+  const what = size === undefined ? 'more than' : `${size.toLocaleString('en-US')} bytes, over`;
+  return new StocksyncError(
+    'CONFIG_INVALID',
+    `config file ${file} is ${what} the limit of ${max.toLocaleString('en-US')} bytes (1 MB); is it the right file?`,
+    {
+      file,
+      ...(size !== undefined && { size }),
+      limit: max,
+      issues: [{ path: '(file)', message: `larger than ${max} bytes` }],
+    },
+  );
 }
 
 /** Parses and validates config text; `sourceName` names it in messages (a path or a label). */
@@ -43,7 +87,13 @@ export function parseConfig(text: string, env: Env = process.env, sourceName = '
 
   const parsed = configSchema.safeParse(raw);
   const secrets = resolveSecrets(raw, env);
-  const issues = [...(parsed.success ? [] : fromZod(parsed.error.issues, raw)), ...crossCheck(raw), ...secrets.issues, ...checkSecretKey(raw, secrets.values)];
+  const issues = [
+    ...(parsed.success ? [] : fromZod(parsed.error.issues, raw)),
+    ...crossCheck(raw),
+    ...secrets.issues,
+    ...checkSecretKey(raw, secrets.values),
+    ...checkAlertUrls(raw, secrets.values),
+  ];
   if (issues.length > 0 || !parsed.success) throw invalid(sourceName, withLines(issues, doc, lines));
   return resolve(parsed.data, secrets.values, sourceName);
 }
@@ -72,6 +122,18 @@ function checkSecretKey(raw: unknown, values: Map<string, string | undefined>): 
     return [{ path: 'secretKey', message: `environment variable ${name} must hold at least ${MIN_SECRET_KEY_LENGTH} characters` }];
   }
   return [];
+}
+
+/** A Slack target's URL comes from the environment (it is a credential): check what it holds. */
+function checkAlertUrls(raw: unknown, values: Map<string, string | undefined>): ConfigIssue[] {
+  const targets = valueAt(raw, ['alerts', 'targets']);
+  if (!Array.isArray(targets)) return [];
+  return targets.flatMap((t, i): ConfigIssue[] => {
+    const path = formatPath(['alerts', 'targets', i, 'url']);
+    const value = valueAt(t, ['kind']) === 'slack' ? values.get(path) : undefined;
+    if (value === undefined || /^https?:\/\/\S+$/.test(value)) return [];
+    return [{ path, message: `environment variable ${String(valueAt(t, ['url', 'env']))} must hold an http:// or https:// URL` }];
+  });
 }
 
 /** Adds the YAML line of each issue's path (or its nearest existing parent). */
@@ -103,6 +165,13 @@ function resolve(file: ConfigFile, values: Map<string, string | undefined>, sour
     server: {
       ...file.server,
       adminToken: file.server.adminToken && required(['server', 'adminToken']),
+      metricsToken: file.server.metricsToken && required(['server', 'metricsToken']),
+    },
+    alerts: {
+      ...file.alerts,
+      targets: file.alerts.targets.map((t, i) =>
+        t.kind === 'webhook' ? { ...t, secret: required(['alerts', 'targets', i, 'secret']) } : { ...t, url: required(['alerts', 'targets', i, 'url']) },
+      ),
     },
     database: {
       ...file.database,

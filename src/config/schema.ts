@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { Cron } from 'croner';
 import { parseDuration } from './duration.js';
 import { ENV_NAME } from './secrets.js';
+import { alertsSchemaWith } from './alerts.js';
 import { CHANNEL_PLATFORMS, WAREHOUSE_PLATFORMS, PLATFORMS, type ChannelPlatform, type WarehousePlatform } from './platforms.js';
 
 export const DEFAULT_POLL_INTERVAL = '5m';
@@ -195,10 +196,21 @@ export const configSchema = z.strictObject(
     demo: z.boolean({ error: 'must be true or false' }).default(false),
     server: z
       .strictObject({
-        host: z.string({ error: 'must be a string' }).default('0.0.0.0'),
+        /**
+         * Address the HTTP server binds. Loopback by default: webhooks reach a production
+         * engine through a reverse proxy or tunnel; set 0.0.0.0 to listen on every interface.
+         */
+        host: z.string({ error: 'must be a string' }).default('127.0.0.1'),
         port: portSchema.default(8080),
         /** Bearer token of the admin API; absent = admin API disabled. */
         adminToken: secretRefSchema.optional(),
+        /** Bearer token of GET /metrics on the main port; neither this nor metricsAddress = no metrics. */
+        metricsToken: secretRefSchema.optional(),
+        /** "host:port" of a listener serving only /metrics (e.g. 127.0.0.1:9464); with metricsToken it asks for it too. */
+        metricsAddress: z
+          .string({ error: 'must be host:port, e.g. 127.0.0.1:9464' })
+          .regex(/^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
+          .optional(),
       })
       .prefault({}),
     database: z
@@ -248,8 +260,15 @@ export const configSchema = z.strictObject(
         interval: durationSchema(60_000).prefault('1h'),
       })
       .prefault({}),
+    /**
+     * How far ahead of our clock a warehouse's timestamp may be; an observation dated
+     * later is refused (it would outrank every later one). Default 5m.
+     */
+    warehouseClockSkew: durationSchema(0).optional(),
     /** Encrypts credentials stored in the database; required unless demo: true. */
     secretKey: secretRefSchema.optional(),
+    /** Alert targets and rules (src/config/alerts.ts); none by default. */
+    alerts: alertsSchemaWith(secretRefSchema).prefault({}),
     connections: z.array(connectionSchema, { error: 'must be a list' }).default([]),
     skus: z.array(skuSchema, { error: 'must be a list' }).default([]),
   },

@@ -21,7 +21,16 @@ function refSites(raw: unknown): RefSite[] {
     { path: ['server', 'adminToken'], optionalAllowed: false },
     { path: ['database', 'url'], optionalAllowed: true },
     { path: ['secretKey'], optionalAllowed: false },
+    { path: ['server', 'metricsToken'], optionalAllowed: false },
   ];
+  const targets = valueAt(raw, ['alerts', 'targets']);
+  if (Array.isArray(targets)) {
+    targets.forEach((t, i) => {
+      const kind = valueAt(t, ['kind']);
+      if (kind === 'webhook') sites.push({ path: ['alerts', 'targets', i, 'secret'], optionalAllowed: false });
+      if (kind === 'slack') sites.push({ path: ['alerts', 'targets', i, 'url'], optionalAllowed: false });
+    });
+  }
   const connections = valueAt(raw, ['connections']);
   if (Array.isArray(connections)) {
     connections.forEach((conn, i) => {

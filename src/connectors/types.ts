@@ -116,8 +116,26 @@ interface ConnectorBase {
   parseWebhook(input: WebhookInput): ParsedWebhook;
 }
 
+/** A webhook the platform holds for us, as its API lists it. */
+export interface WebhookSubscription {
+  id: string;
+  topic: string;
+  /** The platform's word: WooCommerce active | paused | disabled. */
+  status: string;
+  deliveryUrl: string;
+}
+
+/** Webhooks the platform can disable on its own (WooCommerce, after failed deliveries). */
+export interface WebhookSubscriptions {
+  list(): Promise<WebhookSubscription[]>;
+  /** Sets a disabled subscription active again; returns it as the platform now has it. */
+  reactivate(id: string): Promise<WebhookSubscription>;
+}
+
 export interface ChannelConnector extends ConnectorBase {
   kind: 'channel';
+  /** Present where the platform lets us check and re-enable our webhooks (WooCommerce). */
+  webhookSubscriptions?: WebhookSubscriptions;
   /** At most capabilities.maxBatch items; one outcome per item, in order. */
   push(items: PushItem[]): Promise<PushOutcome[]>;
   /** Current counts of these listings (re-read after a stale compare-and-set). */
@@ -187,4 +205,6 @@ export interface ConnectorConfig {
   options: Record<string, unknown>;
   /** Per-request timeout. */
   timeoutMs?: number;
+  /** Called on every rate-limit answer the platform still gives us (metrics). */
+  onThrottled?: () => void;
 }

@@ -2,7 +2,16 @@
 // targets of every SKU up to date with the (possibly changed) buffer policies.
 import type { BufferPolicy, BundleComponent } from '../domain/types.js';
 import { withTx, type Db } from '../store/db.js';
-import { allSkus, replaceBufferOverrides, upsertConnections, upsertListings, upsertLocations, upsertSkus, type ConnectionRow } from '../store/catalog.js';
+import {
+  allSkus,
+  replaceBufferOverrides,
+  retireListingsNotIn,
+  upsertConnections,
+  upsertListings,
+  upsertLocations,
+  upsertSkus,
+  type ConnectionRow,
+} from '../store/catalog.js';
 import { bumpCatalogVersion } from '../store/catalog-version.js';
 import { recomputeSkuTargets } from './recompute-skus.js';
 import { forgetCatalog } from './catalog-cache.js';
@@ -39,7 +48,14 @@ export function externalKey(platformIds: Record<string, unknown>, sku: string, i
 
 const RECOMPUTE_CHUNK = 1000;
 
-export async function syncCatalog(db: Db, input: CatalogInput): Promise<{ skus: number; listings: number }> {
+export interface CatalogSyncResult {
+  skus: number;
+  listings: number;
+  /** Listings deleted because the catalogue no longer holds them. */
+  retired: { connectionId: string; sku: string }[];
+}
+
+export async function syncCatalog(db: Db, input: CatalogInput): Promise<CatalogSyncResult> {
   const identity = new Map(input.connections.map((c) => [c.id, c.listingIdentity]));
   const listings = input.skus.flatMap((s) =>
     Object.entries(s.listings ?? {}).map(([connectionId, ids]) => ({
@@ -49,7 +65,7 @@ export async function syncCatalog(db: Db, input: CatalogInput): Promise<{ skus: 
       platformIds: ids,
     })),
   );
-  await withTx(db, async (tx) => {
+  const retired = await withTx(db, async (tx) => {
     await upsertConnections(tx, input.connections);
     await upsertLocations(
       tx,
@@ -59,12 +75,14 @@ export async function syncCatalog(db: Db, input: CatalogInput): Promise<{ skus: 
       tx,
       input.skus.map((s) => ({ sku: s.sku, name: s.name ?? null, components: s.components ?? [] })),
     );
+    const gone = await retireListingsNotIn(tx, listings);
     await upsertListings(tx, listings);
     await replaceBufferOverrides(tx, input.overrides ?? []);
     await bumpCatalogVersion(tx);
+    return gone;
   });
   forgetCatalog(db);
   // Policies may have changed for every listing.
   await recomputeSkuTargets(db, await allSkus(db), RECOMPUTE_CHUNK);
-  return { skus: input.skus.length, listings: listings.length };
+  return { skus: input.skus.length, listings: listings.length, retired };
 }

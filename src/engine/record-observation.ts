@@ -32,6 +32,23 @@ export type ObservationInput =
   | (ObservationBase & { kind: 'absolute'; available: number; onHand?: number; allocated?: number })
   | (ObservationBase & { kind: 'delta'; delta: number; key: string });
 
+/**
+ * How far in the future (by our clock) a warehouse's timestamp may be before the
+ * observation is refused: a level stamped in 2099 would otherwise outrank every later one
+ * and pin the SKU (issue 14, defect 2). Generous enough for honest clock skew. One value
+ * per process, from the config (`warehouseClockSkew`).
+ */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60_000;
+let maxFutureSkewMs = DEFAULT_MAX_FUTURE_SKEW_MS;
+
+export function configureObservations(settings: { maxFutureSkewMs?: number | undefined }): void {
+  maxFutureSkewMs = settings.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
+}
+
+export function maxFutureSkew(): number {
+  return maxFutureSkewMs;
+}
+
 export type ObservationResult =
   | { outcome: 'applied'; availableDelta: number; settledClaims: number; dirtied: number }
   | { outcome: 'duplicate' }
@@ -66,6 +83,13 @@ export function observationKey(o: ObservationInput): string {
 function validate(o: ObservationInput): void {
   if (!o.sku) throw invalidInput('sku', 'is required');
   if (!(o.observedAt instanceof Date) || Number.isNaN(o.observedAt.getTime())) throw invalidInput('observedAt', 'must be a valid date');
+  // A reconciliation read is the truth at read time whatever its stamp (clamped below).
+  if (!o.reconcile && o.observedAt.getTime() > Date.now() + maxFutureSkewMs) {
+    throw invalidInput(
+      'observedAt',
+      `${o.observedAt.toISOString()} is more than ${Math.round(maxFutureSkewMs / 1000)} s ahead of our clock: refused, it would outrank every later observation`,
+    );
+  }
   if (o.kind === 'absolute') {
     assertQuantity('available', o.available, { allowZero: true, allowNegative: true });
     if (o.onHand !== undefined) assertQuantity('onHand', o.onHand, { allowZero: true });
@@ -77,9 +101,11 @@ function validate(o: ObservationInput): void {
   }
 }
 
-export async function recordObservation(db: Db, o: ObservationInput): Promise<ObservationResult> {
-  validate(o);
-  const key = observationKey(o);
+export async function recordObservation(db: Db, input: ObservationInput): Promise<ObservationResult> {
+  validate(input);
+  const key = observationKey(input);
+  // A full read dated ahead of our clock is stored as of now: a future stamp would pin the level.
+  const o = input.reconcile && input.observedAt.getTime() > Date.now() ? { ...input, observedAt: new Date() } : input;
   return withTxOrRollback(db, (tx) => recordObservationInTx(tx, o, key));
 }
 
@@ -108,6 +134,9 @@ async function recordObservationInTx(tx: Tx, o: ObservationInput, key: string): 
           allocated: o.allocated ?? null,
           observedAt: o.observedAt,
           read: o.read ?? false,
+          // A full read replaces a level stamped beyond the allowed skew (stored before such
+          // stamps were refused): that stamp says nothing about which is newer.
+          overrideFutureMs: o.reconcile ? maxFutureSkewMs : null,
         })
       : await addToStockLevel(tx, { locationId: location.id, sku: o.sku, delta: o.delta, observedAt: o.observedAt });
   if (!level) return { outcome: 'stale' };

@@ -17,6 +17,7 @@ import { shortfalls, type PlannedClaim } from './order-shortfalls.js';
 import { adaptiveSettings } from './adaptive-settings.js';
 import { loweringLatencies } from './lowering-latency-cache.js';
 import { affectedSkus, atsOfSkus, skusToLock, targetsFromCache } from './targets.js';
+import { countOrdersRecorded, countOversells } from '../metrics/counters.js';
 
 export interface OrderInput {
   connectionId: string;
@@ -90,6 +91,13 @@ export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promi
       recorded = await record();
     }
     valid.forEach(({ i }, k) => (results[i] = recorded[k]));
+    // Counted after the commit: a rolled-back batch recorded nothing.
+    for (const { input, i } of valid) {
+      const r = results[i];
+      if (r?.outcome !== 'recorded') continue;
+      countOrdersRecorded(input.connectionId);
+      countOversells(input.connectionId, r.oversold.length);
+    }
   }
   return results as RecordOrderResult[];
 }

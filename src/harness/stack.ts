@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { parseConfig } from '../config/index.js';
-import { startEngine, type RunningEngine } from '../runtime/engine-process.js';
+import { startEngine, type EngineOptions, type RunningEngine } from '../runtime/engine-process.js';
 import type { WorkersDeps } from '../runtime/workers.js';
 import type { PushDirection } from '../engine/workers/dispatcher.js';
 import { startSandbox, type RunningSandbox, type FaultsOption } from '../../sandbox/server.js';
@@ -37,6 +37,12 @@ export interface StackOptions {
   connectionOptions?: Partial<Record<HarnessPlatform, string>>;
   onPushed?: (connectionId: string, waitedMs: number, direction: PushDirection) => void;
   logLevel?: string;
+  /** More `server:` settings, as YAML flow mapping entries ("metricsToken: { env: T, default: t }"). */
+  server?: string;
+  /** The config's `alerts:` section, as a YAML flow mapping. */
+  alerts?: string;
+  /** Timing of the alert loops (tests shorten the delivery backoff). */
+  alertTiming?: EngineOptions['alertTiming'];
 }
 
 export interface Stack {
@@ -62,6 +68,7 @@ export async function startStackOn(databaseUrl: string, opts: StackOptions): Pro
       logger,
       ...(opts.layers && { layers: opts.layers }),
       ...(opts.onPushed && { onPushed: opts.onPushed }),
+      ...(opts.alertTiming && { alertTiming: opts.alertTiming }),
     });
     if (opts.webhooks !== false) subscribeWebhooks(sandbox, engine.url, stackPlatforms(opts));
     return {
@@ -141,7 +148,8 @@ export function stackConfigYaml(sandboxUrl: string, options: StackOptions): stri
   };
   return `
 demo: true
-server: { host: 127.0.0.1 }
+server: { host: 127.0.0.1${options.server ? `, ${options.server}` : ''} }
+${options.alerts ? `alerts: ${options.alerts}` : ''}
 database: { url: { env: TEST_DATABASE_URL } }
 ${options.adaptive ? `adaptive: ${options.adaptive}` : ''}
 connections:

@@ -6,13 +6,18 @@ import type { LoadedConfig } from '../config/index.js';
 import { catalogFromConfig } from '../engine/catalog-from-config.js';
 import { syncCatalog } from '../engine/catalog.js';
 import { configureAdaptive } from '../engine/adaptive-settings.js';
+import { configureObservations } from '../engine/record-observation.js';
 import { forgetLoweringLatencies } from '../engine/lowering-latency-cache.js';
-import { buildServer } from '../server/app.js';
+import { buildServer, type HealthPart } from '../server/app.js';
 import { openDatabase, redactUrl, type OpenDatabase } from '../store/open.js';
 import { createConnector } from '../connectors/index.js';
 import type { Connector } from '../connectors/types.js';
 import type { RetentionPolicy } from '../store/retention.js';
 import { startWorkers, type Workers, type WorkersDeps } from './workers.js';
+import { watchConnectionHealth } from '../engine/connection-health.js';
+import { countThrottled } from '../metrics/counters.js';
+import { metricsRegistry, startMetricsListener } from '../server/metrics.js';
+import type { AlertsSettings } from './alert-loops.js';
 
 export interface RunningEngine {
   url: string;
@@ -20,6 +25,8 @@ export interface RunningEngine {
   server: FastifyInstance;
   workers: Workers;
   connectors: ReadonlyMap<string, Connector>;
+  /** Where /metrics is served (server.metricsAddress's listener, or the main port); undefined: off. */
+  metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -28,6 +35,8 @@ export interface EngineOptions {
   logger: Logger;
   layers?: WorkersDeps['layers'];
   onPushed?: WorkersDeps['onPushed'];
+  /** Overrides of the alert loops' timing (tests). */
+  alertTiming?: Pick<AlertsSettings, 'backoff' | 'deliverIdleMs'>;
 }
 
 export async function startEngine(config: LoadedConfig, opts: EngineOptions): Promise<RunningEngine> {
@@ -43,11 +52,15 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
     replanIntervalMs: a.replanInterval,
   });
   forgetLoweringLatencies();
+  configureObservations({ maxFutureSkewMs: config.warehouseClockSkew });
   const database = await openDatabaseFor(config, log);
   try {
     const synced = await syncCatalog(database.db, catalogFromConfig(config));
-    log.info({ ...synced, connections: config.connections.length }, 'catalogue applied');
-    const connectors = await connectorsFor(config);
+    const { retired, ...counts } = synced;
+    log.info({ ...counts, retired: retired.length, connections: config.connections.length }, 'catalogue applied');
+    if (retired.length > 0)
+      log.warn({ retired: retired.slice(0, 50), count: retired.length }, 'listings no longer in the config were retired: they are not pushed any more');
+    const connectors = new Map([...(await connectorsFor(config))].map(([id, c]) => [id, watchConnectionHealth(c, { db: database.db, log, connectionId: id })]));
     const workers = await startWorkers({
       db: database.db,
       dbUrl: database.url,
@@ -57,11 +70,42 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
       ...(opts.layers && { layers: opts.layers }),
       ...(opts.onPushed && { onPushed: opts.onPushed }),
       retention: retentionPolicy(config),
+      ...((config.alerts.targets.length > 0 || config.alerts.rules.length > 0) && {
+        alerts: {
+          targets: config.alerts.targets,
+          rules: config.alerts.rules,
+          evaluateEveryMs: config.alerts.evaluateEvery,
+          maxAttempts: config.alerts.maxAttempts,
+          ...opts.alertTiming,
+        },
+      }),
     });
-    const server = await buildServer({ db: database.db, logger: log, connectors, onWebhookStored: () => workers.wakeInbox() });
+    const { metricsToken, metricsAddress } = config.server;
+    const registry = metricsToken !== undefined || metricsAddress !== undefined ? metricsRegistry(database.db, log) : undefined;
+    const server = await buildServer({
+      db: database.db,
+      logger: log,
+      connectors,
+      onWebhookStored: () => workers.wakeInbox(),
+      healthParts: () => engineHealthParts(database, workers),
+      ...(registry && metricsToken !== undefined && metricsAddress === undefined && { metrics: { registry, token: metricsToken } }),
+    });
     const port = opts.port ?? config.server.port;
     const url = await server.listen({ port, host: config.server.host });
     log.info({ url }, 'listening');
+    let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
+    try {
+      if (registry && metricsAddress !== undefined) {
+        metricsListener = await startMetricsListener(metricsAddress, { registry, ...(metricsToken !== undefined && { token: metricsToken }) });
+      }
+    } catch (e) {
+      await server.close();
+      await workers.stop();
+      throw e;
+    }
+    const metricsUrl = metricsListener ? `${metricsListener.url}/metrics` : registry ? `${url}/metrics` : undefined;
+    if (metricsUrl) log.info({ url: metricsUrl, token: metricsToken !== undefined }, 'metrics served');
+    else log.info('metrics off (set server.metricsToken or server.metricsAddress)');
     let stopping: Promise<void> | undefined;
     return {
       url,
@@ -69,10 +113,12 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
       server,
       workers,
       connectors,
+      metricsUrl,
       stop() {
         // Stop taking webhooks, finish the work in hand, then let the database go.
         stopping ??= (async () => {
           await server.close();
+          await metricsListener?.close();
           await workers.stop();
           await database.close();
           log.info('stopped');
@@ -86,10 +132,34 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
   }
 }
 
+/** What /healthz reports beside the database: the listener, and the embedded server when this process supervises it. */
+function engineHealthParts(database: OpenDatabase, workers: Workers): Record<string, HealthPart> {
+  const listener = workers.listenerHealth();
+  const embedded = database.embeddedHealth?.();
+  return {
+    listener: {
+      ok: listener.connected,
+      since: listener.since.toISOString(),
+      reconnects: listener.reconnects,
+      ...(listener.lastError && { lastError: listener.lastError }),
+    },
+    ...(embedded && { embeddedPostgres: { ok: embedded.state === 'up', ...embedded } }),
+  };
+}
+
 export async function connectorsFor(config: LoadedConfig): Promise<Map<string, Connector>> {
   const connectors = new Map<string, Connector>();
   for (const c of config.connections) {
-    connectors.set(c.id, await createConnector(c.platform, { connectionId: c.id, baseUrl: c.baseUrl, credentials: c.credentials, options: c.options }));
+    connectors.set(
+      c.id,
+      await createConnector(c.platform, {
+        connectionId: c.id,
+        baseUrl: c.baseUrl,
+        credentials: c.credentials,
+        options: c.options,
+        onThrottled: () => countThrottled(c.id),
+      }),
+    );
   }
   return connectors;
 }
@@ -100,6 +170,7 @@ export async function openDatabaseFor(config: LoadedConfig, log: Logger): Promis
     dataDir: config.database.dataDir,
     embeddedPort: config.database.embeddedPort,
     onLog: (line) => log.debug({ component: 'postgres' }, line),
+    onEvent: (level, message, fields) => log[level]({ component: 'postgres', ...fields }, message),
   });
   log.info(
     { database: database.embedded ? `embedded (${config.database.dataDir})` : redactUrl(database.url), migrations: database.migrationsApplied },

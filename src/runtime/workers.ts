@@ -15,14 +15,17 @@ import { RECONCILE_LEASE_MS, reconcileLease } from '../engine/run-reconciliation
 import { createDispatchPool, resolveListingIds, type DispatchPool, type PushDirection } from '../engine/workers/dispatcher.js';
 import { processInboxOnce } from '../engine/workers/inbox-processor.js';
 import { startLeasedLoop, type Loop } from '../engine/workers/leased-loop.js';
-import { createNotifier, type Notifier } from '../store/notifier.js';
+import { createNotifier, type Notifier, type NotifierHealth } from '../store/notifier.js';
 import { pollOnce } from '../engine/workers/poller.js';
+import { DEFAULT_AUTH_BACKOFF, gateOf } from '../engine/workers/connection-gate.js';
+import type { PauseBackoff } from '../store/connection-pauses.js';
 import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { pushOrdersOnce } from '../engine/workers/warehouse-pusher.js';
 import { adaptiveSettings } from '../engine/adaptive-settings.js';
 import { replanOnce } from '../engine/replan.js';
 import { pruneExpired } from '../engine/prune.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '../store/retention.js';
+import { startAlertLoops, type AlertsSettings } from './alert-loops.js';
 
 export interface WorkerConnection {
   id: string;
@@ -42,11 +45,15 @@ export interface WorkersDeps {
   onPushed?: (connectionId: string, waitedMs: number, direction: PushDirection) => void;
   /** What is pruned and how often; the defaults of store/retention.ts, hourly, when absent. */
   retention?: RetentionPolicy & { intervalMs: number };
+  /** Alert rules and targets (config `alerts:`); none: no alert loops. */
+  alerts?: AlertsSettings;
 }
 
 export interface Workers {
   orders: OrderBatcher;
   wakeInbox(): void;
+  /** The LISTEN connection: down means wake-ups wait for the periodic checks. */
+  listenerHealth(): NotifierHealth;
   stop(): Promise<void>;
 }
 
@@ -115,7 +122,15 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
           owner,
           idleMs: c.pollIntervalMs,
           step: async () => {
-            const r = await pollOnce({ db: d.db, log: d.log, connectionId: c.id, connector });
+            // Paused for auth and no probe due yet: a poll would only be refused again.
+            if ((await gateOf(d.db, c.id)) === 'closed') return false;
+            const r = await pollOnce({
+              db: d.db,
+              log: d.log,
+              connectionId: c.id,
+              connector,
+              ...(typeof c.options.webhookCheckMs === 'number' && { subscriptionCheckMs: c.options.webhookCheckMs }),
+            });
             d.log.debug({ connection: c.id, ...r }, 'polled');
             wakeDispatcher(); // raises held for unseen channel sales may go now
             return false;
@@ -130,6 +145,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         connectionId: c.id,
         connector,
         ...(typeof c.options.asyncApplyMs === 'number' && { asyncApplyMs: c.options.asyncApplyMs }),
+        authBackoff: authBackoffOf(c.options),
         ...(d.onPushed && { onPushed: (ms: number, direction: PushDirection) => d.onPushed!(c.id, ms, direction) }),
         ...(poller && { onUnseenSales: () => poller.wake() }),
         ...(replan && { onLowered: () => replan.wake() }),
@@ -144,10 +160,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         owner,
         idleMs: 2_000,
         step: async () => {
-          if (!resolved) {
-            await resolveListingIds(deps);
-            resolved = true;
-          }
+          if (!resolved) resolved = (await resolveListingIds(deps)) !== null;
           return pool.step();
         },
       });
@@ -162,7 +175,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
         lease: `push-orders:${c.id}`,
         owner,
         idleMs: 2_000,
-        step: () => pushOrdersOnce({ db: d.db, log: d.log, connectionId: c.id, connector }),
+        step: () => pushOrdersOnce({ db: d.db, log: d.log, connectionId: c.id, connector, authBackoff: authBackoffOf(c.options) }),
       });
       notifier.on('stocksync_orders', c.id, () => loop.wake());
       loops.push(loop);
@@ -170,9 +183,12 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
     if (layers.reconcile) crons.push(scheduleReconcile(d, owner, c, connector, reconciling));
   }
 
+  if (d.alerts) loops.push(...startAlertLoops({ db: d.db, log: d.log, owner, alerts: d.alerts }));
+
   return {
     orders,
     wakeInbox: () => inbox.wake(),
+    listenerHealth: () => notifier.health(),
     async stop() {
       for (const cron of crons) cron.stop();
       // A step may be waiting out a platform's rate limit: give the loops a bounded time.
@@ -191,6 +207,13 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
 }
 
 const STOP_DEADLINE_MS = 5_000;
+
+/** Options authRetryMs / authRetryMaxMs: how a connection paused for auth is probed. */
+function authBackoffOf(options: Record<string, unknown>): PauseBackoff {
+  const ms = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : d);
+  const baseMs = ms(options.authRetryMs, DEFAULT_AUTH_BACKOFF.baseMs);
+  return { baseMs, maxMs: Math.max(baseMs, ms(options.authRetryMaxMs, DEFAULT_AUTH_BACKOFF.maxMs)) };
+}
 
 /**
  * Pushes in flight per channel connection. Two: one hung request (seconds, on a platform

@@ -14,6 +14,7 @@ import { StoreError } from '../store/errors.js';
 import { createInboxWriter, type InboxWriteOutcome, type InboxWriterOptions } from '../store/inbox-writer.js';
 import type { WebhookOutcome } from '../store/webhook-counts.js';
 import { createWebhookRefusals, type WebhookRefusalOptions, type WebhookRefusals } from './webhook-refusals.js';
+import { countWebhook } from '../metrics/counters.js';
 
 export interface WebhookDeps {
   db: Db;
@@ -54,6 +55,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
 
   const refuse = async (req: Req, reply: FastifyReply, r: Refusal): Promise<FastifyReply> => {
     const connectionId = (req.params as { connectionId?: string }).connectionId ?? null;
+    countWebhook(r.knownConnection ? connectionId : null, r.outcome);
     // A refused body may not have been read (413): its declared length, clamped to what an integer column holds.
     const declared = Number(req.headers['content-length']);
     const bodyLength = r.body?.length ?? (Number.isSafeInteger(declared) && declared > 0 ? Math.min(declared, 2 ** 31 - 1) : 0);
@@ -107,6 +109,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
     }
     if (parsed.ping) {
       refusals.count({ countedUnder: connectionId, outcome: 'ping', bodyBytes: rawBody.length });
+      countWebhook(connectionId, 'ping');
       return reply.code(200).type(JSON_TYPE).send(PING);
     }
     let outcome: InboxWriteOutcome;
@@ -117,11 +120,13 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
         return refuse(req, reply, { status: 400, outcome: 'unstorable', knownConnection: true, reason: e.message, body: rawBody });
       }
       // Not stored, so not acknowledged: the platform delivers it again.
+      countWebhook(connectionId, 'not_stored');
       deps.log.error({ connection: connectionId, err: (e as Error).message }, 'webhook not stored');
       return reply.code(503).header('retry-after', '1').send({ error: 'the event could not be stored; retry' });
     }
     if (outcome === 'conflict') await keepConflict(deps, refusals, req, connectionId, parsed.eventId, rawBody);
     touchAtMostEverySecond(deps, connectionId);
+    countWebhook(connectionId, outcome === 'conflict' ? 'conflicting_duplicate' : outcome);
     return reply.code(200).type(JSON_TYPE).send(ANSWERS[outcome]);
   });
 }

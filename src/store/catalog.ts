@@ -93,6 +93,24 @@ export async function upsertListings(tx: Queryable, rows: readonly ListingInput[
   );
 }
 
+/**
+ * Deletes the listings the catalogue no longer holds (removed from the config, or their
+ * connection removed) and returns them: a listing kept would go on being pushed.
+ */
+export async function retireListingsNotIn(
+  tx: Queryable,
+  keep: readonly { connectionId: string; sku: string }[],
+): Promise<{ connectionId: string; sku: string }[]> {
+  const { rows } = await tx.query<{ connectionId: string; sku: string }>({
+    name: 'catalog_retire_listings',
+    text: `DELETE FROM listings l
+            WHERE NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) AS k(c, s) WHERE k.c = l.connection_id AND k.s = l.sku)
+        RETURNING l.connection_id AS "connectionId", l.sku`,
+    values: [keep.map((k) => k.connectionId), keep.map((k) => k.sku)],
+  });
+  return rows;
+}
+
 export async function replaceBufferOverrides(tx: Queryable, rows: readonly { connectionId: string; sku: string; policy: BufferPolicy }[]): Promise<void> {
   await tx.query(`DELETE FROM buffer_overrides`);
   if (rows.length === 0) return;

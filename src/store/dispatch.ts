@@ -98,6 +98,34 @@ export async function quarantineListing(q: Queryable, id: number, reason: string
   });
 }
 
+export interface ReleasedListing {
+  id: number;
+  connectionId: string;
+  sku: string;
+  /** Why it had been quarantined. */
+  reason: string;
+}
+
+/**
+ * Takes quarantined listings back into dispatch (by connection, by SKU, both, or all when
+ * neither is given) and marks them to be pushed again (`verify`: the dispatcher pushes
+ * the target even where pushed already equals it, since what the channel shows is not
+ * known after a failed push). One statement; returns what it released.
+ */
+export async function releaseQuarantinedListings(q: Queryable, filter: { connectionId?: string; sku?: string }): Promise<ReleasedListing[]> {
+  const { rows } = await q.query<ReleasedListing>({
+    name: 'dispatch_release',
+    text: `UPDATE listings l SET quarantined_reason = NULL, quarantined_at = NULL, verify = true, push_pending_until = NULL
+             FROM (SELECT id, quarantined_reason FROM listings
+                    WHERE quarantined_reason IS NOT NULL AND ($1::text IS NULL OR connection_id = $1) AND ($2::text IS NULL OR sku = $2)
+                    ORDER BY id FOR UPDATE) was
+            WHERE l.id = was.id
+        RETURNING l.id, l.connection_id AS "connectionId", l.sku, was.quarantined_reason AS reason`,
+    values: [filter.connectionId ?? null, filter.sku ?? null],
+  });
+  return rows.sort((a, b) => a.connectionId.localeCompare(b.connectionId) || a.sku.localeCompare(b.sku));
+}
+
 export async function storeResolvedIds(q: Queryable, rows: readonly { id: number; platformIds: Record<string, string> }[]): Promise<void> {
   if (rows.length === 0) return;
   await q.query(
@@ -146,6 +174,16 @@ export async function connectionListings(q: Queryable, connectionId: string): Pr
     [connectionId],
   );
   return rows;
+}
+
+/** Any one listing of a connection (a cheap read proves the credentials work). */
+export async function firstListing(q: Queryable, connectionId: string): Promise<ListingIdentity | undefined> {
+  const { rows } = await q.query<ListingIdentity>({
+    name: 'dispatch_first_listing',
+    text: `SELECT id, sku, platform_ids AS "platformIds", target, pushed FROM listings WHERE connection_id = $1 ORDER BY id LIMIT 1`,
+    values: [connectionId],
+  });
+  return rows[0];
 }
 
 /** Leaves these listings alone for a while (a retryable failure backs off). */

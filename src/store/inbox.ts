@@ -66,12 +66,16 @@ export interface InboxRow {
   attempts: number;
 }
 
-/** Locks up to `limit` pending events for this transaction; other workers skip them. */
+/**
+ * Locks up to `limit` pending events that are due (never tried, or their retry time has
+ * come) for this transaction; other workers skip them.
+ */
 export async function claimInboxEvents(q: Queryable, limit: number): Promise<InboxRow[]> {
   const { rows } = await q.query<InboxRow>({
     name: 'inbox_claim',
     text: `SELECT id, connection_id AS "connectionId", event_id AS "eventId", topic, headers, body, attempts
-             FROM inbox WHERE status = 'pending' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+             FROM inbox WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+            ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
     values: [limit],
   });
   return rows;
@@ -95,14 +99,18 @@ export async function markInboxQuarantined(q: Queryable, id: number, reason: str
   });
 }
 
-/** A retryable failure: stays pending; after `maxAttempts` it is quarantined instead. */
-export async function markInboxRetry(q: Queryable, id: number, reason: string, maxAttempts: number): Promise<void> {
+/**
+ * A retryable failure: stays pending, not claimed again before `retryInMs` from now;
+ * after `maxAttempts` it is quarantined instead.
+ */
+export async function markInboxRetry(q: Queryable, id: number, reason: string, maxAttempts: number, retryInMs: number): Promise<void> {
   await q.query({
     name: 'inbox_retry',
     text: `UPDATE inbox SET attempts = attempts + 1, reason = $2,
-                  status = CASE WHEN attempts + 1 >= $3 THEN 'quarantined' ELSE status END
+                  status = CASE WHEN attempts + 1 >= $3 THEN 'quarantined' ELSE status END,
+                  next_attempt_at = now() + $4::integer * interval '1 millisecond'
             WHERE id = $1`,
-    values: [id, reason, maxAttempts],
+    values: [id, reason, maxAttempts, Math.round(retryInMs)],
   });
 }
 

@@ -2,7 +2,7 @@
 // PostgreSQL in the data folder. Migrations run on every open.
 import pg from 'pg';
 import { createPool, type Db } from './db.js';
-import { startEmbeddedPostgres } from './embedded.js';
+import { startEmbeddedPostgres, type EmbeddedHealth, type EmbeddedOptions } from './embedded.js';
 import { StoreError } from './errors.js';
 import { migrate } from './migrate.js';
 
@@ -12,6 +12,8 @@ export interface DatabaseOptions {
   embeddedPort: number;
   poolSize?: number;
   onLog?: (line: string) => void;
+  /** The embedded server's supervisor: died, restarted, failed to restart. */
+  onEvent?: EmbeddedOptions['onEvent'];
 }
 
 export interface OpenDatabase {
@@ -19,6 +21,8 @@ export interface OpenDatabase {
   url: string;
   embedded: boolean;
   migrationsApplied: string[];
+  /** The embedded server this process owns and supervises (undefined on DATABASE_URL or when joined). */
+  embeddedHealth?: () => EmbeddedHealth;
   close(): Promise<void>;
 }
 
@@ -27,9 +31,11 @@ const APP_DATABASE = 'stocksync';
 export async function openDatabase(opts: DatabaseOptions): Promise<OpenDatabase> {
   let url = opts.url;
   let stopEmbedded = async () => {};
+  let embeddedHealth: (() => EmbeddedHealth) | undefined;
   if (!url) {
-    const server = await startEmbeddedPostgres({ dataDir: opts.dataDir, port: opts.embeddedPort, onLog: opts.onLog });
+    const server = await startEmbeddedPostgres({ dataDir: opts.dataDir, port: opts.embeddedPort, onLog: opts.onLog, onEvent: opts.onEvent });
     stopEmbedded = () => server.stop();
+    if (server.owned) embeddedHealth = () => server.health();
     try {
       url = await ensureDatabase(server.url, APP_DATABASE);
     } catch (e) {
@@ -46,6 +52,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenDatabase>
       url,
       embedded: !opts.url,
       migrationsApplied,
+      ...(embeddedHealth && { embeddedHealth }),
       async close() {
         await db.end().catch(() => {});
         await stopEmbedded();

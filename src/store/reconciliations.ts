@@ -1,7 +1,17 @@
 // Aggregate: reconciliation runs and the drift each found (layer 4).
 import type { Queryable } from './db.js';
 
-export type DriftAction = 'corrected' | 'lowered' | 'raised' | 'raise_deferred';
+/**
+ * What reconciliation did about a drift. Only the first three change anything: lowered
+ * and raised mean the new count is queued for a dispatcher that will push it. not_pushed:
+ * the channel shows another count than its target and nothing can push it now (`note`
+ * says why).
+ * stale_kept: a warehouse read differs from the stored level, which is newer: kept.
+ */
+export type DriftAction = 'corrected' | 'lowered' | 'raised' | 'raise_deferred' | 'not_pushed' | 'stale_kept';
+
+/** Actions that did not change what a platform shows or what we hold. */
+const NOT_ACTED = ['raise_deferred', 'not_pushed', 'stale_kept'];
 
 export interface DriftRow {
   connectionId: string;
@@ -10,6 +20,8 @@ export interface DriftRow {
   actual: number;
   action: DriftAction;
   layer: string | null;
+  /** Why the action could not be taken, when it could not. */
+  note?: string | null;
 }
 
 export async function startReconciliation(q: Queryable, connectionId: string, trigger: string): Promise<number> {
@@ -20,9 +32,9 @@ export async function startReconciliation(q: Queryable, connectionId: string, tr
 export async function insertDrift(q: Queryable, runId: number, rows: readonly DriftRow[]): Promise<void> {
   if (rows.length === 0) return;
   await q.query(
-    `INSERT INTO drift (reconciliation_id, connection_id, sku, believed, actual, units, action, layer)
-     SELECT $1, c, s, b, a, a - COALESCE(b, 0), act, l
-       FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[]) AS u(c, s, b, a, act, l)`,
+    `INSERT INTO drift (reconciliation_id, connection_id, sku, believed, actual, units, action, layer, note)
+     SELECT $1, c, s, b, a, a - COALESCE(b, 0), act, l, n
+       FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[]) AS u(c, s, b, a, act, l, n)`,
     [
       runId,
       rows.map((r) => r.connectionId),
@@ -31,6 +43,7 @@ export async function insertDrift(q: Queryable, runId: number, rows: readonly Dr
       rows.map((r) => r.actual),
       rows.map((r) => r.action),
       rows.map((r) => r.layer),
+      rows.map((r) => r.note ?? null),
     ],
   );
 }
@@ -54,7 +67,7 @@ export async function finishReconciliation(
 
 export async function driftOf(q: Queryable, runId: number): Promise<(DriftRow & { units: number })[]> {
   const { rows } = await q.query(
-    `SELECT connection_id AS "connectionId", sku, believed, actual, units, action, layer
+    `SELECT connection_id AS "connectionId", sku, believed, actual, units, action, layer, note
        FROM drift WHERE reconciliation_id = $1 ORDER BY abs(units) DESC, sku`,
     [runId],
   );
@@ -88,6 +101,11 @@ export interface CountDrift {
   actual: number;
   /** Taken as the channel's count (pushed = actual): lowered, raised or corrected. */
   recorded: boolean;
+  /**
+   * Why no dispatcher will push this listing now (quarantined, connection paused for auth,
+   * no warehouse level yet); null when it will be pushed.
+   */
+  blocked: string | null;
 }
 
 /**
@@ -103,8 +121,15 @@ export async function observeChannelCounts(q: Queryable, counts: readonly Channe
   const { rows } = await q.query<CountDrift>({
     name: 'reconcile_observe_counts',
     text: `WITH cur AS (
-             SELECT l.id, l.sku, l.pushed, l.target, u.actual, u.may_raise
+             SELECT l.id, l.sku, l.pushed, l.target, u.actual, u.may_raise,
+                    CASE WHEN l.quarantined_reason IS NOT NULL THEN 'listing quarantined: ' || l.quarantined_reason
+                         WHEN p.paused_reason IS NOT NULL THEN 'connection paused: ' || p.paused_reason || ' failing since '
+                              || to_char(p.paused_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' (' || COALESCE(p.last_error, '') || ')'
+                         WHEN NOT EXISTS (SELECT 1 FROM stock_levels s WHERE s.sku = l.sku)
+                              AND NOT EXISTS (SELECT 1 FROM bundle_components b JOIN stock_levels s ON s.sku = b.component_sku WHERE b.bundle_sku = l.sku)
+                              THEN 'no warehouse has reported this SKU yet' END AS blocked
                FROM listings l JOIN unnest($1::bigint[], $2::int[], $3::bool[]) AS u(id, actual, may_raise) ON u.id = l.id
+               LEFT JOIN connection_pauses p ON p.connection_id = l.connection_id AND p.paused_reason IS NOT NULL
               WHERE l.pushed IS DISTINCT FROM u.actual
               ORDER BY l.id
                 FOR UPDATE OF l
@@ -113,7 +138,7 @@ export async function observeChannelCounts(q: Queryable, counts: readonly Channe
                FROM cur WHERE l.id = cur.id AND (cur.actual > cur.target OR cur.may_raise)
              RETURNING l.id
            )
-           SELECT cur.id AS "listingId", cur.sku, cur.pushed AS believed, cur.target, cur.actual, upd.id IS NOT NULL AS recorded
+           SELECT cur.id AS "listingId", cur.sku, cur.pushed AS believed, cur.target, cur.actual, upd.id IS NOT NULL AS recorded, cur.blocked
              FROM cur LEFT JOIN upd ON upd.id = cur.id ORDER BY cur.id`,
     values: [counts.map((c) => c.listingId), counts.map((c) => c.actual), counts.map((c) => c.mayRaise)],
   });
@@ -141,11 +166,11 @@ export interface DriftTotals {
 export async function driftTotals(q: Queryable, exceptRunId: number): Promise<DriftTotals> {
   const { rows } = await q.query<DriftTotals>({
     name: 'drift_totals',
-    text: `SELECT COALESCE(sum(abs(units)) FILTER (WHERE action <> 'raise_deferred'), 0)::int AS "actedUnits",
-                  count(*) FILTER (WHERE action <> 'raise_deferred')::int AS "actedRows",
+    text: `SELECT COALESCE(sum(abs(units)) FILTER (WHERE action <> ALL ($2::text[])), 0)::int AS "actedUnits",
+                  count(*) FILTER (WHERE action <> ALL ($2::text[]))::int AS "actedRows",
                   count(*) FILTER (WHERE action = 'raise_deferred')::int AS "raisesDeferred"
              FROM drift WHERE reconciliation_id <> $1`,
-    values: [exceptRunId],
+    values: [exceptRunId, NOT_ACTED],
   });
   return rows[0]!;
 }

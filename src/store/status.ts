@@ -1,6 +1,8 @@
 // Read models for `stocksync status` and `stocksync sku`: what an operator looks at.
 import type { Queryable } from './db.js';
+import { connectionPauses, type ConnectionPause } from './connection-pauses.js';
 import { loweringLatencyStats } from './lowering-latencies.js';
+import { subscriptionHealth, type SubscriptionHealth } from './webhook-subscriptions.js';
 
 export interface LastReconciliation {
   id: number;
@@ -39,6 +41,10 @@ export interface ConnectionStatus {
   loweringLatencyMs: { count: number; p50: number; p95: number; p99: number } | null;
   /** Listings whose SKU is partitioned now (adaptive buffers). */
   partitionedListings: number;
+  /** Paused because the platform refuses our credentials; null while it works. */
+  authPause: ConnectionPause | null;
+  /** The platform's webhooks for us as last checked (WooCommerce); null where not checked. */
+  webhooks: SubscriptionHealth | null;
 }
 
 export interface QuarantineCounts {
@@ -101,9 +107,13 @@ export async function statusReport(q: Queryable): Promise<StatusReport> {
       ORDER BY c.kind, c.id`,
   );
   const latencies = new Map((await loweringLatencyStats(q)).map(({ connectionId, ...stats }) => [connectionId, stats]));
+  const pauses = new Map((await connectionPauses(q)).map((p) => [p.connectionId, p]));
+  const webhooks = new Map((await subscriptionHealth(q)).map((w) => [w.connectionId, w]));
   // json_build_object hands timestamps back as text: make them dates like the other columns.
   for (const c of connections) {
     c.loweringLatencyMs = latencies.get(c.id) ?? null;
+    c.authPause = pauses.get(c.id) ?? null;
+    c.webhooks = webhooks.get(c.id) ?? null;
     const r = c.lastReconciliation as (Omit<LastReconciliation, 'startedAt' | 'finishedAt'> & { startedAt: string; finishedAt: string | null }) | null;
     if (r) c.lastReconciliation = { ...r, startedAt: new Date(r.startedAt), finishedAt: r.finishedAt === null ? null : new Date(r.finishedAt) };
   }

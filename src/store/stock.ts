@@ -51,10 +51,21 @@ export interface LevelChange {
  * event (one change of possibly several in that millisecond, in any order) only lowers
  * a level stored from another event: the lower may count an order the higher does not.
  * A same-millisecond receipt it hides comes back with the next read.
+ * With `overrideFutureMs`, a stored level stamped more than that far ahead of now is
+ * replaced whatever the new stamp (a reconciliation read repairing a pinned level).
  */
 export async function setStockLevel(
   tx: Queryable,
-  p: { locationId: number; sku: string; available: number; onHand: number | null; allocated: number | null; observedAt: Date; read: boolean },
+  p: {
+    locationId: number;
+    sku: string;
+    available: number;
+    onHand: number | null;
+    allocated: number | null;
+    observedAt: Date;
+    read: boolean;
+    overrideFutureMs?: number | null;
+  },
 ): Promise<LevelChange | null> {
   await tx.query({
     name: 'stock_level_ensure',
@@ -74,9 +85,10 @@ export async function setStockLevel(
       WHERE s.location_id = prev.location_id AND s.sku = prev.sku AND l.id = s.location_id
         AND (s.observed_at < $6
              -- a tie (migration 007): a read is final; of two events, the lower
-             OR (s.observed_at = $6 AND ($7 OR (NOT s.observed_read AND $3 < s.available))))
+             OR (s.observed_at = $6 AND ($7 OR (NOT s.observed_read AND $3 < s.available)))
+             OR s.observed_at > now() + $8::float8 * interval '1 millisecond')
   RETURNING prev.available AS "previousAvailable", s.available, l.sellable`,
-    values: [p.locationId, p.sku, p.available, p.onHand, p.allocated, p.observedAt, p.read],
+    values: [p.locationId, p.sku, p.available, p.onHand, p.allocated, p.observedAt, p.read, p.overrideFutureMs ?? null],
   });
   return rows[0] ?? null;
 }

@@ -56,6 +56,7 @@ describe.concurrent('stocksync config check', () => {
     const r = await cli(['config', 'check', 'examples/stocksync.yaml']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^ok: 4 connections, 6 SKUs \(1 bundle\), 13 listings\n/);
+    expect(r.stdout).toContain('\nmetrics: /metrics on the server port, behind server.metricsToken\nalerts: off (no rules)\n');
     expect(r.code).toBe(0);
   });
 

@@ -9,7 +9,7 @@ describe('a valid config', () => {
     const c = load(baseDoc());
     expect(c.source).toBe('test.yaml');
     expect(c.demo).toBe(false);
-    expect(c.server).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(c.server).toEqual({ host: '127.0.0.1', port: 8080 }); // loopback unless configured (issue 14, defect 10)
     expect(c.database.url).toBeUndefined();
     expect(c.database.dataDir).toBe(path.resolve('.stocksync'));
     expect(c.database.embeddedPort).toBe(54329);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, formatPretty } from '../../src/log.js';
+import { createLogger, formatPretty, redactUrlSecrets } from '../../src/log.js';
+import { buildServer } from '../../src/server/app.js';
+import { createTestDatabase } from '../helpers/db.js';
 
 function capture(format: 'json' | 'pretty' = 'json') {
   const lines: string[] = [];
@@ -45,5 +47,36 @@ describe('logger', () => {
     logger.warn('shown');
     expect(lines).toHaveLength(1);
     expect(() => createLogger({ env: { STOCKSYNC_LOG_LEVEL: 'verbose' } })).toThrow(/STOCKSYNC_LOG_LEVEL: must be one of/);
+  });
+});
+
+describe('secrets in URLs (issue 14, defect 10)', () => {
+  it('redacts secret query values and user-info passwords, keeping the rest', () => {
+    expect(redactUrlSecrets('/webhooks/amazon?token=SECRET9&topic=x')).toBe('/webhooks/amazon?token=[redacted]&topic=x');
+    expect(redactUrlSecrets('/a?x=1&api_key=K&Signature=S&sig=T&access%5Ftoken=U#frag')).toBe(
+      '/a?x=1&api_key=[redacted]&Signature=[redacted]&sig=[redacted]&access%5Ftoken=[redacted]#frag',
+    );
+    expect(redactUrlSecrets('postgres://u:pw@h:5432/db?sslmode=require')).toBe('postgres://u:[redacted]@h:5432/db?sslmode=require');
+    expect(redactUrlSecrets('/healthz')).toBe('/healthz');
+  });
+
+  it('keeps the Amazon notification token out of the request lines logged at debug', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ stream: { write: (l: string) => lines.push(l) }, format: 'json', level: 'debug', env: {} });
+    const testDb = await createTestDatabase();
+    try {
+      const app = await buildServer({ db: testDb.db, logger, connectors: new Map() });
+      await app.inject({ method: 'POST', url: '/webhooks/amazon-eu?token=SECRET-NOTIFY&note=kept', payload: {} });
+      logger.debug({ url: 'https://sellingpartnerapi.example/x?token=SECRET-FETCH&page=2' }, 'fetch');
+      await app.close();
+    } finally {
+      await testDb.drop();
+    }
+    const out = lines.join('');
+    expect(out).toContain('incoming request');
+    expect(out).toContain('/webhooks/amazon-eu?token=[redacted]&note=kept');
+    expect(out).toContain('page=2');
+    expect(out).not.toContain('SECRET-NOTIFY');
+    expect(out).not.toContain('SECRET-FETCH');
   });
 });

@@ -156,9 +156,9 @@ describe('dispatcher', () => {
 
   it('a connection-wide outage is thrown for the loop to back off, and nothing is lost', async () => {
     const c = channel(() => {
-      throw new ConnectorError('AUTH', 'token revoked');
+      throw new ConnectorError('SERVER', 'service unavailable', { status: 503 });
     });
-    await expect(dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: c })).rejects.toThrow(/token revoked/);
+    await expect(dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: c })).rejects.toThrow(/service unavailable/);
     expect((await listings()).map((l) => [l.dirty, l.reason])).toEqual([
       [true, null],
       [true, null],
@@ -204,15 +204,96 @@ describe('dispatcher', () => {
 
   it('a pool rethrows a connection-wide failure for the loop to back off', async () => {
     const c = channel(() => {
-      throw new ConnectorError('AUTH', 'token revoked');
+      throw new ConnectorError('SERVER', 'service unavailable', { status: 503 });
     });
     const pool = createDispatchPool({ db: t.db, log, connectionId: channelId(0), connector: c }, 2);
     await pool.step();
     await pool.drain();
-    await expect(pool.step()).rejects.toThrow(/token revoked/);
+    await expect(pool.step()).rejects.toThrow(/service unavailable/);
     expect((await listings()).map((l) => [l.dirty, l.reason])).toEqual([
       [true, null],
       [true, null],
     ]);
+  });
+});
+
+describe('a connection whose credentials are refused (issue 14, defect 1)', () => {
+  const pause = async () =>
+    (
+      await t.db.query(
+        `SELECT paused_reason AS reason, attempts, last_error AS "lastError", next_retry_at > now() AS waiting FROM connection_pauses WHERE connection_id = $1`,
+        [channelId(0)],
+      )
+    ).rows[0];
+  const makeDue = () => t.db.query(`UPDATE connection_pauses SET next_retry_at = now() - interval '1 ms'`);
+
+  it("an auth failure returned as one listing's outcome (Amazon) pauses the connection, quarantines nothing, and a probe resumes it", async () => {
+    let tokenWorks = false;
+    const c = channel((items) =>
+      items.map((i) =>
+        tokenWorks
+          ? { status: 'applied', listingId: i.listing.listingId, quantity: i.quantity }
+          : { status: 'failed', listingId: i.listing.listingId, error: new ConnectorError('AUTH', 'Access to requested resource is denied.', { status: 403 }) },
+      ),
+    );
+    const deps = { db: t.db, log, connectionId: channelId(0), connector: c };
+    expect(await dispatchOnce(deps)).toBe(false);
+    expect(await listings()).toMatchObject([
+      { sku: 'A', dirty: true, reason: null },
+      { sku: 'B', dirty: true, reason: null },
+    ]);
+    expect(await pause()).toMatchObject({ reason: 'auth', attempts: 1, lastError: /AUTH: Access to requested resource is denied/, waiting: true });
+
+    // Paused: nothing is pushed until the probe is due.
+    expect(await dispatchOnce(deps)).toBe(false);
+    expect(c.pushes).toHaveLength(1);
+    // Due, still refused: one listing alone probes, and the wait grows.
+    await makeDue();
+    expect(await dispatchOnce(deps)).toBe(false);
+    expect(c.pushes.at(-1)).toHaveLength(1);
+    expect(await pause()).toMatchObject({ reason: 'auth', attempts: 2, waiting: true });
+
+    // The right token is back: the next probe goes through, the connection resumes, everything converges.
+    tokenWorks = true;
+    await makeDue();
+    expect(await dispatchOnce(deps)).toBe(true);
+    expect(await pause()).toMatchObject({ reason: null });
+    while (await dispatchOnce(deps));
+    expect((await listings()).map((l) => [l.sku, l.pushed, l.dirty, l.reason])).toEqual([
+      ['A', 10, false, null],
+      ['B', 10, false, null],
+    ]);
+  });
+
+  it('a refused call pauses the pool, which probes by a read when nothing is dirty and resumes', async () => {
+    let tokenWorks = false;
+    const reads: number[] = [];
+    const c = {
+      ...channel((items) => {
+        if (!tokenWorks) throw new ConnectorError('AUTH', 'token revoked', { status: 401 });
+        return items.map((i) => ({ status: 'applied' as const, listingId: i.listing.listingId, quantity: i.quantity }));
+      }),
+      readQuantities: async (refs: { listingId: number }[]) => {
+        reads.push(refs.length);
+        if (!tokenWorks) throw new ConnectorError('AUTH', 'token revoked', { status: 401 });
+        return new Map<number, number>();
+      },
+    };
+    const pool = createDispatchPool({ db: t.db, log, connectionId: channelId(0), connector: c }, 2);
+    await pool.step();
+    await pool.drain();
+    expect(await pool.step()).toBe(false); // paused, not thrown: the loop just sleeps
+    expect(await pause()).toMatchObject({ reason: 'auth', attempts: 1 });
+    expect((await listings()).map((l) => [l.dirty, l.reason])).toEqual([
+      [true, null],
+      [true, null],
+    ]);
+    // Nothing dirty any more (someone else pushed, say): the probe is a read of one listing.
+    await t.db.query(`UPDATE listings SET pushed = target`);
+    tokenWorks = true;
+    await makeDue();
+    expect(await pool.step()).toBe(true);
+    expect(reads).toEqual([1]);
+    expect(await pause()).toMatchObject({ reason: null });
   });
 });

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChannelConnector, ChannelOrder, ChannelQuantity, Page } from '../../src/connectors/types.js';
 import { reconcileConnection } from '../../src/engine/workers/reconciler.js';
+import { recordObservation } from '../../src/engine/record-observation.js';
 import { channelId, loadFixture } from '../helpers/catalog.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -15,10 +16,15 @@ const id = (sku: string) => ({ inventoryItemId: `gid://shopify/InventoryItem/${s
 beforeAll(async () => {
   t = await createTestDatabase();
   await loadFixture(t.db, { channels: 1, skus: ['A', 'B', 'C', 'D', 'E'].map((sku) => ({ sku })) });
+  // A warehouse has reported these (a dispatcher pushes only those); D's test reports its own.
+  for (const sku of ['A', 'B', 'C', 'E']) {
+    await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku, kind: 'absolute', available: 5, observedAt: new Date(Date.now() - 3_600_000) });
+  }
 });
 afterAll(async () => t.drop());
 beforeEach(async () => {
-  await t.db.query(`UPDATE listings SET target = 5, pushed = 5 WHERE connection_id = $1`, [ch]);
+  await t.db.query(`UPDATE listings SET target = 5, pushed = 5, quarantined_reason = NULL WHERE connection_id = $1`, [ch]);
+  await t.db.query(`DELETE FROM connection_pauses`);
   await t.db.query(`DELETE FROM poll_cursors WHERE connection_id = $1`, [ch]);
 });
 
@@ -98,6 +104,76 @@ describe('channel reconciliation', () => {
       ['E', 'raise_deferred'],
     ]);
     expect([await pushedOf('A'), await pushedOf('B'), await pushedOf('E')]).toEqual([7, 3, 5]);
+  });
+});
+
+describe('an honest drift report (issue 14, defect 1)', () => {
+  const noOrders = { sweep: async () => ({ items: [], next: null }) };
+
+  it('says a lowering a quarantined listing blocks was not pushed, and why', async () => {
+    await t.db.query(`UPDATE listings SET quarantined_reason = 'REJECTED: listing suppressed' WHERE connection_id = $1 AND sku = 'A'`, [ch]);
+    const r = await reconcileConnection({ db: t.db, log, connectionId: ch, connector: channel(counts.slice(0, 1), noOrders), trigger: 'manual' });
+    expect(r.drift.map((x) => [x.sku, x.believed, x.actual, x.action, x.note])).toEqual([
+      ['A', 5, 7, 'not_pushed', 'listing quarantined: REJECTED: listing suppressed'],
+    ]);
+  });
+
+  it('a read that goes through resumes a connection paused for auth, so its lowering is pushed and reported as lowered', async () => {
+    await t.db.query(
+      `INSERT INTO connection_pauses (connection_id, paused_reason, paused_since, last_error, attempts, next_retry_at)
+       VALUES ($1, 'auth', now(), 'AUTH: token revoked', 3, now() + interval '1 hour')`,
+      [ch],
+    );
+    const r = await reconcileConnection({ db: t.db, log, connectionId: ch, connector: channel(counts.slice(0, 1), noOrders), trigger: 'manual' });
+    expect(r.drift.map((x) => [x.sku, x.action])).toEqual([['A', 'lowered']]);
+    const { rows } = await t.db.query(`SELECT paused_reason FROM connection_pauses WHERE connection_id = $1`, [ch]);
+    expect(rows).toEqual([{ paused_reason: null }]);
+  });
+});
+
+describe('warehouse reconciliation and future-dated levels (issue 14, defect 2)', () => {
+  const warehouseReading = (items: { sku: string; available: number; observedAt: Date }[]) =>
+    ({
+      kind: 'warehouse',
+      platform: 'scripted',
+      listLevels: async () => ({ items: items.map((i) => ({ ...i, location: 'main' })), next: null }),
+    }) as unknown as Parameters<typeof reconcileConnection>[0]['connector'];
+  const level = async (sku: string) =>
+    (
+      await t.db.query(
+        `SELECT s.available, s.observed_at > now() + interval '1 minute' AS future FROM stock_levels s JOIN locations l ON l.id = s.location_id
+          WHERE l.connection_id = 'wh' AND l.code = 'main' AND s.sku = $1`,
+        [sku],
+      )
+    ).rows[0];
+
+  it('a level pinned by a future timestamp is corrected by the full read and reported', async () => {
+    // Stored before such stamps were refused: 2099 outranks every observation since.
+    await t.db.query(
+      `UPDATE stock_levels SET available = 0, observed_at = '2099-01-01T00:00:00Z' WHERE sku = 'C' AND location_id = (SELECT id FROM locations WHERE connection_id = 'wh' AND code = 'main')`,
+    );
+    const r = await reconcileConnection({
+      db: t.db,
+      log,
+      connectionId: 'wh',
+      connector: warehouseReading([{ sku: 'C', available: 9, observedAt: new Date() }]),
+      trigger: 'manual',
+    });
+    expect(r.drift.map((x) => [x.sku, x.believed, x.actual, x.action])).toEqual([['C', 0, 9, 'corrected']]);
+    expect(await level('C')).toEqual({ available: 9, future: false });
+  });
+
+  it('a read that differs from a newer stored level is kept out but reported as drift', async () => {
+    await recordObservation(t.db, { connectionId: 'wh', location: 'main', sku: 'E', kind: 'absolute', available: 4, observedAt: new Date() });
+    const r = await reconcileConnection({
+      db: t.db,
+      log,
+      connectionId: 'wh',
+      connector: warehouseReading([{ sku: 'E', available: 6, observedAt: new Date(Date.now() - 60_000) }]),
+      trigger: 'manual',
+    });
+    expect(r.drift.map((x) => [x.sku, x.believed, x.actual, x.action])).toEqual([['E', 4, 6, 'stale_kept']]);
+    expect((await level('E')).available).toBe(4);
   });
 });
 

@@ -173,6 +173,18 @@ describe('WooCommerce REST v3', () => {
     woo.control.setStock('W-22', 51);
     await woo.flushWebhooks();
     expect(receiver.received.length).toBe(7);
+
+    // PUT /webhooks/{id} sets it active again, with a fresh failure count: it delivers again.
+    expect((await call('PUT', `/webhooks/${hook.json.id}`, { status: 'bogus' })).status).toBe(400);
+    const put = await call('PUT', `/webhooks/${hook.json.id}`, { status: 'active' });
+    expect(put.json).toMatchObject({ id: hook.json.id, status: 'active', delivery_url: receiver.url });
+    expect((woo.control.truth() as any).webhooks.find((w: any) => w.id === hook.json.id)).toMatchObject({ status: 'active', failure_count: 0 });
+    receiver.status = 200;
+    woo.control.setStock('W-22', 52);
+    await woo.flushWebhooks();
+    expect(receiver.received.length).toBe(8);
+    expect((await call('PUT', '/webhooks/999999', { status: 'active' })).status).toBe(404);
+    await call('DELETE', `/webhooks/${hook.json.id}`);
   });
 
   it('sells from its own count, refuses at zero and lists orders', async () => {

@@ -95,8 +95,8 @@ export function formatDriftReport(runs: readonly ReconcileRun[]): string {
     lines.push('drift');
     lines.push(
       table(
-        ['CONNECTION', 'SKU', 'BELIEVED', 'ACTUAL', 'UNITS', 'DIRECTION', 'ACTION', 'LAYER'],
-        drift.map((r) => [r.connectionId, r.sku, r.believed, r.actual, r.units > 0 ? `+${r.units}` : r.units, r.direction, r.action, r.layer]),
+        ['CONNECTION', 'SKU', 'BELIEVED', 'ACTUAL', 'UNITS', 'DIRECTION', 'ACTION', 'LAYER', 'NOTE'],
+        drift.map((r) => [r.connectionId, r.sku, r.believed, r.actual, r.units > 0 ? `+${r.units}` : r.units, r.direction, r.action, r.layer, r.note ?? '']),
       ),
     );
   }

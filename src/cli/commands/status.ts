@@ -4,7 +4,8 @@ import { openIncidents } from '../../store/incidents.js';
 import { statusReport, type ConnectionStatus, type StatusReport } from '../../store/status.js';
 import type { IncidentRow } from '../../store/incidents.js';
 import { withDatabase } from '../database.js';
-import { printJson } from '../context.js';
+import { loadConfigFor, printJson } from '../context.js';
+import { engineHealth, formatEngineHealth } from '../engine-health.js';
 import { table } from '../table.js';
 
 export function register(program: Command): void {
@@ -13,12 +14,21 @@ export function register(program: Command): void {
     .description('what the engine holds: connections, SKUs, dirty listings, open claims, incidents')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      await withDatabase(cmd, async ({ db }) => {
-        const report = await statusReport(db);
-        const incidents = await openIncidents(db, 10);
-        if (opts.json) return printJson({ ...report, recentIncidents: incidents });
-        process.stdout.write(formatStatus(report, incidents));
-      });
+      // Asked first: when the database is down, what the engine says is all there is to show.
+      const engine = await engineHealth(await loadConfigFor(cmd));
+      try {
+        await withDatabase(cmd, async ({ db }) => {
+          const report = await statusReport(db);
+          const incidents = await openIncidents(db, 10);
+          if (opts.json) return printJson({ ...report, database: { ok: true }, engine, recentIncidents: incidents });
+          process.stdout.write(formatStatus(report, incidents) + ['', 'database      up', ...formatEngineHealth(engine)].join('\n') + '\n');
+        });
+      } catch (e) {
+        const error = (e as Error).message;
+        if (opts.json) printJson({ database: { ok: false, error }, engine });
+        else process.stdout.write([`database      DOWN (${error})`, ...formatEngineHealth(engine)].join('\n') + '\n');
+        throw e;
+      }
     });
 }
 
@@ -66,6 +76,8 @@ export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[],
     `pushes        ${r.pushes.calls} calls (${r.pushes.listings} listings), ${r.throttledCalls} throttled`,
     `quarantine    ${r.quarantine.records} refused records, ${r.quarantine.inboxEvents} webhook events, ${r.quarantine.listings} listings`,
   ];
+  const health = r.connections.flatMap((c) => healthLines(c, now));
+  if (health.length > 0) lines.push('', 'connection health', ...health);
   if (incidents.length > 0) {
     lines.push('', 'recent incidents');
     lines.push(
@@ -76,6 +88,28 @@ export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[],
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** A paused connection and the state of its webhooks, one line each. */
+function healthLines(c: ConnectionStatus, now: Date): string[] {
+  const out: string[] = [];
+  const p = c.authPause;
+  if (p) {
+    const next = new Date(p.nextRetryAt).getTime() - now.getTime();
+    out.push(
+      `  ${c.id}: PAUSED, failing auth since ${new Date(p.since).toISOString()} (${ago(p.since, now)}), ` +
+        `${p.attempts} failed probe${p.attempts === 1 ? '' : 's'}, next retry ${next > 0 ? `in ${Math.ceil(next / 1000)}s` : 'now'}: ${p.lastError}`,
+    );
+  }
+  const w = c.webhooks;
+  if (w) {
+    const states = Object.entries(w.byStatus ?? {})
+      .map(([status, n]) => `${n} ${status}`)
+      .join(', ');
+    const last = w.lastReenabledAt ? `, last re-enabled ${ago(w.lastReenabledAt, now)} (${w.lastReenabledTopics.join(', ')}; ${w.reenabled} in all)` : '';
+    out.push(`  ${c.id}: webhooks ${states || 'none for us'} (checked ${ago(w.checkedAt, now)})${last}`);
+  }
+  return out;
 }
 
 /** Listings out of dispatch, plus refused records and events when there are any. */

@@ -60,7 +60,10 @@ export function createAmazonClient(config: ConnectorConfig): AmazonClient {
       if (!(e instanceof ConnectorError)) throw e;
       // Amazon throttled us anyway (another process on the same app, a restart): its
       // bucket is empty, so ours is too; the limiter then waits a full token.
-      if (e.connectorCode === 'RATE_LIMITED') limiter.observe?.(0);
+      if (e.connectorCode === 'RATE_LIMITED') {
+        config.onThrottled?.();
+        limiter.observe?.(0);
+      }
       if (e.connectorCode === 'AUTH') tokens.invalidate();
       const code = platformCode(e.message);
       throw code && !e.info.platformCode ? new ConnectorError(e.connectorCode, e.message, { ...e.info, platformCode: code }) : e;

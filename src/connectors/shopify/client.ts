@@ -17,6 +17,7 @@ export interface ClientOptions {
   bucketSize: number;
   timeoutMs?: number;
   retry: RetryPolicy;
+  onThrottled?: () => void;
 }
 
 export interface CallStats {
@@ -74,6 +75,7 @@ export function createGraphqlClient(o: ClientOptions): GraphqlClient {
         // a 429 carries no cost data: Retry-After, else the deficit we last knew of
         const wait = e.info.retryAfterMs ?? throttleWaitMs(cost, lastAvailable ?? 0, restoreRate);
         stats.throttled++;
+        o.onThrottled?.();
         limiter.pause(wait);
         throw new ConnectorError('RATE_LIMITED', e.message, { ...e.info, retryAfterMs: wait });
       }
@@ -112,6 +114,7 @@ export function createGraphqlClient(o: ClientOptions): GraphqlClient {
       const messages = list.map((e) => (typeof e === 'string' ? e : String((e as { message?: unknown } | null)?.message ?? JSON.stringify(e))));
       if (codes.includes('THROTTLED')) {
         stats.throttled++;
+        o.onThrottled?.();
         const wait = throttleWaitMs(cost_?.requested ?? cost, cost_?.available ?? 0, restoreRate);
         limiter.pause(wait);
         throw new ConnectorError('RATE_LIMITED', `Shopify throttled a ${cost}-point query: retry in ${wait} ms`, {

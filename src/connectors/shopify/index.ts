@@ -77,6 +77,7 @@ export function create(config: ConnectorConfig): ShopifyConnector {
     bucketSize: model.bucketSize,
     ...(config.timeoutMs !== undefined && { timeoutMs: config.timeoutMs }),
     retry: (config.options['retry'] as RetryPolicy | undefined) ?? DEFAULT_RETRY,
+    ...(config.onThrottled && { onThrottled: config.onThrottled }),
   });
 
   // asked once; a failure is not cached, so the next call asks again

@@ -67,6 +67,7 @@ export function create(config: ConnectorConfig): WarehouseConnector {
     limiter: createRateLimiter(rateLimit),
     retry: { ...DEFAULT_RETRY, attempts: int(o, 'retryAttempts', 1, 20, 6) },
     ...(config.timeoutMs !== undefined && { timeoutMs: config.timeoutMs }),
+    ...(config.onThrottled && { onThrottled: config.onThrottled }),
   });
   const forcedLocation = str(o, 'location');
   const levels = { ...(forcedLocation !== undefined && { forcedLocation }), fallbackLocation: str(o, 'fallbackLocation') ?? 'main' };

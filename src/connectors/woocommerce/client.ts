@@ -64,7 +64,10 @@ export function createWooClient(config: ConnectorConfig): WooClient {
       return { data: res.json<T>(), totalPages: Number.isFinite(pages) ? pages : 1 };
     } catch (e) {
       // A host's limiter said stop: every caller on this connection waits, not only this one.
-      if (e instanceof ConnectorError && e.connectorCode === 'RATE_LIMITED') limiter.pause(e.info.retryAfterMs ?? 1000);
+      if (e instanceof ConnectorError && e.connectorCode === 'RATE_LIMITED') {
+        config.onThrottled?.();
+        limiter.pause(e.info.retryAfterMs ?? 1000);
+      }
       throw e;
     }
   }

@@ -5,6 +5,7 @@ import { createWooClient } from './client.js';
 import { pollOrders } from './orders.js';
 import { pushBatch, WOO_MAX_BATCH } from './push.js';
 import { itemId, listQuantities, readStock, resolveBySku, targetOf, type WooTarget } from './reads.js';
+import { wooSubscriptions } from './subscriptions.js';
 import { parseWooWebhook, verifyWooWebhook } from './webhooks.js';
 
 export function create(config: ConnectorConfig): ChannelConnector {
@@ -24,6 +25,7 @@ export function create(config: ConnectorConfig): ChannelConnector {
     verifyWebhook: (input) => verifyWooWebhook(webhookSecret, input),
     parseWebhook: parseWooWebhook,
     push: (items) => pushBatch(client, items),
+    webhookSubscriptions: wooSubscriptions(client),
     async readQuantities(listings) {
       const targets = new Map<number, WooTarget>();
       for (const l of listings) {

@@ -7,9 +7,13 @@ import type { ChannelConnector, PushItem, PushOutcome } from '../../connectors/t
 import { withTx, type Db } from '../../store/db.js';
 import { countPushes } from '../../store/activity.js';
 import { recordLoweringLatencies } from '../../store/lowering-latencies.js';
+import type { PauseBackoff } from '../../store/connection-pauses.js';
+import { gateOf, isAuthFailure, pauseOnAuthFailure, resumeOnSuccess } from './connection-gate.js';
+import { countPushOutcomes, observeLowerings } from '../../metrics/counters.js';
 import {
   deferListings,
   dirtyListings,
+  firstListing,
   quarantineListing,
   recordObservedChannelCount,
   recordPushed,
@@ -34,6 +38,8 @@ export interface DispatcherDeps {
   onLowered?: () => void;
   /** The channel sold units we have not seen: poll its orders now (raises wait for them). */
   onUnseenSales?: () => void;
+  /** How probes of a connection paused for auth back off (connection-gate.ts DEFAULT_AUTH_BACKOFF). */
+  authBackoff?: PauseBackoff;
 }
 
 const RETRY_LATER_MS = 5_000;
@@ -42,11 +48,40 @@ export type PushDirection = 'lower' | 'raise';
 
 /** One round: push one batch. True when more may be waiting. */
 export async function dispatchOnce(d: DispatcherDeps): Promise<boolean> {
+  const gate = await gateOf(d.db, d.connectionId);
+  if (gate === 'closed') return false;
+  if (gate === 'probe') return probe(d, []);
   const max = d.connector.capabilities.maxBatch;
   const batch = await dirtyListings(d.db, d.connectionId, max);
   if (batch.length === 0) return false;
   const stale = await pushBatch(d, batch);
   return batch.length === max || stale;
+}
+
+/**
+ * The connection is paused for auth and a probe is due: push the most urgent dirty listing
+ * alone (or, with nothing to push, read one listing's count: a cheap call that needs the
+ * same credentials). Through, the connection resumes; refused, it waits longer. True when
+ * the connection works again (dispatch at once).
+ */
+async function probe(d: DispatcherDeps, exclude: readonly number[]): Promise<boolean> {
+  const batch = await dirtyListings(d.db, d.connectionId, 1, exclude);
+  if (batch.length > 0) {
+    await pushBatch(d, batch, true);
+    return (await gateOf(d.db, d.connectionId)) === 'open';
+  }
+  const listing = await firstListing(d.db, d.connectionId);
+  if (!listing) return false;
+  try {
+    await d.connector.readQuantities([{ listingId: listing.id, sku: listing.sku, platformIds: listing.platformIds }]);
+  } catch (e) {
+    if (!(e instanceof ConnectorError)) throw e;
+    // Whatever stopped the probe, the credentials are not proven: wait for the next one.
+    await pauseOnAuthFailure(d.db, d.log, d.connectionId, e, d.authBackoff);
+    return false;
+  }
+  await resumeOnSuccess(d.db, d.log, d.connectionId);
+  return true;
 }
 
 export interface DispatchPool {
@@ -94,6 +129,16 @@ export function createDispatchPool(d: DispatcherDeps, concurrency: number, onSet
   return {
     async step() {
       rethrow();
+      const gate = await gateOf(d.db, d.connectionId);
+      if (gate !== 'open') {
+        // Paused for auth: let the pushes in flight finish, then probe alone when due.
+        if (running.size > 0) {
+          await Promise.race(running);
+          rethrow();
+          return true;
+        }
+        return gate === 'probe' ? probe(d, [...busy]) : false;
+      }
       while (running.size < concurrency) {
         const batch = await dirtyListings(d.db, d.connectionId, max, [...busy]);
         if (batch.length === 0) break;
@@ -111,8 +156,11 @@ export function createDispatchPool(d: DispatcherDeps, concurrency: number, onSet
   };
 }
 
-/** Pushes one batch and records the outcomes. True when a compare-and-set was stale. */
-async function pushBatch(d: DispatcherDeps, batch: readonly DirtyListing[]): Promise<boolean> {
+/**
+ * Pushes one batch and records the outcomes. True when a compare-and-set was stale.
+ * `probing`: the connection is paused for auth and this push is its probe.
+ */
+async function pushBatch(d: DispatcherDeps, batch: readonly DirtyListing[], probing = false): Promise<boolean> {
   const items: PushItem[] = batch.map((l) => ({
     listing: { listingId: l.id, sku: l.sku, platformIds: l.platformIds },
     quantity: l.target,
@@ -129,15 +177,30 @@ async function pushBatch(d: DispatcherDeps, batch: readonly DirtyListing[]): Pro
   } catch (e) {
     if (!(e instanceof ConnectorError)) throw e;
     await countPushes(d.db, d.connectionId, { calls: 1, listings: 0, throttled: e.connectorCode === 'RATE_LIMITED' ? 1 : 0, errors: 1 });
-    // A connection-wide failure (auth, outage) is not the listings' fault: retry later.
-    if (e.retryable || e.connectorCode === 'AUTH') throw e;
+    // Refused credentials pause the connection; the listings stay dirty, none is blamed.
+    if (isAuthFailure(e)) {
+      countPushOutcomes(d.connectionId, 'failed_retryable', items.length);
+      await pauseOnAuthFailure(d.db, d.log, d.connectionId, e, d.authBackoff);
+      return false;
+    }
+    // A connection-wide outage is not the listings' fault either: the loop backs off.
+    if (e.retryable) {
+      countPushOutcomes(d.connectionId, 'failed_retryable', items.length);
+      throw e;
+    }
     outcomes = items.map((i) => ({ status: 'failed', listingId: i.listing.listingId, error: e }));
   }
-  await applyOutcomes(d, batch, items, outcomes);
+  await applyOutcomes(d, batch, items, outcomes, probing);
   return outcomes.some((o) => o.status === 'stale');
 }
 
-async function applyOutcomes(d: DispatcherDeps, batch: readonly DirtyListing[], items: readonly PushItem[], outcomes: readonly PushOutcome[]): Promise<void> {
+async function applyOutcomes(
+  d: DispatcherDeps,
+  batch: readonly DirtyListing[],
+  items: readonly PushItem[],
+  outcomes: readonly PushOutcome[],
+  probing: boolean,
+): Promise<void> {
   const expectedOf = new Map(items.map((i) => [i.listing.listingId, i.expected]));
   const pushed = outcomes.flatMap((o) =>
     o.status === 'applied' || o.status === 'accepted'
@@ -154,6 +217,10 @@ async function applyOutcomes(d: DispatcherDeps, batch: readonly DirtyListing[], 
   const stale = outcomes.flatMap((o) => (o.status === 'stale' && o.actual !== null ? [{ id: o.listingId, actual: o.actual, holdRaise: true }] : []));
   const failed = outcomes.filter((o): o is Extract<PushOutcome, { status: 'failed' }> => o.status === 'failed');
   const retryLater = failed.filter((o) => o.error.retryable).map((o) => o.listingId);
+  // Amazon's per-listing path returns a refused token as that listing's failure: it is
+  // still the connection's credentials, so the listing stays dirty and is not quarantined.
+  const authFailed = failed.filter((o) => isAuthFailure(o.error));
+  const permanent = failed.filter((o) => !o.error.retryable && !isAuthFailure(o.error));
   // Lowering latency (adaptive buffers plan with it): target changed -> the channel shows
   // it, i.e. acknowledged, or for a platform that applies later, acknowledged plus its delay.
   const ackedAt = Date.now();
@@ -167,7 +234,7 @@ async function applyOutcomes(d: DispatcherDeps, batch: readonly DirtyListing[], 
     await recordLoweringLatencies(tx, d.connectionId, loweredMs);
     await recordObservedChannelCount(tx, stale);
     await deferListings(tx, retryLater, RETRY_LATER_MS);
-    for (const f of failed.filter((o) => !o.error.retryable)) {
+    for (const f of permanent) {
       await quarantineListing(tx, f.listingId, `${f.error.connectorCode}: ${f.error.message}`.slice(0, 500));
     }
     await countPushes(tx, d.connectionId, {
@@ -177,6 +244,14 @@ async function applyOutcomes(d: DispatcherDeps, batch: readonly DirtyListing[], 
       errors: failed.length,
     });
   });
+  observeLowerings(d.connectionId, loweredMs);
+  for (const o of outcomes)
+    countPushOutcomes(
+      d.connectionId,
+      o.status === 'failed' ? (o.error.retryable || isAuthFailure(o.error) ? 'failed_retryable' : 'failed_permanent') : o.status,
+    );
+  if (authFailed.length > 0) await pauseOnAuthFailure(d.db, d.log, d.connectionId, authFailed[0]!.error, d.authBackoff);
+  else if (probing) await resumeOnSuccess(d.db, d.log, d.connectionId);
   if (loweredMs.length > 0) d.onLowered?.();
   if (stale.length > 0) {
     d.log.info({ connection: d.connectionId, stale: stale.length }, 'compare-and-set lost to channel sales; re-planned');
@@ -186,10 +261,21 @@ async function applyOutcomes(d: DispatcherDeps, batch: readonly DirtyListing[], 
   for (const f of failed) d.log.warn({ connection: d.connectionId, listing: f.listingId, err: f.error.message, retryable: f.error.retryable }, 'push failed');
 }
 
-/** Stores the platform ids of listings configured by SKU only, so webhooks naming ids find them. */
-export async function resolveListingIds(d: DispatcherDeps): Promise<number> {
+/**
+ * Stores the platform ids of listings configured by SKU only, so webhooks naming ids find
+ * them. Null when the connection is paused for auth (nothing asked; try again once resumed).
+ */
+export async function resolveListingIds(d: DispatcherDeps): Promise<number | null> {
+  if ((await gateOf(d.db, d.connectionId)) !== 'open') return null;
   const listings = await connectionListings(d.db, d.connectionId);
-  const resolved = await d.connector.resolveListings(listings.map((l) => ({ listingId: l.id, sku: l.sku, platformIds: l.platformIds })));
+  let resolved: Map<number, Record<string, string>>;
+  try {
+    resolved = await d.connector.resolveListings(listings.map((l) => ({ listingId: l.id, sku: l.sku, platformIds: l.platformIds })));
+  } catch (e) {
+    if (!(e instanceof ConnectorError) || !isAuthFailure(e)) throw e;
+    await pauseOnAuthFailure(d.db, d.log, d.connectionId, e, d.authBackoff);
+    return null;
+  }
   const rows = [...resolved].map(([id, platformIds]) => ({ id, platformIds }));
   await storeResolvedIds(d.db, rows);
   const missing = listings.filter((l) => !resolved.has(l.id));

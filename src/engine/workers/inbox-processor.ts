@@ -6,6 +6,7 @@ import { ConnectorError } from '../../connectors/errors.js';
 import type { Connector, InboundEvent } from '../../connectors/types.js';
 import { parseWebhookWithinLimits } from '../../connectors/webhook-limits.js';
 import { StocksyncError } from '../../errors.js';
+import { backoffDelayMs } from '../../domain/backoff.js';
 import { withTx, type Db } from '../../store/db.js';
 import { claimInboxEvents, markInboxProcessed, markInboxQuarantined, markInboxRetry, type InboxRow } from '../../store/inbox.js';
 import { cancelOrder } from '../cancel-order.js';
@@ -20,7 +21,19 @@ export interface InboxDeps {
   orders: OrderBatcher;
   batchSize?: number;
   maxAttempts?: number;
+  /** First retry delay, doubled per attempt up to `retryMaxMs` (jittered). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
 }
+
+/**
+ * Tries of an event that keeps failing for a passing reason before it is quarantined.
+ * With 1 s doubling to 10 minutes, 15 tries span about an hour: an outage of a platform
+ * or of the database is ridden out, and a poison event is still set aside the same day.
+ */
+const MAX_ATTEMPTS = 15;
+const RETRY_BASE_MS = 1_000;
+const RETRY_MAX_MS = 600_000;
 
 /** One round: process a batch of pending events. True when more may be waiting. */
 export async function processInboxOnce(d: InboxDeps): Promise<boolean> {
@@ -36,8 +49,10 @@ export async function processInboxOnce(d: InboxDeps): Promise<boolean> {
           done.push(row.id);
         } catch (e) {
           const reason = e instanceof Error ? e.message : String(e);
-          if (isRetryable(e)) await markInboxRetry(tx, row.id, reason.slice(0, 500), d.maxAttempts ?? 10);
-          else await markInboxQuarantined(tx, row.id, reason.slice(0, 500));
+          if (isRetryable(e)) {
+            const retryInMs = backoffDelayMs(row.attempts + 1, d.retryBaseMs ?? RETRY_BASE_MS, d.retryMaxMs ?? RETRY_MAX_MS);
+            await markInboxRetry(tx, row.id, reason.slice(0, 500), d.maxAttempts ?? MAX_ATTEMPTS, retryInMs);
+          } else await markInboxQuarantined(tx, row.id, reason.slice(0, 500));
           d.log.warn({ connection: row.connectionId, event: row.eventId, topic: row.topic, err: reason }, 'webhook event not processed');
         }
       }),

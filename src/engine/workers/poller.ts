@@ -9,11 +9,14 @@ import { StocksyncError } from '../../errors.js';
 import { touchActivity } from '../../store/activity.js';
 import { insertQuarantine } from '../../store/inbox.js';
 import { recordedOrderIds } from '../../store/orders.js';
+import { recordPollFindings } from '../../store/connection-signals.js';
 import { completeSweep, readCursor, savePage, type Stream } from '../../store/cursors.js';
 import type { Db } from '../../store/db.js';
 import { cancelOrder } from '../cancel-order.js';
 import { levelObservation, recordObservation } from '../record-observation.js';
 import { recordOrders } from '../record-orders.js';
+import { isAuthFailure, pauseOnAuthFailure, resumeOnSuccess } from './connection-gate.js';
+import { checkSubscriptions } from './subscriptions.js';
 
 export interface PollerDeps {
   db: Db;
@@ -25,6 +28,8 @@ export interface PollerDeps {
   /** Where a connection never polled starts. Default 24 hours back. */
   initialLookbackMs?: number;
   now?: () => Date;
+  /** Check the platform's webhook subscriptions at most this often (subscriptions.ts). */
+  subscriptionCheckMs?: number;
 }
 
 export interface PollResult {
@@ -34,8 +39,20 @@ export interface PollResult {
 }
 
 export async function pollOnce(d: PollerDeps): Promise<PollResult> {
-  const result = d.connector.kind === 'channel' ? await pollOrders(d, d.connector) : await pollLevels(d, d.connector);
+  let result: PollResult;
+  try {
+    result = d.connector.kind === 'channel' ? await pollOrders(d, d.connector) : await pollLevels(d, d.connector);
+  } catch (e) {
+    // Refused credentials are the connection's state (status shows it), not a poll's blip.
+    if (e instanceof ConnectorError && isAuthFailure(e)) await pauseOnAuthFailure(d.db, d.log, d.connectionId, e);
+    throw e;
+  }
+  await resumeOnSuccess(d.db, d.log, d.connectionId);
   await touchActivity(d.db, d.connectionId, 'poll');
+  await checkSubscriptions({ ...d, ...(d.subscriptionCheckMs !== undefined && { minIntervalMs: d.subscriptionCheckMs }) }).catch((e: unknown) =>
+    // A failed check is tried again at the next poll; the poll itself went through.
+    d.log.warn({ connection: d.connectionId, err: (e as Error).message }, 'webhook subscriptions not checked'),
+  );
   return result;
 }
 
@@ -79,6 +96,8 @@ function pollOrders(d: PollerDeps, c: ChannelConnector): Promise<PollResult> {
       for (const [i, r] of results.entries()) {
         if (r.outcome === 'rejected') await refuse(d, `order ${orders[i]!.externalId}: ${r.error.message}`, orders[i]);
       }
+      // Orders no webhook had brought: the webhooks-silent alert rule reads these.
+      await recordPollFindings(d.db, d.connectionId, results.filter((r) => r.outcome === 'recorded').length);
       for (const o of orders.filter((x) => x.cancelled)) await cancelOrder(d.db, { connectionId: d.connectionId, externalId: o.externalId });
     },
   );

@@ -22,7 +22,9 @@ import {
   type DriftRow,
 } from '../../store/reconciliations.js';
 import { levelObservation, recordObservation } from '../record-observation.js';
+import { isAuthFailure, pauseOnAuthFailure, resumeOnSuccess } from './connection-gate.js';
 import { pollOnce } from './poller.js';
+import { ConnectorError } from '../../connectors/errors.js';
 
 export interface ReconcileDeps {
   db: Db;
@@ -55,6 +57,7 @@ export async function reconcileConnection(d: ReconcileDeps): Promise<ReconcileRe
     return report;
   } catch (e) {
     await finishReconciliation(d.db, runId, { status: 'failed', checked, error: (e as Error).message.slice(0, 500) });
+    if (e instanceof ConnectorError && isAuthFailure(e)) await pauseOnAuthFailure(d.db, d.log, d.connectionId, e);
     throw e;
   }
 }
@@ -99,8 +102,11 @@ async function reconcileWarehouse(d: ReconcileDeps, c: WarehouseConnector, runId
           ...levelObservation(d.connectionId, l, { source: 'reconcile', key: `reconcile:${runId}:${l.location}:${l.sku}`, read: true }),
           reconcile: true,
         });
-        if (r.outcome === 'applied')
-          drift.push({ connectionId: d.connectionId, sku: l.sku, believed: was ?? null, actual: l.available, action: 'corrected', layer: 'polling' });
+        const base = { connectionId: d.connectionId, sku: l.sku, believed: was ?? null, actual: l.available, layer: 'polling' };
+        if (r.outcome === 'applied') drift.push({ ...base, action: 'corrected' });
+        // A level that differs but lost to a newer stored one is still drift: say so.
+        else if (r.outcome === 'stale')
+          drift.push({ ...base, action: 'stale_kept', note: `kept the stored level: observed after this read's ${l.observedAt.toISOString()}` });
       } catch (e) {
         if (!(e instanceof StocksyncError)) throw e;
         await insertQuarantine(d.db, { source: 'reconcile', connectionId: d.connectionId, reason: `${l.location}/${l.sku}: ${e.message}` });
@@ -126,6 +132,9 @@ async function reconcileChannel(d: ReconcileDeps, c: ChannelConnector, runId: nu
   const held: { listingId: number; actual: number; readAt: Date }[] = [];
   let checked = 0;
   for await (const { items, readAt } of pagesOf((cursor) => c.listQuantities(cursor, refs))) {
+    // The platform answered with our credentials: a connection paused for auth works again,
+    // so the lowerings below are pushed (and the report may say so).
+    if (checked === 0) await resumeOnSuccess(d.db, d.log, d.connectionId);
     const counts = new Map<number, number>();
     for (const item of items) {
       const listing = matchListing(index, item);
@@ -170,9 +179,15 @@ async function sweepOrders(d: ReconcileDeps, c: ChannelConnector): Promise<Date 
   }
 }
 
+/**
+ * What the run did about one count. "lowered" or "raised" only when a dispatcher will push
+ * the target; else "not_pushed", and the note says why.
+ */
 function channelDrift(connectionId: string, f: CountDrift): DriftRow {
-  const action = !f.recorded ? 'raise_deferred' : f.actual > f.target ? 'lowered' : f.actual < f.target ? 'raised' : 'corrected';
-  return { connectionId, sku: f.sku, believed: f.believed, actual: f.actual, action, layer: 'webhooks' };
+  const base = { connectionId, sku: f.sku, believed: f.believed, actual: f.actual, layer: 'webhooks' };
+  if (!f.recorded) return { ...base, action: 'raise_deferred' };
+  if (f.blocked && f.actual !== f.target) return { ...base, action: 'not_pushed', note: f.blocked.slice(0, 500) };
+  return { ...base, action: f.actual > f.target ? 'lowered' : f.actual < f.target ? 'raised' : 'corrected' };
 }
 
 /**

@@ -1,17 +1,22 @@
 // Layer 2, warehouse side: every accepted order goes to its warehouse with a unique
 // reference id, so a retry after a crash is refused as a duplicate, never shipped twice.
 import type { Logger } from 'pino';
+import type { ConnectorError } from '../../connectors/errors.js';
 import type { WarehouseConnector } from '../../connectors/types.js';
 import type { Db } from '../../store/db.js';
 import { cancelsToSend, deferWarehousePush, markWarehouseError, ordersToPush, type CancelToSend, type OrderToPush } from '../../store/warehouse-orders.js';
 import { confirmWarehouseCancel } from '../confirm-cancel.js';
 import { acknowledgeOrder } from '../acknowledge-order.js';
+import type { PauseBackoff } from '../../store/connection-pauses.js';
+import { gateOf, isAuthFailure, pauseOnAuthFailure, resumeOnSuccess } from './connection-gate.js';
 
 export interface PusherDeps {
   db: Db;
   log: Logger;
   connectionId: string; // the warehouse
   connector: WarehouseConnector;
+  /** How probes of a warehouse paused for auth back off (connection-gate.ts DEFAULT_AUTH_BACKOFF). */
+  authBackoff?: PauseBackoff;
 }
 
 export function referenceIdOf(orderId: number): string {
@@ -26,49 +31,76 @@ export function orderIdOfReference(referenceId: string): number | null {
 
 /**
  * One round: push a handful of orders, side by side (the connector paces them to the
- * warehouse's rate limit). A retryable failure defers that order alone. True when more
- * may be waiting.
+ * warehouse's rate limit). A retryable failure defers that order alone. Refused
+ * credentials pause the warehouse connection, never an order: it stays queued, one order
+ * probes when the retry is due, and the first that gets through resumes the rest. True
+ * when more may be waiting.
  */
 export async function pushOrdersOnce(d: PusherDeps, limit = 20): Promise<boolean> {
-  const orders = await ordersToPush(d.db, d.connectionId, limit);
-  const cancels = await cancelsToSend(d.db, d.connectionId, limit);
-  await Promise.all([...orders.map((o) => pushOne(d, o)), ...cancels.map((c) => cancelOne(d, c))]);
+  const gate = await gateOf(d.db, d.connectionId);
+  if (gate === 'closed') return false;
+  const probing = gate === 'probe';
+  const take = probing ? 1 : limit;
+  const orders = await ordersToPush(d.db, d.connectionId, take);
+  const cancels = probing && orders.length > 0 ? [] : await cancelsToSend(d.db, d.connectionId, take);
+  const outcomes = await Promise.all([...orders.map((o) => pushOne(d, o)), ...cancels.map((c) => cancelOne(d, c))]);
+  const refused = outcomes.find((o) => o !== undefined);
+  if (refused) await pauseOnAuthFailure(d.db, d.log, d.connectionId, refused, d.authBackoff);
+  else if (probing && outcomes.length > 0) await resumeOnSuccess(d.db, d.log, d.connectionId);
+  if (probing) return refused === undefined && outcomes.length > 0;
   return orders.length === limit || cancels.length === limit;
 }
 
-/** A channel cancelled an order the warehouse has: cancel it there, then end its claims. */
-async function cancelOne(d: PusherDeps, c: CancelToSend): Promise<void> {
+/**
+ * A channel cancelled an order the warehouse has: cancel it there, then end its claims.
+ * Returns the error when the warehouse refused our credentials (the cancel stays pending).
+ */
+async function cancelOne(d: PusherDeps, c: CancelToSend): Promise<ConnectorError | undefined> {
   const referenceId = referenceIdOf(c.id);
   const warehouseOrderId = c.warehouseRef !== null && c.warehouseRef !== referenceId ? c.warehouseRef : null;
   const outcome = await d.connector.cancelOrder({ referenceId, warehouseOrderId });
+  if (outcome.status === 'failed' && isAuthFailure(outcome.error)) return outcome.error;
   if (outcome.status === 'failed') {
-    if (outcome.error.retryable) return deferWarehousePush(d.db, c.id, outcome.error.info.retryAfterMs);
+    if (outcome.error.retryable) {
+      await deferWarehousePush(d.db, c.id, outcome.error.info.retryAfterMs);
+      return undefined;
+    }
     d.log.warn({ warehouse: d.connectionId, order: c.id, err: outcome.error.message }, 'warehouse cancellation failed; the order stays claimed');
-    return confirmWarehouseCancel(d.db, c.id, 'refused').then(() => undefined);
+    await confirmWarehouseCancel(d.db, c.id, 'refused');
+    return undefined;
   }
   if (outcome.status === 'not_cancellable') {
     d.log.warn({ warehouse: d.connectionId, order: c.id, reason: outcome.reason }, 'the warehouse could not cancel (shipped?)');
     await confirmWarehouseCancel(d.db, c.id, 'refused');
-    return;
+    return undefined;
   }
   const released = await confirmWarehouseCancel(d.db, c.id, 'cancelled');
   d.log.info({ warehouse: d.connectionId, order: c.id, released }, 'cancellation confirmed by the warehouse');
+  return undefined;
 }
 
-async function pushOne(d: PusherDeps, o: OrderToPush): Promise<void> {
-  if (o.lines.length === 0) return markWarehouseError(d.db, o.id, 'nothing to ship: no line of this order is a known SKU');
+/** Returns the error when the warehouse refused our credentials (the order stays queued). */
+async function pushOne(d: PusherDeps, o: OrderToPush): Promise<ConnectorError | undefined> {
+  if (o.lines.length === 0) {
+    await markWarehouseError(d.db, o.id, 'nothing to ship: no line of this order is a known SKU');
+    return undefined;
+  }
   const outcome = await d.connector.pushOrder({ referenceId: referenceIdOf(o.id), lines: o.lines });
   if (outcome.status === 'failed') {
+    if (isAuthFailure(outcome.error)) return outcome.error;
     if (outcome.error.retryable) {
       d.log.info({ warehouse: d.connectionId, order: o.externalId, err: outcome.error.message }, 'order push deferred');
-      return deferWarehousePush(d.db, o.id, outcome.error.info.retryAfterMs);
+      await deferWarehousePush(d.db, o.id, outcome.error.info.retryAfterMs);
+      return undefined;
     }
     d.log.warn({ warehouse: d.connectionId, order: o.externalId, err: outcome.error.message }, 'warehouse refused the order');
-    return markWarehouseError(d.db, o.id, `${outcome.error.connectorCode}: ${outcome.error.message}`.slice(0, 500));
+    await markWarehouseError(d.db, o.id, `${outcome.error.connectorCode}: ${outcome.error.message}`.slice(0, 500));
+    return undefined;
   }
   // A duplicate means an earlier push got through before a crash: its acknowledgement
   // time is unknown, and now is later than it, which only delays settling (never early).
   const ackAt = outcome.status === 'accepted' ? outcome.at : new Date();
   const warehouseRef = outcome.status === 'accepted' ? outcome.warehouseOrderId : referenceIdOf(o.id);
   await acknowledgeOrder(d.db, { connectionId: o.connectionId, externalId: o.externalId, warehouseConnectionId: d.connectionId, warehouseRef, ackAt });
+  return undefined;
 }
