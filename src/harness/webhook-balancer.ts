@@ -10,8 +10,12 @@ import type { AddressInfo } from 'node:net';
 export interface BalancerStats {
   /** Deliveries answered by an engine (any status). */
   forwarded: number;
-  /** Attempts that failed on one engine and went on to the next. */
+  /** Attempts that failed on one engine and went on to the next: no answer in time, or a refused or broken connection. */
   retriedOnNext: number;
+  timedOut: number;
+  connectionFailed: number;
+  /** The slowest answer an engine gave (real ms). */
+  slowestAnswerMs: number;
   /** Deliveries no engine answered (502 to the platform). */
   unanswered: number;
   /** Forwarded deliveries per engine index. */
@@ -39,7 +43,15 @@ export async function startWebhookBalancer(opts: BalancerOptions): Promise<Webho
   // A paused engine's kernel still accepts the connection: only a timeout tells it from a
   // slow one, so each engine gets its share of the 5 s the platform waits.
   const attemptTimeoutMs = opts.attemptTimeoutMs ?? Math.max(1_500, Math.floor(4_500 / opts.targets.length));
-  const stats: BalancerStats = { forwarded: 0, retriedOnNext: 0, unanswered: 0, byEngine: opts.targets.map(() => 0) };
+  const stats: BalancerStats = {
+    forwarded: 0,
+    retriedOnNext: 0,
+    timedOut: 0,
+    connectionFailed: 0,
+    slowestAnswerMs: 0,
+    unanswered: 0,
+    byEngine: opts.targets.map(() => 0),
+  };
   // No keep-alive: a pooled socket to an engine that died would cost every next delivery a reset.
   const agent = new http.Agent({ keepAlive: false });
   let next = 0;
@@ -60,8 +72,12 @@ export async function startWebhookBalancer(opts: BalancerOptions): Promise<Webho
       void (async () => {
         for (let i = 0; i < opts.targets.length; i++) {
           const index = (start + i) % opts.targets.length;
+          const sent = Date.now();
           const answer = await forward(agent, opts.targets[index]!, req, body, attemptTimeoutMs);
-          if (answer) {
+          if (answer === 'timeout') stats.timedOut++;
+          else if (answer === 'failed') stats.connectionFailed++;
+          else {
+            stats.slowestAnswerMs = Math.max(stats.slowestAnswerMs, Date.now() - sent);
             stats.forwarded++;
             stats.byEngine[index]!++;
             res.writeHead(answer.status, answer.headers).end(answer.body);
@@ -94,8 +110,8 @@ interface Answer {
   body: Buffer;
 }
 
-/** One attempt on one engine: its answer, or null when it refused, reset or did not answer in time. */
-function forward(agent: http.Agent, target: string, req: http.IncomingMessage, body: Buffer, timeoutMs: number): Promise<Answer | null> {
+/** One attempt on one engine: its answer, or why there is none (refused or reset: failed). */
+function forward(agent: http.Agent, target: string, req: http.IncomingMessage, body: Buffer, timeoutMs: number): Promise<Answer | 'timeout' | 'failed'> {
   const url = new URL(req.url ?? '/', target);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -104,7 +120,7 @@ function forward(agent: http.Agent, target: string, req: http.IncomingMessage, b
   headers['content-length'] = String(body.length);
   return new Promise((resolve) => {
     let settled = false;
-    const done = (answer: Answer | null) => {
+    const done = (answer: Answer | 'timeout' | 'failed') => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -120,13 +136,13 @@ function forward(agent: http.Agent, target: string, req: http.IncomingMessage, b
         }
         done({ status: res.statusCode ?? 502, headers: answerHeaders, body: Buffer.concat(parts) });
       });
-      res.on('error', () => done(null));
+      res.on('error', () => done('failed'));
     });
     const timer = setTimeout(() => {
+      done('timeout');
       out.destroy();
-      done(null);
     }, timeoutMs);
-    out.on('error', () => done(null));
+    out.on('error', () => done('failed'));
     out.end(body);
   });
 }

@@ -45,7 +45,7 @@ describe('webhook balancer', () => {
         expect(await res.text()).toBe('stored');
       }
       expect(seen).toEqual([0, 1, 2, 3].map((i) => `/webhooks/shop?n=${i}`));
-      expect(balancer.stats).toMatchObject({ forwarded: 4, retriedOnNext: 2, unanswered: 0, byEngine: [0, 4] });
+      expect(balancer.stats).toMatchObject({ forwarded: 4, retriedOnNext: 2, connectionFailed: 2, timedOut: 0, unanswered: 0, byEngine: [0, 4] });
     } finally {
       await balancer.close();
       await new Promise((resolve) => engine.close(resolve));
