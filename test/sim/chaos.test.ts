@@ -13,6 +13,9 @@ import { startWebhookBalancer } from '../../src/harness/webhook-balancer.js';
 import { freePort } from '../../src/store/embedded.js';
 import { runSimulation } from '../../src/sim/run.js';
 import type { ChaosProfile } from '../../src/sim/chaos.js';
+import { integrityCounts } from '../../src/sim/chaos-report.js';
+import { OrderBook } from '../../src/sim/order-book.js';
+import { createTestDatabase } from '../helpers/db.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'stocksync-chaos-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +52,41 @@ describe('webhook balancer', () => {
     } finally {
       await balancer.close();
       await new Promise((resolve) => engine.close(resolve));
+    }
+  });
+});
+
+describe('integrity counts', () => {
+  it('see an order lost, one recorded twice (Shopify GID and number), its claims and its units pushed twice', async () => {
+    const t = await createTestDatabase();
+    try {
+      await t.db.query(`INSERT INTO connections (id, kind, platform, base_url) VALUES ('shop', 'channel', 'shopify', 'http://x')`);
+      await t.db.query(`INSERT INTO skus (sku) VALUES ('MUG')`);
+      const order = async (externalId: string) => {
+        const { rows } = await t.db.query<{ id: number }>(
+          `INSERT INTO orders (connection_id, external_id, placed_at) VALUES ('shop', $1, now()) RETURNING id`,
+          [externalId],
+        );
+        const id = rows[0]!.id;
+        await t.db.query(`INSERT INTO order_lines (order_id, line_no, sku, quantity, known) VALUES ($1, 1, 'MUG', 2, true)`, [id]);
+        await t.db.query(`INSERT INTO claims (order_id, line_no, sku, quantity) VALUES ($1, 1, 'MUG', 2)`, [id]);
+        return id;
+      };
+      const once = await order('1001');
+      const first = await order('1002');
+      const second = await order('gid://shopify/Order/1002');
+      const book = new OrderBook();
+      const placed = (event: number, orderId: string) =>
+        book.place({ event, channel: 'shopify', orderId, lines: [{ sku: 'MUG', quantity: 2 }], units: 2, placedAt: 0, cancelled: false, atWarehouse: false });
+      placed(1, '1001');
+      placed(2, '1002');
+      placed(3, '1003'); // never recorded
+      const at3pl = (id: number) => ({ reference_id: `stocksync-${id}`, status: 'Allocated', lines: [{ quantity: 2 }] });
+      const counts = await integrityCounts(t.db, book, [at3pl(once), at3pl(first), at3pl(second)]);
+      expect(counts).toMatchObject({ ordersLost: 1, ordersRecordedTwice: 1, claimsDoubled: 1, unitsPushedTwice: 2 });
+      expect(counts.examples.lost).toEqual(['shopify:1003']);
+    } finally {
+      await t.drop();
     }
   });
 });
