@@ -2,7 +2,7 @@
 // DATABASE_URL's server when set, else a fresh embedded PostgreSQL in a temporary folder,
 // removed again by stop(). The simulation's chaos restarts it through restart().
 import { execFile } from 'node:child_process';
-import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { mkdtempSync, chmodSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -43,6 +43,10 @@ export async function scratchServer(): Promise<ScratchServer> {
   let server: EmbeddedServer | undefined = await startEmbeddedPostgres({ dataDir: dir, port: 0 });
   const port = server.port;
   const adminUrl = server.url;
+  // A process ended by a signal or process.exit() never reaches stop(): its server must not
+  // outlive it (a fast shutdown, asked for synchronously, as 'exit' handlers must).
+  const stopAtExit = () => stopPostmasterOf(dir);
+  process.on('exit', stopAtExit);
   return {
     adminUrl,
     kind: 'embedded',
@@ -55,11 +59,22 @@ export async function scratchServer(): Promise<ScratchServer> {
       return { restarted: true, downMs: Date.now() - started };
     },
     async stop() {
+      process.removeListener('exit', stopAtExit);
       await server?.stop();
       server = undefined;
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** SIGINT (fast shutdown) to the postmaster of the cluster in `dir`, if one runs. */
+function stopPostmasterOf(dir: string): void {
+  try {
+    const pid = Number(readFileSync(path.join(dir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGINT');
+  } catch {
+    // no cluster running there
+  }
 }
 
 /** `pg_ctlcluster VERSION NAME restart` for the local cluster listening on the URL's port. */

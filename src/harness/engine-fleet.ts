@@ -4,9 +4,10 @@
 // chaos kills, stops, pauses and restarts them through here. Every child this module
 // starts is killed when the process that started it exits, whatever the path: stop(), an
 // exception, process.exit() or a SIGINT/SIGTERM/SIGHUP (a SIGKILL of the parent cannot be
-// caught: its engines then stop on their own only when killed).
+// caught: its engines then run on until killed).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StocksyncError } from '../errors.js';
@@ -69,11 +70,10 @@ function installExitHooks(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const hook = () => {
       for (const child of live) child.kill('SIGKILL');
-      // Alone on the signal, this hook would keep the process alive: die of it as without it.
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener(signal, hook);
-        process.kill(process.pid, signal);
-      }
+      // Alone on the signal, this hook would keep the process alive: exit as the signal
+      // would, but through process.exit(), so that the other 'exit' cleanups run too (the
+      // scratch PostgreSQL's, src/harness/database.ts).
+      if (process.listenerCount(signal) === 1) process.exit(128 + os.constants.signals[signal]);
     };
     process.on(signal, hook);
   }
