@@ -2,6 +2,7 @@
 // a short run of two engine processes under chaos (a SIGKILL and restart, a PostgreSQL
 // restart) reports its integrity counts (0 lost, 0 doubled) and a lease hand-over time,
 // and leaves no engine process behind.
+import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +29,24 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+describe('bad --engines and --chaos flags exit 2 with a clear message', () => {
+  const cases: [string[], RegExp][] = [
+    [['--chaos', 'standard'], /--chaos: goes with --engines/],
+    [['--engines', '2', '--strategy', 'polling-only'], /--engines: runs every layer.*not with polling-only/],
+    [['--engines', '2', '--chaos', 'wild'], /--chaos.*unknown chaos profile "wild"; allowed: none, standard/],
+    [['--engines', '0'], /--engines.*from 1 to 8/],
+  ];
+  it.each(cases)('simulate %j', async (args, message) => {
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(process.execPath, [path.resolve('bin/stocksync.js'), 'simulate', ...args], { timeout: 30_000 }, (err, _out, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      ),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
 
 describe('webhook balancer', () => {
   it('spreads deliveries round-robin and retries a refused connection on the next engine', async () => {
