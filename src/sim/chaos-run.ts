@@ -79,6 +79,7 @@ export function startChaos(stack: FleetStack, run: FleetRun, seed: number, log: 
         webhooks: stack.balancer.stats,
         // An engine that died of something else than a fault (stays down until the faults end).
         unexpectedExits: stack.fleet.exits.filter((x) => !monkey.events.some((e) => e.pid === x.pid && e.action !== 'pause')).length,
+        restartedAfterUnexpectedExit: monkey.crashRestarts,
         engineStarts: stack.fleet.starts.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
         engineExits: stack.fleet.exits.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
         events: monkey.events.map((e) => ({ ...e, at: new Date(e.at).toISOString(), ...(e.endedAt && { endedAt: new Date(e.endedAt).toISOString() }) })),

@@ -57,6 +57,8 @@ export interface ChaosDeps {
 /** Plays the profile's faults until stop(); stop() then brings every engine back up. */
 export class ChaosMonkey {
   readonly events: ChaosEvent[] = [];
+  /** Engines that died on their own and were started again. */
+  crashRestarts = 0;
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly rng: Rng;
@@ -91,6 +93,7 @@ export class ChaosMonkey {
     for (let turn = 0; this.running; turn++) {
       await this.wait(this.d.profile.everyMs);
       if (!this.running) return;
+      await this.restartCrashed();
       const action = this.d.profile.actions[turn % this.d.profile.actions.length]!;
       const event: ChaosEvent = { action, at: Date.now(), outcome: '' };
       this.events.push(event);
@@ -135,6 +138,23 @@ export class ChaosMonkey {
     await fleet.start(engine);
     event.endedAt = Date.now();
     event.outcome = `exited ${exit.signal ?? `code ${exit.code}`} after ${exit.at - event.at} ms, answering again after ${event.endedAt - event.at} ms`;
+  }
+
+  /**
+   * Starts again an engine that died of something else than a fault (a fault's own restart
+   * is done by then), as a process supervisor would; the report counts them.
+   */
+  private async restartCrashed(): Promise<void> {
+    for (let engine = 0; engine < this.d.fleet.count; engine++) {
+      if (this.d.fleet.state(engine) !== 'down') continue;
+      try {
+        await this.d.fleet.start(engine);
+        this.crashRestarts++;
+        this.d.log(`chaos: engine ${engine} had died on its own; started again`);
+      } catch (e) {
+        this.d.log(`chaos: engine ${engine} had died on its own and did not start again: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** A random engine that is up (not paused, not restarting). */

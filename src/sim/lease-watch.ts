@@ -86,7 +86,10 @@ export class LeaseWatch {
       for (const [lease, seen] of this.history) {
         const holder = [...seen].reverse().find((s) => s.at <= event.at);
         if (!holder || pidOfOwner(holder.owner) !== event.pid) continue;
-        const taken = seen.find((s) => s.at > event.at && s.owner !== holder.owner);
+        // Only until the same process's next death: a paused engine that resumed and kept
+        // its lease hands it over at a later death, which counts for that one.
+        const until = events.find((e) => e.pid === event.pid && e.at > event.at && e.action !== 'restart-postgres')?.at ?? Infinity;
+        const taken = seen.find((s) => s.at > event.at && s.at <= until && s.owner !== holder.owner);
         detail.push({ lease, action: event.action, engine: event.engine, ms: taken ? taken.at - event.at : null });
       }
     }
