@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'CREDENTIALS_UNREADABLE'
   // waited for a state that did not come (e.g. the simulation's first sync)
   | 'TIMED_OUT'
+  // a child process (an engine the simulation runs) exited while it was expected to serve
+  | 'ENGINE_EXITED'
   // an order batch computed against an outdated catalogue copy (rolled back and redone
   // inside the engine; the database reports the same with SQLSTATE SS409)
   | 'CATALOG_STALE';

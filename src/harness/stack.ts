@@ -60,24 +60,14 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** The platforms' side of a stack, which the simulation reads: the sandbox and the database. */
+export type PlatformStack = Omit<Stack, 'engine'>;
+
 /** Starts sandbox and engine on the database at `databaseUrl` (migrated by the engine). */
 export async function startStackOn(databaseUrl: string, opts: StackOptions): Promise<Stack> {
-  const seed = opts.seed ?? 7;
-  const platforms = [...opts.channels, 'warehouse'] as const;
-  const sandbox = await startSandbox({
-    port: 0,
-    seed,
-    timeScale: opts.timeScale ?? 0.001,
-    ...(opts.faults !== undefined && { faults: opts.faults }),
-    instances: platforms.map((p) => ({
-      platform: p,
-      name: INSTANCE_NAMES[p],
-      skus: opts.skus,
-      options: { ...(p === 'amazon' && { sellerId: 'SELLER1', rateScale: 50 }), ...opts.instanceOptions?.[p] },
-    })),
-  });
+  const sandbox = await startStackSandbox(opts);
   try {
-    const config = parseConfig(configYaml(sandbox.url, opts), { TEST_DATABASE_URL: databaseUrl }, 'stack');
+    const config = parseConfig(stackConfigYaml(sandbox.url, opts), { TEST_DATABASE_URL: databaseUrl }, 'stack');
     const logger = pino({ level: opts.logLevel ?? process.env.E2E_LOG ?? 'silent' });
     const engine = await startEngine(config, {
       port: 0,
@@ -87,13 +77,10 @@ export async function startStackOn(databaseUrl: string, opts: StackOptions): Pro
       ...(opts.alertTiming && { alertTiming: opts.alertTiming }),
       ...(opts.dashboardDir && { dashboardDir: opts.dashboardDir }),
     });
-    if (opts.webhooks !== false) subscribe(sandbox, engine.url, platforms);
+    if (opts.webhooks !== false) subscribeWebhooks(sandbox, engine.url, stackPlatforms(opts));
     return {
-      sandbox,
+      ...platformView(sandbox, engine.database.db),
       engine,
-      db: engine.database.db,
-      instance: (p) => sandbox.instances.get(`${p}/${INSTANCE_NAMES[p]}`)!,
-      connectionOf: (p) => CONNECTION_IDS[p],
       async close() {
         await engine.stop();
         await sandbox.close();
@@ -105,7 +92,39 @@ export async function startStackOn(databaseUrl: string, opts: StackOptions): Pro
   }
 }
 
-function subscribe(sandbox: RunningSandbox, engineUrl: string, platforms: readonly HarnessPlatform[]): void {
+/** The sandbox platforms of a stack: its channels and the 3PL. */
+export function stackPlatforms(opts: Pick<StackOptions, 'channels'>): HarnessPlatform[] {
+  return [...opts.channels, 'warehouse'];
+}
+
+/** The sandbox of a stack, with every platform's instance and the stack's SKUs. */
+export function startStackSandbox(opts: StackOptions): Promise<RunningSandbox> {
+  return startSandbox({
+    port: 0,
+    seed: opts.seed ?? 7,
+    timeScale: opts.timeScale ?? 0.001,
+    ...(opts.faults !== undefined && { faults: opts.faults }),
+    instances: stackPlatforms(opts).map((p) => ({
+      platform: p,
+      name: INSTANCE_NAMES[p],
+      skus: opts.skus,
+      options: { ...(p === 'amazon' && { sellerId: 'SELLER1', rateScale: 50 }), ...opts.instanceOptions?.[p] },
+    })),
+  });
+}
+
+/** How the simulation and the tests reach a stack's platforms and database. */
+export function platformView(sandbox: RunningSandbox, db: Stack['db']): Omit<PlatformStack, 'close'> {
+  return {
+    sandbox,
+    db,
+    instance: (p) => sandbox.instances.get(`${p}/${INSTANCE_NAMES[p]}`)!,
+    connectionOf: (p) => CONNECTION_IDS[p],
+  };
+}
+
+/** Subscribes every platform's webhooks to `engineUrl` (an engine, or a balancer in front of several). */
+export function subscribeWebhooks(sandbox: RunningSandbox, engineUrl: string, platforms: readonly HarnessPlatform[]): void {
   const topics: Record<HarnessPlatform, string[]> = {
     shopify: ['orders/create', 'orders/cancelled', 'inventory_levels/update'],
     woocommerce: ['order.created', 'order.updated', 'product.updated'],
@@ -119,7 +138,8 @@ function subscribe(sandbox: RunningSandbox, engineUrl: string, platforms: readon
   }
 }
 
-function configYaml(sandboxUrl: string, options: StackOptions): string {
+/** The engine's config for a stack (its database URL from the TEST_DATABASE_URL variable). */
+export function stackConfigYaml(sandboxUrl: string, options: StackOptions): string {
   const poll = options.reconcile === undefined ? (options.pollInterval ?? '1h') : `${options.pollInterval ?? '1h'}, reconcile: "${options.reconcile}"`;
   const bufferOf = (c: ChannelPlatform) => options.buffers?.[c] ?? options.buffer ?? '{}';
   const manual = options.manualChannel;

@@ -11,6 +11,7 @@ import { readSeedReports, seedRunDir, writeSeedsSummary } from './seeds-summary.
 import { runSimulation } from './run.js';
 import type { SimReport } from './types.js';
 import { STRATEGIES, type FaultProfileName, type Strategy } from './strategies.js';
+import { CHAOS_PROFILES, type ChaosProfileName } from './chaos.js';
 import type { SimChannel } from './workload.js';
 
 export interface SimulateOptions {
@@ -31,6 +32,10 @@ export interface SimulateOptions {
   scale: number;
   sampleMs?: number;
   settleMs?: number;
+  /** Run the engine as this many `stocksync start` processes (else in this process). */
+  engines?: number;
+  /** With `engines`: the chaos profiles to run, each a run of its own (`none` first, the others compared with it). */
+  chaos?: ChaosProfileName[];
   log: (line: string) => void;
 }
 
@@ -77,36 +82,45 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
       const seedReports: SimReport[] = [];
       for (const faultProfile of o.faultProfiles) {
         for (const strategy of strategies) {
-          // Taken before the run: the commit is the code this run loaded, whatever lands meanwhile.
-          const machine = { ...machineInfo(), database: server.kind };
-          const url = await server.createDatabase(`stocksync_sim_${strategy.replace(/-/g, '_')}_${faultProfile}`);
-          o.log(`running ${strategy} with faults ${faultProfile} (seed ${seed})`);
-          const report = await runSimulation(url, {
-            seed,
-            skus: o.skus,
-            channels: o.channels,
-            durationSec: o.durationSec,
-            orderRate: o.orderRate,
-            scale: o.scale,
-            strategy,
-            faultProfile,
-            ...(o.flashIntensity !== undefined && { flashIntensity: o.flashIntensity }),
-            ...(o.sampleMs !== undefined && { sampleMs: o.sampleMs }),
-            ...(o.settleMs !== undefined && { settleMs: o.settleMs }),
-            onProgress: o.log,
-          });
-          report.machine = { ...machine, finished: new Date().toISOString() };
-          reports.push(report);
-          seedReports.push(report);
-          const dir = bySeeds
-            ? seedRunDir(o.reportDir, seed, faultProfile, strategy)
-            : strategies.length > 1 || o.faultProfiles.length > 1
-              ? path.join(o.reportDir, `${faultProfile}-${strategy}`)
-              : o.reportDir;
-          files.push(...writeRunReport(dir, report));
-          o.log(
-            `${strategy}/${faultProfile}: ${report.orders} orders, oversold ${report.oversoldOrders} orders / ${report.oversoldUnits} units, propagation p99 ${report.propagationMs.p99} ms -> ${dir}`,
-          );
+          // `none` first: a chaos run's oversold units are compared with it.
+          const chaosProfiles = o.engines === undefined ? [undefined] : [...(o.chaos ?? ['none'])].sort((a, b) => Number(a !== 'none') - Number(b !== 'none'));
+          let withoutChaos: SimReport | undefined;
+          for (const chaos of chaosProfiles) {
+            // Taken before the run: the commit is the code this run loaded, whatever lands meanwhile.
+            const machine = { ...machineInfo(), database: server.kind };
+            const url = await server.createDatabase(`stocksync_sim_${strategy.replace(/-/g, '_')}_${faultProfile}${chaos ? `_chaos_${chaos}` : ''}`);
+            const base = bySeeds
+              ? seedRunDir(o.reportDir, seed, faultProfile, strategy)
+              : strategies.length > 1 || o.faultProfiles.length > 1
+                ? path.join(o.reportDir, `${faultProfile}-${strategy}`)
+                : o.reportDir;
+            const dir = chaos !== undefined && chaosProfiles.length > 1 ? path.join(base, `chaos-${chaos}`) : base;
+            o.log(`running ${strategy} with faults ${faultProfile} (seed ${seed})${chaos ? `, ${o.engines} engines, chaos ${chaos}` : ''}`);
+            const report = await runSimulation(url, {
+              seed,
+              skus: o.skus,
+              channels: o.channels,
+              durationSec: o.durationSec,
+              orderRate: o.orderRate,
+              scale: o.scale,
+              strategy,
+              faultProfile,
+              ...(o.flashIntensity !== undefined && { flashIntensity: o.flashIntensity }),
+              ...(o.sampleMs !== undefined && { sampleMs: o.sampleMs }),
+              ...(o.settleMs !== undefined && { settleMs: o.settleMs }),
+              ...(chaos !== undefined && { fleet: { engines: o.engines!, chaos: CHAOS_PROFILES[chaos], server, dir: path.join(dir, 'engines') } }),
+              onProgress: o.log,
+            });
+            report.machine = { ...machine, finished: new Date().toISOString() };
+            if (chaos === 'none') withoutChaos = report;
+            else if (withoutChaos && report.chaos) (report.chaos as Record<string, unknown>).oversoldUnitsWithoutChaos = withoutChaos.oversoldUnits;
+            reports.push(report);
+            seedReports.push(report);
+            files.push(...writeRunReport(dir, report));
+            o.log(
+              `${strategy}/${faultProfile}${chaos ? `/chaos ${chaos}` : ''}: ${report.orders} orders, oversold ${report.oversoldOrders} orders / ${report.oversoldUnits} units, propagation p99 ${report.propagationMs.p99} ms -> ${dir}`,
+            );
+          }
         }
       }
       if (o.compare && !bySeeds)

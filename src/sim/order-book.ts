@@ -118,6 +118,6 @@ export class OrderBook {
 }
 
 /** Shopify answers order GIDs to the engine and bare numbers to shoppers: both give one key. */
-function channelOrderKey(connectionId: string, orderId: string): string {
+export function channelOrderKey(connectionId: string, orderId: string): string {
   return `${connectionId}:${orderId.replace(/^gid:\/\/shopify\/Order\//, '')}`;
 }

@@ -3,7 +3,7 @@
 // goes into the order book, the SKUs' traces and its counts; when it last changed each
 // SKU is where the sampler starts a propagation interval.
 import type { WarehouseControl } from '../../sandbox/warehouse/index.js';
-import type { Stack } from '../harness/stack.js';
+import type { PlatformStack } from '../harness/stack.js';
 import type { OrderBook, PlacedOrder } from './order-book.js';
 import type { OversellDetector } from './oversell-detector.js';
 import type { SkuTrace } from './sku-trace.js';
@@ -26,7 +26,7 @@ export interface PlayCounts {
 }
 
 export interface PlayerDeps {
-  stack: Stack;
+  stack: PlatformStack;
   orders: OrderBook;
   /** Read only: the player changes the 3PL through the sandbox. */
   warehouse: OversellDetector;

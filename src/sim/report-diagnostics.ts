@@ -1,7 +1,7 @@
 // The engine's own view, from its database, of what went wrong in a simulation: the
 // SKUs whose channels did not match at the end and the orders that never reached the
 // 3PL, so that a report explains itself without a rerun.
-import type { Stack } from '../harness/stack.js';
+import type { PlatformStack } from '../harness/stack.js';
 import { CONNECTION_IDS } from '../harness/names.js';
 import { listingsWithStock } from '../store/listings.js';
 import { findOrderState } from '../store/orders.js';
@@ -9,7 +9,7 @@ import type { PlacedOrder } from './order-book.js';
 import type { Mismatch } from './sampler.js';
 
 /** The SKUs whose channels did not show their policy at the end, with the engine's targets and stock. */
-export async function withTargets(db: Stack['db'], mismatches: readonly Mismatch[]) {
+export async function withTargets(db: PlatformStack['db'], mismatches: readonly Mismatch[]) {
   if (mismatches.length === 0) return [];
   const listings = await listingsWithStock(
     db,
@@ -25,7 +25,7 @@ export async function withTargets(db: Stack['db'], mismatches: readonly Mismatch
 }
 
 /** Orders that never reached the 3PL, as the engine recorded them. */
-export async function engineViewOf(db: Stack['db'], orders: readonly PlacedOrder[]) {
+export async function engineViewOf(db: PlatformStack['db'], orders: readonly PlacedOrder[]) {
   const views = [];
   for (const order of orders) {
     const recorded = await findOrderState(db, CONNECTION_IDS[order.channel], [order.orderId, `gid://shopify/Order/${order.orderId}`]);

@@ -59,12 +59,51 @@ Workload ${w.hash.slice(0, 12)}: ${w.skus} SKUs on ${w.channels.join(', ')}, ${w
 | cancelled after reaching the 3PL (shipped anyway) | ${n(r.cancelledAfterWarehouse as number)} |
 | settled after the workload | ${r.settled ? 'yes' : 'no'} |
 
-Definitions:
+${r.chaos ? chaosMarkdown(r.chaos as ChaosSection) : ''}Definitions:
 ${Object.entries(defs)
   .map(([k, v]) => `- **${k}**: ${v}`)
   .join('\n')}
 
 Every field: [report.json](report.json). Chart: [chart.html](chart.html).
+`;
+}
+
+interface ChaosSection {
+  profile: string;
+  engines: number;
+  database: string;
+  kills: number;
+  deploys: number;
+  pauses: number;
+  postgresRestarts: number;
+  ordersLost: number;
+  ordersRecordedTwice: number;
+  claimsDoubled: number;
+  unitsPushedTwice: number;
+  leaseHandOverMs: { p50: number; max: number; count: number; notHandedOver: number };
+  oversoldUnitsWithoutChaos?: number;
+  definitions: Record<string, string>;
+}
+
+const withoutChaosHint = (profile: string) => `not run (add --chaos none,${profile})`;
+
+/** The chaos part of a run with several engines (src/sim/chaos-run.ts). */
+function chaosMarkdown(c: ChaosSection): string {
+  const h = c.leaseHandOverMs;
+  return `Chaos \`${c.profile}\` on ${c.engines} engine processes, ${c.database} PostgreSQL: ${c.kills} SIGKILLs, ${c.deploys} deploys (SIGTERM), ${c.pauses} pauses past the lease, ${c.postgresRestarts} PostgreSQL restarts.
+
+| chaos measure | value |
+| --- | --- |
+| orders lost / recorded twice | **${n(c.ordersLost)} / ${n(c.ordersRecordedTwice)}** |
+| claims doubled | **${n(c.claimsDoubled)}** |
+| units pushed to the 3PL twice | **${n(c.unitsPushedTwice)}** |
+| lease hand-over ms p50 / max (hand-overs; not handed over) | ${h.p50} / ${h.max} (${h.count}; ${h.notHandedOver}) |
+| oversold units without chaos (same seed) | ${c.oversoldUnitsWithoutChaos === undefined ? withoutChaosHint(c.profile) : n(c.oversoldUnitsWithoutChaos)} |
+
+${Object.entries(c.definitions)
+  .map(([k, v]) => `- **${k}**: ${v}`)
+  .join('\n')}
+
 `;
 }
 

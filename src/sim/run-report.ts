@@ -1,7 +1,7 @@
 // The report of one run, built at its end: the documented measures first, then what
 // explains them (the definitions, the run's context, the counts of what was played,
 // the oversold orders' stories and the engine's view of what went wrong).
-import type { Stack } from '../harness/stack.js';
+import type { PlatformStack } from '../harness/stack.js';
 import { oversellTotals } from '../store/incidents.js';
 import { orderTotals } from '../store/orders.js';
 import { countReconciliations, driftTotals } from '../store/reconciliations.js';
@@ -29,7 +29,7 @@ export const DEFINITIONS = {
 };
 
 export interface RunParts {
-  stack: Stack;
+  stack: PlatformStack;
   workload: Workload;
   plan: StrategyPlan;
   options: RunOptions;

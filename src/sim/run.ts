@@ -13,7 +13,8 @@ import { reconcileConnection } from '../engine/workers/reconciler.js';
 import { StocksyncError } from '../errors.js';
 import { CONNECTION_IDS, INSTANCE_NAMES } from '../harness/names.js';
 import { FAULT_PROFILES } from '../../sandbox/core/faults.js';
-import { startStackOn, type ChannelPlatform, type Stack } from '../harness/stack.js';
+import { startFleetStackOn } from '../harness/fleet-stack.js';
+import { startStackOn, type ChannelPlatform, type PlatformStack, type Stack, type StackOptions } from '../harness/stack.js';
 import { countDirtyListings, listingTargets } from '../store/listings.js';
 import { countReconciliations } from '../store/reconciliations.js';
 import { OrderBook } from './order-book.js';
@@ -21,6 +22,7 @@ import { OversellDetector } from './oversell-detector.js';
 import { OversoldStories } from './oversold-stories.js';
 import { WorkloadPlayer } from './player.js';
 import { buildReport } from './run-report.js';
+import { startChaos, type RunningChaos } from './chaos-run.js';
 import { ChannelSampler } from './sampler.js';
 import { SkuTrace } from './sku-trace.js';
 import { bufferFor, bufferYaml, planFor, type StrategyPlan } from './strategies.js';
@@ -39,12 +41,17 @@ export async function runSimulation(databaseUrl: string, options: RunOptions): P
   const started = Date.now();
   let bootstrapRun = 0; // the opening-stock reconciliation, not drift
 
-  const stack = await startRunStack(databaseUrl, options, workload, plan, (waitedMs) => {
+  const stackOptions = runStackOptions(options, workload, plan, (waitedMs) => {
     if (measuring) pushWaits.push(waitedMs);
   });
+  const fleetStack = options.fleet
+    ? await startFleetStackOn(databaseUrl, { ...stackOptions, engines: options.fleet.engines, dir: options.fleet.dir })
+    : undefined;
+  const stack: PlatformStack & Partial<Pick<Stack, 'engine'>> = fleetStack ?? (await startStackOn(databaseUrl, stackOptions));
+  let chaos: RunningChaos | undefined;
   try {
     log(`${label}: engine up in ${Date.now() - started} ms; first sync`);
-    if (!plan.layers.polling || !plan.layers.reconcile) {
+    if (stack.engine && (!plan.layers.polling || !plan.layers.reconcile)) {
       // Without polling the engine never reads the 3PL's opening stock (webhooks only carry
       // changes) and never pushes a count no warehouse reported: an operator would run
       // `stocksync reconcile` once. Do that for the warehouse before the workload starts.
@@ -85,6 +92,7 @@ export async function runSimulation(databaseUrl: string, options: RunOptions): P
       sampleMs,
     });
 
+    if (fleetStack && options.fleet) chaos = startChaos(fleetStack, options.fleet, options.seed, log);
     measuring = true;
     const playStarted = Date.now();
     sampler.start();
@@ -93,6 +101,7 @@ export async function runSimulation(databaseUrl: string, options: RunOptions): P
         `${label}: ${Math.round(elapsedMs / 1000)} s, ${orders.byEvent.size} orders placed, ${orders.pending.size} in flight, ${warehouse.oversold.size} oversold so far`,
       ),
     );
+    await chaos?.endFaults(); // every engine up again before settling
     const playedMs = Date.now() - playStarted;
     const settleMs = options.settleMs ?? Math.max(20_000, 2 * (plan.pollRealMs ?? 0) + 10_000);
     const settled = await settle(stack, orders, sampler, settleMs);
@@ -101,20 +110,27 @@ export async function runSimulation(databaseUrl: string, options: RunOptions): P
     log(`${label}: played ${round(playedMs / 1000)} s, settled ${settled ? 'yes' : 'no'} after ${round((Date.now() - playStarted - playedMs) / 1000)} s`);
     const outcome = { pushWaits, playedMs, settled, wallMs: Date.now() - started };
     await sampler.finalSample(); // a last look, after the engine settled (or gave up)
-    return await buildReport({ stack, workload, plan, options, sampleMs, bootstrapRun, orders, warehouse, stories, counts: player.counts, sampler }, outcome);
+    const report = await buildReport(
+      { stack, workload, plan, options, sampleMs, bootstrapRun, orders, warehouse, stories, counts: player.counts, sampler },
+      outcome,
+    );
+    if (chaos) report.chaos = { ...(await chaos.report(orders)), samplesWithoutOrderReads: sampler.dbReadsFailed };
+    return report;
   } finally {
+    await chaos?.halt();
     // The engine's stop() does not wait for a scheduled reconciliation in progress, which
     // then uses a closed pool (an unhandled rejection that ends the process): let any
     // running one finish first.
-    await waitForReconciliations(stack, 120_000).catch(() => undefined);
+    // (Engine processes stop their own; a killed one's run stays 'running' under its lease.)
+    if (stack.engine) await waitForReconciliations(stack, 120_000).catch(() => undefined);
     await stack.close();
   }
 }
 
 /** The sandbox and the engine, configured for the strategy on the run's compressed clock. */
-function startRunStack(databaseUrl: string, options: RunOptions, workload: Workload, plan: StrategyPlan, onPushed: (waitedMs: number) => void): Promise<Stack> {
+function runStackOptions(options: RunOptions, workload: Workload, plan: StrategyPlan, onPushed: (waitedMs: number) => void): StackOptions {
   const platformMinuteMs = Math.round(60_000 / options.scale);
-  return startStackOn(databaseUrl, {
+  return {
     seed: options.seed,
     channels: [...options.channels] as ChannelPlatform[],
     skus: workload.skus.map((k) => ({ sku: k.sku, quantity: k.initial })),
@@ -148,11 +164,11 @@ function startRunStack(databaseUrl: string, options: RunOptions, workload: Workl
     },
     onPushed: (_connection, waitedMs) => onPushed(waitedMs),
     logLevel: options.logLevel ?? 'silent',
-  });
+  };
 }
 
 /** Waits until every order is at the warehouse and every channel shows the policy of the true ATS. */
-async function settle(stack: Stack, orders: OrderBook, sampler: ChannelSampler, maxMs: number): Promise<boolean> {
+async function settle(stack: PlatformStack, orders: OrderBook, sampler: ChannelSampler, maxMs: number): Promise<boolean> {
   const deadline = Date.now() + maxMs;
   while (Date.now() < deadline) {
     await sleep(250);
@@ -161,7 +177,7 @@ async function settle(stack: Stack, orders: OrderBook, sampler: ChannelSampler, 
   return false;
 }
 
-async function waitForReconciliations(stack: Stack, maxMs: number): Promise<void> {
+async function waitForReconciliations(stack: PlatformStack, maxMs: number): Promise<void> {
   const deadline = Date.now() + maxMs;
   while (Date.now() < deadline) {
     if ((await countReconciliations(stack.db, 'running')) === 0) return;
@@ -169,7 +185,7 @@ async function waitForReconciliations(stack: Stack, maxMs: number): Promise<void
   }
 }
 
-async function initialSync(stack: Stack, channels: readonly SimChannel[], timeoutMs: number): Promise<void> {
+async function initialSync(stack: PlatformStack, channels: readonly SimChannel[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const targets = await listingTargets(stack.db);

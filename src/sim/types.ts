@@ -1,6 +1,8 @@
 // What the simulation's modules share: the options of a run, the report's shape and the
 // small numeric helpers. A leaf: it imports types only, so every other module of src/sim
 // can import it without a cycle.
+import type { ScratchServer } from '../harness/database.js';
+import type { ChaosProfile } from './chaos.js';
 import type { FaultProfileName, Strategy } from './strategies.js';
 import type { SimChannel, WorkloadParams } from './workload.js';
 
@@ -15,6 +17,17 @@ export interface RunOptions extends WorkloadParams {
   logLevel?: string;
   /** Every request to this channel's sandbox takes `latencyMs` real ms (a deliberately slow channel). */
   slowChannel?: { channel: SimChannel; latencyMs: number };
+  /** Run the engine as `engines` processes (`stocksync start`) under the chaos profile, instead of in this process. */
+  fleet?: FleetRun;
+}
+
+export interface FleetRun {
+  engines: number;
+  chaos: ChaosProfile;
+  /** The PostgreSQL server the run's database is on: the chaos restarts it. */
+  server: ScratchServer;
+  /** Where the engines' config and logs go. */
+  dir: string;
 }
 
 export interface Percentiles {

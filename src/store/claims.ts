@@ -48,3 +48,27 @@ export async function settleClaims(tx: Queryable, p: { sku: string; warehouseCon
   });
   return rows;
 }
+
+export interface OrderLineClaims {
+  orderId: number;
+  lineNo: number;
+  sku: string;
+  /** Units the line asks for. */
+  quantity: number;
+  /** Claim rows on the line, whatever their state, and their units. */
+  claims: number;
+  claimedUnits: number;
+}
+
+/** Every order line with the claims made for it (the simulation checks none is claimed twice). */
+export async function claimsPerOrderLine(q: Queryable): Promise<OrderLineClaims[]> {
+  const { rows } = await q.query<OrderLineClaims>({
+    name: 'claims_per_order_line',
+    text: `SELECT l.order_id AS "orderId", l.line_no AS "lineNo", l.sku, l.quantity,
+                  count(c.id)::int AS claims, coalesce(sum(c.quantity), 0)::int AS "claimedUnits"
+             FROM order_lines l LEFT JOIN claims c ON c.order_id = l.order_id AND c.line_no = l.line_no
+            GROUP BY l.order_id, l.line_no, l.sku, l.quantity
+            ORDER BY l.order_id, l.line_no`,
+  });
+  return rows;
+}

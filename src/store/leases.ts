@@ -18,3 +18,18 @@ export async function acquireLease(q: Queryable, name: string, owner: string, tt
 export async function releaseLease(q: Queryable, name: string, owner: string): Promise<void> {
   await q.query({ name: 'lease_release', text: `DELETE FROM leases WHERE name = $1 AND owner = $2`, values: [name, owner] });
 }
+
+export interface LeaseHolder {
+  name: string;
+  owner: string;
+  expiresAt: Date;
+}
+
+/** Every lease row: who holds what until when (the simulation watches hand-overs with it). */
+export async function leaseHolders(q: Queryable): Promise<LeaseHolder[]> {
+  const { rows } = await q.query<LeaseHolder>({
+    name: 'lease_holders',
+    text: `SELECT name, owner, expires_at AS "expiresAt" FROM leases ORDER BY name`,
+  });
+  return rows;
+}

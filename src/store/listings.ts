@@ -233,3 +233,13 @@ export async function oldestDirtySince(q: Queryable): Promise<Date | null> {
   });
   return rows[0]?.since ?? null;
 }
+
+/** Quarantined listings per connection and reason (the simulation's chaos report shows them). */
+export async function quarantinedListingCounts(q: Queryable): Promise<{ connectionId: string; reason: string; listings: number }[]> {
+  const { rows } = await q.query<{ connectionId: string; reason: string; listings: number }>({
+    name: 'listings_quarantined_counts',
+    text: `SELECT connection_id AS "connectionId", quarantined_reason AS reason, count(*)::int AS listings
+             FROM listings WHERE quarantined_reason IS NOT NULL GROUP BY connection_id, quarantined_reason ORDER BY listings DESC`,
+  });
+  return rows;
+}

@@ -10,6 +10,9 @@ import { parseInteger, parsePositiveNumber } from '../parse.js';
 const STRATEGY_NAMES = ['full', 'full-static', 'webhooks-only', 'polling-only', 'no-buffers'] as const;
 const PROFILES = ['none', 'lossy', 'hostile'] as const;
 const CHANNELS = ['shopify', 'amazon', 'woocommerce'] as const;
+const CHAOS = ['none', 'standard'] as const;
+/** Strategies that switch no layer off: engine processes run every layer, as `stocksync start` does. */
+const ALL_LAYERS = ['full', 'full-static', 'no-buffers'];
 
 interface Flags {
   seed: number;
@@ -29,6 +32,8 @@ interface Flags {
   sampleMs?: number;
   settle?: number;
   json?: boolean;
+  engines?: number;
+  chaos?: (typeof CHAOS)[number][];
 }
 
 function listOf<T extends string>(allowed: readonly T[], what: string) {
@@ -103,6 +108,15 @@ export function register(program: Command): void {
     .addOption(new Option('--sample-ms <ms>', 'real ms between samples of every channel against the truth').argParser(intIn(20, 10_000)))
     .addOption(new Option('--settle <time>', 'longest real wait for the engine to settle after the workload').argParser(parseSeconds))
     .addOption(new Option('--json', 'print the report(s) as JSON on stdout'))
+    .addOption(
+      new Option('--engines <n>', 'run the engine as N `stocksync start` processes on one PostgreSQL, webhooks spread over them').argParser(intIn(1, 8)),
+    )
+    .addOption(
+      new Option(
+        '--chaos <list>',
+        'with --engines: chaos profile(s), comma-separated (none, standard); none runs first, the others are compared with it',
+      ).argParser(listOf(CHAOS, 'chaos profile')),
+    )
     .addHelpText(
       'after',
       `
@@ -112,13 +126,26 @@ static buffers it had before (holdBackUnits 1, zeroBelow 4; on Amazon 2 and 5); 
 polling-only (15-minute polls), both with full's buffers; no-buffers = full without buffers. With --scale 60 one real second is one platform minute:
 the sandbox's delays, the poll intervals, the reconciliation schedule and the 3PL's rate
 limit are all divided by it (so polling-only polls every 15 real seconds).
-DATABASE_URL set: each run gets a fresh database on that server; else an embedded PostgreSQL.`,
+DATABASE_URL set: each run gets a fresh database on that server; else an embedded PostgreSQL.
+--engines N: N engine processes on that database behind a round-robin webhook forwarder
+(strategies full, full-static, no-buffers). --chaos standard: every 5 s, in turn, SIGKILL a
+random engine and start it again, SIGTERM one (a deploy) and start it again, SIGSTOP one for
+20 s (past its 15 s lease) then SIGCONT, SIGKILL another, restart PostgreSQL (the embedded
+server; DATABASE_URL's through pg_ctlcluster when it is a local cluster, else skipped).
+The report adds orders lost, recorded twice, claims doubled, units pushed to the 3PL twice
+and the lease hand-over time; --chaos none,standard runs both and compares the oversells.`,
     )
     .action(async (f: Flags) => {
       const { compareFromReports, seedsFromReports, simulate } = await import('../../sim/index.js');
       const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
       if (f.fromReports && !f.compare && !f.seeds) throw invalidInput('--from-reports', 'goes with --compare or --seeds');
       if (f.compare && f.strategies) throw invalidInput('--strategies', 'goes without --compare (which runs every strategy)');
+      if (f.chaos && f.engines === undefined) throw invalidInput('--chaos', 'goes with --engines (the chaos acts on engine processes)');
+      if (f.engines !== undefined) {
+        const partial = (f.compare ? STRATEGY_NAMES : (f.strategies ?? [f.strategy])).filter((s) => !ALL_LAYERS.includes(s));
+        if (partial.length > 0)
+          throw invalidInput('--engines', `runs every layer, as stocksync start does: not with ${partial.join(', ')} (use ${ALL_LAYERS.join(', ')})`);
+      }
       const rebuilt = f.fromReports ? (f.seeds ? seedsFromReports(f.reportDir) : compareFromReports(f.reportDir, f.faultProfile)) : undefined;
       const { reports, files } =
         rebuilt ??
@@ -138,16 +165,31 @@ DATABASE_URL set: each run gets a fresh database on that server; else an embedde
           scale: f.scale,
           ...(f.sampleMs !== undefined && { sampleMs: f.sampleMs }),
           ...(f.settle !== undefined && { settleMs: f.settle * 1000 }),
+          ...(f.engines !== undefined && { engines: f.engines, chaos: f.chaos ?? ['none'] }),
           log,
         }));
       if (f.json) printJson(f.compare ? reports : reports.length === 1 ? reports[0] : reports);
       else {
         for (const r of reports) {
           process.stdout.write(
-            `${r.strategy}/${r.faultProfile}: ${r.orders} orders, oversold ${r.oversoldOrders} orders (${r.oversoldUnits} units), undersell ${r.undersellUnitSeconds} unit-s, propagation p99 ${r.propagationMs.p99} ms\n`,
+            `${r.strategy}/${r.faultProfile}: ${r.orders} orders, oversold ${r.oversoldOrders} orders (${r.oversoldUnits} units), undersell ${r.undersellUnitSeconds} unit-s, propagation p99 ${r.propagationMs.p99} ms${chaosLine(r.chaos)}\n`,
           );
         }
         process.stdout.write(`wrote ${files.length} files under ${f.reportDir}\n`);
       }
     });
+}
+
+/** The chaos counts of a run with engines, for the summary line. */
+function chaosLine(chaos: unknown): string {
+  if (!chaos) return '';
+  const c = chaos as {
+    profile: string;
+    ordersLost: number;
+    ordersRecordedTwice: number;
+    claimsDoubled: number;
+    unitsPushedTwice: number;
+    leaseHandOverMs: { p50: number; max: number };
+  };
+  return `; chaos ${c.profile}: lost ${c.ordersLost}, recorded twice ${c.ordersRecordedTwice}, claims doubled ${c.claimsDoubled}, units pushed twice ${c.unitsPushedTwice}, hand-over p50 ${c.leaseHandOverMs.p50} ms / max ${c.leaseHandOverMs.max} ms`;
 }
