@@ -4,6 +4,7 @@ import type { BufferPolicy, BundleComponent } from '../domain/types.js';
 import { withTx, type Db } from '../store/db.js';
 import {
   allSkus,
+  lockCatalogForSync,
   replaceBufferOverrides,
   retireListingsNotIn,
   upsertConnections,
@@ -65,24 +66,43 @@ export async function syncCatalog(db: Db, input: CatalogInput): Promise<CatalogS
       platformIds: ids,
     })),
   );
-  const retired = await withTx(db, async (tx) => {
-    await upsertConnections(tx, input.connections);
-    await upsertLocations(
-      tx,
-      input.connections.flatMap((c) => (c.locations ?? []).map((l) => ({ connectionId: c.id, ...l }))),
-    );
-    await upsertSkus(
-      tx,
-      input.skus.map((s) => ({ sku: s.sku, name: s.name ?? null, components: s.components ?? [] })),
-    );
-    const gone = await retireListingsNotIn(tx, listings);
-    await upsertListings(tx, listings);
-    await replaceBufferOverrides(tx, input.overrides ?? []);
-    await bumpCatalogVersion(tx);
-    return gone;
-  });
+  const retired = await retryOnDeadlock(() =>
+    withTx(db, async (tx) => {
+      await lockCatalogForSync(tx);
+      await upsertConnections(tx, input.connections);
+      await upsertLocations(
+        tx,
+        input.connections.flatMap((c) => (c.locations ?? []).map((l) => ({ connectionId: c.id, ...l }))),
+      );
+      await upsertSkus(
+        tx,
+        input.skus.map((s) => ({ sku: s.sku, name: s.name ?? null, components: s.components ?? [] })),
+      );
+      const gone = await retireListingsNotIn(tx, listings);
+      await upsertListings(tx, listings);
+      await replaceBufferOverrides(tx, input.overrides ?? []);
+      await bumpCatalogVersion(tx);
+      return gone;
+    }),
+  );
   forgetCatalog(db);
   // Policies may have changed for every listing.
   await recomputeSkuTargets(db, await allSkus(db), RECOMPUTE_CHUNK);
   return { skus: input.skus.length, listings: listings.length, retired };
+}
+
+/**
+ * The sync upserts every listing while running engines' dispatchers update some of them:
+ * PostgreSQL may pick the sync as a deadlock's victim (seen in the several-engines
+ * simulation, failing a start). A deadlock rolls back whole: try again.
+ */
+async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if ((e as { code?: string }).code !== '40P01' || i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 50 * i + Math.random() * 50));
+    }
+  }
 }

@@ -17,6 +17,14 @@ export interface ConnectionRow {
   options: Record<string, unknown>;
 }
 
+/**
+ * Serialises catalogue syncs (each engine applies the config at start): two at once
+ * deadlocked on the listings they both upsert. Held until the transaction ends.
+ */
+export async function lockCatalogForSync(tx: Queryable): Promise<void> {
+  await tx.query({ name: 'catalog_sync_lock', text: `SELECT pg_advisory_xact_lock(hashtext('stocksync:catalog-sync'))` });
+}
+
 export async function upsertConnections(tx: Queryable, rows: readonly ConnectionRow[]): Promise<void> {
   // Two passes: fulfilled_by references a connection that may come later in the list.
   for (const c of rows) {
@@ -88,7 +96,12 @@ export async function upsertListings(tx: Queryable, rows: readonly ListingInput[
     `INSERT INTO listings (connection_id, sku, external_key, platform_ids)
      SELECT c, s, k, p FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS u(c, s, k, p)
      ON CONFLICT (connection_id, sku) DO UPDATE
-        SET external_key = EXCLUDED.external_key, platform_ids = EXCLUDED.platform_ids`,
+        -- A listing the config finds by SKU ({}) keeps the ids the dispatcher resolved for
+        -- it: every start applies the config, and wiping them under another running engine
+        -- made its pushes fail (found by the several-engines simulation).
+        SET external_key = EXCLUDED.external_key,
+            platform_ids = CASE WHEN EXCLUDED.platform_ids = '{}'::jsonb AND listings.external_key = EXCLUDED.external_key
+                                THEN listings.platform_ids ELSE EXCLUDED.platform_ids END`,
     [rows.map((r) => r.connectionId), rows.map((r) => r.sku), rows.map((r) => r.externalKey), rows.map((r) => JSON.stringify(r.platformIds))],
   );
 }

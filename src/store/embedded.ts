@@ -212,6 +212,7 @@ async function initialiseCluster(clusterDir: string, password: string, log: (lin
 async function adoptPassword(port: number, password: string, dataDir: string, event: NonNullable<EmbeddedOptions['onEvent']>): Promise<void> {
   if (await accepts(serverUrl(port, password))) return;
   const legacy = new pg.Client({ connectionString: serverUrl(port, LEGACY_PASSWORD) });
+  legacy.on('error', () => {}); // a server going away mid-query: the query reports it
   try {
     await legacy.connect();
   } catch (e) {
@@ -230,6 +231,7 @@ async function adoptPassword(port: number, password: string, dataDir: string, ev
 
 async function accepts(url: string): Promise<boolean> {
   const c = new pg.Client({ connectionString: url });
+  c.on('error', () => {}); // a server going away mid-query: the query reports it
   try {
     await c.connect();
     return true;

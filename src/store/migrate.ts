@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { Db } from './db.js';
+import { withClient, type Db } from './db.js';
 import { StoreError } from './errors.js';
 
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -39,30 +39,30 @@ export async function emptyTables(db: Db): Promise<void> {
 }
 
 export async function migrate(db: Db): Promise<string[]> {
-  const client = await db.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
-    await client.query(`CREATE TABLE IF NOT EXISTS stocksync_migrations (
+  return withClient(db, async (client) => {
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+      await client.query(`CREATE TABLE IF NOT EXISTS stocksync_migrations (
       id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ id: number }>('SELECT id FROM stocksync_migrations');
-    const done = new Set(rows.map((r) => r.id));
-    const applied: string[] = [];
-    for (const m of listMigrations()) {
-      if (done.has(m.id)) continue;
-      try {
-        await client.query('BEGIN');
-        await client.query(m.sql);
-        await client.query('INSERT INTO stocksync_migrations (id, name) VALUES ($1, $2)', [m.id, m.name]);
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw new StoreError('MIGRATION_FAILED', `migration ${m.name} failed: ${(e as Error).message}`);
+      const { rows } = await client.query<{ id: number }>('SELECT id FROM stocksync_migrations');
+      const done = new Set(rows.map((r) => r.id));
+      const applied: string[] = [];
+      for (const m of listMigrations()) {
+        if (done.has(m.id)) continue;
+        try {
+          await client.query('BEGIN');
+          await client.query(m.sql);
+          await client.query('INSERT INTO stocksync_migrations (id, name) VALUES ($1, $2)', [m.id, m.name]);
+          await client.query('COMMIT');
+        } catch (e) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw new StoreError('MIGRATION_FAILED', `migration ${m.name} failed: ${(e as Error).message}`);
+        }
+        applied.push(m.name);
       }
-      applied.push(m.name);
+      return applied;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
     }
-    return applied;
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
-    client.release();
-  }
+  });
 }

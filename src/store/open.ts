@@ -68,6 +68,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenDatabase>
 
 async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => {}); // a server going away mid-query: the query reports it
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -87,6 +88,7 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
  */
 export async function recreateDatabase(adminUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => {}); // a server going away mid-query: the query reports it
   await client.connect();
   try {
     const database = pg.escapeIdentifier(name);
