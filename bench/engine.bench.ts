@@ -38,6 +38,7 @@ async function serve(dbUrl: string): Promise<void> {
     webhooks: false,
     logLevel: 'warn',
     layers: { dispatch: false, polling: false, reconcile: false },
+    ...(process.env.ENGINE_ADMIN_TOKEN && { adminToken: process.env.ENGINE_ADMIN_TOKEN }),
   });
   serveChild(stack.engine.url, () => stack.close());
 }
@@ -57,6 +58,54 @@ interface Run {
   ratio: number;
   load: Load;
   backlog: { orders: number; seconds: number; ordersPerSecond: number; ratio: number };
+  /** The admin API requests of the dashboards open during the load (none without BENCH_DASHBOARDS). */
+  dashboard: DashboardPolls;
+}
+
+// BENCH_DASHBOARDS=N: N dashboards open on the overview page during the load, each asking
+// what the page asks every 5 s (web/src/pages/overview.ts): connections, overview, activity.
+const DASHBOARDS = Number(process.env.BENCH_DASHBOARDS ?? 0);
+const ADMIN_TOKEN = 'bench-admin-token';
+const DASHBOARD_EVERY_MS = 5_000;
+
+interface DashboardPolls {
+  dashboards: number;
+  requests: number;
+  non2xx: number;
+  p50Ms: number;
+  maxMs: number;
+}
+
+function pollLikeDashboards(engineUrl: string): { stop(): Promise<DashboardPolls> } {
+  let stopped = false;
+  const ms: number[] = [];
+  let non2xx = 0;
+  const paths = ['/api/v1/connections', '/api/v1/overview', '/api/v1/activity?minutes=30'];
+  const one = async (k: number) => {
+    await sleep((k * DASHBOARD_EVERY_MS) / Math.max(1, DASHBOARDS)); // tabs opened at different moments
+    while (!stopped) {
+      const started = performance.now();
+      await Promise.all(
+        paths.map(async (p) => {
+          const t = performance.now();
+          const res = await fetch(`${engineUrl}${p}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).catch(() => null);
+          if (!res || !res.ok) non2xx++;
+          await res?.arrayBuffer().catch(() => {});
+          ms.push(performance.now() - t);
+        }),
+      );
+      await sleep(Math.max(0, DASHBOARD_EVERY_MS - (performance.now() - started)));
+    }
+  };
+  const tabs = Array.from({ length: DASHBOARDS }, (_, k) => one(k));
+  return {
+    async stop() {
+      stopped = true;
+      await Promise.all(tabs);
+      const sorted = [...ms].sort((a, b) => a - b);
+      return { dashboards: DASHBOARDS, requests: ms.length, non2xx, p50Ms: round(median(sorted), 1), maxMs: round(sorted[sorted.length - 1] ?? 0, 1) };
+    },
+  };
 }
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
@@ -91,7 +140,11 @@ async function once(run: number): Promise<Run> {
   const server = await scratchServer();
   try {
     const url = await server.createDatabase(`bench_engine_${run}`);
-    const child = await startChild(fileURLToPath(import.meta.url), { ENGINE_SERVE: '1', ENGINE_DB: url });
+    const child = await startChild(fileURLToPath(import.meta.url), {
+      ENGINE_SERVE: '1',
+      ENGINE_DB: url,
+      ...(DASHBOARDS > 0 && { ENGINE_ADMIN_TOKEN: ADMIN_TOKEN }),
+    });
     const db = createPool(url, 2);
     try {
       await seedStock(db, STOCK);
@@ -100,6 +153,7 @@ async function once(run: number): Promise<Run> {
       const orderOf = (n: number) => (n % 20 === 19 ? n - 1 : n);
       let duplicates = 0;
       const t0 = performance.now();
+      const dashboards = pollLikeDashboards(child.url);
       const r = await webhookLoad({
         url: `${child.url}/webhooks/shop`,
         connections: CONNECTIONS,
@@ -118,6 +172,7 @@ async function once(run: number): Promise<Run> {
         await sleep(20);
       }
       const seconds = (performance.now() - t0) / 1000;
+      const dashboard = await dashboards.stop();
       const after = loadNow();
       const {
         rows: [c],
@@ -155,6 +210,7 @@ async function once(run: number): Promise<Run> {
         ratio: round(ordersPerSecond / pg.tps, 3),
         load: { before, after },
         backlog: { ...backlog, ratio: round(backlog.ordersPerSecond / pg.tps, 3) },
+        dashboard,
       };
     } catch (e) {
       await db.end().catch(() => {});
@@ -193,6 +249,7 @@ async function main(): Promise<void> {
       engine: 'child process: HTTP server + inbox processor (batches of 100, order recorder); dispatch, polling, reconciliation off',
       clock: 'from the first request to the inbox drained',
     },
+    dashboards: DASHBOARDS > 0 ? { open: DASHBOARDS, everyMs: DASHBOARD_EVERY_MS, perRun: runs.map((r) => r.dashboard) } : null,
     ordersPerSecond: median(runs.map((r) => r.ordersPerSecond)),
     limit: { name: `pgbench -N -c ${PGBENCH_CLIENTS} -j 2 -T ${SECONDS} (scale 10) on the same PostgreSQL server`, tps: median(runs.map((r) => r.pgbenchTps)) },
     ratio,
@@ -211,7 +268,7 @@ async function main(): Promise<void> {
   };
   console.log(JSON.stringify(result, null, 2));
   writeResult(
-    'engine',
+    DASHBOARDS > 0 ? 'engine-dashboard' : 'engine',
     result,
     `# Engine end-to-end benchmark
 
@@ -230,6 +287,11 @@ ${runs.map((r, i) => `| ${i + 1} | ${r.ordersPerSecond} | ${r.orders} | ${r.load
 | **median** | **${result.ordersPerSecond}** | | | | **${result.limit.tps}** | **${ratio}** | |
 
 Goal: ${result.goal}: **${met ? 'met' : 'NOT met'}**${met ? '' : ` (${result.missedBy})`}.
+${
+  DASHBOARDS > 0
+    ? `\nWith ${DASHBOARDS} dashboards open on the overview page during the load (\`BENCH_DASHBOARDS=${DASHBOARDS}\`), each asking the admin API for connections, overview and activity every ${DASHBOARD_EVERY_MS / 1000} s: ${runs.map((r) => `${r.dashboard.requests} requests (${r.dashboard.non2xx} not 2xx, p50 ${r.dashboard.p50Ms} ms, max ${r.dashboard.maxMs} ms)`).join('; ')}.\n`
+    : ''
+}
 
 Ingress excluded (${BACKLOG} events put in the inbox in one statement, then drained by the
 engine): ${runs.map((r) => `${r.backlog.ordersPerSecond}`).join(', ')} orders/s, median **${result.ingressExcluded.ordersPerSecond}**, ratio
