@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { quarantineListing } from '../../src/store/dispatch.js';
-import { converged, eventually, listing } from '../e2e/helpers.js';
+import { converged, eventually, listing, SMALL_SHOP_SKUS } from '../e2e/helpers.js';
 import { startStack, type Stack } from '../e2e/stack.js';
 import { browserMissing, buildDashboard, launchBrowser, screenshot, type Browser } from './browser.js';
 
@@ -37,11 +37,7 @@ describe.skipIf(missing !== null)('dashboard in chromium (sandbox Shopify and 3P
     web = await buildDashboard();
     stack = await startStack({
       channels: ['shopify'],
-      skus: [
-        { sku: 'MUG', quantity: 20 },
-        { sku: 'CUP', quantity: 3 },
-        { sku: 'BOWL', quantity: 8 },
-      ],
+      skus: SMALL_SHOP_SKUS,
       adminToken: TOKEN,
       dashboardDir: web.dir,
     });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatStatus } from '../../src/cli/commands/status.js';
 import { quarantineListing } from '../../src/store/dispatch.js';
 import { statusReport } from '../../src/store/status.js';
-import { ats, converged, eventually, listing } from './helpers.js';
+import { ats, converged, eventually, listing, SMALL_SHOP_SKUS } from './helpers.js';
 import { startStack, type Stack } from './stack.js';
 
 const TOKEN = 'e2e-admin-token-abcdef';
@@ -40,11 +40,7 @@ describe('admin API end to end (sandbox Shopify, a manual wholesale channel, the
   beforeAll(async () => {
     stack = await startStack({
       channels: ['shopify'],
-      skus: [
-        { sku: 'MUG', quantity: 20 },
-        { sku: 'CUP', quantity: 3 },
-        { sku: 'BOWL', quantity: 8 },
-      ],
+      skus: SMALL_SHOP_SKUS,
       adminToken: TOKEN,
       manualChannel: { id: 'wholesale', buffer: '{ mode: shared, reserve: 5 }' },
     });

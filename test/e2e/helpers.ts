@@ -61,3 +61,10 @@ function waitConverged(stack: Stack, channels: readonly ChannelPlatform[], skus:
     60_000,
   ); // generous: CI runs this beside other suites on 2 cores
 }
+
+/** The small Shopify catalogue the admin API and dashboard tests work on (a low-stock CUP among them). */
+export const SMALL_SHOP_SKUS = [
+  { sku: 'MUG', quantity: 20 },
+  { sku: 'CUP', quantity: 3 },
+  { sku: 'BOWL', quantity: 8 },
+];
