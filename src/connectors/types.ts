@@ -213,3 +213,57 @@ export interface ConnectorConfig {
   /** Called on every rate-limit answer the platform still gives us (metrics). */
   onThrottled?: () => void;
 }
+
+// ---- Catalogue discovery (issue 12) ----------------------------------------------------
+// Connectors that can enumerate what the platform sells implement these; the engine
+// matches the two sides by SKU, then barcode (src/engine/catalog-discovery).
+
+/** One sellable item as a channel lists it (a Shopify variant, a WooCommerce product or variation, an Amazon listing). */
+export interface DiscoveredListing {
+  /** As the platform spells it, untrimmed; null where the platform has none set. */
+  sku: string | null;
+  barcode?: string | null;
+  name?: string;
+  /** The ids a push needs (the same keys resolveListings fills in). */
+  platformIds: Record<string, string>;
+}
+
+/** One product as the warehouse knows it; a bundle lists its components. */
+export interface DiscoveredProduct {
+  sku: string;
+  barcode?: string | null;
+  name?: string;
+  components?: { sku: string; quantity: number }[];
+  platformIds: Record<string, string>;
+}
+
+/** A channel that can enumerate its listings, page by page. */
+export interface ListingDiscovery {
+  listListings(pageCursor: string | null): Promise<Page<DiscoveredListing>>;
+}
+
+/** A warehouse that can enumerate its products, page by page. */
+export interface ProductDiscovery {
+  listProducts(pageCursor: string | null): Promise<Page<DiscoveredProduct>>;
+}
+
+// ---- Webhook registration (issue 12) ---------------------------------------------------
+
+/** A subscription the platform holds, as its API lists it (any address, not only ours). */
+export interface RegisteredWebhook {
+  id: string;
+  topic: string;
+  address: string;
+}
+
+/**
+ * A platform whose webhooks we can create and remove through its API. `register` in the
+ * engine is: list, keep ours that match, create the missing, remove our stale ones.
+ */
+export interface WebhookRegistration {
+  /** The topics the engine consumes on this platform, in the platform's spelling. */
+  topics: readonly string[];
+  list(): Promise<RegisteredWebhook[]>;
+  create(topic: string, address: string): Promise<RegisteredWebhook>;
+  remove(id: string): Promise<void>;
+}
