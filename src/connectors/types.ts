@@ -86,6 +86,12 @@ export interface Page<T> {
   items: T[];
   /** Pass back to get the next page; null when this was the last. */
   next: string | null;
+  /**
+   * When the items were true on the platform, where that is earlier than the answer (a
+   * Shopify bulk operation or an Amazon report: the moment it started). Invariant 3
+   * compares this, never the download time, with the orders ingested.
+   */
+  asOf?: Date;
 }
 
 /** What a verified webhook or notification says, in engine terms. */
