@@ -18,6 +18,7 @@ import { seedStock } from './lib/catalog.js';
 import { serveChild, shopifyOrderBody, startChild } from './lib/load.js';
 import { webhookLoad } from './lib/load.js';
 import { runPgbench } from './lib/pgbench.js';
+import { DASHBOARD_ADMIN_TOKEN as ADMIN_TOKEN, DASHBOARD_EVERY_MS, DASHBOARDS, pollLikeDashboards, type DashboardPolls } from './lib/dashboards.js';
 import { loadNow, loadVerdict, machine, machineLine, median, medianIndex, RUNS, round, sleep, writeResult, type Load } from './lib/report.js';
 import { startStackOn, type ChannelPlatform } from '../src/harness/stack.js';
 
@@ -60,52 +61,6 @@ interface Run {
   backlog: { orders: number; seconds: number; ordersPerSecond: number; ratio: number };
   /** The admin API requests of the dashboards open during the load (none without BENCH_DASHBOARDS). */
   dashboard: DashboardPolls;
-}
-
-// BENCH_DASHBOARDS=N: N dashboards open on the overview page during the load, each asking
-// what the page asks every 5 s (web/src/pages/overview.ts): connections, overview, activity.
-const DASHBOARDS = Number(process.env.BENCH_DASHBOARDS ?? 0);
-const ADMIN_TOKEN = 'bench-admin-token';
-const DASHBOARD_EVERY_MS = 5_000;
-
-interface DashboardPolls {
-  dashboards: number;
-  requests: number;
-  non2xx: number;
-  p50Ms: number;
-  maxMs: number;
-}
-
-function pollLikeDashboards(engineUrl: string): { stop(): Promise<DashboardPolls> } {
-  let stopped = false;
-  const ms: number[] = [];
-  let non2xx = 0;
-  const paths = ['/api/v1/connections', '/api/v1/overview', '/api/v1/activity?minutes=30'];
-  const one = async (k: number) => {
-    await sleep((k * DASHBOARD_EVERY_MS) / Math.max(1, DASHBOARDS)); // tabs opened at different moments
-    while (!stopped) {
-      const started = performance.now();
-      await Promise.all(
-        paths.map(async (p) => {
-          const t = performance.now();
-          const res = await fetch(`${engineUrl}${p}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).catch(() => null);
-          if (!res || !res.ok) non2xx++;
-          await res?.arrayBuffer().catch(() => {});
-          ms.push(performance.now() - t);
-        }),
-      );
-      await sleep(Math.max(0, DASHBOARD_EVERY_MS - (performance.now() - started)));
-    }
-  };
-  const tabs = Array.from({ length: DASHBOARDS }, (_, k) => one(k));
-  return {
-    async stop() {
-      stopped = true;
-      await Promise.all(tabs);
-      const sorted = [...ms].sort((a, b) => a - b);
-      return { dashboards: DASHBOARDS, requests: ms.length, non2xx, p50Ms: round(median(sorted), 1), maxMs: round(sorted[sorted.length - 1] ?? 0, 1) };
-    },
-  };
 }
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);

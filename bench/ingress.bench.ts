@@ -5,7 +5,9 @@
 // machine, in the same run, with the same load generator (autocannon) and body.
 // Each server runs in its own child process; autocannon runs here. Every request has
 // its own event id, so every engine 2xx is a new inbox row (checked).
-// Run: npm run bench:ingress   (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_WIDE_CONNECTIONS, BENCH_RUNS)
+// Run: npm run bench:ingress   (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_WIDE_CONNECTIONS, BENCH_RUNS,
+// BENCH_DASHBOARDS=N: the engine's admin API on, polled as N open overview pages do while
+// the engine is measured; result in bench/results/ingress-dashboard.*)
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
@@ -16,6 +18,7 @@ import { createPool } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { syncCatalog } from '../src/engine/catalog.js';
 import { benchCatalog } from './lib/catalog.js';
+import { DASHBOARD_ADMIN_TOKEN, DASHBOARD_EVERY_MS, DASHBOARDS, pollLikeDashboards, type DashboardPolls } from './lib/dashboards.js';
 import { scratchServer } from '../src/harness/database.js';
 import { SHOPIFY_SECRET, serveChild, shopifyOrderBody, startChild, webhookLoad, type Child, type LoadResult } from './lib/load.js';
 import { loadNow, loadVerdict, machine, machineLine, median, RUNS, round, writeResult, type Load } from './lib/report.js';
@@ -91,7 +94,7 @@ async function serve(mode: Mode, dbUrl: string): Promise<void> {
     options: {},
   });
   const connectors = new Map([['shop', shop]]);
-  const app = await buildServer({ db, logger, connectors });
+  const app = await buildServer({ db, logger, connectors, ...(DASHBOARDS > 0 && { adminToken: DASHBOARD_ADMIN_TOKEN }) });
   serveChild(await app.listen({ port: 0, host: '127.0.0.1' }), async () => {
     await app.close();
     await db.end();
@@ -132,6 +135,7 @@ interface IngressResult {
   everyRun: Run[];
   machineLoad: string;
   machine: Record<string, unknown>;
+  dashboards?: { open: number; everyMs: number } | null;
 }
 
 interface Measured {
@@ -144,20 +148,25 @@ interface Measured {
   errors: number;
   serverCpuMicrosPerRequest: number;
   inboxRows?: number;
+  /** The admin API requests of the dashboards open while the engine was loaded (BENCH_DASHBOARDS). */
+  dashboard?: DashboardPolls;
   /** Inbox rows per transaction (rows / distinct xmin): the group commit's batch size. */
   rowsPerCommit?: number;
 }
 
 async function measure(child: Child, mode: Mode, tag: string, db: ReturnType<typeof createPool>, connections = CONNECTIONS): Promise<Measured> {
   const cpu0 = await child.cpuMicros();
+  const dashboards = mode === 'engine' && DASHBOARDS > 0 ? pollLikeDashboards(child.url) : null;
   const r: LoadResult = await webhookLoad({
     url: `${child.url}/webhooks/shop`,
     connections,
     seconds: SECONDS,
     request: (n) => ({ body: shopifyOrderBody(n, `SKU-${n % 1000}`, 1), eventId: `${tag}-${n}` }),
   });
+  const dashboard = await dashboards?.stop();
   const cpu = (await child.cpuMicros()) - cpu0;
   const m: Measured = {
+    ...(dashboard && { dashboard }),
     requestsPerSecond: round(r.requests.total / SECONDS),
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -262,13 +271,20 @@ async function main(): Promise<void> {
       everyRun: runs,
       machineLoad: loadVerdict(runs.map((r) => r.load)),
       machine: machine(),
+      dashboards: DASHBOARDS > 0 ? { open: DASHBOARDS, everyMs: DASHBOARD_EVERY_MS } : null,
     };
     console.log(JSON.stringify(result, null, 2));
-    writeResult('ingress', result, report(result));
+    writeResult(RESULT_NAME, result, report(result));
   } finally {
     for (const c of children.values()) await c.stop();
     await server.stop();
   }
+}
+
+function dashboardLine(r: IngressResult): string {
+  if (!r.dashboards) return '';
+  const polls = r.everyRun.map((u) => u.engine.dashboard).filter((d): d is DashboardPolls => d !== undefined);
+  return `\nWith ${r.dashboards.open} dashboards open on the overview page while the engine was loaded (\`BENCH_DASHBOARDS=${r.dashboards.open}\`), each asking the admin API for connections, overview and activity every ${r.dashboards.everyMs / 1000} s: ${polls.map((d) => `${d.requests} requests (${d.non2xx} not 2xx, p50 ${d.p50Ms} ms, max ${d.maxMs} ms)`).join('; ')}. The admin API shares the engine's process and pool with the webhook route.\n`;
 }
 
 /** The Markdown result, from the JSON alone (BENCH_REPORT_ONLY=1 rewrites it from bench/results/ingress.json). */
@@ -293,7 +309,7 @@ Ratio engine / bare: **${r.ratio}** (runs: ${r.everyRun.map((r) => r.ratio).join
 One committed one-row INSERT from one client on this PostgreSQL (300 in a row, mean): ${r.commitLatencyMs} ms (runs: ${r.everyRun.map((r) => r.commitMs).join(', ')}).
 Goal: ${r.goal}: **${r.met ? 'met' : 'NOT met'}** (ratio ${r.metRatio ? 'met' : `missed by ${round(((GOAL_RATIO - r.ratio) / GOAL_RATIO) * 100)} %`}, p99 ${r.metP99 ? 'met' : `missed: ${r.engine.latencyMs.p99} ms`}).
 Every engine 2xx was checked to be an inbox row (plus at most one request in flight per connection when the load stops).
-
+${dashboardLine(r)}
 Per run (requests/s, p99 ms; 1-minute load before/after):
 ${r.everyRun.map((u, i) => `- run ${i + 1}: bare ${u.bare.requestsPerSecond}, ${u.bare.p99}; engine ${u.engine.requestsPerSecond}, ${u.engine.p99}; ${r.wideConnections.connections} connections: bare ${u.wide.bare.requestsPerSecond}, engine ${u.wide.engine.requestsPerSecond}, ${u.wide.engine.p99}; one commit ${u.commitMs} ms; load ${u.load.before[0]} / ${u.load.after[0]}`).join('\n')}
 
@@ -306,9 +322,11 @@ server under test and PostgreSQL share these cores.
 `;
 }
 
+const RESULT_NAME = DASHBOARDS > 0 ? 'ingress-dashboard' : 'ingress';
+
 const serveMode = process.env.INGRESS_SERVE as Mode | undefined;
 if (serveMode) await serve(serveMode, process.env.INGRESS_DB ?? '');
 else if (process.env.BENCH_REPORT_ONLY === '1') {
-  const r = JSON.parse(readFileSync('bench/results/ingress.json', 'utf8')) as IngressResult;
-  writeResult('ingress', r, report(r));
+  const r = JSON.parse(readFileSync(`bench/results/${RESULT_NAME}.json`, 'utf8')) as IngressResult;
+  writeResult(RESULT_NAME, r, report(r));
 } else await main();
