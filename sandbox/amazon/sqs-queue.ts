@@ -18,7 +18,10 @@ interface Message {
   firstReceiveAt: number | null;
   /** The handle of the latest receive: only it deletes the message. */
   handle: string | null;
+  handles: string[];
 }
+
+const RETIRED_HANDLES = 10_000;
 
 export interface ReceivedMessage {
   MessageId: string;
@@ -39,6 +42,8 @@ export interface SqsQueueStats {
   deleted: number;
   /** Deletes with a handle older than the message's latest receive: accepted, not deleted. */
   staleDeletes: number;
+  /** Dropped beyond SANDBOX_QUEUE_LIMIT. */
+  expired: number;
 }
 
 export interface SqsQueue {
@@ -57,13 +62,31 @@ export function md5Hex(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
 }
 
-export function createSqsQueue(o: { defaultVisibilityMs: number; rng: Rng; now?: () => number }): SqsQueue {
+/**
+ * A sandbox left running with nobody consuming must not grow without bound: beyond this
+ * many messages the oldest is dropped (counted as expired). SQS keeps every message for
+ * the queue's retention period instead (4 days by default), however many there are.
+ */
+export const SANDBOX_QUEUE_LIMIT = 100_000;
+
+export function createSqsQueue(o: { defaultVisibilityMs: number; rng: Rng; now?: () => number; limit?: number }): SqsQueue {
   const now = o.now ?? Date.now;
   const messages = new Map<string, Message>();
-  // every handle ever given out, so a stale one is told from a made-up one
+  // every handle given out for a message still held, so a stale one is told from a
+  // made-up one; those of gone messages are remembered for a while (a late delete is fine)
   const handles = new Map<string, string>();
+  const retired = new Set<string>();
+  const forget = (m: Message): void => {
+    messages.delete(m.id);
+    for (const h of m.handles) {
+      handles.delete(h);
+      retired.add(h);
+    }
+    while (retired.size > RETIRED_HANDLES) retired.delete(retired.values().next().value!);
+  };
   const waiters = new Set<() => void>();
-  const stats: SqsQueueStats = { sent: 0, received: 0, redelivered: 0, deleted: 0, staleDeletes: 0 };
+  const stats: SqsQueueStats = { sent: 0, received: 0, redelivered: 0, deleted: 0, staleDeletes: 0, expired: 0 };
+  const limit = o.limit ?? SANDBOX_QUEUE_LIMIT;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
@@ -94,6 +117,7 @@ export function createSqsQueue(o: { defaultVisibilityMs: number; rng: Rng; now?:
       m.firstReceiveAt ??= t;
       m.visibleAt = t + visibilityMs;
       m.handle = receiptHandle(m.id, o.rng);
+      m.handles.push(m.handle);
       handles.set(m.handle, m.id);
       stats.received++;
       out.push({
@@ -113,7 +137,7 @@ export function createSqsQueue(o: { defaultVisibilityMs: number; rng: Rng; now?:
 
   const lookup = (handle: string): Message | HandleRefusal | null => {
     const id = handles.get(handle);
-    if (id === undefined) return 'ReceiptHandleIsInvalid';
+    if (id === undefined) return retired.has(handle) ? null : 'ReceiptHandleIsInvalid';
     return messages.get(id) ?? null;
   };
 
@@ -122,8 +146,13 @@ export function createSqsQueue(o: { defaultVisibilityMs: number; rng: Rng; now?:
     send(body, delayMs = 0) {
       const id = uuid(o.rng);
       const t = now();
-      messages.set(id, { id, body, md5: md5Hex(body), sentAt: t, visibleAt: t + delayMs, receiveCount: 0, firstReceiveAt: null, handle: null });
+      messages.set(id, { id, body, md5: md5Hex(body), sentAt: t, visibleAt: t + delayMs, receiveCount: 0, firstReceiveAt: null, handle: null, handles: [] });
       stats.sent++;
+      if (messages.size > limit) {
+        // Maps iterate in insertion order: the first is the oldest message.
+        forget(messages.values().next().value!);
+        stats.expired++;
+      }
       if (delayMs <= 0) wake();
       else arm();
       return id;
@@ -159,7 +188,7 @@ export function createSqsQueue(o: { defaultVisibilityMs: number; rng: Rng; now?:
         stats.staleDeletes++;
         return 'ok';
       }
-      messages.delete(m.id);
+      forget(m);
       stats.deleted++;
       return 'ok';
     },

@@ -11,6 +11,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../sandbox/amazon/index.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
+import { createSqsQueue } from '../../sandbox/amazon/sqs-queue.js';
+import { createRng } from '../../sandbox/core/rng.js';
 
 const KEY = { accessKeyId: 'AKIATESTSQS000000001', secretAccessKey: 'test-secret' };
 let sb: RunningSandbox;
@@ -168,6 +170,23 @@ describe('sandbox SQS through the AWS SDK', () => {
     const r = await c.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }));
     expect(r.Messages?.[0]?.Body).toBe('after-abort');
     await c.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: r.Messages![0]!.ReceiptHandle! }));
+  });
+});
+
+describe('sandbox SQS queue bounds', () => {
+  it('keeps at most its limit of messages (the oldest go), and a late delete of a gone message succeeds', async () => {
+    const q = createSqsQueue({ defaultVisibilityMs: 1000, rng: createRng(1, 'q'), limit: 3 });
+    const signal = new AbortController().signal;
+    q.send('a');
+    const [a] = await q.receive({ max: 1, waitMs: 0, signal });
+    expect(q.delete(a!.ReceiptHandle)).toBe('ok');
+    expect(q.delete(a!.ReceiptHandle)).toBe('ok'); // already deleted: SQS answers success
+    for (const b of ['1', '2', '3', '4']) q.send(b);
+    const got = await q.receive({ max: 10, waitMs: 0, signal });
+    expect(got.map((m) => m.Body)).toEqual(['2', '3', '4']);
+    expect(q.stats()).toMatchObject({ sent: 5, expired: 1, deleted: 1 });
+    expect(q.delete('made-up')).toBe('ReceiptHandleIsInvalid');
+    q.close();
   });
 });
 
