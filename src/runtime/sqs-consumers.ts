@@ -2,7 +2,7 @@
 // `notifications.sqs`. Every process runs them (no lease: see engine/workers/sqs-consumer.ts).
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/index.js';
-import { createNotificationQueue, type SqsQueueSettings } from '../connectors/amazon/sqs-queue.js';
+import type { SqsQueueSettings } from '../connectors/amazon/sqs-queue.js';
 import type { Connector } from '../connectors/types.js';
 import type { ConsumeResult } from '../engine/workers/sqs-consumer.js';
 import { startSqsLoop, type SqsLoop } from '../engine/workers/sqs-loop.js';
@@ -53,7 +53,9 @@ export interface SqsConsumersDeps {
   onRound?: (connectionId: string, r: ConsumeResult) => void;
 }
 
-export function startSqsConsumers(d: SqsConsumersDeps): { stop(): Promise<void> } {
+export async function startSqsConsumers(d: SqsConsumersDeps): Promise<{ stop(): Promise<void> }> {
+  // The AWS SDK is loaded only by an engine that consumes a queue (it takes a while to load).
+  const { createNotificationQueue } = await import('../connectors/amazon/sqs-queue.js');
   // One writer for every queue of this process: their events share commits.
   const inbox = createInboxWriter(d.db, { onStored: d.onStored });
   const loops: SqsLoop[] = [];

@@ -198,7 +198,7 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   if (d.alerts) loops.push(...startAlertLoops({ db: d.db, log: d.log, owner, alerts: d.alerts }));
   const sqs =
     layers.webhooks && d.sqs?.length
-      ? startSqsConsumers({ db: d.db, log: d.log, connectors: d.connectors, sources: d.sqs, onStored: () => inbox.wake() })
+      ? await startSqsConsumers({ db: d.db, log: d.log, connectors: d.connectors, sources: d.sqs, onStored: () => inbox.wake() })
       : undefined;
 
   return {
