@@ -2,6 +2,7 @@
 // mistake, the AWS key only as environment references and sealed in the database.
 import { describe, expect, it } from 'vitest';
 import { decryptCredentials } from '../../src/crypto/credentials.js';
+import { createLogger } from '../../src/log.js';
 import { catalogFromConfig } from '../../src/engine/catalog-from-config.js';
 import { sqsSourcesFor } from '../../src/runtime/sqs-consumers.js';
 import { ENV, baseDoc, issuesAfter, load, type Doc } from './helpers.js';
@@ -53,6 +54,16 @@ describe('notifications.sqs in the config', () => {
       sqsAccessKeyId: SQS_ENV.SQS_KEY,
       sqsSecretAccessKey: SQS_ENV.SQS_SECRET,
     });
+  });
+
+  it('never logs the AWS secret, even when the consumer settings are logged whole', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ stream: { write: (l: string) => lines.push(l) }, format: 'json', level: 'info', env: {} });
+    const [source] = sqsSourcesFor(load(withSqs(), SQS_ENV));
+    logger.info({ source }, 'sqs');
+    logger.info({ settings: source!.settings }, 'sqs');
+    expect(lines.join('')).not.toContain(SQS_ENV.SQS_SECRET);
+    expect(lines.join('')).toContain(QUEUE);
   });
 
   it('keeps the HTTP relay beside it: notificationToken may be set too', () => {
