@@ -20,8 +20,8 @@ let queueUrl: string;
 let endpoint: string;
 const opened: NotificationQueue[] = [];
 
-function queue(over: { waitTimeSeconds?: number } = {}): NotificationQueue {
-  const q = createNotificationQueue({ queueUrl, region: 'us-east-1', endpoint, ...KEY, waitTimeSeconds: over.waitTimeSeconds ?? 1 });
+function queue(over: { waitTimeSeconds?: number; visibilityTimeoutSeconds?: number } = {}): NotificationQueue {
+  const q = createNotificationQueue({ queueUrl, region: 'us-east-1', endpoint, ...KEY, waitTimeSeconds: 1, ...over });
   opened.push(q);
   return q;
 }
@@ -184,6 +184,21 @@ describe('SQS consumer', () => {
     expect(retryVisibilitySeconds(4, retry, () => 1)).toBe(80);
     expect(retryVisibilitySeconds(50, retry, () => 1)).toBe(900);
     expect(retryVisibilitySeconds(50, { baseSeconds: 40_000, maxSeconds: 90_000 }, () => 1)).toBe(43_200);
+  });
+
+  it('two consumers (two engine processes) share the queue: every notification stored once, every message deleted', async () => {
+    const before = (await inboxRows()).length;
+    const rounds: number[][] = [[], []];
+    const loops = [0, 1].map((i) => startSqsLoop(deps(queue({ visibilityTimeoutSeconds: 10 })), { onRound: (r) => rounds[i]!.push(r.received) }));
+    for (let q = 10; q < 40; q++) control().setStock('MUG', q);
+    const until = Date.now() + 5_000;
+    while ((await inboxRows()).length < before + 30 && Date.now() < until) await sleep(50);
+    await Promise.all(loops.map((l) => l.stop()));
+    const rows = await inboxRows();
+    expect(rows).toHaveLength(before + 30);
+    expect(new Set(rows.map((r) => r.event_id)).size).toBe(rows.length);
+    expect(sqsTruth().counts).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    expect(rounds.flat().reduce((a, b) => a + b, 0)).toBe(30);
   });
 
   it('stop() ends a long poll at once', async () => {
