@@ -112,12 +112,12 @@ describe('SQS consumer', () => {
 
   it('a crash between store and delete: the message comes back after its visibility timeout and is a duplicate', async () => {
     control().setStock('MUG', 4);
-    const real = queue();
+    const real = queue({ visibilityTimeoutSeconds: 1 }); // not the queue's 0.3 s: a slow store must not see it back early
     const crashing: NotificationQueue = { ...real, deleteMessages: () => Promise.reject(new Error('process killed')) };
     const first = await consumeOnce(deps(crashing), new AbortController().signal);
     expect(first).toMatchObject({ received: 1, stored: 1, deleted: 0 });
     expect(sqsTruth().counts.inFlight).toBe(1);
-    await sleep(350); // the queue's visibility timeout (0.3 s)
+    await sleep(1_050); // its visibility timeout
     const again = await consumeOnce(deps(real), new AbortController().signal);
     expect(again).toMatchObject({ received: 1, stored: 0, duplicates: 1, deleted: 1 });
     expect(await inboxRows()).toHaveLength(2); // one row per notification, not per delivery
