@@ -23,6 +23,8 @@ const SECRET_KEYS = [
   'consumerSecret',
   'clientSecret',
   'refreshToken',
+  'secretAccessKey', // AWS (the SQS consumer's settings)
+  'sqsSecretAccessKey',
   'credentials',
   'authorization',
   'databaseUrl',

@@ -12,6 +12,7 @@ import { listingJson, registerListingRoutes } from './listings.js';
 import { registerSearchRoute } from './search.js';
 import { AMAZON_NOTIFICATION_TYPES, envelope, orderChangePayload, quantityPayload, type AmazonNotificationType } from './notifications.js';
 import { orderJson, registerOrderRoutes } from './orders.js';
+import { createSellerQueue, sqsOptions } from './sqs.js';
 import { addListing, applySubmission, cancelOrder, createStore, defaultQuantity, placeOrder, setQuantity, type Submission } from './store.js';
 
 export interface AmazonOptions {
@@ -58,14 +59,17 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
   };
 
   for (const s of spec.skus ?? []) addListing(store, s.sku, s.quantity);
+  const sqs = sqsOptions(spec.name, spec.options?.['sqs']);
+  const queue = sqs && createSellerQueue({ name: spec.name, options: sqs, seed: ctx.seed, faults: ctx.faults, timeScale: ctx.timeScale, stats });
 
   const notify = (type: AmazonNotificationType, payload: unknown): void => {
     const urls = subs.urlsFor(type);
-    if (urls.length === 0) return;
+    if (urls.length === 0 && !queue) return;
     notified[type]++;
     // One envelope (and NotificationId) per event; the fault profile's duplicates resend it as is.
     const body = JSON.stringify(envelope(envCtx, type, now(), payload));
     for (const url of urls) ctx.webhooks.send({ url, headers: {}, body });
+    queue?.publish(body);
   };
   store.listeners.push((e) => {
     if (e.type === 'quantity') notify('LISTINGS_ITEM_MFN_QUANTITY_CHANGE', quantityPayload(opts.sellerId, e.sku, e.channel, e.quantity));
@@ -97,6 +101,7 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
           registerListingRoutes(scope, { store, http, schedule });
           registerSearchRoute(scope, { store, http });
           registerOrderRoutes(scope, { store, http });
+          queue?.register(scope);
         },
         { prefix },
       );
@@ -140,12 +145,13 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
           appliedAt: s.appliedAt?.toISOString() ?? null,
         })),
         orders: [...store.orders.values()].map((o) => ({ ...orderJson(o, opts.marketplaceId), items: o.items })),
-        notifications: { ...notified, subscriptions: subs.list() },
+        notifications: { ...notified, subscriptions: subs.list(), ...(queue && { sqs: queue.truth() }) },
       }),
     },
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     close() {
+      queue?.close();
       for (const t of timers) clearTimeout(t);
       timers.clear();
     },

@@ -1,7 +1,8 @@
 // SP-API notifications as they land in the seller's SQS queue: the JSON envelope
 // (NotificationVersion, NotificationType, PayloadVersion, EventTime, Payload,
 // NotificationMetadata{ApplicationId, SubscriptionId, PublishTime, NotificationId}).
-// Here the "queue" is an HTTP endpoint that receives each message body as a POST.
+// Here they go to the seller's SQS queue when the instance has one (sqs.ts), and to any
+// HTTP URL subscribed (a relay), which receives each message body as a POST.
 // SQS messages carry no signature (access is controlled by the queue's IAM policy), so
 // none is sent. Duplicates keep the same NotificationId: consumers dedupe on it.
 import type { Rng } from '../core/rng.js';

@@ -40,5 +40,7 @@ export function demoCatalogue(seed: number, platforms: readonly PlatformName[]):
     platform,
     name: DEMO_INSTANCE_NAMES[platform],
     skus: onHand.flatMap((quantity, idx) => (listedOn(platform, idx + 1) ? [{ sku: demoSku(idx + 1), quantity }] : [])),
+    // The seller's SP-API notifications also land in its SQS queue (sandbox/amazon/sqs.ts).
+    ...(platform === 'amazon' && { options: { sqs: true } }),
   }));
 }

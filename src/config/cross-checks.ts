@@ -5,6 +5,7 @@
 
 import { formatPath, type ConfigIssue, type PathSegment } from './issues.js';
 import { platformSpec } from './platforms.js';
+import { checkNotifications } from './amazon-notifications.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object' && !Array.isArray(x);
@@ -49,6 +50,7 @@ export function crossCheck(raw: unknown): ConfigIssue[] {
   list(root.connections).forEach((c, index) => {
     if (!isObj(c)) return;
     checkCredentials(c, index, add);
+    checkNotifications(c, index, add);
     if (c.kind === 'channel') checkChannel(c, index, conns, warehouses, skuIndex, add);
     if (c.kind === 'warehouse') checkLocations(c, index, add);
   });

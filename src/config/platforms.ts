@@ -49,8 +49,9 @@ export const PLATFORMS = {
     listingIdFromSku: 'sellerSku',
     // Login with Amazon (LWA) refresh-token grant, or a ready access token (the sandbox).
     credentialSets: [['clientId', 'clientSecret', 'refreshToken'], ['accessToken']],
-    // Notifications carry no signature (SQS): the URL we subscribe carries this token.
-    credentialsOptional: ['notificationToken'],
+    // Notifications carry no signature: an HTTP relay's URL carries notificationToken;
+    // the SQS consumer (notifications.sqs) signs its AWS calls with the sqs* access key.
+    credentialsOptional: ['notificationToken', 'sqsAccessKeyId', 'sqsSecretAccessKey'],
     listingFromOptions: [],
     appliesLater: true,
   },

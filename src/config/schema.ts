@@ -7,6 +7,7 @@ import { Cron } from 'croner';
 import { parseDuration } from './duration.js';
 import { ENV_NAME } from './secrets.js';
 import { alertsSchemaWith } from './alerts.js';
+import { notificationsSchema } from './amazon-notifications.js';
 import { CHANNEL_PLATFORMS, WAREHOUSE_PLATFORMS, PLATFORMS, type ChannelPlatform, type WarehousePlatform } from './platforms.js';
 
 export const DEFAULT_POLL_INTERVAL = '5m';
@@ -168,6 +169,8 @@ export const channelSchema = z.strictObject({
   buffer: bufferSchema.default({}),
   /** SKU -> buffer fields replacing the connection's for that SKU. */
   bufferOverrides: z.record(z.string(), bufferSchema, { error: 'must be a mapping of SKU to buffer fields' }).default({}),
+  /** Amazon only (cross-checks.ts): SP-API notifications from an SQS queue (amazon-notifications.ts). */
+  notifications: notificationsSchema.optional(),
 });
 
 export const locationSchema = z.strictObject({

@@ -10,6 +10,7 @@ import { demoCatalogue } from '../../sandbox/core/catalogue.js';
 import type { InstanceSpec, PlatformName } from '../../sandbox/core/instance.js';
 import { PLATFORM_NAMES } from '../../sandbox/core/instance.js';
 import { StocksyncError } from '../errors.js';
+import { pointSqsAtSandbox } from './demo-sqs.js';
 
 export interface DemoConfigInput {
   /** The example config's text (YAML with env references and demo defaults). */
@@ -79,6 +80,7 @@ export function buildDemoConfig(input: DemoConfigInput): DemoConfig {
     url.host = sandbox.host;
     c.baseUrl = url.toString().replace(/\/$/, '');
     c.reconcile = c.kind === 'warehouse' ? cron.warehouses : cron.channels;
+    pointSqsAtSandbox(c, sandbox, byKey.get(key)!);
   }
   const channels = connections.filter((c) => c.kind === 'channel');
   const listedBy = new Map(channels.map((c) => [c.id, new Set(byKey.get(instanceOf.get(c.id)!)!.skus?.map((s) => s.sku))]));

@@ -228,11 +228,11 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   }
 }
 
-/** Every channel's and warehouse's webhooks to the engine; Amazon authenticates with ?token=. */
+/** Every channel's and warehouse's webhooks to the engine; Amazon authenticates with ?token=, unless it uses SQS. */
 function subscribeWebhooks(sandbox: RunningSandbox, config: LoadedConfig, instanceOf: Map<string, string>, engineUrl: string): void {
   for (const c of config.connections) {
     const instance = sandbox.instances.get(instanceOf.get(c.id) ?? '');
-    if (!instance) continue;
+    if (!instance || (c.kind === 'channel' && c.notifications?.sqs)) continue;
     const token = c.credentials['notificationToken'];
     const url = `${engineUrl}/webhooks/${encodeURIComponent(c.id)}${instance.platform === 'amazon' && token ? `?token=${encodeURIComponent(token)}` : ''}`;
     for (const topic of WEBHOOK_TOPICS[instance.platform as PlatformName]) instance.control.subscribe(topic, url);

@@ -18,6 +18,7 @@ import { watchConnectionHealth } from '../engine/connection-health.js';
 import { countThrottled } from '../metrics/counters.js';
 import { metricsRegistry, startMetricsListener } from '../server/metrics.js';
 import type { AlertsSettings } from './alert-loops.js';
+import { sqsSourcesFor } from './sqs-consumers.js';
 
 export interface RunningEngine {
   url: string;
@@ -72,6 +73,7 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
       ...(opts.layers && { layers: opts.layers }),
       ...(opts.onPushed && { onPushed: opts.onPushed }),
       retention: retentionPolicy(config),
+      sqs: sqsSourcesFor(config),
       ...((config.alerts.targets.length > 0 || config.alerts.rules.length > 0) && {
         alerts: {
           targets: config.alerts.targets,

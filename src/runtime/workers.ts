@@ -27,6 +27,7 @@ import { replanOnce } from '../engine/replan.js';
 import { pruneExpired } from '../engine/prune.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '../store/retention.js';
 import { startAlertLoops, type AlertsSettings } from './alert-loops.js';
+import { startSqsConsumers, type SqsSource } from './sqs-consumers.js';
 
 export interface WorkerConnection {
   id: string;
@@ -48,6 +49,8 @@ export interface WorkersDeps {
   retention?: RetentionPolicy & { intervalMs: number };
   /** Alert rules and targets (config `alerts:`); none: no alert loops. */
   alerts?: AlertsSettings;
+  /** Amazon connections whose notifications come from SQS (layer 1, with the webhooks). */
+  sqs?: readonly SqsSource[];
 }
 
 export interface Workers {
@@ -193,6 +196,10 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
   }
 
   if (d.alerts) loops.push(...startAlertLoops({ db: d.db, log: d.log, owner, alerts: d.alerts }));
+  const sqs =
+    layers.webhooks && d.sqs?.length
+      ? await startSqsConsumers({ db: d.db, log: d.log, connectors: d.connectors, sources: d.sqs, onStored: () => inbox.wake() })
+      : undefined;
 
   return {
     orders,
@@ -200,6 +207,8 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
     listenerHealth: () => notifier.health(),
     async stop() {
       for (const cron of crons) cron.stop();
+      // Ends the long polls at once; a message in hand is stored (or left to come back) first.
+      await withDeadline(sqs?.stop() ?? Promise.resolve(), STOP_DEADLINE_MS, () => d.log.warn('an SQS consumer was still busy at shutdown'));
       // A step may be waiting out a platform's rate limit: give the loops a bounded time.
       // Whatever they leave undone is still in the tables for the next start.
       await withDeadline(Promise.all(loops.map((l) => l.stop())), STOP_DEADLINE_MS, () =>

@@ -156,6 +156,17 @@ describe('stocksync demo', () => {
     // moment without a dirty Amazon listing, which never came at Amazon's rate).
     await until('Amazon shoppers', async () => (/"channel":"amazon\/[^"]*"[^\n]*"msg":"shopper bought"/.test(stderr) ? true : undefined), 120_000);
     expect(stderr).toMatch(/"connection":"amazon-us"[^\n]*"msg":"first sync done/);
+    // Amazon's notifications come from the sandbox seller's SQS queue (no HTTP relay is subscribed).
+    expect(stderr).toMatch(/"connection":"amazon-us"[^\n]*"msg":"consuming Amazon notifications from SQS"/);
+    await until(
+      'an Amazon notification through SQS',
+      async () => {
+        const r = await cli(['--config', configFile, 'status', '--json']);
+        const amazon = r.code === 0 ? (JSON.parse(r.stdout) as StatusJson).connections.find((c) => c.id === 'amazon-us') : undefined;
+        return amazon?.lastWebhookAt ? true : undefined;
+      },
+      30_000,
+    );
 
     demo.kill('SIGTERM');
     expect(await exited(demo)).toBe(0);
