@@ -45,6 +45,11 @@ export function atsByLocation(levels: readonly LocationLevel[]): Map<LocationKey
   return ats;
 }
 
+/** One SKU's stock for the planner and the router: the ATS at every location a channel may sell from. */
+export function locationStock(levels: readonly (LocationLevel & Pick<LocationInfo, 'sellable' | 'external'>)[], unlocated: number): LocationStock {
+  return { atsAt: atsByLocation(levels.filter(canBeSource)), unlocated };
+}
+
 /**
  * A channel's ATS over its sources: the sum of the ATS at each source, less the unlocated
  * claims. Negative after an oversell, like the single-pool ATS.
@@ -56,7 +61,7 @@ export function atsOverSources(sources: readonly LocationKey[], stock: LocationS
 }
 
 /** Whether a channel may sell from this location. */
-export function canBeSource(l: LocationInfo): boolean {
+export function canBeSource(l: Pick<LocationInfo, 'sellable' | 'external'>): boolean {
   return l.sellable && !l.external;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atsByLocation, atsOverSources, defaultSources, outletKey, resolveSources, type LocationInfo } from '../../src/domain/index.js';
+import { atsByLocation, atsOverSources, defaultSources, locationStock, outletKey, resolveSources, type LocationInfo } from '../../src/domain/index.js';
 
 const loc = (warehouse: string, code: string, flags: Partial<Pick<LocationInfo, 'sellable' | 'external'>> = {}): LocationInfo => ({
   warehouse,
@@ -54,6 +54,18 @@ describe('stock by location', () => {
     );
     expect(atsOverSources(['east/main', 'west/main', 'east/main'], { atsAt, unlocated: 1 })).toBe(4);
     expect(atsOverSources(['west/overflow'], { atsAt, unlocated: 0 })).toBe(0);
+  });
+
+  it('only locations a channel may sell from count: not returns, not FBA', () => {
+    const stock = locationStock(
+      [
+        { location: 'east/main', available: 5, claimed: 1, sellable: true, external: false },
+        { location: 'east/returns', available: 9, claimed: 0, sellable: false, external: false },
+        { location: 'amazon-fba/fba', available: 40, claimed: 0, sellable: true, external: true },
+      ],
+      2,
+    );
+    expect(stock).toEqual({ atsAt: new Map([['east/main', 4]]), unlocated: 2 });
   });
 
   it('an outlet is the connection, or one of its locations', () => {
