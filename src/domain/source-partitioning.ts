@@ -20,7 +20,6 @@ import {
 } from './buffer-modes.js';
 import type { LocationKey, LocationStock } from './locations.js';
 import { feasible, loads, masks, room, sourceSets, type SourceSets } from './source-sets.js';
-import type { ConnectionId } from './types.js';
 
 /** A channel (or one outlet of a channel with per-location counts) and the locations it sells from. */
 export interface SourcedChannelState extends ChannelState {
@@ -180,12 +179,4 @@ function waterFill(sets: SourceSets, base: readonly number[], splitting: readonl
     }
   }
   return exact;
-}
-
-/** The partitioning guarantee as a check: whether these counts (by channel id) satisfy Hall's condition. */
-export function servable(sets: SourceSets, channels: readonly { connectionId: ConnectionId }[], counts: ReadonlyMap<ConnectionId, number>): boolean {
-  return feasible(
-    sets,
-    channels.map((c) => counts.get(c.connectionId) ?? 0),
-  );
 }
