@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { feasible, planSourcedTargets, routeOrder, sourceSets, type LocationStock } from '../../src/domain/index.js';
+import { bufferPolicyArb } from './arbitraries.js';
 
 // A model of one SKU stocked at several locations and sold on channels whose sources
 // overlap in part. Each channel sells on its own count before the engine hears of it; the
 // engine routes each sale it learns to a location (routeOrder), re-plans with the stock by
-// location (planSourcedTargets, every channel partitioned), and pushes by compare-and-set,
+// location (planSourcedTargets, every channel partitioned, with any buffer policy), and
+// pushes by compare-and-set,
 // raising a channel only once its sales are known (invariant 3). Over any sequence of
 // sales, receipts, cancellations and pushes: no location is ever claimed beyond its
 // physical stock, and the sales not yet learnt can always be shipped from their sources.
@@ -34,6 +36,7 @@ const worldArb = fc
     fc.tuple(
       fc.array(fc.integer({ min: 0, max: 8 }), { minLength: LOCATIONS.length, maxLength: LOCATIONS.length }),
       fc.array(fc.shuffledSubarray([...LOCATIONS], { minLength: 1 }), { minLength: n, maxLength: n }),
+      fc.array(bufferPolicyArb('partitioned'), { minLength: n, maxLength: n }),
       fc.array(stepArb(n), { maxLength: 120 }),
     ),
   );
@@ -41,10 +44,19 @@ const worldArb = fc
 describe('several locations, overlapping sources, any sequence of events (model)', () => {
   it('never claims a location beyond its stock, and what was sold can always be shipped', () => {
     fc.assert(
-      fc.property(worldArb, ([initial, sources, steps]) => {
+      fc.property(worldArb, ([initial, sources, policies, steps]) => {
         const physical = new Map(LOCATIONS.map((l, i) => [l as string, initial[i]!]));
         const claimed = new Map(LOCATIONS.map((l) => [l as string, 0]));
-        const ch = sources.map((src, i) => ({ id: `c${i}`, sources: src, shown: 0, pushed: 0, target: 0, velocity: 0, unseen: [] as number[] }));
+        const ch = sources.map((src, i) => ({
+          id: `c${i}`,
+          sources: src,
+          policy: policies[i]!,
+          shown: 0,
+          pushed: 0,
+          target: 0,
+          velocity: 0,
+          unseen: [] as number[],
+        }));
         const orders: { parts: { location: string; quantity: number }[] }[] = [];
         let partitioned = true;
         const stock = (): LocationStock => ({ atsAt: new Map(LOCATIONS.map((l) => [l, physical.get(l)! - claimed.get(l)!])), unlocated: 0 });
@@ -62,7 +74,7 @@ describe('several locations, overlapping sources, any sequence of events (model)
             ch.map((c) => ({
               connectionId: c.id,
               sources: c.sources,
-              policy: { mode: 'partitioned' },
+              policy: c.policy,
               velocity: c.velocity,
               loweringLatencyMs: 500,
               exposure: c.pushed,
