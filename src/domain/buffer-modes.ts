@@ -66,6 +66,9 @@ export interface SkuPlan {
   unitsAtRisk: number;
 }
 
+/** What channel `id` may commit, given what every other channel commits (`commitmentOf`). */
+export type RoomFor = (id: ConnectionId, commitmentOf: (other: ConnectionId) => number) => number;
+
 export function modeOf(policy: BufferPolicy): BufferMode {
   return policy.mode ?? DEFAULT_BUFFER_MODE;
 }
@@ -96,20 +99,27 @@ export function isScarce(remainder: number, risk: number, wasScarce: boolean, s:
 }
 
 /**
+ * Each channel's weight in a split: its share of the velocities, `floorShare` of the weight
+ * given evenly (even without sales). The weights add up to 1.
+ */
+export function velocityWeights(velocities: readonly number[], floorShare = DEFAULT_SCARCITY.floorShare): number[] {
+  const n = velocities.length;
+  const v = velocities.map(nonNegative);
+  const sum = v.reduce((a, b) => a + b, 0);
+  const floor = Math.min(1, Math.max(0, Number.isFinite(floorShare) ? floorShare : 0));
+  return v.map((x) => (sum > 0 ? (1 - floor) * (x / sum) + floor / n : 1 / n));
+}
+
+/**
  * Splits `units` among the channels by their velocity, `floorShare` of the weight given
  * evenly (no channel starves; without sales the split is even). Shares are whole units:
  * floors first, then the leftover by largest remainder, ties to the earlier channel. The
  * shares add up to exactly `units` (never more: rounding never creates stock).
  */
 export function splitByVelocity(units: number, velocities: readonly number[], floorShare = DEFAULT_SCARCITY.floorShare): number[] {
-  const n = velocities.length;
   const total = Math.max(0, Math.floor(Number.isFinite(units) ? units : 0));
-  if (n === 0) return [];
-  const v = velocities.map(nonNegative);
-  const sum = v.reduce((a, b) => a + b, 0);
-  const floor = Math.min(1, Math.max(0, Number.isFinite(floorShare) ? floorShare : 0));
-  const weights = v.map((x) => (sum > 0 ? (1 - floor) * (x / sum) + floor / n : 1 / n));
-  const exact = weights.map((w) => total * w);
+  if (velocities.length === 0) return [];
+  const exact = velocityWeights(velocities, floorShare).map((w) => total * w);
   const shares = exact.map((x) => Math.floor(x));
   let left = total - shares.reduce((a, b) => a + b, 0);
   const byRemainder = exact.map((x, i) => ({ i, r: x - Math.floor(x) })).sort((a, b) => b.r - a.r || a.i - b.i);
@@ -184,12 +194,16 @@ export function planSkuTargets(
  * against what the decided ones commit and the undecided ones would. A raise that cannot fit
  * keeps the count the channel shows; a push to a later-applying platform that cannot fit
  * goes as far down as it must (0 commits no more than not pushing).
+ * `roomFor` says what a channel may commit beside the others' commitments: by default the
+ * budget less their sum; with sources that differ per channel, the room Hall's condition
+ * leaves it (src/domain/source-sets.ts).
  */
 export function gateRaises(
   budget: number,
   channels: readonly ChannelState[],
   desired: ReadonlyMap<ConnectionId, number>,
   gated: ReadonlySet<ConnectionId>,
+  roomFor: RoomFor = (id, commitmentOf) => channels.reduce((left, c) => (c.connectionId === id ? left : left - commitmentOf(c.connectionId)), budget),
 ): { targets: Map<ConnectionId, number>; held: Set<ConnectionId> } {
   const exposure = new Map(channels.map((c) => [c.connectionId, Math.max(0, Math.floor(nonNegative(c.exposure)))]));
   const later = new Map(channels.map((c) => [c.connectionId, c.appliesLater === true]));
@@ -208,20 +222,16 @@ export function gateRaises(
     else deciding.push(c.connectionId);
   }
   for (const id of deciding) {
-    let others = 0;
-    for (const c of channels) {
-      if (c.connectionId === id) continue;
-      others += commitment(c.connectionId, final.get(c.connectionId) ?? desired.get(c.connectionId) ?? 0);
-    }
+    const left = roomFor(id, (other) => commitment(other, final.get(other) ?? desired.get(other) ?? 0));
     const want = desired.get(id)!;
     const e = exposure.get(id)!;
     let granted: number;
     if (later.get(id)) {
-      const room = budget - others - e; // the most a push may set: e + t + others <= budget
+      const room = left - e; // the most a push may set: e + t + others <= budget
       if (want < e) granted = Math.max(0, Math.min(want, room));
       else granted = room >= want ? want : room > e ? room : e; // a raise that cannot fit keeps e (no push)
     } else {
-      granted = Math.max(0, Math.min(want, budget - others), Math.min(e, want));
+      granted = Math.max(0, Math.min(want, left), Math.min(e, want));
     }
     final.set(id, granted);
     if (granted < want) held.add(id);

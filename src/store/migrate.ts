@@ -23,7 +23,6 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .map((f) => ({ id: Number(f.slice(0, 3)), name: f, sql: readFileSync(path.join(dir, f), 'utf8') }));
 }
 
-/** Applies pending migrations; returns the names applied by this call. */
 /** Tables the migrations seed or own (their bookkeeping, the catalogue version). */
 const SEEDED_TABLES = new Set(['stocksync_migrations', 'catalog_version']);
 
@@ -38,7 +37,11 @@ export async function emptyTables(db: Db): Promise<void> {
   if (tables.length > 0) await db.query(`TRUNCATE ${tables.map((t) => pg.escapeIdentifier(t)).join(', ')} RESTART IDENTITY CASCADE`);
 }
 
-export async function migrate(db: Db): Promise<string[]> {
+/**
+ * Applies pending migrations (those numbered up to `upTo` only, when given: a test that
+ * builds a database as an older version left it); returns the names applied by this call.
+ */
+export async function migrate(db: Db, opts: { upTo?: number } = {}): Promise<string[]> {
   return withClient(db, async (client) => {
     try {
       await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
@@ -48,7 +51,7 @@ export async function migrate(db: Db): Promise<string[]> {
       const done = new Set(rows.map((r) => r.id));
       const applied: string[] = [];
       for (const m of listMigrations()) {
-        if (done.has(m.id)) continue;
+        if (done.has(m.id) || m.id > (opts.upTo ?? Infinity)) continue;
         try {
           await client.query('BEGIN');
           await client.query(m.sql);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { bufferPolicyArb, channelStatesArb } from './arbitraries.js';
 import {
   DEFAULT_SCARCITY,
   decayedVelocity,
@@ -9,37 +10,13 @@ import {
   targetsForSku,
   unitsAtRisk,
   velocityAfterSale,
-  type BufferMode,
   type BufferPolicy,
   type ChannelState,
 } from '../../src/domain/index.js';
 
-const policyArb: fc.Arbitrary<BufferPolicy> = fc.record(
-  {
-    mode: fc.constantFrom<BufferMode>('adaptive', 'shared', 'partitioned'),
-    reserve: fc.integer({ min: 0, max: 20 }),
-    holdBackPercent: fc.integer({ min: 0, max: 100 }),
-    holdBackUnits: fc.integer({ min: 0, max: 5 }),
-    zeroBelow: fc.integer({ min: 0, max: 8 }),
-    maxCap: fc.integer({ min: 0, max: 200 }),
-  },
-  { requiredKeys: [] },
-);
+const policyArb = bufferPolicyArb();
 
-const channelsArb = (policy: fc.Arbitrary<BufferPolicy>) =>
-  fc.integer({ min: 1, max: 5 }).chain((n) =>
-    fc.tuple(
-      ...Array.from({ length: n }, (_, i) =>
-        fc.record({
-          connectionId: fc.constant(`c${i}`),
-          policy,
-          velocity: fc.double({ min: 0, max: 20, noNaN: true }),
-          loweringLatencyMs: fc.integer({ min: 0, max: 10_000 }),
-          exposure: fc.integer({ min: 0, max: 300 }),
-        }),
-      ),
-    ),
-  );
+const channelsArb = (policy: fc.Arbitrary<BufferPolicy>) => channelStatesArb(policy);
 
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 

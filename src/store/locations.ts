@@ -1,0 +1,184 @@
+// Aggregate: warehouse locations, stock by SKU and location, and the locations each
+// channel sells from (migration 022, docs/locations.md). Claimed per location is read from
+// the open claims, not kept as another running total: the ledger stays the only
+// explanation of every total.
+import type { Queryable } from './db.js';
+
+export interface LocationRow {
+  id: number;
+  warehouse: string;
+  code: string;
+  sellable: boolean;
+  external: boolean;
+  position: number;
+}
+
+/** Every location, each warehouse's in configuration order (warehouses by id). */
+export async function locationsInOrder(q: Queryable): Promise<LocationRow[]> {
+  const { rows } = await q.query<LocationRow>({
+    name: 'locations_in_order',
+    text: `SELECT id, connection_id AS warehouse, code, sellable, external, position
+             FROM locations ORDER BY connection_id, position, id`,
+    values: [],
+  });
+  return rows;
+}
+
+/** Inserts or updates a warehouse's locations with their order and flags (the catalogue sync). */
+export async function upsertLocationLayout(
+  tx: Queryable,
+  rows: readonly { warehouse: string; code: string; sellable: boolean; external: boolean; position: number }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query({
+    name: 'locations_upsert_layout',
+    text: `INSERT INTO locations (connection_id, code, sellable, external, position)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::bool[], $5::int[])
+           ON CONFLICT (connection_id, code) DO UPDATE
+              SET sellable = EXCLUDED.sellable, external = EXCLUDED.external, position = EXCLUDED.position`,
+    values: [rows.map((r) => r.warehouse), rows.map((r) => r.code), rows.map((r) => r.sellable), rows.map((r) => r.external), rows.map((r) => r.position)],
+  });
+}
+
+/** One SKU at one location: what the warehouse reports and what open claims hold there. */
+export interface LocationLevelRow {
+  locationId: number;
+  warehouse: string;
+  code: string;
+  sellable: boolean;
+  external: boolean;
+  onHand: number;
+  allocated: number;
+  available: number;
+  /** Units of open claims routed to this location. */
+  claimed: number;
+  /** available - claimed. */
+  ats: number;
+  /** The warehouse's timestamp of the level; null when only claims are there. */
+  observedAt: Date | null;
+}
+
+export interface SkuStockByLocation {
+  levels: LocationLevelRow[];
+  /** Units of open claims with no location (recorded before locations): they count against every location. */
+  unlocated: number;
+}
+
+/**
+ * Stock of these SKUs per location: every location with a level or an open claim, each
+ * warehouse's in order, and the unlocated claims. A SKU with neither is absent.
+ */
+export async function stockByLocation(q: Queryable, skus: readonly string[]): Promise<Map<string, SkuStockByLocation>> {
+  const { rows } = await q.query<Omit<LocationLevelRow, 'locationId'> & { sku: string; locationId: number | null }>({
+    name: 'locations_stock_by_location',
+    text: `WITH claimed AS (
+             SELECT sku, location_id, sum(quantity)::int AS claimed FROM claims
+              WHERE state = 'open' AND sku = ANY($1::text[]) GROUP BY sku, location_id),
+           levels AS (
+             SELECT sku, location_id, on_hand, allocated, available, observed_at FROM stock_levels WHERE sku = ANY($1::text[]))
+           SELECT COALESCE(l.sku, c.sku) AS sku, COALESCE(l.location_id, c.location_id) AS "locationId",
+                  lo.connection_id AS warehouse, lo.code, lo.sellable, lo.external,
+                  COALESCE(l.on_hand, 0) AS "onHand", COALESCE(l.allocated, 0) AS allocated, COALESCE(l.available, 0) AS available,
+                  COALESCE(c.claimed, 0) AS claimed, COALESCE(l.available, 0) - COALESCE(c.claimed, 0) AS ats,
+                  l.observed_at AS "observedAt"
+             FROM levels l FULL JOIN claimed c ON c.sku = l.sku AND c.location_id = l.location_id
+             LEFT JOIN locations lo ON lo.id = COALESCE(l.location_id, c.location_id)
+            ORDER BY 1, lo.connection_id, lo.position, lo.id`,
+    values: [skus],
+  });
+  const result = new Map<string, SkuStockByLocation>();
+  for (const { sku, locationId, ...level } of rows) {
+    let entry = result.get(sku);
+    if (!entry) result.set(sku, (entry = { levels: [], unlocated: 0 }));
+    if (locationId === null) entry.unlocated += level.claimed;
+    else entry.levels.push({ locationId, ...level, observedAt: level.observedAt === null ? null : new Date(level.observedAt) });
+  }
+  return result;
+}
+
+/** One selling point of a channel: the connection as a whole (`externalId` '') or one of its locations. */
+export interface ChannelLocation {
+  externalId: string;
+  /** Location ids in source order; empty: the default sources. */
+  sources: number[];
+}
+
+/**
+ * Replaces a channel's selling points and their sources (the catalogue sync, in its
+ * transaction). An empty list brings back the default: one count from the default sources.
+ * Sources are location ids, in order.
+ */
+export async function replaceChannelSources(tx: Queryable, connectionId: string, outlets: readonly ChannelLocation[]): Promise<void> {
+  const ids = outlets.map((o) => o.externalId);
+  // Two replaces of one channel queue here (until the transaction ends) instead of one
+  // inserting beside rows the other inserted. NO KEY: orders may still reference the channel.
+  await tx.query({
+    name: 'channel_sources_lock_channel',
+    text: `SELECT 1 FROM connections WHERE id = $1 FOR NO KEY UPDATE`,
+    values: [connectionId],
+  });
+  await tx.query({
+    name: 'channel_locations_drop_others',
+    text: `DELETE FROM channel_locations WHERE connection_id = $1 AND external_id <> ALL($2::text[])`,
+    values: [connectionId, ids],
+  });
+  if (outlets.length === 0) return;
+  await tx.query({
+    name: 'channel_locations_upsert',
+    text: `INSERT INTO channel_locations (connection_id, external_id, position)
+           SELECT $1, e, (n - 1)::int FROM unnest($2::text[]) WITH ORDINALITY AS u(e, n)
+           ON CONFLICT (connection_id, external_id) DO UPDATE SET position = EXCLUDED.position`,
+    values: [connectionId, ids],
+  });
+  const sources = outlets.flatMap((o) => o.sources.map((locationId, position) => ({ externalId: o.externalId, locationId, position })));
+  // Two statements: in one, the insert would not see the delete's effect on the keys.
+  await tx.query({
+    name: 'channel_sources_clear',
+    text: `DELETE FROM channel_sources WHERE channel_location_id IN (SELECT id FROM channel_locations WHERE connection_id = $1)`,
+    values: [connectionId],
+  });
+  await tx.query({
+    name: 'channel_sources_insert',
+    text: `INSERT INTO channel_sources (channel_location_id, position, location_id)
+           SELECT cl.id, s.position, s.location_id
+             FROM unnest($2::text[], $3::int[], $4::bigint[]) AS s(external_id, position, location_id)
+             JOIN channel_locations cl ON cl.connection_id = $1 AND cl.external_id = s.external_id`,
+    values: [connectionId, sources.map((s) => s.externalId), sources.map((s) => s.position), sources.map((s) => s.locationId)],
+  });
+}
+
+/** Every channel's selling points with their sources in order (channels without rows sell as one, from the default). */
+export async function channelSources(q: Queryable): Promise<Map<string, ChannelLocation[]>> {
+  const { rows } = await q.query<{ connectionId: string; externalId: string; sources: number[] }>({
+    name: 'channel_sources_all',
+    text: `SELECT cl.connection_id AS "connectionId", cl.external_id AS "externalId",
+                  COALESCE(array_agg(cs.location_id ORDER BY cs.position) FILTER (WHERE cs.location_id IS NOT NULL), '{}') AS sources
+             FROM channel_locations cl LEFT JOIN channel_sources cs ON cs.channel_location_id = cl.id
+            GROUP BY cl.id ORDER BY cl.connection_id, cl.position, cl.id`,
+    values: [],
+  });
+  const result = new Map<string, ChannelLocation[]>();
+  for (const r of rows) {
+    const list = result.get(r.connectionId) ?? [];
+    list.push({ externalId: r.externalId, sources: r.sources.map(Number) });
+    result.set(r.connectionId, list);
+  }
+  return result;
+}
+
+/** Order lines claimed at more than one location (a split), with each part. */
+export async function splitClaims(
+  q: Queryable,
+  orderIds: readonly number[],
+): Promise<{ orderId: number; lineNo: number; sku: string; parts: { locationId: number | null; quantity: number }[] }[]> {
+  const { rows } = await q.query<{ orderId: number; lineNo: number; sku: string; parts: { locationId: number | null; quantity: number }[] }>({
+    name: 'claims_split',
+    text: `SELECT order_id AS "orderId", line_no AS "lineNo", sku,
+                  json_agg(json_build_object('locationId', location_id, 'quantity', quantity) ORDER BY location_id) AS parts
+             FROM claims WHERE order_id = ANY($1::bigint[])
+            GROUP BY order_id, line_no, sku HAVING count(*) > 1
+            ORDER BY order_id, line_no, sku`,
+    values: [orderIds],
+  });
+  return rows;
+}
