@@ -16,6 +16,7 @@ import { freePort } from '../../src/store/embedded.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import { eventually } from '../e2e/helpers.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { engineHead, shopifyEntry, warehouseEntry, wooEntry } from '../helpers/webhook-connections.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/stocksync.js');
@@ -27,17 +28,7 @@ let publicUrl = '';
 let env: Record<string, string>;
 
 function configYaml(sandbox: string, server: string): string {
-  return `
-demo: true
-server: { host: 127.0.0.1, ${server} }
-database: { url: { env: WEBHOOKS_DATABASE_URL } }
-connections:
-  - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sandbox}/warehouse/wh", pollInterval: 1h, options: { location: main },
-      credentials: { apiToken: { env: W1, default: sandbox-token-wh } } }
-  - { id: shop, kind: channel, platform: shopify, baseUrl: "${sandbox}/shopify/shop", pollInterval: 1h,
-      credentials: { accessToken: { env: S1, default: shpat_x }, webhookSecret: { env: S2, default: sandbox-app-secret } } }
-  - { id: woo, kind: channel, platform: woocommerce, baseUrl: "${sandbox}/woocommerce/store", pollInterval: 1h,
-      credentials: { consumerKey: { env: C1, default: ck_store }, consumerSecret: { env: C2, default: cs_store }, webhookSecret: { env: C3, default: whsec_cli } } }
+  return `${engineHead('WEBHOOKS_DATABASE_URL', server)}${warehouseEntry(sandbox)}${shopifyEntry('shop', `${sandbox}/shopify/shop`)}${wooEntry('woo', `${sandbox}/woocommerce/store`, 'whsec_cli')}
   - { id: amazon, kind: channel, platform: amazon, baseUrl: "${sandbox}/amazon/seller", pollInterval: 1h, options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER },
       credentials: { accessToken: { env: A1, default: "Atza|seller" }, notificationToken: { env: A2, default: tok } } }
 skus:

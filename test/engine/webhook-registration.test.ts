@@ -18,6 +18,7 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import type { WooInstance } from '../../sandbox/woocommerce/index.js';
 import { eventually } from '../e2e/helpers.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { engineHead, shopifyEntry, warehouseEntry, wooEntry } from '../helpers/webhook-connections.js';
 
 const log = pino({ level: 'silent' });
 let sb: RunningSandbox;
@@ -76,22 +77,11 @@ beforeAll(async () => {
   publicUrl = `http://127.0.0.1:${port}`;
   const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   // No server.publicUrl: the test drives each registration itself (test/cli/webhooks.test.ts covers the start).
-  const yaml = `
-demo: true
-server: { host: 127.0.0.1 }
-database: { url: { env: TEST_DATABASE_URL } }
-connections:
-  - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sb.url}/warehouse/wh", pollInterval: 1h, options: { location: main },
-      credentials: { apiToken: { env: W1, default: sandbox-token-wh } } }
-  - { id: shop, kind: channel, platform: shopify, baseUrl: "${sb.url}/shopify/shop", pollInterval: 1h,
-      credentials: { accessToken: { env: S1, default: shpat_x }, webhookSecret: { env: S2, default: sandbox-app-secret } } }
-  - { id: flaky, kind: channel, platform: shopify, baseUrl: "${proxied}/shopify/flaky", pollInterval: 1h,
-      options: { retry: { attempts: 1, baseMs: 1, maxMs: 2 } },
-      credentials: { accessToken: { env: S1, default: shpat_x }, webhookSecret: { env: S2, default: sandbox-app-secret } } }
-  - { id: woo, kind: channel, platform: woocommerce, baseUrl: "${sb.url}/woocommerce/store", pollInterval: 1h,
-      credentials: { consumerKey: { env: C1, default: ck_store }, consumerSecret: { env: C2, default: cs_store }, webhookSecret: { env: C3, default: whsec_ours_not_the_stores } } }
-  - { id: bare, kind: channel, platform: woocommerce, baseUrl: "${sb.url}/woocommerce/bare", pollInterval: 1h,
-      credentials: { consumerKey: { env: C4, default: ck_bare }, consumerSecret: { env: C5, default: cs_bare } } }
+  const yaml = `${engineHead('TEST_DATABASE_URL', '')}${warehouseEntry(sb.url)}${shopifyEntry('shop', `${sb.url}/shopify/shop`)}${shopifyEntry(
+    'flaky',
+    `${proxied}/shopify/flaky`,
+    'retry: { attempts: 1, baseMs: 1, maxMs: 2 }',
+  )}${wooEntry('woo', `${sb.url}/woocommerce/store`, 'whsec_ours_not_the_stores')}${wooEntry('bare', `${sb.url}/woocommerce/bare`)}
 skus:
   - { sku: MUG, listings: { shop: {}, flaky: {}, woo: {} } }
 `;
