@@ -12,6 +12,7 @@ import { parseConfig } from '../../src/config/index.js';
 import type { Connector } from '../../src/connectors/types.js';
 import { registerWebhooks, removeWebhooks, webhookStatus } from '../../src/engine/webhook-registration.js';
 import { startEngine, type RunningEngine } from '../../src/runtime/engine-process.js';
+import { registerAtStart } from '../../src/runtime/register-at-start.js';
 import { freePort } from '../../src/store/embedded.js';
 import { lastRegistrations } from '../../src/store/webhook-registrations.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
@@ -209,6 +210,47 @@ describe('webhook registration', () => {
     expect([third.created.length, third.removed.length]).toEqual([0, 0]);
     const urls = (flaky.control.truth() as { webhooks: { url: string }[] }).webhooks.map((h) => h.url);
     expect(urls).toEqual(Array(3).fill(`${publicUrl}/webhooks/flaky`));
+  });
+
+  it('two registrations of one connection at once never make duplicates (the lease lets one through)', async () => {
+    // WooCommerce, unlike Shopify, takes a second webhook with the same topic and address
+    const both = await Promise.all([
+      registerWebhooks(deps(), 'woo', connector('woo'), publicUrl),
+      registerWebhooks(deps(), 'woo', connector('woo'), publicUrl),
+    ]);
+    expect(both.some((r) => r.state === 'done')).toBe(true);
+    for (const r of both) if (r.state === 'failed') expect(r.failures.map((f) => f.action)).toEqual(['lease']);
+    const ours = (woo().control.truth() as { webhooks: { topic: string; delivery_url: string }[] }).webhooks.filter(
+      (h) => h.delivery_url === `${publicUrl}/webhooks/woo`,
+    );
+    expect(ours.map((h) => h.topic).sort()).toEqual(['order.created', 'order.updated', 'product.updated']);
+  });
+
+  it('at start, a registration that failed is retried until it converges', async () => {
+    const flaky = sb.instances.get('shopify/flaky')!;
+    await removeWebhooks(deps(), 'flaky', connector('flaky'), publicUrl);
+    createsSeen = 0;
+    failCreates = true;
+    const running = registerAtStart({
+      db: engine.database.db,
+      log,
+      publicUrl,
+      connectors: new Map([['flaky', connector('flaky')]]),
+      retryBaseMs: 50,
+      retryMaxMs: 100,
+    });
+    try {
+      const [first] = await running.firstPass;
+      expect([first!.state, first!.created.length]).toEqual(['failed', 1]);
+      failCreates = false;
+      await eventually('the retry registered the rest', async () => {
+        const [rec] = (await lastRegistrations(engine.database.db)).filter((r) => r.connectionId === 'flaky');
+        return rec?.ok === true;
+      });
+      expect((flaky.control.truth() as { webhooks: { url: string }[] }).webhooks.map((h) => h.url)).toEqual(Array(3).fill(`${publicUrl}/webhooks/flaky`));
+    } finally {
+      running.stop();
+    }
   });
 
   it('refuses a WooCommerce register without a webhook secret, before any call', async () => {
