@@ -60,7 +60,7 @@ beforeAll(async () => {
   });
   const port = await freePort();
   publicUrl = `http://127.0.0.1:${port}`;
-  const yaml = configYaml(sb.url, `port: ${port}, publicUrl: "${publicUrl}/"`);
+  const yaml = configYaml(sb.url, `port: ${port}, publicUrl: "${publicUrl}/", adminToken: { env: WEBHOOKS_ADMIN, default: admin-token-for-the-test }`);
   writeFileSync(path.join(dir, 'with.yaml'), yaml);
   writeFileSync(path.join(dir, 'without.yaml'), configYaml(sb.url, `port: ${port}`));
   engine = await startEngine(parseConfig(yaml, { WEBHOOKS_DATABASE_URL: testDb.url }, 'with.yaml'), { port, logger: pino({ level: 'silent' }) });
@@ -114,6 +114,10 @@ describe('webhook registration at start and from the command line', () => {
     const s = await cli(path.join(dir, 'with.yaml'), ['status', '--json']);
     const report = JSON.parse(s.stdout) as { connections: { id: string; webhookRegistration: { ok: boolean; kept: number } | null }[] };
     expect(report.connections.find((c) => c.id === 'shop')!.webhookRegistration).toMatchObject({ ok: true, kept: 3 });
+    const api = await fetch(`${publicUrl}/api/v1/connections`, { headers: { authorization: 'Bearer admin-token-for-the-test' } });
+    const { items } = (await api.json()) as { items: { id: string; webhookRegistration: Record<string, unknown> | null }[] };
+    expect(items.find((c) => c.id === 'woo')!.webhookRegistration).toMatchObject({ ok: true, kept: 3, missing: [], address: `${publicUrl}/webhooks/woo` });
+    expect(items.find((c) => c.id === 'amazon')!.webhookRegistration).toBeNull();
     const text = await cli(path.join(dir, 'with.yaml'), ['status']);
     expect(text.stdout).toMatch(/shop: webhooks registered \d+s ago at http:\/\/127\.0\.0\.1:\d+\/webhooks\/shop: complete; 3 kept/);
   });
