@@ -70,7 +70,10 @@ export function registrationOf(connector: Connector): WebhookRegistration | unde
 /** Why a platform's webhooks are not ours to register. */
 function unsupportedNote(platform: string): string {
   if (platform === 'amazon') {
-    return "Amazon's notifications go to an SQS queue or EventBridge, not to our webhook route: subscribe them with the SP-API Notifications API (createSubscription); stocksync does not register them";
+    return (
+      "Amazon's notifications go to an SQS queue or EventBridge, not to our webhook route: subscribe them with the SP-API Notifications API " +
+      '(createSubscription); stocksync does not register them (an HTTP relay posts to <publicUrl>/webhooks/<connection id>?token=<credentials.notificationToken>)'
+    );
   }
   if (platform === 'manual') return 'a manual channel has no platform to subscribe to';
   return `the ${platform} connector cannot register webhooks: subscribe them on the platform, to <publicUrl>/webhooks/<connection id>`;

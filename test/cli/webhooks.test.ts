@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatWebhooks } from '../../src/cli/commands/webhooks.js';
 import { parseConfig } from '../../src/config/index.js';
 import { startEngine, type RunningEngine } from '../../src/runtime/engine-process.js';
 import { freePort } from '../../src/store/embedded.js';
@@ -129,5 +130,27 @@ describe('webhook registration at start and from the command line', () => {
     const unknown = await cli(path.join(dir, 'with.yaml'), ['webhooks', 'register', '--connection', 'nope']);
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toMatch(/error NOT_FOUND: connection nope is not in/);
+  });
+
+  it('shows a subscription the platform holds but does not deliver (WooCommerce disabled)', () => {
+    const text = formatWebhooks('status', [
+      {
+        connectionId: 'woo',
+        platform: 'woocommerce',
+        state: 'done',
+        address: 'https://sync.example.com/webhooks/woo',
+        registered: [{ id: '7', topic: 'order.created', address: 'https://sync.example.com/webhooks/woo', status: 'disabled' }],
+        missing: ['order.updated'],
+        stale: [{ webhook: { id: '9', topic: 'product.deleted', address: 'https://sync.example.com/webhooks/woo' }, reason: 'topic_not_consumed' }],
+        foreign: 2,
+        created: [],
+        removed: [],
+        failures: [],
+      },
+    ]);
+    expect(text).toMatch(/woo\s+woocommerce\s+order\.created\s+registered \(disabled\)\s+https:\/\/sync\.example\.com\/webhooks\/woo\s+7/);
+    expect(text).toMatch(/order\.updated\s+missing/);
+    expect(text).toMatch(/product\.deleted\s+stale \(topic not consumed\)/);
+    expect(text).toContain("woo: 1 registered, 1 missing, 1 stale; 2 other apps' subscriptions left alone");
   });
 });

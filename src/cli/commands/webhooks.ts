@@ -82,7 +82,11 @@ export function formatWebhooks(action: Action, results: readonly ConnectionWebho
   const rows: (string | null)[][] = [];
   for (const r of results) {
     const created = new Set(r.created.map((w) => w.id));
-    for (const w of r.registered) rows.push([r.connectionId, r.platform, w.topic, created.has(w.id) ? 'created' : 'registered', w.address, w.id]);
+    for (const w of r.registered) {
+      // the platform's own state where it is not delivering (WooCommerce paused or disabled)
+      const state = `${created.has(w.id) ? 'created' : 'registered'}${w.status && w.status !== 'active' ? ` (${w.status})` : ''}`;
+      rows.push([r.connectionId, r.platform, w.topic, state, w.address, w.id]);
+    }
     for (const t of r.missing) rows.push([r.connectionId, r.platform, t, 'missing', r.address, null]);
     for (const s of r.stale) rows.push([r.connectionId, r.platform, s.webhook.topic, `stale (${REASONS[s.reason]})`, s.webhook.address, s.webhook.id]);
     for (const w of r.removed) rows.push([r.connectionId, r.platform, w.topic, 'removed', w.address, w.id]);
