@@ -14,11 +14,11 @@ import { createConnector } from '../connectors/index.js';
 import type { Connector } from '../connectors/types.js';
 import type { RetentionPolicy } from '../store/retention.js';
 import { startWorkers, type Workers, type WorkersDeps } from './workers.js';
+import { registerAtStart, type RegisterAtStart } from './register-at-start.js';
 import { watchConnectionHealth } from '../engine/connection-health.js';
 import { countThrottled } from '../metrics/counters.js';
 import { metricsRegistry, startMetricsListener } from '../server/metrics.js';
 import type { AlertsSettings } from './alert-loops.js';
-import { registerAtStart, type RegisterAtStart } from './register-at-start.js';
 
 export interface RunningEngine {
   url: string;
