@@ -117,8 +117,16 @@ export async function registerWebhooks(deps: RegistrationDeps, connectionId: str
   const reg = registrationOf(connector);
   if (!reg) return { ...blank(connectionId, connector.platform, null), state: 'unsupported', note: unsupportedNote(connector.platform) };
   const cannot = reg.cannotRegister?.();
-  if (cannot)
-    return { ...blank(connectionId, connector.platform, null), state: 'failed', failures: [{ action: 'check', target: connectionId, error: cannot }] };
+  if (cannot) {
+    // recorded too, so that `stocksync status` says why this connection has no webhooks
+    const refused: ConnectionWebhooks = {
+      ...blank(connectionId, connector.platform, webhookAddress(publicUrl, connectionId)),
+      state: 'failed',
+      failures: [{ action: 'check', target: connectionId, error: cannot }],
+    };
+    await record(deps, refused, reg.topics);
+    return refused;
+  }
   const result = await underLease(deps, connectionId, () => applyPlan(reg, connectionId, connector.platform, publicUrl));
   if (result === 'busy') {
     const error = 'another registration of this connection is running (another engine or command); run it again in a minute';

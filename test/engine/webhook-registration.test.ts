@@ -259,6 +259,9 @@ describe('webhook registration', () => {
     expect(r.state).toBe('failed');
     expect(r.failures[0]!.error).toMatch(/woocommerce connection bare: credentials\.webhookSecret is required to register webhooks/);
     expect(sb.instances.get('woocommerce/bare')!.stats().calls).toEqual({});
+    const [rec] = (await lastRegistrations(engine.database.db)).filter((x) => x.connectionId === 'bare');
+    expect(rec).toMatchObject({ ok: false, created: 0, missing: ['order.created', 'order.updated', 'product.updated'] });
+    expect(rec!.error).toMatch(/^check bare: woocommerce connection bare: credentials\.webhookSecret is required/);
   });
 
   it('says the warehouse connector cannot register, without calling it', async () => {
