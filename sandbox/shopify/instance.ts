@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { withRequestFaults, type FaultErrorShapes } from '../core/faults.js';
 import { webhooksFromOptions, type InstanceFactory, type SandboxInstance } from '../core/instance.js';
 import { createCallStats } from '../core/stats.js';
-import { createWebhookSubscriptions } from '../core/webhooks.js';
 import { createCostBucket, type CostBucket } from './bucket.js';
 import { API_VERSION, BUCKET_SIZE_MULTIPLIER, MESSAGES, PLAN_RESTORE_RATE, type ShopifyPlan } from './constants.js';
 import { createShopifyEvents } from './events.js';
@@ -10,6 +9,7 @@ import { runGraphql, type GraphqlRequestBody } from './graphql.js';
 import { createRootValue, type ShopRuntime } from './resolvers.js';
 import { createShopControl } from './control.js';
 import { addItem, createShopState } from './store.js';
+import { createShopSubscriptions } from './subscriptions.js';
 
 /**
  * A Shopify shop. Options (all optional):
@@ -20,7 +20,7 @@ import { addItem, createShopState } from './store.js';
  *   locations        location names (default ["Main warehouse"]); stock starts at the first
  *   stockAtAllLocations  items stocked (activated) at every location, not only the first
  *   utcOffsetMinutes the shop's zone for webhook timestamps (default -300)
- *   webhooks         [{topic, url}] initial subscriptions
+ *   webhooks         [{topic, url}] initial subscriptions (listed by webhookSubscriptions too)
  */
 export interface ShopifyOptions {
   accessToken?: string;
@@ -46,7 +46,8 @@ export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
     return b;
   };
   const stats = createCallStats();
-  const subscriptions = createWebhookSubscriptions(webhooksFromOptions(spec.options));
+  // one list for API-created and control-API subscriptions: deliveries go where it says
+  const subscriptions = createShopSubscriptions(webhooksFromOptions(spec.options), () => ctx.faults.now());
   const state = createShopState(opts.locations ?? ['Main warehouse']);
   const domain = `${spec.name}.myshopify.com`;
   let groupSeq = 0;
@@ -69,7 +70,7 @@ export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
     nextGroupId: () => `gid://shopify/InventoryAdjustmentGroup/${58372178 + ++groupSeq}`,
   };
   for (const { sku, quantity } of spec.skus ?? []) addItem(state, sku, quantity, runtime.now(), ctx.rng, opts.stockAtAllLocations);
-  const rootValue = createRootValue(runtime);
+  const rootValue = { ...createRootValue(runtime), ...subscriptions.root() };
 
   const shapes: FaultErrorShapes = {
     rateLimited: (reply, retryAfter) =>

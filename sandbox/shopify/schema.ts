@@ -22,12 +22,64 @@ export const SHOPIFY_SDL = /* GraphQL */ `
     location(id: ID): Location
     orders(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean, sortKey: OrderSortKeys = PROCESSED_AT): OrderConnection!
     order(id: ID!): Order
+    webhookSubscriptions(first: Int, after: String, last: Int, before: String, reverse: Boolean, query: String,
+      topics: [WebhookSubscriptionTopic!], format: WebhookSubscriptionFormat, uri: String, callbackUrl: URL): WebhookSubscriptionConnection!
+    webhookSubscription(id: ID!): WebhookSubscription
   }
 
   type Mutation {
     inventorySetQuantities(input: InventorySetQuantitiesInput!): InventorySetQuantitiesPayload
     inventoryAdjustQuantities(input: InventoryAdjustQuantitiesInput!): InventoryAdjustQuantitiesPayload
+    webhookSubscriptionCreate(topic: WebhookSubscriptionTopic!, webhookSubscription: WebhookSubscriptionInput!): WebhookSubscriptionCreatePayload
+    webhookSubscriptionDelete(id: ID!): WebhookSubscriptionDeletePayload
   }
+
+  "A subset of Shopify's topics (sandbox/shopify/subscriptions.ts maps them to the REST spelling)."
+  enum WebhookSubscriptionTopic {
+    ORDERS_CREATE
+    ORDERS_UPDATED
+    ORDERS_CANCELLED
+    ORDERS_PAID
+    ORDERS_FULFILLED
+    INVENTORY_LEVELS_UPDATE
+    INVENTORY_LEVELS_CONNECT
+    INVENTORY_LEVELS_DISCONNECT
+    INVENTORY_ITEMS_UPDATE
+    PRODUCTS_CREATE
+    PRODUCTS_UPDATE
+    PRODUCTS_DELETE
+    BULK_OPERATIONS_FINISH
+    APP_UNINSTALLED
+  }
+  enum WebhookSubscriptionFormat {
+    JSON
+    XML
+  }
+  type WebhookSubscription {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    topic: WebhookSubscriptionTopic!
+    uri: String!
+    callbackUrl: URL! @deprecated(reason: "Use uri instead.")
+    format: WebhookSubscriptionFormat!
+    includeFields: [String!]!
+    filter: String
+    createdAt: DateTime!
+    updatedAt: DateTime!
+  }
+  type WebhookSubscriptionEdge { cursor: String! node: WebhookSubscription! }
+  type WebhookSubscriptionConnection { edges: [WebhookSubscriptionEdge!]! nodes: [WebhookSubscription!]! pageInfo: PageInfo! }
+  input WebhookSubscriptionInput {
+    uri: String
+    callbackUrl: URL @deprecated(reason: "Use uri instead.")
+    format: WebhookSubscriptionFormat
+    includeFields: [String!]
+    filter: String
+    metafieldNamespaces: [String!]
+  }
+  type UserError { field: [String!] message: String! }
+  type WebhookSubscriptionCreatePayload { webhookSubscription: WebhookSubscription userErrors: [UserError!]! }
+  type WebhookSubscriptionDeletePayload { deletedWebhookSubscriptionId: ID userErrors: [UserError!]! }
 
   enum OrderSortKeys {
     ID

@@ -61,7 +61,22 @@ export function registerOrderRoutes(app: FastifyInstance, d: WooOrderRouteDeps):
 
   app.get(
     '/webhooks',
-    http.route('GET webhooks', async () => hooks.list().map((h) => webhookJson(h, tzOffset))),
+    // WC_REST_Webhooks_Controller::get_items: paged (per_page 1-100, default 10), optional status filter
+    http.route('GET webhooks', async (request: FastifyRequest, reply: FastifyReply) => {
+      const q = request.query as Record<string, string | undefined>;
+      try {
+        const lq = parseListQuery({ ...q, orderby: q.orderby ?? 'id', order: q.order ?? 'asc' }, tzOffset);
+        const rows = hooks.list().filter((h) => !q.status || q.status === 'all' || h.status === q.status);
+        const { page, total, totalPages } = applyList(
+          rows.map((h) => ({ ...h, modified: h.created })),
+          lq,
+        );
+        setListHeaders(reply, request, total, totalPages, lq.page);
+        return page.map((h) => webhookJson(h, tzOffset));
+      } catch (e) {
+        return paramError(reply, e);
+      }
+    }),
   );
   app.post(
     '/webhooks',
@@ -122,6 +137,11 @@ export function registerOrderRoutes(app: FastifyInstance, d: WooOrderRouteDeps):
   app.delete(
     '/webhooks/:id',
     http.route('DELETE webhooks/{id}', async (request: FastifyRequest, reply: FastifyReply) => {
+      // webhooks cannot be trashed: WooCommerce refuses a DELETE without force=true
+      const force = (request.query as Record<string, string | undefined>).force;
+      if (force !== 'true' && force !== '1') {
+        return wooError(reply, 501, 'woocommerce_rest_trash_not_supported', 'Webhooks do not support trashing.');
+      }
       const hook = hooks.get(Number((request.params as { id: string }).id));
       if (!hook) return wooError(reply, 404, 'woocommerce_rest_webhook_invalid_id', 'Invalid ID.');
       const rendered = webhookJson(hook, tzOffset);

@@ -88,6 +88,12 @@ const portSchema = z
   .min(1, 'must be from 1 to 65535')
   .max(65535, 'must be from 1 to 65535');
 
+/** No query or fragment: connection paths are appended to it. */
+const publicUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .refine((url) => !url.includes('?') && !url.includes('#'), 'must have no query string or fragment: /webhooks/<connection> is appended to it')
+  .transform((url) => url.replace(/\/+$/, ''));
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).transform((url) => url.replace(/\/+$/, '')); // connectors append paths
 
 /** Buffer policy of a channel; see src/domain/types.ts BufferPolicy for the order applied. */
@@ -207,6 +213,12 @@ export const configSchema = z.strictObject(
          */
         host: z.string({ error: 'must be a string' }).default('127.0.0.1'),
         port: portSchema.default(8080),
+        /**
+         * The address the platforms reach this engine at (a reverse proxy or tunnel), e.g.
+         * https://sync.example.com. Set: webhooks are registered at start and by
+         * `stocksync webhooks register`, each connection's at <publicUrl>/webhooks/<id>.
+         */
+        publicUrl: publicUrlSchema.optional(),
         /** Bearer token of the admin API; absent = admin API disabled. */
         adminToken: secretRefSchema.optional(),
         /** Bearer token of GET /metrics on the main port; neither this nor metricsAddress = no metrics. */

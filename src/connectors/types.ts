@@ -125,6 +125,8 @@ interface ConnectorBase {
   verifyWebhook(input: WebhookInput): boolean;
   /** Throws ConnectorError('PARSE') on a body it cannot understand. */
   parseWebhook(input: WebhookInput): ParsedWebhook;
+  /** Present where the engine can create and remove the platform's webhooks (`stocksync webhooks`). */
+  webhookRegistration?: WebhookRegistration;
 }
 
 /** A webhook the platform holds for us, as its API lists it. */
@@ -260,6 +262,8 @@ export interface RegisteredWebhook {
   id: string;
   topic: string;
   address: string;
+  /** The platform's word where it has one (WooCommerce active | paused | disabled). */
+  status?: string;
 }
 
 /**
@@ -272,4 +276,9 @@ export interface WebhookRegistration {
   list(): Promise<RegisteredWebhook[]>;
   create(topic: string, address: string): Promise<RegisteredWebhook>;
   remove(id: string): Promise<void>;
+  /**
+   * Why subscriptions cannot be created now (e.g. no secret to sign or verify them with);
+   * undefined when they can. Checked before any call, so a register fails at once.
+   */
+  cannotRegister?(): string | undefined;
 }

@@ -14,6 +14,7 @@ import { createConnector } from '../connectors/index.js';
 import type { Connector } from '../connectors/types.js';
 import type { RetentionPolicy } from '../store/retention.js';
 import { startWorkers, type Workers, type WorkersDeps } from './workers.js';
+import { registerAtStart, type RegisterAtStart } from './register-at-start.js';
 import { watchConnectionHealth } from '../engine/connection-health.js';
 import { countThrottled } from '../metrics/counters.js';
 import { metricsRegistry, startMetricsListener } from '../server/metrics.js';
@@ -28,6 +29,8 @@ export interface RunningEngine {
   connectors: ReadonlyMap<string, Connector>;
   /** Where /metrics is served (server.metricsAddress's listener, or the main port); undefined: off. */
   metricsUrl: string | undefined;
+  /** The webhook registration started once listening, when server.publicUrl is set. */
+  webhookRegistration: RegisterAtStart | undefined;
   stop(): Promise<void>;
 }
 
@@ -112,6 +115,8 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
     const metricsUrl = metricsListener ? `${metricsListener.url}/metrics` : registry ? `${url}/metrics` : undefined;
     if (metricsUrl) log.info({ url: metricsUrl, token: metricsToken !== undefined }, 'metrics served');
     else log.info('metrics off (set server.metricsToken or server.metricsAddress)');
+    const publicUrl = config.server.publicUrl;
+    const webhookRegistration = publicUrl ? registerAtStart({ db: database.db, log, publicUrl, connectors }) : undefined;
     let stopping: Promise<void> | undefined;
     return {
       url,
@@ -120,9 +125,12 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
       workers,
       connectors,
       metricsUrl,
+      webhookRegistration,
       stop() {
         // Stop taking webhooks, finish the work in hand, then let the database go.
         stopping ??= (async () => {
+          webhookRegistration?.stop();
+          await webhookRegistration?.firstPass;
           await server.close();
           await metricsListener?.close();
           await workers.stop();

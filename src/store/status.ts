@@ -3,6 +3,7 @@ import type { Queryable } from './db.js';
 import { connectionPauses, type ConnectionPause } from './connection-pauses.js';
 import { loweringLatencyStats } from './lowering-latencies.js';
 import { subscriptionHealth, type SubscriptionHealth } from './webhook-subscriptions.js';
+import { lastRegistrations, type RegistrationRecord } from './webhook-registrations.js';
 
 export interface LastReconciliation {
   id: number;
@@ -47,6 +48,8 @@ export interface ConnectionStatus {
   operatorPause: { pausedAt: Date; reason: string } | null;
   /** The platform's webhooks for us as last checked (WooCommerce); null where not checked. */
   webhooks: SubscriptionHealth | null;
+  /** The last `stocksync webhooks register` (or start with server.publicUrl); null: never. */
+  webhookRegistration: Omit<RegistrationRecord, 'connectionId'> | null;
 }
 
 export interface QuarantineCounts {
@@ -113,11 +116,13 @@ export async function statusReport(q: Queryable): Promise<StatusReport> {
   const latencies = new Map((await loweringLatencyStats(q)).map(({ connectionId, ...stats }) => [connectionId, stats]));
   const pauses = new Map((await connectionPauses(q)).map((p) => [p.connectionId, p]));
   const webhooks = new Map((await subscriptionHealth(q)).map((w) => [w.connectionId, w]));
+  const registrations = new Map((await lastRegistrations(q)).map(({ connectionId, ...r }) => [connectionId, r]));
   // json_build_object hands timestamps back as text: make them dates like the other columns.
   for (const c of connections) {
     c.loweringLatencyMs = latencies.get(c.id) ?? null;
     c.authPause = pauses.get(c.id) ?? null;
     c.webhooks = webhooks.get(c.id) ?? null;
+    c.webhookRegistration = registrations.get(c.id) ?? null;
     if (c.operatorPause) c.operatorPause = { ...c.operatorPause, pausedAt: new Date(c.operatorPause.pausedAt) };
     const r = c.lastReconciliation as (Omit<LastReconciliation, 'startedAt' | 'finishedAt'> & { startedAt: string; finishedAt: string | null }) | null;
     if (r) c.lastReconciliation = { ...r, startedAt: new Date(r.startedAt), finishedAt: r.finishedAt === null ? null : new Date(r.finishedAt) };

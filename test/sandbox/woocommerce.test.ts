@@ -142,7 +142,7 @@ describe('WooCommerce REST v3', () => {
     expect(got.headers['x-wc-webhook-delivery-id']).toMatch(/^[0-9a-f]{32}$/);
     expect(got.headers['x-wc-webhook-source']).toMatch(/\/woocommerce\/shop\/$/);
     expect(JSON.parse(got.body)).toMatchObject({ id: product.id, sku: 'W-20', stock_quantity: 4 });
-    await call('DELETE', `/webhooks/${hook.json.id}`);
+    await call('DELETE', `/webhooks/${hook.json.id}?force=true`);
   });
 
   it('builds the payload at delivery time and collapses a burst into one delivery', async () => {
@@ -154,7 +154,7 @@ describe('WooCommerce REST v3', () => {
     expect(receiver.received.length).toBe(1);
     expect(JSON.parse(receiver.received[0]!.body).stock_quantity).toBe(2);
     expect((woo.control.truth() as any).webhookStats.collapsed).toBeGreaterThanOrEqual(2);
-    await call('DELETE', `/webhooks/${hook.json.id}`);
+    await call('DELETE', `/webhooks/${hook.json.id}?force=true`);
   });
 
   it('disables a webhook on the 7th consecutive failure and stops delivering', async () => {
@@ -184,7 +184,7 @@ describe('WooCommerce REST v3', () => {
     await woo.flushWebhooks();
     expect(receiver.received.length).toBe(8);
     expect((await call('PUT', '/webhooks/999999', { status: 'active' })).status).toBe(404);
-    await call('DELETE', `/webhooks/${hook.json.id}`);
+    await call('DELETE', `/webhooks/${hook.json.id}?force=true`);
   });
 
   it('sells from its own count, refuses at zero and lists orders', async () => {

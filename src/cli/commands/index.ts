@@ -13,9 +13,10 @@ import * as release from './release.js';
 import * as demo from './demo.js';
 import * as simulate from './simulate.js';
 import * as prune from './prune.js';
+import * as webhooks from './webhooks.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: readonly CommandModule[] = [config, sandbox, start, demo, migrate, status, sku, reconcile, release, prune, simulate];
+export const commands: readonly CommandModule[] = [config, sandbox, start, demo, migrate, status, sku, reconcile, release, webhooks, prune, simulate];

@@ -111,6 +111,13 @@ function healthLines(c: ConnectionStatus, now: Date): string[] {
     const last = w.lastReenabledAt ? `, last re-enabled ${ago(w.lastReenabledAt, now)} (${w.lastReenabledTopics.join(', ')}; ${w.reenabled} in all)` : '';
     out.push(`  ${c.id}: webhooks ${states || 'none for us'} (checked ${ago(w.checkedAt, now)})${last}`);
   }
+  const g = c.webhookRegistration;
+  if (g) {
+    const what = g.ok
+      ? 'complete'
+      : `INCOMPLETE (${g.missing.length > 0 ? `missing ${g.missing.join(', ')}` : `${g.failed} failed`}${g.error ? `: ${g.error}` : ''})`;
+    out.push(`  ${c.id}: webhooks registered ${ago(g.registeredAt, now)} at ${g.address}: ${what}; ${g.kept} kept, ${g.created} created, ${g.removed} removed`);
+  }
   return out;
 }
 

@@ -17,6 +17,7 @@ import { MAX_BATCH, push } from './push.js';
 import { listQuantities, readQuantities, resolveListings } from './reads.js';
 import { reader } from './shapes.js';
 import { parseShopifyWebhook, verifyShopifyWebhook } from './webhooks.js';
+import { shopifyWebhookRegistration } from './webhook-registration.js';
 
 export const PLAN_RESTORE_RATE: Readonly<Record<string, number>> = { standard: 100, advanced: 200, plus: 1000, enterprise: 2000 };
 /** Bucket = 10 x restore rate (Shopify documents "about 10x" the restore rate: unverified). */
@@ -105,6 +106,7 @@ export function create(config: ConnectorConfig): ShopifyConnector {
     capabilities,
     verifyWebhook: (input) => verifyShopifyWebhook(secret, input),
     parseWebhook: (input) => parseShopifyWebhook(input),
+    webhookRegistration: shopifyWebhookRegistration(client, config.connectionId, secret),
     push: (items) => push(ctx, items),
     adjust: (items, key) => adjust(ctx, items, key),
     stats: () => client.stats(),

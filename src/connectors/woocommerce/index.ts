@@ -5,7 +5,7 @@ import { createWooClient } from './client.js';
 import { pollOrders } from './orders.js';
 import { pushBatch, WOO_MAX_BATCH } from './push.js';
 import { itemId, listQuantities, readStock, resolveBySku, targetOf, type WooTarget } from './reads.js';
-import { wooSubscriptions } from './subscriptions.js';
+import { wooSubscriptions, wooWebhookRegistration } from './subscriptions.js';
 import { parseWooWebhook, verifyWooWebhook } from './webhooks.js';
 
 export function create(config: ConnectorConfig): ChannelConnector {
@@ -26,6 +26,7 @@ export function create(config: ConnectorConfig): ChannelConnector {
     parseWebhook: parseWooWebhook,
     push: (items) => pushBatch(client, items),
     webhookSubscriptions: wooSubscriptions(client),
+    webhookRegistration: wooWebhookRegistration(client, config.connectionId, webhookSecret),
     async readQuantities(listings) {
       const targets = new Map<number, WooTarget>();
       for (const l of listings) {

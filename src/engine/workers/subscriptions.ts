@@ -4,6 +4,7 @@
 // sets ours active again where the platform disabled them (issue 14, defect 7).
 import type { Logger } from 'pino';
 import type { Connector, WebhookSubscription } from '../../connectors/types.js';
+import { isOurs } from '../../domain/webhook-plan.js';
 import type { Db } from '../../store/db.js';
 import { recordSubscriptions, subscriptionsCheckedWithin, type SeenSubscription } from '../../store/webhook-subscriptions.js';
 
@@ -19,13 +20,9 @@ export interface SubscriptionCheckDeps {
   minIntervalMs?: number;
 }
 
-/** A subscription delivers to us when its URL ends with our webhook route for this connection. */
+/** A subscription delivers to us when its URL ends with our webhook route for this connection (the same rule as registration's). */
 export function deliversToUs(s: WebhookSubscription, connectionId: string): boolean {
-  try {
-    return new URL(s.deliveryUrl).pathname.replace(/\/+$/, '').endsWith(`/webhooks/${connectionId}`);
-  } catch {
-    return false;
-  }
+  return isOurs(s.deliveryUrl, connectionId);
 }
 
 /** Returns the ids set active again; undefined when the connector has none to check or it is not time. */

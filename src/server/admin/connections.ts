@@ -33,6 +33,20 @@ export const connectionHealthSchema = z.object({
     .nullable()
     .meta({ description: 'Paused by the engine: the platform refuses our credentials (probed with back-off, resumed by itself)' }),
   webhooks: z.object({}).loose().nullable().meta({ description: "The platform's webhooks for us as last checked (WooCommerce)" }),
+  webhookRegistration: z
+    .object({
+      address: z.string(),
+      ok: z.boolean().meta({ description: 'Every consumed topic subscribed at the address, nothing stale left' }),
+      missing: z.array(z.string()),
+      kept: z.number().int(),
+      error: z.string().nullable(),
+      created: z.number().int(),
+      registeredAt: timestamp,
+      removed: z.number().int(),
+      failed: z.number().int(),
+    })
+    .nullable()
+    .meta({ description: 'The last webhook registration (stocksync webhooks register, or a start with server.publicUrl); null: never' }),
   listings: z.number().int(),
   dirtyListings: z.number().int(),
   partitionedListings: z.number().int(),
