@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { create } from '../../src/connectors/csv-feed/index.js';
-import type { FeedReading, FeedRow } from '../../src/connectors/file-feed.js';
 import type { WarehouseConnector } from '../../src/connectors/types.js';
 import { parseConfig } from '../../src/config/index.js';
+import { readAll } from './csv-feed-helpers.js';
 
 let dir: string;
 beforeEach(() => {
@@ -28,16 +28,6 @@ function feedOf(options: Record<string, unknown> = {}): WarehouseConnector {
     credentials: {},
     options: { source: `file://${dir}`, columns: { sku: 'sku', quantity: 'qty' }, ...options },
   });
-}
-
-async function readAll(r: FeedReading): Promise<FeedRow[]> {
-  const rows: FeedRow[] = [];
-  try {
-    for await (const row of r.rows) rows.push(row);
-  } finally {
-    await r.close();
-  }
-  return rows;
 }
 
 const T1 = new Date('2026-12-01T10:00:00Z');

@@ -25,10 +25,11 @@ export function localSource(o: CsvFeedOptions): FeedSource {
       if (newest === null || (await skip(newest))) return null;
       const file = await open(path.join(dir, newest.name), 'r');
       const before = await file.stat();
-      const changed = (s: { size: number; mtimeMs: number }, was: { size?: number; mtimeMs: number }) =>
-        s.mtimeMs !== was.mtimeMs || (was.size !== undefined && s.size !== was.size);
+      // Compared as Dates (whole ms), as the listing saw them: mtimeMs carries a sub-ms fraction.
+      const changed = (s: { size: number; mtime: Date }, was: { size?: number; mtime: Date }) =>
+        s.mtime.getTime() !== was.mtime.getTime() || (was.size !== undefined && s.size !== was.size);
       // Replaced between the listing and the open: read it at the next poll, as it is then.
-      if (changed(before, { mtimeMs: newest.entry.mtime.getTime() })) {
+      if (changed(before, { mtime: newest.entry.mtime })) {
         await file.close();
         throw new ConnectorError('SERVER', `${newest.name} changed while being opened; read again at the next poll`);
       }

@@ -142,7 +142,8 @@ export function parseRows(input: Readable, o: RowOptions): ParsedRows {
     },
   });
   // Any error on the way (the source dropped, the file changed) surfaces in the parser.
-  const fail = (e: Error) => parser.destroy(e);
+  const fail = (e: Error) =>
+    parser.destroy(e instanceof ConnectorError ? e : new ConnectorError('NETWORK', `the file could not be read to its end: ${e.message}`));
   input.on('error', fail);
   counter.on('error', fail);
   guard.on('error', fail);

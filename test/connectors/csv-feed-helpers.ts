@@ -1,4 +1,4 @@
-// Test servers for the csv-feed sources, on loopback: an SFTP server (ssh2's Server with a
+// Helpers of the csv-feed tests: readAll, and test servers for the remote sources, on loopback: an SFTP server (ssh2's Server with a
 // generated host key, password or public-key login) serving a local folder, and an HTTPS
 // server whose certificate a CA made for the test signed (openssl).
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,18 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
+import type { FeedReading, FeedRow } from '../../src/connectors/file-feed.js';
+
+/** Every row of a reading, then closes it. */
+export async function readAll(r: FeedReading): Promise<FeedRow[]> {
+  const rows: FeedRow[] = [];
+  try {
+    for await (const row of r.rows) rows.push(row);
+  } finally {
+    await r.close();
+  }
+  return rows;
+}
 
 const { Server, utils } = ssh2;
 const { STATUS_CODE } = utils.sftp;
@@ -141,6 +153,7 @@ export interface HttpsFileServer {
   /** What the next requests get. */
   serve(body: string | Buffer, headers?: Record<string, string>, opts?: { cutAfter?: number }): void;
   requests(): number;
+  lastAuthorization(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -161,8 +174,10 @@ export async function startHttpsFileServer(filePath = '/exports/stock.csv'): Pro
   let headers: Record<string, string> = {};
   let cutAfter: number | undefined;
   let count = 0;
+  let authorization: string | undefined;
   const server = https.createServer({ key: readFileSync(certs.key, 'utf8'), cert: readFileSync(certs.cert, 'utf8') }, (req, res) => {
     count++;
+    authorization = req.headers.authorization;
     if (req.url !== filePath) return res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/csv', 'content-length': String(body.length), ...headers });
     if (cutAfter === undefined) return res.end(body);
@@ -179,6 +194,7 @@ export async function startHttpsFileServer(filePath = '/exports/stock.csv'): Pro
       cutAfter = opts.cutAfter;
     },
     requests: () => count,
+    lastAuthorization: () => authorization,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
