@@ -158,14 +158,21 @@ export async function feedChanges(q: Queryable, fileId: number, connectionId: st
   return rows;
 }
 
-/** Records what the read found and puts the file on hold; a file held before is superseded. */
+/**
+ * Records what the read found and puts the file on hold; a file held before is superseded
+ * (first: one held file per connection). Two statements: run them in one transaction.
+ */
 export async function holdFeedFile(q: Queryable, fileId: number, s: FileStats & { inStock: number; wouldZero: number; note: string }): Promise<void> {
   await q.query({
-    name: 'feed_file_hold',
+    name: 'feed_file_supersede_held',
     text: `WITH old AS (UPDATE feed_files SET status = 'superseded', decided_at = now(), decided_by = 'a newer held file'
-                        WHERE connection_id = (SELECT connection_id FROM feed_files WHERE id = $1) AND status = 'held' RETURNING id),
-                  rows_gone AS (DELETE FROM feed_rows WHERE file_id IN (SELECT id FROM old))
-           UPDATE feed_files SET status = 'held', sha256 = $2, bytes = $3, rows_read = $4, rows_refused = $5, in_stock = $6, would_zero = $7, note = $8,
+                        WHERE connection_id = (SELECT connection_id FROM feed_files WHERE id = $1) AND status = 'held' RETURNING id)
+           DELETE FROM feed_rows WHERE file_id IN (SELECT id FROM old)`,
+    values: [fileId],
+  });
+  await q.query({
+    name: 'feed_file_hold',
+    text: `UPDATE feed_files SET status = 'held', sha256 = $2, bytes = $3, rows_read = $4, rows_refused = $5, in_stock = $6, would_zero = $7, note = $8,
                   absent_zero = $9
             WHERE id = $1`,
     values: [fileId, s.sha256, s.bytes, s.rowsRead, s.rowsRefused, s.inStock, s.wouldZero, s.note, s.absentZero],

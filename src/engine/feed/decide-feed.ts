@@ -21,5 +21,5 @@ export async function decideHeldFeed(d: { db: Db; log: Logger }, connectionId: s
     { ...d, connectionId },
     { id: file.id, name: file.name, observedAt: file.observedAt, absentZero: file.absentZero ?? false },
   );
-  return { decision: 'confirmed', file, result };
+  return { decision: 'confirmed', file: { ...file, status: 'applied', applied: result.applied }, result };
 }

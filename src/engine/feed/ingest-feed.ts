@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import { ConnectorError } from '../../connectors/errors.js';
 import type { FeedReading, FeedRow, FileFeed } from '../../connectors/file-feed.js';
-import type { Db } from '../../store/db.js';
+import { withTx, type Db } from '../../store/db.js';
 import {
   applyingFiles,
   dropStagingFile,
@@ -102,7 +102,7 @@ async function ingestReading(d: FeedDeps, reading: FeedReading): Promise<FeedOut
     const note =
       `would take ${zeroing.wouldZero} of the ${zeroing.inStock} SKUs in stock here to zero ` +
       `(over holdIfZeroingOver ${d.feed.policy.holdIfZeroingOver}); held: stocksync feed confirm ${d.connectionId} | discard`;
-    await holdFeedFile(d.db, fileId, { ...stats, ...zeroing, note });
+    await withTx(d.db, (tx) => holdFeedFile(tx, fileId, { ...stats, ...zeroing, note }));
     d.log.warn({ connection: d.connectionId, file: name, ...zeroing }, 'stock file held for confirmation');
     return { outcome: 'held', ...base, ...zeroing };
   }
