@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { create } from '../../src/connectors/csv-feed/index.js';
 import type { WarehouseConnector } from '../../src/connectors/types.js';
-import { parseConfig } from '../../src/config/index.js';
+import { loadConfig, parseConfig } from '../../src/config/index.js';
 import { readAll } from './csv-feed-helpers.js';
 
 let dir: string;
@@ -191,6 +191,15 @@ connections:
 
   it('accepts a folder feed without baseUrl and credentials', () => {
     expect(issues(yaml('{ source: "file:///var/feeds", columns: { sku: SKU, quantity: Qty } }'))).toEqual([]);
+  });
+
+  it('loads examples/csv-feed.yaml', async () => {
+    const c = await loadConfig('examples/csv-feed.yaml', { STOCKSYNC_SECRET_KEY: 'k'.repeat(32), SUPPLIER_SFTP_PASSWORD: 'p', SHOPIFY_TOKEN: 't' });
+    const supplier = c.connections.find((x) => x.id === 'supplier')!;
+    expect(supplier).toMatchObject({ platform: 'csv-feed', credentials: { password: 'p' } });
+    expect(create({ connectionId: 'supplier', baseUrl: '', credentials: supplier.credentials, options: supplier.options }).capabilities.ordersOutside).toEqual({
+      countedAfterMs: 900_000,
+    });
   });
 
   it('names each mistake precisely', () => {
