@@ -14,6 +14,7 @@ import { ingestFeed } from '../../src/engine/feed/ingest-feed.js';
 import { recordOrder } from '../../src/engine/record-orders.js';
 import { pollOnce } from '../../src/engine/workers/poller.js';
 import { pushOrdersOnce } from '../../src/engine/workers/warehouse-pusher.js';
+import { startWorkers } from '../../src/runtime/workers.js';
 import { heldFeedFiles, recentFeedFiles } from '../../src/store/feed-files.js';
 import { channelId, loadFixture } from '../helpers/catalog.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -162,5 +163,37 @@ describe('a csv-feed warehouse', () => {
     expect(await ats()).toBe(9);
     const { rows } = await t.db.query(`SELECT state FROM claims`);
     expect(rows.map((r) => r.state)).toEqual(['settled']);
+  });
+
+  it('lets one of two simultaneous confirmations apply a held file', async () => {
+    write('stock-9.csv', ['A,9'], new Date(Date.now() + 2_000)); // would zero B, C, D
+    expect(await ingestFeed({ db: t.db, log, connectionId: 'wh', feed: connector().fileFeed! })).toMatchObject({ outcome: 'held' });
+    const both = await Promise.allSettled([
+      decideHeldFeed({ db: t.db, log }, 'wh', 'confirm', 'one'),
+      decideHeldFeed({ db: t.db, log }, 'wh', 'confirm', 'two'),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(await levels()).toMatchObject({ A: 9, B: 0, C: 0, D: 0 });
+  });
+
+  it('is polled by the engine workers on its schedule, with no reconciliation scheduled', async () => {
+    write('stock-10.csv', ['A,3', 'B,3', 'C,3', 'D,3', 'E,3'], new Date(Date.now() + 3_000));
+    const workers = await startWorkers({
+      db: t.db,
+      dbUrl: t.url,
+      log,
+      connectors: new Map([['wh', connector()]]),
+      connections: [{ id: 'wh', pollIntervalMs: 100, reconcileCron: '* * * * * *', options: {} }],
+    });
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await levels()).E !== 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await levels()).toEqual({ A: 3, B: 3, C: 3, D: 3, E: 3 });
+      await new Promise((r) => setTimeout(r, 1_100)); // a reconciliation every second would have run by now
+      const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM reconciliations WHERE connection_id = 'wh'`);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await workers.stop();
+    }
   });
 });
