@@ -21,6 +21,8 @@ interface Refusal {
   raw: string;
 }
 
+const CR = Buffer.from('\r');
+
 /**
  * Cuts physical lines longer than `max` bytes out (an empty line stays, so line numbers
  * hold). A line is held back until it ends, so no part of a cut line reaches the parser;
@@ -30,6 +32,7 @@ function lineGuard(max: number, onCut: (line: number, bytes: number) => void): T
   let line = 1;
   let held: Buffer[] = [];
   let length = 0; // bytes of the current line so far
+  let last = -1; // its last byte: a cut CRLF line keeps its \r\n, else the parser sees a stray \n
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       const out: Buffer[] = [];
@@ -37,12 +40,16 @@ function lineGuard(max: number, onCut: (line: number, bytes: number) => void): T
       for (let nl = chunk.indexOf(0x0a); ; nl = chunk.indexOf(0x0a, start)) {
         const piece = chunk.subarray(start, nl < 0 ? chunk.length : nl);
         length += piece.length;
+        if (piece.length > 0) last = piece[piece.length - 1]!;
         if (length <= max) held.push(piece);
         else held = [];
         if (nl < 0) break;
-        if (length > max) onCut(line, length);
-        else out.push(...held);
+        if (length > max) {
+          onCut(line, length);
+          if (last === 0x0d) out.push(CR);
+        } else out.push(...held);
         out.push(chunk.subarray(nl, nl + 1));
+        last = -1;
         held = [];
         length = 0;
         line++;
