@@ -74,6 +74,18 @@ export async function startFeedFile(q: Queryable, f: { connectionId: string; nam
   return rows[0]?.id ?? null;
 }
 
+/**
+ * Readings a crashed process left `staging` (with their rows) for good: their file may never
+ * be seen again once a newer one arrives. Left an hour, in case a slow reading still runs.
+ */
+export async function dropAbandonedStaging(q: Queryable, connectionId: string): Promise<void> {
+  await q.query({
+    name: 'feed_files_drop_abandoned',
+    text: `DELETE FROM feed_files WHERE connection_id = $1 AND status = 'staging' AND created_at < now() - interval '1 hour'`,
+    values: [connectionId],
+  });
+}
+
 /** A read that failed part-way (the source dropped, the file changed): forgotten, read again next time. */
 export async function dropStagingFile(q: Queryable, fileId: number): Promise<void> {
   await q.query({ name: 'feed_file_drop', text: `DELETE FROM feed_files WHERE id = $1 AND status = 'staging'`, values: [fileId] });

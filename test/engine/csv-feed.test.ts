@@ -9,6 +9,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { create } from '../../src/connectors/csv-feed/index.js';
+import { ConnectorError } from '../../src/connectors/errors.js';
+import type { FeedRow, FileFeed } from '../../src/connectors/file-feed.js';
 import { decideHeldFeed } from '../../src/engine/feed/decide-feed.js';
 import { ingestFeed } from '../../src/engine/feed/ingest-feed.js';
 import { recordOrder } from '../../src/engine/record-orders.js';
@@ -195,5 +197,27 @@ describe('a csv-feed warehouse', () => {
     } finally {
       await workers.stop();
     }
+  });
+
+  it('forgets a reading cut short (nothing applied) and reads the file again at the next poll', async () => {
+    const info = { name: 'cut.csv', observedAt: new Date(Date.now() + 4_000) };
+    let cut = true;
+    const feed: FileFeed = {
+      policy: { holdIfZeroingOver: 1, absentSkus: 'keep' },
+      async openLatest(skip) {
+        if (await skip(info)) return null;
+        async function* rows(): AsyncGenerator<FeedRow> {
+          yield { line: 2, sku: 'A', location: 'main', available: 42 };
+          if (cut) throw new ConnectorError('SERVER', 'cut.csv was rewritten while being read; read again at the next poll');
+        }
+        return { info, rows: rows(), summary: () => ({ bytes: 10, sha256: 'x', structureErrors: 0 }), close: async () => {} };
+      },
+    };
+    await expect(ingestFeed({ db: t.db, log, connectionId: 'wh', feed })).rejects.toThrow(/rewritten while being read/);
+    expect((await levels()).A).toBe(3);
+    expect((await recentFeedFiles(t.db, 'wh', 50)).some((f) => f.name === 'cut.csv')).toBe(false);
+    cut = false;
+    expect(await ingestFeed({ db: t.db, log, connectionId: 'wh', feed })).toMatchObject({ outcome: 'applied' });
+    expect((await levels()).A).toBe(42);
   });
 });

@@ -14,6 +14,7 @@ import type { FeedReading, FeedRow, FileFeed } from '../../connectors/file-feed.
 import { withTx, type Db } from '../../store/db.js';
 import {
   applyingFiles,
+  dropAbandonedStaging,
   dropStagingFile,
   feedFileSeen,
   holdFeedFile,
@@ -51,6 +52,7 @@ export async function ingestFeed(d: FeedDeps): Promise<FeedOutcome> {
   for (const f of await applyingFiles(d.db, d.connectionId)) {
     await applyFeedFile(d, { id: f.id, name: f.name, observedAt: f.observedAt, absentZero: f.absentZero ?? false });
   }
+  await dropAbandonedStaging(d.db, d.connectionId);
   const last = await lastAppliedAt(d.db, d.connectionId);
   const reading = await d.feed.openLatest(async (info) => {
     if (await feedFileSeen(d.db, d.connectionId, info.name, info.observedAt)) return true;
