@@ -52,6 +52,10 @@ describe('csv-feed over HTTPS', () => {
     await expect(readAll(r)).rejects.toMatchObject({ retryable: true });
   });
 
+  it('says which caFile it cannot read', () => {
+    expect(() => feedOf({ caFile: '/nonexistent/ca.pem' })).toThrow('options.caFile /nonexistent/ca.pem cannot be read');
+  });
+
   it('does not read a file the engine has already seen', async () => {
     server.serve('sku,qty\nA,1\n', { 'last-modified': 'Tue, 01 Dec 2026 12:00:00 GMT' });
     expect(await feedOf().fileFeed!.openLatest(async () => true)).toBeNull();

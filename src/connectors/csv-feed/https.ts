@@ -31,8 +31,16 @@ function stampOf(res: IncomingMessage): Date {
   return new Date();
 }
 
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConnectorError('REJECTED', `options.caFile ${file} cannot be read: ${(e as Error).message}`);
+  }
+}
+
 export function httpsSource(o: CsvFeedOptions, credentials: Record<string, string>): FeedSource {
-  const ca = o.caFile === undefined ? undefined : [...rootCertificates, readFileSync(o.caFile, 'utf8')];
+  const ca = o.caFile === undefined ? undefined : [...rootCertificates, readCa(o.caFile)];
   const name = path.posix.basename(decodeURIComponent(o.source.pathname)) || o.source.host;
   return {
     async openLatest(skip) {
