@@ -220,4 +220,14 @@ describe('a csv-feed warehouse', () => {
     expect(await ingestFeed({ db: t.db, log, connectionId: 'wh', feed })).toMatchObject({ outcome: 'applied' });
     expect((await levels()).A).toBe(42);
   });
+
+  it('quarantines at most 100 refused rows of a file, then says how many more there were', async () => {
+    const bad = Array.from({ length: 150 }, (_, i) => `BAD${i},x`);
+    write('stock-11.csv', ['A,42', 'B,3', 'C,3', 'D,3', 'E,3', ...bad], new Date(Date.now() + 5_000));
+    expect(await ingestFeed({ db: t.db, log, connectionId: 'wh', feed: connector().fileFeed! })).toMatchObject({ outcome: 'applied', refused: 150 });
+    const { rows } = await t.db.query<{ reason: string }>(`SELECT reason FROM quarantine WHERE reason LIKE 'stock-11.csv%' ORDER BY id`);
+    expect(rows).toHaveLength(101);
+    expect(rows[0]!.reason).toBe('stock-11.csv line 7: the quantity "x" of BAD0 is not a whole number');
+    expect(rows[100]!.reason).toBe('stock-11.csv: 50 more refused row(s) not quarantined (the first 100 are)');
+  });
 });
