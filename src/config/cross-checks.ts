@@ -6,6 +6,7 @@
 import { formatPath, type ConfigIssue, type PathSegment } from './issues.js';
 import { platformSpec } from './platforms.js';
 import { checkNotifications } from './amazon-notifications.js';
+import { csvFeedIssues } from './csv-feed.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object' && !Array.isArray(x);
@@ -53,6 +54,7 @@ export function crossCheck(raw: unknown): ConfigIssue[] {
     checkNotifications(c, index, add);
     if (c.kind === 'channel') checkChannel(c, index, conns, warehouses, skuIndex, add);
     if (c.kind === 'warehouse') checkLocations(c, index, add);
+    if (c.kind === 'warehouse') checkWarehouseSource(c, index, add);
   });
   list(root.skus).forEach((s, index) => {
     if (!isObj(s)) return;
@@ -110,6 +112,19 @@ function checkCredentials(c: Obj, index: number, add: Add): void {
       );
     }
   }
+}
+
+const CSV_FEED_PLATFORM = 'csv-feed';
+
+/** A warehouse API has a baseUrl; a csv-feed reads options.source instead (src/config/csv-feed.ts). */
+function checkWarehouseSource(c: Obj, index: number, add: Add): void {
+  if (c.platform !== CSV_FEED_PLATFORM) {
+    if (c.baseUrl === undefined) add(['connections', index, 'baseUrl'], 'required');
+    return;
+  }
+  if (c.baseUrl !== undefined) add(['connections', index, 'baseUrl'], "a csv-feed has no API; give the files' place as options.source");
+  for (const issue of csvFeedIssues(c.options ?? {}, isObj(c.credentials) ? c.credentials : {}))
+    add(['connections', index, 'options', ...issue.path], issue.message);
 }
 
 function checkLocations(c: Obj, index: number, add: Add): void {

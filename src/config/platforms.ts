@@ -73,6 +73,15 @@ export const PLATFORMS = {
     credentialSets: [['apiToken']],
     credentialsOptional: ['webhookSecret'],
   },
+  // A warehouse that only exports stock files (docs/csv-feed.md): a local folder needs no
+  // credentials, an SFTP server a password or a private key, an HTTPS URL maybe a token.
+  'csv-feed': {
+    kind: 'warehouse',
+    listingIds: [],
+    listingFromOptions: [],
+    credentialSets: [[]],
+    credentialsOptional: ['password', 'privateKey', 'privateKeyPassphrase', 'bearerToken'],
+  },
 } as const satisfies Record<string, PlatformSpec>;
 
 export type Platform = keyof typeof PLATFORMS;

@@ -187,6 +187,8 @@ export const locationSchema = z.strictObject({
 
 export const warehouseSchema = z.strictObject({
   ...commonConnection,
+  /** Required but for `platform: csv-feed`, whose files come from options.source (cross-checks.ts). */
+  baseUrl: httpUrl.optional(),
   kind: z.literal('warehouse'),
   platform: z.enum(WAREHOUSE_PLATFORMS as [WarehousePlatform, ...WarehousePlatform[]], {
     error: platformError('warehouse', WAREHOUSE_PLATFORMS),

@@ -12,6 +12,7 @@ const FACTORIES: Record<string, () => Promise<Factory>> = {
   woocommerce: async () => (await import('./woocommerce/index.js')).create,
   amazon: async () => (await import('./amazon/index.js')).create,
   manual: async () => (await import('./manual/index.js')).create,
+  'csv-feed': async () => (await import('./csv-feed/index.js')).create,
 };
 
 export async function createConnector(platform: string, config: ConnectorConfig): Promise<Connector> {

@@ -11,6 +11,7 @@
 //   inventoryItemId + locationId, WooCommerce productId/variationId, Amazon sellerSku).
 
 import type { ConnectorError } from './errors.js';
+import type { FileFeed } from './file-feed.js';
 
 export type RateLimitModel =
   | { kind: 'cost-bucket'; restorePerSecond: number; bucketSize: number } // Shopify GraphQL query cost
@@ -38,6 +39,13 @@ export interface Capabilities {
    * runs no poller and no reconciliation schedule for it.
    */
   platformless?: boolean;
+  /**
+   * A warehouse that takes no orders from us (a file feed): orders reach it another way, so
+   * the engine never calls pushOrder or cancelOrder. It records the hand-off instead, and
+   * the warehouse's snapshots count an order from `countedAfterMs` after it (its claims
+   * settle on the first snapshot taken then or later).
+   */
+  ordersOutside?: { countedAfterMs: number };
 }
 
 export interface ListingRef {
@@ -206,6 +214,11 @@ export interface WarehouseConnector extends ConnectorBase {
   pollLevels(since: Date, pageCursor: string | null): Promise<Page<WarehouseLevel>>;
   /** Every level, page by page (full reconciliation). */
   listLevels(pageCursor: string | null): Promise<Page<WarehouseLevel>>;
+  /**
+   * A warehouse that exports stock files (csv-feed): polling reads its newest file through
+   * src/engine/feed instead of pollLevels, and a file is its full reconciliation.
+   */
+  fileFeed?: FileFeed;
 }
 
 export type Connector = ChannelConnector | WarehouseConnector;

@@ -192,7 +192,9 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
       notifier.on('stocksync_orders', c.id, () => loop.wake());
       loops.push(loop);
     }
-    if (layers.reconcile && !platformless) crons.push(scheduleReconcile(d, owner, c, connector, reconciling));
+    // A file feed's every file is a full snapshot: its polls are its reconciliation.
+    const fileFeed = connector.kind === 'warehouse' && connector.fileFeed !== undefined;
+    if (layers.reconcile && !platformless && !fileFeed) crons.push(scheduleReconcile(d, owner, c, connector, reconciling));
   }
 
   if (d.alerts) loops.push(...startAlertLoops({ db: d.db, log: d.log, owner, alerts: d.alerts }));

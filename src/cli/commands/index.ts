@@ -10,6 +10,7 @@ import * as status from './status.js';
 import * as sku from './sku.js';
 import * as reconcile from './reconcile.js';
 import * as release from './release.js';
+import * as feed from './feed.js';
 import * as demo from './demo.js';
 import * as simulate from './simulate.js';
 import * as prune from './prune.js';
@@ -19,4 +20,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: readonly CommandModule[] = [config, sandbox, start, demo, migrate, status, sku, reconcile, release, webhooks, prune, simulate];
+export const commands: readonly CommandModule[] = [config, sandbox, start, demo, migrate, status, sku, reconcile, release, webhooks, feed, prune, simulate];

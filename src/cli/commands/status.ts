@@ -1,6 +1,7 @@
 // `stocksync status`: connections, SKUs, dirty listings, open claims, incidents.
 import type { Command } from 'commander';
 import { openIncidents } from '../../store/incidents.js';
+import { heldFeedFiles, type FeedFileRow } from '../../store/feed-files.js';
 import { statusReport, type ConnectionStatus, type StatusReport } from '../../store/status.js';
 import type { IncidentRow } from '../../store/incidents.js';
 import { withDatabase } from '../database.js';
@@ -20,8 +21,9 @@ export function register(program: Command): void {
         await withDatabase(cmd, async ({ db }) => {
           const report = await statusReport(db);
           const incidents = await openIncidents(db, 10);
-          if (opts.json) return printJson({ ...report, database: { ok: true }, engine, recentIncidents: incidents });
-          process.stdout.write(formatStatus(report, incidents) + ['', 'database      up', ...formatEngineHealth(engine)].join('\n') + '\n');
+          const held = await heldFeedFiles(db);
+          if (opts.json) return printJson({ ...report, database: { ok: true }, engine, recentIncidents: incidents, heldFeedFiles: held });
+          process.stdout.write(formatStatus(report, incidents, new Date(), held) + ['', 'database      up', ...formatEngineHealth(engine)].join('\n') + '\n');
         });
       } catch (e) {
         const error = (e as Error).message;
@@ -32,7 +34,7 @@ export function register(program: Command): void {
     });
 }
 
-export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[], now: Date = new Date()): string {
+export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[], now: Date = new Date(), held: readonly FeedFileRow[] = []): string {
   const lines = [
     'connections',
     table(
@@ -78,6 +80,11 @@ export function formatStatus(r: StatusReport, incidents: readonly IncidentRow[],
   ];
   const health = r.connections.flatMap((c) => healthLines(c, now));
   if (health.length > 0) lines.push('', 'connection health', ...health);
+  // A held stock file waits for a person: the warehouse's levels stay as they were until then.
+  if (held.length > 0) {
+    lines.push('', 'held stock files (stocksync feed confirm <connection> | discard <connection>)');
+    for (const f of held) lines.push(`  ${f.connectionId}: ${f.name}, taken ${f.observedAt.toISOString()} (${ago(f.observedAt, now)}): ${f.note ?? ''}`);
+  }
   if (incidents.length > 0) {
     lines.push('', 'recent incidents');
     lines.push(

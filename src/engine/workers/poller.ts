@@ -4,6 +4,8 @@
 // resumes from its last saved page; the cursor advances only when a sweep completes.
 import type { Logger } from 'pino';
 import type { ChannelConnector, WarehouseConnector } from '../../connectors/types.js';
+import type { FileFeed } from '../../connectors/file-feed.js';
+import { ingestFeed } from '../feed/ingest-feed.js';
 import { ConnectorError } from '../../connectors/errors.js';
 import { StocksyncError } from '../../errors.js';
 import { touchActivity } from '../../store/activity.js';
@@ -43,7 +45,12 @@ export interface PollResult {
 export async function pollOnce(d: PollerDeps): Promise<PollResult> {
   let result: PollResult;
   try {
-    result = d.connector.kind === 'channel' ? await pollOrders(d, d.connector) : await pollLevels(d, d.connector);
+    result =
+      d.connector.kind === 'channel'
+        ? await pollOrders(d, d.connector)
+        : d.connector.fileFeed
+          ? await pollFeed(d, d.connector.fileFeed)
+          : await pollLevels(d, d.connector);
   } catch (e) {
     // Refused credentials are the connection's state (status shows it), not a poll's blip.
     if (e instanceof ConnectorError && isAuthFailure(e)) await pauseOnAuthFailure(d.db, d.log, d.connectionId, e);
@@ -124,6 +131,12 @@ function pollLevels(d: PollerDeps, c: WarehouseConnector): Promise<PollResult> {
       }
     },
   );
+}
+
+/** A warehouse that exports files: its newest file is one full snapshot (engine/feed). */
+async function pollFeed(d: PollerDeps, feed: FileFeed): Promise<PollResult> {
+  const r = await ingestFeed({ db: d.db, log: d.log, connectionId: d.connectionId, feed, ...(d.now && { now: d.now }) });
+  return { stream: 'inventory', pages: r.outcome === 'none' ? 0 : 1, items: r.outcome === 'applied' || r.outcome === 'held' ? r.rows : 0 };
 }
 
 async function refuse(d: PollerDeps, reason: string, row: unknown): Promise<void> {

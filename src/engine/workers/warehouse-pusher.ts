@@ -37,6 +37,9 @@ export function orderIdOfReference(referenceId: string): number | null {
  * when more may be waiting.
  */
 export async function pushOrdersOnce(d: PusherDeps, limit = 20): Promise<boolean> {
+  // Optional chaining: scripted test warehouses declare no capabilities at all.
+  const outside = d.connector.capabilities?.ordersOutside;
+  if (outside) return handOffOnce(d, outside.countedAfterMs, limit);
   const gate = await gateOf(d.db, d.connectionId);
   if (gate === 'closed') return false;
   const probing = gate === 'probe';
@@ -77,6 +80,30 @@ async function cancelOne(d: PusherDeps, c: CancelToSend): Promise<ConnectorError
   const released = await confirmWarehouseCancel(d.db, c.id, 'cancelled');
   d.log.info({ warehouse: d.connectionId, order: c.id, released }, 'cancellation confirmed by the warehouse');
   return undefined;
+}
+
+/**
+ * A warehouse that takes no orders from us (a file feed, capabilities.ordersOutside): the
+ * order reaches it another way, so nothing is sent. The hand-off is recorded as the
+ * acknowledgement, dated `countedAfterMs` ahead: its claims settle on the first snapshot
+ * taken then or later, which counts the order. A cancellation releases the claims at once:
+ * no push is pending that could still ship it from us.
+ */
+async function handOffOnce(d: PusherDeps, countedAfterMs: number, limit: number): Promise<boolean> {
+  const orders = await ordersToPush(d.db, d.connectionId, limit);
+  for (const o of orders) {
+    const ackAt = new Date(Date.now() + countedAfterMs);
+    await acknowledgeOrder(d.db, {
+      connectionId: o.connectionId,
+      externalId: o.externalId,
+      warehouseConnectionId: d.connectionId,
+      warehouseRef: referenceIdOf(o.id),
+      ackAt,
+    });
+  }
+  const cancels = await cancelsToSend(d.db, d.connectionId, limit);
+  for (const c of cancels) await confirmWarehouseCancel(d.db, c.id, 'cancelled');
+  return orders.length === limit || cancels.length === limit;
 }
 
 /** Returns the error when the warehouse refused our credentials (the order stays queued). */

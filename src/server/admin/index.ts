@@ -13,6 +13,7 @@ import { activityRoutes } from './activity.js';
 import { bufferRoutes } from './buffers.js';
 import { connectionRoutes } from './connections.js';
 import type { AdminContext } from './context.js';
+import { feedFileRoutes } from './feed-files.js';
 import { incidentRoutes } from './incidents.js';
 import { listingRoutes } from './listings.js';
 import { docsRoutes, openApiDocument, UNDOCUMENTED_ROUTES } from './openapi.js';
@@ -93,6 +94,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
       quarantineRoutes(ctx);
       listingRoutes(ctx);
       orderRoutes(ctx);
+      feedFileRoutes(ctx);
       let document: unknown;
       routes.add({
         method: 'GET',
