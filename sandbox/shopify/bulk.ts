@@ -44,6 +44,8 @@ export interface BulkControl {
   failNext(code: BulkErrorCode, afterObjects?: number): void;
   /** Every result URL handed out so far lapses now. */
   expireUrls(): void;
+  /** The next `count` downloads break off (connection reset) after about `afterLines` lines. */
+  breakDownloads(count: number, afterLines: number): void;
   operations(): { id: string; status: BulkStatus; objectCount: number; createdAt: Date }[];
 }
 
@@ -71,6 +73,7 @@ export function createBulkOperations(d: BulkDeps) {
   const ops: Operation[] = [];
   let rate = d.objectsPerSecond ?? BULK_OBJECTS_PER_SECOND;
   let nextFailure: Operation['failAt'] | undefined;
+  let broken = { count: 0, afterLines: 0 };
   let seq = 4_471_230_000;
   let timer: NodeJS.Timeout | undefined;
   let last = Date.now();
@@ -216,8 +219,13 @@ export function createBulkOperations(d: BulkDeps) {
       return reply.code(400).type('application/xml').send(storageError('ExpiredToken', 'The provided token has expired.'));
     }
     const lines = o.lines;
+    const cut = broken.count > 0 ? (broken.count--, broken.afterLines) : Infinity;
     const chunks = function* () {
-      for (let i = 0; i < lines.length; i += 500) yield `${lines.slice(i, i + 500).join('\n')}\n`;
+      for (let i = 0; i < lines.length; i += 500) {
+        // the storage connection reset mid-file: the client has a prefix of the lines
+        if (i >= cut) throw new Error('connection reset by the sandbox (breakDownloads)');
+        yield `${lines.slice(i, i + 500).join('\n')}\n`;
+      }
     };
     return reply.type('application/jsonl').send(Readable.from(chunks()));
   }
@@ -228,6 +236,7 @@ export function createBulkOperations(d: BulkDeps) {
     expireUrls: () => {
       for (const o of ops) if (!active(o)) o.urlExpiresAt = Date.now() - 1;
     },
+    breakDownloads: (count, afterLines) => void (broken = { count, afterLines }),
     operations: () => ops.map((o) => ({ id: gid('BulkOperation', o.key), status: statusOf(o), objectCount: o.objects, createdAt: o.createdAt })),
   };
 

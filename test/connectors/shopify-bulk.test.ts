@@ -87,6 +87,26 @@ describe('Shopify full reads through bulk operations', () => {
     expect(lines.find((l) => l.msg.includes('reading page by page'))?.err).toMatch(/FAILED \(INTERNAL_SERVER_ERROR\)/);
   });
 
+  it('resumes a download that breaks off mid-file after the lines already read, each count once', async () => {
+    const { connector, bulk } = await setup(1_200, { fullRead: 'bulk', bulkPageSize: 100 });
+    bulk.breakDownloads(2, 1_000);
+    const items = (await readAll(connector)).flatMap((p) => p.items);
+    expect(items).toHaveLength(1_200);
+    expect(new Set(items.map((i) => i.platformIds['inventoryItemId'])).size).toBe(1_200);
+    expect(items.every((i) => i.sku !== '')).toBe(true);
+    // a download that keeps breaking fails the read (pages were handed over already: no fallback)
+    bulk.breakDownloads(3, 1_000);
+    await expect(readAll(connector)).rejects.toThrow(/bulk result download broke off after \d+ lines/);
+  });
+
+  it('falls back to paged reads when the result URL has expired before the download', async () => {
+    const { connector, lines } = await setup(40, { fullRead: 'bulk' }, { bulkUrlTtlMs: 1 });
+    const pages = await readAll(connector);
+    expect(pages.flatMap((p) => p.items)).toHaveLength(40);
+    expect(pages[0]!.asOf).toBeUndefined();
+    expect(lines.find((l) => l.msg.includes('reading page by page'))?.err).toMatch(/EXPIRED/);
+  });
+
   it('waits for a free slot while the shop runs five, then falls back when none frees', async () => {
     const { env, connector, lines, bulk } = await setup(5_000, { fullRead: 'bulk', bulkSlotWaitMs: 150, pageSize: 250 }, { bulkObjectsPerSecond: 50 });
     const run = `mutation { bulkOperationRunQuery(query: "{ inventoryItems { nodes { id } } }") { userErrors { code } } }`;

@@ -97,7 +97,12 @@ export function createFullReads(ctx: ShopifyContext, s: FullReadSettings, signal
         return next.value;
       } catch (e) {
         if (signals.signal.aborted) throw closing();
-        if (e instanceof BulkUnavailable || ++session.attempts >= DOWNLOAD_ATTEMPTS) throw e;
+        if (e instanceof BulkUnavailable) throw e;
+        if (++session.attempts >= DOWNLOAD_ATTEMPTS) {
+          throw e instanceof ConnectorError
+            ? e
+            : new ConnectorError('NETWORK', `bulk result download broke off after ${session.consumed} lines: ${(e as Error).message}`);
+        }
         session.lines = null; // a broken stream: download again, after the lines already read
       }
     }
