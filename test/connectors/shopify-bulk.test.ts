@@ -100,7 +100,13 @@ describe('Shopify full reads through bulk operations', () => {
   });
 
   it('falls back to paged reads when the result URL has expired before the download', async () => {
-    const { connector, lines } = await setup(40, { fullRead: 'bulk' }, { bulkUrlTtlMs: 1 });
+    const { env, connector, lines } = await setup(40, { fullRead: 'bulk' }, { bulkUrlTtlMs: 1 });
+    // every request, the download included, takes 5 ms: a URL seen fresh has lapsed when fetched
+    await fetch(`${env.sandbox.url}/_sandbox/shopify/shop/latency`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fixedMs: 5 }),
+    });
     const pages = await readAll(connector);
     expect(pages.flatMap((p) => p.items)).toHaveLength(40);
     expect(pages[0]!.asOf).toBeUndefined();

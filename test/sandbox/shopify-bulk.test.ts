@@ -65,10 +65,11 @@ describe('Shopify sandbox bulk operations', () => {
   });
 
   it('reads the shop progressively: an item read after a sale shows it, one read before does not', async () => {
-    const { s, run, until } = await start(400, { bulkObjectsPerSecond: 1_000 });
+    const { s, bulk, run, until } = await start(400, { bulkObjectsPerSecond: 500 });
     const op = (await run()).bulkOperation;
-    await new Promise((r) => setTimeout(r, 100));
-    // the first item has been read by now, the last not yet
+    while (bulk.operations()[0]!.objectCount < 4) await new Promise((r) => setTimeout(r, 5));
+    // the first items have been read by now, the last not yet
+    expect(bulk.operations()[0]!.objectCount).toBeLessThan(700);
     expect((await s.call('POST', '/orders', { lines: [{ sku: 'B1', quantity: 1 }] })).status).toBe(201);
     expect((await s.call('POST', '/orders', { lines: [{ sku: 'B398', quantity: 1 }] })).status).toBe(201);
     const done = await until(op.id, (o) => o.status === 'COMPLETED');
