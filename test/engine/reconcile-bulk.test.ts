@@ -8,6 +8,7 @@ import type { ShopifyInstance } from '../../sandbox/shopify/instance.js';
 import { create } from '../../src/connectors/shopify/index.js';
 import { recordObservation } from '../../src/engine/record-observation.js';
 import { recordOrder } from '../../src/engine/record-orders.js';
+import { completeSweep } from '../../src/store/cursors.js';
 import { reconcileConnection } from '../../src/engine/workers/reconciler.js';
 import { channelId, loadFixture } from '../helpers/catalog.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -94,6 +95,36 @@ describe('a sale made during a long bulk operation', () => {
     // nothing is raised over it and nothing is counted twice.
     expect(report.drift.find((d) => d.sku === 'Z' && d.action !== 'raise_deferred')?.action).not.toBe('raised');
     expect(await listing('Z')).toEqual({ pushed: 9, target: 9, unrecorded: 0 });
+  });
+
+  it('read after its start, with its order not in: the raise waits, even with orders ingested past the start', async () => {
+    const connector = create({
+      connectionId: ch,
+      baseUrl: `${sandbox.url}/shopify/shop`,
+      credentials: { accessToken: 'shpat_test', webhookSecret: 'sandbox-app-secret' },
+      options: { fullRead: 'bulk', bulkPollMs: 50 },
+    });
+    // the order sweep after the read fails (the orders endpoint is down)
+    const sweepFails = {
+      ...connector,
+      pollOrders: async () => {
+        throw new Error('orders endpoint down');
+      },
+    };
+    const before = shop.bulk.operations().length;
+    const run = reconcileConnection({ db: t.db, log, connectionId: ch, connector: sweepFails, trigger: 'manual' });
+    for (let i = 0; i < 200 && !((shop.bulk.operations()[before]?.objectCount ?? 0) > 10); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(shop.bulk.operations()[before]!.objectCount).toBeLessThan(FILLER);
+    // a poll completes while the operation runs: orders are ingested past its start...
+    await completeSweep(t.db, ch, 'orders', new Date());
+    // ...and only then one more Z sells; the operation reads Z after that sale, its order is not in
+    expect(shop.control.shopperOrder([{ sku: 'Z', quantity: 1 }]).ok).toBe(true);
+    const report = await run;
+    // Z shows 8 below the 9 believed: taking it would let the dispatcher raise Z back to 9
+    // over a sale whose order is not recorded. The page arrived after the last ingested
+    // order, so the raise waits.
+    expect(report.drift.find((d) => d.sku === 'Z')).toMatchObject({ believed: 9, actual: 8, action: 'raise_deferred' });
+    expect(await listing('Z')).toMatchObject({ pushed: 9 });
   });
 
   it('without a newer record, the same late count is taken as usual (the check is not a blanket refusal)', async () => {

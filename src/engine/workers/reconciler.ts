@@ -211,22 +211,34 @@ function channelDrift(connectionId: string, f: CountDrift, since: Date): DriftRo
 
 /**
  * Every listing of the connection by each of its platform ids and by SKU: a full
- * reconciliation matches 100,000 counts in memory instead of 100,000 queries.
+ * reconciliation matches 100,000 counts in memory instead of 100,000 queries. An id value
+ * several listings share (a Shopify locationId) identifies none of them and is left out:
+ * else every item of the shop, ours or not, would match a listing by its location.
  */
 function indexListings(listings: readonly ListingIdentity[]) {
-  const byId = new Map<string, ListingIdentity>();
+  const byId = new Map<string, ListingIdentity | null>();
   const bySku = new Map<string, ListingIdentity>();
   for (const l of listings) {
-    for (const [k, v] of Object.entries(l.platformIds)) byId.set(`${k}\u0000${v}`, l);
+    for (const [k, v] of Object.entries(l.platformIds)) {
+      const key = `${k}\u0000${v}`;
+      byId.set(key, byId.has(key) && byId.get(key) !== l ? null : l);
+    }
     bySku.set(l.sku, l);
   }
   return { byId, bySku };
 }
 
-/** The listing a count names: by all its platform ids, else by any one of them, else by SKU (as store/dispatch.ts findListing). */
+/**
+ * The listing a count names: by an identifying platform id, else by SKU; never one whose
+ * own ids contradict the count's (another item, another location).
+ */
 function matchListing(index: ReturnType<typeof indexListings>, item: ChannelQuantity): ListingIdentity | undefined {
   const ids = Object.entries(item.platformIds).filter(([, v]) => typeof v === 'string' && v !== '');
-  const candidates = ids.map(([k, v]) => index.byId.get(`${k}\u0000${v}`)).filter((l): l is ListingIdentity => l !== undefined);
-  const all = candidates.find((l) => ids.every(([k, v]) => l.platformIds[k] === undefined || l.platformIds[k] === v));
-  return all ?? candidates[0] ?? (item.sku ? index.bySku.get(item.sku) : undefined);
+  const agrees = (l: ListingIdentity) => ids.every(([k, v]) => l.platformIds[k] === undefined || l.platformIds[k] === v);
+  for (const [k, v] of ids) {
+    const l = index.byId.get(`${k}\u0000${v}`);
+    if (l && agrees(l)) return l;
+  }
+  const bySku = item.sku ? index.bySku.get(item.sku) : undefined;
+  return bySku && agrees(bySku) ? bySku : undefined;
 }
