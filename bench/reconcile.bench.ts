@@ -12,28 +12,44 @@
 // each channel (-2 units: unseen sales), so the correction paths run too. Amazon runs at
 // rateScale BENCH_AMAZON_SCALE (default 10) in both sandbox and connector, and its bound
 // at the same scale. History: bench/results/reconcile.md.
-// Run: npm run bench:reconcile   (BENCH_SKUS, BENCH_RUNS, BENCH_AMAZON_SCALE; BENCH_REPORT_ONLY=1
-// rewrites the Markdown from bench/results/reconcile.json)
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+// Shopify: BENCH_SHOPIFY_PLAN (standard | advanced | plus | enterprise, default enterprise)
+// sets the cost bucket of sandbox and connector; BENCH_SHOPIFY_READ (bulk | paged | auto,
+// default auto: bulk at this size) the connector's full-read path; BENCH_SHOPIFY_BULK_RATE
+// the objects per second a sandbox bulk operation reads (default the sandbox's 2,000). The
+// bulk path's bound is its floor: the operation's generation time (item and level lines at
+// that rate), the download coming on top. BENCH_LATENCY=fixed,jitter (ms, e.g. 50,100)
+// turns the sandbox's per-request latency on for every platform (default off).
+// Run: npm run bench:reconcile   (BENCH_SKUS, BENCH_RUNS, BENCH_AMAZON_SCALE, BENCH_SHOPIFY_*,
+// BENCH_LATENCY; BENCH_REPORT_ONLY=1 rewrites the Markdown from bench/results/reconcile.json)
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { createConnector } from '../src/connectors/index.js';
-import type { ChannelConnector, WarehouseConnector } from '../src/connectors/types.js';
 import { syncCatalog } from '../src/engine/catalog.js';
-import { reconcileConnection, type ReconcileReport } from '../src/engine/workers/reconciler.js';
 import { createPool } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { benchCatalog, seedStock } from './lib/catalog.js';
 import { scratchServer } from '../src/harness/database.js';
 import { serveChild, startChild } from './lib/load.js';
-import { loadNow, loadVerdict, machine, machineLine, median, medianIndex, RUNS, round, writeResult, type Load } from './lib/report.js';
+import { engineProcess, PLATFORMS, runChild, type EngineConfig, type EngineRun, type Platform } from './lib/reconcile-engine.js';
+import { GOAL_MB, GOAL_RATIO, markdown, type Result, type Run } from './lib/reconcile-report.js';
+import { loadNow, loadVerdict, machine, median, medianIndex, RUNS, round, writeResult } from './lib/report.js';
 
 const SKUS = Number(process.env.BENCH_SKUS ?? 100_000);
 const AMAZON_SCALE = Number(process.env.BENCH_AMAZON_SCALE ?? 10);
-const GOAL_RATIO = 1.2;
-const GOAL_MB = 512;
-const SHOPIFY = { plan: 'enterprise', restore: 2000, bucket: 20_000, pageSize: 250, pageCost: 2 + 3 * 250 };
+const PLAN_RESTORE: Record<string, number> = { standard: 100, advanced: 200, plus: 1000, enterprise: 2000 };
+const SHOPIFY_PLAN = process.env.BENCH_SHOPIFY_PLAN ?? 'enterprise';
+if (!(SHOPIFY_PLAN in PLAN_RESTORE)) throw new Error(`BENCH_SHOPIFY_PLAN must be one of ${Object.keys(PLAN_RESTORE).join(', ')}`);
+const SHOPIFY_READ = process.env.BENCH_SHOPIFY_READ ?? 'auto';
+if (!['bulk', 'paged', 'auto'].includes(SHOPIFY_READ)) throw new Error('BENCH_SHOPIFY_READ must be bulk, paged or auto');
+/** The connector's auto threshold (2,000 listings) decides as it would in production. */
+const SHOPIFY_BULK = SHOPIFY_READ === 'bulk' || (SHOPIFY_READ === 'auto' && SKUS >= 2_000);
+const SHOPIFY_BULK_RATE = Number(process.env.BENCH_SHOPIFY_BULK_RATE ?? 2_000);
+const LATENCY = parseLatency(process.env.BENCH_LATENCY);
+const SHOPIFY = {
+  plan: SHOPIFY_PLAN,
+  restore: PLAN_RESTORE[SHOPIFY_PLAN]!,
+  bucket: PLAN_RESTORE[SHOPIFY_PLAN]! * 10,
+  pageSize: 250,
+  pageCost: 2 + 3 * 250,
+};
 const WAREHOUSE = { perMinute: 150, pageSize: 250 };
 const WOO = { perPage: 100 };
 const AMAZON = { rate: 5, burst: 5, skusPerCall: 20 };
@@ -45,8 +61,13 @@ const qtySql = (col: string) => `((substr(${col}, 2)::int * 37) % 500)`;
 const drifts = (i: number, platform: string) =>
   platform === 'warehouse' ? (i % 100 === 0 ? 5 : 0) : i % 100 === { shopify: 11, woocommerce: 22, amazon: 33 }[platform]! && qty(i) >= 2 ? -2 : 0;
 
-type Platform = 'shopify' | 'woocommerce' | 'amazon' | 'warehouse';
-const PLATFORMS: readonly Platform[] = ['shopify', 'woocommerce', 'amazon', 'warehouse'];
+function parseLatency(v: string | undefined): { fixedMs: number; jitterMs: number } | null {
+  if (!v) return null;
+  const [fixedMs, jitterMs = 0] = v.split(',').map(Number);
+  if (!Number.isFinite(fixedMs) || !Number.isFinite(jitterMs) || fixedMs! < 0 || jitterMs < 0)
+    throw new Error('BENCH_LATENCY is fixed,jitter in ms, e.g. 50,100');
+  return { fixedMs: fixedMs!, jitterMs };
+}
 
 async function serve(only: Platform): Promise<void> {
   const { startSandbox } = await import('../sandbox/server.js');
@@ -61,8 +82,9 @@ async function serve(only: Platform): Promise<void> {
     seed: 7,
     faults: 'none',
     timeScale: 0.001,
+    ...(LATENCY && { latency: LATENCY }),
     instances: [
-      instance('shopify', 'shop', { plan: SHOPIFY.plan }),
+      instance('shopify', 'shop', { plan: SHOPIFY.plan, bulkObjectsPerSecond: SHOPIFY_BULK_RATE }),
       instance('woocommerce', 'store', {}),
       instance('amazon', 'seller', { sellerId: 'SELLER1', rateScale: AMAZON_SCALE }),
       instance('warehouse', 'wh', {}),
@@ -71,30 +93,12 @@ async function serve(only: Platform): Promise<void> {
   serveChild(sandbox.url, () => sandbox.close());
 }
 
-interface ConnectionRun {
-  connection: string;
-  seconds: number;
-  readSeconds: number;
-  checked: number;
-  drifted: number;
-  driftUnits: number;
-  bound: number;
-}
-
-interface Run {
-  seconds: number;
-  peakRssMB: number;
-  baselineRssMB: number;
-  heapUsedPeakMB: number;
-  seedSeconds: { sandbox: number; engine: number };
-  connections: ConnectionRun[];
-  sandboxCalls: Record<string, unknown>;
-  load: Load;
-}
-
 function bounds(n: number) {
   const shopPages = Math.ceil(n / SHOPIFY.pageSize);
-  const shopify = Math.max(0, shopPages * SHOPIFY.pageCost - SHOPIFY.bucket) / SHOPIFY.restore;
+  const shopifyPaged = Math.max(0, shopPages * SHOPIFY.pageCost - SHOPIFY.bucket) / SHOPIFY.restore;
+  // bulk: one line per inventory item and one per level, generated at the sandbox's rate
+  const shopifyBulk = (2 * n) / SHOPIFY_BULK_RATE;
+  const shopify = SHOPIFY_BULK ? shopifyBulk : shopifyPaged;
   const whPages = Math.ceil(n / WAREHOUSE.pageSize);
   const warehouse = Math.floor((whPages - 1) / WAREHOUSE.perMinute) * 60;
   const woocommerce = 0;
@@ -108,7 +112,9 @@ function bounds(n: number) {
     },
     shop: {
       seconds: round(shopify, 1),
-      how: `${shopPages} pages of ${SHOPIFY.pageSize} at ${SHOPIFY.pageCost} points = ${shopPages * SHOPIFY.pageCost} points, minus the full bucket ${SHOPIFY.bucket}, at ${SHOPIFY.restore} points/s (${SHOPIFY.plan})`,
+      how: SHOPIFY_BULK
+        ? `bulk operation floor: ${2 * n} objects (items and levels) at the sandbox's ${SHOPIFY_BULK_RATE} objects/s, download on top; paged at ${SHOPIFY.restore} points/s (${SHOPIFY.plan}) would be ${round(shopifyPaged)} s`
+        : `${shopPages} pages of ${SHOPIFY.pageSize} at ${SHOPIFY.pageCost} points = ${shopPages * SHOPIFY.pageCost} points, minus the full bucket ${SHOPIFY.bucket}, at ${SHOPIFY.restore} points/s (${SHOPIFY.plan})`,
     },
     woo: {
       seconds: woocommerce,
@@ -156,11 +162,15 @@ async function once(run: number): Promise<Run> {
       const before = loadNow();
       // The engine process: only the four reconciliations, as `stocksync reconcile` runs
       // them, without the seeding's garbage (this process held 300 MB of it).
-      const engine = JSON.parse(
-        await runChild(fileURLToPath(import.meta.url), {
-          RECONCILE_ENGINE: JSON.stringify({ dbUrl: url, sandbox: Object.fromEntries(PLATFORMS.map((p) => [p, s(p)])) }),
-        }),
-      ) as EngineRun;
+      const b = bounds(SKUS);
+      const cfg: EngineConfig = {
+        dbUrl: url,
+        sandbox: Object.fromEntries(PLATFORMS.map((p) => [p, s(p)])) as Record<Platform, string>,
+        bounds: { wh: b.wh.seconds, shop: b.shop.seconds, woo: b.woo.seconds, amazon: b.amazon.seconds },
+        shopify: { plan: SHOPIFY.plan, fullRead: SHOPIFY_READ },
+        amazonScale: AMAZON_SCALE,
+      };
+      const engine = JSON.parse(await runChild(fileURLToPath(import.meta.url), { RECONCILE_ENGINE: JSON.stringify(cfg) })) as EngineRun;
       const { results, seconds, peak, baseline, heapPeak } = engine;
       const after = loadNow();
       const sandboxCalls: Record<string, unknown> = {};
@@ -191,111 +201,6 @@ async function once(run: number): Promise<Run> {
   } finally {
     await server.stop();
   }
-}
-
-interface EngineRun {
-  results: ConnectionRun[];
-  seconds: number;
-  /** Bytes: the engine process's high-water RSS (getrusage), from its start. */
-  peak: number;
-  baseline: number;
-  heapPeak: number;
-}
-
-/** In the engine child: the four reconciliations at once; prints an EngineRun line. */
-async function engineProcess(cfg: { dbUrl: string; sandbox: Record<Platform, string> }): Promise<void> {
-  const s = (p: Platform) => cfg.sandbox[p];
-  const db = createPool(cfg.dbUrl, 10);
-  const connectors = {
-    wh: (await createConnector('warehouse', {
-      connectionId: 'wh',
-      baseUrl: `${s('warehouse')}/warehouse/wh`,
-      options: { location: 'main' },
-      credentials: { apiToken: 'sandbox-token-wh', webhookSecret: `whsec_${createHash('sha256').update('wh').digest('base64')}` },
-    })) as WarehouseConnector,
-    shop: (await createConnector('shopify', {
-      connectionId: 'shop',
-      baseUrl: `${s('shopify')}/shopify/shop`,
-      options: { plan: SHOPIFY.plan },
-      credentials: { accessToken: 'shpat_shop', webhookSecret: 'sandbox-app-secret' },
-    })) as ChannelConnector,
-    woo: (await createConnector('woocommerce', {
-      connectionId: 'woo',
-      baseUrl: `${s('woocommerce')}/woocommerce/store`,
-      options: {},
-      credentials: { consumerKey: 'ck_store', consumerSecret: 'cs_store', webhookSecret: 'whsec_store' },
-    })) as ChannelConnector,
-    amazon: (await createConnector('amazon', {
-      connectionId: 'amazon',
-      baseUrl: `${s('amazon')}/amazon/seller`,
-      options: { sellerId: 'SELLER1', marketplaceId: 'ATVPDKIKX0DER', rateScale: AMAZON_SCALE },
-      credentials: { accessToken: 'Atza|seller', notificationToken: 'bench-token' },
-    })) as ChannelConnector,
-  };
-  const log = pino({ level: process.env.BENCH_LOG ?? 'warn' }, pino.destination(2));
-  const b = bounds(SKUS);
-  const baseline = process.memoryUsage().rss;
-  let heapPeak = process.memoryUsage().heapUsed;
-  const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 50);
-  // BENCH_MEM_TRACE=1 (development only: it forces collections, needs --expose-gc in
-  // NODE_OPTIONS): every 10 s, memory as sampled, then the live heap after a full collection.
-  const tracer =
-    process.env.BENCH_MEM_TRACE === '1'
-      ? setInterval(() => {
-          const m = process.memoryUsage();
-          global.gc?.();
-          const mb = (x: number) => round(x / 2 ** 20);
-          console.error(
-            `  mem: rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} MB; live after gc ${mb(process.memoryUsage().heapUsed)} MB`,
-          );
-        }, 10_000)
-      : undefined;
-  const t0 = performance.now();
-  const results = await Promise.all(
-    (Object.keys(connectors) as (keyof typeof connectors)[]).map(async (id) => {
-      let readAt = 0;
-      const report: ReconcileReport = await reconcileConnection({
-        db,
-        log,
-        connectionId: id,
-        connector: connectors[id],
-        trigger: 'manual',
-        onProgress: (checked, total) => {
-          if (total === null || checked >= total) readAt = performance.now();
-        },
-      });
-      const end = performance.now();
-      return {
-        connection: id,
-        seconds: round((end - t0) / 1000, 1),
-        readSeconds: round((readAt - t0) / 1000, 1),
-        checked: report.checked,
-        drifted: report.drifted,
-        driftUnits: report.driftUnits,
-        bound: b[id].seconds,
-      } satisfies ConnectionRun;
-    }),
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  clearInterval(sampler);
-  clearInterval(tracer);
-  await db.end();
-  const run: EngineRun = { results, seconds, peak: process.resourceUsage().maxRSS * 1024, baseline, heapPeak };
-  process.stdout.write(`${JSON.stringify(run)}\n`);
-}
-
-/** Runs this file as a child until it exits; its last stdout line. */
-function runChild(file: string, env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code === 0 && last) resolve(last);
-      else reject(new Error(`engine process exited with ${code}`));
-    });
-  });
 }
 
 async function main(): Promise<void> {
@@ -342,17 +247,23 @@ async function main(): Promise<void> {
     };
   });
   const result = {
-    benchmark: `full reconciliation: ${SKUS} SKUs on shopify, woocommerce, amazon + the warehouse, sandbox faults off`,
+    benchmark: `full reconciliation: ${SKUS} SKUs on shopify (${SHOPIFY.plan}, ${SHOPIFY_BULK ? 'bulk' : 'paged'}), woocommerce, amazon + the warehouse, sandbox faults off, latency ${LATENCY ? `${LATENCY.fixedMs}+${LATENCY.jitterMs} ms` : 'off'}`,
     command: 'npm run bench:reconcile',
     server: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
     workload: {
       skus: SKUS,
-      connections: ['wh (ShipBob-like 3PL)', 'shop (Shopify, enterprise plan)', 'woo (WooCommerce)', `amazon (SP-API, rateScale ${AMAZON_SCALE})`],
+      connections: [
+        'wh (ShipBob-like 3PL)',
+        `shop (Shopify, ${SHOPIFY.plan} plan, ${SHOPIFY_BULK ? 'bulk' : 'paged'} reads)`,
+        'woo (WooCommerce)',
+        `amazon (SP-API, rateScale ${AMAZON_SCALE})`,
+      ],
       concurrency:
         'the four reconcileConnection calls at once, in an engine process of their own (seeding done by the bench process); each platform sandbox in a child process of its own',
       drift: '1 % of SKUs +5 at the warehouse; 1 % per channel -2 (unseen sales)',
       runs: RUNS,
       amazonRateScale: AMAZON_SCALE,
+      conditions: { shopifyPlan: SHOPIFY.plan, shopifyRead: SHOPIFY_BULK ? 'bulk' : 'paged', shopifyBulkRate: SHOPIFY_BULK_RATE, latency: LATENCY },
     },
     seconds,
     peakRssMB: peak,
@@ -380,91 +291,9 @@ async function main(): Promise<void> {
   writeResult('reconcile', result, markdown(result));
 }
 
-type Result = Record<string, any>;
-
-/** The Markdown result, from the JSON alone (BENCH_REPORT_ONLY=1 rewrites it from bench/results/reconcile.json). */
-function markdown(r: Result): string {
-  const runs = r.everyRun as Run[];
-  const per = r.perConnection as { connection: string; seconds: number; readSeconds: number; afterReadSeconds: number; bound: number; ratio: number | null }[];
-  const n = r.workload.skus as number;
-  const scale = r.workload.amazonRateScale ?? 100;
-  const amazonCalls = r.medianRun.sandboxCalls?.amazon as { calls?: Record<string, number>; throttled?: number } | undefined;
-  const amazon = per.find((c) => c.connection === 'amazon')!;
-  const wh = per.find((c) => c.connection === 'wh')!;
-  const shop = per.find((c) => c.connection === 'shop')!;
-  const amazonSearches = amazonCalls?.calls?.['searchListingsItems'];
-  const amazonSingles = amazonCalls?.calls?.['getListingsItem'] ?? 0;
-  const amazonRate = amazonSearches === undefined ? undefined : round((amazonSearches - (amazonCalls?.throttled ?? 0)) / amazon.readSeconds);
-  return `# Full reconciliation benchmark
-
-${n.toLocaleString('en')} SKUs on shopify, woocommerce and amazon plus the warehouse, against the sandbox
-(faults off, each platform in a child process of its own), the four reconcileConnection calls at once in an
-engine process of their own, which the memory figures are of (its getrusage high-water RSS); 1 % drift at the warehouse and on each channel. Median of ${r.workload.runs} runs, each on a
-fresh embedded PostgreSQL and sandbox. Seeding is not measured (sandbox ${r.medianRun.seedSeconds.sandbox} s,
-engine catalogue + stock ${r.medianRun.seedSeconds.engine} s, bulk).
-
-Command: \`npm run bench:reconcile\`
-
-| | wall time s | peak RSS MB | bound s | ratio | goal |
-|---|---|---|---|---|---|
-| **all four** | **${r.seconds}** | **${r.peakRssMB}** | ${r.bound.seconds} (${r.bound.binding}) | **${r.ratio}** | <= ${GOAL_RATIO}x, < ${GOAL_MB} MB: **${r.met ? 'met' : 'NOT met'}** (time ${r.metTime ? 'met' : 'missed'}, memory ${r.metMemory ? 'met' : 'missed'}) |
-${per.map((c) => `| ${c.connection} | ${c.seconds} (reading ${c.readSeconds}, then ${c.afterReadSeconds}) | | ${c.bound} | ${c.ratio ?? 'n/a'} | |`).join('\n')}
-
-Runs (wall s, peak RSS MB, 1-minute load before/after): ${runs.map((x) => `${x.seconds} s, ${x.peakRssMB} MB, ${x.load.before[0]}/${x.load.after[0]}`).join('; ')}.${(r.failedRunsRedone ?? []).length ? ` Redone once after its PostgreSQL was shut down from outside the benchmark (other work on the shared machine): ${r.failedRunsRedone.join('; ')}.` : ''}
-${r.missedBy ? `\nMissed: ${r.missedBy}.\n` : ''}
-The bound, per connection (they run in parallel, so the whole is bounded by the slowest):
-${Object.entries(r.bound.perConnection as Record<string, { seconds: number; how: string }>)
-  .map(([k, v]) => `- ${k}: ${v.seconds} s: ${v.how}`)
-  .join('\n')}
-
-Amazon: the connector reads the known listings 20 to a searchListingsItems call (the
-Listings API cannot enumerate a catalogue cheaply; a merchant listings report can, in
-minutes, and is not implemented). At the documented 5 calls/s that is 1,000 s, about 17
-minutes, for 100,000 listings; one getListingsItem per SKU, as the connector read before,
-took 20,000 s, 5.6 hours (see History). The benchmark runs Amazon at rateScale ${scale} in
-both sandbox and connector and states the bound at that scale; the other platforms run at
-their documented limits.
-
-## What limits it
-
-- Every connection reads at once, each paced by its own limiter, and each page is
-  compared and stored (one SQL statement per page, \`observeChannelCounts\` in
-  src/store/reconciliations.ts) while the next page is already being fetched; after
-  the last page, only the order sweep and the held raises remain: ${per.map((c) => `${c.connection} ${c.afterReadSeconds} s`).join(', ')}
-  after reading.
-- The warehouse reads in ${wh.readSeconds} s (bound ${r.bound.perConnection.wh.seconds} s) and Shopify in ${shop.readSeconds} s (bound ${r.bound.perConnection.shop.seconds} s):
-  at their documented limits, plus each page's round trip and the time the shared cores add.
-- Amazon reads in ${amazon.readSeconds} s against a ${amazon.bound} s bound (x${round(amazon.readSeconds / amazon.bound, 2)}): ${amazonSearches ?? '?'} searchListingsItems
-  and ${amazonSingles} getListingsItem, ${amazonCalls?.throttled ?? '?'} throttled, so ${amazonRate ?? '?'} searches/s against the ${round(5 * scale * 0.95, 1)}/s the
-  connector paces itself to (0.95 of ${5 * scale}/s). It keeps about a second of searches queued
-  past the page asked for and lets one out only when Amazon's bucket must have a token for
-  it, counting every unanswered call as spent (src/connectors/amazon/read-gate.ts).
-- Memory: peak RSS ${r.peakRssMB} MB, the engine process's high-water mark from its start
-  (median run: ${r.medianRun.baselineRssMB} MB when the reconciliations began, JS heap peak ${r.medianRun.heapUsedPeakMB} MB). V8 collects
-  lazily on a 24 GiB machine, so most of the rise is garbage not yet collected: with
-  \`BENCH_MEM_TRACE=1\` (forced collections, development only) 50,000 SKUs kept 36 to 62 MB live.
-
-Machine: ${machineLine(r.machine)}. ${r.machineLoad}.
-
-## History
-
-- Amazon: until the connector searched 20 SKUs a call, it read one getListingsItem per
-  SKU: 100,000 calls, 20,000 s (5.6 hours) at the documented 5 calls/s. At rateScale 100
-  (500 calls/s) Amazon took 318.5 s against a 200 s bound on a busy machine (load 5 to 6;
-  bench commit a6c4993): at that scale Amazon's bucket of 5 holds 10 ms of reads, shorter
-  than a round trip on this machine, so at most 5 reads per round trip went out.
-- Until each platform's sandbox ran in a child process of its own (58d28e0), one shared
-  sandbox process held Amazon's reads back behind every Shopify or WooCommerce page, and
-  Amazon's 10 ms bucket could not absorb that.
-- Until the reconciliations ran in an engine process of their own (b113ea4), the bench
-  process measured itself after seeding 100,000 SKUs: 602 MB peak RSS, 296 MB of it
-  before the reconciliations started (a6c4993).
-`;
-}
-
 if (process.env.BENCH_REPORT_ONLY === '1') {
   const { readFileSync, writeFileSync } = await import('node:fs');
   writeFileSync('bench/results/reconcile.md', markdown(JSON.parse(readFileSync('bench/results/reconcile.json', 'utf8')) as Result));
 } else if (PLATFORMS.includes(process.env.RECONCILE_SERVE as Platform)) await serve(process.env.RECONCILE_SERVE as Platform);
-else if (process.env.RECONCILE_ENGINE) await engineProcess(JSON.parse(process.env.RECONCILE_ENGINE) as { dbUrl: string; sandbox: Record<Platform, string> });
+else if (process.env.RECONCILE_ENGINE) await engineProcess(JSON.parse(process.env.RECONCILE_ENGINE) as EngineConfig);
 else await main();

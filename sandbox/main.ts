@@ -6,7 +6,7 @@ export interface RunSandboxArgs {
   port: number;
   seed: number;
   faults: FaultProfileName;
-  /** YAML or JSON file with instances (and optionally seed, faults, timeScale). */
+  /** YAML or JSON file with instances (and optionally seed, faults, timeScale, latency). */
   config?: string;
   timeScale?: number;
 }
@@ -22,6 +22,7 @@ export async function runSandbox(argv: RunSandboxArgs, out: (line: string) => vo
     seed: argv.seed ?? config.seed,
     faults: argv.faults ?? config.faults,
     timeScale: argv.timeScale ?? config.timeScale ?? 1,
+    ...(config.latency && { latency: config.latency }),
     ...(config.instances && { instances: config.instances }),
   });
   printSummary(sandbox, out);

@@ -4,6 +4,7 @@ import { demoCatalogue } from './core/catalogue.js';
 import { registerControlRoutes, type ControlledInstance } from './core/control.js';
 import { createFaults, resolveFaultProfile, type FaultProfile, type FaultProfileName } from './core/faults.js';
 import { instanceKey, type InstanceSpec, type SandboxInstance } from './core/instance.js';
+import { createLatency, delayRequests, latencyFor, type LatencyOption } from './core/latency.js';
 import { getPlatform, registeredPlatforms } from './core/registry.js';
 import { createRng } from './core/rng.js';
 import { createWebhookSender, type WebhookRetryPolicy } from './core/webhooks.js';
@@ -21,6 +22,8 @@ export interface StartSandboxOptions {
   timeScale?: number;
   /** Default: the demo catalogue on every registered platform. */
   instances?: InstanceSpec[];
+  /** Delay on every platform request (core/latency.ts), for all or per instance; default off. */
+  latency?: LatencyOption;
 }
 
 export interface RunningSandbox {
@@ -68,10 +71,15 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
     });
     const instance = platform.factory(spec, { seed, faults, rng: createRng(seed, key), timeScale, webhooks });
     const prefix = `/${key}`;
-    // each instance in its own encapsulated scope: its parsers and hooks stay its own
-    app.register(async (scope) => instance.register(scope, prefix));
+    const latency = createLatency(createRng(seed, `${key}#latency`), latencyFor(opts.latency, key, spec.platform));
+    // each instance in its own encapsulated scope: its parsers and hooks stay its own;
+    // the latency hook goes first, so it covers every route the platform registers
+    app.register(async (scope) => {
+      delayRequests(scope, latency);
+      instance.register(scope, prefix);
+    });
     instances.set(key, instance);
-    controlled.set(key, { instance, webhooks, baseUrl: () => `${baseUrl}${prefix}` });
+    controlled.set(key, { instance, webhooks, latency, baseUrl: () => `${baseUrl}${prefix}` });
   }
   registerControlRoutes(app, controlled);
 

@@ -3,12 +3,14 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PLATFORM_NAMES, type InstanceSpec, type PlatformName } from './instance.js';
 import type { FaultProfile, FaultProfileName } from './faults.js';
+import { latencySchema, type LatencyOption } from './latency.js';
 
 /**
  * The sandbox config file (YAML or JSON, YAML being a superset):
  *   seed: 7
  *   faults: lossy            # or per instance: { default: none, "shopify/my-shop": hostile }
  *   timeScale: 0.01
+ *   latency: { fixedMs: 50, jitterMs: 100 }   # or per instance: { default: ..., shopify: ... }
  *   instances:
  *     - { platform: shopify, name: my-shop, skus: [{ sku: A-1, quantity: 5 }], options: { plan: plus } }
  */
@@ -46,6 +48,7 @@ export const sandboxConfigSchema = z.object({
   seed: z.number().int().optional(),
   faults: z.union([profileRef, z.record(z.string(), profileRef)]).optional(),
   timeScale: z.number().positive().optional(),
+  latency: z.union([latencySchema, z.record(z.string(), latencySchema)]).optional(),
   instances: z.array(instanceSpecSchema).optional(),
 });
 
@@ -53,6 +56,7 @@ export interface SandboxConfig {
   seed?: number;
   faults?: FaultProfileName | FaultProfile | Partial<Record<string, FaultProfileName | FaultProfile>>;
   timeScale?: number;
+  latency?: LatencyOption;
   instances?: InstanceSpec[];
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { formatZodError, skuQuantitySchema } from './config.js';
 import type { SandboxInstance } from './instance.js';
+import { latencySchema, type Latency } from './latency.js';
 import type { WebhookSender } from './webhooks.js';
 
 /**
@@ -11,6 +12,8 @@ import type { WebhookSender } from './webhooks.js';
 export interface ControlledInstance {
   instance: SandboxInstance;
   webhooks: WebhookSender;
+  /** The delay on this instance's platform requests (core/latency.ts). */
+  latency: Latency;
   baseUrl: () => string;
 }
 
@@ -65,6 +68,14 @@ export function registerControlRoutes(app: FastifyInstance, instances: Map<strin
 
   app.get('/_sandbox', async () => ({ instances: [...instances].map(([k, c]) => summary(k, c)) }));
   app.get('/_sandbox/instances', async () => [...instances].map(([k, c]) => summary(k, c)));
+  // Every instance's request latency at once: GET says each, PUT sets all.
+  app.get('/_sandbox/latency', async () => Object.fromEntries([...instances].map(([k, c]) => [k, c.latency.get()])));
+  app.put('/_sandbox/latency', async (request, reply) => {
+    const body = parseBody(latencySchema, request.body, reply);
+    if (!body) return reply;
+    for (const c of instances.values()) c.latency.set(body);
+    return { latency: body, instances: instances.size };
+  });
   app.post('/_sandbox/webhooks/flush', async () => {
     await Promise.all([...instances.values()].map((c) => c.webhooks.flush()));
     return { flushed: true };
@@ -121,6 +132,13 @@ export function registerControlRoutes(app: FastifyInstance, instances: Map<strin
         return cancelled ? { cancelled: true } : reply.code(404).send({ error: `no open order ${orderId}` });
       });
       scoped.get('/truth', async (request) => target(request).instance.control.truth());
+      scoped.get('/latency', async (request) => target(request).latency.get());
+      scoped.put('/latency', async (request, reply) => {
+        const body = parseBody(latencySchema, request.body, reply);
+        if (!body) return reply;
+        target(request).latency.set(body);
+        return { latency: body };
+      });
       scoped.get('/stats', async (request) => {
         const c = target(request);
         return { ...c.instance.stats(), webhooks: c.webhooks.stats() };

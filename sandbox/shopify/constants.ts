@@ -66,6 +66,18 @@ export const INVENTORY_REASONS = new Set([
   'shrinkage',
 ]);
 
+/**
+ * Bulk operations (shopify.dev bulk-operations/queries, API 2026-01 and later): up to five
+ * bulk queries at once per shop and app; a query holds at most five connections, nested at
+ * most two levels; the result URL lives seven days.
+ */
+export const BULK_MAX_CONCURRENT = 5;
+export const BULK_MAX_CONNECTIONS = 5;
+export const BULK_MAX_DEPTH = 2;
+export const BULK_URL_TTL_MS = 7 * 24 * 3600_000;
+/** How fast an operation reads the shop, objects per second (unverified: not documented; minutes for 100k variants). */
+export const BULK_OBJECTS_PER_SECOND = 2_000;
+
 export const DOCS_RATE_LIMITS = 'https://shopify.dev/api/usage/rate-limits';
 
 export const MESSAGES = {
@@ -83,6 +95,16 @@ export const MESSAGES = {
   /** changeFromQuantity omitted on 2026-04 (unverified: reported as a user error) */
   changeFromRequired: 'changeFromQuantity is required. Pass null to skip the compare check.',
   stale: 'The specified compare quantity does not match the current quantity.',
+  /** Bulk operation user errors (wording unverified; the codes are BulkOperationUserErrorCode's). */
+  bulkInvalid: (why: string) => `Invalid bulk query: ${why}`,
+  bulkOneRootField: 'Bulk queries must contain exactly one top-level field.',
+  bulkNoConnection: 'Bulk queries must contain at least one connection.',
+  bulkTooManyConnections: (n: number) => `Bulk queries cannot contain more than ${BULK_MAX_CONNECTIONS} connections (this one has ${n}).`,
+  bulkTooDeep: (n: number) => `Bulk queries cannot contain connections nested more than ${BULK_MAX_DEPTH} levels deep (this one nests ${n}).`,
+  bulkParentId: "A nested connection's parent must select the 'id' field.",
+  bulkLimitReached: `Bulk operations limit reached: ${BULK_MAX_CONCURRENT} bulk query operations are already running for this app and shop. Please try again later.`,
+  bulkNotCancelable: (status: string) => `A bulk operation cannot be canceled when it is ${status.toLowerCase()}.`,
+  bulkNotFound: 'Bulk operation does not exist',
   /** REST-style 429 body; Shopify's GraphQL edge answers this shape (unverified). */
   fault429: '{"errors":"Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}',
 };

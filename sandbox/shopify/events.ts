@@ -11,7 +11,7 @@ import type { Item, Level, Order } from './store.js';
  * Only what Shopify puts in them: in particular nothing that tells an app "this was
  * your own mutation"; the engine must recognise its echo by value.
  */
-export type ShopifyTopic = 'inventory_levels/update' | 'orders/create' | 'orders/cancelled';
+export type ShopifyTopic = 'inventory_levels/update' | 'orders/create' | 'orders/cancelled' | 'bulk_operations/finish';
 
 export interface ShopifyEventsOptions {
   shopDomain: string;
@@ -57,6 +57,8 @@ export interface ShopifyEvents {
   inventoryLevelUpdated(item: Item, level: Level): void;
   orderCreated(order: Order): void;
   orderCancelled(order: Order): void;
+  /** A bulk operation completed, failed or was cancelled (body built by bulk.ts). */
+  bulkOperationFinished(body: string): void;
 }
 
 export function createShopifyEvents(o: ShopifyEventsOptions): ShopifyEvents {
@@ -91,5 +93,6 @@ export function createShopifyEvents(o: ShopifyEventsOptions): ShopifyEvents {
     inventoryLevelUpdated: (item, level) => emit('inventory_levels/update', () => inventoryLevelBody(item, level, at(level.updatedAt))),
     orderCreated: (order) => emit('orders/create', () => orderBody(order, at)),
     orderCancelled: (order) => emit('orders/cancelled', () => orderBody(order, at)),
+    bulkOperationFinished: (body) => emit('bulk_operations/finish', () => body),
   };
 }

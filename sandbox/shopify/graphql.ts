@@ -95,7 +95,7 @@ export interface GraphqlAnswer {
   throttled: boolean;
 }
 
-export function runGraphql(body: GraphqlRequestBody, bucket: CostBucket, rootValue: unknown): GraphqlAnswer | Promise<GraphqlAnswer> {
+export function runGraphql(body: GraphqlRequestBody, bucket: CostBucket, rootValue: unknown, contextValue?: unknown): GraphqlAnswer | Promise<GraphqlAnswer> {
   if (typeof body?.query !== 'string' || body.query.length === 0) {
     return { status: 400, body: { errors: { query: 'Required parameter missing or invalid' } }, label: 'invalid', throttled: false };
   }
@@ -186,7 +186,7 @@ export function runGraphql(body: GraphqlRequestBody, bucket: CostBucket, rootVal
     return { status: 200, body: out, label, throttled: false };
   };
   const result = coerced
-    ? execute({ schema, document: fast!.document, rootValue, variableValues: coerced.values, operationName })
-    : execute({ schema, document: prep.document, rootValue, variableValues: variables, operationName });
+    ? execute({ schema, document: fast!.document, rootValue, contextValue, variableValues: coerced.values, operationName })
+    : execute({ schema, document: prep.document, rootValue, contextValue, variableValues: variables, operationName });
   return result instanceof Promise ? result.then(finish) : finish(result);
 }

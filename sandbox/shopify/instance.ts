@@ -7,6 +7,7 @@ import { API_VERSION, BUCKET_SIZE_MULTIPLIER, MESSAGES, PLAN_RESTORE_RATE, type 
 import { createShopifyEvents } from './events.js';
 import { runGraphql, type GraphqlRequestBody } from './graphql.js';
 import { createRootValue, type ShopRuntime } from './resolvers.js';
+import { createBulkOperations, type BulkControl } from './bulk.js';
 import { createShopControl } from './control.js';
 import { addItem, createShopState } from './store.js';
 import { createShopSubscriptions } from './subscriptions.js';
@@ -21,6 +22,8 @@ import { createShopSubscriptions } from './subscriptions.js';
  *   stockAtAllLocations  items stocked (activated) at every location, not only the first
  *   utcOffsetMinutes the shop's zone for webhook timestamps (default -300)
  *   webhooks         [{topic, url}] initial subscriptions (listed by webhookSubscriptions too)
+ *   bulkObjectsPerSecond  how fast a bulk operation reads the shop (real time, not scaled)
+ *   bulkUrlTtlMs     how long a bulk result URL lives (default 7 days)
  */
 export interface ShopifyOptions {
   accessToken?: string;
@@ -31,6 +34,13 @@ export interface ShopifyOptions {
   locations?: string[];
   utcOffsetMinutes?: number;
   stockAtAllLocations?: boolean;
+  bulkObjectsPerSecond?: number;
+  bulkUrlTtlMs?: number;
+}
+
+/** A Shopify instance, with the control of its bulk operations (tests, benchmarks). */
+export interface ShopifyInstance extends SandboxInstance {
+  bulk: BulkControl;
 }
 
 export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
@@ -70,7 +80,16 @@ export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
     nextGroupId: () => `gid://shopify/InventoryAdjustmentGroup/${58372178 + ++groupSeq}`,
   };
   for (const { sku, quantity } of spec.skus ?? []) addItem(state, sku, quantity, runtime.now(), ctx.rng, opts.stockAtAllLocations);
-  const rootValue = { ...createRootValue(runtime), ...subscriptions.root() };
+  const bulk = createBulkOperations({
+    rootValue: () => rootValue,
+    now: runtime.now,
+    finished: (body) => runtime.events.bulkOperationFinished(body),
+    secret: `${opts.appSecret ?? 'sandbox-app-secret'}:bulk:${spec.name}`,
+    ...(opts.bulkObjectsPerSecond !== undefined && { objectsPerSecond: opts.bulkObjectsPerSecond }),
+    ...(opts.bulkUrlTtlMs !== undefined && { urlTtlMs: opts.bulkUrlTtlMs }),
+  });
+  const rootValue = { ...createRootValue(runtime), ...subscriptions.root(), ...bulk.root };
+  let mountedAt = '';
 
   const shapes: FaultErrorShapes = {
     rateLimited: (reply, retryAfter) =>
@@ -86,14 +105,16 @@ export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
   };
   const onFault = (outcome: string) => (outcome === '429' ? stats.throttled() : stats.error());
 
-  async function graphql(request: { headers: Record<string, unknown>; body: unknown }, reply: FastifyReply) {
+  async function graphql(request: { headers: Record<string, unknown>; body: unknown; protocol?: string }, reply: FastifyReply) {
     const token = request.headers['x-shopify-access-token'];
     if (typeof token !== 'string' || token === '' || (opts.accessToken !== undefined && token !== opts.accessToken)) {
       stats.call('unauthorized');
       reply.code(401);
       return { errors: MESSAGES.unauthorized };
     }
-    const answer = await runGraphql((request.body ?? {}) as GraphqlRequestBody, bucketFor(token), rootValue);
+    // results are served by this instance: their URLs name the host the client reached
+    const origin = `${request.protocol ?? 'http'}://${String(request.headers['host'])}${mountedAt}`;
+    const answer = await runGraphql((request.body ?? {}) as GraphqlRequestBody, bucketFor(token), rootValue, { app: token, origin });
     stats.call(answer.label);
     if (answer.throttled) stats.throttled();
     // returned, not sent: a fault-injected timeout must be able to swallow it
@@ -101,10 +122,15 @@ export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
     return answer.body;
   }
 
-  const instance: SandboxInstance = {
+  const instance: ShopifyInstance = {
     platform: 'shopify',
     name: spec.name,
+    bulk: bulk.control,
+    close: () => bulk.close(),
     register(app: FastifyInstance, prefix: string) {
+      mountedAt = prefix;
+      // the bulk result files, as Shopify's storage serves them: signed, expiring, no token
+      app.get(`${prefix}/bulk-results/:file`, bulk.download);
       // plain JSON.parse: the default parser's prototype-poisoning scan is a second pass
       // over 40 kB bodies, and nothing here merges a body into another object
       app.removeContentTypeParser('application/json');

@@ -20,11 +20,57 @@ export interface PageArgs {
 }
 
 /**
+ * A bulk operation's read (bulk-query.ts): paging arguments are ignored; the top-level
+ * connection yields the next window of rows by id, nested ones all their rows.
+ */
+export interface BulkScope {
+  window?: { afterId: bigint | null; limit: number; lastId?: bigint | null; done?: boolean };
+}
+/** graphql-js's context value: set only while a bulk operation reads. */
+export interface ExecContext {
+  bulk?: BulkScope;
+}
+const nested = (ctx: ExecContext | undefined): BulkScope | undefined => (ctx?.bulk ? {} : undefined);
+
+function bulkConnection<T>(all: readonly T[], idOf: (row: T) => bigint, toNode: (row: T) => unknown, scope: BulkScope) {
+  const w = scope.window;
+  let rows = all;
+  if (w) {
+    const after = w.afterId;
+    // rows are in ascending id order: the first after the window's start, by bisection
+    let lo = 0;
+    let hi = all.length;
+    while (after !== null && lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (idOf(all[mid]!) > after) hi = mid;
+      else lo = mid + 1;
+    }
+    rows = all.slice(lo, lo + w.limit);
+    w.done = lo + w.limit >= all.length;
+    w.lastId = rows.length > 0 ? idOf(rows[rows.length - 1]!) : after;
+  }
+  const nodes = rows.map(toNode);
+  return {
+    edges: rows.map((r, i) => ({ cursor: encodeCursor(idOf(r).toString()), node: nodes[i] })),
+    nodes,
+    pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+  };
+}
+
+/**
  * Cursor pagination. Rows come in ascending id order (Shopify's default sort); with
  * sortValue they are ordered by (sortValue, id), and the cursor carries both, so a
  * row updated after a page was read moves behind the cursor, as on Shopify.
  */
-export function connection<T>(all: readonly T[], idOf: (row: T) => bigint, args: PageArgs, toNode: (row: T) => unknown, sortValue?: (row: T) => number) {
+export function connection<T>(
+  all: readonly T[],
+  idOf: (row: T) => bigint,
+  args: PageArgs,
+  toNode: (row: T) => unknown,
+  sortValue?: (row: T) => number,
+  bulk?: BulkScope,
+) {
+  if (bulk) return bulkConnection(all, idOf, toNode, bulk);
   const size = args.first ?? args.last;
   if (size === undefined || size === null) {
     throw new GraphQLError('you must provide one of first or last', { extensions: { code: 'BAD_REQUEST' } });
@@ -112,12 +158,14 @@ export function itemNode(state: ShopState, item: Item) {
     tracked: true,
     createdAt: isoSeconds(item.createdAt),
     updatedAt: isoSeconds(item.updatedAt),
-    inventoryLevels: (args: PageArgs) =>
+    inventoryLevels: (args: PageArgs, ctx?: ExecContext) =>
       connection(
         [...item.levels.values()],
         (l) => l.locationId,
         args,
         (l) => levelNode(state, item, l),
+        undefined,
+        nested(ctx),
       ),
     inventoryLevel: ({ locationId }: { locationId: string }) => {
       const key = gidKey(locationId, 'Location');
@@ -135,7 +183,7 @@ export function orderNode(order: Order) {
     createdAt: isoSeconds(order.createdAt),
     updatedAt: isoSeconds(order.updatedAt),
     cancelledAt: order.cancelledAt ? isoSeconds(order.cancelledAt) : null,
-    lineItems: (args: PageArgs) =>
+    lineItems: (args: PageArgs, ctx?: ExecContext) =>
       connection(
         order.lines,
         (l) => l.id,
@@ -147,6 +195,8 @@ export function orderNode(order: Order) {
           quantity: l.quantity,
           currentQuantity: order.cancelledAt ? 0 : l.quantity,
         }),
+        undefined,
+        nested(ctx),
       ),
   };
 }
@@ -164,13 +214,15 @@ export function changeNodes(state: ShopState, changes: InventoryChange[]) {
 export function queryRoot(state: ShopState, shop: { name: string; domain: string; timezone: string }) {
   return {
     shop: () => ({ id: gid('Shop', '548380009'), name: shop.name, myshopifyDomain: shop.domain, ianaTimezone: shop.timezone }),
-    inventoryItems: (args: PageArgs) => {
+    inventoryItems: (args: PageArgs, ctx?: ExecContext) => {
       const match = searchPredicate(parseSearch(args.query));
       return connection(
-        state.items.filter(match),
+        args.query ? state.items.filter(match) : state.items,
         (i) => i.id,
         args,
         (i) => itemNode(state, i),
+        undefined,
+        ctx?.bulk,
       );
     },
     inventoryItem: ({ id }: { id: string }) => {
@@ -178,12 +230,12 @@ export function queryRoot(state: ShopState, shop: { name: string; domain: string
       const item = key === undefined ? undefined : state.itemsByKey.get(key);
       return item ? itemNode(state, item) : null;
     },
-    locations: (args: PageArgs) => connection(state.locations, (l) => l.id, args, locationNode),
+    locations: (args: PageArgs, ctx?: ExecContext) => connection(state.locations, (l) => l.id, args, locationNode, undefined, ctx?.bulk),
     location: ({ id }: { id?: string }) => {
       const loc = id === undefined ? state.locations[0] : state.locationsByKey.get(gidKey(id, 'Location') ?? '');
       return loc ? locationNode(loc) : null;
     },
-    orders: (args: PageArgs) => {
+    orders: (args: PageArgs, ctx?: ExecContext) => {
       const match = searchPredicate(parseSearch(args.query));
       const sortValue =
         args.sortKey === 'UPDATED_AT'
@@ -191,7 +243,10 @@ export function queryRoot(state: ShopState, shop: { name: string; domain: string
           : args.sortKey === 'CREATED_AT' || args.sortKey === 'PROCESSED_AT'
             ? (o: Order) => o.createdAt.getTime()
             : undefined;
-      return connection(state.orders.filter(match), (o) => o.id, args, orderNode, sortValue);
+      // a bulk read goes by id, whatever the sort key
+      return ctx?.bulk
+        ? connection(state.orders.filter(match), (o) => o.id, args, orderNode, undefined, ctx.bulk)
+        : connection(state.orders.filter(match), (o) => o.id, args, orderNode, sortValue);
     },
     order: ({ id }: { id: string }) => {
       const order = state.ordersByKey.get(gidKey(id, 'Order') ?? '');

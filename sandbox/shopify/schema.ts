@@ -1,4 +1,5 @@
 import { buildSchema, type GraphQLSchema } from 'graphql';
+import { BULK_SDL } from './bulk-schema.js';
 
 /**
  * The subset of the Admin GraphQL schema (2026-04) that inventory sync uses. Names,
@@ -255,6 +256,6 @@ let built: GraphQLSchema | undefined;
 
 /** Built once per process: schema construction is the expensive part. */
 export function shopifySchema(): GraphQLSchema {
-  built ??= buildSchema(SHOPIFY_SDL);
+  built ??= buildSchema(SHOPIFY_SDL + BULK_SDL);
   return built;
 }

@@ -10,6 +10,7 @@
 // - platform ids: the ids that identify a listing on its platform (Shopify
 //   inventoryItemId + locationId, WooCommerce productId/variationId, Amazon sellerSku).
 
+import type { Logger } from 'pino';
 import type { ConnectorError } from './errors.js';
 import type { FileFeed } from './file-feed.js';
 
@@ -135,6 +136,11 @@ interface ConnectorBase {
   parseWebhook(input: WebhookInput): ParsedWebhook;
   /** Present where the engine can create and remove the platform's webhooks (`stocksync webhooks`). */
   webhookRegistration?: WebhookRegistration;
+  /**
+   * Stops work in flight at shutdown (Shopify: a running bulk operation is cancelled and
+   * the read waiting on it fails). Optional: most connectors hold nothing open.
+   */
+  close?(): Promise<void>;
 }
 
 /** A webhook the platform holds for us, as its API lists it. */
@@ -233,6 +239,8 @@ export interface ConnectorConfig {
   timeoutMs?: number;
   /** Called on every rate-limit answer the platform still gives us (metrics). */
   onThrottled?: () => void;
+  /** For what a connector decides on its own and an operator should know (a fallback). */
+  log?: Logger;
 }
 
 // ---- Catalogue discovery (issue 12) ----------------------------------------------------

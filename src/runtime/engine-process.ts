@@ -66,7 +66,9 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
     log.info({ ...counts, retired: retired.length, connections: config.connections.length }, 'catalogue applied');
     if (retired.length > 0)
       log.warn({ retired: retired.slice(0, 50), count: retired.length }, 'listings no longer in the config were retired: they are not pushed any more');
-    const connectors = new Map([...(await connectorsFor(config))].map(([id, c]) => [id, watchConnectionHealth(c, { db: database.db, log, connectionId: id })]));
+    const connectors = new Map(
+      [...(await connectorsFor(config, log))].map(([id, c]) => [id, watchConnectionHealth(c, { db: database.db, log, connectionId: id })]),
+    );
     const workers = await startWorkers({
       db: database.db,
       dbUrl: database.url,
@@ -161,7 +163,7 @@ function engineHealthParts(database: OpenDatabase, workers: Workers): Record<str
   };
 }
 
-export async function connectorsFor(config: LoadedConfig): Promise<Map<string, Connector>> {
+export async function connectorsFor(config: LoadedConfig, log?: Logger): Promise<Map<string, Connector>> {
   const connectors = new Map<string, Connector>();
   for (const c of config.connections) {
     connectors.set(
@@ -172,6 +174,7 @@ export async function connectorsFor(config: LoadedConfig): Promise<Map<string, C
         credentials: c.credentials,
         options: c.options,
         onThrottled: () => countThrottled(c.id),
+        ...(log && { log: log.child({ connection: c.id }) }),
       }),
     );
   }

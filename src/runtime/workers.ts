@@ -211,6 +211,8 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
       for (const cron of crons) cron.stop();
       // Ends the long polls at once; a message in hand is stored (or left to come back) first.
       await withDeadline(sqs?.stop() ?? Promise.resolve(), STOP_DEADLINE_MS, () => d.log.warn('an SQS consumer was still busy at shutdown'));
+      // Reads waiting on the platform (a Shopify bulk operation) give up now and cancel it.
+      await Promise.all([...d.connectors.values()].map((c) => c.close?.().catch(() => {})));
       // A step may be waiting out a platform's rate limit: give the loops a bounded time.
       // Whatever they leave undone is still in the tables for the next start.
       await withDeadline(Promise.all(loops.map((l) => l.stop())), STOP_DEADLINE_MS, () =>

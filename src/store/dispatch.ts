@@ -59,7 +59,7 @@ export async function recordPushed(
     text: `UPDATE listings l
               SET pushed = CASE WHEN u.expected IS NULL OR l.pushed IS NULL OR u.pending_ms > 0 THEN u.quantity
                                 ELSE GREATEST(l.pushed + (u.quantity - u.expected), 0) END,
-                  pushed_at = now(), verify = false,
+                  pushed_at = now(), pushed_changed_at = now(), verify = false,
                   push_pending_until = CASE WHEN u.pending_ms > 0 THEN now() + u.pending_ms * interval '1 millisecond' END,
                   -- Until an asynchronous push applies, the channel may still show what it showed before.
                   pending_from = CASE WHEN u.pending_ms > 0 THEN GREATEST(COALESCE(l.pushed, 0),
@@ -82,7 +82,7 @@ export async function recordObservedChannelCount(q: Queryable, rows: readonly { 
   if (rows.length === 0) return;
   await q.query({
     name: 'dispatch_observed',
-    text: `UPDATE listings l SET pushed = u.actual, push_pending_until = NULL, verify = false,
+    text: `UPDATE listings l SET pushed = u.actual, pushed_changed_at = now(), push_pending_until = NULL, verify = false,
                   unrecorded_sales = l.unrecorded_sales + GREATEST(COALESCE(l.pushed, u.actual) - u.actual, 0),
                   unrecorded_at = CASE WHEN COALESCE(l.pushed, u.actual) > u.actual THEN now() ELSE l.unrecorded_at END,
                   raise_held_since = CASE WHEN u.hold AND u.actual < COALESCE(l.pushed, u.actual) THEN now() ELSE l.raise_held_since END

@@ -80,6 +80,8 @@ export async function recordOrderBatch(
               pending_from = CASE WHEN l.pending_from IS NOT NULL THEN GREATEST(l.pending_from - u.overwritten, 0) END,
               unrecorded_sales = GREATEST(l.unrecorded_sales - (u.quantity - u.overwritten), 0),
               verify = l.verify OR l.pushed IS NOT NULL,
+              -- a full read begun before this sale was recorded must not overwrite it (020)
+              pushed_changed_at = CASE WHEN l.pushed IS NOT NULL THEN now() ELSE l.pushed_changed_at END,
               velocity = l.velocity * exp(-LEAST(COALESCE(extract(epoch FROM now() - l.velocity_at) * 1000, 0) / $18::float8, 700))
                          + u.quantity / ($18::float8 / 1000),
               velocity_at = now()

@@ -6,7 +6,8 @@ import type { Queryable } from './db.js';
  * and raised mean the new count is queued for a dispatcher that will push it. not_pushed:
  * the channel shows another count than its target and nothing can push it now (`note`
  * says why).
- * stale_kept: a warehouse read differs from the stored level, which is newer: kept.
+ * stale_kept: a warehouse read differs from the stored level, which is newer: kept; or a
+ * channel count was read before `pushed` last changed (a sale or push recorded since): kept.
  */
 export type DriftAction = 'corrected' | 'lowered' | 'raised' | 'raise_deferred' | 'not_pushed' | 'stale_kept';
 
@@ -90,6 +91,11 @@ export interface ChannelCount {
   listingId: number;
   actual: number;
   mayRaise: boolean;
+  /**
+   * The earliest moment the count may be from (a bulk operation's start, a page's request):
+   * where `pushed` changed since, the count is older news and is not taken (`newer`).
+   */
+  since: Date;
 }
 
 /** A count that differs from what we believed the channel shows. */
@@ -101,6 +107,8 @@ export interface CountDrift {
   actual: number;
   /** Taken as the channel's count (pushed = actual): lowered, raised or corrected. */
   recorded: boolean;
+  /** Not taken: `pushed` changed after the read began (a sale or a push recorded meanwhile). */
+  newer: boolean;
   /**
    * Why no dispatcher will push this listing now (quarantined, connection paused for auth,
    * no warehouse level yet); null when it will be pushed.
@@ -114,6 +122,8 @@ export interface CountDrift {
  * reconciler read before paging through the channel. A count above the target is always
  * taken (the dispatcher then lowers the channel); one at or below it only with mayRaise,
  * else it is returned unrecorded (raising waits for the channel's orders, invariant 3).
+ * A count read before `pushed` last changed is never taken, whatever its direction: what
+ * changed it (a sale recorded, a push acknowledged) is newer than the read.
  * The listing turns dirty where the count differs from the target.
  */
 export async function observeChannelCounts(q: Queryable, counts: readonly ChannelCount[]): Promise<CountDrift[]> {
@@ -122,25 +132,26 @@ export async function observeChannelCounts(q: Queryable, counts: readonly Channe
     name: 'reconcile_observe_counts',
     text: `WITH cur AS (
              SELECT l.id, l.sku, l.pushed, l.target, u.actual, u.may_raise,
+                    COALESCE(l.pushed_changed_at >= u.since, false) AS newer,
                     CASE WHEN l.quarantined_reason IS NOT NULL THEN 'listing quarantined: ' || l.quarantined_reason
                          WHEN p.paused_reason IS NOT NULL THEN 'connection paused: ' || p.paused_reason || ' failing since '
                               || to_char(p.paused_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' (' || COALESCE(p.last_error, '') || ')'
                          WHEN NOT EXISTS (SELECT 1 FROM stock_levels s WHERE s.sku = l.sku)
                               AND NOT EXISTS (SELECT 1 FROM bundle_components b JOIN stock_levels s ON s.sku = b.component_sku WHERE b.bundle_sku = l.sku)
                               THEN 'no warehouse has reported this SKU yet' END AS blocked
-               FROM listings l JOIN unnest($1::bigint[], $2::int[], $3::bool[]) AS u(id, actual, may_raise) ON u.id = l.id
+               FROM listings l JOIN unnest($1::bigint[], $2::int[], $3::bool[], $4::timestamptz[]) AS u(id, actual, may_raise, since) ON u.id = l.id
                LEFT JOIN connection_pauses p ON p.connection_id = l.connection_id AND p.paused_reason IS NOT NULL
               WHERE l.pushed IS DISTINCT FROM u.actual
               ORDER BY l.id
                 FOR UPDATE OF l
            ), upd AS (
-             UPDATE listings l SET pushed = cur.actual, push_pending_until = NULL, verify = false
-               FROM cur WHERE l.id = cur.id AND (cur.actual > cur.target OR cur.may_raise)
+             UPDATE listings l SET pushed = cur.actual, pushed_changed_at = now(), push_pending_until = NULL, verify = false
+               FROM cur WHERE l.id = cur.id AND NOT cur.newer AND (cur.actual > cur.target OR cur.may_raise)
              RETURNING l.id
            )
-           SELECT cur.id AS "listingId", cur.sku, cur.pushed AS believed, cur.target, cur.actual, upd.id IS NOT NULL AS recorded, cur.blocked
+           SELECT cur.id AS "listingId", cur.sku, cur.pushed AS believed, cur.target, cur.actual, upd.id IS NOT NULL AS recorded, cur.newer, cur.blocked
              FROM cur LEFT JOIN upd ON upd.id = cur.id ORDER BY cur.id`,
-    values: [counts.map((c) => c.listingId), counts.map((c) => c.actual), counts.map((c) => c.mayRaise)],
+    values: [counts.map((c) => c.listingId), counts.map((c) => c.actual), counts.map((c) => c.mayRaise), counts.map((c) => c.since)],
   });
   return rows;
 }

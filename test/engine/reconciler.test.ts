@@ -107,6 +107,31 @@ describe('channel reconciliation', () => {
   });
 });
 
+describe('matching counts to listings', () => {
+  it('never by an id every listing shares: an item that is not ours, at our location, matches nothing', async () => {
+    await t.db.query(`UPDATE listings SET platform_ids = platform_ids || '{"locationId": "gid://shopify/Location/1"}' WHERE connection_id = $1`, [ch]);
+    try {
+      const strangers: ChannelQuantity[] = [
+        { sku: 'NOT-OURS', platformIds: { inventoryItemId: 'gid://shopify/InventoryItem/999', locationId: 'gid://shopify/Location/1' }, quantity: 0 },
+        { sku: '', platformIds: { inventoryItemId: 'gid://shopify/InventoryItem/998', locationId: 'gid://shopify/Location/1' }, quantity: 1 },
+        // ours, but at another location: another level, not this listing's
+        { sku: 'A', platformIds: { ...id('A'), locationId: 'gid://shopify/Location/2' }, quantity: 0 },
+      ];
+      const r = await reconcileConnection({
+        db: t.db,
+        log,
+        connectionId: ch,
+        connector: channel(strangers, { sweep: async () => ({ items: [], next: null }) }),
+        trigger: 'manual',
+      });
+      expect(r.drift).toEqual([]);
+      expect([await pushedOf('A'), await pushedOf('B')]).toEqual([5, 5]);
+    } finally {
+      await t.db.query(`UPDATE listings SET platform_ids = platform_ids - 'locationId' WHERE connection_id = $1`, [ch]);
+    }
+  });
+});
+
 describe('an honest drift report (issue 14, defect 1)', () => {
   const noOrders = { sweep: async () => ({ items: [], next: null }) };
 

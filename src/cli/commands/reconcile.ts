@@ -35,7 +35,7 @@ export function register(program: Command): void {
             `connection ${missing.join(', ')} is in ${config.source} but not in the database yet: run \`stocksync start\` once to apply the config`,
           );
         }
-        const connectors = await connectorsFor(config);
+        const connectors = await connectorsFor(config, log);
         runs = await runReconciliations({ db: database.db, log, connectors, ids, progress: progressReporter(process.stderr) });
       } finally {
         await database.close();

@@ -3,18 +3,28 @@
 //   plan          standard | advanced | plus | enterprise (restore 100/200/1000/2000 points/s)
 //   restoreRate   points/s, overrides the plan; bucketSize overrides 10 x restoreRate
 //   pageSize      orders per pollOrders page (50) and items per listQuantities page (250)
+//   fullRead      bulk | paged | auto (default): how listQuantities reads every count
+//                 (docs/shopify-bulk.md); auto uses a bulk operation from bulkThreshold
+//                 listings up (default 2,000); any bulk failure falls back to paged reads
+//   bulkPollMs    between polls of a running bulk operation (default 2,000)
+//   bulkPageSize  counts per page handed to the engine from the bulk result (default 1,000)
+//   bulkSlotWaitMs  how long to wait while the shop's 5 bulk slots are taken (default 60,000)
+//   bulkTimeoutMs how long a bulk operation may run before it is cancelled (default 1 hour)
 //   retry         a RetryPolicy override (tests)
 // Credentials: accessToken (X-Shopify-Access-Token), webhookSecret (the app's secret).
 import { StocksyncError } from '../../errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../retry.js';
 import type { Capabilities, ChannelConnector, ConnectorConfig, PushOutcome } from '../types.js';
 import { adjust, type AdjustItem } from './adjust.js';
+import { createBulkSignals } from './bulk.js';
+import { createFullReads, type FullReadMode } from './bulk-reads.js';
 import { createGraphqlClient, type CallStats } from './client.js';
 import type { ShopifyContext } from './context.js';
 import { MAX_QUERY_COST, PRIMARY_LOCATION, PRIMARY_LOCATION_COST } from './documents.js';
 import { pollOrders } from './orders.js';
 import { MAX_BATCH, push } from './push.js';
 import { listQuantities, readQuantities, resolveListings } from './reads.js';
+import pino from 'pino';
 import { reader } from './shapes.js';
 import { parseShopifyWebhook, verifyShopifyWebhook } from './webhooks.js';
 import { shopifyWebhookRegistration } from './webhook-registration.js';
@@ -61,6 +71,24 @@ export interface ShopifyConnector extends ChannelConnector {
   stats(): CallStats;
 }
 
+const FULL_READ_MODES: readonly FullReadMode[] = ['bulk', 'paged', 'auto'];
+
+function fullReadMode(config: ConnectorConfig): FullReadMode {
+  const mode = config.options['fullRead'] ?? 'auto';
+  if (!FULL_READ_MODES.includes(mode as FullReadMode)) throw configError(config, `options.fullRead must be one of ${FULL_READ_MODES.join(', ')}`);
+  return mode as FullReadMode;
+}
+
+/** The operation a bulk_operations/finish webhook names, if it is one. */
+function finishedOperation(rawBody: Buffer): string | undefined {
+  try {
+    const id = (JSON.parse(rawBody.toString('utf8')) as { admin_graphql_api_id?: unknown }).admin_graphql_api_id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function create(config: ConnectorConfig): ShopifyConnector {
   const accessToken = config.credentials['accessToken'];
   if (!accessToken) throw configError(config, 'credentials.accessToken is required');
@@ -99,20 +127,49 @@ export function create(config: ConnectorConfig): ShopifyConnector {
     listPageSize: Math.floor(pageSize ?? 250),
   };
   const secret = config.credentials['webhookSecret'];
+  const closed = new AbortController();
+  const signals = createBulkSignals(closed.signal);
+  const fullReads = createFullReads(
+    ctx,
+    {
+      mode: fullReadMode(config),
+      threshold: positive(config, 'bulkThreshold') ?? 2_000,
+      pageSize: Math.floor(positive(config, 'bulkPageSize') ?? 1_000),
+      pollMs: positive(config, 'bulkPollMs') ?? 2_000,
+      slotWaitMs: positive(config, 'bulkSlotWaitMs') ?? 60_000,
+      timeoutMs: positive(config, 'bulkTimeoutMs') ?? 3_600_000,
+    },
+    signals,
+    (cursor) => listQuantities(ctx, cursor),
+    config.log ?? pino({ level: 'silent' }),
+  );
 
   return {
     platform: 'shopify',
     kind: 'channel',
     capabilities,
     verifyWebhook: (input) => verifyShopifyWebhook(secret, input),
-    parseWebhook: (input) => parseShopifyWebhook(input),
+    parseWebhook: (input) => {
+      const parsed = parseShopifyWebhook(input);
+      // a hint for a bulk read waiting in this process; the poll finds out anyway
+      if (parsed.topic === 'bulk_operations/finish') {
+        const id = finishedOperation(input.rawBody);
+        if (id) signals.finished(id);
+      }
+      return parsed;
+    },
     webhookRegistration: shopifyWebhookRegistration(client, config.connectionId, secret),
     push: (items) => push(ctx, items),
     adjust: (items, key) => adjust(ctx, items, key),
     stats: () => client.stats(),
     readQuantities: (listings) => readQuantities(ctx, listings),
     pollOrders: (since, cursor) => pollOrders(ctx, since, cursor),
-    listQuantities: (cursor) => listQuantities(ctx, cursor),
+    listQuantities: (cursor, known) => fullReads.listQuantities(cursor, known),
     resolveListings: (listings) => resolveListings(ctx, listings),
+    async close() {
+      // a running bulk operation is cancelled by the read waiting on it (bulk.ts)
+      closed.abort();
+      fullReads.close();
+    },
   };
 }

@@ -4,7 +4,7 @@
 // the channel's orders are ingested past the moment that count was read (an order sweep
 // runs after the last page), else the raise waits for the next run.
 import type { Logger } from 'pino';
-import type { ChannelConnector, ChannelQuantity, WarehouseConnector } from '../../connectors/types.js';
+import type { ChannelConnector, ChannelQuantity, Page, WarehouseConnector } from '../../connectors/types.js';
 import { StocksyncError } from '../../errors.js';
 import { touchActivity } from '../../store/activity.js';
 import { readCursor } from '../../store/cursors.js';
@@ -63,21 +63,26 @@ export async function reconcileConnection(d: ReconcileDeps): Promise<ReconcileRe
 }
 
 /**
- * The pages of a full listing, each with the moment it was read; the next page is
- * fetched while the caller stores this one, so the database work overlaps the platform's
- * paced reads instead of adding to them.
+ * The pages of a full listing, each with the two ends of the span its items may be from:
+ * `since`, the earliest (the page's `asOf` where the platform says, as a Shopify bulk
+ * operation's start; else the moment its request went out), and `readAt`, the latest (the
+ * moment it arrived). The next page is fetched while the caller stores this one, so the
+ * database work overlaps the platform's paced reads instead of adding to them.
  */
-async function* pagesOf<T>(fetch: (cursor: string | null) => Promise<{ items: T[]; next: string | null }>): AsyncGenerator<{ items: T[]; readAt: Date }> {
+async function* pagesOf<T>(fetch: (cursor: string | null) => Promise<Page<T>>): AsyncGenerator<{ items: T[]; readAt: Date; since: Date }> {
+  let requestedAt = new Date();
   let pending = fetch(null);
   for (;;) {
     const page = await pending;
     const readAt = new Date();
+    const since = page.asOf && page.asOf < requestedAt ? page.asOf : requestedAt;
     if (page.next !== null) {
+      requestedAt = new Date();
       pending = fetch(page.next);
       // Awaited on the next turn; a caller that stops early must not leave it unhandled.
       pending.catch(() => {});
     }
-    yield { items: page.items, readAt };
+    yield { items: page.items, readAt, since };
     if (page.next === null) return;
   }
 }
@@ -123,15 +128,22 @@ async function reconcileWarehouse(d: ReconcileDeps, c: WarehouseConnector, runId
  * Each page is compared as it arrives (overlapping the next page's read): counts above
  * the target are taken at once, since lowering is always safe; counts below it are held.
  * After the read, an order sweep; a held count is then taken only if the channel's orders
- * are ingested past the moment its page was read, else its raise is deferred to the next run.
+ * are ingested past the moment its page arrived, else its raise is deferred to the next run.
+ *
+ * A page is as old as the start of the read that produced it (`since`: a Shopify bulk
+ * operation runs for minutes), and a count is never taken over a `pushed` that changed
+ * after that start (a sale recorded, a push acknowledged while the read ran): it is
+ * reported as stale_kept. The raise gate uses the other end, the page's arrival: a bulk
+ * operation reads the shop progressively (Shopify documents no snapshot), so a count may
+ * be as recent as that, and show a sale made after `since` whose order is not in yet.
  */
 async function reconcileChannel(d: ReconcileDeps, c: ChannelConnector, runId: number): Promise<number> {
   const known = await connectionListings(d.db, d.connectionId);
   const refs = known.map((l) => ({ listingId: l.id, sku: l.sku, platformIds: l.platformIds }));
   const index = indexListings(known);
-  const held: { listingId: number; actual: number; readAt: Date }[] = [];
+  const held: { listingId: number; actual: number; readAt: Date; since: Date }[] = [];
   let checked = 0;
-  for await (const { items, readAt } of pagesOf((cursor) => c.listQuantities(cursor, refs))) {
+  for await (const { items, readAt, since } of pagesOf((cursor) => c.listQuantities(cursor, refs))) {
     // The platform answered with our credentials: a connection paused for auth works again,
     // so the lowerings below are pushed (and the report may say so).
     if (checked === 0) await resumeOnSuccess(d.db, d.log, d.connectionId);
@@ -142,14 +154,14 @@ async function reconcileChannel(d: ReconcileDeps, c: ChannelConnector, runId: nu
     }
     const found = await observeChannelCounts(
       d.db,
-      [...counts].map(([listingId, actual]) => ({ listingId, actual, mayRaise: false })),
+      [...counts].map(([listingId, actual]) => ({ listingId, actual, mayRaise: false, since })),
     );
     await insertDrift(
       d.db,
       runId,
-      found.filter((f) => f.recorded).map((f) => channelDrift(d.connectionId, f)),
+      found.filter((f) => f.recorded || f.newer).map((f) => channelDrift(d.connectionId, f, since)),
     );
-    for (const f of found) if (!f.recorded) held.push({ listingId: f.listingId, actual: f.actual, readAt });
+    for (const f of found) if (!f.recorded && !f.newer) held.push({ listingId: f.listingId, actual: f.actual, readAt, since });
     checked += items.length;
     d.onProgress?.(checked, known.length);
   }
@@ -157,12 +169,18 @@ async function reconcileChannel(d: ReconcileDeps, c: ChannelConnector, runId: nu
   const ordersIngested = await sweepOrders(d, c);
   const raised = await observeChannelCounts(
     d.db,
-    held.map((h) => ({ listingId: h.listingId, actual: h.actual, mayRaise: ordersIngested !== null && ordersIngested.getTime() >= h.readAt.getTime() })),
+    held.map((h) => ({
+      listingId: h.listingId,
+      actual: h.actual,
+      mayRaise: ordersIngested !== null && ordersIngested.getTime() >= h.readAt.getTime(),
+      since: h.since,
+    })),
   );
+  const sinceOf = new Map(held.map((h) => [h.listingId, h.since]));
   await insertDrift(
     d.db,
     runId,
-    raised.map((f) => channelDrift(d.connectionId, f)),
+    raised.map((f) => channelDrift(d.connectionId, f, sinceOf.get(f.listingId)!)),
   );
   return checked;
 }
@@ -183,8 +201,9 @@ async function sweepOrders(d: ReconcileDeps, c: ChannelConnector): Promise<Date 
  * What the run did about one count. "lowered" or "raised" only when a dispatcher will push
  * the target; else "not_pushed", and the note says why.
  */
-function channelDrift(connectionId: string, f: CountDrift): DriftRow {
+function channelDrift(connectionId: string, f: CountDrift, since: Date): DriftRow {
   const base = { connectionId, sku: f.sku, believed: f.believed, actual: f.actual, layer: 'webhooks' };
+  if (f.newer) return { ...base, action: 'stale_kept', note: `kept the count recorded after this read began (${since.toISOString()})` };
   if (!f.recorded) return { ...base, action: 'raise_deferred' };
   if (f.blocked && f.actual !== f.target) return { ...base, action: 'not_pushed', note: f.blocked.slice(0, 500) };
   return { ...base, action: f.actual > f.target ? 'lowered' : f.actual < f.target ? 'raised' : 'corrected' };
@@ -192,22 +211,34 @@ function channelDrift(connectionId: string, f: CountDrift): DriftRow {
 
 /**
  * Every listing of the connection by each of its platform ids and by SKU: a full
- * reconciliation matches 100,000 counts in memory instead of 100,000 queries.
+ * reconciliation matches 100,000 counts in memory instead of 100,000 queries. An id value
+ * several listings share (a Shopify locationId) identifies none of them and is left out:
+ * else every item of the shop, ours or not, would match a listing by its location.
  */
 function indexListings(listings: readonly ListingIdentity[]) {
-  const byId = new Map<string, ListingIdentity>();
+  const byId = new Map<string, ListingIdentity | null>();
   const bySku = new Map<string, ListingIdentity>();
   for (const l of listings) {
-    for (const [k, v] of Object.entries(l.platformIds)) byId.set(`${k}\u0000${v}`, l);
+    for (const [k, v] of Object.entries(l.platformIds)) {
+      const key = `${k}\u0000${v}`;
+      byId.set(key, byId.has(key) && byId.get(key) !== l ? null : l);
+    }
     bySku.set(l.sku, l);
   }
   return { byId, bySku };
 }
 
-/** The listing a count names: by all its platform ids, else by any one of them, else by SKU (as store/dispatch.ts findListing). */
+/**
+ * The listing a count names: by an identifying platform id, else by SKU; never one whose
+ * own ids contradict the count's (another item, another location).
+ */
 function matchListing(index: ReturnType<typeof indexListings>, item: ChannelQuantity): ListingIdentity | undefined {
   const ids = Object.entries(item.platformIds).filter(([, v]) => typeof v === 'string' && v !== '');
-  const candidates = ids.map(([k, v]) => index.byId.get(`${k}\u0000${v}`)).filter((l): l is ListingIdentity => l !== undefined);
-  const all = candidates.find((l) => ids.every(([k, v]) => l.platformIds[k] === undefined || l.platformIds[k] === v));
-  return all ?? candidates[0] ?? (item.sku ? index.bySku.get(item.sku) : undefined);
+  const agrees = (l: ListingIdentity) => ids.every(([k, v]) => l.platformIds[k] === undefined || l.platformIds[k] === v);
+  for (const [k, v] of ids) {
+    const l = index.byId.get(`${k}\u0000${v}`);
+    if (l && agrees(l)) return l;
+  }
+  const bySku = item.sku ? index.bySku.get(item.sku) : undefined;
+  return bySku && agrees(bySku) ? bySku : undefined;
 }
