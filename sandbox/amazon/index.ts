@@ -12,6 +12,7 @@ import { listingJson, registerListingRoutes } from './listings.js';
 import { registerSearchRoute } from './search.js';
 import { AMAZON_NOTIFICATION_TYPES, envelope, orderChangePayload, quantityPayload, type AmazonNotificationType } from './notifications.js';
 import { orderJson, registerOrderRoutes } from './orders.js';
+import { createReportsSim, reportOptions } from './reports.js';
 import { addListing, applySubmission, cancelOrder, createStore, defaultQuantity, placeOrder, setQuantity, type Submission } from './store.js';
 
 export interface AmazonOptions {
@@ -86,7 +87,9 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
     rng: createRng(ctx.seed, `amazon/${spec.name}/requests`),
     accessToken: () => acceptedToken,
     rateScale: opts.rateScale,
+    retryAfter: spec.options?.['retryAfterHeader'] === true,
   });
+  const reports = createReportsSim(store, reportOptions(spec.options?.['reports']), ctx.timeScale, createRng(ctx.seed, `amazon/${spec.name}/reports`));
 
   return {
     platform: 'amazon',
@@ -97,6 +100,7 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
           registerListingRoutes(scope, { store, http, schedule });
           registerSearchRoute(scope, { store, http });
           registerOrderRoutes(scope, { store, http });
+          reports.register(scope, http, prefix);
         },
         { prefix },
       );
@@ -141,6 +145,7 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
         })),
         orders: [...store.orders.values()].map((o) => ({ ...orderJson(o, opts.marketplaceId), items: o.items })),
         notifications: { ...notified, subscriptions: subs.list() },
+        ...(reports.truth() as object),
       }),
     },
     stats: () => stats.snapshot(),
@@ -148,6 +153,7 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
     close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      reports.close();
     },
   };
 }
