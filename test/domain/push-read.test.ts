@@ -1,0 +1,48 @@
+// When an Amazon push may skip reading the count first (src/domain/push-read.ts).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { countIsCurrent, FRESH_COUNT_MS, type KnownCount } from '../../src/domain/push-read.js';
+
+const current: KnownCount = { pushed: 10, verify: false, unrecordedSales: 0, raiseHeld: false, confirmedAgoMs: 1_000 };
+
+describe('countIsCurrent', () => {
+  it('holds for a count acknowledged just now with no sale recorded since', () => {
+    expect(countIsCurrent(current)).toBe(true);
+    expect(countIsCurrent({ ...current, confirmedAgoMs: FRESH_COUNT_MS })).toBe(true);
+  });
+
+  it('fails on any sign that the channel may have sold unaccounted', () => {
+    expect(countIsCurrent({ ...current, pushed: null })).toBe(false); // never pushed
+    expect(countIsCurrent({ ...current, verify: true })).toBe(false); // a sale recorded since: inferred count
+    expect(countIsCurrent({ ...current, unrecordedSales: 2 })).toBe(false); // a read found sales not recorded
+    expect(countIsCurrent({ ...current, raiseHeld: true })).toBe(false);
+    expect(countIsCurrent({ ...current, confirmedAgoMs: FRESH_COUNT_MS + 1 })).toBe(false); // older than the overwrite window allows
+    expect(countIsCurrent({ ...current, confirmedAgoMs: null })).toBe(false);
+    expect(countIsCurrent({ ...current, confirmedAgoMs: -5 })).toBe(false); // clocks disagree: not vouched for
+  });
+
+  it('is true only when every condition is (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          pushed: fc.option(fc.nat(1000), { nil: null }),
+          verify: fc.boolean(),
+          unrecordedSales: fc.nat(5),
+          raiseHeld: fc.boolean(),
+          confirmedAgoMs: fc.option(fc.integer({ min: -1000, max: 60_000 }), { nil: null }),
+        }),
+        (k) => {
+          const expected =
+            k.pushed !== null &&
+            !k.verify &&
+            k.unrecordedSales === 0 &&
+            !k.raiseHeld &&
+            k.confirmedAgoMs !== null &&
+            k.confirmedAgoMs >= 0 &&
+            k.confirmedAgoMs <= FRESH_COUNT_MS;
+          expect(countIsCurrent(k)).toBe(expected);
+        },
+      ),
+    );
+  });
+});
