@@ -228,7 +228,8 @@ async function engineProcess(cfg: { dbUrl: string; sandbox: Record<Platform, str
     amazon: (await createConnector('amazon', {
       connectionId: 'amazon',
       baseUrl: `${s('amazon')}/amazon/seller`,
-      options: { sellerId: 'SELLER1', marketplaceId: 'ATVPDKIKX0DER', rateScale: AMAZON_SCALE },
+      // The paged reads this benchmark measures; BENCH_AMAZON_FULL_READ=report (or auto) reads through the Reports API.
+      options: { sellerId: 'SELLER1', marketplaceId: 'ATVPDKIKX0DER', rateScale: AMAZON_SCALE, fullRead: process.env.BENCH_AMAZON_FULL_READ ?? 'paged' },
       credentials: { accessToken: 'Atza|seller', notificationToken: 'bench-token' },
     })) as ChannelConnector,
   };

@@ -18,7 +18,7 @@ import { asDate, asObject, asString, type Json } from './json.js';
 export const LISTINGS_REPORT = 'GET_MERCHANT_LISTINGS_ALL_DATA';
 
 export interface ReportSettings {
-  /** Between two getReport polls (Amazon: reports take minutes). */
+  /** The longest wait between two getReport polls (Amazon: reports take minutes). */
   pollMs: number;
   /** Give up waiting for processing after this long. */
   timeoutMs: number;
@@ -49,6 +49,9 @@ export async function requestListingsReport(c: AmazonClient, s: ReportSettings, 
   );
   const reportId = asString(created['reportId'], 'createReport reportId');
   const deadline = Date.now() + s.timeoutMs;
+  // A small report is ready in seconds, a large one in minutes: poll after 1 s, then twice
+  // as long each time up to pollMs (getReport's 2/s leaves room for either).
+  let wait = Math.min(s.pollMs, 1_000);
   for (;;) {
     const report = asObject(await c.call('getReport', 'GET', `/reports/2021-06-30/reports/${encodeURIComponent(reportId)}`), 'getReport');
     const status = report['processingStatus'];
@@ -66,10 +69,11 @@ export async function requestListingsReport(c: AmazonClient, s: ReportSettings, 
       return { ok: false, reason: `report ${reportId} was CANCELLED (Amazon cancels a report with no data, or one requested again too soon)` };
     }
     if (status !== 'IN_QUEUE' && status !== 'IN_PROGRESS') throw new ConnectorError('PARSE', `Amazon getReport: unknown processingStatus ${String(status)}`);
-    if (Date.now() + s.pollMs > deadline) {
+    if (Date.now() + wait > deadline) {
       return { ok: false, reason: `report ${reportId} still ${status} after ${Math.round(s.timeoutMs / 1000)} s` };
     }
-    await sleep(s.pollMs);
+    await sleep(wait);
+    wait = Math.min(s.pollMs, wait * 2);
   }
 }
 
