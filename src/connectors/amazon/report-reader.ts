@@ -87,7 +87,15 @@ export function createReportListReader(c: AmazonClient, o: ReportReadOptions, pa
       if (o.fallback === 'fail') throw new ConnectorError('SERVER', `Amazon listings report unusable, and reportFallback is fail: ${outcome.reason}`);
       return paged(null, known);
     }
-    const rows = await openReportRows(outcome.document, o.settings.requestTimeoutMs ?? 30_000);
+    let rows: ReportRows;
+    try {
+      rows = await openReportRows(outcome.document, o.settings.requestTimeoutMs ?? 30_000);
+    } catch (e) {
+      // The download would not start (its URL refused, the storage unreachable): nothing
+      // was read yet, so the paged read can still take over.
+      if (!(e instanceof ConnectorError) || o.fallback === 'fail') throw e;
+      return paged(null, known);
+    }
     const token = `${CURSOR}${++nextToken}`;
     passes.set(token, { asOf, rows, bySku: new Map(known.map((l) => [sellerSkuOf(l), l])), unreadable: [] });
     return page(token);
