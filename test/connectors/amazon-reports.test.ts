@@ -1,5 +1,7 @@
 // Amazon full reads through the Reports API (createReport -> getReport -> getReportDocument
 // -> streamed TSV) against the Amazon simulator's reports, and the fallbacks.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { create } from '../../src/connectors/amazon/index.js';
 import type { ChannelConnector, ChannelQuantity, ListingRef, Page } from '../../src/connectors/types.js';
@@ -167,6 +169,49 @@ describe('Amazon listings report', () => {
     expect(pages[0]!.asOf).toBeInstanceOf(Date);
     expect(calls('small', 'createReport')).toBe(1);
     expect(await large.readQuantities(known('S', 1))).toEqual(new Map([[1, 1]]));
+  });
+
+  it('a download that will not start (its URL refused) falls back to paged reads, or fails', async () => {
+    // Between the connector and the simulator: getReportDocument's URL is made unusable.
+    const proxy = createServer(async (req, res) => {
+      const body = await new Promise<Buffer>((r) => {
+        const parts: Buffer[] = [];
+        req.on('data', (c: Buffer) => parts.push(c)).on('end', () => r(Buffer.concat(parts)));
+      });
+      const upstream = await fetch(`${sb.url}/amazon/small${req.url}`, {
+        method: req.method!,
+        headers: { 'x-amz-access-token': TOKEN, 'content-type': 'application/json' },
+        ...(body.length > 0 && { body }),
+      });
+      let text = await upstream.text();
+      if (req.url!.includes('/documents/')) text = text.replace(/X-Amz-Signature=[0-9a-f]+/, 'X-Amz-Signature=forged');
+      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const baseUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const via = (extra: Record<string, unknown>) =>
+      create({
+        connectionId: 'amz-proxy',
+        baseUrl,
+        credentials: { accessToken: TOKEN },
+        options: {
+          sellerId: SELLER,
+          marketplaceId: MARKET,
+          rateScale: 100,
+          fullRead: 'report',
+          reportPollMs: 10,
+          retry: { attempts: 2, baseMs: 5, maxMs: 10 },
+          ...extra,
+        },
+      });
+    try {
+      await expect(readAll(via({ reportFallback: 'fail' }), known('S', 30))).rejects.toThrow(/download answered 403/);
+      const pages = await readAll(via({}), known('S', 30));
+      expect(counts(pages).size).toBe(30);
+      expect(pages[0]!.asOf).toBeUndefined(); // read paged
+    } finally {
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 
   it('refuses a report cursor it does not hold (a restarted process): the read starts again', async () => {
