@@ -69,7 +69,8 @@ export async function engineProcess(cfg: EngineConfig): Promise<void> {
     amazon: (await createConnector('amazon', {
       connectionId: 'amazon',
       baseUrl: `${s('amazon')}/amazon/seller`,
-      options: { sellerId: 'SELLER1', marketplaceId: 'ATVPDKIKX0DER', rateScale: cfg.amazonScale },
+      // The paged reads this benchmark measures; BENCH_AMAZON_FULL_READ=report (or auto) reads through the Reports API.
+      options: { sellerId: 'SELLER1', marketplaceId: 'ATVPDKIKX0DER', rateScale: cfg.amazonScale, fullRead: process.env.BENCH_AMAZON_FULL_READ ?? 'paged' },
       credentials: { accessToken: 'Atza|seller', notificationToken: 'bench-token' },
     })) as ChannelConnector,
   };

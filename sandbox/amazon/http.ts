@@ -31,6 +31,12 @@ export interface AmazonHttpOptions {
   accessToken: () => string;
   /** Multiplies every documented rate (not the burst) so tests can run fast. */
   rateScale: number;
+  /**
+   * A sandbox extension, off by default: a 429 of the token bucket says in `Retry-After`
+   * when the operation's next token comes (SP-API sends no such header), so that clients'
+   * handling of the header can be tested against this simulator.
+   */
+  retryAfter?: boolean;
 }
 
 export interface AmazonHttp {
@@ -77,6 +83,7 @@ export function createAmazonHttp(o: AmazonHttpOptions): AmazonHttp {
         reply.header('x-amzn-ratelimit-limit', String(rate(op)));
         if (!bucket(op).take()) {
           o.stats.throttled();
+          if (o.retryAfter) reply.header('retry-after', ((1 - bucket(op).available()) / rate(op)).toFixed(3));
           return amzError(reply, 429, 'QuotaExceeded', QUOTA_EXCEEDED_MESSAGE);
         }
         return faulted(request, reply);

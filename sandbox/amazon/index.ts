@@ -13,6 +13,7 @@ import { registerSearchRoute } from './search.js';
 import { AMAZON_NOTIFICATION_TYPES, envelope, orderChangePayload, quantityPayload, type AmazonNotificationType } from './notifications.js';
 import { orderJson, registerOrderRoutes } from './orders.js';
 import { createSellerQueue, sqsOptions } from './sqs.js';
+import { createReportsSim, reportOptions } from './reports.js';
 import { addListing, applySubmission, cancelOrder, createStore, defaultQuantity, placeOrder, setQuantity, type Submission } from './store.js';
 
 export interface AmazonOptions {
@@ -90,7 +91,9 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
     rng: createRng(ctx.seed, `amazon/${spec.name}/requests`),
     accessToken: () => acceptedToken,
     rateScale: opts.rateScale,
+    retryAfter: spec.options?.['retryAfterHeader'] === true,
   });
+  const reports = createReportsSim(store, reportOptions(spec.options?.['reports']), ctx.timeScale, createRng(ctx.seed, `amazon/${spec.name}/reports`));
 
   return {
     platform: 'amazon',
@@ -102,6 +105,7 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
           registerSearchRoute(scope, { store, http });
           registerOrderRoutes(scope, { store, http });
           queue?.register(scope);
+          reports.register(scope, http, prefix);
         },
         { prefix },
       );
@@ -146,6 +150,7 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
         })),
         orders: [...store.orders.values()].map((o) => ({ ...orderJson(o, opts.marketplaceId), items: o.items })),
         notifications: { ...notified, subscriptions: subs.list(), ...(queue && { sqs: queue.truth() }) },
+        ...(reports.truth() as object),
       }),
     },
     stats: () => stats.snapshot(),
@@ -154,6 +159,7 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
       queue?.close();
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      reports.close();
     },
   };
 }

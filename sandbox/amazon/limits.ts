@@ -8,7 +8,18 @@
 //   a call, pageSize at most 20 (default 10).
 // - Orders API v0 (the official SDK's client rate table): getOrders 0.0167/s burst 20;
 //   getOrder and getOrderItems 0.5/s burst 30.
-export type AmazonOperation = 'patchListingsItem' | 'getListingsItem' | 'searchListingsItems' | 'getOrders' | 'getOrder' | 'getOrderItems';
+// - Reports API 2021-06-30 (the operations' reference, in the official models): createReport
+//   0.0167/s burst 15, getReport 2/s burst 15, getReportDocument 0.0167/s burst 15.
+export type AmazonOperation =
+  | 'patchListingsItem'
+  | 'getListingsItem'
+  | 'searchListingsItems'
+  | 'getOrders'
+  | 'getOrder'
+  | 'getOrderItems'
+  | 'createReport'
+  | 'getReport'
+  | 'getReportDocument';
 
 export interface UsagePlan {
   /** Tokens restored per second. */
@@ -24,6 +35,9 @@ export const AMAZON_USAGE_PLANS: Readonly<Record<AmazonOperation, UsagePlan>> = 
   getOrders: { rate: 0.0167, burst: 20 },
   getOrder: { rate: 0.5, burst: 30 },
   getOrderItems: { rate: 0.5, burst: 30 },
+  createReport: { rate: 0.0167, burst: 15 },
+  getReport: { rate: 2, burst: 15 },
+  getReportDocument: { rate: 0.0167, burst: 15 },
 };
 
 /** Amazon's 429 body text for QuotaExceeded. */

@@ -59,6 +59,12 @@ export interface PushItem {
   listing: ListingRef;
   quantity: number; // the target
   expected: number | null; // null: we do not know what the channel shows (never pushed)
+  /**
+   * The engine vouches that the channel cannot have sold since `expected` was confirmed
+   * without the engine accounting for it (src/domain/push-read.ts): a connector that reads
+   * before an absolute set (Amazon) may skip the read. Absent: read.
+   */
+  expectedCurrent?: boolean;
 }
 
 export type PushOutcome =

@@ -152,7 +152,7 @@ export function stackConfigYaml(sandboxUrl: string, options: StackOptions): stri
       options: { ${options.connectionOptions?.woocommerce ?? ''} },
       credentials: { consumerKey: { env: T3, default: ck_store }, consumerSecret: { env: T4, default: cs_store }, webhookSecret: { env: T5, default: whsec_store } } }`,
     amazon: `{ id: amazon, kind: channel, platform: amazon, baseUrl: "${sandboxUrl}/amazon/seller", pollInterval: ${poll}, buffer: ${bufferOf('amazon')},
-      options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, rateScale: 50, ${/\basyncApplyMs\s*:/.test(options.connectionOptions?.amazon ?? '') ? '' : 'asyncApplyMs: 200, '}${options.connectionOptions?.amazon ?? ''} },
+      options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, ${/\brateScale\s*:/.test(options.connectionOptions?.amazon ?? '') ? '' : 'rateScale: 50, '}${/\basyncApplyMs\s*:/.test(options.connectionOptions?.amazon ?? '') ? '' : 'asyncApplyMs: 200, '}${options.connectionOptions?.amazon ?? ''} },
       credentials: { accessToken: { env: T6, default: "Atza|seller" }, notificationToken: { env: T7, default: e2e-notification-token } } }`,
   };
   return `

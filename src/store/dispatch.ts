@@ -9,6 +9,12 @@ export interface DirtyListing {
   target: number;
   pushed: number | null;
   targetChangedAt: Date;
+  /** What we know of the count the channel shows (src/domain/push-read.ts). */
+  verify: boolean;
+  unrecordedSales: number;
+  raiseHeld: boolean;
+  /** Since the channel last acknowledged a push of this listing; null: never. */
+  confirmedAgoMs: number | null;
 }
 
 /**
@@ -20,7 +26,10 @@ export interface DirtyListing {
 export async function dirtyListings(q: Queryable, connectionId: string, limit: number, exclude: readonly number[] = []): Promise<DirtyListing[]> {
   const { rows } = await q.query<DirtyListing>({
     name: 'dispatch_dirty',
-    text: `SELECT l.id, l.sku, l.platform_ids AS "platformIds", l.target, l.pushed, l.target_changed_at AS "targetChangedAt"
+    text: `SELECT l.id, l.sku, l.platform_ids AS "platformIds", l.target, l.pushed, l.target_changed_at AS "targetChangedAt",
+                  l.verify, l.unrecorded_sales AS "unrecordedSales",
+                  (l.raise_held_since IS NOT NULL AND (c.since IS NULL OR c.since < l.raise_held_since)) AS "raiseHeld",
+                  (extract(epoch FROM now() - l.pushed_at) * 1000)::float8 AS "confirmedAgoMs"
              FROM listings l
              LEFT JOIN poll_cursors c ON c.connection_id = l.connection_id AND c.stream = 'orders'
             WHERE l.connection_id = $1 AND l.dirty AND l.quarantined_reason IS NULL

@@ -1,20 +1,24 @@
 // Amazon SP-API channel connector (merchant-fulfilled quantities).
 // Listing platform ids: sellerSku (the merchant's SKU) and, when known, asin.
 // Options: sellerId, marketplaceId (required), productType (PRODUCT), rateScale (1),
-// listPageSize (100: five searchListingsItems calls), lwaUrl, retry {attempts, baseMs, maxMs}.
+// listPageSize (100: five searchListingsItems calls), lwaUrl, retry {attempts, baseMs, maxMs};
+// full reads through the Reports API: fullRead (auto | report | paged), reportMinListings,
+// reportFallback (paged | fail), reportPageSize, reportPollMs, reportTimeoutMs,
+// reportClockSkewMs, reportIdleMs (report-reader.ts, docs/amazon-reports.md).
 import { ConnectorError } from '../errors.js';
 import type { ChannelConnector, ConnectorConfig } from '../types.js';
 import { createAmazonClient } from './client.js';
 import { createListReader, pushOne, readQuantities, resolveListings } from './listings.js';
 import { parseNotification, verifyUrlToken } from './notifications.js';
 import { pollOrders } from './orders.js';
+import { createReportListReader, reportReadOptions } from './report-reader.js';
 
 const LISTINGS_PER_PUSH = 10;
 
 export function create(config: ConnectorConfig): ChannelConnector {
   const client = createAmazonClient(config);
   const pageSize = typeof config.options['listPageSize'] === 'number' && config.options['listPageSize'] >= 1 ? Math.floor(config.options['listPageSize']) : 100;
-  const listQuantities = createListReader(client, pageSize);
+  const listQuantities = createReportListReader(client, reportReadOptions(config.options, config.timeoutMs), createListReader(client, pageSize));
   const notificationToken = config.credentials['notificationToken'];
   return {
     kind: 'channel',

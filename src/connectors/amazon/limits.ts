@@ -3,7 +3,8 @@
 // on ours and pace below it, so throttling is the exception, not the feedback loop.
 import { createRateLimiter, type RateLimiter } from '../rate-limit.js';
 
-export type AmazonOperation = 'patchListingsItem' | 'getListingsItem' | 'searchListingsItems' | 'getOrders' | 'getOrderItems';
+export type AmazonOperation =
+  'patchListingsItem' | 'getListingsItem' | 'searchListingsItems' | 'getOrders' | 'getOrderItems' | 'createReport' | 'getReport' | 'getReportDocument';
 
 export const AMAZON_USAGE_PLANS: Readonly<Record<AmazonOperation, { rate: number; burst: number }>> = {
   patchListingsItem: { rate: 5, burst: 5 },
@@ -15,6 +16,11 @@ export const AMAZON_USAGE_PLANS: Readonly<Record<AmazonOperation, { rate: number
   searchListingsItems: { rate: 5, burst: 5 },
   getOrders: { rate: 0.0167, burst: 20 },
   getOrderItems: { rate: 0.5, burst: 30 },
+  // Reports API 2021-06-30 reference pages: a full read costs one createReport and one
+  // getReportDocument (a minute's worth of each), and getReport polls at most 2/s.
+  createReport: { rate: 0.0167, burst: 15 },
+  getReport: { rate: 2, burst: 15 },
+  getReportDocument: { rate: 0.0167, burst: 15 },
 };
 
 /**

@@ -115,11 +115,15 @@ export async function pushOne(c: AmazonClient, item: PushItem): Promise<PushOutc
   }
   const sku = sellerSkuOf(item.listing);
   try {
-    // No compare-and-set on Amazon: read, compare, write, in the shortest window we can.
-    const actual = await readDefaultQuantity(c, sku);
-    if (actual === undefined) return failed(new ConnectorError('NOT_FOUND', `Amazon has no listing ${sku} for seller ${c.sellerId}`, { status: 404 }));
-    if (item.expected !== null && actual !== item.expected) return { status: 'stale', listingId, actual };
-    if (actual === item.quantity) return { status: 'applied', listingId, quantity: actual };
+    // No compare-and-set on Amazon: read, compare, write, in the shortest window we can;
+    // unless the engine vouches for `expected` (src/domain/push-read.ts: a sale since would
+    // fall in the window the patch's late apply overwrites anyway, and is accounted for).
+    if (!(item.expectedCurrent && item.expected !== null)) {
+      const actual = await readDefaultQuantity(c, sku);
+      if (actual === undefined) return failed(new ConnectorError('NOT_FOUND', `Amazon has no listing ${sku} for seller ${c.sellerId}`, { status: 404 }));
+      if (item.expected !== null && actual !== item.expected) return { status: 'stale', listingId, actual };
+      if (actual === item.quantity) return { status: 'applied', listingId, quantity: actual };
+    } else if (item.expected === item.quantity) return { status: 'applied', listingId, quantity: item.quantity };
     const body = {
       productType: c.productType,
       patches: [{ op: 'replace', path: FA_PATH, value: [{ fulfillment_channel_code: 'DEFAULT', quantity: item.quantity }] }],

@@ -10,6 +10,7 @@ import { recordLoweringLatencies } from '../../store/lowering-latencies.js';
 import type { PauseBackoff } from '../../store/connection-pauses.js';
 import { gateOf, isAuthFailure, pauseOnAuthFailure, resumeOnSuccess } from './connection-gate.js';
 import { countPushOutcomes, observeLowerings } from '../../metrics/counters.js';
+import { countIsCurrent } from '../../domain/push-read.js';
 import {
   deferListings,
   dirtyListings,
@@ -161,10 +162,14 @@ export function createDispatchPool(d: DispatcherDeps, concurrency: number, onSet
  * `probing`: the connection is paused for auth and this push is its probe.
  */
 async function pushBatch(d: DispatcherDeps, batch: readonly DirtyListing[], probing = false): Promise<boolean> {
+  // Only where a push applies later: the reason a read may be skipped is the overwrite
+  // window of an asynchronous absolute set (src/domain/push-read.ts).
+  const async = d.connector.capabilities.asyncApply;
   const items: PushItem[] = batch.map((l) => ({
     listing: { listingId: l.id, sku: l.sku, platformIds: l.platformIds },
     quantity: l.target,
     expected: l.pushed,
+    ...(async && countIsCurrent(l) && { expectedCurrent: true }),
   }));
   const issuedAt = Date.now();
   // Propagation is measured on changes, not on verifications of an unchanged target.
