@@ -74,18 +74,13 @@ async function once(run: number): Promise<Run> {
   try {
     const url = await server.createDatabase(`bench_propagation_${run}`);
     const skus = Array.from({ length: SKUS }, (_, i) => ({ sku: `P${String(i).padStart(4, '0')}`, quantity: 1000 }));
-    const latency = LATENCY && { latency: LATENCY };
     const stack = await startStackOn(url, {
       channels: CHANNELS,
       skus,
       timeScale: 0.01,
       logLevel: 'warn',
-      instanceOptions: {
-        shopify: { ...latency },
-        woocommerce: { ...latency },
-        warehouse: { ...latency },
-        amazon: { ...latency, rateScale: AMAZON_RATE_SCALE },
-      },
+      ...(LATENCY && { latency: LATENCY }),
+      instanceOptions: { amazon: { rateScale: AMAZON_RATE_SCALE } },
       connectionOptions: { amazon: `rateScale: ${AMAZON_RATE_SCALE}` },
       onPushed: (c, ms, direction) => {
         if (!recording) return;
@@ -180,7 +175,7 @@ async function main(): Promise<void> {
       timeScale: 0.01,
       amazonRateScale: AMAZON_RATE_SCALE,
       shopifyPlan: 'standard (100 points/s)',
-      // Passed to every sandbox platform; takes effect where sandbox/core implements `latency`.
+      // Every sandbox platform's requests are delayed by this (sandbox/core/latency.ts).
       sandboxLatency: LATENCY ?? null,
     },
     aboveDocumentedLimits: AMAZON_RATE_SCALE > 1 ? [`amazon (x${AMAZON_RATE_SCALE})`] : [],

@@ -9,6 +9,7 @@ import { startEngine, type EngineOptions, type RunningEngine } from '../runtime/
 import type { WorkersDeps } from '../runtime/workers.js';
 import type { PushDirection } from '../engine/workers/dispatcher.js';
 import { startSandbox, type RunningSandbox, type FaultsOption } from '../../sandbox/server.js';
+import type { LatencyOption } from '../../sandbox/core/latency.js';
 import type { SandboxInstance } from '../../sandbox/core/instance.js';
 import { CONNECTION_IDS, INSTANCE_NAMES, type ChannelPlatform, type HarnessPlatform } from './names.js';
 
@@ -31,6 +32,8 @@ export interface StackOptions {
   buffers?: Partial<Record<ChannelPlatform, string>>;
   /** The engine's `adaptive:` settings (YAML flow mapping), e.g. a velocity window on a compressed clock. */
   adaptive?: string;
+  /** Delay on every sandbox request (sandbox/core/latency.ts); default none. */
+  latency?: LatencyOption;
   /** Extra sandbox instance options per platform (e.g. Shopify's restoreRate). */
   instanceOptions?: Partial<Record<HarnessPlatform, Record<string, unknown>>>;
   /** Extra connector options per connection, as YAML flow mapping entries ("plan: plus"). */
@@ -104,6 +107,7 @@ export function startStackSandbox(opts: StackOptions): Promise<RunningSandbox> {
     seed: opts.seed ?? 7,
     timeScale: opts.timeScale ?? 0.001,
     ...(opts.faults !== undefined && { faults: opts.faults }),
+    ...(opts.latency !== undefined && { latency: opts.latency }),
     instances: stackPlatforms(opts).map((p) => ({
       platform: p,
       name: INSTANCE_NAMES[p],
