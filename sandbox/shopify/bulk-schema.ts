@@ -27,7 +27,6 @@ export const BULK_SDL = /* GraphQL */ `
     type: BulkOperationType!
   }
   type BulkOperationUserError { code: BulkOperationUserErrorCode field: [String!] message: String! }
-  type UserError { field: [String!] message: String! }
   type BulkOperationRunQueryPayload { bulkOperation: BulkOperation userErrors: [BulkOperationUserError!]! }
   type BulkOperationCancelPayload { bulkOperation: BulkOperation userErrors: [UserError!]! }
 `;
