@@ -39,6 +39,8 @@ describe('a rotated Amazon token (defect 1)', () => {
     // The seller rotates the token mid-run; the engine still holds the old one. Stock drops to 7.
     amazon.control.setAccessToken!('Atza|rotated');
     stack.instance('warehouse').control.adjust!('MUG', -43, 'cycle count');
+    // ShipBob sends no inventory webhook: the change arrives with the next poll (layer 3).
+    await pollOnce({ db: stack.db, log: silent, connectionId: 'wh', connector: stack.engine.connectors.get('wh')! });
     await eventually('the connection paused for auth', async () => (await pauseOf(stack!, 'amazon'))?.reason === 'auth');
     await eventually('a few refused probes', async () => ((await pauseOf(stack!, 'amazon'))?.attempts ?? 0) >= 2);
     const paused = await listing(stack, 'amazon', 'MUG');
