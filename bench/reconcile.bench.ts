@@ -207,11 +207,11 @@ async function engineProcess(cfg: { dbUrl: string; sandbox: Record<Platform, str
   const s = (p: Platform) => cfg.sandbox[p];
   const db = createPool(cfg.dbUrl, 10);
   const connectors = {
-    wh: (await createConnector('warehouse', {
+    wh: (await createConnector('shipbob', {
       connectionId: 'wh',
       baseUrl: `${s('warehouse')}/warehouse/wh`,
       options: { location: 'main' },
-      credentials: { apiToken: 'sandbox-token-wh', webhookSecret: `whsec_${createHash('sha256').update('wh').digest('base64')}` },
+      credentials: { accessToken: 'sandbox-token-wh', webhookSecret: `whsec_${createHash('sha256').update('wh').digest('base64')}` },
     })) as WarehouseConnector,
     shop: (await createConnector('shopify', {
       connectionId: 'shop',

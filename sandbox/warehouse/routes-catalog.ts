@@ -14,9 +14,11 @@ const BUNDLE_ID_BASE = 900_001;
 
 export function registerCatalogRoutes(app: FastifyInstance, d: WarehouseRouteDeps): void {
   const { store, http, centers } = d;
+  // Items in inventory id order (ids only grow, and the map keeps insertion order).
   const items = (ids: string | undefined): InventoryItem[] => {
-    const wanted = ids?.split(',').map((s) => Number(s.trim()));
-    return [...store.items.values()].filter((i) => !wanted || wanted.includes(i.inventoryId)).sort((a, b) => a.inventoryId - b.inventoryId);
+    if (ids === undefined) return [...store.items.values()];
+    const wanted = new Set(ids.split(',').map((s) => Number(s.trim())));
+    return [...wanted].flatMap((id) => store.byId.get(id) ?? []).sort((a, b) => a.inventoryId - b.inventoryId);
   };
 
   // The channels this token may act for; orders name one in the shipbob_channel_id header.
@@ -38,30 +40,30 @@ export function registerCatalogRoutes(app: FastifyInstance, d: WarehouseRouteDep
     http.route('GET product', async (request, reply) => {
       const sku = queryParam(request, 'SKU');
       const barcode = queryParam(request, 'Barcode');
-      const bundles = [...store.bundles.values()].map((b, i) => bundleProductJson(b, BUNDLE_ID_BASE + i, store));
-      const rows = [...items(undefined).map(productJson), ...bundles].filter((p) => {
-        const v = (p.variants as { sku: string; gtin: string | null }[])[0]!;
-        return (sku === undefined || v.sku === sku) && (barcode === undefined || v.gtin === barcode);
-      });
-      return cursorPage(request, reply, rows, PAGE) ?? reply;
+      // Filtered and paged before rendering: discovery reads catalogues of many thousands.
+      const entries = [
+        ...items(undefined).map((i) => ({ sku: i.sku, barcode: i.barcode as string | null, json: () => productJson(i) })),
+        ...[...store.bundles.values()].map((b, n) => ({ sku: b.sku, barcode: null, json: () => bundleProductJson(b, BUNDLE_ID_BASE + n, store) })),
+      ].filter((e) => (sku === undefined || e.sku === sku) && (barcode === undefined || e.barcode === barcode));
+      const page = cursorPage(request, reply, entries, PAGE);
+      return page ? { ...page, items: page.items.map((e) => e.json()) } : reply;
     }),
   );
 
   app.get(
     `${V}/inventory-level`,
     http.route('GET inventory-level', async (request, reply) => {
-      const rows = items(queryParam(request, 'InventoryIds')).map((i) => inventoryLevelJson(i, store));
-      return cursorPage(request, reply, rows, PAGE) ?? reply;
+      const page = cursorPage(request, reply, items(queryParam(request, 'InventoryIds')), PAGE);
+      return page ? { ...page, items: page.items.map((i) => inventoryLevelJson(i, store)) } : reply;
     }),
   );
   app.get(
     `${V}/inventory-level/locations`,
     http.route('GET inventory-level/locations', async (request, reply) => {
       const location = queryParam(request, 'LocationId');
-      const rows = items(queryParam(request, 'InventoryIds'))
-        .filter((i) => location === undefined || String(i.centerId) === location)
-        .map((i) => inventoryByCenterJson(i, centers));
-      return cursorPage(request, reply, rows, PAGE) ?? reply;
+      const rows = items(queryParam(request, 'InventoryIds')).filter((i) => location === undefined || String(i.centerId) === location);
+      const page = cursorPage(request, reply, rows, PAGE);
+      return page ? { ...page, items: page.items.map((i) => inventoryByCenterJson(i, centers)) } : reply;
     }),
   );
   app.get(
