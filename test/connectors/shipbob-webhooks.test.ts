@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../src/connectors/errors.js';
 import type { ShipBobConnector } from '../../src/connectors/shipbob/index.js';
 import { standardSignature } from '../../src/connectors/shipbob/signing.js';
+import { FAULT_PROFILES } from '../../sandbox/core/faults.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import type { WarehouseInstance } from '../../sandbox/warehouse/index.js';
 import { asInput, connector, control, SECRET, startReceiver, TOKEN, type Delivery } from './shipbob-helpers.js';
@@ -35,7 +36,9 @@ beforeAll(async () => {
   sb = await startSandbox({
     seed: 3,
     timeScale: 0.01,
+    faults: { default: 'none', 'warehouse/dup': { ...FAULT_PROFILES.none, webhookDuplicate: 1 } },
     instances: [
+      { platform: 'warehouse', name: 'dup', skus: [{ sku: 'D-1', quantity: 5 }], options: { token: TOKEN, webhookSecret: SECRET } },
       {
         platform: 'warehouse',
         name: 'fc',
@@ -143,6 +146,21 @@ describe('shipbob connector: webhooks from the sandbox', () => {
     // a rotation header with several signatures passes when one matches
     const rotated = { ...input, headers: { ...input.headers, 'webhook-signature': `v1,AAAA ${input.headers['webhook-signature']}` } };
     expect(c.verifyWebhook(rotated)).toBe(true);
+  });
+});
+
+describe('shipbob connector: duplicated deliveries', () => {
+  it('a duplicate carries the same webhook-id (the engine’s dedupe key) and verifies like the first', async () => {
+    const dup = connector(sb, 'dup');
+    await dup.create('order.shipped', `${receiver.url}/dup`);
+    const pushed = await dup.pushOrder({ referenceId: 'DUP-1', lines: [{ sku: 'D-1', quantity: 1 }] });
+    if (pushed.status !== 'accepted') throw new Error('not accepted');
+    (sb.instances.get('warehouse/dup') as WarehouseInstance).control.ship(pushed.warehouseOrderId);
+    const copies = await deliveries('order.shipped');
+    expect(copies.length).toBeGreaterThanOrEqual(2);
+    const parsed = copies.map((d) => (dup.verifyWebhook(asInput(d)) ? dup.parseWebhook(asInput(d)) : undefined));
+    expect(new Set(parsed.map((p) => p?.eventId)).size).toBe(1);
+    expect(parsed.every((p) => p?.events[0]?.kind === 'warehouse_order_status')).toBe(true);
   });
 });
 

@@ -130,7 +130,11 @@ describe('shipbob connector: levels', () => {
     const since = new Date(0);
     const start = Math.floor(Date.now() / 1000) * 1000;
     // A fresh connector knows nothing yet: everything is news.
-    expect((await drain((cur) => c.pollLevels(since, cur))).items.map((l) => l.sku).sort()).toEqual(truth('fc').inventory.map((i) => i.sku).sort());
+    expect((await drain((cur) => c.pollLevels(since, cur))).items.map((l) => l.sku).sort()).toEqual(
+      truth('fc')
+        .inventory.map((i) => i.sku)
+        .sort(),
+    );
     expect((await drain((cur) => c.pollLevels(since, cur))).items).toEqual([]);
     expect(await c.pushOrder({ referenceId: 'R-2', lines: [{ sku: 'S-2', quantity: 3 }] })).toMatchObject({ status: 'accepted' });
     const { items } = await drain((cur) => c.pollLevels(since, cur));
@@ -138,6 +142,29 @@ describe('shipbob connector: levels', () => {
     expect(items).toEqual([{ sku: 'S-2', location: '1', available: 7, onHand: 10, allocated: 3, observedAt: expect.any(Date) }]);
     expect(items[0]!.observedAt.getTime()).toBeGreaterThanOrEqual(start);
     expect(items[0]!.observedAt.getTime() % 1000).toBe(0);
+  });
+
+  it('reports a SKU again after an order for it, once a snapshot is dated after the order, though its numbers did not move', async () => {
+    // Z-1 has nothing to sell: an order for it waits in Exception and no number changes.
+    // The engine's claim settles only on an observation dated after the order, so the
+    // connector reports Z-1 again on the first poll whose answer is later than the order.
+    const c = connector(sb, 'fc');
+    const wh = sb.instances.get('warehouse/fc') as WarehouseInstance;
+    wh.control.setStock('Z-1', 0);
+    await drain((cur) => c.pollLevels(new Date(0), cur));
+    expect((await drain((cur) => c.pollLevels(new Date(0), cur))).items).toEqual([]);
+    const pushed = await c.pushOrder({ referenceId: 'R-Z', lines: [{ sku: 'Z-1', quantity: 1 }] });
+    if (pushed.status !== 'accepted') throw new Error('not accepted');
+    const seen = [];
+    const deadline = Date.now() + 3_000;
+    while (seen.length === 0 && Date.now() < deadline) {
+      seen.push(...(await drain((cur) => c.pollLevels(new Date(0), cur))).items);
+      if (seen.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen).toEqual([{ sku: 'Z-1', location: '1', available: 0, onHand: 0, allocated: 0, observedAt: expect.any(Date) }]);
+    expect(seen[0]!.observedAt.getTime()).toBeGreaterThan(pushed.at.getTime());
+    expect((await drain((cur) => c.pollLevels(new Date(0), cur))).items).toEqual([]); // once is enough
+    expect(await c.cancelOrder({ referenceId: 'R-Z', warehouseOrderId: pushed.warehouseOrderId })).toEqual({ status: 'cancelled' });
   });
 
   it('reports a page again when the engine did not ingest it, and pages by next links', async () => {
