@@ -21,6 +21,18 @@ const truth = (name: string) =>
 const opts = { token: TOKEN, webhookSecret: SECRET };
 const quiet = FAULT_PROFILES.none;
 
+/** Polls as the engine does: each new sweep passes a later `since` (the last sweep's start). */
+function poller(c: ReturnType<typeof connector>) {
+  let sweep = 0;
+  return {
+    sweep: () => {
+      const since = new Date(++sweep * 1000);
+      return drain((cur) => c.pollLevels(since, cur));
+    },
+    page: (cursor: string | null, again = false) => c.pollLevels(new Date((again || cursor !== null ? sweep : ++sweep) * 1000), cursor),
+  };
+}
+
 beforeAll(async () => {
   sb = await startSandbox({
     seed: 11,
@@ -127,17 +139,17 @@ describe('shipbob connector: orders', () => {
 describe('shipbob connector: levels', () => {
   it('polls by full reads, reporting only what changed since the engine last ingested it', async () => {
     const c = connector(sb, 'fc');
-    const since = new Date(0);
+    const p = poller(c);
     const start = Math.floor(Date.now() / 1000) * 1000;
     // A fresh connector knows nothing yet: everything is news.
-    expect((await drain((cur) => c.pollLevels(since, cur))).items.map((l) => l.sku).sort()).toEqual(
+    expect((await p.sweep()).items.map((l) => l.sku).sort()).toEqual(
       truth('fc')
         .inventory.map((i) => i.sku)
         .sort(),
     );
-    expect((await drain((cur) => c.pollLevels(since, cur))).items).toEqual([]);
+    expect((await p.sweep()).items).toEqual([]);
     expect(await c.pushOrder({ referenceId: 'R-2', lines: [{ sku: 'S-2', quantity: 3 }] })).toMatchObject({ status: 'accepted' });
-    const { items } = await drain((cur) => c.pollLevels(since, cur));
+    const { items } = await p.sweep();
     // the answer's Date header (the warehouse's clock, whole seconds) stamps the level
     expect(items).toEqual([{ sku: 'S-2', location: '1', available: 7, onHand: 10, allocated: 3, observedAt: expect.any(Date) }]);
     expect(items[0]!.observedAt.getTime()).toBeGreaterThanOrEqual(start);
@@ -149,42 +161,51 @@ describe('shipbob connector: levels', () => {
     // The engine's claim settles only on an observation dated after the order, so the
     // connector reports Z-1 again on the first poll whose answer is later than the order.
     const c = connector(sb, 'fc');
+    const p = poller(c);
     const wh = sb.instances.get('warehouse/fc') as WarehouseInstance;
     wh.control.setStock('Z-1', 0);
-    await drain((cur) => c.pollLevels(new Date(0), cur));
-    expect((await drain((cur) => c.pollLevels(new Date(0), cur))).items).toEqual([]);
+    await p.sweep();
+    expect((await p.sweep()).items).toEqual([]);
     const pushed = await c.pushOrder({ referenceId: 'R-Z', lines: [{ sku: 'Z-1', quantity: 1 }] });
     if (pushed.status !== 'accepted') throw new Error('not accepted');
     const seen = [];
     const deadline = Date.now() + 3_000;
     while (seen.length === 0 && Date.now() < deadline) {
-      seen.push(...(await drain((cur) => c.pollLevels(new Date(0), cur))).items);
+      seen.push(...(await p.sweep()).items);
       if (seen.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(seen).toEqual([{ sku: 'Z-1', location: '1', available: 0, onHand: 0, allocated: 0, observedAt: expect.any(Date) }]);
     expect(seen[0]!.observedAt.getTime()).toBeGreaterThan(pushed.at.getTime());
-    expect((await drain((cur) => c.pollLevels(new Date(0), cur))).items).toEqual([]); // once is enough
+    expect((await p.sweep()).items).toEqual([]); // once is enough
     expect(await c.cancelOrder({ referenceId: 'R-Z', warehouseOrderId: pushed.warehouseOrderId })).toEqual({ status: 'cancelled' });
   });
 
   it('reports a page again when the engine did not ingest it, and pages by next links', async () => {
     const wh = sb.instances.get('warehouse/fc') as WarehouseInstance;
     const c = connector(sb, 'fc', { pageSize: 3 });
-    await drain((cur) => c.pollLevels(new Date(0), cur)); // learn the current levels
+    const p = poller(c);
+    await p.sweep(); // learn the current levels
     for (const sku of ['S-3', 'S-4', 'S-5', 'S-6', 'S-7']) wh.control.adjust(sku, -1, 'count');
-    const first = await c.pollLevels(new Date(0), null);
+    const first = await p.page(null);
     expect(first.items.map((l) => l.sku)).toEqual(['S-3']); // S-1..S-3, only S-3 changed
     expect(first.next).toMatch(/^\/2026-01\/inventory-level\/locations\?/);
     // the engine failed before ingesting the next page: it asks for it again, and gets it again
-    const second = await c.pollLevels(new Date(0), first.next);
+    const second = await p.page(first.next);
     expect(second.items.map((l) => l.sku)).toEqual(['S-4', 'S-5', 'S-6']);
-    expect((await c.pollLevels(new Date(0), first.next)).items.map((l) => l.sku)).toEqual(['S-4', 'S-5', 'S-6']);
-    const third = await c.pollLevels(new Date(0), second.next);
+    expect((await p.page(first.next)).items.map((l) => l.sku)).toEqual(['S-4', 'S-5', 'S-6']);
+    const third = await p.page(second.next);
     expect(third.items.map((l) => l.sku)).toEqual(['S-7']);
     expect(third.next).toBeNull();
     expect([...second.items, ...third.items].every((l) => l.onHand === 9 && l.available === 9)).toBe(true);
     // the sweep completed: the next one has nothing new
-    expect((await drain((cur) => c.pollLevels(new Date(0), cur))).items).toEqual([]);
+    expect((await p.sweep()).items).toEqual([]);
+    // one page only, and the engine failed to ingest it: the retry (same since) gets it again
+    const single = poller(connector(sb, 'fc'));
+    await single.sweep();
+    wh.control.adjust('S-1', -1, 'count');
+    expect((await single.page(null)).items.map((l) => l.sku)).toEqual(['S-1']);
+    expect((await single.page(null, true)).items.map((l) => l.sku)).toEqual(['S-1']);
+    expect((await single.page(null)).items).toEqual([]); // a new sweep: the last one was ingested
     // a cursor that is not ours is refused, never followed
     await expect(c.pollLevels(new Date(0), 'https://evil.example/2026-01/inventory-level?Cursor=x')).rejects.toMatchObject({ connectorCode: 'PARSE' });
   });

@@ -61,7 +61,7 @@ export function listLevels(d: ListingDeps, pageCursor: string | null): Promise<P
  */
 export async function pollLevels(d: ListingDeps, since: Date, pageCursor: string | null): Promise<Page<WarehouseLevel>> {
   if (Number.isNaN(since.getTime())) throw new ConnectorError('REJECTED', 'shipbob: pollLevels needs a valid since');
-  d.memory.confirm(pageCursor);
+  d.memory.confirm(pageCursor, since);
   const page = await fetchPage(d, pageCursor);
-  return { items: d.memory.changed(page.items, page.next), next: page.next };
+  return { items: d.memory.changed(page.items, page.next, since), next: page.next };
 }
