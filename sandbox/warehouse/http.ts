@@ -66,6 +66,9 @@ export function createWarehouseHttp(faults: Faults, stats: CallStats, token: str
       });
       return async (request, reply) => {
         stats.call(label);
+        // One clock for the whole 3PL: its Date header dates its levels (they carry no
+        // timestamp), its created_date dates its orders; a clock-skew fault moves both.
+        reply.header('date', faults.now().toUTCString());
         const auth = request.headers.authorization;
         if (!auth?.startsWith('Bearer ') || !same(auth.slice(7), token)) {
           return reply.code(401).send({ message: 'Authorization has been denied for this request.' });

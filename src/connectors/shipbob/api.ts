@@ -86,6 +86,6 @@ export function getLink(api: Api, d: { link: string }): Promise<HttpResponse> {
 /** A 429 without Retry-After gets the wait its body names ("Try again in 25 seconds."). */
 function withShipBobWait(e: unknown): unknown {
   if (!(e instanceof ConnectorError) || e.connectorCode !== 'RATE_LIMITED' || e.info.retryAfterMs !== undefined) return e;
-  const ms = parseRetryAfter(/Try again in (\d{1,5}) seconds/i.exec(e.message)?.[1]);
+  const ms = parseRetryAfter(/Try again in (\d{1,5}(?:\.\d{1,3})?) seconds/i.exec(e.message)?.[1]);
   return ms === undefined ? e : new ConnectorError('RATE_LIMITED', e.message, { ...e.info, retryAfterMs: ms });
 }
