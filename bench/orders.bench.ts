@@ -247,7 +247,7 @@ function catalog() {
         ...base,
         id: 'wh',
         kind: 'warehouse' as const,
-        platform: 'warehouse',
+        platform: 'shipbob',
         baseUrl: 'http://127.0.0.1:1',
         fulfilledBy: null,
         locations: [{ code: 'main', sellable: true }],

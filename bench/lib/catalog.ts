@@ -13,7 +13,7 @@ export function benchCatalog(o: { skus: number; channels: { id: string; platform
         ...BASE,
         id: 'wh',
         kind: 'warehouse' as const,
-        platform: 'warehouse',
+        platform: 'shipbob',
         baseUrl: 'http://127.0.0.1:1',
         fulfilledBy: null,
         locations: [{ code: 'main', sellable: true }],

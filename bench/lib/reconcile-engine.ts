@@ -47,11 +47,11 @@ export async function engineProcess(cfg: EngineConfig): Promise<void> {
   const db = createPool(cfg.dbUrl, 10);
   const log = pino({ level: process.env.BENCH_LOG ?? 'warn' }, pino.destination(2));
   const connectors: Record<ConnectionId, ChannelConnector | WarehouseConnector> = {
-    wh: (await createConnector('warehouse', {
+    wh: (await createConnector('shipbob', {
       connectionId: 'wh',
       baseUrl: `${s('warehouse')}/warehouse/wh`,
       options: { location: 'main' },
-      credentials: { apiToken: 'sandbox-token-wh', webhookSecret: `whsec_${createHash('sha256').update('wh').digest('base64')}` },
+      credentials: { accessToken: 'sandbox-token-wh', webhookSecret: `whsec_${createHash('sha256').update('wh').digest('base64')}` },
     })) as WarehouseConnector,
     shop: (await createConnector('shopify', {
       connectionId: 'shop',

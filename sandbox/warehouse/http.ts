@@ -1,5 +1,5 @@
-// ShipBob-style request plumbing: bearer token, the sliding-window rate limit with its
-// 429 body and headers, ASP.NET-style validation errors, injected faults.
+// ShipBob request plumbing: bearer token (a personal access token), the sliding-window
+// rate limit with its 429 body and headers, its two error shapes, injected faults.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { withRequestFaults, type FaultErrorShapes, type Faults } from '../core/faults.js';
@@ -15,14 +15,14 @@ export function tooMany(reply: FastifyReply, seconds: number | string): FastifyR
     .send({ statusCode: 429, message: `Rate limit is exceeded. Try again in ${seconds} seconds.` });
 }
 
-/** ASP.NET Core's ValidationProblemDetails, which ShipBob's API returns on 400/422. */
+/** The orders and webhooks APIs answer 400/422 with a map of field -> messages. */
 export function validation(reply: FastifyReply, status: 400 | 422, errors: Record<string, string[]>): FastifyReply {
-  return reply.code(status).send({
-    type: 'https://tools.ietf.org/html/rfc9110#section-15.5.1',
-    title: 'One or more validation errors occurred.',
-    status,
-    errors,
-  });
+  return reply.code(status).send(errors);
+}
+
+/** The inventory and products APIs answer 400 with ProblemDetails. */
+export function badRequest(reply: FastifyReply, detail: string): FastifyReply {
+  return reply.code(400).send({ type: 'https://tools.ietf.org/html/rfc9110#section-15.5.1', title: 'Bad Request', status: 400, detail });
 }
 
 export function notFound(reply: FastifyReply, what: string): FastifyReply {
@@ -66,6 +66,9 @@ export function createWarehouseHttp(faults: Faults, stats: CallStats, token: str
       });
       return async (request, reply) => {
         stats.call(label);
+        // One clock for the whole 3PL: its Date header dates its levels (they carry no
+        // timestamp), its created_date dates its orders; a clock-skew fault moves both.
+        reply.header('date', faults.now().toUTCString());
         const auth = request.headers.authorization;
         if (!auth?.startsWith('Bearer ') || !same(auth.slice(7), token)) {
           return reply.code(401).send({ message: 'Authorization has been denied for this request.' });

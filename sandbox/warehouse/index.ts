@@ -1,5 +1,6 @@
-// A 3PL warehouse modelled on ShipBob's REST API (1.0 resources), mounted at
-// /warehouse/<name>/1.0/... It is the physical ground truth of the simulation.
+// A 3PL warehouse serving ShipBob's REST API (version 2026-01), mounted at
+// /warehouse/<name>/2026-01/... It is the physical ground truth of the simulation. Its
+// deviations from the real API are listed in docs/shipbob.md.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { webhooksFromOptions, type InstanceControl, type InstanceSpec, type SandboxContext, type SandboxInstance } from '../core/instance.js';
@@ -8,7 +9,7 @@ import { createRng } from '../core/rng.js';
 import { createCallStats } from '../core/stats.js';
 import { createWarehouseHttp } from './http.js';
 import { createInbound, processReturn, receive } from './inbound.js';
-import { inventoryJson, orderJson, receivingJson, returnJson } from './json.js';
+import { DEFAULT_CENTERS, inventoryLevelJson, orderJson, receivingJson, returnJson, shipmentJson, type FulfillmentCenter } from './json.js';
 import { createSlidingWindow } from './rate-limit.js';
 import { registerWarehouseRoutes } from './routes.js';
 import { addItem, adjustOnHand, backordered, cancel, createOrder, createStore, fulfillable, ship } from './store.js';
@@ -23,6 +24,10 @@ export interface WarehouseOptions {
   refuseIfShort: boolean;
   /** Platform ms after allocation at which an order ships by itself; 0 = only when told. */
   autoShipAfterMs: number;
+  /** The fulfillment centers; items are spread over them in turn (one center per item). */
+  fulfillmentCenters: FulfillmentCenter[];
+  /** Bundle SKUs: no stock of their own, fulfilled as their components. */
+  bundles: { sku: string; name?: string; components: { sku: string; quantity: number }[] }[];
 }
 
 export function warehouseOptions(name: string, raw: Record<string, unknown> = {}): WarehouseOptions {
@@ -33,6 +38,9 @@ export function warehouseOptions(name: string, raw: Record<string, unknown> = {}
     rateLimit: { limit: rl.limit ?? 150, windowMs: rl.windowMs ?? 60_000 },
     refuseIfShort: raw.refuseIfShort === true,
     autoShipAfterMs: typeof raw.autoShipAfterMs === 'number' ? raw.autoShipAfterMs : 0,
+    fulfillmentCenters:
+      Array.isArray(raw.fulfillmentCenters) && raw.fulfillmentCenters.length > 0 ? (raw.fulfillmentCenters as FulfillmentCenter[]) : [...DEFAULT_CENTERS],
+    bundles: Array.isArray(raw.bundles) ? (raw.bundles as WarehouseOptions['bundles']) : [],
   };
 }
 
@@ -50,21 +58,29 @@ export interface WarehouseInstance extends SandboxInstance {
 
 export function createWarehouse(spec: InstanceSpec, ctx: SandboxContext): WarehouseInstance {
   const opts = warehouseOptions(spec.name, spec.options);
-  const store = createStore(() => ctx.faults.now());
+  const centers = opts.fulfillmentCenters;
+  const store = createStore(
+    () => ctx.faults.now(),
+    centers.map((c) => c.id),
+  );
   const inbound = createInbound();
   const stats = createCallStats();
-  const hooks = createWarehouseHooks(ctx.webhooks, ctx.faults, createRng(ctx.seed, `warehouse/${spec.name}/webhooks`), opts.webhookSecret);
+  const hooks = createWarehouseHooks(ctx.webhooks, ctx.faults, createRng(ctx.seed, `warehouse/${spec.name}/webhooks`));
+  // Subscriptions made through the test control sign with the instance's secret (the engine's config has it).
+  const subscribe = (topic: string, url: string) => void hooks.subscribe([topic], url, opts.webhookSecret);
   const timers = new Set<NodeJS.Timeout>();
   let direct = 0;
 
   for (const s of spec.skus ?? []) addItem(store, s.sku, s.quantity);
-  for (const w of webhooksFromOptions(spec.options)) hooks.subscribe(w.topic, w.url);
+  for (const b of opts.bundles) store.bundles.set(b.sku, { sku: b.sku, name: b.name ?? b.sku, components: b.components });
+  for (const w of webhooksFromOptions(spec.options)) subscribe(w.topic, w.url);
 
+  // ShipBob has no inventory topic: stock changes fire nothing; order and return events do.
   store.listeners.push((e) => {
-    if (e.type === 'inventory') return hooks.emit('inventory.updated', inventoryJson(e.item, store));
-    if (e.change === 'shipped') hooks.emit('order.shipped', orderJson(e.order));
-    if (e.change === 'exception') hooks.emit('order.shipment.exception', orderJson(e.order));
-    if (e.change === 'cancelled') hooks.emit('order.shipment.cancelled', orderJson(e.order));
+    if (e.type === 'inventory') return;
+    if (e.change === 'shipped') hooks.emit('order.shipped', orderJson(e.order, store, centers));
+    if (e.change === 'exception') hooks.emit('order.shipment.exception', shipmentJson(e.order, store, centers));
+    if (e.change === 'cancelled') hooks.emit('order.shipment.cancelled', shipmentJson(e.order, store, centers));
     if (e.change === 'allocated' && opts.autoShipAfterMs > 0) {
       const t = setTimeout(() => {
         timers.delete(t);
@@ -96,18 +112,19 @@ export function createWarehouse(spec: InstanceSpec, ctx: SandboxContext): Wareho
       }
     },
     listSkus: () => [...store.items.keys()],
-    subscribe: (topic, url) => void hooks.subscribe(topic, url),
+    subscribe,
     receive: (sku, quantity, reference) => void receive(store, inbound, sku, quantity, reference),
     adjust: (sku, delta, reason) => void adjustOnHand(store, sku, delta, reason ?? 'adjustment'),
     returnStock(sku, quantity, orderRef) {
       const done = processReturn(store, inbound, sku, quantity, orderRef);
-      if (done) hooks.emit('return.completed', returnJson(done));
+      if (done) hooks.emit('return.completed', returnJson(done, centers));
     },
     ship: (orderId) => void ship(store, Number(orderId)),
     truth: () => ({
       inventory: [...store.items.values()].map((i) => ({
         sku: i.sku,
         inventory_id: i.inventoryId,
+        fulfillment_center_id: i.centerId,
         on_hand: i.onHand,
         committed: i.committed,
         fulfillable: fulfillable(i),
@@ -121,8 +138,9 @@ export function createWarehouse(spec: InstanceSpec, ctx: SandboxContext): Wareho
         status: o.status,
         lines: o.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
       })),
-      receivings: [...inbound.receivings.values()].map(receivingJson),
-      returns: [...inbound.returns.values()].map(returnJson),
+      levels: [...store.items.values()].map((i) => inventoryLevelJson(i, store)),
+      receivings: [...inbound.receivings.values()].map((w) => receivingJson(w, centers)),
+      returns: [...inbound.returns.values()].map((r) => returnJson(r, centers)),
       ledger: store.ledger,
       webhooks: { subscriptions: hooks.list(), events: hooks.counts() },
     }),
@@ -132,7 +150,9 @@ export function createWarehouse(spec: InstanceSpec, ctx: SandboxContext): Wareho
     platform: 'warehouse',
     name: spec.name,
     register(app: FastifyInstance, prefix: string) {
-      void app.register(async (scope) => registerWarehouseRoutes(scope, { store, inbound, http, hooks, refuseIfShort: opts.refuseIfShort }), { prefix });
+      void app.register(async (scope) => registerWarehouseRoutes(scope, { store, inbound, http, hooks, centers, refuseIfShort: opts.refuseIfShort }), {
+        prefix,
+      });
     },
     control,
     stats: () => stats.snapshot(),

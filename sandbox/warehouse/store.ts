@@ -8,6 +8,9 @@ export interface InventoryItem {
   inventoryId: number;
   sku: string;
   name: string;
+  /** The fulfillment center that stocks it (sandbox: one center per item, see docs/shipbob.md). */
+  centerId: number;
+  barcode: string;
   onHand: number;
   committed: number;
   awaiting: number;
@@ -22,7 +25,14 @@ export interface OrderLine {
 
 export type OrderStatus = 'Processing' | 'Exception' | 'Fulfilled' | 'Cancelled';
 
-export interface WarehouseOrder {
+/** What POST /order says besides the lines (kept and echoed back, never acted on). */
+export interface OrderDetails {
+  orderNumber: string;
+  shippingMethod: string;
+  recipient: unknown;
+}
+
+export interface WarehouseOrder extends OrderDetails {
   id: number;
   shipmentId: number;
   referenceId: string;
@@ -52,8 +62,18 @@ export interface LedgerEntry {
   ref?: string;
 }
 
+/** A bundle SKU: ShipBob keeps no stock for it, only for its components. */
+export interface Bundle {
+  sku: string;
+  name: string;
+  components: { sku: string; quantity: number }[];
+}
+
 export interface WarehouseStore {
   items: Map<string, InventoryItem>;
+  bundles: Map<string, Bundle>;
+  /** Fulfillment center ids, in the order new items are spread over them. */
+  centers: number[];
   byId: Map<number, InventoryItem>;
   orders: Map<number, WarehouseOrder>;
   byReference: Map<string, number>;
@@ -65,9 +85,11 @@ export interface WarehouseStore {
   listeners: ((e: WarehouseEvent) => void)[];
 }
 
-export function createStore(now: () => Date): WarehouseStore {
+export function createStore(now: () => Date, centers: number[] = [1]): WarehouseStore {
   return {
     items: new Map(),
+    bundles: new Map(),
+    centers,
     byId: new Map(),
     orders: new Map(),
     byReference: new Map(),
@@ -95,7 +117,11 @@ export function backordered(store: WarehouseStore, sku: string): number {
 }
 
 export function addItem(store: WarehouseStore, sku: string, onHand: number): InventoryItem {
-  const item: InventoryItem = { inventoryId: store.nextInventoryId++, sku, name: sku, onHand, committed: 0, awaiting: 0, updated: store.now() };
+  const inventoryId = store.nextInventoryId++;
+  const centerId = store.centers[(inventoryId - 1001) % store.centers.length]!;
+  // A stable, valid-looking EAN-13-ish barcode, so discovery can match on it.
+  const barcode = `200${String(inventoryId).padStart(9, '0')}`;
+  const item: InventoryItem = { inventoryId, sku, name: sku, centerId, barcode, onHand, committed: 0, awaiting: 0, updated: store.now() };
   store.items.set(sku, item);
   store.byId.set(item.inventoryId, item);
   return item;
@@ -155,13 +181,19 @@ function allocate(store: WarehouseStore, order: WarehouseOrder, waited: boolean)
 export type CreateResult = { ok: true; order: WarehouseOrder } | { ok: false; kind: 'duplicate' | 'unknown_sku' | 'short' | 'invalid'; message: string };
 
 /** POST /order. The reference id is the idempotency key: a second use is refused. */
-export function createOrder(store: WarehouseStore, referenceId: string, lines: { sku: string; quantity: number }[], refuseIfShort: boolean): CreateResult {
+export function createOrder(
+  store: WarehouseStore,
+  referenceId: string,
+  lines: { sku: string; quantity: number }[],
+  refuseIfShort: boolean,
+  details: OrderDetails = { orderNumber: referenceId, shippingMethod: 'Standard', recipient: null },
+): CreateResult {
   if (store.byReference.has(referenceId)) {
     return { ok: false, kind: 'duplicate', message: `An order with reference_id '${referenceId}' already exists.` };
   }
   if (lines.length === 0) return { ok: false, kind: 'invalid', message: 'An order needs at least one product.' };
   const resolved: OrderLine[] = [];
-  for (const l of lines) {
+  for (const l of expandBundles(store, lines)) {
     const item = store.items.get(l.sku);
     if (!item) return { ok: false, kind: 'unknown_sku', message: `Product with reference_id '${l.sku}' does not exist.` };
     if (!Number.isInteger(l.quantity) || l.quantity < 1) return { ok: false, kind: 'invalid', message: 'Quantity must be a positive integer.' };
@@ -171,7 +203,7 @@ export function createOrder(store: WarehouseStore, referenceId: string, lines: {
   if (short && refuseIfShort) return { ok: false, kind: 'short', message: 'Insufficient fulfillable inventory for this order.' };
   const now = store.now();
   const id = store.nextOrderId++;
-  const order: WarehouseOrder = { id, shipmentId: id + 1_000_000, referenceId, status: 'Exception', lines: resolved, created: now, updated: now };
+  const order: WarehouseOrder = { id, shipmentId: id + 1_000_000, referenceId, ...details, status: 'Exception', lines: resolved, created: now, updated: now };
   store.orders.set(id, order);
   store.byReference.set(referenceId, id);
   emit(store, { type: 'order', order, change: 'created' });
@@ -183,6 +215,14 @@ export function createOrder(store: WarehouseStore, referenceId: string, lines: {
     emit(store, { type: 'order', order, change: 'allocated' });
   }
   return { ok: true, order };
+}
+
+/** ShipBob fulfils a bundle as its components. */
+function expandBundles(store: WarehouseStore, lines: { sku: string; quantity: number }[]): { sku: string; quantity: number }[] {
+  return lines.flatMap((l) => {
+    const bundle = store.bundles.get(l.sku);
+    return bundle ? bundle.components.map((c) => ({ sku: c.sku, quantity: c.quantity * l.quantity })) : [l];
+  });
 }
 
 /** Stock arrived: allocate waiting orders, oldest first, each only if it fits whole. */

@@ -65,12 +65,22 @@ export const PLATFORMS = {
     credentialsOptional: [],
     listingFromOptions: [],
   },
-  // The sandbox's generic 3PL (ShipBob/ShipStation-like REST): sku-keyed, no listings.
+  // ShipBob's REST API (2026-01): a personal access token as the bearer; the webhook
+  // secret ("whsec_...") verifies its Standard Webhooks signatures. SKU-keyed, no listings.
+  shipbob: {
+    kind: 'warehouse',
+    listingIds: [],
+    listingFromOptions: [],
+    credentialSets: [['accessToken']],
+    credentialsOptional: ['webhookSecret'],
+  },
+  // Deprecated alias of shipbob (the name of the former generic sandbox 3PL): builds the
+  // same connector; its token may still be called apiToken.
   warehouse: {
     kind: 'warehouse',
     listingIds: [],
     listingFromOptions: [],
-    credentialSets: [['apiToken']],
+    credentialSets: [['apiToken'], ['accessToken']],
     credentialsOptional: ['webhookSecret'],
   },
   // A warehouse that only exports stock files (docs/csv-feed.md): a local folder needs no

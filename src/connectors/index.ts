@@ -8,7 +8,9 @@ const FACTORIES: Record<string, () => Promise<Factory>> = {
   // CONNECTORS: one line per platform, e.g.
   // shopify: async () => (await import('./shopify/index.js')).create,
   shopify: async () => (await import('./shopify/index.js')).create,
-  warehouse: async () => (await import('./warehouse/index.js')).create,
+  shipbob: async () => (await import('./shipbob/index.js')).create,
+  // Deprecated alias (config platform `warehouse`): the same ShipBob connector.
+  warehouse: async () => (await import('./shipbob/index.js')).create,
   woocommerce: async () => (await import('./woocommerce/index.js')).create,
   amazon: async () => (await import('./amazon/index.js')).create,
   manual: async () => (await import('./manual/index.js')).create,

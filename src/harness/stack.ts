@@ -133,7 +133,7 @@ export function subscribeWebhooks(sandbox: RunningSandbox, engineUrl: string, pl
     shopify: ['orders/create', 'orders/cancelled', 'inventory_levels/update'],
     woocommerce: ['order.created', 'order.updated', 'product.updated'],
     amazon: ['ORDER_CHANGE', 'LISTINGS_ITEM_MFN_QUANTITY_CHANGE'],
-    warehouse: ['inventory.updated'],
+    warehouse: ['order.shipped', 'order.shipment.exception', 'order.shipment.cancelled'],
   };
   for (const p of platforms) {
     const instance = sandbox.instances.get(`${p}/${INSTANCE_NAMES[p]}`)!;
@@ -166,8 +166,8 @@ ${options.alerts ? `alerts: ${options.alerts}` : ''}
 database: { url: { env: TEST_DATABASE_URL } }
 ${options.adaptive ? `adaptive: ${options.adaptive}` : ''}
 connections:
-  - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sandboxUrl}/warehouse/wh", pollInterval: ${poll}, options: { location: main, ${options.connectionOptions?.warehouse ?? ''} },
-      credentials: { apiToken: { env: T8, default: sandbox-token-wh }, webhookSecret: { env: T9, default: "${warehouseSecret()}" } } }
+  - { id: wh, kind: warehouse, platform: shipbob, baseUrl: "${sandboxUrl}/warehouse/wh", pollInterval: ${poll}, options: { location: main, ${options.connectionOptions?.warehouse ?? ''} },
+      credentials: { accessToken: { env: T8, default: sandbox-token-wh }, webhookSecret: { env: T9, default: "${warehouseSecret()}" } } }
 ${options.channels.map((c) => `  - ${channel[c]}`).join('\n')}
 ${manual ? `  - { id: ${manual.id}, kind: channel, platform: manual, buffer: ${manual.buffer ?? '{}'} }` : ''}
 skus:
@@ -175,7 +175,7 @@ ${options.skus.map((s) => `  - { sku: ${s.sku}, listings: { ${listedOn.map((id) 
 `;
 }
 
-// The sandbox 3PL derives its default webhook secret from the instance name (sandbox/warehouse).
+// The sandbox's ShipBob derives its default webhook secret from the instance name (sandbox/warehouse).
 function warehouseSecret(): string {
   return `whsec_${createHash('sha256').update(INSTANCE_NAMES.warehouse).digest('base64')}`;
 }

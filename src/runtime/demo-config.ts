@@ -133,5 +133,5 @@ export const WEBHOOK_TOPICS: Record<PlatformName, string[]> = {
   shopify: ['orders/create', 'orders/cancelled', 'inventory_levels/update'],
   woocommerce: ['order.created', 'order.updated', 'product.updated'],
   amazon: ['ORDER_CHANGE', 'LISTINGS_ITEM_MFN_QUANTITY_CHANGE'],
-  warehouse: ['inventory.updated'],
+  warehouse: ['order.shipped', 'order.shipment.exception', 'order.shipment.cancelled'],
 };

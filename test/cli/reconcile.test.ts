@@ -145,7 +145,7 @@ describe('stocksync reconcile', () => {
     expect(s.pushes.calls).toBe(shop.pushes.calls);
     expect(s.quarantine).toEqual({ records: 0, inboxEvents: 0, listings: 0 });
     const human = await cli(['status']);
-    expect(human.stdout).toMatch(/wh\s+warehouse\s+warehouse\s+0\s+0\s+-\s+0\s+-\s+-\s+0\s+never\s+\d+s ago\s+\d+s ago, 0 drift/);
+    expect(human.stdout).toMatch(/wh\s+warehouse\s+shipbob\s+0\s+0\s+-\s+0\s+-\s+-\s+0\s+never\s+\d+s ago\s+\d+s ago, 0 drift/);
   });
 
   it('exits 1 when a reconciliation fails, after the others ran, and stores it as failed', async () => {

@@ -1,12 +1,12 @@
-// Issue 14, defects 1, 2 and 7 on the sandbox: a rotated Amazon token, a 3PL event dated
+// Issue 14, defects 1, 2 and 7 on the sandbox: a rotated Amazon token, a 3PL level dated
 // 2099, and WooCommerce disabling its webhooks after failed deliveries.
 import http from 'node:http';
-import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatStatus } from '../../src/cli/commands/status.js';
-import { standardSignature } from '../../src/connectors/warehouse/signing.js';
+import type { WarehouseConnector } from '../../src/connectors/types.js';
+import { pollOnce } from '../../src/engine/workers/poller.js';
 import { reconcileConnection } from '../../src/engine/workers/reconciler.js';
 import { statusReport } from '../../src/store/status.js';
 import { converged, eventually, listing } from './helpers.js';
@@ -39,6 +39,8 @@ describe('a rotated Amazon token (defect 1)', () => {
     // The seller rotates the token mid-run; the engine still holds the old one. Stock drops to 7.
     amazon.control.setAccessToken!('Atza|rotated');
     stack.instance('warehouse').control.adjust!('MUG', -43, 'cycle count');
+    // ShipBob sends no inventory webhook: the change arrives with the next poll (layer 3).
+    await pollOnce({ db: stack.db, log: silent, connectionId: 'wh', connector: stack.engine.connectors.get('wh')! });
     await eventually('the connection paused for auth', async () => (await pauseOf(stack!, 'amazon'))?.reason === 'auth');
     await eventually('a few refused probes', async () => ((await pauseOf(stack!, 'amazon'))?.attempts ?? 0) >= 2);
     const paused = await listing(stack, 'amazon', 'MUG');
@@ -67,42 +69,24 @@ describe('a rotated Amazon token (defect 1)', () => {
   }, 90_000);
 });
 
-describe('a 3PL event dated in the future (defect 2)', () => {
+describe('a 3PL level dated in the future (defect 2)', () => {
+  // ShipBob sends no inventory webhook and its levels carry no timestamp: a level is dated
+  // by the answer's Date header. A ShipBob whose clock is wrong dates its levels 2099.
   it('is refused and kept with its reason; every channel keeps the real stock', async () => {
     stack = await startStack({ channels: ['shopify', 'woocommerce'], skus: [{ sku: 'MUG', quantity: 116 }] });
     await converged(stack, ['shopify', 'woocommerce'], ['MUG']);
-    const inventory = await fetch(`${stack.sandbox.url}/warehouse/wh/1.0/inventory?Limit=250`, { headers: { authorization: 'Bearer sandbox-token-wh' } });
-    const item = ((await inventory.json()) as Record<string, unknown>[]).find((i) => i['sku'] === 'MUG')!;
-    // Signed with the real secret: it passes the door. Available 0 "as of 2099".
-    const forged = {
-      ...item,
-      topic: 'inventory.updated',
-      total_fulfillable_quantity: 0,
-      total_sellable_quantity: 0,
-      total_onhand_quantity: 0,
-      last_updated_at: '2099-01-01T00:00:00Z',
-    };
-    const body = JSON.stringify(forged);
-    const id = 'msg_future_1';
-    const timestamp = Math.floor(Date.now() / 1000);
-    const secret = `whsec_${createHash('sha256').update('wh').digest('base64')}`;
-    const res = await fetch(`${stack.engine.url}/webhooks/wh`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': `v1,${standardSignature(secret, id, String(timestamp), Buffer.from(body))}`,
-        'x-webhook-topic': 'inventory.updated',
+    const real = stack.engine.connectors.get('wh') as WarehouseConnector;
+    stack.instance('warehouse').control.adjust!('MUG', -116, 'lost'); // what the wrong answer says: 0
+    const skewed: WarehouseConnector = {
+      ...real,
+      pollLevels: async (since, cursor) => {
+        const page = await real.pollLevels(since, cursor);
+        return { ...page, items: page.items.map((l) => ({ ...l, observedAt: new Date('2099-01-01T00:00:00Z') })) };
       },
-      body,
-    });
-    expect(res.status).toBe(200);
-    const refused = await eventually('the event refused', async () => {
-      const { rows } = await stack!.db.query(`SELECT status, reason FROM inbox WHERE connection_id = 'wh' AND event_id LIKE '%msg_future_1%'`);
-      return rows[0]?.status === 'quarantined' ? (rows[0] as { reason: string }) : undefined;
-    });
-    expect(refused.reason).toMatch(/observedAt: 2099-01-01T00:00:00\.000Z is more than 300 s ahead of our clock/);
+    };
+    await pollOnce({ db: stack.db, log: silent, connectionId: 'wh', connector: skewed });
+    const { rows: refused } = await stack.db.query(`SELECT reason FROM quarantine WHERE connection_id = 'wh' AND source = 'poll'`);
+    expect(refused).toEqual([{ reason: expect.stringMatching(/observedAt: 2099-01-01T00:00:00\.000Z is more than 300 s ahead of our clock/) }]);
     const { rows } = await stack.db.query(`SELECT available, observed_at < now() + interval '1 hour' AS sane FROM stock_levels WHERE sku = 'MUG'`);
     expect(rows).toEqual([{ available: 116, sane: true }]);
     await converged(stack, ['shopify', 'woocommerce'], ['MUG']);

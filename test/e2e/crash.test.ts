@@ -63,7 +63,7 @@ ${SKUS.map((s) => `  - { sku: ${s.sku}, listings: { shop: {}, woo: {} } }`).join
   const hooks: [string, string, string[]][] = [
     ['shopify/shop', 'shop', ['orders/create', 'orders/cancelled', 'inventory_levels/update']],
     ['woocommerce/store', 'woo', ['order.created', 'order.updated', 'product.updated']],
-    ['warehouse/wh', 'wh', ['inventory.updated']],
+    ['warehouse/wh', 'wh', ['order.shipped', 'order.shipment.exception', 'order.shipment.cancelled']],
   ];
   for (const [key, id, topics] of hooks) for (const t of topics) sandbox.instances.get(key)!.control.subscribe(t, `http://127.0.0.1:${port}/webhooks/${id}`);
 });

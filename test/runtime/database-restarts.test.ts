@@ -6,6 +6,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { pollOnce } from '../../src/engine/workers/poller.js';
 import { startStackOn } from '../../src/harness/stack.js';
 import { startEmbeddedPostgres } from '../../src/store/embedded.js';
 import { recreateDatabase } from '../../src/store/open.js';
@@ -77,6 +79,8 @@ describe('the LISTEN connection', () => {
       await eventually('listener back', async () => (await health(stack)).status === 200);
       // It still works as a wake-up: a warehouse change reaches the channel.
       stack.instance('warehouse').control.setStock('MUG', 7);
+      // ShipBob sends no inventory webhook: the change arrives with a poll (layer 3).
+      await pollOnce({ db: stack.db, log: pino({ level: 'silent' }), connectionId: 'wh', connector: stack.engine.connectors.get('wh')! });
       await converged(stack, ['shopify'], ['MUG']);
     } finally {
       await stack.close();

@@ -49,7 +49,7 @@ const cases: { key: string; path: string; headers: Record<string, string>; check
   },
   {
     key: 'warehouse/f',
-    path: '/warehouse/f/1.0/inventory',
+    path: '/warehouse/f/2026-01/inventory-level',
     headers: { authorization: 'Bearer t' },
     check429: (b: any) => expect(b.message).toMatch(/^Rate limit is exceeded/),
     check5xx: (status: number, b: any) => {
@@ -126,7 +126,7 @@ describe('an injected 429 on a compressed clock', () => {
       ],
     });
     try {
-      const wh = await fetch(`${fast.url}/warehouse/x/1.0/inventory`, { headers: { authorization: 'Bearer t' } });
+      const wh = await fetch(`${fast.url}/warehouse/x/2026-01/inventory-level`, { headers: { authorization: 'Bearer t' } });
       expect(wh.status).toBe(429);
       expect(wh.headers.get('retry-after')).toBe('0.417');
       expect(((await wh.json()) as { message: string }).message).toBe('Rate limit is exceeded. Try again in 0.417 seconds.');

@@ -8,7 +8,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { standardSignature } from '../../src/connectors/warehouse/signing.js';
+import { standardSignature } from '../../src/connectors/shipbob/signing.js';
 import { INSTANCE_NAMES } from '../../src/harness/names.js';
 import { eventually } from '../e2e/helpers.js';
 import { startStack, type Stack } from '../e2e/stack.js';
@@ -114,23 +114,24 @@ const PLATFORMS: Record<string, Platform> = {
     connection: 'wh',
     bases: [
       {
-        topic: '',
-        body: {
-          topic: 'inventory.updated',
-          sku: 'MUG',
-          last_updated_at: at,
-          total_onhand_quantity: 40,
-          total_committed_quantity: 0,
-          total_fulfillable_quantity: 40,
-        },
+        topic: 'order.shipment.exception',
+        body: { id: 9, order_id: 8, reference_id: 'ref-1', status: 'Exception', last_update_at: at, status_details: [{ id: 1, name: 'OutOfStock' }] },
       },
-      { topic: '', body: { webhook_type: 'Inventory Update', updated_at: at, inventory: [{ sku: 'MUG', inventory: '39', on_hand: '39' }] } },
-      { topic: '', body: { topic: 'order.shipped', reference_id: 'ref-1', status: 'Fulfilled', last_updated_date: at } },
+      {
+        topic: 'order.shipped',
+        body: { id: 8, reference_id: 'ref-1', status: 'Fulfilled', created_date: at, shipments: [{ id: 9, status: 'Completed', last_update_at: at }] },
+      },
+      { topic: 'return.completed', body: { id: 3, reference_id: 'rma-1', status: 'Completed', inventory: [{ id: 1, quantity: 1 }] } },
     ],
-    topics: [''],
-    headers: (_topic, eventId, body) => {
+    topics: ['order.shipped', 'order.shipment.exception', 'order.shipment.cancelled', 'return.completed'],
+    headers: (topic, eventId, body) => {
       const ts = String(Math.floor(Date.now() / 1000));
-      return { 'webhook-id': eventId, 'webhook-timestamp': ts, 'webhook-signature': `v1,${standardSignature(whSecret, eventId, ts, body)}` };
+      return {
+        'webhook-id': eventId,
+        'webhook-timestamp': ts,
+        'webhook-signature': `v1,${standardSignature(whSecret, eventId, ts, body)}`,
+        'x-webhook-topic': topic,
+      };
     },
   },
 };

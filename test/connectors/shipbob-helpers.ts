@@ -1,9 +1,9 @@
-// Shared setup for the warehouse connector tests: a sandbox 3PL on loopback, connectors
+// Shared setup for the ShipBob connector tests: the sandbox's ShipBob on loopback, connectors
 // pointed at it, and a webhook receiver that keeps raw bodies.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { create } from '../../src/connectors/warehouse/index.js';
-import type { Page, WarehouseConnector, WebhookInput } from '../../src/connectors/types.js';
+import { create, type ShipBobConnector } from '../../src/connectors/shipbob/index.js';
+import type { Page, WebhookInput } from '../../src/connectors/types.js';
 import type { RunningSandbox } from '../../sandbox/server.js';
 
 export const SECRET = `whsec_${Buffer.from('a 32 byte signing key for tests!').toString('base64')}`;
@@ -14,11 +14,11 @@ export function connector(
   name: string,
   options: Record<string, unknown> = {},
   credentials: Record<string, string> = {},
-): WarehouseConnector {
+): ShipBobConnector {
   return create({
     connectionId: `test-${name}`,
     baseUrl: `${sb.url}/warehouse/${name}`,
-    credentials: { apiToken: TOKEN, webhookSecret: SECRET, ...credentials },
+    credentials: { accessToken: TOKEN, webhookSecret: SECRET, ...credentials },
     options: { channelId: '100001', ...options },
   });
 }

@@ -1,4 +1,4 @@
-// ShipBob signs webhooks the Standard Webhooks way (and so does the sandbox 3PL):
+// ShipBob signs webhooks the Standard Webhooks way (developer.shipbob.com/webhooks, 2026-01):
 //   webhook-signature: "v1,<base64 HMAC-SHA256(key, `${webhook-id}.${webhook-timestamp}.${raw body}`)>"
 // possibly several space-separated during a secret rotation, keyed with the base64-decoded
 // part of the "whsec_..." secret.

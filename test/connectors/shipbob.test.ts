@@ -1,13 +1,15 @@
-// The warehouse connector against the sandbox 3PL over loopback: orders, levels, paging,
-// changed-since polls, and the sliding-window rate limit.
+// The ShipBob connector against the sandbox's ShipBob over loopback: orders, levels per
+// fulfillment center, `next`-link paging, the incremental poll over full reads, and the
+// sliding-window rate limit.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnector, isWarehouse } from '../../src/connectors/index.js';
-import { create } from '../../src/connectors/warehouse/index.js';
+import { create } from '../../src/connectors/shipbob/index.js';
+import { FAULT_PROFILES } from '../../sandbox/core/faults.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import type { WarehouseInstance } from '../../sandbox/warehouse/index.js';
-import { connector, drain, SECRET, TOKEN } from './warehouse-helpers.js';
+import { connector, drain, SECRET, TOKEN } from './shipbob-helpers.js';
 
 let sb: RunningSandbox;
 const skus = (n: number, prefix: string, quantity = 10) => Array.from({ length: n }, (_, i) => ({ sku: `${prefix}-${i + 1}`, quantity }));
@@ -17,18 +19,19 @@ const truth = (name: string) =>
     orders: { id: number; reference_id: string; status: string }[];
   };
 const opts = { token: TOKEN, webhookSecret: SECRET };
-const quiet = {
-  latencyMs: { min: 0, max: 0 },
-  rate429: 0,
-  rate5xx: 0,
-  rateTimeout: 0,
-  timeoutMs: 0,
-  webhookLoss: 0,
-  webhookDuplicate: 0,
-  webhookDelayMs: { min: 0, max: 0 },
-  webhookReorder: 0,
-  clockSkewMs: 0,
-};
+const quiet = FAULT_PROFILES.none;
+
+/** Polls as the engine does: each new sweep passes a later `since` (the last sweep's start). */
+function poller(c: ReturnType<typeof connector>) {
+  let sweep = 0;
+  return {
+    sweep: () => {
+      const since = new Date(++sweep * 1000);
+      return drain((cur) => c.pollLevels(since, cur));
+    },
+    page: (cursor: string | null, again = false) => c.pollLevels(new Date((again || cursor !== null ? sweep : ++sweep) * 1000), cursor),
+  };
+}
 
 beforeAll(async () => {
   sb = await startSandbox({
@@ -50,10 +53,14 @@ afterAll(async () => {
   await sb.close();
 });
 
-describe('warehouse connector: orders', () => {
-  it('is registered with the connector factory and declares its capabilities', async () => {
-    const c = await createConnector('warehouse', { connectionId: 'x', baseUrl: `${sb.url}/warehouse/fc`, credentials: { apiToken: TOKEN }, options: {} });
+describe('shipbob connector: orders', () => {
+  it('is registered with the connector factory (and as the deprecated `warehouse`) and declares its capabilities', async () => {
+    const c = await createConnector('shipbob', { connectionId: 'x', baseUrl: `${sb.url}/warehouse/fc`, credentials: { accessToken: TOKEN }, options: {} });
     expect(isWarehouse(c)).toBe(true);
+    expect(c.platform).toBe('shipbob');
+    const alias = await createConnector('warehouse', { connectionId: 'y', baseUrl: `${sb.url}/warehouse/fc`, credentials: { apiToken: TOKEN }, options: {} });
+    expect(alias.platform).toBe('shipbob');
+    expect(isWarehouse(alias) && (await alias.listLevels(null)).items.length).toBe(7);
     expect(c.capabilities).toEqual({
       maxBatch: 1,
       compareAndSet: false,
@@ -82,9 +89,9 @@ describe('warehouse connector: orders', () => {
   it('classifies refusals: unknown SKU is REJECTED, a bad token is AUTH', async () => {
     const unknown = await connector(sb, 'fc').pushOrder({ referenceId: 'R-404', lines: [{ sku: 'NOPE', quantity: 1 }] });
     expect(unknown).toMatchObject({ status: 'failed', error: { connectorCode: 'REJECTED', retryable: false } });
-    const denied = await connector(sb, 'fc', {}, { apiToken: 'wrong' }).pushOrder({ referenceId: 'R-401', lines: [{ sku: 'S-1', quantity: 1 }] });
+    const denied = await connector(sb, 'fc', {}, { accessToken: 'wrong' }).pushOrder({ referenceId: 'R-401', lines: [{ sku: 'S-1', quantity: 1 }] });
     expect(denied).toMatchObject({ status: 'failed', error: { connectorCode: 'AUTH' } });
-    await expect(connector(sb, 'fc', {}, { apiToken: 'wrong' }).listLevels(null)).rejects.toMatchObject({ connectorCode: 'AUTH' });
+    await expect(connector(sb, 'fc', {}, { accessToken: 'wrong' }).listLevels(null)).rejects.toMatchObject({ connectorCode: 'AUTH' });
     expect(truth('fc').orders.map((o) => o.reference_id)).not.toContain('R-401');
   });
 
@@ -114,7 +121,7 @@ describe('warehouse connector: orders', () => {
       const c = create({
         connectionId: 'via-proxy',
         baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/warehouse/lossy`,
-        credentials: { apiToken: TOKEN },
+        credentials: { accessToken: TOKEN },
         options: { channelId: '100001' },
       });
       const outcomes = [];
@@ -129,37 +136,78 @@ describe('warehouse connector: orders', () => {
   });
 });
 
-describe('warehouse connector: levels', () => {
-  it('sees an allocation through pollLevels, with the warehouse timestamps', async () => {
-    const c = connector(sb, 'fc', { sinceOverlapMs: 0 });
-    const since = new Date();
-    await new Promise((r) => setTimeout(r, 5));
-    expect((await drain((cur) => c.pollLevels(since, cur))).items).toEqual([]);
+describe('shipbob connector: levels', () => {
+  it('polls by full reads, reporting only what changed since the engine last ingested it', async () => {
+    const c = connector(sb, 'fc');
+    const p = poller(c);
+    const start = Math.floor(Date.now() / 1000) * 1000;
+    // A fresh connector knows nothing yet: everything is news.
+    expect((await p.sweep()).items.map((l) => l.sku).sort()).toEqual(
+      truth('fc')
+        .inventory.map((i) => i.sku)
+        .sort(),
+    );
+    expect((await p.sweep()).items).toEqual([]);
     expect(await c.pushOrder({ referenceId: 'R-2', lines: [{ sku: 'S-2', quantity: 3 }] })).toMatchObject({ status: 'accepted' });
-    const { items } = await drain((cur) => c.pollLevels(since, cur));
+    const { items } = await p.sweep();
+    // the answer's Date header (the warehouse's clock, whole seconds) stamps the level
     expect(items).toEqual([{ sku: 'S-2', location: '1', available: 7, onHand: 10, allocated: 3, observedAt: expect.any(Date) }]);
-    expect(items[0]!.observedAt.getTime()).toBeGreaterThan(since.getTime());
+    expect(items[0]!.observedAt.getTime()).toBeGreaterThanOrEqual(start);
+    expect(items[0]!.observedAt.getTime() % 1000).toBe(0);
   });
 
-  it('pages a changed-since poll and honours since (with a default overlap for late writes)', async () => {
+  it('reports a SKU again after an order for it, once a snapshot is dated after the order, though its numbers did not move', async () => {
+    // Z-1 has nothing to sell: an order for it waits in Exception and no number changes.
+    // The engine's claim settles only on an observation dated after the order, so the
+    // connector reports Z-1 again on the first poll whose answer is later than the order.
+    const c = connector(sb, 'fc');
+    const p = poller(c);
     const wh = sb.instances.get('warehouse/fc') as WarehouseInstance;
-    const since = new Date();
-    await new Promise((r) => setTimeout(r, 5));
+    wh.control.setStock('Z-1', 0);
+    await p.sweep();
+    expect((await p.sweep()).items).toEqual([]);
+    const pushed = await c.pushOrder({ referenceId: 'R-Z', lines: [{ sku: 'Z-1', quantity: 1 }] });
+    if (pushed.status !== 'accepted') throw new Error('not accepted');
+    const seen = [];
+    const deadline = Date.now() + 3_000;
+    while (seen.length === 0 && Date.now() < deadline) {
+      seen.push(...(await p.sweep()).items);
+      if (seen.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen).toEqual([{ sku: 'Z-1', location: '1', available: 0, onHand: 0, allocated: 0, observedAt: expect.any(Date) }]);
+    expect(seen[0]!.observedAt.getTime()).toBeGreaterThan(pushed.at.getTime());
+    expect((await p.sweep()).items).toEqual([]); // once is enough
+    expect(await c.cancelOrder({ referenceId: 'R-Z', warehouseOrderId: pushed.warehouseOrderId })).toEqual({ status: 'cancelled' });
+  });
+
+  it('reports a page again when the engine did not ingest it, and pages by next links', async () => {
+    const wh = sb.instances.get('warehouse/fc') as WarehouseInstance;
+    const c = connector(sb, 'fc', { pageSize: 3 });
+    const p = poller(c);
+    await p.sweep(); // learn the current levels
     for (const sku of ['S-3', 'S-4', 'S-5', 'S-6', 'S-7']) wh.control.adjust(sku, -1, 'count');
-    const c = connector(sb, 'fc', { sinceOverlapMs: 0, pageSize: 3 });
-    const first = await c.pollLevels(since, null);
-    expect(first.items.map((l) => l.sku)).toEqual(['S-3', 'S-4', 'S-5']);
-    expect(first.next).not.toBeNull();
-    // the cursor carries the first page's since: the engine's later `since` does not shift the pages
-    const second = await c.pollLevels(new Date(0), first.next);
-    expect(second.items.map((l) => l.sku)).toEqual(['S-6', 'S-7']);
-    expect(second.next).toBeNull();
-    expect(second.items.every((l) => l.onHand === 9 && l.available === 9)).toBe(true);
-    // a since a moment after the changes still catches them through the default overlap
-    const late = new Date(Date.now() + 500);
-    const overlapped = await drain((cur) => connector(sb, 'fc', { pageSize: 3 }).pollLevels(late, cur));
-    expect(overlapped.items.map((l) => l.sku)).toEqual(expect.arrayContaining(['S-3', 'S-4', 'S-5', 'S-6', 'S-7']));
-    expect((await drain((cur) => c.pollLevels(late, cur))).items).toEqual([]);
+    const first = await p.page(null);
+    expect(first.items.map((l) => l.sku)).toEqual(['S-3']); // S-1..S-3, only S-3 changed
+    expect(first.next).toMatch(/^\/2026-01\/inventory-level\/locations\?/);
+    // the engine failed before ingesting the next page: it asks for it again, and gets it again
+    const second = await p.page(first.next);
+    expect(second.items.map((l) => l.sku)).toEqual(['S-4', 'S-5', 'S-6']);
+    expect((await p.page(first.next)).items.map((l) => l.sku)).toEqual(['S-4', 'S-5', 'S-6']);
+    const third = await p.page(second.next);
+    expect(third.items.map((l) => l.sku)).toEqual(['S-7']);
+    expect(third.next).toBeNull();
+    expect([...second.items, ...third.items].every((l) => l.onHand === 9 && l.available === 9)).toBe(true);
+    // the sweep completed: the next one has nothing new
+    expect((await p.sweep()).items).toEqual([]);
+    // one page only, and the engine failed to ingest it: the retry (same since) gets it again
+    const single = poller(connector(sb, 'fc'));
+    await single.sweep();
+    wh.control.adjust('S-1', -1, 'count');
+    expect((await single.page(null)).items.map((l) => l.sku)).toEqual(['S-1']);
+    expect((await single.page(null, true)).items.map((l) => l.sku)).toEqual(['S-1']);
+    expect((await single.page(null)).items).toEqual([]); // a new sweep: the last one was ingested
+    // a cursor that is not ours is refused, never followed
+    await expect(c.pollLevels(new Date(0), 'https://evil.example/2026-01/inventory-level?Cursor=x')).rejects.toMatchObject({ connectorCode: 'PARSE' });
   });
 
   it('lists every SKU across pages', async () => {
@@ -188,7 +236,7 @@ describe('warehouse connector: levels', () => {
   });
 });
 
-describe('warehouse connector: rate limit', () => {
+describe('shipbob connector: rate limit', () => {
   it('paces itself inside the warehouse window: no 429 at all', async () => {
     const wh = sb.instances.get('warehouse/tight')!;
     wh.resetStats();
