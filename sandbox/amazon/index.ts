@@ -57,7 +57,13 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
     now,
   };
 
-  for (const s of spec.skus ?? []) addListing(store, s.sku, s.quantity);
+  // A seller's listings were created over time, one a second here (searchListingsItems
+  // sorts and filters by creation date).
+  const initial = spec.skus ?? [];
+  initial.forEach((s, i) => {
+    const created = new Date(now().getTime() - (initial.length - i) * 1000);
+    addListing(store, s.sku, s.quantity, { created, ...(s.name && { itemName: s.name }) });
+  });
 
   const notify = (type: AmazonNotificationType, payload: unknown): void => {
     const urls = subs.urlsFor(type);
@@ -119,6 +125,7 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
         acceptedToken = token;
       },
       listSkus: () => [...store.listings.keys()],
+      removeSku: (sku) => (store.listings.delete(sku) ? 1 : 0),
       subscribe(topic, url) {
         if (topic !== '*' && !AMAZON_NOTIFICATION_TYPES.includes(topic as AmazonNotificationType)) {
           throw new Error(`unknown SP-API notification type ${topic} (${AMAZON_NOTIFICATION_TYPES.join(', ')})`);

@@ -57,7 +57,7 @@ export function createWarehouse(spec: InstanceSpec, ctx: SandboxContext): Wareho
   const timers = new Set<NodeJS.Timeout>();
   let direct = 0;
 
-  for (const s of spec.skus ?? []) addItem(store, s.sku, s.quantity);
+  for (const s of spec.skus ?? []) addItem(store, s.sku, s.quantity, { ...(s.name && { name: s.name }), ...(s.barcode && { barcode: s.barcode }) });
   for (const w of webhooksFromOptions(spec.options)) hooks.subscribe(w.topic, w.url);
 
   store.listeners.push((e) => {
@@ -96,6 +96,13 @@ export function createWarehouse(spec: InstanceSpec, ctx: SandboxContext): Wareho
       }
     },
     listSkus: () => [...store.items.keys()],
+    removeSku(sku) {
+      const item = store.items.get(sku);
+      if (!item) return 0;
+      store.items.delete(sku);
+      store.byId.delete(item.inventoryId);
+      return 1;
+    },
     subscribe: (topic, url) => void hooks.subscribe(topic, url),
     receive: (sku, quantity, reference) => void receive(store, inbound, sku, quantity, reference),
     adjust: (sku, delta, reason) => void adjustOnHand(store, sku, delta, reason ?? 'adjustment'),

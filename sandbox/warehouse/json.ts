@@ -110,3 +110,17 @@ export function returnJson(r: ReturnOrder): Record<string, unknown> {
     completed_date: r.completed?.toISOString() ?? null,
   };
 }
+
+/**
+ * A product as ShipBob 1.0 GET /product lists it (the fields discovery reads). The sandbox
+ * has one product per inventory item, with the item's id: no bundles.
+ */
+export function productJson(item: InventoryItem): Record<string, unknown> {
+  return {
+    id: item.inventoryId,
+    reference_id: item.sku,
+    name: item.name,
+    barcode: item.barcode,
+    fulfillable_inventory_items: [{ id: item.inventoryId, name: item.name, quantity: 1 }],
+  };
+}

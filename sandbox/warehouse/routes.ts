@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound, queryParam, validation, type WarehouseHttp } from './http.js';
 import { announceReceiving, announceReturn, type Inbound, type ReturnAction } from './inbound.js';
-import { CHANNEL, inventoryJson, orderJson, receivingJson, returnJson } from './json.js';
+import { CHANNEL, inventoryJson, orderJson, productJson, receivingJson, returnJson } from './json.js';
 import { cancel, createOrder, ship, type WarehouseStore } from './store.js';
 import { WAREHOUSE_TOPICS, type WarehouseHooks } from './webhooks.js';
 
@@ -68,6 +68,13 @@ export function registerWarehouseRoutes(app: FastifyInstance, d: WarehouseRouteD
     http.route('GET channel', async () => [{ id: CHANNEL.id, name: CHANNEL.name, application_name: 'stocksync', scopes: ['orders_write', 'inventory_read'] }]),
   );
   app.get('/1.0/inventory', inventoryList);
+  app.get(
+    '/1.0/product',
+    http.route('GET product', async (request, reply) => {
+      const rows = [...store.items.values()].sort((a, b) => a.inventoryId - b.inventoryId);
+      return page(request, reply, rows)?.map(productJson) ?? reply;
+    }),
+  );
   app.get('/1.0/inventory-level', inventoryList);
   app.get(
     '/1.0/inventory/:id',

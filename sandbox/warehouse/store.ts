@@ -8,6 +8,8 @@ export interface InventoryItem {
   inventoryId: number;
   sku: string;
   name: string;
+  /** The product's barcode (UPC/EAN), when the merchant gave one. */
+  barcode: string | null;
   onHand: number;
   committed: number;
   awaiting: number;
@@ -94,8 +96,17 @@ export function backordered(store: WarehouseStore, sku: string): number {
   return n;
 }
 
-export function addItem(store: WarehouseStore, sku: string, onHand: number): InventoryItem {
-  const item: InventoryItem = { inventoryId: store.nextInventoryId++, sku, name: sku, onHand, committed: 0, awaiting: 0, updated: store.now() };
+export function addItem(store: WarehouseStore, sku: string, onHand: number, details: { name?: string; barcode?: string } = {}): InventoryItem {
+  const item: InventoryItem = {
+    inventoryId: store.nextInventoryId++,
+    sku,
+    name: details.name ?? sku,
+    barcode: details.barcode ?? null,
+    onHand,
+    committed: 0,
+    awaiting: 0,
+    updated: store.now(),
+  };
   store.items.set(sku, item);
   store.byId.set(item.inventoryId, item);
   return item;

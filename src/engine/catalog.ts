@@ -78,7 +78,11 @@ export async function syncCatalog(db: Db, input: CatalogInput): Promise<CatalogS
         tx,
         input.skus.map((s) => ({ sku: s.sku, name: s.name ?? null, components: s.components ?? [] })),
       );
-      const gone = await retireListingsNotIn(tx, listings);
+      const gone = await retireListingsNotIn(
+        tx,
+        listings,
+        input.connections.map((c) => c.id),
+      );
       await upsertListings(tx, listings);
       await replaceBufferOverrides(tx, input.overrides ?? []);
       await bumpCatalogVersion(tx);

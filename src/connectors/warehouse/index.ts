@@ -13,10 +13,11 @@
 import { ConnectorError } from '../errors.js';
 import { createRateLimiter } from '../rate-limit.js';
 import { DEFAULT_RETRY } from '../retry.js';
-import type { Capabilities, ConnectorConfig, RateLimitModel, WarehouseConnector } from '../types.js';
+import type { Capabilities, ConnectorConfig, ProductDiscovery, RateLimitModel, WarehouseConnector } from '../types.js';
 import { createApi } from './api.js';
 import { cancelOrder, lookupChannelId, pushOrder } from './orders.js';
 import { listLevels, pollLevels, type ListingDeps } from './paging.js';
+import { listProducts } from './products.js';
 import { verifyStandardWebhook } from './signing.js';
 import { parseWarehouseWebhook } from './webhooks.js';
 
@@ -48,7 +49,7 @@ export function rateLimitOf(options: Record<string, unknown>): Extract<RateLimit
   return { kind: 'sliding-window', requests: int(options, 'requestsPerMinute', 1, 100_000, SHIPBOB_REQUESTS_PER_MINUTE), windowMs: 60_000 };
 }
 
-export function create(config: ConnectorConfig): WarehouseConnector {
+export function create(config: ConnectorConfig): WarehouseConnector & ProductDiscovery {
   const o = config.options;
   const token = config.credentials.apiToken;
   if (!token) throw new ConnectorError('AUTH', `warehouse connection ${config.connectionId}: credentials.apiToken is missing`);
@@ -96,5 +97,6 @@ export function create(config: ConnectorConfig): WarehouseConnector {
     cancelOrder: (ref) => cancelOrder({ api, channelId }, ref),
     pollLevels: (since, cursor) => pollLevels(listing, since, cursor),
     listLevels: (cursor) => listLevels(listing, cursor),
+    listProducts: (cursor) => listProducts(api, listing.pageSize, cursor),
   };
 }

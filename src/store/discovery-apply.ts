@@ -1,0 +1,68 @@
+// Applies matched discovered items to the catalogue: SKUs (names: config, then warehouse,
+// then channel), and the listings the engine pushes. Only unambiguous matched channel
+// items become listings; a listing a run no longer backs is retired (deleted), as the
+// config sync retires what the file no longer holds. Listings the config owns are left
+// to it (source = 'config').
+import type { Queryable } from './db.js';
+
+export interface AppliedDiscovery {
+  skusCreated: number;
+  listingsCreated: number;
+  listingsRetired: number;
+  /** The first few retired listings, for the report. */
+  retiredSample: { connectionId: string; sku: string }[];
+}
+
+export async function applyDiscoveredItems(tx: Queryable, sampleSize = 20): Promise<AppliedDiscovery> {
+  // SKUs: every product the warehouses hold and every SKU a channel item matched
+  const skus = await tx.query<{ n: number }>(`WITH up AS (
+                               INSERT INTO skus (sku, name)
+                               SELECT DISTINCT ON (d.matched_sku) d.matched_sku, COALESCE(c.name, d.name)
+                                 FROM discovered_items d LEFT JOIN discovery_config_skus c ON c.sku = d.matched_sku
+                                WHERE d.matched_sku IS NOT NULL AND (d.status = 'matched' OR d.side = 'warehouse')
+                                ORDER BY d.matched_sku, (d.side = 'warehouse') DESC, d.name IS NULL, d.connection_id
+                               ON CONFLICT (sku) DO UPDATE SET name = COALESCE(EXCLUDED.name, skus.name)
+                               RETURNING (xmax = 0) AS inserted)
+                               SELECT count(*) FILTER (WHERE inserted)::int AS n FROM up`);
+  await tx.query(`INSERT INTO sku_stock (sku)
+                  SELECT DISTINCT matched_sku FROM discovered_items
+                   WHERE matched_sku IS NOT NULL AND (status = 'matched' OR side = 'warehouse')
+                  ON CONFLICT DO NOTHING`);
+
+  const { rows } = await tx.query<{ count: number; sample: AppliedDiscovery['retiredSample'] | null }>(
+    `WITH gone AS (
+       DELETE FROM listings l
+        WHERE l.source = 'discovery'
+          AND NOT EXISTS (SELECT 1 FROM discovered_items d
+                           WHERE d.connection_id = l.connection_id AND d.item_key = l.external_key
+                             AND d.side = 'channel' AND d.status = 'matched' AND d.matched_sku = l.sku)
+       RETURNING l.connection_id, l.sku)
+     SELECT count(*)::int AS count,
+            (SELECT json_agg(json_build_object('connectionId', connection_id, 'sku', sku))
+               FROM (SELECT * FROM gone ORDER BY connection_id, sku LIMIT $1) s) AS sample
+       FROM gone`,
+    [sampleSize],
+  );
+  // A conflict is a listing already there: ours from an earlier run, or the config's.
+  const created = await tx.query(`INSERT INTO listings (connection_id, sku, external_key, platform_ids, source)
+                                  SELECT connection_id, matched_sku, item_key, platform_ids, 'discovery'
+                                    FROM discovered_items
+                                   WHERE side = 'channel' AND status = 'matched' AND match_kind <> 'config'
+                                  ON CONFLICT DO NOTHING`);
+  return {
+    skusCreated: skus.rows[0]!.n,
+    listingsCreated: created.rowCount ?? 0,
+    listingsRetired: rows[0]!.count,
+    retiredSample: rows[0]!.sample ?? [],
+  };
+}
+
+/** SKUs in order after `after`, a page at a time (targets are recomputed page by page). */
+export async function skuPage(q: Queryable, after: string | null, limit: number): Promise<string[]> {
+  const { rows } = await q.query<{ sku: string }>({
+    name: 'discovery_sku_page',
+    text: `SELECT sku FROM skus WHERE $1::text IS NULL OR sku > $1 ORDER BY sku LIMIT $2`,
+    values: [after, limit],
+  });
+  return rows.map((r) => r.sku);
+}

@@ -1,0 +1,194 @@
+// Catalogue discovery against the sandboxes (Shopify, WooCommerce, Amazon, the 3PL) and a
+// real PostgreSQL: matched, unmatched on each side, ambiguous (stored, never a listing),
+// barcode matches, changes since the last run, retirement of vanished listings, an
+// idempotent re-run, and two runs at once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { syncCatalog } from '../../src/engine/catalog.js';
+import { runDiscovery, type DiscoveryOutcome } from '../../src/engine/catalog-discovery/run.js';
+import type { DiscoveryReport } from '../../src/engine/catalog-discovery/report.js';
+import { amazonSellerId, discoveryCatalog, discoveryConnectors, type SandboxConnection } from '../../src/harness/discovery-stack.js';
+import type { Connector } from '../../src/connectors/types.js';
+
+export const CONNECTIONS: SandboxConnection[] = [
+  { platform: 'warehouse', name: 'wh', id: 'wh' },
+  { platform: 'shopify', name: 'shop', id: 'shop' },
+  { platform: 'woocommerce', name: 'woo', id: 'woo' },
+  { platform: 'amazon', name: 'amz', id: 'amz' },
+];
+
+export async function catalogueSandbox(): Promise<RunningSandbox> {
+  const sandbox = await startSandbox({
+    seed: 3,
+    faults: 'none',
+    timeScale: 0.0001,
+    instances: [
+      {
+        platform: 'warehouse',
+        name: 'wh',
+        skus: [
+          { sku: 'A-1', quantity: 10, name: 'Mug', barcode: '0001' },
+          { sku: 'B-2', quantity: 5, name: 'Bowl', barcode: '0002' },
+          { sku: 'C-3', quantity: 7, name: 'Plate' },
+          { sku: 'D-4', quantity: 1, name: 'Spoon' },
+          { sku: 'E-5', quantity: 4, name: 'Fork', barcode: '0005' },
+        ],
+      },
+      {
+        platform: 'shopify',
+        name: 'shop',
+        skus: [
+          { sku: 'A-1', quantity: 10 },
+          // two variants, one SKU (the second with a stray space): ambiguous
+          { sku: 'B-2', quantity: 5 },
+          { sku: 'B-2 ', quantity: 5 },
+          { sku: ' C-3', quantity: 7 },
+          { sku: 'X-9', quantity: 1 },
+        ],
+      },
+      { platform: 'woocommerce', name: 'woo', skus: [{ sku: 'A-1', quantity: 10 }] },
+      {
+        platform: 'amazon',
+        name: 'amz',
+        skus: [
+          { sku: 'A-1', quantity: 10 },
+          { sku: 'c-3', quantity: 7 },
+        ],
+        options: { sellerId: amazonSellerId('amz') },
+      },
+    ],
+  });
+  // a WooCommerce product without a SKU, found by its barcode (global_unique_id)
+  const res = await fetch(`${sandbox.url}/woocommerce/woo/wp-json/wc/v3/products`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('ck_woo:cs_woo').toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Fork (no SKU)', global_unique_id: '0005', manage_stock: true, stock_quantity: 4 }),
+  });
+  expect(res.status).toBe(201);
+  return sandbox;
+}
+
+let sandbox: RunningSandbox;
+let t: TestDatabase;
+let connectors: Map<string, Connector>;
+
+beforeAll(async () => {
+  sandbox = await catalogueSandbox();
+  t = await createTestDatabase();
+  await syncCatalog(t.db, discoveryCatalog(sandbox.url, CONNECTIONS));
+  connectors = await discoveryConnectors(sandbox.url, CONNECTIONS);
+});
+afterAll(async () => {
+  await t.drop();
+  await sandbox.close();
+});
+
+async function discover(caseFold = false): Promise<DiscoveryReport> {
+  const outcome: DiscoveryOutcome = await runDiscovery({ db: t.db, connectors, configSkus: [], caseFold, trigger: 'test' });
+  if (outcome.status !== 'ran') throw new Error('discovery was busy');
+  return outcome.report;
+}
+
+async function listings(): Promise<string[]> {
+  const { rows } = await t.db.query(`SELECT connection_id AS c, sku, source FROM listings ORDER BY connection_id, sku`);
+  return rows.map((r) => `${r.c}/${r.sku}`);
+}
+
+describe('catalogue discovery', () => {
+  it('matches by SKU (trimmed) then barcode, stores ambiguous and unmatched items with their reason', async () => {
+    const report = await discover();
+    expect(report.status).toBe('succeeded');
+    expect(await listings()).toEqual(['amz/A-1', 'shop/A-1', 'shop/C-3', 'woo/A-1', 'woo/E-5']);
+    const { rows: skus } = await t.db.query(`SELECT sku, name FROM skus ORDER BY sku`);
+    expect(skus).toEqual([
+      { sku: 'A-1', name: 'Mug' },
+      { sku: 'B-2', name: 'Bowl' },
+      { sku: 'C-3', name: 'Plate' },
+      { sku: 'D-4', name: 'Spoon' },
+      { sku: 'E-5', name: 'Fork' },
+    ]);
+    expect(report.totals).toMatchObject({
+      matched: 5,
+      byBarcode: 1,
+      ambiguous: 2,
+      unmatchedChannel: 2,
+      unmatchedWarehouse: 2,
+      added: 5 + 5 + 2 + 2,
+      changed: 0,
+      removed: 0,
+      listingsCreated: 5,
+    });
+    expect(report.ambiguous.map((a) => [a.connectionId, a.sku, a.reason])).toEqual([
+      ['shop', 'B-2', '2 listings on shop carry SKU B-2'],
+      ['shop', 'B-2 ', '2 listings on shop carry SKU B-2'],
+    ]);
+    expect(report.unmatched.map((u) => [u.connectionId, u.sku, u.reason])).toEqual([
+      ['amz', 'c-3', 'SKU c-3 is not a warehouse product'],
+      ['shop', 'X-9', 'SKU X-9 is not a warehouse product'],
+      ['wh', 'B-2', 'listed on no channel'],
+      ['wh', 'D-4', 'listed on no channel'],
+    ]);
+    const woo = report.connections.find((c) => c.connectionId === 'woo')!;
+    expect(woo).toMatchObject({ complete: true, items: 2, matched: 2, byBarcode: 1 });
+    // the new listings have targets from the stock the warehouse will report (0 until then)
+    const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM listings WHERE source = 'discovery' AND dirty`);
+    expect(rows[0].n).toBe(5);
+  });
+
+  it('a second run of the same catalogue changes nothing', async () => {
+    const before = await t.db.query(`SELECT id, connection_id, sku, external_key FROM listings ORDER BY id`);
+    const report = await discover();
+    expect(report.totals).toMatchObject({ added: 0, changed: 0, removed: 0, listingsCreated: 0, listingsRetired: 0, skusCreated: 0 });
+    expect(report.changes).toEqual([]);
+    expect(report.previousRun?.id).toBe(report.runId - 1);
+    const after = await t.db.query(`SELECT id, connection_id, sku, external_key FROM listings ORDER BY id`);
+    expect(after.rows).toEqual(before.rows);
+  });
+
+  it('retires listings that vanish from a platform and reports what changed', async () => {
+    const amazon = sandbox.instances.get('amazon/amz')!;
+    const shop = sandbox.instances.get('shopify/shop')!;
+    expect(amazon.control.removeSku!('A-1')).toBe(1);
+    expect(shop.control.removeSku!('B-2')).toBe(1); // the other B-2 variant is now alone
+    const report = await discover();
+    expect(await listings()).toEqual(['shop/A-1', 'shop/B-2', 'shop/C-3', 'woo/A-1', 'woo/E-5']);
+    expect(report.totals).toMatchObject({ removed: 2, listingsRetired: 1, listingsCreated: 1, ambiguous: 0, changed: 2 });
+    expect(report.retiredListings).toEqual([{ connectionId: 'amz', sku: 'A-1' }]);
+    expect(report.removed.map((r) => `${r.connectionId}/${r.sku}`).sort()).toEqual(['amz/A-1', 'shop/B-2']);
+    // B-2's remaining variant went from ambiguous to matched; the warehouse's B-2 is now sold
+    expect(report.changes.map((c) => [c.connectionId, c.sku, c.status, c.change])).toEqual([
+      ['shop', 'B-2 ', 'matched', 'changed'],
+      ['wh', 'B-2', 'matched', 'changed'],
+    ]);
+  });
+
+  it('case-folds SKUs when the config says so', async () => {
+    const report = await discover(true);
+    expect(await listings()).toContain('amz/C-3');
+    expect(report.totals.unmatchedChannel).toBe(1); // X-9 only
+  });
+
+  it('a connection that cannot be read keeps what is known of it; the run is partial', async () => {
+    const amazon = sandbox.instances.get('amazon/amz')!;
+    amazon.control.setAccessToken!('Atza|rotated'); // the seller revoked our token
+    try {
+      const report = await discover(true);
+      expect(report.status).toBe('partial');
+      expect(report.connections.find((c) => c.connectionId === 'amz')).toMatchObject({ complete: false });
+      expect(report.connections.find((c) => c.connectionId === 'amz')!.error).toMatch(/401|403|auth|denied|token/i);
+      expect(report.totals.listingsRetired).toBe(0);
+      expect(await listings()).toContain('amz/C-3');
+    } finally {
+      amazon.control.setAccessToken!('Atza|amz');
+    }
+  });
+
+  it('two runs at once: one runs, the other finds it busy', async () => {
+    const [a, b] = await Promise.all([
+      runDiscovery({ db: t.db, connectors, configSkus: [], caseFold: true, trigger: 'test' }),
+      runDiscovery({ db: t.db, connectors, configSkus: [], caseFold: true, trigger: 'test' }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual(['busy', 'ran']);
+  });
+});
