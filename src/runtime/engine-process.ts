@@ -18,6 +18,7 @@ import { watchConnectionHealth } from '../engine/connection-health.js';
 import { countThrottled } from '../metrics/counters.js';
 import { metricsRegistry, startMetricsListener } from '../server/metrics.js';
 import type { AlertsSettings } from './alert-loops.js';
+import { startDiscoverySchedule } from './discovery-schedule.js';
 
 export interface RunningEngine {
   url: string;
@@ -82,6 +83,7 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
         },
       }),
     });
+    const discovery = startDiscoverySchedule({ db: database.db, log, config, connectors });
     const { metricsToken, metricsAddress } = config.server;
     const registry = metricsToken !== undefined || metricsAddress !== undefined ? metricsRegistry(database.db, log) : undefined;
     const server = await buildServer({
@@ -104,6 +106,7 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
       }
     } catch (e) {
       await server.close();
+      await discovery?.stop();
       await workers.stop();
       throw e;
     }
@@ -122,6 +125,7 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
         // Stop taking webhooks, finish the work in hand, then let the database go.
         stopping ??= (async () => {
           await server.close();
+          await discovery?.stop();
           await metricsListener?.close();
           await workers.stop();
           await database.close();
