@@ -112,6 +112,27 @@ describe('catalogue discovery', () => {
     expect(report.totals.unmatchedChannel).toBe(1); // X-9 only
   });
 
+  it('a listing that becomes ambiguous is retired: it is never pushed again', async () => {
+    expect(await listings()).toContain('woo/A-1');
+    // a second WooCommerce product, without a SKU, carries A-1's barcode
+    const res = await fetch(`${sandbox.url}/woocommerce/woo/wp-json/wc/v3/products`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('ck_woo:cs_woo').toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Mug again', global_unique_id: '0001', manage_stock: true, stock_quantity: 1 }),
+    });
+    expect(res.status).toBe(201);
+    const report = await discover(true);
+    expect(await listings()).not.toContain('woo/A-1');
+    expect(report.retiredListings).toEqual([{ connectionId: 'woo', sku: 'A-1' }]);
+    expect(report.ambiguous.map((a) => [a.connectionId, a.sku, a.matchedSku, a.reason])).toEqual([
+      ['woo', null, 'A-1', '2 listings on woo carry SKU A-1'],
+      ['woo', 'A-1', 'A-1', '2 listings on woo carry SKU A-1'],
+    ]);
+    // the dispatcher pushes what the listings table holds: nothing for woo/A-1
+    const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM listings WHERE connection_id = 'woo' AND sku = 'A-1'`);
+    expect(rows[0].n).toBe(0);
+  });
+
   it('a connection that cannot be read keeps what is known of it; the run is partial', async () => {
     const amazon = sandbox.instances.get('amazon/amz')!;
     amazon.control.setAccessToken!('Atza|rotated'); // the seller revoked our token
