@@ -3,6 +3,7 @@
 // of variable products, Amazon past searchListingsItems' 1,000-result ceiling (creation
 // windows), the 3PL's products with barcodes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveFaultProfile } from '../../sandbox/core/faults.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import type { Page } from '../../src/connectors/types.js';
 import { amazonSellerId, discoveryConnectors } from '../../src/harness/discovery-stack.js';
@@ -92,18 +93,8 @@ describe('catalogue discovery reads', () => {
 
 describe('catalogue discovery reads under faults', () => {
   // every platform answers 429 and 5xx now and then: each read retries and still reads all
-  const flaky = {
-    latencyMs: { min: 0, max: 2 },
-    rate429: 0.1,
-    rate5xx: 0.1,
-    rateTimeout: 0,
-    timeoutMs: 0,
-    webhookLoss: 0,
-    webhookDuplicate: 0,
-    webhookDelayMs: { min: 0, max: 0 },
-    webhookReorder: 0,
-    clockSkewMs: 0,
-  };
+  const flaky = { ...resolveFaultProfile('none'), latencyMs: { min: 0, max: 2 }, rate429: 0.1, rate5xx: 0.1 };
+
   let faulty: RunningSandbox;
   beforeAll(async () => {
     faulty = await startSandbox({
