@@ -14,7 +14,6 @@
 // at the same scale. History: bench/results/reconcile.md.
 // Run: npm run bench:reconcile   (BENCH_SKUS, BENCH_RUNS, BENCH_AMAZON_SCALE; BENCH_REPORT_ONLY=1
 // rewrites the Markdown from bench/results/reconcile.json)
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -26,7 +25,7 @@ import { createPool } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { benchCatalog, seedStock } from './lib/catalog.js';
 import { scratchServer } from '../src/harness/database.js';
-import { serveChild, startChild } from './lib/load.js';
+import { runChild, serveChild, startChild } from './lib/load.js';
 import { loadNow, loadVerdict, machine, machineLine, median, medianIndex, RUNS, round, writeResult, type Load } from './lib/report.js';
 
 const SKUS = Number(process.env.BENCH_SKUS ?? 100_000);
@@ -282,20 +281,6 @@ async function engineProcess(cfg: { dbUrl: string; sandbox: Record<Platform, str
   await db.end();
   const run: EngineRun = { results, seconds, peak: process.resourceUsage().maxRSS * 1024, baseline, heapPeak };
   process.stdout.write(`${JSON.stringify(run)}\n`);
-}
-
-/** Runs this file as a child until it exits; its last stdout line. */
-function runChild(file: string, env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code === 0 && last) resolve(last);
-      else reject(new Error(`engine process exited with ${code}`));
-    });
-  });
 }
 
 async function main(): Promise<void> {

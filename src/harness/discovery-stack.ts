@@ -15,6 +15,8 @@ export interface SandboxConnection {
   id?: string;
   /** Connector options beside the ones the sandbox needs. */
   options?: Record<string, unknown>;
+  /** The sandbox serving this instance, when not the one given for all (a platform in a process of its own). */
+  sandboxUrl?: string;
 }
 
 const RETRY = { attempts: 8, baseMs: 5, maxMs: 200 };
@@ -48,7 +50,7 @@ export function discoveryCatalog(sandboxUrl: string, connections: readonly Sandb
       id: connectionIdOf(c),
       kind: c.platform === 'warehouse' ? 'warehouse' : 'channel',
       platform: c.platform,
-      baseUrl: `${sandboxUrl}/${c.platform}/${c.name}`,
+      baseUrl: `${c.sandboxUrl ?? sandboxUrl}/${c.platform}/${c.name}`,
       credentialsEncrypted: null,
       bufferPolicy: c.platform === 'warehouse' ? {} : { mode: 'shared' },
       fulfilledBy: c.platform !== 'warehouse' && warehouse ? connectionIdOf(warehouse) : null,
@@ -69,7 +71,7 @@ export async function discoveryConnectors(sandboxUrl: string, connections: reado
       connectionIdOf(c),
       await createConnector(c.platform, {
         connectionId: connectionIdOf(c),
-        baseUrl: `${sandboxUrl}/${c.platform}/${c.name}`,
+        baseUrl: `${c.sandboxUrl ?? sandboxUrl}/${c.platform}/${c.name}`,
         credentials: s.credentials,
         options: { ...s.options, ...c.options },
       }),
