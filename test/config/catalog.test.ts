@@ -23,3 +23,12 @@ describe('catalog settings in the config', () => {
     expect(issues.some((i) => i.startsWith('catalog') && i.includes('fold'))).toBe(true);
   });
 });
+
+describe('examples/catalog-discovery.yaml', () => {
+  it('is a valid config that discovers', async () => {
+    const { loadConfig } = await import('../../src/config/index.js');
+    const c = await loadConfig('examples/catalog-discovery.yaml', {});
+    expect(c.catalog).toEqual({ discover: true, schedule: '30 2 * * *', caseFold: false });
+    expect(c.skus.map((s) => s.sku)).toEqual(['DEMO-0001', 'MUG-PAIR']);
+  });
+});
