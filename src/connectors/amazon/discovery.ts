@@ -3,6 +3,10 @@
 // one search, so the catalogue is read in windows, oldest creation first: each window asks
 // for listings created at or after the last one the previous window returned (a listing on
 // the boundary is read twice; the engine keys items by SKU, so that is harmless).
+// sortBy=createdDate, sortOrder and createdAfter are searchListingsItems parameters of the
+// 2021-08-01 API (the parameter names are from its model; the 1,000 ceiling is
+// documented; whether createdAfter is inclusive is not, nor the dates' resolution: a
+// window starts a second before the last creation time read, which is right either way).
 import { ConnectorError } from '../errors.js';
 import type { DiscoveredListing, Page } from '../types.js';
 import type { AmazonClient } from './client.js';
@@ -67,11 +71,11 @@ export async function listListings(c: AmazonClient, raw: string | null): Promise
   // the window's 1,000 are read and more exist: the next window starts at the last creation time
   const last = read[read.length - 1]?.created;
   if (!last) throw new ConnectorError('PARSE', 'Amazon searchListingsItems: a listing without summaries.createdDate; cannot page past 1,000');
-  const after = last.toISOString();
-  if (after === cursor.after) {
+  const after = new Date(last.getTime() - 1000).toISOString();
+  if (cursor.after !== null && Date.parse(after) <= Date.parse(cursor.after)) {
     throw new ConnectorError(
       'REJECTED',
-      `Amazon: more than ${SEARCH_MAX_RESULTS} listings were created at ${after}; searchListingsItems cannot page through them`,
+      `Amazon: more than ${SEARCH_MAX_RESULTS} listings were created within a second of ${last.toISOString()}; searchListingsItems cannot page through them`,
     );
   }
   return { items, next: encode({ after, token: null, seen: 0 }) };

@@ -25,6 +25,7 @@ import {
 import { matchDiscoveredItems, type ConfigSku } from '../../store/discovery-matching.js';
 import { applyDiscoveredItems, skuPage } from '../../store/discovery-apply.js';
 import { forgetCatalog } from '../catalog-cache.js';
+import { retryOnDeadlock } from '../catalog.js';
 import { recomputeSkuTargets } from '../recompute-skus.js';
 import { skuKey, stagedListing, stagedProduct, uniqueByKey, type NormaliseOptions } from './normalise.js';
 import { buildReport, type DiscoveryReport, type ConnectionRead } from './report.js';
@@ -108,13 +109,16 @@ async function runHoldingLease(o: DiscoveryOptions, owner: string): Promise<Disc
   const errors = connections.filter((c) => c.error !== undefined).map((c) => ({ connectionId: c.connectionId, error: c.error }));
   const configSkus: ConfigSku[] = o.configSkus.map((s) => ({ sku: s.sku, key: skuKey(s.sku, normalise) ?? s.sku, name: s.name ?? null }));
 
-  const applied = await withTx(o.db, async (tx) => {
-    await lockCatalogForSync(tx);
-    await matchDiscoveredItems(tx, configSkus);
-    const result = await applyDiscoveredItems(tx);
-    await bumpCatalogVersion(tx);
-    return result;
-  });
+  // running dispatchers update listings meanwhile: a deadlock rolls the whole apply back
+  const applied = await retryOnDeadlock(() =>
+    withTx(o.db, async (tx) => {
+      await lockCatalogForSync(tx);
+      await matchDiscoveredItems(tx, configSkus);
+      const result = await applyDiscoveredItems(tx);
+      await bumpCatalogVersion(tx);
+      return result;
+    }),
+  );
   forgetCatalog(o.db);
   for (let after: string | null = null; ;) {
     const page = await skuPage(o.db, after, RECOMPUTE_PAGE);

@@ -51,3 +51,5 @@ CREATE INDEX discovered_items_sku_key ON discovered_items (sku_key) WHERE sku_ke
 CREATE INDEX discovered_items_barcode ON discovered_items (barcode) WHERE barcode IS NOT NULL;
 CREATE INDEX discovered_items_status ON discovered_items (status, connection_id);
 CREATE INDEX discovered_items_matched ON discovered_items (matched_sku) WHERE status = 'matched';
+-- config pins find their item by containment of the ids they give
+CREATE INDEX discovered_items_ids ON discovered_items USING gin (platform_ids jsonb_path_ops);
