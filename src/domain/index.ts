@@ -7,3 +7,4 @@ export * from './buffers.js';
 export * from './buffer-modes.js';
 export * from './ledger.js';
 export * from './claims.js';
+export * from './sku-keys.js';

@@ -1,32 +1,13 @@
-// How a discovered item is keyed and compared: the SKU trimmed (and case-folded when the
-// config says so), the barcode trimmed, and a fingerprint of what the platform said about
+// A discovered item as a staged row: its identity (the listing key its ids give), its SKU
+// and barcode keys (domain/sku-keys.ts), and a fingerprint of what the platform said about
 // it, which tells a later run whether the item changed.
 import { createHash } from 'node:crypto';
 import type { DiscoveredListing, DiscoveredProduct } from '../../connectors/types.js';
 import type { StagedItem } from '../../store/discovery-runs.js';
 import { externalKey } from '../catalog.js';
+import { barcodeOf, skuKey, trimmedSku, type SkuKeyOptions } from '../../domain/sku-keys.js';
 
-export interface NormaliseOptions {
-  /** Match "abc-1" with "ABC-1". Off by default: most platforms treat SKUs as case-sensitive. */
-  caseFold: boolean;
-}
-
-/** Trimmed; null when nothing is left. */
-export function trimmedSku(raw: string | null | undefined): string | null {
-  const t = (raw ?? '').trim();
-  return t === '' ? null : t;
-}
-
-export function skuKey(raw: string | null | undefined, opts: NormaliseOptions): string | null {
-  const t = trimmedSku(raw);
-  if (t === null) return null;
-  return opts.caseFold ? t.toLocaleLowerCase('und') : t;
-}
-
-export function barcodeOf(raw: string | null | undefined): string | null {
-  const t = (raw ?? '').trim();
-  return t === '' ? null : t;
-}
+export type NormaliseOptions = SkuKeyOptions;
 
 function sortedIds(ids: Record<string, string>): [string, string][] {
   return Object.keys(ids)

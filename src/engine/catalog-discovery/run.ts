@@ -27,7 +27,8 @@ import { applyDiscoveredItems, skuPage } from '../../store/discovery-apply.js';
 import { forgetCatalog } from '../catalog-cache.js';
 import { retryOnDeadlock } from '../catalog.js';
 import { recomputeSkuTargets } from '../recompute-skus.js';
-import { skuKey, stagedListing, stagedProduct, uniqueByKey, type NormaliseOptions } from './normalise.js';
+import { skuKey } from '../../domain/sku-keys.js';
+import { stagedListing, stagedProduct, uniqueByKey, type NormaliseOptions } from './normalise.js';
 import { buildReport, type DiscoveryReport, type ConnectionRead } from './report.js';
 
 export const DISCOVERY_LEASE = 'catalog-discovery';
