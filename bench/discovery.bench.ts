@@ -5,7 +5,9 @@
 // page sizes set (floors() below shows the arithmetic). Each platform's sandbox runs in a
 // child process of its own; the discovery runs in an engine child that does nothing else,
 // so its high-water RSS is discovery's. Every channel lists every SKU; 1 % of the Shopify
-// variants carry no SKU but the warehouse product's barcode (matched by barcode).
+// variants carry no SKU but the warehouse product's barcode (matched by barcode). A first
+// run on an empty database: every SKU is new, so the run also reads the 3PL's levels
+// before the new listings become pushable.
 // Run: npm run bench:discovery   (BENCH_SKUS, BENCH_RUNS, BENCH_AMAZON_SCALE (10),
 // BENCH_SHOPIFY_PLAN (plus)). Below 1,000 SKUs (a smoke run) no result file is written.
 import { fileURLToPath } from 'node:url';
@@ -66,9 +68,10 @@ function floors(n: number) {
   const amazonCalls = Math.ceil(n / AMAZON.perCall) + Math.max(0, Math.ceil(n / AMAZON.perSearch) - 1);
   const amazonAt = (scale: number) => Math.max(0, amazonCalls - AMAZON.burst) / (AMAZON.rate * scale);
   return {
+    // the products, then (every SKU is new on a first run) the levels of the new SKUs
     wh: {
-      seconds: Math.floor((whPages - 1) / WAREHOUSE.perMinute) * 60,
-      how: `${whPages} GET /product pages of ${WAREHOUSE.pageSize}; ${WAREHOUSE.perMinute} requests per 60 s window`,
+      seconds: Math.floor((2 * whPages - 1) / WAREHOUSE.perMinute) * 60,
+      how: `${whPages} GET /product pages + ${whPages} GET /inventory pages of ${WAREHOUSE.pageSize}; ${WAREHOUSE.perMinute} requests per 60 s window`,
     },
     shop: {
       seconds: round(Math.max(0, shopPages * SHOPIFY.pageCost - SHOPIFY.bucket) / SHOPIFY.restore, 1),

@@ -31,7 +31,8 @@ function settings(c: SandboxConnection): { credentials: Record<string, string>; 
       // the sandbox's seller id for an instance is given in its options (amazonSandboxOptions)
       return { credentials: { accessToken: `Atza|${c.name}` }, options: { sellerId: amazonSellerId(c.name), marketplaceId: 'ATVPDKIKX0DER', retry: RETRY } };
     case 'warehouse':
-      return { credentials: { apiToken: `sandbox-token-${c.name}` }, options: { channelId: '100001', retryAttempts: 8 } };
+      // the whole 3PL as the one location discoveryCatalog gives it
+      return { credentials: { apiToken: `sandbox-token-${c.name}` }, options: { channelId: '100001', retryAttempts: 8, location: 'main' } };
   }
 }
 

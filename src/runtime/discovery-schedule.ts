@@ -24,7 +24,7 @@ export function startDiscoverySchedule(d: {
   if (!d.config.catalog.discover) return undefined;
   const running = new Set<Promise<void>>();
   const run = (trigger: DiscoveryTrigger): Promise<void> => {
-    const job = discoverFromConfig(d.db, d.config, d.connectors, trigger)
+    const job = discoverFromConfig(d.db, d.config, d.connectors, trigger, undefined, d.log)
       .then((outcome) => {
         if (outcome.status === 'busy') return d.log.info({ trigger }, 'catalogue discovery skipped: another process is running it');
         const { totals, status, runId } = outcome.report;

@@ -13,7 +13,12 @@ export interface AppliedDiscovery {
   retiredSample: { connectionId: string; sku: string }[];
 }
 
-export async function applyDiscoveredItems(tx: Queryable, sampleSize = 20): Promise<AppliedDiscovery> {
+/**
+ * The SKUs first (in the matching's transaction: it uses its temporary table of the
+ * config's names), so that the warehouses' stock can be recorded for new ones before any
+ * listing of theirs exists to be pushed. Returns how many SKUs are new.
+ */
+export async function applyDiscoveredSkus(tx: Queryable): Promise<number> {
   // SKUs: every product the warehouses hold and every SKU a channel item matched
   const skus = await tx.query<{ n: number }>(`WITH up AS (
                                INSERT INTO skus (sku, name)
@@ -28,7 +33,11 @@ export async function applyDiscoveredItems(tx: Queryable, sampleSize = 20): Prom
                   SELECT DISTINCT matched_sku FROM discovered_items
                    WHERE matched_sku IS NOT NULL AND (status = 'matched' OR side = 'warehouse')
                   ON CONFLICT DO NOTHING`);
+  return skus.rows[0]!.n;
+}
 
+/** The listings: matched channel items become listings, listings no item backs any more are retired. */
+export async function applyDiscoveredListings(tx: Queryable, sampleSize = 20): Promise<Omit<AppliedDiscovery, 'skusCreated'>> {
   const { rows } = await tx.query<{ count: number; sample: AppliedDiscovery['retiredSample'] | null }>(
     `WITH gone AS (
        DELETE FROM listings l
@@ -44,17 +53,35 @@ export async function applyDiscoveredItems(tx: Queryable, sampleSize = 20): Prom
     [sampleSize],
   );
   // A conflict is a listing already there: ours from an earlier run, or the config's.
-  const created = await tx.query(`INSERT INTO listings (connection_id, sku, external_key, platform_ids, source)
-                                  SELECT connection_id, matched_sku, item_key, platform_ids, 'discovery'
-                                    FROM discovered_items
-                                   WHERE side = 'channel' AND status = 'matched' AND match_kind <> 'config'
-                                  ON CONFLICT DO NOTHING`);
+  const created = await tx.query(
+    `INSERT INTO listings (connection_id, sku, external_key, platform_ids, source, quarantined_reason, quarantined_at)
+     SELECT connection_id, matched_sku, item_key, platform_ids, 'discovery', $1, now()
+       FROM discovered_items
+      WHERE side = 'channel' AND status = 'matched' AND match_kind <> 'config'
+     ON CONFLICT DO NOTHING`,
+    [DISCOVERY_HOLD],
+  );
   return {
-    skusCreated: skus.rows[0]!.n,
     listingsCreated: created.rowCount ?? 0,
     listingsRetired: rows[0]!.count,
     retiredSample: rows[0]!.sample ?? [],
   };
+}
+
+/**
+ * New listings wait out of the dispatchers' reach (the quarantine they skip) until their
+ * targets are computed: created with target 0, they would push 0 meanwhile.
+ */
+export const DISCOVERY_HOLD = 'catalogue discovery: targets being computed';
+
+/** Lets the dispatchers push the held listings (a crashed run's too). */
+export async function releaseDiscoveryHold(q: Queryable): Promise<number> {
+  const { rowCount } = await q.query({
+    name: 'discovery_release_hold',
+    text: `UPDATE listings SET quarantined_reason = NULL, quarantined_at = NULL WHERE quarantined_reason = $1`,
+    values: [DISCOVERY_HOLD],
+  });
+  return rowCount ?? 0;
 }
 
 /** SKUs in order after `after`, a page at a time (targets are recomputed page by page). */

@@ -74,9 +74,16 @@ describe('catalogue discovery', () => {
     ]);
     const woo = report.connections.find((c) => c.connectionId === 'woo')!;
     expect(woo).toMatchObject({ complete: true, items: 2, matched: 2, byBarcode: 1 });
-    // the new listings have targets from the stock the warehouse will report (0 until then)
-    const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM listings WHERE source = 'discovery' AND dirty`);
-    expect(rows[0].n).toBe(5);
+    // the warehouse's stock of the new SKUs was read before their listings were pushable:
+    // their targets are that stock, not 0, and none is held any more
+    const { rows } = await t.db.query(`SELECT connection_id AS c, sku, target, dirty, quarantined_reason AS held FROM listings ORDER BY connection_id, sku`);
+    expect(rows.map((r) => `${r.c}/${r.sku}=${r.target}${r.dirty ? ' dirty' : ''}${r.held ? ' held' : ''}`)).toEqual([
+      'amz/A-1=10 dirty',
+      'shop/A-1=10 dirty',
+      'shop/C-3=7 dirty',
+      'woo/A-1=10 dirty',
+      'woo/E-5=4 dirty',
+    ]);
   });
 
   it('a second run of the same catalogue changes nothing', async () => {

@@ -30,7 +30,7 @@ export function register(program: Command): void {
       let outcome;
       try {
         await syncCatalog(database.db, catalogFromConfig(config));
-        outcome = await discoverFromConfig(database.db, config, await connectorsFor(config), 'cli', progress.update);
+        outcome = await discoverFromConfig(database.db, config, await connectorsFor(config), 'cli', progress.update, log);
       } finally {
         progress.stop();
         await database.close();
@@ -41,9 +41,7 @@ export function register(program: Command): void {
       }
       if (opts.json) printJson(outcome.report);
       else process.stdout.write(formatDiscoveryReport(outcome.report));
-      for (const c of outcome.report.connections.filter((x) => x.error !== undefined)) {
-        process.stderr.write(`error DISCOVERY_FAILED: ${c.connectionId}: ${c.error}\n`);
-      }
+      for (const e of outcome.report.errors) process.stderr.write(`error DISCOVERY_FAILED: ${e.connectionId}: ${e.error}\n`);
       if (outcome.report.status !== 'succeeded') throw new ExitWith(EXIT.FAILURE);
     });
 }

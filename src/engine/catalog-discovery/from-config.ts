@@ -1,5 +1,6 @@
 // Discovery as the config asks for it: the config's `skus:` as overrides, its `catalog:`
 // settings. Shared by `stocksync catalog discover`, the engine's start and its schedule.
+import type { Logger } from 'pino';
 import type { LoadedConfig } from '../../config/index.js';
 import type { Connector } from '../../connectors/types.js';
 import type { Db } from '../../store/db.js';
@@ -12,6 +13,7 @@ export function discoverFromConfig(
   connectors: ReadonlyMap<string, Connector>,
   trigger: DiscoveryTrigger,
   onProgress?: (p: DiscoveryProgress) => void,
+  log?: Logger,
 ): Promise<DiscoveryOutcome> {
   return runDiscovery({
     db,
@@ -20,5 +22,6 @@ export function discoverFromConfig(
     caseFold: config.catalog.caseFold,
     trigger,
     ...(onProgress && { onProgress }),
+    ...(log && { log }),
   });
 }

@@ -46,6 +46,8 @@ export interface DiscoveryReport {
   connections: (Omit<ConnectionRead, 'vanished'> & Omit<ConnectionCounts, 'connectionId' | 'side'> & { removed: number })[];
   /** Connections whose platform cannot enumerate its catalogue (manual, ...). */
   skipped: string[];
+  /** What failed: a connection's read, or the stock read of new SKUs. */
+  errors: { connectionId: string; error: string }[];
   totals: DiscoveryTotals;
   ambiguous: ItemLine[];
   unmatched: ItemLine[];
@@ -64,6 +66,7 @@ export interface ReportInput {
   previous: { id: number; finishedAt: Date | null } | null;
   connections: ConnectionRead[];
   skipped: string[];
+  errors: { connectionId: string; error: string }[];
   applied: AppliedDiscovery;
   listLimit: number;
 }
@@ -90,6 +93,7 @@ export async function buildReport(db: Db, r: ReportInput): Promise<DiscoveryRepo
     previousRun: r.previous && { id: r.previous.id, finishedAt: r.previous.finishedAt?.toISOString() ?? null },
     connections,
     skipped: r.skipped,
+    errors: r.errors,
     totals: {
       matched: sum((c) => (c.side === 'channel' ? c.matched : 0)),
       unmatchedChannel: sum((c) => (c.side === 'channel' ? c.unmatched : 0)),

@@ -6,6 +6,7 @@
 // A connection that fails mid-read keeps what earlier runs knew of it: nothing of it is
 // forgotten or retired on a partial read. The run is then `partial`.
 import { randomUUID } from 'node:crypto';
+import pino, { type Logger } from 'pino';
 import type { Connector, DiscoveredListing, DiscoveredProduct, ListingDiscovery, Page, ProductDiscovery } from '../../connectors/types.js';
 import { withTx, type Db } from '../../store/db.js';
 import { lockCatalogForSync } from '../../store/catalog.js';
@@ -23,10 +24,12 @@ import {
   type VanishedItems,
 } from '../../store/discovery-runs.js';
 import { matchDiscoveredItems, type ConfigSku } from '../../store/discovery-matching.js';
-import { applyDiscoveredItems, skuPage } from '../../store/discovery-apply.js';
+import { applyDiscoveredListings, applyDiscoveredSkus, releaseDiscoveryHold, skuPage } from '../../store/discovery-apply.js';
 import { forgetCatalog } from '../catalog-cache.js';
 import { retryOnDeadlock } from '../catalog.js';
 import { recomputeSkuTargets } from '../recompute-skus.js';
+import { RECONCILE_LEASE_MS, reconcileLease } from '../run-reconciliations.js';
+import { reconcileConnection } from '../workers/reconciler.js';
 import { skuKey } from '../../domain/sku-keys.js';
 import { stagedListing, stagedProduct, uniqueByKey, type NormaliseOptions } from './normalise.js';
 import { buildReport, type DiscoveryReport, type ConnectionRead } from './report.js';
@@ -53,7 +56,11 @@ export interface DiscoveryOptions {
   onProgress?: (p: DiscoveryProgress) => void;
   /** Items listed in the report's ambiguous, unmatched and changed lists (each). */
   listLimit?: number;
+  /** For the warehouse reconciliation that loads the stock of new SKUs. */
+  log?: Logger;
 }
+
+const SILENT = pino({ level: 'silent' });
 
 export type DiscoveryOutcome = { status: 'ran'; report: DiscoveryReport } | { status: 'busy' };
 
@@ -107,19 +114,31 @@ async function runHoldingLease(o: DiscoveryOptions, owner: string): Promise<Disc
     else reads.push(readConnection(o, runId, owner, connectionId, connector.kind, list));
   }
   const connections = await Promise.all(reads);
-  const errors = connections.filter((c) => c.error !== undefined).map((c) => ({ connectionId: c.connectionId, error: c.error }));
+  const errors: { connectionId: string; error: string }[] = connections.flatMap((c) =>
+    c.error === undefined ? [] : [{ connectionId: c.connectionId, error: c.error }],
+  );
   const configSkus: ConfigSku[] = o.configSkus.map((s) => ({ sku: s.sku, key: skuKey(s.sku, normalise) ?? s.sku, name: s.name ?? null }));
 
-  // running dispatchers update listings meanwhile: a deadlock rolls the whole apply back
-  const applied = await retryOnDeadlock(() =>
+  // running dispatchers update listings meanwhile: a deadlock rolls a transaction back whole
+  const skusCreated = await retryOnDeadlock(() =>
     withTx(o.db, async (tx) => {
       await lockCatalogForSync(tx);
       await matchDiscoveredItems(tx, configSkus);
-      const result = await applyDiscoveredItems(tx);
+      return applyDiscoveredSkus(tx);
+    }),
+  );
+  // New SKUs have no stock yet: a listing of theirs would push 0 everywhere until the next
+  // reconciliation. Their warehouses' stock is read first.
+  if (skusCreated > 0) errors.push(...(await loadWarehouseStock(o, owner)));
+  const listed = await retryOnDeadlock(() =>
+    withTx(o.db, async (tx) => {
+      await lockCatalogForSync(tx);
+      const result = await applyDiscoveredListings(tx);
       await bumpCatalogVersion(tx);
       return result;
     }),
   );
+  const applied = { skusCreated, ...listed };
   forgetCatalog(o.db);
   for (let after: string | null = null; ;) {
     const page = await skuPage(o.db, after, RECOMPUTE_PAGE);
@@ -127,7 +146,9 @@ async function runHoldingLease(o: DiscoveryOptions, owner: string): Promise<Disc
     await recomputeSkuTargets(o.db, page, RECOMPUTE_PAGE);
     after = page[page.length - 1]!;
   }
-  const status = errors.length === 0 ? 'succeeded' : errors.length === connections.length && connections.length > 0 ? 'failed' : 'partial';
+  await releaseDiscoveryHold(o.db);
+  const unread = connections.filter((c) => !c.complete).length;
+  const status = errors.length === 0 ? 'succeeded' : unread === connections.length && unread > 0 ? 'failed' : 'partial';
   const report = await buildReport(o.db, {
     runId,
     status,
@@ -137,11 +158,33 @@ async function runHoldingLease(o: DiscoveryOptions, owner: string): Promise<Disc
     previous: await previousDiscoveryRun(o.db, runId),
     connections,
     skipped,
+    errors,
     applied,
     listLimit: o.listLimit ?? 50,
   });
   await finishDiscoveryRun(o.db, runId, status, report.totals, errors);
   return report;
+}
+
+/**
+ * A full read of every warehouse's levels (its reconciliation, through the ledger), under
+ * the connection's reconciliation lease. A warehouse being reconciled by another process
+ * right now is left to it. Returns the failures.
+ */
+async function loadWarehouseStock(o: DiscoveryOptions, owner: string): Promise<{ connectionId: string; error: string }[]> {
+  const failures: { connectionId: string; error: string }[] = [];
+  for (const [connectionId, connector] of o.connectors) {
+    if (connector.kind !== 'warehouse') continue;
+    if (!(await acquireLease(o.db, reconcileLease(connectionId), owner, RECONCILE_LEASE_MS))) continue;
+    try {
+      await reconcileConnection({ db: o.db, log: o.log ?? SILENT, connectionId, connector, trigger: 'manual' });
+    } catch (e) {
+      failures.push({ connectionId, error: `stock of the new SKUs not read: ${(e as Error).message}` });
+    } finally {
+      await releaseLease(o.db, reconcileLease(connectionId), owner);
+    }
+  }
+  return failures;
 }
 
 async function readConnection(
