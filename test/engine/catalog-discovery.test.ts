@@ -163,3 +163,30 @@ describe('catalogue discovery', () => {
     expect([a.status, b.status].sort()).toEqual(['busy', 'ran']);
   });
 });
+
+describe('catalogue discovery without a warehouse that lists products', () => {
+  it("takes the channels' SKUs as the catalogue", async () => {
+    const fresh = await catalogueSandbox();
+    const db = await createTestDatabase();
+    try {
+      const channels = CONNECTIONS.filter((c) => c.platform !== 'warehouse');
+      await syncCatalog(db.db, discoveryCatalog(fresh.url, channels));
+      const outcome = await runDiscovery({
+        db: db.db,
+        connectors: await discoveryConnectors(fresh.url, channels),
+        configSkus: [],
+        caseFold: false,
+        trigger: 'test',
+      });
+      if (outcome.status !== 'ran') throw new Error('busy');
+      const { rows } = await db.db.query(`SELECT connection_id AS c, sku FROM listings ORDER BY connection_id, sku`);
+      expect(rows.map((r) => `${r.c}/${r.sku}`)).toEqual(['amz/A-1', 'amz/c-3', 'shop/A-1', 'shop/C-3', 'shop/X-9', 'woo/A-1']);
+      expect(outcome.report.ambiguous.map((a) => a.sku)).toEqual(['B-2', 'B-2 ']);
+      expect(outcome.report.unmatched.map((u) => [u.connectionId, u.reason])).toEqual([['woo', "no SKU, and barcode 0005 is no known product's"]]);
+      expect((await db.db.query(`SELECT sku FROM skus`)).rows.map((r) => r.sku).sort()).toEqual(['A-1', 'C-3', 'X-9', 'c-3']);
+    } finally {
+      await db.drop();
+      await fresh.close();
+    }
+  });
+});
