@@ -59,6 +59,10 @@ export function createWarehouse(spec: InstanceSpec, ctx: SandboxContext): Wareho
 
   for (const s of spec.skus ?? []) addItem(store, s.sku, s.quantity, { ...(s.name && { name: s.name }), ...(s.barcode && { barcode: s.barcode }) });
   for (const w of webhooksFromOptions(spec.options)) hooks.subscribe(w.topic, w.url);
+  // options.bundles: [{sku, name?, components: [{sku, quantity}]}], products over the items above
+  for (const [i, b] of ((spec.options?.['bundles'] ?? []) as { sku: string; name?: string; components: { sku: string; quantity: number }[] }[]).entries()) {
+    store.bundles.push({ productId: 900_001 + i, sku: b.sku, name: b.name ?? b.sku, components: b.components });
+  }
 
   store.listeners.push((e) => {
     if (e.type === 'inventory') return hooks.emit('inventory.updated', inventoryJson(e.item, store));

@@ -1,6 +1,6 @@
 // ShipBob 1.0 resource shapes (field names from the public API reference).
 import type { Receiving, ReturnOrder } from './inbound.js';
-import { backordered, fulfillable, type InventoryItem, type WarehouseOrder, type WarehouseStore } from './store.js';
+import { backordered, fulfillable, type BundleProduct, type InventoryItem, type WarehouseOrder, type WarehouseStore } from './store.js';
 
 export const FULFILLMENT_CENTER = { id: 1, name: 'Sandbox FC' };
 export const CHANNEL = { id: 100001, name: 'stocksync-sandbox' };
@@ -112,15 +112,30 @@ export function returnJson(r: ReturnOrder): Record<string, unknown> {
 }
 
 /**
- * A product as ShipBob 1.0 GET /product lists it (the fields discovery reads). The sandbox
- * has one product per inventory item, with the item's id: no bundles.
+ * A product as ShipBob 1.0 GET /product lists it (the fields discovery reads): one product
+ * per inventory item, with the item's id, then the bundles (instance option `bundles`),
+ * whose items are their components'. `sku` on an item is a sandbox extension (as on
+ * inventory items): ShipBob names an item by id and name only.
  */
-export function productJson(item: InventoryItem): Record<string, unknown> {
+export function productJson(p: InventoryItem | BundleProduct, store: WarehouseStore): Record<string, unknown> {
+  if ('inventoryId' in p) {
+    return {
+      id: p.inventoryId,
+      reference_id: p.sku,
+      name: p.name,
+      barcode: p.barcode,
+      fulfillable_inventory_items: [{ id: p.inventoryId, name: p.name, quantity: 1, sku: p.sku }],
+    };
+  }
   return {
-    id: item.inventoryId,
-    reference_id: item.sku,
-    name: item.name,
-    barcode: item.barcode,
-    fulfillable_inventory_items: [{ id: item.inventoryId, name: item.name, quantity: 1 }],
+    id: p.productId,
+    reference_id: p.sku,
+    name: p.name,
+    barcode: null,
+    bundle_root_information: { id: p.productId, name: p.name },
+    fulfillable_inventory_items: p.components.map((c) => {
+      const item = store.items.get(c.sku);
+      return { id: item?.inventoryId ?? 0, name: item?.name ?? c.sku, quantity: c.quantity, sku: c.sku };
+    }),
   };
 }

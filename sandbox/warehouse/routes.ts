@@ -71,8 +71,8 @@ export function registerWarehouseRoutes(app: FastifyInstance, d: WarehouseRouteD
   app.get(
     '/1.0/product',
     http.route('GET product', async (request, reply) => {
-      const rows = [...store.items.values()].sort((a, b) => a.inventoryId - b.inventoryId);
-      return page(request, reply, rows)?.map(productJson) ?? reply;
+      const rows = [...[...store.items.values()].sort((a, b) => a.inventoryId - b.inventoryId), ...store.bundles];
+      return page(request, reply, rows)?.map((p) => productJson(p, store)) ?? reply;
     }),
   );
   app.get('/1.0/inventory-level', inventoryList);

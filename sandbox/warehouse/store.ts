@@ -54,8 +54,17 @@ export interface LedgerEntry {
   ref?: string;
 }
 
+/** A product made of other products' inventory items (ShipBob's bundles): no stock of its own. */
+export interface BundleProduct {
+  productId: number;
+  sku: string;
+  name: string;
+  components: { sku: string; quantity: number }[];
+}
+
 export interface WarehouseStore {
   items: Map<string, InventoryItem>;
+  bundles: BundleProduct[];
   byId: Map<number, InventoryItem>;
   orders: Map<number, WarehouseOrder>;
   byReference: Map<string, number>;
@@ -70,6 +79,7 @@ export interface WarehouseStore {
 export function createStore(now: () => Date): WarehouseStore {
   return {
     items: new Map(),
+    bundles: [],
     byId: new Map(),
     orders: new Map(),
     byReference: new Map(),

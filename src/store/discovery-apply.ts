@@ -33,7 +33,32 @@ export async function applyDiscoveredSkus(tx: Queryable): Promise<number> {
                   SELECT DISTINCT matched_sku FROM discovered_items
                    WHERE matched_sku IS NOT NULL AND (status = 'matched' OR side = 'warehouse')
                   ON CONFLICT DO NOTHING`);
+  await applyWarehouseBundles(tx);
   return skus.rows[0]!.n;
+}
+
+/**
+ * A warehouse product with components is a bundle of them (components matched by SKU key
+ * among the catalogue's SKUs), unless the config gives that SKU's components: then the
+ * config's bundle stands.
+ */
+async function applyWarehouseBundles(tx: Queryable): Promise<void> {
+  await tx.query(`CREATE TEMP TABLE discovery_bundles ON COMMIT DROP AS
+                  SELECT DISTINCT ON (d.matched_sku) d.matched_sku AS bundle, d.components
+                    FROM discovered_items d
+                   WHERE d.side = 'warehouse' AND d.components IS NOT NULL AND d.matched_sku IS NOT NULL AND d.status <> 'ambiguous'
+                     AND NOT EXISTS (SELECT 1 FROM discovery_config_skus c WHERE c.sku = d.matched_sku AND c.bundle)
+                   ORDER BY d.matched_sku, d.connection_id`);
+  await tx.query(`DELETE FROM bundle_components WHERE bundle_sku IN (SELECT bundle FROM discovery_bundles)`);
+  await tx.query(`INSERT INTO bundle_components (bundle_sku, component_sku, quantity)
+                  SELECT b.bundle, c.sku, sum((x->>'quantity')::int)
+                    FROM discovery_bundles b CROSS JOIN LATERAL jsonb_array_elements(b.components) x
+                    JOIN discovery_canon c ON c.sku_key = x->>'key'
+                    JOIN skus s ON s.sku = c.sku AND NOT s.is_bundle
+                   WHERE c.sku <> b.bundle
+                   GROUP BY b.bundle, c.sku`);
+  await tx.query(`UPDATE skus s SET is_bundle = EXISTS (SELECT 1 FROM bundle_components bc WHERE bc.bundle_sku = s.sku)
+                   WHERE s.sku IN (SELECT bundle FROM discovery_bundles)`);
 }
 
 /** The listings: matched channel items become listings, listings no item backs any more are retired. */

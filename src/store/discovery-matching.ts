@@ -14,17 +14,20 @@ export interface ConfigSku {
   /** Normalised as discovered SKUs are. */
   key: string;
   name: string | null;
+  /** The config gives its components: the config's bundle, whatever a warehouse says. */
+  bundle: boolean;
 }
 
 export async function matchDiscoveredItems(tx: Queryable, configSkus: readonly ConfigSku[]): Promise<void> {
   await tx.query(`UPDATE discovered_items
                      SET prev_status = status, prev_matched_sku = matched_sku,
                          status = 'pending', matched_sku = NULL, match_kind = NULL, reason = NULL`);
-  await tx.query(`CREATE TEMP TABLE discovery_config_skus (sku_key text PRIMARY KEY, sku text NOT NULL, name text) ON COMMIT DROP`);
-  await tx.query(`INSERT INTO discovery_config_skus SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`, [
+  await tx.query(`CREATE TEMP TABLE discovery_config_skus (sku_key text PRIMARY KEY, sku text NOT NULL, name text, bundle boolean NOT NULL) ON COMMIT DROP`);
+  await tx.query(`INSERT INTO discovery_config_skus SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) ON CONFLICT DO NOTHING`, [
     configSkus.map((s) => s.key),
     configSkus.map((s) => s.sku),
     configSkus.map((s) => s.name),
+    configSkus.map((s) => s.bundle),
   ]);
   await tx.query(`CREATE TEMP TABLE discovery_canon (sku_key text PRIMARY KEY, sku text NOT NULL) ON COMMIT DROP`);
 

@@ -16,7 +16,8 @@ export interface StagedItem {
   barcode: string | null;
   name: string | null;
   platformIds: Record<string, string>;
-  components: { sku: string; quantity: number }[] | null;
+  /** A warehouse bundle's parts, each SKU with its matching key. */
+  components: { sku: string; key: string; quantity: number }[] | null;
   fingerprint: string;
 }
 

@@ -9,7 +9,7 @@ import { syncCatalog } from '../../src/engine/catalog.js';
 import { runDiscovery, type DiscoveryOutcome } from '../../src/engine/catalog-discovery/run.js';
 import type { DiscoveryReport } from '../../src/engine/catalog-discovery/report.js';
 import { discoveryCatalog, discoveryConnectors } from '../../src/harness/discovery-stack.js';
-import { catalogueSandbox, CONNECTIONS } from '../helpers/discovery.js';
+import { catalogueSandbox, CONNECTIONS, quietSandbox } from '../helpers/discovery.js';
 import type { Connector } from '../../src/connectors/types.js';
 
 let sandbox: RunningSandbox;
@@ -184,6 +184,72 @@ describe('catalogue discovery without a warehouse that lists products', () => {
       expect(outcome.report.ambiguous.map((a) => a.sku)).toEqual(['B-2', 'B-2 ']);
       expect(outcome.report.unmatched.map((u) => [u.connectionId, u.reason])).toEqual([['woo', "no SKU, and barcode 0005 is no known product's"]]);
       expect((await db.db.query(`SELECT sku FROM skus`)).rows.map((r) => r.sku).sort()).toEqual(['A-1', 'C-3', 'X-9', 'c-3']);
+    } finally {
+      await db.drop();
+      await fresh.close();
+    }
+  });
+});
+
+describe('bundles the warehouse defines', () => {
+  it('become bundles of their components, unless the config gives the components', async () => {
+    const fresh = await quietSandbox([
+      {
+        platform: 'warehouse',
+        name: 'wh',
+        skus: [
+          { sku: 'A-1', quantity: 10 },
+          { sku: 'B-2', quantity: 5 },
+        ],
+        options: {
+          bundles: [
+            {
+              sku: 'PAIR',
+              components: [
+                { sku: 'A-1', quantity: 2 },
+                { sku: 'B-2', quantity: 1 },
+              ],
+            },
+            { sku: 'TRIO', components: [{ sku: 'A-1', quantity: 3 }] },
+          ],
+        },
+      },
+      {
+        platform: 'shopify',
+        name: 'shop',
+        skus: [
+          { sku: 'PAIR', quantity: 0 },
+          { sku: 'TRIO', quantity: 0 },
+        ],
+      },
+    ]);
+    const db = await createTestDatabase();
+    try {
+      const connections = CONNECTIONS.filter((c) => c.platform === 'warehouse' || c.platform === 'shopify');
+      const catalog = discoveryCatalog(fresh.url, connections);
+      // the config says what TRIO is made of: two A-1 (the warehouse says three)
+      catalog.skus = [{ sku: 'A-1' }, { sku: 'TRIO', components: [{ sku: 'A-1', quantity: 2 }] }];
+      await syncCatalog(db.db, catalog);
+      const outcome = await runDiscovery({
+        db: db.db,
+        connectors: await discoveryConnectors(fresh.url, connections),
+        configSkus: [{ sku: 'A-1' }, { sku: 'TRIO', components: [{ sku: 'A-1', quantity: 2 }] }],
+        caseFold: false,
+        trigger: 'test',
+      });
+      if (outcome.status !== 'ran') throw new Error('busy');
+      const { rows: parts } = await db.db.query(`SELECT bundle_sku AS b, component_sku AS c, quantity AS q FROM bundle_components ORDER BY 1, 2`);
+      expect(parts).toEqual([
+        { b: 'PAIR', c: 'A-1', q: 2 },
+        { b: 'PAIR', c: 'B-2', q: 1 },
+        { b: 'TRIO', c: 'A-1', q: 2 },
+      ]);
+      // a bundle's listing shows what its scarcest component allows
+      const { rows } = await db.db.query(`SELECT sku, target FROM listings ORDER BY sku`);
+      expect(rows).toEqual([
+        { sku: 'PAIR', target: 5 },
+        { sku: 'TRIO', target: 5 },
+      ]);
     } finally {
       await db.drop();
       await fresh.close();

@@ -1,7 +1,8 @@
 // Catalogue discovery: the 3PL's products (ShipBob 1.0 GET /product, Page/Limit paging):
-// SKU (reference_id), name, barcode, and the inventory item of a one-item product.
-// Bundles (several inventory items) are read as plain products: the sandbox has none, and
-// the ShipBob connector replacing this one reads their components.
+// SKU (reference_id), name, barcode, and the inventory item of a one-item product. A
+// product of several items, or of one item more than once, is a bundle of them: its
+// components are named by the items' `sku` (the sandbox's extension; ShipBob names items
+// by id: the ShipBob connector replacing this one maps them).
 import type { DiscoveredProduct, Page } from '../types.js';
 import type { Api } from './api.js';
 import { parseError } from './levels.js';
@@ -22,6 +23,11 @@ function productOf(raw: unknown, i: number): DiscoveredProduct {
   const name = str(p['name']);
   if (name !== undefined) product.name = name;
   if (parts.length === 1 && parts[0]!['quantity'] === 1) product.platformIds['inventoryId'] = String(parts[0]!['id']);
+  else if (parts.length > 0) {
+    const components = parts.flatMap((x) => (str(x['sku']) === undefined ? [] : [{ sku: x['sku'] as string, quantity: x['quantity'] as number }]));
+    if (components.length < parts.length) throw parseError(`product[${i}] (${sku}) is a bundle whose items carry no sku`);
+    product.components = components;
+  }
   return product;
 }
 

@@ -18,7 +18,7 @@ export function discoverFromConfig(
   return runDiscovery({
     db,
     connectors,
-    configSkus: config.skus.map((s) => ({ sku: s.sku, name: s.name ?? null })),
+    configSkus: config.skus.map((s) => ({ sku: s.sku, name: s.name ?? null, components: s.components })),
     caseFold: config.catalog.caseFold,
     trigger,
     ...(onProgress && { onProgress }),

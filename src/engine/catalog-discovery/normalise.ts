@@ -36,7 +36,7 @@ export function stagedListing(l: DiscoveredListing, opts: NormaliseOptions): Sta
 export function stagedProduct(p: DiscoveredProduct, opts: NormaliseOptions): StagedItem {
   const barcode = barcodeOf(p.barcode);
   const name = p.name ?? null;
-  const components = p.components && p.components.length > 0 ? p.components : null;
+  const components = p.components && p.components.length > 0 ? p.components.map((c) => ({ ...c, key: skuKey(c.sku, opts) ?? c.sku })) : null;
   return {
     itemKey: Object.keys(p.platformIds).length > 0 ? externalKey(p.platformIds, p.sku) : `sku:${p.sku}`,
     side: 'warehouse',

@@ -50,7 +50,7 @@ export interface DiscoveryOptions {
   /** Every configured connection; those that cannot enumerate are reported as skipped. */
   connectors: ReadonlyMap<string, Connector>;
   /** The config's `skus:` (names and spellings win over the platforms'). */
-  configSkus: readonly { sku: string; name?: string | null | undefined }[];
+  configSkus: readonly { sku: string; name?: string | null | undefined; components?: readonly unknown[] | undefined }[];
   caseFold: boolean;
   trigger: DiscoveryTrigger;
   onProgress?: (p: DiscoveryProgress) => void;
@@ -117,14 +117,21 @@ async function runHoldingLease(o: DiscoveryOptions, owner: string): Promise<Disc
   const errors: { connectionId: string; error: string }[] = connections.flatMap((c) =>
     c.error === undefined ? [] : [{ connectionId: c.connectionId, error: c.error }],
   );
-  const configSkus: ConfigSku[] = o.configSkus.map((s) => ({ sku: s.sku, key: skuKey(s.sku, normalise) ?? s.sku, name: s.name ?? null }));
+  const configSkus: ConfigSku[] = o.configSkus.map((s) => ({
+    sku: s.sku,
+    key: skuKey(s.sku, normalise) ?? s.sku,
+    name: s.name ?? null,
+    bundle: (s.components?.length ?? 0) > 0,
+  }));
 
   // running dispatchers update listings meanwhile: a deadlock rolls a transaction back whole
   const skusCreated = await retryOnDeadlock(() =>
     withTx(o.db, async (tx) => {
       await lockCatalogForSync(tx);
       await matchDiscoveredItems(tx, configSkus);
-      return applyDiscoveredSkus(tx);
+      const created = await applyDiscoveredSkus(tx);
+      await bumpCatalogVersion(tx); // bundles may have changed
+      return created;
     }),
   );
   // New SKUs have no stock yet: a listing of theirs would push 0 everywhere until the next
