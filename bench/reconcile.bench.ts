@@ -28,7 +28,8 @@ import { migrate } from '../src/store/migrate.js';
 import { benchCatalog, seedStock } from './lib/catalog.js';
 import { scratchServer } from '../src/harness/database.js';
 import { serveChild, startChild } from './lib/load.js';
-import { engineProcess, PLATFORMS, runChild, type EngineConfig, type EngineRun, type Platform } from './lib/reconcile-engine.js';
+import { runChild } from './lib/load.js';
+import { engineProcess, PLATFORMS, type EngineConfig, type EngineRun, type Platform } from './lib/reconcile-engine.js';
 import { GOAL_MB, GOAL_RATIO, markdown, type Result, type Run } from './lib/reconcile-report.js';
 import { loadNow, loadVerdict, machine, median, medianIndex, RUNS, round, writeResult } from './lib/report.js';
 

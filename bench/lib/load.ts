@@ -139,3 +139,17 @@ export function serveChild(url: string, stop: () => Promise<void>): void {
   process.stdin.on('data', () => process.stdout.write(`${JSON.stringify(process.cpuUsage())}\n`));
   process.on('SIGTERM', () => void stop().finally(() => process.exit(0)));
 }
+
+/** Runs this file as a child until it exits; its last stdout line. */
+export function runChild(file: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code === 0 && last) resolve(last);
+      else reject(new Error(`engine process exited with ${code}`));
+    });
+  });
+}

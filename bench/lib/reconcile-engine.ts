@@ -1,6 +1,5 @@
 // bench:reconcile's engine process: the four reconciliations at once, with the real
 // connectors, in a process that does nothing else, so that its memory is the engine's.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { createConnector } from '../../src/connectors/index.js';
@@ -122,18 +121,4 @@ export async function engineProcess(cfg: EngineConfig): Promise<void> {
   await db.end();
   const run: EngineRun = { results, seconds, peak: process.resourceUsage().maxRSS * 1024, baseline, heapPeak };
   process.stdout.write(`${JSON.stringify(run)}\n`);
-}
-
-/** Runs this file as a child until it exits; its last stdout line. */
-export function runChild(file: string, env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code === 0 && last) resolve(last);
-      else reject(new Error(`engine process exited with ${code}`));
-    });
-  });
 }

@@ -59,7 +59,13 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
     now,
   };
 
-  for (const s of spec.skus ?? []) addListing(store, s.sku, s.quantity);
+  // A seller's listings were created over time, one a second here (searchListingsItems
+  // sorts and filters by creation date).
+  const initial = spec.skus ?? [];
+  initial.forEach((s, i) => {
+    const created = new Date(now().getTime() - (initial.length - i) * 1000);
+    addListing(store, s.sku, s.quantity, { created, ...(s.name && { itemName: s.name }) });
+  });
   const sqs = sqsOptions(spec.name, spec.options?.['sqs']);
   const queue = sqs && createSellerQueue({ name: spec.name, options: sqs, seed: ctx.seed, faults: ctx.faults, timeScale: ctx.timeScale, stats });
 
@@ -128,6 +134,7 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
         acceptedToken = token;
       },
       listSkus: () => [...store.listings.keys()],
+      removeSku: (sku) => (store.listings.delete(sku) ? 1 : 0),
       subscribe(topic, url) {
         if (topic !== '*' && !AMAZON_NOTIFICATION_TYPES.includes(topic as AmazonNotificationType)) {
           throw new Error(`unknown SP-API notification type ${topic} (${AMAZON_NOTIFICATION_TYPES.join(', ')})`);

@@ -1,7 +1,9 @@
 // Listings Items API 2021-08-01: searchListingsItems, many listings in one call. By
-// identifiers (at most 20 seller SKUs or ASINs a call) or the whole catalogue, newest
-// change first; `pageSize` at most 20, `pageToken` opaque; at most 1,000 results can be
-// paged through, as Amazon documents. Listings not found are simply absent.
+// identifiers (at most 20 seller SKUs or ASINs a call) or the whole catalogue, by default
+// newest change first (`sortBy` lastUpdatedDate | createdDate | sku, `sortOrder` DESC |
+// ASC; `createdAfter` keeps listings created at or after a time); `pageSize` at most 20,
+// `pageToken` opaque; at most 1,000 results can be paged through, as Amazon documents.
+// Listings not found are simply absent.
 import type { FastifyInstance } from 'fastify';
 import { amzError, type AmazonHttp } from './http.js';
 import { checkCommon, listingJson, INCLUDED_DATA } from './listings.js';
@@ -52,7 +54,9 @@ export function registerSearchRoute(app: FastifyInstance, d: { store: AmazonStor
             ? [...wanted].flatMap((sku) => store.listings.get(sku) ?? [])
             : [...store.listings.values()].filter((l) => wanted.has(l.asin));
       } else {
-        matches = [...store.listings.values()].sort((a, b) => b.modified.getTime() - a.modified.getTime() || (a.sku < b.sku ? -1 : 1));
+        const sorted = sortedListings(store, q.sortBy, q.sortOrder, q.createdAfter);
+        if (typeof sorted === 'string') return amzError(reply, 400, 'InvalidInput', sorted);
+        matches = sorted;
       }
       const reachable = matches.slice(0, MAX_RESULTS);
       const page = reachable.slice(offset, offset + pageSize);
@@ -65,4 +69,27 @@ export function registerSearchRoute(app: FastifyInstance, d: { store: AmazonStor
       };
     }),
   );
+}
+
+const SORT_KEYS: Record<string, (l: Listing) => number | string> = {
+  lastUpdatedDate: (l) => l.modified.getTime(),
+  createdDate: (l) => l.created.getTime(),
+  sku: (l) => l.sku,
+};
+
+/** The whole catalogue, filtered and sorted as asked; a string is the InvalidInput message. */
+function sortedListings(store: AmazonStore, sortBy = 'lastUpdatedDate', sortOrder = 'DESC', createdAfter?: string): Listing[] | string {
+  const key = SORT_KEYS[sortBy];
+  if (!key) return `sortBy must be one of ${Object.keys(SORT_KEYS).join(', ')}.`;
+  if (sortOrder !== 'ASC' && sortOrder !== 'DESC') return 'sortOrder must be ASC or DESC.';
+  const after = createdAfter === undefined ? undefined : Date.parse(createdAfter);
+  if (after !== undefined && Number.isNaN(after)) return 'createdAfter must be an ISO 8601 date-time.';
+  const sign = sortOrder === 'ASC' ? 1 : -1;
+  const compare = (a: Listing, b: Listing): number => {
+    const x = key(a);
+    const y = key(b);
+    if (x !== y) return (x < y ? -1 : 1) * sign;
+    return a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0;
+  };
+  return [...store.listings.values()].filter((l) => after === undefined || l.created.getTime() >= after).sort(compare);
 }

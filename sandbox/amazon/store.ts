@@ -72,15 +72,15 @@ function emit(store: AmazonStore, e: AmazonEvent): void {
   for (const l of store.listeners) l(e);
 }
 
-export function addListing(store: AmazonStore, sku: string, quantity: number): Listing {
+export function addListing(store: AmazonStore, sku: string, quantity: number, opts: { itemName?: string; created?: Date } = {}): Listing {
   const asin = `B0${store.rng.int(10_000_000, 99_999_999)}`;
   const now = store.now();
   const listing: Listing = {
     sku,
     asin,
     productType: 'PRODUCT',
-    itemName: sku,
-    created: now,
+    itemName: opts.itemName ?? sku,
+    created: opts.created ?? now,
     modified: now,
     availability: [{ fulfillment_channel_code: 'DEFAULT', quantity }],
   };

@@ -40,7 +40,7 @@ export const skuQuantitySchema = z.object({
 export const instanceSpecSchema = z.object({
   platform: z.enum(PLATFORM_NAMES as [PlatformName, ...PlatformName[]]),
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"'),
-  skus: z.array(skuQuantitySchema).optional(),
+  skus: z.array(skuQuantitySchema.extend({ barcode: z.string().min(1).optional(), name: z.string().min(1).optional() })).optional(),
   options: z.record(z.string(), z.unknown()).optional(),
 });
 

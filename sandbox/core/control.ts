@@ -118,6 +118,13 @@ export function registerControlRoutes(app: FastifyInstance, instances: Map<strin
           return { updated: items.length };
         });
       });
+      scoped.delete('/catalogue/:sku', async (request, reply) => {
+        const { sku } = request.params as { sku: string };
+        const { control } = target(request).instance;
+        if (!control.removeSku) return reply.code(400).send({ error: 'this platform has no catalogue removal control' });
+        const removed = control.removeSku(sku);
+        return removed > 0 ? { removed } : reply.code(404).send({ error: `unknown sku ${sku}` });
+      });
       scoped.post('/orders', async (request, reply) => {
         const body = parseBody(orderBody, request.body, reply);
         if (!body) return reply;

@@ -28,6 +28,12 @@ export interface SkuQuantity {
   quantity: number;
 }
 
+/** A SKU as an instance starts with it; barcode and name where the platform has them. */
+export interface SkuSpec extends SkuQuantity {
+  barcode?: string;
+  name?: string;
+}
+
 export type ShopperOrderResult = { ok: true; orderId: string } | { ok: false; reason: string };
 
 export interface InstanceControl {
@@ -41,6 +47,8 @@ export interface InstanceControl {
   /** The platform accepts only this access token from now on (rotated, revoked): calls with another get its auth error. */
   setAccessToken?(token: string): void;
   listSkus(): string[];
+  /** The merchant deletes the SKU's listings (products, variants): returns how many went. */
+  removeSku?(sku: string): number;
   subscribe(topic: string, url: string): void;
   /** The platform's full state as JSON-able data, for tests and the demo. */
   truth(): unknown;
@@ -67,7 +75,7 @@ export interface SandboxInstance {
 export interface InstanceSpec {
   platform: PlatformName;
   name: string;
-  skus?: SkuQuantity[];
+  skus?: SkuSpec[];
   /** Platform-specific; every platform accepts `webhooks: [{topic, url}]`. */
   options?: Record<string, unknown>;
 }

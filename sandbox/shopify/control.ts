@@ -3,7 +3,7 @@ import type { Rng } from '../core/rng.js';
 import type { WebhookSubscriptions } from '../core/webhooks.js';
 import { MAX_QUANTITY } from './constants.js';
 import type { ShopRuntime } from './resolvers.js';
-import { addItem, applyDelta, moveUnits, totalAvailable, type Level, type Order } from './store.js';
+import { addItem, applyDelta, moveUnits, removeItem, totalAvailable, type Level, type Order } from './store.js';
 
 /**
  * Shopper and merchant actions on the shop, for tests and the demo. A shopper order
@@ -103,6 +103,11 @@ export function createShopControl(rt: ShopRuntime, subscriptions: WebhookSubscri
     shopperOrder,
     cancelOrder,
     listSkus: () => state.items.map((i) => i.sku),
+    removeSku: (sku) => {
+      const gone = state.items.filter((i) => i.sku === sku);
+      for (const item of gone) removeItem(state, item);
+      return gone.length;
+    },
     subscribe: (topic, url) => subscriptions.subscribe(topic, url),
     truth: () => ({
       shop: rt.shop,

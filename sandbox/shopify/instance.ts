@@ -79,7 +79,9 @@ export const createShopifyInstance: InstanceFactory = (spec, ctx) => {
     stockEverywhere: opts.stockAtAllLocations ?? false,
     nextGroupId: () => `gid://shopify/InventoryAdjustmentGroup/${58372178 + ++groupSeq}`,
   };
-  for (const { sku, quantity } of spec.skus ?? []) addItem(state, sku, quantity, runtime.now(), ctx.rng, opts.stockAtAllLocations);
+  for (const { sku, quantity, barcode, name } of spec.skus ?? []) {
+    addItem(state, sku, quantity, runtime.now(), ctx.rng, opts.stockAtAllLocations, { ...(barcode && { barcode }), ...(name && { title: name }) });
+  }
   const bulk = createBulkOperations({
     rootValue: () => rootValue,
     now: runtime.now,

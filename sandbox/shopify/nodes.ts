@@ -172,6 +172,21 @@ export function itemNode(state: ShopState, item: Item) {
       const level = key === undefined ? undefined : item.levels.get(key);
       return level ? levelNode(state, item, level) : null;
     },
+    variant: () => variantNode(state, item),
+  };
+}
+
+export function variantNode(state: ShopState, item: Item) {
+  return {
+    id: gid('ProductVariant', item.variantId.toString()),
+    legacyResourceId: item.variantId.toString(),
+    sku: item.sku,
+    barcode: item.barcode,
+    title: item.title,
+    displayName: `${item.title} - Default Title`,
+    createdAt: isoSeconds(item.createdAt),
+    updatedAt: isoSeconds(item.updatedAt),
+    inventoryItem: () => itemNode(state, item),
   };
 }
 
@@ -223,6 +238,15 @@ export function queryRoot(state: ShopState, shop: { name: string; domain: string
         (i) => itemNode(state, i),
         undefined,
         ctx?.bulk,
+      );
+    },
+    productVariants: (args: PageArgs) => {
+      const match = searchPredicate(parseSearch(args.query));
+      return connection(
+        state.items.filter(match),
+        (i) => i.variantId,
+        args,
+        (i) => variantNode(state, i),
       );
     },
     inventoryItem: ({ id }: { id: string }) => {

@@ -19,6 +19,7 @@ export const SHOPIFY_SDL = /* GraphQL */ `
     shop: Shop!
     inventoryItems(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean): InventoryItemConnection!
     inventoryItem(id: ID!): InventoryItem
+    productVariants(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean): ProductVariantConnection!
     locations(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean): LocationConnection!
     location(id: ID): Location
     orders(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean, sortKey: OrderSortKeys = PROCESSED_AT): OrderConnection!
@@ -112,9 +113,25 @@ export const SHOPIFY_SDL = /* GraphQL */ `
     updatedAt: DateTime!
     inventoryLevels(first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean): InventoryLevelConnection!
     inventoryLevel(locationId: ID!): InventoryLevel
+    variant: ProductVariant!
   }
   type InventoryItemEdge { cursor: String! node: InventoryItem! }
   type InventoryItemConnection { edges: [InventoryItemEdge!]! nodes: [InventoryItem!]! pageInfo: PageInfo! }
+
+  "One variant per inventory item, as on Shopify; the sandbox has no Product type."
+  type ProductVariant {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    sku: String
+    barcode: String
+    title: String!
+    displayName: String!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+    inventoryItem: InventoryItem!
+  }
+  type ProductVariantEdge { cursor: String! node: ProductVariant! }
+  type ProductVariantConnection { edges: [ProductVariantEdge!]! nodes: [ProductVariant!]! pageInfo: PageInfo! }
 
   type InventoryLevel {
     id: ID!

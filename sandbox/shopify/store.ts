@@ -19,6 +19,10 @@ export interface Item {
   /** Decimal form of id, the key of every lookup. */
   key: string;
   sku: string;
+  /** The item's variant (one each, as on Shopify): its own id, barcode and title. */
+  variantId: bigint;
+  barcode: string | null;
+  title: string;
   createdAt: Date;
   updatedAt: Date;
   /** By location key (decimal string). */
@@ -102,7 +106,15 @@ export function createShopState(locationNames: string[]): ShopState {
  * at the first location only, unless stockEverywhere: elsewhere it must not accept
  * quantities (ITEM_NOT_STOCKED_AT_LOCATION), as on a shop where it was never activated.
  */
-export function addItem(state: ShopState, sku: string, available: number, now: Date, rng: Rng, stockEverywhere = false): Item {
+export interface ItemDetails {
+  barcode?: string;
+  title?: string;
+}
+
+// variant ids in Shopify's range, below the inventory items'
+const VARIANT_ID_OFFSET = 228_000_000_000_000_000n;
+
+export function addItem(state: ShopState, sku: string, available: number, now: Date, rng: Rng, stockEverywhere = false, details: ItemDetails = {}): Item {
   // gaps between ids, as on a real shop with other resources in between
   const id = state.nextItemId;
   state.nextItemId += BigInt(rng.int(1, 97));
@@ -116,7 +128,17 @@ export function addItem(state: ShopState, sku: string, available: number, now: D
     }
     levels.set(loc.key, { locationId: loc.id, q, createdAt: now, updatedAt: now });
   });
-  const item: Item = { id, key: id.toString(), sku, createdAt: now, updatedAt: now, levels };
+  const item: Item = {
+    id,
+    key: id.toString(),
+    sku,
+    variantId: id - VARIANT_ID_OFFSET,
+    barcode: details.barcode ?? null,
+    title: details.title ?? sku,
+    createdAt: now,
+    updatedAt: now,
+    levels,
+  };
   state.items.push(item);
   state.itemsByKey.set(item.key, item);
   state.itemsByGid.set(`gid://shopify/InventoryItem/${item.key}`, item);
@@ -129,6 +151,18 @@ export function addItem(state: ShopState, sku: string, available: number, now: D
  * with the states it sums, and a change to on_hand itself lands in available.
  * Returns every state that moved, as Shopify's adjustment group lists them.
  */
+/** The merchant deletes the variant: its item, levels and all go. */
+export function removeItem(state: ShopState, item: Item): void {
+  state.items.splice(state.items.indexOf(item), 1);
+  state.itemsByKey.delete(item.key);
+  state.itemsByGid.delete(`gid://shopify/InventoryItem/${item.key}`);
+  if (state.itemsBySku.get(item.sku) === item) {
+    const other = state.items.find((i) => i.sku === item.sku);
+    if (other) state.itemsBySku.set(item.sku, other);
+    else state.itemsBySku.delete(item.sku);
+  }
+}
+
 export function applyDelta(level: Level, name: QuantityName, delta: number): { name: QuantityName; delta: number; after: number }[] {
   if (delta === 0) return [];
   const q = level.q;

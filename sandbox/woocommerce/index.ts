@@ -1,7 +1,7 @@
 // WooCommerce REST v3 simulator: one instance = one store, mounted at
 // /woocommerce/<store>/wp-json/wc/v3/...
 import type { FastifyInstance } from 'fastify';
-import type { InstanceSpec, SandboxContext, SandboxInstance } from '../core/instance.js';
+import type { InstanceSpec, SandboxContext, SandboxInstance, SkuSpec } from '../core/instance.js';
 import { webhooksFromOptions } from '../core/instance.js';
 import { registerPlatform } from '../core/registry.js';
 import { createCallStats } from '../core/stats.js';
@@ -9,7 +9,7 @@ import { createWooHttp } from './http.js';
 import { registerOrderRoutes, webhookJson } from './orders.js';
 import { registerProductRoutes } from './products.js';
 import { itemJson, orderJson, wpDate } from './serialize.js';
-import { addProduct, addVariation, cancelOrder, createStore, findBySku, placeOrder, updateItem } from './store.js';
+import { addProduct, addVariation, cancelOrder, createStore, deleteItem, findBySku, placeOrder, updateItem } from './store.js';
 import { createWooWebhooks, WOO_MAX_DELIVERY_FAILURES, WOO_TOPICS, type WooTopic } from './webhooks.js';
 
 export interface WooOptions {
@@ -76,6 +76,7 @@ export function createWooCommerce(spec: InstanceSpec, ctx: SandboxContext): WooI
   });
   store.listeners.push((kind, id, event) => hooks.event(kind, event, id));
 
+  const details = (s: SkuSpec) => ({ ...(s.name && { name: s.name }), ...(s.barcode && { globalUniqueId: s.barcode }) });
   // Catalogue: simple products, or variable products holding n variations each.
   const skus = spec.skus ?? [];
   const per = Math.max(0, Math.floor(opts.variationsPerProduct));
@@ -83,11 +84,11 @@ export function createWooCommerce(spec: InstanceSpec, ctx: SandboxContext): WooI
     const group = skus.slice(i, i + (per || 1));
     if (per === 0) {
       const s = group[0]!;
-      addProduct(store, { sku: s.sku, stockQuantity: s.quantity });
+      addProduct(store, { sku: s.sku, stockQuantity: s.quantity, ...details(s) });
       continue;
     }
     const parent = addProduct(store, { sku: `${group[0]!.sku}-PARENT`, type: 'variable' });
-    for (const s of group) addVariation(store, parent.id, { sku: s.sku, stockQuantity: s.quantity });
+    for (const s of group) addVariation(store, parent.id, { sku: s.sku, stockQuantity: s.quantity, ...details(s) });
   }
 
   const subscribe = (topic: string, url: string): void => {
@@ -125,6 +126,12 @@ export function createWooCommerce(spec: InstanceSpec, ctx: SandboxContext): WooI
         updateItem(store, item, { manageStock: true, stockQuantity: quantity });
       },
       getStock: (sku) => findBySku(store, sku)?.stockQuantity ?? undefined,
+      removeSku(sku) {
+        const item = findBySku(store, sku);
+        if (!item) return 0;
+        deleteItem(store, item);
+        return 1;
+      },
       shopperOrder(lines) {
         const r = placeOrder(store, lines);
         return r.ok ? { ok: true, orderId: String(r.order.id) } : r;

@@ -67,6 +67,7 @@ export function parsePatch(body: Body): StockPatch {
   }
   if (typeof body.name === 'string') patch.name = body.name;
   if (typeof body.sku === 'string') patch.sku = body.sku;
+  if (typeof body.global_unique_id === 'string') patch.globalUniqueId = body.global_unique_id;
   return patch;
 }
 
@@ -91,7 +92,7 @@ export function registerProductRoutes(app: FastifyInstance, d: WooRouteDeps): vo
     const patch = parsePatch(body);
     const sku = patch.sku ?? '';
     if (sku && store.bySku.has(sku)) throw new ItemError(400, 'product_invalid_sku', 'Invalid or duplicated SKU.');
-    const input = { sku, name: patch.name, manageStock: patch.manageStock, stockQuantity: patch.stockQuantity };
+    const input = { sku, name: patch.name, manageStock: patch.manageStock, stockQuantity: patch.stockQuantity, globalUniqueId: patch.globalUniqueId };
     if (parentId !== undefined) {
       if (store.items.get(parentId)?.type !== 'variable')
         throw new ItemError(400, 'woocommerce_rest_invalid_product_id', 'Variations can only be added to variable products.');

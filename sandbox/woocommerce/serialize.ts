@@ -11,6 +11,7 @@ export function itemJson(item: WooItem, store: WooStore, tzOffset: number, base:
     id: item.id,
     name: item.name,
     sku: item.sku,
+    global_unique_id: item.globalUniqueId,
     date_created: wpDate(item.created, tzOffset),
     date_created_gmt: wpDate(item.created),
     date_modified: wpDate(item.modified, tzOffset),

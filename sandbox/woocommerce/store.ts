@@ -11,6 +11,8 @@ export interface WooItem {
   type: 'simple' | 'variable' | 'variation';
   name: string;
   sku: string;
+  /** GTIN, UPC, EAN or ISBN (REST `global_unique_id`, WooCommerce 9.2+); '' when unset. */
+  globalUniqueId: string;
   manageStock: boolean;
   stockQuantity: number | null;
   stockStatus: StockStatus;
@@ -66,6 +68,7 @@ export function deriveStatus(item: Pick<WooItem, 'manageStock' | 'stockQuantity'
 export interface NewItem {
   name?: string;
   sku: string;
+  globalUniqueId?: string;
   manageStock?: boolean;
   stockQuantity?: number | null;
   type?: 'simple' | 'variable';
@@ -92,6 +95,7 @@ function addItem(store: WooStore, parentId: number, type: WooItem['type'], input
     type,
     name: input.name ?? input.sku,
     sku: input.sku,
+    globalUniqueId: input.globalUniqueId ?? '',
     manageStock,
     stockQuantity: manageStock ? (input.stockQuantity ?? 0) : null,
     stockStatus: 'instock',
@@ -112,11 +116,13 @@ export interface StockPatch {
   stockStatus?: StockStatus;
   name?: string;
   sku?: string;
+  globalUniqueId?: string;
 }
 
 /** Applies a REST update the way WC_Product::save does: a plain write of what was sent. */
 export function updateItem(store: WooStore, item: WooItem, patch: StockPatch): WooItem {
   if (patch.name !== undefined) item.name = patch.name;
+  if (patch.globalUniqueId !== undefined) item.globalUniqueId = patch.globalUniqueId;
   if (patch.sku !== undefined && patch.sku !== item.sku) {
     store.bySku.delete(item.sku);
     item.sku = patch.sku;

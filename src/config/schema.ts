@@ -12,6 +12,8 @@ import { CHANNEL_PLATFORMS, WAREHOUSE_PLATFORMS, PLATFORMS, type ChannelPlatform
 
 export const DEFAULT_POLL_INTERVAL = '5m';
 export const DEFAULT_RECONCILE = '0 3 * * *';
+/** Before the daily reconciliation, so that it reconciles the catalogue as discovered. */
+export const DEFAULT_DISCOVERY_SCHEDULE = '30 2 * * *';
 
 // Connection ids appear in URLs (/webhooks/:connectionId) and in logs: keep them plain.
 const CONNECTION_ID = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -288,7 +290,19 @@ export const configSchema = z.strictObject(
     secretKey: secretRefSchema.optional(),
     /** Alert targets and rules (src/config/alerts.ts); none by default. */
     alerts: alertsSchemaWith(secretRefSchema).prefault({}),
+    /** Catalogue discovery (docs/catalog-discovery.md): SKUs and listings read from the platforms. */
+    catalog: z
+      .strictObject({
+        /** Discover at start and on `schedule`; `stocksync catalog discover` works either way. */
+        discover: z.boolean({ error: 'must be true or false' }).default(false),
+        /** Cron of scheduled discovery runs, in the server's time zone (with discover: true). */
+        schedule: cronSchema.default(DEFAULT_DISCOVERY_SCHEDULE),
+        /** Match SKUs case-insensitively ("abc-1" = "ABC-1"); off by default. */
+        caseFold: z.boolean({ error: 'must be true or false' }).default(false),
+      })
+      .prefault({}),
     connections: z.array(connectionSchema, { error: 'must be a list' }).default([]),
+    /** With catalog discovery, optional overrides on top of what the platforms list (names, bundles, pinned ids). */
     skus: z.array(skuSchema, { error: 'must be a list' }).default([]),
   },
   { error: 'the config must be a YAML mapping' },

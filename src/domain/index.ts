@@ -12,3 +12,4 @@ export * from './locations.js';
 export * from './source-sets.js';
 export * from './source-partitioning.js';
 export * from './routing.js';
+export * from './sku-keys.js';

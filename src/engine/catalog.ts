@@ -78,7 +78,11 @@ export async function syncCatalog(db: Db, input: CatalogInput): Promise<CatalogS
         tx,
         input.skus.map((s) => ({ sku: s.sku, name: s.name ?? null, components: s.components ?? [] })),
       );
-      const gone = await retireListingsNotIn(tx, listings);
+      const gone = await retireListingsNotIn(
+        tx,
+        listings,
+        input.connections.map((c) => c.id),
+      );
       await upsertListings(tx, listings);
       await replaceBufferOverrides(tx, input.overrides ?? []);
       await bumpCatalogVersion(tx);
@@ -96,7 +100,7 @@ export async function syncCatalog(db: Db, input: CatalogInput): Promise<CatalogS
  * PostgreSQL may pick the sync as a deadlock's victim (seen in the several-engines
  * simulation, failing a start). A deadlock rolls back whole: try again.
  */
-async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();

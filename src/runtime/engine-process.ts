@@ -20,6 +20,7 @@ import { countThrottled } from '../metrics/counters.js';
 import { metricsRegistry, startMetricsListener } from '../server/metrics.js';
 import type { AlertsSettings } from './alert-loops.js';
 import { sqsSourcesFor } from './sqs-consumers.js';
+import { startDiscoverySchedule } from './discovery-schedule.js';
 
 export interface RunningEngine {
   url: string;
@@ -89,6 +90,7 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
         },
       }),
     });
+    const discovery = startDiscoverySchedule({ db: database.db, log, config, connectors });
     const { metricsToken, metricsAddress } = config.server;
     const registry = metricsToken !== undefined || metricsAddress !== undefined ? metricsRegistry(database.db, log) : undefined;
     const server = await buildServer({
@@ -111,6 +113,7 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
       }
     } catch (e) {
       await server.close();
+      await discovery?.stop();
       await workers.stop();
       throw e;
     }
@@ -134,6 +137,7 @@ export async function startEngine(config: LoadedConfig, opts: EngineOptions): Pr
           webhookRegistration?.stop();
           await webhookRegistration?.firstPass;
           await server.close();
+          await discovery?.stop();
           await metricsListener?.close();
           await workers.stop();
           await database.close();

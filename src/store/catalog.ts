@@ -67,7 +67,7 @@ export async function upsertSkus(tx: Queryable, rows: readonly { sku: string; na
   await tx.query(
     `INSERT INTO skus (sku, name, is_bundle)
      SELECT * FROM unnest($1::text[], $2::text[], $3::bool[])
-     ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name, is_bundle = EXCLUDED.is_bundle`,
+     ON CONFLICT (sku) DO UPDATE SET name = COALESCE(EXCLUDED.name, skus.name), is_bundle = EXCLUDED.is_bundle`,
     [rows.map((r) => r.sku), rows.map((r) => r.name), rows.map((r) => r.components.length > 0)],
   );
   await tx.query(`INSERT INTO sku_stock (sku) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [rows.map((r) => r.sku)]);
@@ -92,6 +92,14 @@ export interface ListingInput {
 
 export async function upsertListings(tx: Queryable, rows: readonly ListingInput[]): Promise<void> {
   if (rows.length === 0) return;
+  const values = [rows.map((r) => r.connectionId), rows.map((r) => r.sku), rows.map((r) => r.externalKey), rows.map((r) => JSON.stringify(r.platformIds))];
+  // The config wins over discovery (migration 017): a listing discovery made with the same
+  // ids under another SKU gives way.
+  await tx.query(
+    `DELETE FROM listings l USING unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS u(c, s, k, p)
+      WHERE l.source = 'discovery' AND l.connection_id = u.c AND l.external_key = u.k AND l.sku <> u.s`,
+    values,
+  );
   await tx.query(
     `INSERT INTO listings (connection_id, sku, external_key, platform_ids)
      SELECT c, s, k, p FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS u(c, s, k, p)
@@ -99,27 +107,31 @@ export async function upsertListings(tx: Queryable, rows: readonly ListingInput[
         -- A listing the config finds by SKU ({}) keeps the ids the dispatcher resolved for
         -- it: every start applies the config, and wiping them under another running engine
         -- made its pushes fail (found by the several-engines simulation).
-        SET external_key = EXCLUDED.external_key,
+        SET external_key = EXCLUDED.external_key, source = 'config',
             platform_ids = CASE WHEN EXCLUDED.platform_ids = '{}'::jsonb AND listings.external_key = EXCLUDED.external_key
                                 THEN listings.platform_ids ELSE EXCLUDED.platform_ids END`,
-    [rows.map((r) => r.connectionId), rows.map((r) => r.sku), rows.map((r) => r.externalKey), rows.map((r) => JSON.stringify(r.platformIds))],
+    values,
   );
 }
 
 /**
  * Deletes the listings the catalogue no longer holds (removed from the config, or their
- * connection removed) and returns them: a listing kept would go on being pushed.
+ * connection removed) and returns them: a listing kept would go on being pushed. Listings
+ * catalogue discovery made (source 'discovery') are its to retire, but for those of a
+ * connection no longer configured.
  */
 export async function retireListingsNotIn(
   tx: Queryable,
   keep: readonly { connectionId: string; sku: string }[],
+  connectionIds: readonly string[],
 ): Promise<{ connectionId: string; sku: string }[]> {
   const { rows } = await tx.query<{ connectionId: string; sku: string }>({
     name: 'catalog_retire_listings',
     text: `DELETE FROM listings l
-            WHERE NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) AS k(c, s) WHERE k.c = l.connection_id AND k.s = l.sku)
+            WHERE (l.source = 'config' OR NOT (l.connection_id = ANY($3::text[])))
+              AND NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) AS k(c, s) WHERE k.c = l.connection_id AND k.s = l.sku)
         RETURNING l.connection_id AS "connectionId", l.sku`,
-    values: [keep.map((k) => k.connectionId), keep.map((k) => k.sku)],
+    values: [keep.map((k) => k.connectionId), keep.map((k) => k.sku), connectionIds],
   });
   return rows;
 }

@@ -9,6 +9,7 @@ import * as migrate from './migrate.js';
 import * as status from './status.js';
 import * as sku from './sku.js';
 import * as reconcile from './reconcile.js';
+import * as catalog from './catalog.js';
 import * as release from './release.js';
 import * as feed from './feed.js';
 import * as demo from './demo.js';
@@ -20,4 +21,19 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: readonly CommandModule[] = [config, sandbox, start, demo, migrate, status, sku, reconcile, release, webhooks, feed, prune, simulate];
+export const commands: readonly CommandModule[] = [
+  config,
+  sandbox,
+  start,
+  demo,
+  migrate,
+  status,
+  sku,
+  catalog,
+  reconcile,
+  release,
+  webhooks,
+  feed,
+  prune,
+  simulate,
+];

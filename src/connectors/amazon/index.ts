@@ -6,8 +6,9 @@
 // reportFallback (paged | fail), reportPageSize, reportPollMs, reportTimeoutMs,
 // reportClockSkewMs, reportIdleMs (report-reader.ts, docs/amazon-reports.md).
 import { ConnectorError } from '../errors.js';
-import type { ChannelConnector, ConnectorConfig } from '../types.js';
+import type { ChannelConnector, ConnectorConfig, ListingDiscovery } from '../types.js';
 import { createAmazonClient } from './client.js';
+import { listListings } from './discovery.js';
 import { createListReader, pushOne, readQuantities, resolveListings } from './listings.js';
 import { parseNotification, verifyUrlToken } from './notifications.js';
 import { pollOrders } from './orders.js';
@@ -15,7 +16,7 @@ import { createReportListReader, reportReadOptions } from './report-reader.js';
 
 const LISTINGS_PER_PUSH = 10;
 
-export function create(config: ConnectorConfig): ChannelConnector {
+export function create(config: ConnectorConfig): ChannelConnector & ListingDiscovery {
   const client = createAmazonClient(config);
   const pageSize = typeof config.options['listPageSize'] === 'number' && config.options['listPageSize'] >= 1 ? Math.floor(config.options['listPageSize']) : 100;
   const listQuantities = createReportListReader(client, reportReadOptions(config.options, config.timeoutMs), createListReader(client, pageSize));
@@ -52,5 +53,6 @@ export function create(config: ConnectorConfig): ChannelConnector {
     pollOrders: (since, cursor, known) => pollOrders(client, since, cursor, known),
     listQuantities,
     resolveListings: (listings) => resolveListings(client, listings),
+    listListings: (cursor) => listListings(client, cursor),
   };
 }

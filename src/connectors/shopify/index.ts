@@ -14,13 +14,14 @@
 // Credentials: accessToken (X-Shopify-Access-Token), webhookSecret (the app's secret).
 import { StocksyncError } from '../../errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../retry.js';
-import type { Capabilities, ChannelConnector, ConnectorConfig, PushOutcome } from '../types.js';
+import type { Capabilities, ChannelConnector, ConnectorConfig, ListingDiscovery, PushOutcome } from '../types.js';
 import { adjust, type AdjustItem } from './adjust.js';
 import { createBulkSignals } from './bulk.js';
 import { createFullReads, type FullReadMode } from './bulk-reads.js';
 import { createGraphqlClient, type CallStats } from './client.js';
 import type { ShopifyContext } from './context.js';
 import { MAX_QUERY_COST, PRIMARY_LOCATION, PRIMARY_LOCATION_COST } from './documents.js';
+import { listListings } from './discovery.js';
 import { pollOrders } from './orders.js';
 import { MAX_BATCH, push } from './push.js';
 import { listQuantities, readQuantities, resolveListings } from './reads.js';
@@ -65,7 +66,7 @@ export function capabilitiesFor(config: ConnectorConfig): Capabilities {
  * ChannelConnector plus what the contract has no method for yet: relative adjustment
  * (declared by capabilities.relativeAdjust) and call counts for `stocksync status`.
  */
-export interface ShopifyConnector extends ChannelConnector {
+export interface ShopifyConnector extends ChannelConnector, ListingDiscovery {
   adjust(items: AdjustItem[], idempotencyKey: string): Promise<PushOutcome[]>;
   /** Calls sent, throttled (THROTTLED or 429) and retried since the connector was created. */
   stats(): CallStats;
@@ -166,6 +167,7 @@ export function create(config: ConnectorConfig): ShopifyConnector {
     pollOrders: (since, cursor) => pollOrders(ctx, since, cursor),
     listQuantities: (cursor, known) => fullReads.listQuantities(cursor, known),
     resolveListings: (listings) => resolveListings(ctx, listings),
+    listListings: (cursor) => listListings(ctx, cursor),
     async close() {
       // a running bulk operation is cancelled by the read waiting on it (bulk.ts)
       closed.abort();

@@ -75,7 +75,7 @@ function readLines(conn: Json, path: string): ChannelOrderLine[] {
   return out;
 }
 
-function nextCursor(conn: Json, path: string): string | null {
+export function nextCursor(conn: Json, path: string): string | null {
   const info = r.obj(conn['pageInfo'], `${path}.pageInfo`);
   return r.bool(info['hasNextPage'], `${path}.pageInfo.hasNextPage`) ? r.str(info['endCursor'], `${path}.pageInfo.endCursor`) : null;
 }

@@ -1,6 +1,7 @@
 // WooCommerce channel connector (REST v3 at ${baseUrl}/wp-json/wc/v3).
 // Listing platform ids: productId, and variationId for a variation (both as strings).
-import type { ChannelConnector, ConnectorConfig, ListingRef } from '../types.js';
+import type { ChannelConnector, ConnectorConfig, ListingDiscovery, ListingRef } from '../types.js';
+import { listListings } from './discovery.js';
 import { createWooClient } from './client.js';
 import { pollOrders } from './orders.js';
 import { pushBatch, WOO_MAX_BATCH } from './push.js';
@@ -8,7 +9,7 @@ import { itemId, listQuantities, readStock, resolveBySku, targetOf, type WooTarg
 import { wooSubscriptions, wooWebhookRegistration } from './subscriptions.js';
 import { parseWooWebhook, verifyWooWebhook } from './webhooks.js';
 
-export function create(config: ConnectorConfig): ChannelConnector {
+export function create(config: ConnectorConfig): ChannelConnector & ListingDiscovery {
   const client = createWooClient(config);
   const webhookSecret = config.credentials['webhookSecret'];
   return {
@@ -48,6 +49,7 @@ export function create(config: ConnectorConfig): ChannelConnector {
     pollOrders: (since, cursor) => pollOrders(client, since, cursor),
     // WooCommerce can enumerate its catalogue: `known` is not needed.
     listQuantities: (cursor) => listQuantities(client, cursor),
+    listListings: (cursor) => listListings(client, cursor),
     async resolveListings(listings: readonly ListingRef[]) {
       const bySku = await resolveBySku(client, [...new Set(listings.map((l) => l.sku))]);
       const out = new Map<number, Record<string, string>>();

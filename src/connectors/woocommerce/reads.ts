@@ -79,7 +79,7 @@ function quantityOf(row: Json, parentId: string | undefined): ChannelQuantity | 
 }
 
 /** Every variation of a variable product, all pages. */
-async function variationsOf(client: WooClient, parentId: string): Promise<Json[]> {
+export async function variationsOf(client: WooClient, parentId: string): Promise<Json[]> {
   const rows: Json[] = [];
   for (let page = 1; ; page++) {
     const r = await client.list(`products/${parentId}/variations?per_page=100&page=${page}&orderby=id&order=asc`);
@@ -89,10 +89,16 @@ async function variationsOf(client: WooClient, parentId: string): Promise<Json[]
 }
 
 /** One page of products (cursor = page number), with the variations of its variable products. */
-export async function listQuantities(client: WooClient, cursor: string | null): Promise<Page<ChannelQuantity>> {
+/** One page of products (per_page 100, oldest id first); next is the following page's cursor. */
+export async function productPage(client: WooClient, cursor: string | null, what: string): Promise<{ rows: Json[]; next: string | null }> {
   const page = cursor === null ? 1 : Number(cursor);
-  if (!Number.isSafeInteger(page) || page < 1) throw new ConnectorError('REJECTED', `WooCommerce: bad listQuantities cursor ${cursor}`);
+  if (!Number.isSafeInteger(page) || page < 1) throw new ConnectorError('REJECTED', `WooCommerce: bad ${what} cursor ${cursor}`);
   const { rows, totalPages } = await client.list(`products?per_page=100&page=${page}&orderby=id&order=asc`);
+  return { rows, next: page < totalPages && rows.length > 0 ? String(page + 1) : null };
+}
+
+export async function listQuantities(client: WooClient, cursor: string | null): Promise<Page<ChannelQuantity>> {
+  const { rows, next } = await productPage(client, cursor, 'listQuantities');
   const items: ChannelQuantity[] = [];
   for (const row of rows) {
     const id = idOf(row['id'], 'product.id');
@@ -107,7 +113,7 @@ export async function listQuantities(client: WooClient, cursor: string | null): 
     const q = quantityOf(row, undefined);
     if (q) items.push(q);
   }
-  return { items, next: page < totalPages && rows.length > 0 ? String(page + 1) : null };
+  return { items, next };
 }
 
 /**
