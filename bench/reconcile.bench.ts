@@ -54,6 +54,15 @@ const SHOPIFY = {
 const WAREHOUSE = { perMinute: 150, pageSize: 250 };
 const WOO = { perPage: 100 };
 const AMAZON = { rate: 5, burst: 5, skusPerCall: 20 };
+// BENCH_AMAZON_FULL_READ=report: Amazon's full read through the Reports API. The sandbox's
+// report model (sandbox/amazon/reports.ts: queued 2 s, then 30 s plus 3 ms a listing,
+// unverified: Amazon says "minutes") runs in real time here, not on the compressed clock.
+const AMAZON_READ = process.env.BENCH_AMAZON_FULL_READ === 'report' ? 'report' : 'paged';
+const REPORT_MODEL = { queueMs: 2_000, baseMs: 30_000, msPerListing: 3 };
+const SANDBOX_TIME_SCALE = 0.001;
+/** The wall-time goal of issue 15 (15 minutes), beside the ratio to the bound. */
+const GOAL_WALL_SECONDS = 900;
+const RESULT_NAME = process.env.BENCH_RESULT_NAME ?? 'reconcile';
 
 const sku = (i: number) => `R${String(i).padStart(6, '0')}`;
 /** What everyone agrees on; SQL version of the same for the engine's seed. */
@@ -82,12 +91,20 @@ async function serve(only: Platform): Promise<void> {
     port: 0,
     seed: 7,
     faults: 'none',
-    timeScale: 0.001,
+    timeScale: SANDBOX_TIME_SCALE,
     ...(LATENCY && { latency: LATENCY }),
     instances: [
       instance('shopify', 'shop', { plan: SHOPIFY.plan, bulkObjectsPerSecond: SHOPIFY_BULK_RATE }),
       instance('woocommerce', 'store', {}),
-      instance('amazon', 'seller', { sellerId: 'SELLER1', rateScale: AMAZON_SCALE }),
+      instance('amazon', 'seller', {
+        sellerId: 'SELLER1',
+        rateScale: AMAZON_SCALE,
+        reports: {
+          queueMs: REPORT_MODEL.queueMs / SANDBOX_TIME_SCALE,
+          baseMs: REPORT_MODEL.baseMs / SANDBOX_TIME_SCALE,
+          msPerListing: REPORT_MODEL.msPerListing / SANDBOX_TIME_SCALE,
+        },
+      }),
       instance('warehouse', 'wh', {}),
     ].filter((i) => i.platform === only),
   });
@@ -106,6 +123,8 @@ function bounds(n: number) {
   const amazonCalls = Math.ceil(n / AMAZON.skusPerCall);
   const amazon = Math.max(0, amazonCalls - AMAZON.burst) / (AMAZON.rate * AMAZON_SCALE);
   const amazonUnscaled = Math.max(0, amazonCalls - AMAZON.burst) / AMAZON.rate;
+  // report: its generation in the sandbox's model, the download and the calls around it on top
+  const amazonReport = (REPORT_MODEL.queueMs + REPORT_MODEL.baseMs + REPORT_MODEL.msPerListing * n) / 1000;
   return {
     wh: {
       seconds: round(warehouse, 1),
@@ -122,8 +141,11 @@ function bounds(n: number) {
       how: `${Math.ceil(n / WOO.perPage)} pages of ${WOO.perPage}; WooCommerce documents no rate limit: no platform bound (its server time is all)`,
     },
     amazon: {
-      seconds: round(amazon, 1),
-      how: `${amazonCalls} searchListingsItems of ${AMAZON.skusPerCall} SKUs at ${AMAZON.rate}/s x rateScale ${AMAZON_SCALE} (burst ${AMAZON.burst} first); unscaled: ${round(amazonUnscaled)} s = ${round(amazonUnscaled / 60, 1)} min`,
+      seconds: round(AMAZON_READ === 'report' ? amazonReport : amazon, 1),
+      how:
+        AMAZON_READ === 'report'
+          ? `report floor: GET_MERCHANT_LISTINGS_ALL_DATA generated in ${round(amazonReport)} s (queued ${REPORT_MODEL.queueMs / 1000} s, then ${REPORT_MODEL.baseMs / 1000} s + ${REPORT_MODEL.msPerListing} ms a listing, the sandbox's unverified model), download on top; paged searchListingsItems at the documented ${AMAZON.rate}/s would be ${round(amazonUnscaled)} s = ${round(amazonUnscaled / 60, 1)} min`
+          : `${amazonCalls} searchListingsItems of ${AMAZON.skusPerCall} SKUs at ${AMAZON.rate}/s x rateScale ${AMAZON_SCALE} (burst ${AMAZON.burst} first); unscaled: ${round(amazonUnscaled)} s = ${round(amazonUnscaled / 60, 1)} min`,
     },
   };
 }
@@ -249,7 +271,10 @@ async function main(): Promise<void> {
   });
   const result = {
     benchmark: `full reconciliation: ${SKUS} SKUs on shopify (${SHOPIFY.plan}, ${SHOPIFY_BULK ? 'bulk' : 'paged'}), woocommerce, amazon + the warehouse, sandbox faults off, latency ${LATENCY ? `${LATENCY.fixedMs}+${LATENCY.jitterMs} ms` : 'off'}`,
-    command: 'npm run bench:reconcile',
+    command: `${Object.entries(process.env)
+      .filter(([k]) => k.startsWith('BENCH_'))
+      .map(([k, v]) => `${k}=${v} `)
+      .join('')}npm run bench:reconcile`,
     server: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
     workload: {
       skus: SKUS,
@@ -257,14 +282,23 @@ async function main(): Promise<void> {
         'wh (ShipBob-like 3PL)',
         `shop (Shopify, ${SHOPIFY.plan} plan, ${SHOPIFY_BULK ? 'bulk' : 'paged'} reads)`,
         'woo (WooCommerce)',
-        `amazon (SP-API, rateScale ${AMAZON_SCALE})`,
+        `amazon (SP-API, rateScale ${AMAZON_SCALE}, ${AMAZON_READ} reads)`,
       ],
       concurrency:
         'the four reconcileConnection calls at once, in an engine process of their own (seeding done by the bench process); each platform sandbox in a child process of its own',
       drift: '1 % of SKUs +5 at the warehouse; 1 % per channel -2 (unseen sales)',
       runs: RUNS,
       amazonRateScale: AMAZON_SCALE,
-      conditions: { shopifyPlan: SHOPIFY.plan, shopifyRead: SHOPIFY_BULK ? 'bulk' : 'paged', shopifyBulkRate: SHOPIFY_BULK_RATE, latency: LATENCY },
+      conditions: {
+        shopifyPlan: SHOPIFY.plan,
+        shopifyRead: SHOPIFY_BULK ? 'bulk' : 'paged',
+        shopifyBulkRate: SHOPIFY_BULK_RATE,
+        amazonRead: AMAZON_READ,
+        amazonRateScale: AMAZON_SCALE,
+        amazonReportModel: AMAZON_READ === 'report' ? REPORT_MODEL : null,
+        latency: LATENCY,
+        warehouse: 'ShipBob API 2026-01 sandbox, 150 requests per 60 s sliding window, pages of 250',
+      },
     },
     seconds,
     peakRssMB: peak,
@@ -273,11 +307,15 @@ async function main(): Promise<void> {
       seconds: bound,
       binding,
       perConnection: b,
-      note: `Amazon runs at rateScale ${AMAZON_SCALE} in sandbox and connector alike: at the documented 5 searchListingsItems/s the Amazon bound alone is ${b.amazon.how.split('unscaled: ')[1]}`,
+      note:
+        AMAZON_READ === 'report'
+          ? `Amazon reads one report (${b.amazon.how})`
+          : `Amazon runs at rateScale ${AMAZON_SCALE} in sandbox and connector alike: at the documented 5 searchListingsItems/s the Amazon bound alone is ${b.amazon.how.split('unscaled: ')[1]}`,
     },
     ratio,
-    goal: `<= ${GOAL_RATIO} x the bound and peak RSS < ${GOAL_MB} MB`,
+    goal: `<= ${GOAL_RATIO} x the bound and peak RSS < ${GOAL_MB} MB; issue 15: at most ${GOAL_WALL_SECONDS / 60} min wall time`,
     met: metTime && metMemory,
+    metWallTime: seconds <= GOAL_WALL_SECONDS,
     metTime,
     metMemory,
     missedBy: metTime ? null : `${round((ratio / GOAL_RATIO - 1) * 100)} % over ${GOAL_RATIO} x the bound`,
@@ -289,7 +327,7 @@ async function main(): Promise<void> {
     machine: machine(),
   };
   console.log(JSON.stringify(result, null, 2));
-  writeResult('reconcile', result, markdown(result));
+  writeResult(RESULT_NAME, result, markdown(result));
 }
 
 if (process.env.BENCH_REPORT_ONLY === '1') {
