@@ -1,0 +1,49 @@
+// A two-location shop for the multi-location tests (docs/locations.md): warehouses `east`
+// and `west` with one sellable location `main` each; channel A sells only from east,
+// channel B from east then west. Both list every SKU.
+import type { BufferPolicy } from '../../src/domain/types.js';
+import type { CatalogInput } from '../../src/engine/catalog.js';
+
+export interface TwoLocationOptions {
+  skus?: string[];
+  policy?: BufferPolicy;
+  /** Sources of A and B (undefined: the default sources). */
+  sourcesA?: string[] | undefined;
+  sourcesB?: string[] | undefined;
+}
+
+export function twoLocationCatalog(opts: TwoLocationOptions = {}): CatalogInput {
+  const skus = opts.skus ?? ['A1'];
+  const base = { credentialsEncrypted: null, pollIntervalMs: 300_000, reconcileCron: '0 3 * * *', options: {}, bufferPolicy: {} };
+  const warehouse = (id: string) => ({
+    ...base,
+    id,
+    kind: 'warehouse' as const,
+    platform: 'warehouse',
+    baseUrl: `http://127.0.0.1:1/warehouse/${id}`,
+    fulfilledBy: null,
+    locations: [{ code: 'main', sellable: true }],
+  });
+  const channel = (id: string, sources: string[] | undefined) => ({
+    ...base,
+    id,
+    kind: 'channel' as const,
+    platform: 'shopify',
+    baseUrl: `http://127.0.0.1:1/shopify/${id}`,
+    bufferPolicy: opts.policy ?? { mode: 'shared' },
+    fulfilledBy: 'east',
+    ...(sources === undefined ? {} : { sources }),
+  });
+  return {
+    connections: [
+      warehouse('east'),
+      warehouse('west'),
+      channel('chA', 'sourcesA' in opts ? opts.sourcesA : ['east/main']),
+      channel('chB', 'sourcesB' in opts ? opts.sourcesB : ['east/main', 'west/main']),
+    ],
+    skus: skus.map((sku) => ({
+      sku,
+      listings: { chA: { inventoryItemId: `gid://shopify/InventoryItem/${sku}-A` }, chB: { inventoryItemId: `gid://shopify/InventoryItem/${sku}-B` } },
+    })),
+  };
+}
