@@ -16,7 +16,8 @@ import { catalogSnapshot, forgetCatalog, graphFromSnapshot, isStaleCatalogError,
 import { shortfalls, type PlannedClaim } from './order-shortfalls.js';
 import { adaptiveSettings } from './adaptive-settings.js';
 import { loweringLatencies } from './lowering-latency-cache.js';
-import { affectedSkus, atsOfSkus, skusToLock, targetsFromCache } from './targets.js';
+import { affectedSkus, atsOfSkus, skusToLock, sourcedStock, targetsFromCache } from './targets.js';
+import { sourceLayoutAt, type SourceLayout } from './source-layout.js';
 import { countOrdersRecorded, countOversells } from '../metrics/counters.js';
 
 export interface OrderInput {
@@ -75,7 +76,7 @@ export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promi
     // waiting inside transactions for a snapshot would exhaust the pool.
     const record = async () => {
       const catalog = await catalogSnapshot(db);
-      const plan = planBatch(batch, catalog);
+      const plan = planBatch(batch, catalog, await sourceLayoutAt(db, catalog.version));
       return withPipelinedTx(
         db,
         (tx) => recordOrderBatch(tx, plan.newOrders, plan.lockSkus, adaptiveSettings().velocityWindowMs),
@@ -112,6 +113,8 @@ type Planned = {
 interface BatchPlan {
   inputs: readonly OrderInput[];
   catalog: CachedCatalog;
+  /** Which locations each channel sells from, at the catalogue's version. */
+  layout: SourceLayout;
   graph: SkuGraph;
   /** Rejections known before writing (unknown or non-channel connection). */
   results: (RecordOrderResult | undefined)[];
@@ -122,7 +125,7 @@ interface BatchPlan {
 }
 
 /** Everything about a batch that the catalogue alone decides, computed before its transaction. */
-function planBatch(inputs: readonly OrderInput[], catalog: CachedCatalog): BatchPlan {
+function planBatch(inputs: readonly OrderInput[], catalog: CachedCatalog, layout: SourceLayout): BatchPlan {
   const graph = graphFromSnapshot(catalog, [...new Set(inputs.flatMap((o) => o.lines.map((l) => l.sku)))], [...new Set(inputs.map((o) => o.connectionId))]);
   const connections = graph.connections;
   const results: (RecordOrderResult | undefined)[] = inputs.map((o) => {
@@ -156,7 +159,7 @@ function planBatch(inputs: readonly OrderInput[], catalog: CachedCatalog): Batch
     orders.flatMap((o) => o.claims.map((c) => c.sku)),
     graph.bundles,
   );
-  return { inputs, catalog, graph, results, orders, newOrders, lockSkus };
+  return { inputs, catalog, layout, graph, results, orders, newOrders, lockSkus };
 }
 
 /** After the batch statement: incidents, the results, and the targets to send with the COMMIT. */
@@ -178,7 +181,9 @@ async function finishBatch(
   );
   // After the batch statement: the selling channels' counts and velocities include this batch.
   const states = await listingStates(tx, [...affected]);
-  const targets = targetsFromCache(catalog.listings, states, atsOfSkus(affected, stock, graph.bundles), await loweringLatencies(tx));
+  const listed = [...affected].flatMap((sku) => (catalog.listings.get(sku)?.channels ?? []).map((c) => ({ sku, connectionId: c.connectionId })));
+  const sourced = await sourcedStock(tx, plan.layout, listed, graph.bundles);
+  const targets = targetsFromCache(catalog.listings, states, atsOfSkus(affected, stock, graph.bundles), await loweringLatencies(tx), sourced);
 
   for (const { i, input, lines } of fresh) {
     results[i] = {

@@ -182,3 +182,34 @@ export async function splitClaims(
   });
   return rows;
 }
+
+/** What the planner needs to know of every channel's sources, read in one statement. */
+export interface SourceLayoutRows {
+  /** Channels with their own sources (outlet '' only): `warehouse/code` in order. */
+  configured: { connectionId: string; sources: string[] }[];
+  /** Every location, each warehouse's in configuration order. */
+  locations: { warehouse: string; code: string; sellable: boolean; external: boolean }[];
+  /** Channel id -> the warehouse that fulfils its orders. */
+  fulfilledBy: Record<string, string | null>;
+}
+
+/** The source layout (changes only with a catalogue sync, which bumps the catalogue version). */
+export async function sourceLayoutRows(q: Queryable): Promise<SourceLayoutRows> {
+  const { rows } = await q.query<{ layout: SourceLayoutRows }>({
+    name: 'locations_source_layout',
+    text: `SELECT json_build_object(
+             'configured', COALESCE((
+               SELECT json_agg(json_build_object('connectionId', cl.connection_id, 'sources', (
+                        SELECT COALESCE(json_agg(lo.connection_id || '/' || lo.code ORDER BY cs.position), '[]')
+                          FROM channel_sources cs JOIN locations lo ON lo.id = cs.location_id
+                         WHERE cs.channel_location_id = cl.id)) ORDER BY cl.connection_id)
+                 FROM channel_locations cl WHERE cl.external_id = ''), '[]'),
+             'locations', COALESCE((
+               SELECT json_agg(json_build_object('warehouse', connection_id, 'code', code, 'sellable', sellable, 'external', external)
+                               ORDER BY connection_id, position, id) FROM locations), '[]'),
+             'fulfilledBy', COALESCE((SELECT json_object_agg(id, fulfilled_by) FROM connections WHERE kind = 'channel'), '{}')
+           ) AS layout`,
+    values: [],
+  });
+  return rows[0]!.layout;
+}
