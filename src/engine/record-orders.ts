@@ -18,6 +18,8 @@ import { adaptiveSettings } from './adaptive-settings.js';
 import { loweringLatencies } from './lowering-latency-cache.js';
 import { affectedSkus, atsOfSkus, skusToLock, sourcedStock, targetsFromCache } from './targets.js';
 import { sourceLayoutAt, type SourceLayout } from './source-layout.js';
+import { routeBatch, withRoutedShort, type RoutedShort } from './route-orders.js';
+import { lockSkuStock } from '../store/stock.js';
 import { countOrdersRecorded, countOversells } from '../metrics/counters.js';
 
 export interface OrderInput {
@@ -77,10 +79,23 @@ export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promi
     const record = async () => {
       const catalog = await catalogSnapshot(db);
       const plan = planBatch(batch, catalog, await sourceLayoutAt(db, catalog.version));
+      const window = adaptiveSettings().velocityWindowMs;
+      if (!routes(plan)) {
+        return withPipelinedTx(
+          db,
+          (tx) => recordOrderBatch(tx, plan.newOrders, plan.lockSkus, window),
+          (tx, effects) => finishBatch(tx, plan, effects),
+        );
+      }
+      // Claims go to locations: lock the stock rows first, route on them, then the batch.
       return withPipelinedTx(
         db,
-        (tx) => recordOrderBatch(tx, plan.newOrders, plan.lockSkus, adaptiveSettings().velocityWindowMs),
-        (tx, effects) => finishBatch(tx, plan, effects),
+        (tx) => lockSkuStock(tx, plan.lockSkus),
+        async (tx) => {
+          const routed = await routeBatch(tx, plan.newOrders, plan.layout);
+          const effects = await recordOrderBatch(tx, routed.newOrders, plan.lockSkus, window);
+          return finishBatch(tx, { ...plan, newOrders: routed.newOrders, routedShort: routed.short }, effects);
+        },
       );
     };
     let recorded: RecordOrderResult[];
@@ -122,6 +137,16 @@ interface BatchPlan {
   orders: Planned[];
   newOrders: NewOrder[];
   lockSkus: string[];
+  /** Units short at the selling channel's sources, when claims were routed to locations. */
+  routedShort?: RoutedShort[];
+}
+
+/**
+ * Claims are routed to locations once some channel has its own sources; before that they
+ * stay unlocated (counted against every location), exactly as before locations.
+ */
+function routes(plan: BatchPlan): boolean {
+  return plan.layout.configured.size > 0 && plan.newOrders.some((o) => o.claims.length > 0);
 }
 
 /** Everything about a batch that the catalogue alone decides, computed before its transaction. */
@@ -173,7 +198,14 @@ async function finishBatch(
   const fresh = plan.orders.filter(({ input }) => inserted.has(orderKey(input.connectionId, input.externalId)));
   // Claims of orders inserted here only, in batch order (the order shortfalls are served in).
   const claims: PlannedClaim[] = fresh.flatMap(({ i, claims }) => claims.map((c) => ({ order: i, ...c })));
-  const short = shortfalls(claims, (order, lineNo) => inputs[order]!.lines[lineNo]!, stock, graph.bundles);
+  const totalShort = shortfalls(claims, (order, lineNo) => inputs[order]!.lines[lineNo]!, stock, graph.bundles);
+  const freshIndex = new Map(fresh.map((f) => [plan.orders.indexOf(f), f.i]));
+  const short = withRoutedShort(
+    totalShort,
+    plan.routedShort ?? [],
+    (k) => freshIndex.get(k),
+    (i, lineNo) => inputs[i]!.lines[lineNo]!.sku,
+  );
   await insertIncidents(tx, incidentsFor(short, fresh, inserted));
   const affected = affectedSkus(
     claims.map((c) => c.sku),

@@ -1,7 +1,7 @@
 // Which locations each channel sells from, as the target planner reads it
 // (docs/locations.md). It changes only with a catalogue sync, so the order path keeps one
 // copy per catalogue version; other paths read it in their transaction.
-import { defaultSources, type LocationInfo, type LocationKey } from '../domain/locations.js';
+import { defaultSources, locationKey, type LocationInfo, type LocationKey } from '../domain/locations.js';
 import type { Db, Queryable } from '../store/db.js';
 import { sourceLayoutRows } from '../store/locations.js';
 
@@ -10,6 +10,10 @@ export interface SourceLayout {
   configured: ReadonlyMap<string, readonly LocationKey[]>;
   locations: readonly LocationInfo[];
   fulfilledBy: ReadonlyMap<string, string | null>;
+  /** `warehouse/code` -> the location's id (claims carry it). */
+  ids: ReadonlyMap<LocationKey, number>;
+  /** Location id -> its warehouse. */
+  warehouseOf: ReadonlyMap<number, string>;
 }
 
 export async function loadSourceLayout(q: Queryable): Promise<SourceLayout> {
@@ -18,6 +22,8 @@ export async function loadSourceLayout(q: Queryable): Promise<SourceLayout> {
     configured: new Map(rows.configured.map((c) => [c.connectionId, c.sources])),
     locations: rows.locations,
     fulfilledBy: new Map(Object.entries(rows.fulfilledBy)),
+    ids: new Map(rows.locations.map((l) => [locationKey(l.warehouse, l.code), Number(l.id)])),
+    warehouseOf: new Map(rows.locations.map((l) => [Number(l.id), l.warehouse])),
   };
 }
 

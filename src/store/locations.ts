@@ -188,7 +188,7 @@ export interface SourceLayoutRows {
   /** Channels with their own sources (outlet '' only): `warehouse/code` in order. */
   configured: { connectionId: string; sources: string[] }[];
   /** Every location, each warehouse's in configuration order. */
-  locations: { warehouse: string; code: string; sellable: boolean; external: boolean }[];
+  locations: { id: number; warehouse: string; code: string; sellable: boolean; external: boolean }[];
   /** Channel id -> the warehouse that fulfils its orders. */
   fulfilledBy: Record<string, string | null>;
 }
@@ -205,7 +205,7 @@ export async function sourceLayoutRows(q: Queryable): Promise<SourceLayoutRows> 
                          WHERE cs.channel_location_id = cl.id)) ORDER BY cl.connection_id)
                  FROM channel_locations cl WHERE cl.external_id = ''), '[]'),
              'locations', COALESCE((
-               SELECT json_agg(json_build_object('warehouse', connection_id, 'code', code, 'sellable', sellable, 'external', external)
+               SELECT json_agg(json_build_object('id', id, 'warehouse', connection_id, 'code', code, 'sellable', sellable, 'external', external)
                                ORDER BY connection_id, position, id) FROM locations), '[]'),
              'fulfilledBy', COALESCE((SELECT json_object_agg(id, fulfilled_by) FROM connections WHERE kind = 'channel'), '{}')
            ) AS layout`,

@@ -5,10 +5,8 @@
 // are today's single pool.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { twoLocationCatalog, type TwoLocationOptions } from '../helpers/locations.js';
+import { twoLocationCatalog, twoLocationShop } from '../helpers/locations.js';
 import { syncCatalog } from '../../src/engine/catalog.js';
-import { recordObservation } from '../../src/engine/record-observation.js';
-import { recordOrder } from '../../src/engine/record-orders.js';
 import { cancelOrder } from '../../src/engine/cancel-order.js';
 import { configureAdaptive } from '../../src/engine/adaptive-settings.js';
 
@@ -19,18 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 
-let seq = 0;
-const at = () => new Date(Date.UTC(2026, 11, 5, 0, 0, 0, ++seq));
-async function shop(opts: TwoLocationOptions = {}) {
-  await t.db.query(`TRUNCATE ledger, incidents, claims, order_lines, orders, stock_levels, listings, buffer_overrides, channel_sources,
-                    channel_locations, bundle_components, sku_stock, skus, locations, connections RESTART IDENTITY CASCADE`);
-  await syncCatalog(t.db, twoLocationCatalog(opts));
-}
-const observe = (warehouse: string, available: number, sku = 'A1') =>
-  recordObservation(t.db, { connectionId: warehouse, location: 'main', sku, kind: 'absolute', available, observedAt: at() });
-let orderNo = 0;
-const sell = (channel: string, quantity: number, sku = 'A1') =>
-  recordOrder(t.db, { connectionId: channel, externalId: `o${++orderNo}`, lines: [{ sku, quantity }] });
+const { reset: shop, observe, sell, lastOrder } = twoLocationShop(() => t.db);
 const oversold = (r: Awaited<ReturnType<typeof sell>>) => (r.outcome === 'recorded' ? r.oversold.map((s) => `${s.sku} short ${s.unitsShort}`) : ['duplicate']);
 async function targets(sku = 'A1'): Promise<Record<string, number>> {
   const { rows } = await t.db.query(`SELECT connection_id AS c, target FROM listings WHERE sku = $1 ORDER BY connection_id`, [sku]);
@@ -49,7 +36,7 @@ describe('targets over sources', () => {
     expect(await targets()).toEqual({ chA: 3, chB: 8 });
     const o = await sell('chB', 2);
     expect(await targets()).toEqual({ chA: 1, chB: 6 });
-    await cancelOrder(t.db, { connectionId: 'chB', externalId: `o${orderNo}` });
+    await cancelOrder(t.db, { connectionId: 'chB', externalId: lastOrder() });
     expect(await targets()).toEqual({ chA: 3, chB: 8 });
     expect(oversold(o)).toEqual([]);
   });

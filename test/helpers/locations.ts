@@ -2,7 +2,10 @@
 // and `west` with one sellable location `main` each; channel A sells only from east,
 // channel B from east then west. Both list every SKU.
 import type { BufferPolicy } from '../../src/domain/types.js';
-import type { CatalogInput } from '../../src/engine/catalog.js';
+import { syncCatalog, type CatalogInput } from '../../src/engine/catalog.js';
+import { recordObservation } from '../../src/engine/record-observation.js';
+import { recordOrder } from '../../src/engine/record-orders.js';
+import type { Db } from '../../src/store/db.js';
 
 export interface TwoLocationOptions {
   skus?: string[];
@@ -45,5 +48,26 @@ export function twoLocationCatalog(opts: TwoLocationOptions = {}): CatalogInput 
       sku,
       listings: { chA: { inventoryItemId: `gid://shopify/InventoryItem/${sku}-A` }, chB: { inventoryItemId: `gid://shopify/InventoryItem/${sku}-B` } },
     })),
+  };
+}
+
+/** The two-location shop's operations on one test database: reset, stock at a warehouse, sales. */
+/** `db` is read at each call (test databases are created in beforeAll). */
+export function twoLocationShop(dbOf: () => Db) {
+  let seq = 0;
+  let orderNo = 0;
+  const at = () => new Date(Date.UTC(2026, 11, 5, 0, 0, 0, ++seq));
+  return {
+    at,
+    lastOrder: () => `o${orderNo}`,
+    async reset(opts: TwoLocationOptions = {}) {
+      await dbOf().query(`TRUNCATE ledger, incidents, claims, order_lines, orders, stock_levels, listings, buffer_overrides, channel_sources,
+                      channel_locations, bundle_components, sku_stock, skus, locations, connections RESTART IDENTITY CASCADE`);
+      await syncCatalog(dbOf(), twoLocationCatalog(opts));
+    },
+    observe: (warehouse: string, available: number, sku = 'A1') =>
+      recordObservation(dbOf(), { connectionId: warehouse, location: 'main', sku, kind: 'absolute', available, observedAt: at() }),
+    sell: (channel: string, quantity: number, sku = 'A1') =>
+      recordOrder(dbOf(), { connectionId: channel, externalId: `o${++orderNo}`, lines: [{ sku, quantity }] }),
   };
 }
