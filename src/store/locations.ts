@@ -213,3 +213,31 @@ export async function sourceLayoutRows(q: Queryable): Promise<SourceLayoutRows> 
   });
   return rows[0]!.layout;
 }
+
+/** One location's totals over every SKU (`stocksync status`). */
+export interface LocationTotals {
+  warehouse: string;
+  code: string;
+  sellable: boolean;
+  external: boolean;
+  skus: number;
+  available: number;
+  /** Units of open claims routed here. */
+  claimed: number;
+}
+
+/** Every location's totals, and the units of open claims without a location. */
+export async function locationTotals(q: Queryable): Promise<{ locations: LocationTotals[]; unlocatedClaims: number }> {
+  const { rows } = await q.query<{ totals: LocationTotals[]; unlocated: number }>({
+    name: 'locations_totals',
+    text: `WITH claimed AS (SELECT location_id, sum(quantity)::int AS units FROM claims WHERE state = 'open' GROUP BY location_id),
+                levels AS (SELECT location_id, count(*)::int AS skus, sum(available)::int AS available FROM stock_levels GROUP BY location_id)
+           SELECT COALESCE((SELECT json_agg(json_build_object('warehouse', lo.connection_id, 'code', lo.code, 'sellable', lo.sellable,
+                                  'external', lo.external, 'skus', COALESCE(l.skus, 0), 'available', COALESCE(l.available, 0),
+                                  'claimed', COALESCE(c.units, 0)) ORDER BY lo.connection_id, lo.position, lo.id)
+                             FROM locations lo LEFT JOIN levels l ON l.location_id = lo.id LEFT JOIN claimed c ON c.location_id = lo.id), '[]') AS totals,
+                  COALESCE((SELECT units FROM claimed WHERE location_id IS NULL), 0) AS unlocated`,
+    values: [],
+  });
+  return { locations: rows[0]!.totals, unlocatedClaims: rows[0]!.unlocated };
+}

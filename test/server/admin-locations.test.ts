@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log.js';
 import { buildServer } from '../../src/server/app.js';
 import { API_PREFIX } from '../../src/server/admin/index.js';
 import { formatSku } from '../../src/cli/commands/sku.js';
+import { formatLocations, locationsReport } from '../../src/cli/locations-report.js';
 import { skuLocations } from '../../src/engine/sku-locations.js';
 import { listingsOfSku } from '../../src/store/listings.js';
 import { latestLedgerEntries } from '../../src/store/ledger.js';
@@ -64,5 +65,18 @@ describe('stock per location', () => {
     expect(text).toMatch(/east\s+main\s+yes\s+2\s+0\s+2\s+2\s+0/);
     expect(text).toMatch(/west\s+main\s+yes\s+2\s+0\s+2\s+1\s+1/);
     expect(text).toMatch(/chB\s+shopify.*east\/main west\/main\s+1/);
+  });
+
+  it('`stocksync status` lists each location with the claims routed to it, and the channels with their own sources', async () => {
+    const report = await locationsReport(t.db);
+    expect(report.locations.map((l) => [l.warehouse, l.code, l.skus, l.available, l.claimed])).toEqual([
+      ['east', 'main', 1, 2, 2],
+      ['west', 'main', 1, 2, 1],
+    ]);
+    expect(report.unlocatedClaims).toBe(0);
+    expect(report.channelSources).toEqual({ chA: ['east/main'], chB: ['east/main', 'west/main'] });
+    const text = formatLocations(report);
+    expect(text).toMatch(/west\s+main\s+yes\s+1\s+2\s+1/);
+    expect(text).toMatch(/chB sells from east\/main, west\/main/);
   });
 });

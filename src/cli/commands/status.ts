@@ -7,6 +7,7 @@ import { withDatabase } from '../database.js';
 import { loadConfigFor, printJson } from '../context.js';
 import { engineHealth, formatEngineHealth } from '../engine-health.js';
 import { table } from '../table.js';
+import { formatLocations, locationsReport } from '../locations-report.js';
 
 export function register(program: Command): void {
   program
@@ -20,8 +21,11 @@ export function register(program: Command): void {
         await withDatabase(cmd, async ({ db }) => {
           const report = await statusReport(db);
           const incidents = await openIncidents(db, 10);
-          if (opts.json) return printJson({ ...report, database: { ok: true }, engine, recentIncidents: incidents });
-          process.stdout.write(formatStatus(report, incidents) + ['', 'database      up', ...formatEngineHealth(engine)].join('\n') + '\n');
+          const locations = await locationsReport(db);
+          if (opts.json) return printJson({ ...report, locations, database: { ok: true }, engine, recentIncidents: incidents });
+          process.stdout.write(
+            formatStatus(report, incidents) + formatLocations(locations) + ['', 'database      up', ...formatEngineHealth(engine)].join('\n') + '\n',
+          );
         });
       } catch (e) {
         const error = (e as Error).message;
