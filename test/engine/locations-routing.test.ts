@@ -10,6 +10,7 @@ import { twoLocationShop } from '../helpers/locations.js';
 import { cancelOrder } from '../../src/engine/cancel-order.js';
 import { acknowledgeOrder } from '../../src/engine/acknowledge-order.js';
 import { recordPushed } from '../../src/store/dispatch.js';
+import { recordOrders } from '../../src/engine/record-orders.js';
 import { splitClaims, stockByLocation } from '../../src/store/locations.js';
 
 let t: TestDatabase;
@@ -105,6 +106,21 @@ describe('claims routed to locations', () => {
 });
 
 describe('concurrent sales on the last units', () => {
+  it('routes the orders of one batch in turn, each on the stock the previous left', async () => {
+    await shop({ policy: { mode: 'partitioned' } });
+    await observe('east', 1);
+    await observe('west', 1);
+    await pushAll(); // A 1 (east), B 1
+    const [b, a] = await recordOrders(t.db, [
+      { connectionId: 'chB', externalId: 'batch-b', lines: [{ sku: 'A1', quantity: 1 }] },
+      { connectionId: 'chA', externalId: 'batch-a', lines: [{ sku: 'A1', quantity: 1 }] },
+    ]);
+    if (a?.outcome !== 'recorded' || b?.outcome !== 'recorded') throw new Error('expected both recorded');
+    expect(await claimsOf(b.orderId)).toEqual([{ location: 'west/main', quantity: 1, state: 'open' }]);
+    expect(await claimsOf(a.orderId)).toEqual([{ location: 'east/main', quantity: 1, state: 'open' }]);
+    expect([a.oversold, b.oversold]).toEqual([[], []]);
+  });
+
   it('partitioned counts sold at once leave no location oversold', async () => {
     for (const [east, west] of [
       [1, 1],
