@@ -9,7 +9,6 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { twoLocationShop } from '../helpers/locations.js';
 import { cancelOrder } from '../../src/engine/cancel-order.js';
 import { acknowledgeOrder } from '../../src/engine/acknowledge-order.js';
-import { recordPushed } from '../../src/store/dispatch.js';
 import { recordOrders } from '../../src/engine/record-orders.js';
 import { splitClaims, stockByLocation } from '../../src/store/locations.js';
 
@@ -19,15 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 
-const { at, reset: shop, observe, sell, lastOrder } = twoLocationShop(() => t.db);
-/** Every channel acknowledges its target, as a synchronous platform does. */
-async function pushAll() {
-  const { rows } = await t.db.query(`SELECT id, target, pushed FROM listings`);
-  await recordPushed(
-    t.db,
-    rows.map((l) => ({ id: l.id, quantity: l.target, expected: l.pushed })),
-  );
-}
+const { at, reset: shop, observe, sell, lastOrder, pushAll } = twoLocationShop(() => t.db);
 async function claimsOf(orderId: number) {
   const { rows } = await t.db.query(
     `SELECT lo.connection_id || '/' || lo.code AS location, c.quantity, c.state FROM claims c LEFT JOIN locations lo ON lo.id = c.location_id

@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 
-const { reset: shop, observe, sell, lastOrder } = twoLocationShop(() => t.db);
+const { reset: shop, observe, sell, lastOrder, pushAll } = twoLocationShop(() => t.db);
 const oversold = (r: Awaited<ReturnType<typeof sell>>) => (r.outcome === 'recorded' ? r.oversold.map((s) => `${s.sku} short ${s.unitsShort}`) : ['duplicate']);
 async function targets(sku = 'A1'): Promise<Record<string, number>> {
   const { rows } = await t.db.query(`SELECT connection_id AS c, target FROM listings WHERE sku = $1 ORDER BY connection_id`, [sku]);
@@ -103,6 +103,7 @@ describe('partitioned over overlapping sources', () => {
       const sku = `R${i}`;
       await observe('east', east, sku);
       await observe('west', west, sku);
+      await pushAll(); // each channel shows its count (and the router protects it)
       const shown = await targets(sku);
       expect(shown.chA!).toBeLessThanOrEqual(east);
       expect(shown.chA! + shown.chB!).toBe(east + west); // nothing reachable left unused
@@ -113,5 +114,25 @@ describe('partitioned over overlapping sources', () => {
       expect(await targets(sku)).toEqual({ chA: 0, chB: 0 });
     }
     expect(await oversells()).toBe(0);
+  });
+});
+
+describe('adaptive over overlapping sources', () => {
+  it('partitions the last units by sources, shows each its own sources while plentiful', async () => {
+    await shop({ policy: { mode: 'adaptive' } });
+    await observe('east', 1);
+    await observe('west', 1);
+    const states = async () =>
+      (await t.db.query(`SELECT connection_id AS c, target, partitioned FROM listings ORDER BY connection_id`)).rows.map((r) => [r.c, r.target, r.partitioned]);
+    expect(await states()).toEqual([
+      ['chA', 1, true],
+      ['chB', 1, true],
+    ]);
+    await observe('east', 60);
+    await observe('west', 40);
+    expect(await states()).toEqual([
+      ['chA', 60, false],
+      ['chB', 100, false],
+    ]);
   });
 });

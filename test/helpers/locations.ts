@@ -6,6 +6,7 @@ import { syncCatalog, type CatalogInput } from '../../src/engine/catalog.js';
 import { recordObservation } from '../../src/engine/record-observation.js';
 import { recordOrder } from '../../src/engine/record-orders.js';
 import type { Db } from '../../src/store/db.js';
+import { recordPushed } from '../../src/store/dispatch.js';
 
 export interface TwoLocationOptions {
   skus?: string[];
@@ -67,6 +68,14 @@ export function twoLocationShop(dbOf: () => Db) {
     },
     observe: (warehouse: string, available: number, sku = 'A1') =>
       recordObservation(dbOf(), { connectionId: warehouse, location: 'main', sku, kind: 'absolute', available, observedAt: at() }),
+    /** Every channel acknowledges its target, as a synchronous platform does: it shows (and may sell) that. */
+    async pushAll() {
+      const { rows } = await dbOf().query(`SELECT id, target, pushed FROM listings`);
+      await recordPushed(
+        dbOf(),
+        rows.map((l) => ({ id: l.id, quantity: l.target, expected: l.pushed })),
+      );
+    },
     sell: (channel: string, quantity: number, sku = 'A1') =>
       recordOrder(dbOf(), { connectionId: channel, externalId: `o${++orderNo}`, lines: [{ sku, quantity }] }),
   };
