@@ -4,7 +4,7 @@
 import { invalidInput } from '../errors.js';
 import { locationKey } from '../domain/locations.js';
 import type { Queryable } from '../store/db.js';
-import { locationsInOrder, replaceChannelSources, upsertLocationLayout } from '../store/locations.js';
+import { dropChannelSourcesNotIn, locationsInOrder, replaceChannelSources, upsertLocationLayout } from '../store/locations.js';
 
 export interface LocatedConnection {
   id: string;
@@ -24,6 +24,10 @@ export async function syncLocationsAndSources(tx: Queryable, connections: readon
     ),
   );
   const channels = connections.filter((c) => c.kind === 'channel');
+  await dropChannelSourcesNotIn(
+    tx,
+    channels.map((c) => c.id),
+  );
   if (channels.length === 0) return;
   const idOf = new Map((await locationsInOrder(tx)).map((l) => [locationKey(l.warehouse, l.code), l.id]));
   for (const c of channels) {

@@ -147,6 +147,15 @@ export async function replaceChannelSources(tx: Queryable, connectionId: string,
   });
 }
 
+/** Forgets the sources of channels no longer configured (their sources cascade). */
+export async function dropChannelSourcesNotIn(tx: Queryable, channelIds: readonly string[]): Promise<void> {
+  await tx.query({
+    name: 'channel_locations_drop_unconfigured',
+    text: `DELETE FROM channel_locations WHERE connection_id <> ALL($1::text[])`,
+    values: [channelIds],
+  });
+}
+
 /** Every channel's selling points with their sources in order (channels without rows sell as one, from the default). */
 export async function channelSources(q: Queryable): Promise<Map<string, ChannelLocation[]>> {
   const { rows } = await q.query<{ connectionId: string; externalId: string; sources: number[] }>({

@@ -31,6 +31,15 @@ describe('catalogue sync of locations and sources', () => {
     expect(await sourcesByChannel()).toEqual({});
   });
 
+  it('forgets the sources of a channel removed from the config', async () => {
+    await syncCatalog(t.db, twoLocationCatalog());
+    const catalog = twoLocationCatalog();
+    catalog.connections = catalog.connections.filter((c) => c.id !== 'chB');
+    for (const s of catalog.skus) delete s.listings!['chB'];
+    await syncCatalog(t.db, catalog);
+    expect(await sourcesByChannel()).toEqual({ chA: [['east/main']] });
+  });
+
   it('writes location positions and the external flag', async () => {
     const catalog = twoLocationCatalog();
     catalog.connections[1]!.locations = [
