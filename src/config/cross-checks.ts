@@ -7,6 +7,7 @@ import { formatPath, type ConfigIssue, type PathSegment } from './issues.js';
 import { platformSpec } from './platforms.js';
 import { checkNotifications } from './amazon-notifications.js';
 import { csvFeedIssues } from './csv-feed.js';
+import { checkSources } from './sources.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object' && !Array.isArray(x);
@@ -61,6 +62,7 @@ export function crossCheck(raw: unknown): ConfigIssue[] {
     checkComponents(s, index, skuIndex, add);
   });
   checkListings(root, conns, add);
+  checkSources(root, add);
   return issues;
 }
 

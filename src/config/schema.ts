@@ -174,6 +174,12 @@ export const channelSchema = z.strictObject({
   }),
   /** Warehouse connection that ships this channel's orders (defaults to the only warehouse). */
   fulfilledBy: connectionIdSchema.optional(),
+  /**
+   * The locations this channel sells from, in routing order: `warehouse` (its sellable
+   * locations) or `warehouse/location`. Absent: every sellable location, its fulfilledBy
+   * warehouse's first (docs/locations.md). Checked in cross-checks.ts.
+   */
+  sources: z.array(z.string({ error: 'must be a warehouse or warehouse/location name' }), { error: 'must be a list' }).optional(),
   buffer: bufferSchema.default({}),
   /** SKU -> buffer fields replacing the connection's for that SKU. */
   bufferOverrides: z.record(z.string(), bufferSchema, { error: 'must be a mapping of SKU to buffer fields' }).default({}),
@@ -185,6 +191,8 @@ export const locationSchema = z.strictObject({
   id: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
   /** Whether stock here counts towards ATS (false for quarantine, returns, damaged...). */
   sellable: z.boolean({ error: 'must be true or false' }).default(true),
+  /** Stock a platform holds and reports (Amazon FBA): read only, never a channel's source. */
+  external: z.boolean({ error: 'must be true or false' }).default(false),
 });
 
 export const warehouseSchema = z.strictObject({
@@ -198,7 +206,7 @@ export const warehouseSchema = z.strictObject({
   locations: z
     .array(locationSchema, { error: 'must be a list' })
     .min(1, 'a warehouse needs at least one location')
-    .default([{ id: 'main', sellable: true }]),
+    .default([{ id: 'main', sellable: true, external: false }]),
 });
 
 export const connectionSchema = z.discriminatedUnion('kind', [channelSchema, warehouseSchema], {

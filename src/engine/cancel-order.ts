@@ -53,6 +53,7 @@ export async function releaseOpenClaims(
       kind: 'release' as const,
       availableDelta: 0,
       claimedDelta: -c.quantity,
+      locationId: c.locationId,
       orderId,
       source,
     })),

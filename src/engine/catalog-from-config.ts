@@ -2,6 +2,7 @@
 // are sealed with the config's secretKey before they reach the database.
 import { listings, PLATFORMS, type LoadedConfig } from '../config/index.js';
 import { encryptCredentials } from '../crypto/credentials.js';
+import { configuredSources } from '../config/sources.js';
 import type { CatalogInput } from './catalog.js';
 
 export function catalogFromConfig(config: LoadedConfig): CatalogInput {
@@ -12,6 +13,7 @@ export function catalogFromConfig(config: LoadedConfig): CatalogInput {
     m[l.connectionId] = l.ids;
     idsBySku.set(l.sku, m);
   }
+  const sources = configuredSources(config);
   const onlyWarehouse = config.connections.filter((c) => c.kind === 'warehouse');
   return {
     connections: config.connections.map((c) => ({
@@ -26,7 +28,8 @@ export function catalogFromConfig(config: LoadedConfig): CatalogInput {
       reconcileCron: c.reconcile,
       options: c.options,
       listingIdentity: PLATFORMS[c.platform].listingIds[0],
-      locations: c.kind === 'warehouse' ? c.locations.map((l) => ({ code: l.id, sellable: l.sellable })) : [],
+      locations: c.kind === 'warehouse' ? c.locations.map((l) => ({ code: l.id, sellable: l.sellable, external: l.external })) : [],
+      ...(sources.has(c.id) ? { sources: sources.get(c.id)! } : {}),
     })),
     skus: config.skus.map((s) => ({
       sku: s.sku,

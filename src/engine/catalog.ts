@@ -9,20 +9,20 @@ import {
   retireListingsNotIn,
   upsertConnections,
   upsertListings,
-  upsertLocations,
   upsertSkus,
   type ConnectionRow,
 } from '../store/catalog.js';
 import { bumpCatalogVersion } from '../store/catalog-version.js';
 import { recomputeSkuTargets } from './recompute-skus.js';
 import { forgetCatalog } from './catalog-cache.js';
+import { syncLocationsAndSources, type LocatedConnection } from './catalog-sources.js';
 
 export interface CatalogInput {
-  connections: (ConnectionRow & {
-    locations?: { code: string; sellable: boolean }[];
-    /** The platform id field that identifies a listing (Shopify inventoryItemId...). */
-    listingIdentity?: string;
-  })[];
+  connections: (ConnectionRow &
+    LocatedConnection & {
+      /** The platform id field that identifies a listing (Shopify inventoryItemId...). */
+      listingIdentity?: string;
+    })[];
   skus: {
     sku: string;
     name?: string | null;
@@ -70,10 +70,7 @@ export async function syncCatalog(db: Db, input: CatalogInput): Promise<CatalogS
     withTx(db, async (tx) => {
       await lockCatalogForSync(tx);
       await upsertConnections(tx, input.connections);
-      await upsertLocations(
-        tx,
-        input.connections.flatMap((c) => (c.locations ?? []).map((l) => ({ connectionId: c.id, ...l }))),
-      );
+      await syncLocationsAndSources(tx, input.connections);
       await upsertSkus(
         tx,
         input.skus.map((s) => ({ sku: s.sku, name: s.name ?? null, components: s.components ?? [] })),

@@ -16,7 +16,10 @@ import { catalogSnapshot, forgetCatalog, graphFromSnapshot, isStaleCatalogError,
 import { shortfalls, type PlannedClaim } from './order-shortfalls.js';
 import { adaptiveSettings } from './adaptive-settings.js';
 import { loweringLatencies } from './lowering-latency-cache.js';
-import { affectedSkus, atsOfSkus, skusToLock, targetsFromCache } from './targets.js';
+import { affectedSkus, atsOfSkus, skusToLock, sourcedStock, targetsFromCache } from './targets.js';
+import { sourceLayoutAt, type SourceLayout } from './source-layout.js';
+import { routeBatch, withRoutedShort, type RoutedShort } from './route-orders.js';
+import { lockSkuStock } from '../store/stock.js';
 import { countOrdersRecorded, countOversells } from '../metrics/counters.js';
 
 export interface OrderInput {
@@ -75,11 +78,24 @@ export async function recordOrders(db: Db, inputs: readonly OrderInput[]): Promi
     // waiting inside transactions for a snapshot would exhaust the pool.
     const record = async () => {
       const catalog = await catalogSnapshot(db);
-      const plan = planBatch(batch, catalog);
+      const plan = planBatch(batch, catalog, await sourceLayoutAt(db, catalog.version));
+      const window = adaptiveSettings().velocityWindowMs;
+      if (!routes(plan)) {
+        return withPipelinedTx(
+          db,
+          (tx) => recordOrderBatch(tx, plan.newOrders, plan.lockSkus, window),
+          (tx, effects) => finishBatch(tx, plan, effects),
+        );
+      }
+      // Claims go to locations: lock the stock rows first, route on them, then the batch.
       return withPipelinedTx(
         db,
-        (tx) => recordOrderBatch(tx, plan.newOrders, plan.lockSkus, adaptiveSettings().velocityWindowMs),
-        (tx, effects) => finishBatch(tx, plan, effects),
+        (tx) => lockSkuStock(tx, plan.lockSkus),
+        async (tx) => {
+          const routed = await routeBatch(tx, plan.newOrders, plan.layout);
+          const effects = await recordOrderBatch(tx, routed.newOrders, plan.lockSkus, window);
+          return finishBatch(tx, { ...plan, newOrders: routed.newOrders, routedShort: routed.short }, effects);
+        },
       );
     };
     let recorded: RecordOrderResult[];
@@ -112,6 +128,8 @@ type Planned = {
 interface BatchPlan {
   inputs: readonly OrderInput[];
   catalog: CachedCatalog;
+  /** Which locations each channel sells from, at the catalogue's version. */
+  layout: SourceLayout;
   graph: SkuGraph;
   /** Rejections known before writing (unknown or non-channel connection). */
   results: (RecordOrderResult | undefined)[];
@@ -119,10 +137,20 @@ interface BatchPlan {
   orders: Planned[];
   newOrders: NewOrder[];
   lockSkus: string[];
+  /** Units short at the selling channel's sources, when claims were routed to locations. */
+  routedShort?: RoutedShort[];
+}
+
+/**
+ * Claims are routed to locations once some channel has its own sources; before that they
+ * stay unlocated (counted against every location), exactly as before locations.
+ */
+function routes(plan: BatchPlan): boolean {
+  return plan.layout.configured.size > 0 && plan.newOrders.some((o) => o.claims.length > 0);
 }
 
 /** Everything about a batch that the catalogue alone decides, computed before its transaction. */
-function planBatch(inputs: readonly OrderInput[], catalog: CachedCatalog): BatchPlan {
+function planBatch(inputs: readonly OrderInput[], catalog: CachedCatalog, layout: SourceLayout): BatchPlan {
   const graph = graphFromSnapshot(catalog, [...new Set(inputs.flatMap((o) => o.lines.map((l) => l.sku)))], [...new Set(inputs.map((o) => o.connectionId))]);
   const connections = graph.connections;
   const results: (RecordOrderResult | undefined)[] = inputs.map((o) => {
@@ -156,7 +184,7 @@ function planBatch(inputs: readonly OrderInput[], catalog: CachedCatalog): Batch
     orders.flatMap((o) => o.claims.map((c) => c.sku)),
     graph.bundles,
   );
-  return { inputs, catalog, graph, results, orders, newOrders, lockSkus };
+  return { inputs, catalog, layout, graph, results, orders, newOrders, lockSkus };
 }
 
 /** After the batch statement: incidents, the results, and the targets to send with the COMMIT. */
@@ -170,7 +198,14 @@ async function finishBatch(
   const fresh = plan.orders.filter(({ input }) => inserted.has(orderKey(input.connectionId, input.externalId)));
   // Claims of orders inserted here only, in batch order (the order shortfalls are served in).
   const claims: PlannedClaim[] = fresh.flatMap(({ i, claims }) => claims.map((c) => ({ order: i, ...c })));
-  const short = shortfalls(claims, (order, lineNo) => inputs[order]!.lines[lineNo]!, stock, graph.bundles);
+  const totalShort = shortfalls(claims, (order, lineNo) => inputs[order]!.lines[lineNo]!, stock, graph.bundles);
+  const freshIndex = new Map(fresh.map((f) => [plan.orders.indexOf(f), f.i]));
+  const short = withRoutedShort(
+    totalShort,
+    plan.routedShort ?? [],
+    (k) => freshIndex.get(k),
+    (i, lineNo) => inputs[i]!.lines[lineNo]!.sku,
+  );
   await insertIncidents(tx, incidentsFor(short, fresh, inserted));
   const affected = affectedSkus(
     claims.map((c) => c.sku),
@@ -178,7 +213,9 @@ async function finishBatch(
   );
   // After the batch statement: the selling channels' counts and velocities include this batch.
   const states = await listingStates(tx, [...affected]);
-  const targets = targetsFromCache(catalog.listings, states, atsOfSkus(affected, stock, graph.bundles), await loweringLatencies(tx));
+  const listed = [...affected].flatMap((sku) => (catalog.listings.get(sku)?.channels ?? []).map((c) => ({ sku, connectionId: c.connectionId })));
+  const sourced = await sourcedStock(tx, plan.layout, listed, graph.bundles);
+  const targets = targetsFromCache(catalog.listings, states, atsOfSkus(affected, stock, graph.bundles), await loweringLatencies(tx), sourced);
 
   for (const { i, input, lines } of fresh) {
     results[i] = {

@@ -18,6 +18,7 @@ export async function settleClaims(tx: Tx, p: { sku: string; warehouseConnection
       kind: 'settle' as const,
       availableDelta: 0,
       claimedDelta: -c.quantity,
+      locationId: c.locationId,
       orderId: c.orderId,
       source: p.source,
     })),

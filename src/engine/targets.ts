@@ -8,6 +8,10 @@ import { adaptiveSettings, type AdaptiveSettings } from './adaptive-settings.js'
 import { loweringLatencies } from './lowering-latency-cache.js';
 import type { SkuStockRow } from '../store/stock.js';
 import type { SkuListings } from './catalog-cache.js';
+import { planSourcedTargets } from '../domain/source-partitioning.js';
+import type { LocationStock } from '../domain/locations.js';
+import { loadSourceLayout, sourcesOf, type SourceLayout } from './source-layout.js';
+import { locationStocks } from './location-stock.js';
 
 /**
  * `stock` holds the current (locked) totals of every plain SKU involved, including every
@@ -24,7 +28,31 @@ export async function recomputeTargets(
   const listings = await listingsWithPolicies(tx, [...skus]);
   const latencyOf = await loweringLatencies(tx);
   const planned = listings.map((l) => ({ ...l, policy: mergePolicy(l.policy, l.override ?? undefined) }));
-  return updateTargets(tx, targetChanges(planned, atsOfSkus(skus, stock, bundles), latencyOf));
+  const sourced = await sourcedStock(tx, await loadSourceLayout(tx), planned, bundles);
+  return updateTargets(tx, targetChanges(planned, atsOfSkus(skus, stock, bundles), latencyOf, adaptiveSettings(), sourced));
+}
+
+/** What the planner needs for the SKUs some of whose channels have their own sources. */
+export interface SourcedStock {
+  layout: SourceLayout;
+  /** Stock by location of those SKUs only; the others keep the single-pool plan. */
+  stock: ReadonlyMap<string, LocationStock>;
+}
+
+/**
+ * The stock by location of the SKUs listed on a channel with its own sources (read only
+ * then: a catalogue without `sources` plans exactly as before, with no extra read).
+ */
+export async function sourcedStock(
+  tx: Tx,
+  layout: SourceLayout,
+  listings: readonly { sku: string; connectionId: string }[],
+  bundles: ReadonlyMap<string, readonly BundleComponent[]>,
+): Promise<SourcedStock | undefined> {
+  if (layout.configured.size === 0) return undefined;
+  const skus = new Set(listings.filter((l) => layout.configured.has(l.connectionId)).map((l) => l.sku));
+  if (skus.size === 0) return undefined;
+  return { layout, stock: await locationStocks(tx, skus, bundles) };
 }
 
 /**
@@ -36,23 +64,31 @@ export function targetChanges(
   atsBySku: ReadonlyMap<string, number>,
   latencyOf: (connectionId: string) => number,
   settings: AdaptiveSettings = adaptiveSettings(),
+  sourced?: SourcedStock,
 ): TargetChange[] {
   const changes: TargetChange[] = [];
   for (const [sku, group] of groupBy(listings, (l) => l.sku)) {
-    const plan = planSkuTargets(
-      atsBySku.get(sku) ?? 0,
-      group.map((l) => ({
-        connectionId: l.connectionId,
-        policy: l.policy,
-        velocity: decayedVelocity(l.velocity, l.velocityAgeMs, settings.velocityWindowMs),
-        loweringLatencyMs: latencyOf(l.connectionId),
-        exposure: l.exposure,
-        unrecordedSales: l.unrecordedSales,
-        appliesLater: (PLATFORMS as Record<string, PlatformSpec | undefined>)[l.platform]?.appliesLater === true,
-      })),
-      group.some((l) => l.partitioned),
-      settings,
-    );
+    const channels = group.map((l) => ({
+      connectionId: l.connectionId,
+      policy: l.policy,
+      velocity: decayedVelocity(l.velocity, l.velocityAgeMs, settings.velocityWindowMs),
+      loweringLatencyMs: latencyOf(l.connectionId),
+      exposure: l.exposure,
+      unrecordedSales: l.unrecordedSales,
+      appliesLater: (PLATFORMS as Record<string, PlatformSpec | undefined>)[l.platform]?.appliesLater === true,
+    }));
+    const wasPartitioned = group.some((l) => l.partitioned);
+    const byLocation = sourced?.stock.get(sku);
+    // Over sources only where some channel has its own: with the default sources everywhere
+    // the two planners agree (property-tested in the domain), and the pool is cheaper.
+    const plan = byLocation
+      ? planSourcedTargets(
+          byLocation,
+          channels.map((c) => ({ ...c, sources: sourcesOf(sourced!.layout, c.connectionId) })),
+          wasPartitioned,
+          settings,
+        )
+      : planSkuTargets(atsBySku.get(sku) ?? 0, channels, wasPartitioned, settings);
     for (const l of group) {
       const change = { id: l.id, target: plan.targets.get(l.connectionId) ?? 0, partitioned: plan.partitioned, raiseGated: plan.held.has(l.connectionId) };
       if (change.target !== l.target || change.partitioned !== l.partitioned || change.raiseGated !== l.raiseGated) changes.push(change);
@@ -70,6 +106,7 @@ export function targetsFromCache(
   states: readonly ListingState[],
   atsBySku: ReadonlyMap<string, number>,
   latencyOf: (connectionId: string) => number,
+  sourced?: SourcedStock,
 ): TargetChange[] {
   const stateById = new Map(states.map((s) => [s.id, s]));
   const planned: (ListingState & { policy: BufferPolicy })[] = [];
@@ -81,7 +118,7 @@ export function targetsFromCache(
       if (state) planned.push({ ...state, policy: entry.channels[k]!.policy });
     });
   }
-  return targetChanges(planned, atsBySku, latencyOf);
+  return targetChanges(planned, atsBySku, latencyOf, adaptiveSettings(), sourced);
 }
 
 export function atsOfSkus(

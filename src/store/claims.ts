@@ -7,6 +7,8 @@ export interface ClaimRow {
   lineNo: number;
   sku: string;
   quantity: number;
+  /** Where the claim was taken; null: unlocated (docs/locations.md). */
+  locationId: number | null;
 }
 
 export async function openClaimSkusOfOrder(tx: Queryable, orderId: number): Promise<string[]> {
@@ -24,7 +26,7 @@ export async function releaseClaimsOfOrder(tx: Queryable, orderId: number): Prom
     name: 'claims_release_of_order',
     text: `UPDATE claims SET state = 'released', closed_at = now()
       WHERE order_id = $1 AND state = 'open'
-  RETURNING id, order_id AS "orderId", line_no AS "lineNo", sku, quantity`,
+  RETURNING id, order_id AS "orderId", line_no AS "lineNo", sku, quantity, location_id AS "locationId"`,
     values: [orderId],
   });
   return rows;
@@ -34,7 +36,10 @@ export async function releaseClaimsOfOrder(tx: Queryable, orderId: number): Prom
  * Settles the open claims on a SKU whose order this warehouse acknowledged at or before
  * the moment the observation was taken (domain/claims.ts settlesClaim): from then on the
  * warehouse's own `available` counts them (docs/invariants.md, invariant 2), so keeping the claim
- * would subtract the units twice.
+ * would subtract the units twice. A claim taken at a location settles with its location's
+ * warehouse only when that warehouse is the one the order went to: a part at another
+ * warehouse is counted there until that warehouse gets the order (per-warehouse pushes,
+ * docs/locations-wiring.md), never settled by a snapshot that cannot include it.
  */
 export async function settleClaims(tx: Queryable, p: { sku: string; warehouseConnectionId: string; observedAt: Date }): Promise<ClaimRow[]> {
   const { rows } = await tx.query<ClaimRow>({
@@ -43,7 +48,8 @@ export async function settleClaims(tx: Queryable, p: { sku: string; warehouseCon
        FROM orders o
       WHERE c.order_id = o.id AND c.sku = $1 AND c.state = 'open'
         AND o.warehouse_connection_id = $2 AND o.warehouse_ack_at <= $3
-  RETURNING c.id, c.order_id AS "orderId", c.line_no AS "lineNo", c.sku, c.quantity`,
+        AND (c.location_id IS NULL OR c.location_id IN (SELECT id FROM locations WHERE connection_id = $2))
+  RETURNING c.id, c.order_id AS "orderId", c.line_no AS "lineNo", c.sku, c.quantity, c.location_id AS "locationId"`,
     values: [p.sku, p.warehouseConnectionId, p.observedAt],
   });
   return rows;

@@ -147,6 +147,15 @@ export async function replaceChannelSources(tx: Queryable, connectionId: string,
   });
 }
 
+/** Forgets the sources of channels no longer configured (their sources cascade). */
+export async function dropChannelSourcesNotIn(tx: Queryable, channelIds: readonly string[]): Promise<void> {
+  await tx.query({
+    name: 'channel_locations_drop_unconfigured',
+    text: `DELETE FROM channel_locations WHERE connection_id <> ALL($1::text[])`,
+    values: [channelIds],
+  });
+}
+
 /** Every channel's selling points with their sources in order (channels without rows sell as one, from the default). */
 export async function channelSources(q: Queryable): Promise<Map<string, ChannelLocation[]>> {
   const { rows } = await q.query<{ connectionId: string; externalId: string; sources: number[] }>({
@@ -181,4 +190,63 @@ export async function splitClaims(
     values: [orderIds],
   });
   return rows;
+}
+
+/** What the planner needs to know of every channel's sources, read in one statement. */
+export interface SourceLayoutRows {
+  /** Channels with their own sources (outlet '' only): `warehouse/code` in order. */
+  configured: { connectionId: string; sources: string[] }[];
+  /** Every location, each warehouse's in configuration order. */
+  locations: { id: number; warehouse: string; code: string; sellable: boolean; external: boolean }[];
+  /** Channel id -> the warehouse that fulfils its orders. */
+  fulfilledBy: Record<string, string | null>;
+}
+
+/** The source layout (changes only with a catalogue sync, which bumps the catalogue version). */
+export async function sourceLayoutRows(q: Queryable): Promise<SourceLayoutRows> {
+  const { rows } = await q.query<{ layout: SourceLayoutRows }>({
+    name: 'locations_source_layout',
+    text: `SELECT json_build_object(
+             'configured', COALESCE((
+               SELECT json_agg(json_build_object('connectionId', cl.connection_id, 'sources', (
+                        SELECT COALESCE(json_agg(lo.connection_id || '/' || lo.code ORDER BY cs.position), '[]')
+                          FROM channel_sources cs JOIN locations lo ON lo.id = cs.location_id
+                         WHERE cs.channel_location_id = cl.id)) ORDER BY cl.connection_id)
+                 FROM channel_locations cl WHERE cl.external_id = ''), '[]'),
+             'locations', COALESCE((
+               SELECT json_agg(json_build_object('id', id, 'warehouse', connection_id, 'code', code, 'sellable', sellable, 'external', external)
+                               ORDER BY connection_id, position, id) FROM locations), '[]'),
+             'fulfilledBy', COALESCE((SELECT json_object_agg(id, fulfilled_by) FROM connections WHERE kind = 'channel'), '{}')
+           ) AS layout`,
+    values: [],
+  });
+  return rows[0]!.layout;
+}
+
+/** One location's totals over every SKU (`stocksync status`). */
+export interface LocationTotals {
+  warehouse: string;
+  code: string;
+  sellable: boolean;
+  external: boolean;
+  skus: number;
+  available: number;
+  /** Units of open claims routed here. */
+  claimed: number;
+}
+
+/** Every location's totals, and the units of open claims without a location. */
+export async function locationTotals(q: Queryable): Promise<{ locations: LocationTotals[]; unlocatedClaims: number }> {
+  const { rows } = await q.query<{ totals: LocationTotals[]; unlocated: number }>({
+    name: 'locations_totals',
+    text: `WITH claimed AS (SELECT location_id, sum(quantity)::int AS units FROM claims WHERE state = 'open' GROUP BY location_id),
+                levels AS (SELECT location_id, count(*)::int AS skus, sum(available)::int AS available FROM stock_levels GROUP BY location_id)
+           SELECT COALESCE((SELECT json_agg(json_build_object('warehouse', lo.connection_id, 'code', lo.code, 'sellable', lo.sellable,
+                                  'external', lo.external, 'skus', COALESCE(l.skus, 0), 'available', COALESCE(l.available, 0),
+                                  'claimed', COALESCE(c.units, 0)) ORDER BY lo.connection_id, lo.position, lo.id)
+                             FROM locations lo LEFT JOIN levels l ON l.location_id = lo.id LEFT JOIN claimed c ON c.location_id = lo.id), '[]') AS totals,
+                  COALESCE((SELECT units FROM claimed WHERE location_id IS NULL), 0) AS unlocated`,
+    values: [],
+  });
+  return { locations: rows[0]!.totals, unlocatedClaims: rows[0]!.unlocated };
 }

@@ -20,7 +20,9 @@ export interface OrderBatchEffects {
  * the stock rows of `lockSkus` in SKU order (`locked` waits, through its InitPlan, until
  * every order is in), then the selling channels' listings (an unreferenced data-modifying
  * CTE runs after the main query). A claim never exists without its order or its ledger
- * entry (kind `claim`, key `claim:<claim id>`).
+ * entry (kind `claim`, key `claim:<claim id>`), which carries the claim's location (a
+ * line routed to several locations has one claim per location; docs/locations.md). When
+ * claims are routed, the caller has locked the same stock rows before (route-orders.ts).
  */
 export async function recordOrderBatch(
   tx: Queryable,
@@ -50,13 +52,13 @@ export async function recordOrderBatch(
        INSERT INTO order_lines (order_id, line_no, sku, quantity, known)
        SELECT fresh.id, line.line_no, line.sku, line.quantity, line.known FROM line JOIN fresh USING (i)),
      new_claims AS (
-       INSERT INTO claims (order_id, line_no, sku, quantity)
-       SELECT fresh.id, c.line_no, c.sku, c.quantity
-         FROM unnest($13::int[], $14::int[], $15::text[], $16::int[]) AS c(i, line_no, sku, quantity) JOIN fresh USING (i)
-       RETURNING id, order_id, sku, quantity),
+       INSERT INTO claims (order_id, line_no, sku, quantity, location_id)
+       SELECT fresh.id, c.line_no, c.sku, c.quantity, c.location_id
+         FROM unnest($13::int[], $14::int[], $15::text[], $16::int[], $19::bigint[]) AS c(i, line_no, sku, quantity, location_id) JOIN fresh USING (i)
+       RETURNING id, order_id, sku, quantity, location_id),
      claim_entries AS (
-       INSERT INTO ledger (idempotency_key, sku, kind, claimed_delta, order_id, source)
-       SELECT 'claim:' || c.id, c.sku, 'claim', c.quantity, c.order_id, 'order:' || fresh.connection_id || ':' || fresh.external_id
+       INSERT INTO ledger (idempotency_key, sku, kind, claimed_delta, location_id, order_id, source)
+       SELECT 'claim:' || c.id, c.sku, 'claim', c.quantity, c.location_id, c.order_id, 'order:' || fresh.connection_id || ':' || fresh.external_id
          FROM new_claims c JOIN fresh ON fresh.id = c.order_id),
      locked AS (
        SELECT sku, available, claimed FROM sku_stock
@@ -115,6 +117,7 @@ export async function recordOrderBatch(
       claims.map((c) => c.quantity),
       lockSkus,
       Math.max(1, velocityWindowMs),
+      claims.map((c) => c.locationId ?? null),
     ],
   });
   const ids = new Map<string, number>();

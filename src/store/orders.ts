@@ -10,7 +10,7 @@ export interface NewOrder {
   raw: unknown;
   lines: readonly { sku: string; quantity: number; known: boolean }[];
   /** Units this order claims, per line and component SKU (a bundle line claims its components). */
-  claims: readonly { lineNo: number; sku: string; quantity: number }[];
+  claims: readonly { lineNo: number; sku: string; quantity: number; /** null: unlocated */ locationId?: number | null }[];
 }
 
 /** Orders are inserted with their effects by store/order-batch.ts recordOrderBatch. */

@@ -111,6 +111,8 @@ export interface ClaimView {
   externalId: string;
   quantity: number;
   state: 'open' | 'settled' | 'released';
+  /** `warehouse/code` where the claim was taken; null: unlocated (docs/locations.md). */
+  location: string | null;
   createdAt: Date;
   closedAt: Date | null;
 }
@@ -120,8 +122,8 @@ export async function claimsOfSku(q: Queryable, sku: string, limit: number): Pro
   const { rows } = await q.query<ClaimView>({
     name: 'sku_views_claims',
     text: `SELECT c.id, c.order_id AS "orderId", o.connection_id AS "connectionId", o.external_id AS "externalId", c.quantity, c.state,
-                  c.created_at AS "createdAt", c.closed_at AS "closedAt"
-             FROM claims c JOIN orders o ON o.id = c.order_id
+                  lo.connection_id || '/' || lo.code AS location, c.created_at AS "createdAt", c.closed_at AS "closedAt"
+             FROM claims c JOIN orders o ON o.id = c.order_id LEFT JOIN locations lo ON lo.id = c.location_id
             WHERE c.sku = $1
             ORDER BY (c.state = 'open') DESC, c.id DESC LIMIT $2`,
     values: [sku, limit],

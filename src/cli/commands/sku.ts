@@ -6,6 +6,7 @@ import { DEFAULT_ADAPTIVE } from '../../engine/adaptive-settings.js';
 import { latestLedgerEntries, type LedgerRow } from '../../store/ledger.js';
 import { listingsOfSku, type ListingView } from '../../store/listings.js';
 import { skuDetail, type SkuDetail } from '../../store/status.js';
+import { skuLocations, type SkuLocations } from '../../engine/sku-locations.js';
 import { withDatabase } from '../database.js';
 import { loadConfigFor, printJson } from '../context.js';
 import { table } from '../table.js';
@@ -28,37 +29,60 @@ export function register(program: Command): void {
           unitsPerHour: round1(decayedVelocity(l.velocity, l.velocityAgeMs, windowMs) * 3600),
         }));
         const ledger = await latestLedgerEntries(db, sku, Math.max(1, Math.min(1000, Number(opts.ledger) || 10)));
-        const view = { ...detail, ats: detail.components.length > 0 ? null : ats(detail), listings, ledger };
+        const locations = await skuLocations(
+          db,
+          sku,
+          detail.components,
+          listings.map((l) => l.connectionId),
+        );
+        const view = { ...detail, ats: detail.components.length > 0 ? null : ats(detail), ...locations, listings, ledger };
         if (opts.json) return printJson(view);
-        process.stdout.write(formatSku(detail, listings, ledger));
+        process.stdout.write(formatSku(detail, listings, ledger, locations));
       });
     });
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-export function formatSku(d: SkuDetail, listings: readonly (ListingView & { unitsPerHour?: number })[], ledger: readonly LedgerRow[]): string {
+export function formatSku(
+  d: SkuDetail,
+  listings: readonly (ListingView & { unitsPerHour?: number })[],
+  ledger: readonly LedgerRow[],
+  where: SkuLocations,
+): string {
   const lines = [`${d.sku}${d.name ? `  ${d.name}` : ''}`];
   if (d.components.length > 0) {
     lines.push(`bundle of ${d.components.map((c) => `${c.quantity} x ${c.sku}`).join(', ')}`);
   } else {
     lines.push(`ATS ${ats(d)}  (available ${d.available}, claimed ${d.claimed})`);
-    lines.push('', 'warehouse levels');
+    lines.push('', 'stock by location');
     lines.push(
-      d.levels.length === 0
+      where.locations.length === 0
         ? '  none observed yet'
         : table(
-            ['WAREHOUSE', 'LOCATION', 'SELLABLE', 'ON HAND', 'ALLOCATED', 'AVAILABLE', 'OBSERVED'],
-            d.levels.map((l) => [l.warehouse, l.location, l.sellable ? 'yes' : 'no', l.onHand, l.allocated, l.available, String(l.observedAt)]),
+            ['WAREHOUSE', 'LOCATION', 'SELLABLE', 'ON HAND', 'ALLOCATED', 'AVAILABLE', 'CLAIMED', 'ATS', 'OBSERVED'],
+            where.locations.map((l) => [
+              l.warehouse,
+              l.location,
+              l.external ? 'external' : l.sellable ? 'yes' : 'no',
+              l.onHand,
+              l.allocated,
+              l.available,
+              l.claimed,
+              l.ats,
+              l.observedAt === null ? '-' : l.observedAt.toISOString(),
+            ]),
           ),
     );
   }
+  if (where.unlocatedClaims > 0) lines.push(`claims without a location: ${where.unlocatedClaims} (counted against every location)`);
+  const sourcesOf = new Map(where.channels.map((c) => [c.connectionId, c]));
   lines.push('', 'channels');
   lines.push(
     listings.length === 0
       ? '  not listed'
       : table(
-          ['CONNECTION', 'PLATFORM', 'TARGET', 'PUSHED', 'SALES/H', 'BUFFER', 'STATE'],
+          ['CONNECTION', 'PLATFORM', 'TARGET', 'PUSHED', 'SALES/H', 'BUFFER', 'STATE', 'SOURCES', 'ATS AT SOURCES'],
           listings.map((l) => [
             l.connectionId,
             l.platform,
@@ -67,6 +91,8 @@ export function formatSku(d: SkuDetail, listings: readonly (ListingView & { unit
             l.unitsPerHour ?? '-',
             l.partitioned ? (l.raiseGated ? 'partitioned (raise held)' : 'partitioned') : 'shared',
             l.quarantinedReason ? `quarantined: ${l.quarantinedReason}` : l.dirty ? 'dirty' : 'in sync',
+            sourcesOf.get(l.connectionId)?.ownSources ? sourcesOf.get(l.connectionId)!.sources.join(' ') : 'all',
+            sourcesOf.get(l.connectionId)?.ats ?? '-',
           ]),
         ),
   );

@@ -8,6 +8,7 @@ import { withDatabase } from '../database.js';
 import { loadConfigFor, printJson } from '../context.js';
 import { engineHealth, formatEngineHealth } from '../engine-health.js';
 import { table } from '../table.js';
+import { formatLocations, locationsReport } from '../locations-report.js';
 
 export function register(program: Command): void {
   program
@@ -22,8 +23,14 @@ export function register(program: Command): void {
           const report = await statusReport(db);
           const incidents = await openIncidents(db, 10);
           const held = await heldFeedFiles(db);
-          if (opts.json) return printJson({ ...report, database: { ok: true }, engine, recentIncidents: incidents, heldFeedFiles: held });
-          process.stdout.write(formatStatus(report, incidents, new Date(), held) + ['', 'database      up', ...formatEngineHealth(engine)].join('\n') + '\n');
+          const locations = await locationsReport(db);
+          if (opts.json) return printJson({ ...report, locations, database: { ok: true }, engine, recentIncidents: incidents, heldFeedFiles: held });
+          process.stdout.write(
+            formatStatus(report, incidents, new Date(), held) +
+              formatLocations(locations) +
+              ['', 'database      up', ...formatEngineHealth(engine)].join('\n') +
+              '\n',
+          );
         });
       } catch (e) {
         const error = (e as Error).message;

@@ -6,6 +6,7 @@ import { adjustStock } from '../../engine/adjust-stock.js';
 import { listIncidents } from '../../store/incidents.js';
 import { claimsOfSku, ledgerPage, skuPage, skuRow } from '../../store/sku-views.js';
 import { skuDetail } from '../../store/status.js';
+import { skuLocations } from '../../engine/sku-locations.js';
 import type { AdminContext } from './context.js';
 import { notFound } from './problem.js';
 import { ok } from './route.js';
@@ -96,6 +97,26 @@ export function skuRoutes(ctx: AdminContext): void {
           levels: z.array(
             z.object({ warehouse: z.string(), location: z.string(), sellable: z.boolean(), onHand: z.number().int(), available: z.number().int() }).loose(),
           ),
+          locations: z
+            .array(
+              z.object({
+                warehouse: z.string(),
+                location: z.string(),
+                sellable: z.boolean(),
+                external: z.boolean(),
+                onHand: z.number().int(),
+                allocated: z.number().int(),
+                available: z.number().int(),
+                claimed: z.number().int().meta({ description: 'Units of open claims routed to this location' }),
+                ats: z.number().int().meta({ description: 'available - claimed here' }),
+                observedAt: timestamp.nullable(),
+              }),
+            )
+            .meta({ description: 'Stock by location (a plain SKU; none for a bundle)' }),
+          unlocatedClaims: z.number().int().meta({ description: 'Open claims without a location, counted against every location' }),
+          sources: z
+            .array(z.object({ connectionId: z.string(), sources: z.array(z.string()), ownSources: z.boolean(), ats: z.number().int() }))
+            .meta({ description: "Each listing channel's sources (warehouse/location, routing order) and its ATS over them" }),
           claims: z.array(
             z.object({ id: z.number().int(), orderId: z.number().int(), connectionId: z.string(), quantity: z.number().int(), state: z.string() }).loose(),
           ),
@@ -108,12 +129,28 @@ export function skuRoutes(ctx: AdminContext): void {
     handler: async ({ params }) => {
       const [row, detail] = await Promise.all([skuRow(ctx.db, params.sku), skuDetail(ctx.db, params.sku)]);
       if (!row || !detail) throw notFound(`no SKU ${params.sku}`);
-      const [claims, incidents, ledger] = await Promise.all([
+      const [claims, incidents, ledger, where] = await Promise.all([
         claimsOfSku(ctx.db, params.sku, 100),
         listIncidents(ctx.db, { state: 'open', kind: null, sku: params.sku, beforeId: null, limit: 100 }),
         ledgerPage(ctx.db, params.sku, null, 21),
+        skuLocations(
+          ctx.db,
+          params.sku,
+          detail.components,
+          row.listings.map((l) => l.connectionId),
+        ),
       ]);
-      return ok({ ...row, components: detail.components, levels: detail.levels, claims, incidents, ledger: page(ledger, 20, (l) => ({ id: l.id })) });
+      return ok({
+        ...row,
+        components: detail.components,
+        levels: detail.levels,
+        locations: where.locations,
+        unlocatedClaims: where.unlocatedClaims,
+        sources: where.channels,
+        claims,
+        incidents,
+        ledger: page(ledger, 20, (l) => ({ id: l.id })),
+      });
     },
   });
   ctx.routes.add({
