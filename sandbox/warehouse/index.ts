@@ -71,7 +71,8 @@ export function createWarehouse(spec: InstanceSpec, ctx: SandboxContext): Wareho
   const timers = new Set<NodeJS.Timeout>();
   let direct = 0;
 
-  for (const s of spec.skus ?? []) addItem(store, s.sku, s.quantity);
+  // a catalogue entry's barcode and name, where given, are the product's (catalogue discovery)
+  for (const s of spec.skus ?? []) addItem(store, s.sku, s.quantity, { ...(s.barcode && { barcode: s.barcode }), ...(s.name && { name: s.name }) });
   for (const b of opts.bundles) store.bundles.set(b.sku, { sku: b.sku, name: b.name ?? b.sku, components: b.components });
   for (const w of webhooksFromOptions(spec.options)) subscribe(w.topic, w.url);
 

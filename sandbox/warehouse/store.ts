@@ -116,12 +116,12 @@ export function backordered(store: WarehouseStore, sku: string): number {
   return n;
 }
 
-export function addItem(store: WarehouseStore, sku: string, onHand: number): InventoryItem {
+export function addItem(store: WarehouseStore, sku: string, onHand: number, meta: { barcode?: string; name?: string } = {}): InventoryItem {
   const inventoryId = store.nextInventoryId++;
   const centerId = store.centers[(inventoryId - 1001) % store.centers.length]!;
   // A stable, valid-looking EAN-13-ish barcode, so discovery can match on it.
-  const barcode = `200${String(inventoryId).padStart(9, '0')}`;
-  const item: InventoryItem = { inventoryId, sku, name: sku, centerId, barcode, onHand, committed: 0, awaiting: 0, updated: store.now() };
+  const barcode = meta.barcode ?? `200${String(inventoryId).padStart(9, '0')}`;
+  const item: InventoryItem = { inventoryId, sku, name: meta.name ?? sku, centerId, barcode, onHand, committed: 0, awaiting: 0, updated: store.now() };
   store.items.set(sku, item);
   store.byId.set(item.inventoryId, item);
   return item;

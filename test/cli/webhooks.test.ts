@@ -82,7 +82,8 @@ describe('webhook registration at start and from the command line', () => {
     expect([by['woo']!.state, by['woo']!.created.length]).toEqual(['done', 3]);
     expect(by['shop']!.address).toBe(`${publicUrl}/webhooks/shop`);
     expect(by['amazon']!.state).toBe('unsupported');
-    expect(by['wh']!.state).toBe('unsupported');
+    expect(by['wh']!.state).toBe('done'); // ShipBob's order webhooks, through its subscription API
+    expect(by['wh']!.missing).toEqual([]);
     expect(sb.instances.get('woocommerce/store')!.control.shopperOrder([{ sku: 'MUG', quantity: 1 }]).ok).toBe(true);
     expect(sb.instances.get('shopify/shop')!.control.shopperOrder([{ sku: 'MUG', quantity: 1 }]).ok).toBe(true);
     await eventually('both orders recorded through their webhooks', async () => {

@@ -87,7 +87,12 @@ describe('catalogue discovery reads', () => {
     const { items, pages } = await drain((cursor) => c.listProducts(cursor));
     expect(items).toHaveLength(600);
     expect(pages).toBe(3);
-    expect(items[5]).toEqual({ sku: 'H-0005', barcode: 'H5', name: 'H 5', platformIds: { productId: expect.any(String), inventoryId: expect.any(String) } });
+    expect(items[5]).toEqual({
+      sku: 'H-0005',
+      barcode: 'H5',
+      name: 'H 5',
+      platformIds: { productId: expect.any(String), variantId: expect.any(String), inventoryId: expect.any(String) },
+    });
   });
 });
 

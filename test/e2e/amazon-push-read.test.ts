@@ -22,17 +22,15 @@ const calls = (s: Stack, op: string) => s.instance('amazon').stats().calls[op] ?
 const reads = (s: Stack) => calls(s, 'getListingsItem');
 const patches = (s: Stack) => calls(s, 'patchListingsItem');
 
-/** The 3PL's count changes by `delta`; with webhooks off, a warehouse reconciliation brings it in. */
-async function warehouseChange(s: Stack, delta: number, webhooks: boolean) {
+/** The 3PL's count changes by `delta`; ShipBob sends no inventory webhook, so a warehouse reconciliation brings it in. */
+async function warehouseChange(s: Stack, delta: number) {
   s.instance('warehouse').control.adjust!('MUG', delta);
-  if (!webhooks) {
-    await reconcileConnection({ db: s.db, log: silent, connectionId: 'wh', connector: s.engine.connectors.get('wh') as WarehouseConnector, trigger: 'manual' });
-  }
+  await reconcileConnection({ db: s.db, log: silent, connectionId: 'wh', connector: s.engine.connectors.get('wh') as WarehouseConnector, trigger: 'manual' });
 }
 
 /** A push the channel acknowledges just now: our count of it is fresh. */
-async function freshCount(s: Stack, webhooks: boolean, at: number) {
-  await warehouseChange(s, 1, webhooks);
+async function freshCount(s: Stack, at: number) {
+  await warehouseChange(s, 1);
   await eventually(`Amazon at ${at}`, async () => s.instance('amazon').control.getStock('MUG') === at);
   await converged(s, ['amazon'], ['MUG']);
 }
@@ -41,9 +39,9 @@ describe('Amazon push: read only when the channel may have sold since our last c
   it('skips the read when our count was just acknowledged and no sale came since', async () => {
     stack = await startStack({ channels: ['amazon'], skus: [{ sku: 'MUG', quantity: 10 }] });
     await converged(stack, ['amazon'], ['MUG']);
-    await freshCount(stack, true, 11);
+    await freshCount(stack, 11);
     const [r, p] = [reads(stack), patches(stack)];
-    await warehouseChange(stack, -2, true); // target 11 -> 9: a lowering
+    await warehouseChange(stack, -2); // target 11 -> 9: a lowering
     await eventually('Amazon at 9', async () => stack!.instance('amazon').control.getStock('MUG') === 9);
     await converged(stack, ['amazon'], ['MUG']);
     expect(patches(stack) - p).toBe(1);
@@ -53,7 +51,7 @@ describe('Amazon push: read only when the channel may have sold since our last c
   it('reads when the channel sold since our last count, and when that count is old', async () => {
     stack = await startStack({ channels: ['amazon'], skus: [{ sku: 'MUG', quantity: 10 }] });
     await converged(stack, ['amazon'], ['MUG']);
-    await freshCount(stack, true, 11);
+    await freshCount(stack, 11);
     let r = reads(stack);
     expect(stack.instance('amazon').control.shopperOrder([{ sku: 'MUG', quantity: 2 }]).ok).toBe(true); // 11 -> 9, notified
     await eventually('the sale recorded', async () => (await stack!.db.query(`SELECT count(*)::int AS n FROM orders`)).rows[0].n === 1);
@@ -64,7 +62,7 @@ describe('Amazon push: read only when the channel may have sold since our last c
     // Our count is a minute old: a sale since may lie outside what a late apply overwrites.
     await stack.db.query(`UPDATE listings SET pushed_at = now() - interval '1 minute' WHERE connection_id = 'amazon'`);
     r = reads(stack);
-    await warehouseChange(stack, -1, true);
+    await warehouseChange(stack, -1);
     await eventually('Amazon at 8', async () => stack!.instance('amazon').control.getStock('MUG') === 8);
     await converged(stack, ['amazon'], ['MUG']);
     expect(reads(stack) - r).toBe(1);
@@ -74,11 +72,11 @@ describe('Amazon push: read only when the channel may have sold since our last c
     // No notifications: the engine learns of the Amazon sale only from an order poll.
     stack = await startStack({ channels: ['amazon'], skus: [{ sku: 'MUG', quantity: 10 }], webhooks: false, pollInterval: '1h' });
     await converged(stack, ['amazon'], ['MUG']);
-    await freshCount(stack, false, 11);
+    await freshCount(stack, 11);
     const amazon = stack.instance('amazon');
     expect(amazon.control.shopperOrder([{ sku: 'MUG', quantity: 3 }]).ok).toBe(true); // 11 -> 8, unseen
     const r = reads(stack);
-    await warehouseChange(stack, -2, false); // 3PL 11 -> 9, target 9: the push skips its read
+    await warehouseChange(stack, -2); // 3PL 11 -> 9, target 9: the push skips its read
     await eventually('the patch applied', async () => amazon.control.getStock('MUG') === 9);
     expect(reads(stack) - r).toBe(0);
     // The order comes in: placed just before the push, it counts as overwritten (Amazon shows

@@ -264,9 +264,16 @@ describe('webhook registration', () => {
     expect(rec!.error).toMatch(/^check bare: woocommerce connection bare: credentials\.webhookSecret is required/);
   });
 
-  it('says the warehouse connector cannot register, without calling it', async () => {
-    const r = await webhookStatus('wh', connector('wh'), publicUrl);
-    expect(r.state).toBe('unsupported');
-    expect(r.note).toMatch(/cannot register webhooks/);
+  it('registers the ShipBob warehouse order webhooks through its subscription API; a re-run creates nothing', async () => {
+    const before = await webhookStatus('wh', connector('wh'), publicUrl);
+    expect(before.state).toBe('done');
+    expect(before.missing.length).toBeGreaterThan(0);
+    const r = await registerWebhooks(deps(), 'wh', connector('wh'), publicUrl);
+    expect(r.failures).toEqual([]);
+    expect(r.missing).toEqual([]);
+    expect(r.registered.map((w) => w.topic).sort()).toEqual([...before.missing].sort());
+    const again = await registerWebhooks(deps(), 'wh', connector('wh'), publicUrl);
+    expect(again.created).toEqual([]);
+    expect(again.removed).toEqual([]);
   });
 });

@@ -9,8 +9,8 @@ database: { url: { env: ${dbEnv} } }
 connections:`;
 
 export const warehouseEntry = (sandbox: string) => `
-  - { id: wh, kind: warehouse, platform: warehouse, baseUrl: "${sandbox}/warehouse/wh", pollInterval: 1h, options: { location: main },
-      credentials: { apiToken: { env: W1, default: sandbox-token-wh } } }`;
+  - { id: wh, kind: warehouse, platform: shipbob, baseUrl: "${sandbox}/warehouse/wh", pollInterval: 1h, options: { location: main },
+      credentials: { accessToken: { env: W1, default: sandbox-token-wh }, webhookSecret: { env: W2, default: "whsec_UJvPBl6GtZMqoqqjeJdLsbuYewHzKNR9suiKDZOxxL8=" } } }`;
 
 export const shopifyEntry = (id: string, baseUrl: string, options = '') => `
   - { id: ${id}, kind: channel, platform: shopify, baseUrl: "${baseUrl}", pollInterval: 1h, options: { ${options} },

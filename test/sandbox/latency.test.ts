@@ -11,7 +11,7 @@ const ROUTES: Record<string, { method: string; path: string; body?: unknown }> =
   'shopify/s': { method: 'POST', path: '/shopify/s/admin/api/2026-04/graphql.json', body: { query: '{ shop { name } }' } },
   'woocommerce/w': { method: 'GET', path: '/woocommerce/w/wp-json/wc/v3/products' },
   'amazon/a': { method: 'GET', path: '/amazon/a/listings/2021-08-01/items/S1/X?marketplaceIds=ATVPDKIKX0DER' },
-  'warehouse/h': { method: 'GET', path: '/warehouse/h/1.0/inventory' },
+  'warehouse/h': { method: 'GET', path: '/warehouse/h/2026-01/inventory-level' },
 };
 
 describe('sandbox latency', () => {
