@@ -19,6 +19,10 @@ export interface ConfigSku {
 }
 
 export async function matchDiscoveredItems(tx: Queryable, configSkus: readonly ConfigSku[]): Promise<void> {
+  // The rows were just staged: without fresh statistics the planner takes the table for
+  // empty and joins it with itself by nested loops (20,000 SKUs on 3 channels: one of the
+  // statements below ran for minutes). ANALYZE is allowed inside a transaction.
+  await tx.query(`ANALYZE discovered_items`);
   await tx.query(`UPDATE discovered_items
                      SET prev_status = status, prev_matched_sku = matched_sku,
                          status = 'pending', matched_sku = NULL, match_kind = NULL, reason = NULL`);
@@ -48,11 +52,13 @@ export async function matchDiscoveredItems(tx: Queryable, configSkus: readonly C
                      AND side = CASE WHEN EXISTS (SELECT 1 FROM discovered_items WHERE side = 'warehouse') THEN 'warehouse' ELSE 'channel' END
                    GROUP BY sku_key
                   ON CONFLICT (sku_key) DO NOTHING`);
+  await tx.query(`ANALYZE discovery_canon`); // a temporary table: autovacuum never sees it
 
   // 3. channel items by SKU, then by barcode
   await tx.query(`UPDATE discovered_items d SET status = 'matched', matched_sku = c.sku, match_kind = 'sku'
                     FROM discovery_canon c
                    WHERE d.side = 'channel' AND d.status = 'pending' AND d.sku_key = c.sku_key`);
+  await tx.query(`ANALYZE discovered_items`); // most channel rows are matched now
   await tx.query(`CREATE TEMP TABLE discovery_barcodes ON COMMIT DROP AS
                   SELECT barcode, array_agg(DISTINCT sku ORDER BY sku) AS skus FROM (
                     SELECT d.barcode, c.sku FROM discovered_items d JOIN discovery_canon c ON c.sku_key = d.sku_key
@@ -61,6 +67,7 @@ export async function matchDiscoveredItems(tx: Queryable, configSkus: readonly C
                     SELECT barcode, matched_sku FROM discovered_items
                      WHERE side = 'channel' AND status = 'matched' AND barcode IS NOT NULL) x
                   GROUP BY barcode`);
+  await tx.query(`ANALYZE discovery_barcodes`);
   await tx.query(`UPDATE discovered_items d
                      SET status = CASE WHEN cardinality(b.skus) = 1 THEN 'matched' ELSE 'ambiguous' END,
                          matched_sku = CASE WHEN cardinality(b.skus) = 1 THEN b.skus[1] END,
@@ -77,6 +84,7 @@ export async function matchDiscoveredItems(tx: Queryable, configSkus: readonly C
                    WHERE side = 'channel' AND status = 'pending'`);
 
   // 4. config pins: every id the config gives for a listing equals the item's
+  await tx.query(`ANALYZE discovered_items`);
   await tx.query(`UPDATE discovered_items d SET status = 'matched', matched_sku = l.sku, match_kind = 'config', reason = NULL
                     FROM listings l
                    WHERE l.source = 'config' AND l.connection_id = d.connection_id AND d.side = 'channel'
@@ -89,6 +97,7 @@ export async function matchDiscoveredItems(tx: Queryable, configSkus: readonly C
                      AND l.platform_ids <> '{}'::jsonb AND NOT d.platform_ids @> l.platform_ids`);
 
   // 5. one SKU on several items of one channel: none of them can be pushed
+  await tx.query(`ANALYZE discovered_items`);
   await tx.query(`UPDATE discovered_items d
                      SET status = 'ambiguous', reason = format('%s listings on %s carry SKU %s', g.n, d.connection_id, d.matched_sku)
                     FROM (SELECT connection_id, matched_sku, count(*) AS n FROM discovered_items
