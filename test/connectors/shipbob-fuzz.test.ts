@@ -37,7 +37,11 @@ beforeAll(async () => {
     await sb.flushWebhooks();
     for (const d of receiver.received) real.push([String(d.headers['x-webhook-topic']), d.rawBody.toString('utf8')]);
     const get = async (path: string) =>
-      ((await (await fetch(`${sb.url}/warehouse/fz/2026-01${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { items: Record<string, unknown>[] }).items[0]!;
+      (
+        (await (await fetch(`${sb.url}/warehouse/fz/2026-01${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
+          items: Record<string, unknown>[];
+        }
+      ).items[0]!;
     centerRow = await get('/inventory-level/locations');
     totalsRow = await get('/inventory-level');
   } finally {

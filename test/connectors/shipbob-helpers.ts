@@ -9,12 +9,7 @@ import type { RunningSandbox } from '../../sandbox/server.js';
 export const SECRET = `whsec_${Buffer.from('a 32 byte signing key for tests!').toString('base64')}`;
 export const TOKEN = 'tok';
 
-export function connector(
-  sb: RunningSandbox,
-  name: string,
-  options: Record<string, unknown> = {},
-  credentials: Record<string, string> = {},
-): ShipBobConnector {
+export function connector(sb: RunningSandbox, name: string, options: Record<string, unknown> = {}, credentials: Record<string, string> = {}): ShipBobConnector {
   return create({
     connectionId: `test-${name}`,
     baseUrl: `${sb.url}/warehouse/${name}`,
