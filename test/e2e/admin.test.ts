@@ -207,6 +207,9 @@ describe('admin API end to end (sandbox Shopify, a manual wholesale channel, the
   });
 
   it('releases a quarantined listing, which is pushed again', async () => {
+    // The reconciliation of the test before corrects CUP at the 3PL's level: its push may
+    // still be on its way, and `before` must be what the channel shows once it has landed.
+    await converged(stack, ['shopify'], ['CUP']);
     const { rows } = await stack.db.query(`SELECT id FROM listings WHERE connection_id = 'shop' AND sku = 'CUP'`);
     const id = rows[0].id as number;
     await quarantineListing(stack.db, id, 'PERMANENT: refused by the platform (test)');
@@ -220,7 +223,10 @@ describe('admin API end to end (sandbox Shopify, a manual wholesale channel, the
     const released = await api('POST', `/quarantine/listings/${id}/release`);
     expect(released.status).toBe(202);
     await converged(stack, ['shopify'], ['CUP']);
-    expect(shown('CUP')).toBe(before + 5);
+    // Not simply before + 5: the wholesale channel's reserve of 5 comes first, and CUP's ATS
+    // depends on whether the reconciliation above kept or corrected its manual +4.
+    expect(shown('CUP')).toBe((await listing(stack, 'shopify', 'CUP')).target);
+    expect(shown('CUP')).toBeGreaterThan(before);
     expect((await api('POST', `/quarantine/listings/${id}/release`)).status).toBe(404);
   });
 
