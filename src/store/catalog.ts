@@ -52,16 +52,6 @@ export async function upsertConnections(tx: Queryable, rows: readonly Connection
   }
 }
 
-export async function upsertLocations(tx: Queryable, rows: readonly { connectionId: string; code: string; sellable: boolean }[]): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.query(
-    `INSERT INTO locations (connection_id, code, sellable)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bool[])
-     ON CONFLICT (connection_id, code) DO UPDATE SET sellable = EXCLUDED.sellable`,
-    [rows.map((r) => r.connectionId), rows.map((r) => r.code), rows.map((r) => r.sellable)],
-  );
-}
-
 export async function upsertSkus(tx: Queryable, rows: readonly { sku: string; name: string | null; components: readonly BundleComponent[] }[]): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(
