@@ -1,7 +1,6 @@
 // Shared setup for the ShipBob connector tests: the sandbox's ShipBob on loopback, connectors
-// pointed at it, and a webhook receiver that keeps raw bodies.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// pointed at it, and the shared webhook receiver.
+import type { Delivery } from './woocommerce-helpers.js';
 import { create, type ShipBobConnector } from '../../src/connectors/shipbob/index.js';
 import type { Page, WebhookInput } from '../../src/connectors/types.js';
 import type { RunningSandbox } from '../../sandbox/server.js';
@@ -32,31 +31,12 @@ export async function drain<T>(next: (cursor: string | null) => Promise<Page<T>>
   return { items, pages };
 }
 
-export interface Delivery {
-  headers: IncomingHttpHeaders;
-  rawBody: Buffer;
-}
+// The loopback receiver the WooCommerce and Amazon tests use (headers lower-cased, bodies raw).
+export { startReceiver, type Delivery } from './woocommerce-helpers.js';
 
+/** A delivery as the connector gets it, optionally with another body (a tampered one). */
 export function asInput(d: Delivery, rawBody: Buffer = d.rawBody): WebhookInput {
-  const headers: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(d.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-  return { headers, query: {}, rawBody };
-}
-
-export async function startReceiver() {
-  const received: Delivery[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, rawBody: Buffer.concat(chunks) });
-      res.statusCode = 200;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { headers: d.headers, query: {}, rawBody };
 }
 
 export async function control(sb: RunningSandbox, name: string, path: string, body: unknown): Promise<void> {
