@@ -4,7 +4,7 @@
 // mistake in the file shows up in one run.
 
 import { formatPath, type ConfigIssue, type PathSegment } from './issues.js';
-import { platformSpec } from './platforms.js';
+import { platformSpec, takesOrders } from './platforms.js';
 import { checkNotifications } from './amazon-notifications.js';
 import { csvFeedIssues } from './csv-feed.js';
 import { checkSources } from './sources.js';
@@ -37,7 +37,8 @@ export function crossCheck(raw: unknown): ConfigIssue[] {
     if (first) add(['connections', index, 'id'], `duplicate connection id ${id} (also connections[${first.index}])`);
     else conns.set(id, { index, id, kind: c.kind, platform: c.platform, options: isObj(c.options) ? c.options : {} });
   });
-  const warehouses = [...conns.values()].filter((c) => c.kind === 'warehouse').map((c) => c.id);
+  // Warehouses that ship our orders: a read-only one (Amazon FBA) is never a channel's fulfilledBy.
+  const warehouses = [...conns.values()].filter((c) => c.kind === 'warehouse' && takesOrders(c.platform)).map((c) => c.id);
 
   const skuIndex = new Map<string, { index: number; bundle: boolean }>();
   list(root.skus).forEach((s, index) => {
@@ -79,6 +80,11 @@ function checkChannel(c: Obj, index: number, conns: Map<string, Conn>, warehouse
     if (!target) add(['connections', index, 'fulfilledBy'], `no connection ${fulfilledBy} is defined`);
     else if (target.kind !== 'warehouse') {
       add(['connections', index, 'fulfilledBy'], `${fulfilledBy} is not a warehouse connection`);
+    } else if (!takesOrders(target.platform)) {
+      add(
+        ['connections', index, 'fulfilledBy'],
+        `${fulfilledBy} is ${String(target.platform)}, read only: Amazon ships its own (AFN) orders and takes none from stocksync`,
+      );
     }
   } else if (c.fulfilledBy === undefined && warehouses.length > 1) {
     add(['connections', index, 'fulfilledBy'], `required when several warehouses are defined (${warehouses.join(', ')})`);
@@ -130,6 +136,7 @@ function checkWarehouseSource(c: Obj, index: number, add: Add): void {
 }
 
 function checkLocations(c: Obj, index: number, add: Add): void {
+  if (!takesOrders(c.platform)) checkReadOnlyLocation(c, index, add);
   const seen = new Map<string, number>();
   list(c.locations).forEach((loc, i) => {
     const id = isObj(loc) ? str(loc.id) : undefined;
@@ -139,6 +146,21 @@ function checkLocations(c: Obj, index: number, add: Add): void {
       add(['connections', index, 'locations', i, 'id'], `duplicate location id ${id} (also locations[${first}])`);
     } else seen.set(id, i);
   });
+}
+
+/** A read-only warehouse (Amazon FBA) reports one place, held by the platform: one external location. */
+function checkReadOnlyLocation(c: Obj, index: number, add: Add): void {
+  const example = `locations: [{ id: fba, external: true }]`;
+  if (c.locations === undefined) {
+    add(['connections', index, 'locations'], `required for ${String(c.platform)}: its one location, external (${example})`);
+    return;
+  }
+  const locations = list(c.locations);
+  if (locations.length !== 1) add(['connections', index, 'locations'], `${String(c.platform)} has exactly one location (${example})`);
+  const first = locations[0];
+  if (isObj(first) && first.external !== true) {
+    add(['connections', index, 'locations', 0, 'external'], `must be true: ${String(c.platform)}'s stock is held and shipped by Amazon, read only`);
+  }
 }
 
 function checkComponents(s: Obj, index: number, skus: Map<string, { bundle: boolean }>, add: Add): void {

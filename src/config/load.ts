@@ -6,6 +6,7 @@ import path from 'node:path';
 import YAML, { LineCounter, type Document } from 'yaml';
 import { StocksyncError } from '../errors.js';
 import { crossCheck } from './cross-checks.js';
+import { takesOrders } from './platforms.js';
 import { formatPath, fromZod, parsePath, sortIssues, valueAt, type ConfigIssue, type PathSegment } from './issues.js';
 import { configSchema, type ConfigFile, type LoadedConfig } from './schema.js';
 import { resolveSecrets, type Env } from './secrets.js';
@@ -164,7 +165,8 @@ function resolve(file: ConfigFile, values: Map<string, string | undefined>, sour
     if (v === undefined) throw new StocksyncError('CONFIG_INVALID', `${formatPath(p)}: unresolved secret`, { path: formatPath(p) });
     return v;
   };
-  const warehouses = file.connections.filter((c) => c.kind === 'warehouse');
+  // A read-only warehouse (Amazon FBA) ships no order of ours: it is never the one by default.
+  const warehouses = file.connections.filter((c) => c.kind === 'warehouse' && takesOrders(c.platform));
   const onlyWarehouse = warehouses.length === 1 ? warehouses[0]?.id : undefined;
   return {
     ...file,

@@ -26,6 +26,11 @@ export interface PlatformSpec {
    * sales it makes meanwhile (Amazon's listings PATCH): adaptive buffers plan for it.
    */
   appliesLater?: boolean;
+  /**
+   * A warehouse whose stock the platform itself holds and ships (Amazon FBA): read only.
+   * No channel is fulfilled by it and no order is sent to it; its one location is external.
+   */
+  readOnly?: boolean;
 }
 
 export const PLATFORMS = {
@@ -83,6 +88,18 @@ export const PLATFORMS = {
     credentialSets: [['apiToken'], ['accessToken']],
     credentialsOptional: ['webhookSecret'],
   },
+  // Amazon's own warehouses (FBA, docs/locations-wiring.md "Amazon FBA"): the fulfillable
+  // quantity per seller SKU, read with the same seller's SP-API credentials and options
+  // (sellerId, marketplaceId) as the Amazon channel. Read only: one external location,
+  // never a channel's source, never sent an order; Amazon ships its AFN orders itself.
+  'amazon-fba': {
+    kind: 'warehouse',
+    listingIds: [],
+    listingFromOptions: [],
+    credentialSets: [['clientId', 'clientSecret', 'refreshToken'], ['accessToken']],
+    credentialsOptional: [],
+    readOnly: true,
+  },
   // A warehouse that only exports stock files (docs/csv-feed.md): a local folder needs no
   // credentials, an SFTP server a password or a private key, an HTTPS URL maybe a token.
   'csv-feed': {
@@ -104,6 +121,12 @@ const names = Object.keys(PLATFORMS) as Platform[];
 
 export const CHANNEL_PLATFORMS = names.filter((p) => PLATFORMS[p].kind === 'channel') as ChannelPlatform[];
 export const WAREHOUSE_PLATFORMS = names.filter((p) => PLATFORMS[p].kind === 'warehouse') as WarehousePlatform[];
+
+/** Whether a warehouse platform ships orders we send it (every one but a read-only one, FBA). */
+export function takesOrders(platform: unknown): boolean {
+  const spec = typeof platform === 'string' ? platformSpec(platform) : undefined;
+  return spec?.readOnly !== true;
+}
 
 export function platformSpec(platform: string): PlatformSpec | undefined {
   return Object.hasOwn(PLATFORMS, platform) ? PLATFORMS[platform as Platform] : undefined;

@@ -5,6 +5,7 @@
 import { defaultSources, resolveSources, type LocationInfo, type LocationKey } from '../domain/locations.js';
 import { MAX_SOURCE_SETS } from '../domain/source-sets.js';
 import type { PathSegment } from './issues.js';
+import { takesOrders } from './platforms.js';
 import type { LoadedConfig } from './schema.js';
 
 type Obj = Record<string, unknown>;
@@ -33,7 +34,8 @@ function rawLocations(connections: readonly unknown[]): LocationInfo[] {
 export function checkSources(root: Obj, add: Add): void {
   const connections = list(root.connections);
   const locations = rawLocations(connections);
-  const warehouses = [...new Set(locations.map((l) => l.warehouse))];
+  const fulfilling = new Set(connections.flatMap((c) => (isObj(c) && c.kind === 'warehouse' && takesOrders(c.platform) ? [String(c.id)] : [])));
+  const warehouses = [...new Set(locations.map((l) => l.warehouse))].filter((w) => fulfilling.has(w));
   const setOf = new Map<string, string>(); // channel id -> its source set, when valid
   connections.forEach((c, index) => {
     if (!isObj(c) || c.kind !== 'channel' || str(c.id) === undefined) return;

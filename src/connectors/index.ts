@@ -13,6 +13,7 @@ const FACTORIES: Record<string, () => Promise<Factory>> = {
   warehouse: async () => (await import('./shipbob/index.js')).create,
   woocommerce: async () => (await import('./woocommerce/index.js')).create,
   amazon: async () => (await import('./amazon/index.js')).create,
+  'amazon-fba': async () => (await import('./amazon/fba.js')).create,
   manual: async () => (await import('./manual/index.js')).create,
   'csv-feed': async () => (await import('./csv-feed/index.js')).create,
 };

@@ -47,6 +47,11 @@ export interface Capabilities {
    * settle on the first snapshot taken then or later).
    */
   ordersOutside?: { countedAfterMs: number };
+  /**
+   * A warehouse whose stock the platform holds and ships itself (Amazon FBA): only read.
+   * The engine runs no order pusher for it; pushOrder and cancelOrder refuse (REJECTED).
+   */
+  readOnly?: boolean;
 }
 
 export interface ListingRef {
@@ -84,6 +89,8 @@ export interface ChannelOrder {
   updatedAt: Date;
   cancelled: boolean;
   lines: ChannelOrderLine[];
+  /** `external`: the platform ships it from its own stock (Amazon AFN); it claims nothing. Absent: merchant. */
+  fulfilment?: 'merchant' | 'external';
   raw?: unknown;
 }
 
@@ -241,6 +248,8 @@ export interface ConnectorConfig {
   baseUrl: string;
   credentials: Record<string, string>;
   options: Record<string, unknown>;
+  /** A warehouse's configured location codes, in order (absent for channels and in some tests). */
+  locations?: readonly string[];
   /** Per-request timeout. */
   timeoutMs?: number;
   /** Called on every rate-limit answer the platform still gives us (metrics). */

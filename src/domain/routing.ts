@@ -33,13 +33,16 @@ export interface RoutingStock {
   commitments: readonly Commitment[];
 }
 
+/** Who ships an order: the merchant (from a warehouse) or the platform from its own stock (Amazon FBA). */
+export type Fulfilment = 'merchant' | 'external';
+
 export interface RouteInput {
   /** The selling channel (its entry in `commitments`, when there is one). */
   seller: ConnectionId;
   /** Its sources, in order. */
   sources: readonly LocationKey[];
   /** `external`: the platform ships from its own stock (FBA); nothing is claimed. */
-  fulfilment: 'merchant' | 'external';
+  fulfilment: Fulfilment;
   /** The order's claims on plain SKUs (a bundle line expanded into its components), in line order. */
   lines: readonly ComponentClaim[];
   stock: ReadonlyMap<Sku, RoutingStock>;

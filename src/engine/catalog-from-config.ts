@@ -3,6 +3,7 @@
 import { listings, PLATFORMS, type LoadedConfig } from '../config/index.js';
 import { encryptCredentials } from '../crypto/credentials.js';
 import { configuredSources } from '../config/sources.js';
+import { takesOrders } from '../config/platforms.js';
 import type { CatalogInput } from './catalog.js';
 
 export function catalogFromConfig(config: LoadedConfig): CatalogInput {
@@ -14,7 +15,7 @@ export function catalogFromConfig(config: LoadedConfig): CatalogInput {
     idsBySku.set(l.sku, m);
   }
   const sources = configuredSources(config);
-  const onlyWarehouse = config.connections.filter((c) => c.kind === 'warehouse');
+  const onlyWarehouse = config.connections.filter((c) => c.kind === 'warehouse' && takesOrders(c.platform));
   return {
     connections: config.connections.map((c) => ({
       id: c.id,

@@ -3,6 +3,7 @@
 // an oversell incident. Orders are recorded in batches, one transaction and a fixed
 // number of statements per batch, whatever its size.
 import { assertQuantity, expandClaims } from '../domain/index.js';
+import type { Fulfilment } from '../domain/routing.js';
 import { invalidInput, StocksyncError } from '../errors.js';
 import type { Db, Tx } from '../store/db.js';
 import { insertIncidents, type NewIncident } from '../store/incidents.js';
@@ -27,6 +28,12 @@ export interface OrderInput {
   externalId: string;
   placedAt?: Date;
   lines: readonly { sku: string; quantity: number }[];
+  /**
+   * `external`: the platform ships it from its own stock (Amazon AFN). Recorded with its
+   * lines, it claims nothing, goes to no warehouse and leaves the channel's count alone.
+   * Default `merchant`.
+   */
+  fulfilment?: Fulfilment;
   raw?: unknown;
 }
 
@@ -50,6 +57,9 @@ export function validateOrder(input: OrderInput): void {
     if (typeof l.sku !== 'string') throw invalidInput(`lines[${i}].sku`, 'must be a string');
     assertQuantity(`lines[${i}].quantity`, l.quantity);
   });
+  if (input.fulfilment !== undefined && input.fulfilment !== 'merchant' && input.fulfilment !== 'external') {
+    throw invalidInput('fulfilment', "must be 'merchant' or 'external'");
+  }
   if (input.placedAt !== undefined && Number.isNaN(new Date(input.placedAt).getTime())) throw invalidInput('placedAt', 'must be a valid date');
 }
 
@@ -165,8 +175,9 @@ function planBatch(inputs: readonly OrderInput[], catalog: CachedCatalog, layout
     if (results[i] || firstOfKey.has(key)) return [];
     firstOfKey.add(key);
     const lines = input.lines.map((l) => ({ ...l, known: graph.known.has(l.sku) }));
+    // An external order ships from the platform's stock (FBA): the next read of it shows the sale.
     const claims = lines.flatMap((line, lineNo) =>
-      line.known ? expandClaims([line], graph.bundles).map((c) => ({ lineNo, sku: c.sku, quantity: c.quantity })) : [],
+      line.known && input.fulfilment !== 'external' ? expandClaims([line], graph.bundles).map((c) => ({ lineNo, sku: c.sku, quantity: c.quantity })) : [],
     );
     return [{ i, input, lines, claims }];
   });
@@ -174,7 +185,8 @@ function planBatch(inputs: readonly OrderInput[], catalog: CachedCatalog, layout
     connectionId: input.connectionId,
     externalId: input.externalId,
     placedAt: input.placedAt ? new Date(input.placedAt) : new Date(),
-    warehouseConnectionId: connections.get(input.connectionId)!.fulfilledBy,
+    warehouseConnectionId: input.fulfilment === 'external' ? null : connections.get(input.connectionId)!.fulfilledBy,
+    external: input.fulfilment === 'external',
     hasUnknownSku: lines.some((l) => !l.known),
     raw: input.raw,
     lines,

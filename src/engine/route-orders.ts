@@ -53,7 +53,7 @@ export async function routeBatch(tx: Tx, orders: readonly NewOrder[], layout: So
     const routed = routeOrder({
       seller: o.connectionId,
       sources: sourcesOf(layout, o.connectionId),
-      fulfilment: 'merchant',
+      fulfilment: o.external ? 'external' : 'merchant',
       lines: o.claims.map((c) => ({ lineIndex: c.lineNo, sku: c.sku, quantity: c.quantity })),
       stock,
     });

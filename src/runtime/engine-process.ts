@@ -177,6 +177,7 @@ export async function connectorsFor(config: LoadedConfig, log?: Logger): Promise
         baseUrl: c.baseUrl ?? '', // a manual channel has none
         credentials: c.credentials,
         options: c.options,
+        ...(c.kind === 'warehouse' && { locations: c.locations.map((l) => l.id) }),
         onThrottled: () => countThrottled(c.id),
         ...(log && { log: log.child({ connection: c.id }) }),
       }),

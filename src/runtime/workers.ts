@@ -180,7 +180,8 @@ export async function startWorkers(d: WorkersDeps): Promise<Workers> {
       wakeDispatcher = () => loop.wake();
       loops.push(loop);
     }
-    if (connector.kind === 'warehouse' && layers.dispatch) {
+    // A read-only warehouse (Amazon FBA) is never sent an order: nothing to push.
+    if (connector.kind === 'warehouse' && layers.dispatch && connector.capabilities.readOnly !== true) {
       const loop = startLeasedLoop({
         db: d.db,
         log: d.log,

@@ -37,15 +37,15 @@ export async function recordOrderBatch(
   const { rows } = await tx.query<{ i: number | null; id: number | null; sku: string | null; available: number | null; claimed: number | null }>({
     name: 'order_batch',
     text: `WITH input AS (
-       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bool[], $7::jsonb[])
-                  AS u(i, connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw)),
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bool[], $7::jsonb[], $20::bool[])
+                  AS u(i, connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw, external)),
      ins AS (
-       INSERT INTO orders (connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw)
-       SELECT connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw FROM input ORDER BY i
+       INSERT INTO orders (connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw, external)
+       SELECT connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw, external FROM input ORDER BY i
        ON CONFLICT (connection_id, external_id) DO NOTHING
        RETURNING id, connection_id, external_id),
      fresh AS (
-       SELECT input.i, ins.id, ins.connection_id, ins.external_id, input.placed_at FROM ins JOIN input USING (connection_id, external_id)),
+       SELECT input.i, ins.id, ins.connection_id, ins.external_id, input.placed_at, input.external FROM ins JOIN input USING (connection_id, external_id)),
      line AS (
        SELECT * FROM unnest($8::int[], $9::int[], $10::text[], $11::int[], $12::bool[]) AS l(i, line_no, sku, quantity, known)),
      lines AS (
@@ -77,6 +77,7 @@ export async function recordOrderBatch(
        -- apply) comes off the old count only: the platform's absolute count overwrote it, so
        -- pushed (what it shows since) stays. Sales a read already took off (unrecorded_sales)
        -- are not taken off again. GREATEST ignores NULLs: a count never pushed stays unknown.
+       -- An external order (Amazon AFN) came out of the platform's own stock, not this count.
        UPDATE listings l SET pushed = CASE WHEN l.pushed IS NULL THEN NULL
                                            ELSE GREATEST(l.pushed - GREATEST(u.quantity - u.overwritten - l.unrecorded_sales, 0), 0) END,
               pending_from = CASE WHEN l.pending_from IS NOT NULL THEN GREATEST(l.pending_from - u.overwritten, 0) END,
@@ -93,7 +94,7 @@ export async function recordOrderBatch(
                           AND fresh.placed_at >= li.pushed_at - interval '30 seconds'), 0)::int AS overwritten
                  FROM line JOIN fresh USING (i)
                  JOIN listings li ON li.connection_id = fresh.connection_id AND li.sku = line.sku
-                WHERE line.known GROUP BY li.id) u
+                WHERE line.known AND NOT fresh.external GROUP BY li.id) u
         WHERE l.id = u.id)
      SELECT i, id, NULL::text AS sku, NULL::int AS available, NULL::int AS claimed FROM fresh
      UNION ALL SELECT NULL, NULL, sku, available, claimed FROM upd
@@ -118,6 +119,7 @@ export async function recordOrderBatch(
       lockSkus,
       Math.max(1, velocityWindowMs),
       claims.map((c) => c.locationId ?? null),
+      sorted.map((o) => o.external),
     ],
   });
   const ids = new Map<string, number>();

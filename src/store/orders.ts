@@ -7,6 +7,11 @@ export interface NewOrder {
   placedAt: Date;
   warehouseConnectionId: string | null;
   hasUnknownSku: boolean;
+  /**
+   * The platform ships it from its own stock (Amazon FBA): recorded with its lines, no
+   * claims, no warehouse, and the channel's own count is not lowered by it.
+   */
+  external: boolean;
   raw: unknown;
   lines: readonly { sku: string; quantity: number; known: boolean }[];
   /** Units this order claims, per line and component SKU (a bundle line claims its components). */

@@ -19,7 +19,7 @@ export interface SkuRow {
   name: string | null;
   isBundle: boolean;
   ats: number;
-  /** Sum of on_hand over the sellable locations (warehouses' own count, claims not subtracted). */
+  /** Sum of on_hand over the sellable, non-external locations (warehouses' own count, claims not subtracted). */
   onHand: number;
   available: number;
   claimed: number;
@@ -58,7 +58,7 @@ export async function skuPage(q: Queryable, p: SkuPageQuery): Promise<SkuRow[]> 
                 AND ($6::text IS NULL OR s.sku = $6))
            SELECT s.sku, s.name, s.is_bundle AS "isBundle", s.ats, s.available, s.claimed,
                   COALESCE((SELECT sum(sl.on_hand) FROM stock_levels sl JOIN locations lo ON lo.id = sl.location_id
-                             WHERE sl.sku = s.sku AND lo.sellable), 0)::int AS "onHand",
+                             WHERE sl.sku = s.sku AND lo.sellable AND NOT lo.external), 0)::int AS "onHand",
                   ${LISTINGS_JSON} AS listings
              FROM base s
             WHERE ($2::int IS NULL OR s.ats <= $2)

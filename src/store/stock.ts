@@ -41,6 +41,7 @@ export async function addToSkuStock(tx: Queryable, changes: readonly { sku: stri
 export interface LevelChange {
   previousAvailable: number;
   available: number;
+  /** The location counts towards ATS: sellable and not external (a platform's own stock, FBA). */
   sellable: boolean;
 }
 
@@ -87,7 +88,7 @@ export async function setStockLevel(
              -- a tie (migration 007): a read is final; of two events, the lower
              OR (s.observed_at = $6 AND ($7 OR (NOT s.observed_read AND $3 < s.available)))
              OR s.observed_at > now() + $8::float8 * interval '1 millisecond')
-  RETURNING prev.available AS "previousAvailable", s.available, l.sellable`,
+  RETURNING prev.available AS "previousAvailable", s.available, l.sellable AND NOT l.external AS sellable`,
     values: [p.locationId, p.sku, p.available, p.onHand, p.allocated, p.observedAt, p.read, p.overrideFutureMs ?? null],
   });
   return rows[0] ?? null;
@@ -104,7 +105,7 @@ export async function addToStockLevel(tx: Queryable, p: { locationId: number; sk
             observed_at = GREATEST(s.observed_at, $4), updated_at = now(),
             observed_read = s.observed_read AND s.observed_at >= $4
   RETURNING s.available - $3 AS "previousAvailable", s.available,
-            (SELECT sellable FROM locations WHERE id = $1) AS sellable`,
+            (SELECT sellable AND NOT external FROM locations WHERE id = $1) AS sellable`,
     values: [p.locationId, p.sku, p.delta, p.observedAt],
   });
   return rows[0]!;

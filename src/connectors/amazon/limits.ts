@@ -4,7 +4,15 @@
 import { createRateLimiter, type RateLimiter } from '../rate-limit.js';
 
 export type AmazonOperation =
-  'patchListingsItem' | 'getListingsItem' | 'searchListingsItems' | 'getOrders' | 'getOrderItems' | 'createReport' | 'getReport' | 'getReportDocument';
+  | 'patchListingsItem'
+  | 'getListingsItem'
+  | 'searchListingsItems'
+  | 'getOrders'
+  | 'getOrderItems'
+  | 'createReport'
+  | 'getReport'
+  | 'getReportDocument'
+  | 'getInventorySummaries';
 
 export const AMAZON_USAGE_PLANS: Readonly<Record<AmazonOperation, { rate: number; burst: number }>> = {
   patchListingsItem: { rate: 5, burst: 5 },
@@ -21,6 +29,8 @@ export const AMAZON_USAGE_PLANS: Readonly<Record<AmazonOperation, { rate: number
   createReport: { rate: 0.0167, burst: 15 },
   getReport: { rate: 2, burst: 15 },
   getReportDocument: { rate: 0.0167, burst: 15 },
+  // FBA Inventory API v1, the operation's usage plan (official models): rate 2, burst 2.
+  getInventorySummaries: { rate: 2, burst: 2 },
 };
 
 /**

@@ -4,6 +4,7 @@
 // `?token=<credentials.notificationToken>`: that secret is what we verify.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { InboundEvent, ParsedWebhook, WebhookInput } from '../types.js';
+import { fulfilmentOf } from './orders.js';
 import { asArray, asCount, asDate, asObject, asString, field, parseError, type Json } from './json.js';
 
 export function verifyUrlToken(expected: string | undefined, input: WebhookInput): boolean {
@@ -83,7 +84,15 @@ function orderChange(n: Json, eventTime: Date, sellerId: string | undefined): In
   const placedAt = summary?.['PurchaseDate'] === undefined ? at : asDate(summary['PurchaseDate'], 'Summary.PurchaseDate');
   return {
     kind: 'order',
-    order: { externalId, placedAt, updatedAt: at, cancelled: false, lines: lines as { sku: string; quantity: number }[], raw: n },
+    order: {
+      externalId,
+      placedAt,
+      updatedAt: at,
+      cancelled: false,
+      lines: lines as { sku: string; quantity: number }[],
+      fulfilment: fulfilmentOf(summary?.['FulfillmentType']),
+      raw: n,
+    },
   };
 }
 

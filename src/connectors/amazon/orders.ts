@@ -5,6 +5,15 @@ import type { ChannelOrder, ChannelOrderLine, KnownOrders, Page } from '../types
 import type { AmazonClient } from './client.js';
 import { asArray, asCount, asDate, asObject, asString } from './json.js';
 
+/**
+ * Amazon's FulfillmentChannel (getOrders) or FulfillmentType (ORDER_CHANGE): AFN orders
+ * ship from Amazon's own (FBA) stock and claim nothing of ours; MFN, or no value, are the
+ * merchant's to ship.
+ */
+export function fulfilmentOf(channel: unknown): 'merchant' | 'external' {
+  return channel === 'AFN' ? 'external' : 'merchant';
+}
+
 async function orderLines(c: AmazonClient, orderId: string): Promise<ChannelOrderLine[]> {
   const lines: ChannelOrderLine[] = [];
   let token: string | undefined;
@@ -46,7 +55,7 @@ export async function pollOrders(c: AmazonClient, since: Date, cursor: string | 
     const externalId = asString(o['AmazonOrderId'], `Orders[${i}].AmazonOrderId`);
     const placedAt = asDate(o['PurchaseDate'], `order ${externalId}.PurchaseDate`);
     const updatedAt = o['LastUpdateDate'] === undefined ? placedAt : asDate(o['LastUpdateDate'], `order ${externalId}.LastUpdateDate`);
-    return { externalId, placedAt, updatedAt, cancelled: o['OrderStatus'] === 'Canceled', raw: o };
+    return { externalId, placedAt, updatedAt, cancelled: o['OrderStatus'] === 'Canceled', fulfilment: fulfilmentOf(o['FulfillmentChannel']), raw: o };
   });
   const recorded = known ? await known(orders.filter((o) => !o.cancelled).map((o) => o.externalId)) : new Set<string>();
   const wanted = orders.filter((o) => o.cancelled || !recorded.has(o.externalId));

@@ -89,6 +89,7 @@ async function applyEvent(d: InboxDeps, row: InboxRow, event: InboundEvent): Pro
         placedAt: event.order.placedAt,
         lines: event.order.lines,
         raw: event.order.raw,
+        ...(event.order.fulfilment && { fulfilment: event.order.fulfilment }),
       });
       if (r.outcome === 'rejected') throw r.error;
       if (r.outcome === 'recorded') {
