@@ -14,7 +14,8 @@ import { AMAZON_NOTIFICATION_TYPES, envelope, orderChangePayload, quantityPayloa
 import { orderJson, registerOrderRoutes } from './orders.js';
 import { createSellerQueue, sqsOptions } from './sqs.js';
 import { createReportsSim, reportOptions } from './reports.js';
-import { addListing, applySubmission, cancelOrder, createStore, defaultQuantity, placeOrder, setQuantity, type Submission } from './store.js';
+import { addListing, applySubmission, cancelOrder, createStore, defaultQuantity, placeOrder, setFbaStock, setQuantity, type Submission } from './store.js';
+import { fbaOptions, registerFbaInventoryRoute } from './fba-inventory.js';
 
 export interface AmazonOptions {
   sellerId: string;
@@ -66,6 +67,12 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
     const created = new Date(now().getTime() - (initial.length - i) * 1000);
     addListing(store, s.sku, s.quantity, { created, ...(s.name && { itemName: s.name }) });
   });
+  // FBA (option `fba`): some SKUs also held by Amazon; shoppers buy those AFN at afnShare.
+  const fba = fbaOptions(spec.options?.['fba']);
+  for (const [sku, units] of Object.entries(fba?.skus ?? {})) if (store.listings.has(sku)) setFbaStock(store, sku, units);
+  const fulfilmentRng = createRng(ctx.seed, `amazon/${spec.name}/fulfilment`);
+  const shopperFulfillment = (lines: { sku: string; quantity: number }[]): 'MFN' | 'AFN' =>
+    fba && lines.every((l) => (store.fba.get(l.sku)?.fulfillable ?? 0) >= l.quantity) && fulfilmentRng.next() < fba.afnShare ? 'AFN' : 'MFN';
   const sqs = sqsOptions(spec.name, spec.options?.['sqs']);
   const queue = sqs && createSellerQueue({ name: spec.name, options: sqs, seed: ctx.seed, faults: ctx.faults, timeScale: ctx.timeScale, stats });
 
@@ -110,6 +117,7 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
           registerListingRoutes(scope, { store, http, schedule });
           registerSearchRoute(scope, { store, http });
           registerOrderRoutes(scope, { store, http });
+          registerFbaInventoryRoute(scope, { store, http, tokenTtlMs: (fba?.tokenTtlMs ?? 30_000) * ctx.timeScale });
           queue?.register(scope);
           reports.register(scope, http, prefix);
         },
@@ -126,9 +134,18 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
         return l && defaultQuantity(l);
       },
       shopperOrder(lines) {
-        const r = placeOrder(store, lines, opts.orderVisibilityDelayMs * ctx.timeScale);
+        const r = placeOrder(store, lines, opts.orderVisibilityDelayMs * ctx.timeScale, shopperFulfillment(lines));
         return r.ok ? { ok: true, orderId: r.order.id } : r;
       },
+      afnOrder(lines) {
+        const r = placeOrder(store, lines, opts.orderVisibilityDelayMs * ctx.timeScale, 'AFN');
+        return r.ok ? { ok: true, orderId: r.order.id } : r;
+      },
+      setFbaStock(sku, quantity) {
+        if (!store.listings.has(sku)) addListing(store, sku, 0);
+        setFbaStock(store, sku, quantity);
+      },
+      getFbaStock: (sku) => store.fba.get(sku)?.fulfillable,
       cancelOrder: (id) => cancelOrder(store, id),
       setAccessToken(token) {
         acceptedToken = token;
@@ -156,6 +173,7 @@ export function createAmazon(spec: InstanceSpec, ctx: SandboxContext): SandboxIn
           appliedAt: s.appliedAt?.toISOString() ?? null,
         })),
         orders: [...store.orders.values()].map((o) => ({ ...orderJson(o, opts.marketplaceId), items: o.items })),
+        fba: Object.fromEntries([...store.fba].map(([sku, f]) => [sku, { fulfillable: f.fulfillable, reserved: f.pendingCustomerOrder }])),
         notifications: { ...notified, subscriptions: subs.list(), ...(queue && { sqs: queue.truth() }) },
         ...(reports.truth() as object),
       }),

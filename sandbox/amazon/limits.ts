@@ -10,6 +10,8 @@
 //   getOrder and getOrderItems 0.5/s burst 30.
 // - Reports API 2021-06-30 (the operations' reference, in the official models): createReport
 //   0.0167/s burst 15, getReport 2/s burst 15, getReportDocument 0.0167/s burst 15.
+// - FBA Inventory API v1 (the operation's usage plan in the official models):
+//   getInventorySummaries 2/s burst 2.
 export type AmazonOperation =
   | 'patchListingsItem'
   | 'getListingsItem'
@@ -19,7 +21,8 @@ export type AmazonOperation =
   | 'getOrderItems'
   | 'createReport'
   | 'getReport'
-  | 'getReportDocument';
+  | 'getReportDocument'
+  | 'getInventorySummaries';
 
 export interface UsagePlan {
   /** Tokens restored per second. */
@@ -38,6 +41,7 @@ export const AMAZON_USAGE_PLANS: Readonly<Record<AmazonOperation, UsagePlan>> = 
   createReport: { rate: 0.0167, burst: 15 },
   getReport: { rate: 2, burst: 15 },
   getReportDocument: { rate: 0.0167, burst: 15 },
+  getInventorySummaries: { rate: 2, burst: 2 },
 };
 
 /** Amazon's 429 body text for QuotaExceeded. */

@@ -57,7 +57,7 @@ export function orderChangePayload(sellerId: string, marketplaceId: string, orde
         MarketplaceId: marketplaceId,
         OrderStatus: order.status,
         PurchaseDate: order.purchased.toISOString(),
-        FulfillmentType: 'MFN',
+        FulfillmentType: order.fulfillment,
         OrderType: 'StandardOrder',
         NumberOfItemsShipped: shipped ? units : 0,
         NumberOfItemsUnshipped: shipped || order.status === 'Canceled' ? 0 : units,

@@ -1,6 +1,7 @@
 // Amazon seller state: merchant-fulfilled listings (fulfillment_availability per channel
 // code) and orders. Patches are accepted now and applied later (asynchronous processing),
 // as absolute values: a sale made in between is overwritten, as on the real platform.
+import { createHash } from 'node:crypto';
 import type { Rng } from '../core/rng.js';
 
 export interface Availability {
@@ -45,6 +46,8 @@ export interface AmazonOrder {
   purchased: Date;
   lastUpdated: Date;
   status: 'Unshipped' | 'Canceled' | 'Shipped';
+  /** MFN: the merchant ships from its count; AFN: Amazon ships from the seller's FBA stock. */
+  fulfillment: 'MFN' | 'AFN';
   items: AmazonOrderItem[];
   /** Orders reach getOrders only after Amazon's own indexing delay (real ms clock). */
   visibleAt: number;
@@ -53,10 +56,23 @@ export interface AmazonOrder {
 export type AmazonEvent =
   { type: 'quantity'; sku: string; channel: string; quantity: number } | { type: 'order'; order: AmazonOrder; change: 'created' | 'canceled' };
 
+/** A seller SKU's stock in Amazon's fulfillment network (FBA Inventory API's inventoryDetails). */
+export interface FbaStock {
+  fnSku: string;
+  fulfillable: number;
+  /** Units held for customer orders not yet shipped (reservedQuantity.pendingCustomerOrderQuantity). */
+  pendingCustomerOrder: number;
+  inboundShipped: number;
+  unfulfillable: number;
+  lastUpdated: Date;
+}
+
 export interface AmazonStore {
   sellerId: string;
   marketplaceId: string;
   listings: Map<string, Listing>;
+  /** FBA stock per seller SKU; empty unless the seller uses FBA (option `fba`). */
+  fba: Map<string, FbaStock>;
   orders: Map<string, AmazonOrder>;
   submissions: Submission[];
   now: () => Date;
@@ -65,7 +81,7 @@ export interface AmazonStore {
 }
 
 export function createStore(sellerId: string, marketplaceId: string, now: () => Date, rng: Rng): AmazonStore {
-  return { sellerId, marketplaceId, listings: new Map(), orders: new Map(), submissions: [], now, rng, listeners: [] };
+  return { sellerId, marketplaceId, listings: new Map(), fba: new Map(), orders: new Map(), submissions: [], now, rng, listeners: [] };
 }
 
 function emit(store: AmazonStore, e: AmazonEvent): void {
@@ -184,13 +200,27 @@ function orderId(rng: Rng): string {
 
 export type SaleResult = { ok: true; order: AmazonOrder } | { ok: false; reason: string };
 
-/** A buyer checkout: sells from Amazon's own count and decrements it before anyone hears. */
-export function placeOrder(store: AmazonStore, lines: { sku: string; quantity: number }[], visibilityDelayMs: number): SaleResult {
+/** The units an order of this fulfillment can take of a listing: its MFN count, or its FBA fulfillable stock. */
+function sellable(store: AmazonStore, listing: Listing, fulfillment: 'MFN' | 'AFN'): number {
+  return fulfillment === 'AFN' ? (store.fba.get(listing.sku)?.fulfillable ?? 0) : defaultQuantity(listing);
+}
+
+/**
+ * A buyer checkout: sells from Amazon's own count and decrements it before anyone hears.
+ * An AFN order takes FBA units instead (fulfillable to reserved); the MFN count stays.
+ */
+export function placeOrder(
+  store: AmazonStore,
+  lines: { sku: string; quantity: number }[],
+  visibilityDelayMs: number,
+  fulfillment: 'MFN' | 'AFN' = 'MFN',
+): SaleResult {
   for (const line of lines) {
     const listing = store.listings.get(line.sku);
     if (!listing) return { ok: false, reason: `unknown sku ${line.sku}` };
     if (!Number.isInteger(line.quantity) || line.quantity <= 0) return { ok: false, reason: 'quantity must be a positive integer' };
-    if (defaultQuantity(listing) < line.quantity) return { ok: false, reason: `not enough stock for ${line.sku}` };
+    if (sellable(store, listing, fulfillment) < line.quantity)
+      return { ok: false, reason: `not enough ${fulfillment === 'AFN' ? 'FBA ' : ''}stock for ${line.sku}` };
   }
   const now = store.now();
   const id = orderId(store.rng);
@@ -199,6 +229,7 @@ export function placeOrder(store: AmazonStore, lines: { sku: string; quantity: n
     purchased: now,
     lastUpdated: now,
     status: 'Unshipped',
+    fulfillment,
     items: lines.map((l, i) => {
       const listing = store.listings.get(l.sku) as Listing;
       return { orderItemId: `${id.replace(/-/g, '')}${i}`, sku: l.sku, asin: listing.asin, quantity: l.quantity, title: listing.itemName };
@@ -206,15 +237,49 @@ export function placeOrder(store: AmazonStore, lines: { sku: string; quantity: n
     visibleAt: performance.now() + visibilityDelayMs,
   };
   for (const l of lines) {
-    const listing = store.listings.get(l.sku) as Listing;
-    setQuantity(store, listing, 'DEFAULT', defaultQuantity(listing) - l.quantity);
+    if (fulfillment === 'AFN') moveFba(store, l.sku, l.quantity);
+    else {
+      const listing = store.listings.get(l.sku) as Listing;
+      setQuantity(store, listing, 'DEFAULT', defaultQuantity(listing) - l.quantity);
+    }
   }
   store.orders.set(id, order);
   emit(store, { type: 'order', order, change: 'created' });
   return { ok: true, order };
 }
 
-/** A cancelled MFN order gives its units back to the listing. */
+/** Amazon's fulfillment network SKU: derived from the seller SKU, so the seeded streams stay as they were. */
+function fnSkuOf(sku: string): string {
+  return `X0${createHash('sha256').update(sku).digest('hex').slice(0, 8).toUpperCase()}`;
+}
+
+/** Sets a SKU's FBA fulfillable stock (goods received at Amazon, a count). */
+export function setFbaStock(store: AmazonStore, sku: string, fulfillable: number): FbaStock {
+  const prev = store.fba.get(sku);
+  const stock: FbaStock = prev ?? {
+    fnSku: fnSkuOf(sku),
+    fulfillable: 0,
+    pendingCustomerOrder: 0,
+    inboundShipped: 0,
+    unfulfillable: 0,
+    lastUpdated: store.now(),
+  };
+  stock.fulfillable = fulfillable;
+  stock.lastUpdated = store.now();
+  store.fba.set(sku, stock);
+  return stock;
+}
+
+/** `units` FBA units from fulfillable to reserved for an AFN order (negative: back, a cancellation). */
+function moveFba(store: AmazonStore, sku: string, units: number): void {
+  const stock = store.fba.get(sku);
+  if (!stock) return;
+  stock.fulfillable -= units;
+  stock.pendingCustomerOrder += units;
+  stock.lastUpdated = store.now();
+}
+
+/** A cancelled MFN order gives its units back to the listing; an AFN one to FBA fulfillable. */
 export function cancelOrder(store: AmazonStore, id: string): boolean {
   const order = store.orders.get(id);
   if (!order || order.status === 'Canceled') return false;
@@ -222,7 +287,8 @@ export function cancelOrder(store: AmazonStore, id: string): boolean {
   order.lastUpdated = store.now();
   for (const item of order.items) {
     const listing = store.listings.get(item.sku);
-    if (listing) setQuantity(store, listing, 'DEFAULT', defaultQuantity(listing) + item.quantity);
+    if (order.fulfillment === 'AFN') moveFba(store, item.sku, -item.quantity);
+    else if (listing) setQuantity(store, listing, 'DEFAULT', defaultQuantity(listing) + item.quantity);
   }
   emit(store, { type: 'order', order, change: 'canceled' });
   return true;

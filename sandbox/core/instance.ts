@@ -44,6 +44,11 @@ export interface InstanceControl {
    *  told; refused when a line's count would go below zero. */
   shopperOrder(lines: SkuQuantity[]): ShopperOrderResult;
   cancelOrder?(orderId: string): boolean;
+  /** Amazon with FBA only: a shopper buys units Amazon ships from the seller's FBA stock (AFN). */
+  afnOrder?(lines: SkuQuantity[]): ShopperOrderResult;
+  /** Amazon only: the seller's FBA fulfillable units of a SKU (goods received at Amazon). */
+  setFbaStock?(sku: string, quantity: number): void;
+  getFbaStock?(sku: string): number | undefined;
   /** The platform accepts only this access token from now on (rotated, revoked): calls with another get its auth error. */
   setAccessToken?(token: string): void;
   listSkus(): string[];
