@@ -130,3 +130,30 @@ export async function claimsOfSku(q: Queryable, sku: string, limit: number): Pro
   });
   return rows;
 }
+
+export interface ExternalOrderView {
+  orderId: number;
+  connectionId: string;
+  externalId: string;
+  /** Units of the SKU on the order's lines. */
+  quantity: number;
+  status: string;
+  placedAt: Date;
+}
+
+/**
+ * A SKU's latest orders shipped by the platform from its own stock (Amazon AFN): recorded,
+ * claiming nothing, so they are listed here rather than among the claims.
+ */
+export async function externalOrdersOfSku(q: Queryable, sku: string, limit: number): Promise<ExternalOrderView[]> {
+  const { rows } = await q.query<ExternalOrderView>({
+    name: 'sku_views_external_orders',
+    text: `SELECT o.id AS "orderId", o.connection_id AS "connectionId", o.external_id AS "externalId",
+                  sum(l.quantity)::int AS quantity, o.status, o.placed_at AS "placedAt"
+             FROM orders o JOIN order_lines l ON l.order_id = o.id
+            WHERE o.external AND l.sku = $1
+            GROUP BY o.id ORDER BY o.id DESC LIMIT $2`,
+    values: [sku, limit],
+  });
+  return rows;
+}

@@ -4,6 +4,7 @@ import { StocksyncError } from '../../errors.js';
 import { ats, decayedVelocity } from '../../domain/index.js';
 import { DEFAULT_ADAPTIVE } from '../../engine/adaptive-settings.js';
 import { latestLedgerEntries, type LedgerRow } from '../../store/ledger.js';
+import { externalOrdersOfSku, type ExternalOrderView } from '../../store/sku-views.js';
 import { listingsOfSku, type ListingView } from '../../store/listings.js';
 import { skuDetail, type SkuDetail } from '../../store/status.js';
 import { skuLocations, type SkuLocations } from '../../engine/sku-locations.js';
@@ -35,9 +36,10 @@ export function register(program: Command): void {
           detail.components,
           listings.map((l) => l.connectionId),
         );
-        const view = { ...detail, ats: detail.components.length > 0 ? null : ats(detail), ...locations, listings, ledger };
+        const externalOrders = await externalOrdersOfSku(db, sku, 10);
+        const view = { ...detail, ats: detail.components.length > 0 ? null : ats(detail), ...locations, listings, externalOrders, ledger };
         if (opts.json) return printJson(view);
-        process.stdout.write(formatSku(detail, listings, ledger, locations));
+        process.stdout.write(formatSku(detail, listings, ledger, locations, externalOrders));
       });
     });
 }
@@ -49,6 +51,7 @@ export function formatSku(
   listings: readonly (ListingView & { unitsPerHour?: number })[],
   ledger: readonly LedgerRow[],
   where: SkuLocations,
+  externalOrders: readonly ExternalOrderView[] = [],
 ): string {
   const lines = [`${d.sku}${d.name ? `  ${d.name}` : ''}`];
   if (d.components.length > 0) {
@@ -96,6 +99,15 @@ export function formatSku(
           ]),
         ),
   );
+  if (externalOrders.length > 0) {
+    lines.push('', 'latest orders shipped by the platform from its own stock (external: no claim)');
+    lines.push(
+      table(
+        ['CONNECTION', 'ORDER', 'UNITS', 'STATUS', 'PLACED'],
+        externalOrders.map((o) => [o.connectionId, o.externalId, o.quantity, o.status, o.placedAt.toISOString()]),
+      ),
+    );
+  }
   lines.push('', 'latest ledger entries');
   lines.push(
     ledger.length === 0

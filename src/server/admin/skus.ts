@@ -4,7 +4,7 @@
 import * as z from 'zod';
 import { adjustStock } from '../../engine/adjust-stock.js';
 import { listIncidents } from '../../store/incidents.js';
-import { claimsOfSku, ledgerPage, skuPage, skuRow } from '../../store/sku-views.js';
+import { claimsOfSku, externalOrdersOfSku, ledgerPage, skuPage, skuRow } from '../../store/sku-views.js';
 import { skuDetail } from '../../store/status.js';
 import { skuLocations } from '../../engine/sku-locations.js';
 import type { AdminContext } from './context.js';
@@ -120,6 +120,18 @@ export function skuRoutes(ctx: AdminContext): void {
           claims: z.array(
             z.object({ id: z.number().int(), orderId: z.number().int(), connectionId: z.string(), quantity: z.number().int(), state: z.string() }).loose(),
           ),
+          externalOrders: z
+            .array(
+              z.object({
+                orderId: z.number().int(),
+                connectionId: z.string(),
+                externalId: z.string(),
+                quantity: z.number().int(),
+                status: z.string(),
+                placedAt: timestamp,
+              }),
+            )
+            .meta({ description: 'Latest orders the platform ships from its own stock (Amazon FBA, AFN): recorded, claiming nothing' }),
           incidents: z.array(z.object({ id: z.number().int(), kind: z.string() }).loose()),
           ledger: pagedOf(ledgerEntrySchema),
         }),
@@ -129,8 +141,9 @@ export function skuRoutes(ctx: AdminContext): void {
     handler: async ({ params }) => {
       const [row, detail] = await Promise.all([skuRow(ctx.db, params.sku), skuDetail(ctx.db, params.sku)]);
       if (!row || !detail) throw notFound(`no SKU ${params.sku}`);
-      const [claims, incidents, ledger, where] = await Promise.all([
+      const [claims, externalOrders, incidents, ledger, where] = await Promise.all([
         claimsOfSku(ctx.db, params.sku, 100),
+        externalOrdersOfSku(ctx.db, params.sku, 20),
         listIncidents(ctx.db, { state: 'open', kind: null, sku: params.sku, beforeId: null, limit: 100 }),
         ledgerPage(ctx.db, params.sku, null, 21),
         skuLocations(
@@ -148,6 +161,7 @@ export function skuRoutes(ctx: AdminContext): void {
         unlocatedClaims: where.unlocatedClaims,
         sources: where.channels,
         claims,
+        externalOrders,
         incidents,
         ledger: page(ledger, 20, (l) => ({ id: l.id })),
       });

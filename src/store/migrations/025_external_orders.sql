@@ -5,6 +5,9 @@
 -- with their lines so nothing is lost, claiming nothing, never sent to a warehouse.
 -- Every order recorded before was the merchant's to ship.
 ALTER TABLE orders ADD COLUMN external boolean NOT NULL DEFAULT false;
+-- A SKU's external orders, newest first (`stocksync sku`, the admin API): they hold no
+-- claim to find them by, and are few beside the merchant's own.
+CREATE INDEX orders_external ON orders (id) WHERE external;
 
 -- Stock at an external location (held and reported by a platform) never counts towards
 -- sku_stock.available, whatever its `sellable` flag: store/stock.ts leaves it out from now
