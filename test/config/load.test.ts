@@ -321,7 +321,7 @@ describe('field values', () => {
       "connections[0].id: must use only a-z, 0-9 and '-' (1 to 63 characters, no '-' at either end)",
       'connections[1].platform: warehouse is not a channel platform; a channel connection uses one of: shopify, woocommerce, amazon, manual',
       'connections[2].baseUrl: required',
-      'connections[2].platform: must be one of: shipbob, warehouse, csv-feed',
+      'connections[2].platform: must be one of: shipbob, warehouse, amazon-fba, csv-feed',
       'connections[3].kind: must be channel or warehouse',
       'server.port: must be from 1 to 65535',
       // the renamed connection is gone, so what referred to it is reported too
