@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { syncCatalog, type CatalogInput } from '../../src/engine/catalog.js';
+import { fbaCatalog as catalog } from '../helpers/fba.js';
 import { recordObservation } from '../../src/engine/record-observation.js';
 import { recordOrder } from '../../src/engine/record-orders.js';
 import { skuLocations } from '../../src/engine/sku-locations.js';
@@ -20,47 +21,6 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => t.drop());
-
-const base = { credentialsEncrypted: null, pollIntervalMs: 300_000, reconcileCron: '0 3 * * *', options: {}, bufferPolicy: {} };
-
-/** `shopSources`: the Shopify channel's own sources (the sourced planner), or none (the single pool). */
-function catalog(shopSources?: string[], fbaSellable = true): CatalogInput {
-  const channel = (id: string, platform: string) => ({
-    ...base,
-    id,
-    kind: 'channel' as const,
-    platform,
-    baseUrl: `http://127.0.0.1:1/${id}`,
-    bufferPolicy: { mode: 'shared' as const },
-    fulfilledBy: 'tpl',
-  });
-  return {
-    connections: [
-      {
-        ...base,
-        id: 'tpl',
-        kind: 'warehouse',
-        platform: 'shipbob',
-        baseUrl: 'http://127.0.0.1:1/tpl',
-        fulfilledBy: null,
-        locations: [{ code: 'main', sellable: true }],
-      },
-      // Marked sellable on purpose: external alone keeps it out of every ATS.
-      {
-        ...base,
-        id: 'fba',
-        kind: 'warehouse',
-        platform: 'amazon-fba',
-        baseUrl: 'http://127.0.0.1:1/fba',
-        fulfilledBy: null,
-        locations: [{ code: 'fba', sellable: fbaSellable, external: true }],
-      },
-      { ...channel('amz', 'amazon'), listingIdentity: 'sellerSku' },
-      { ...channel('shop', 'shopify'), ...(shopSources && { sources: shopSources }) },
-    ],
-    skus: [{ sku: 'A1', listings: { amz: { sellerSku: 'A1' }, shop: { inventoryItemId: 'gid://shopify/InventoryItem/1' } } }],
-  };
-}
 
 let seq = 0;
 const at = () => new Date(Date.UTC(2026, 11, 5, 0, 0, 0, ++seq));
