@@ -9,6 +9,10 @@ import { create as createChannel } from '../../src/connectors/amazon/index.js';
 import { syncCatalog } from '../../src/engine/catalog.js';
 import { recordObservation } from '../../src/engine/record-observation.js';
 import { pollOnce } from '../../src/engine/workers/poller.js';
+import { createOrderBatcher } from '../../src/engine/order-batcher.js';
+import { processInboxOnce } from '../../src/engine/workers/inbox-processor.js';
+import { insertInboxEvents } from '../../src/store/inbox.js';
+import { startReceiver } from '../connectors/woocommerce-helpers.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { fbaCatalog } from '../helpers/fba.js';
@@ -20,7 +24,9 @@ const log = pino({ level: 'silent' });
 
 let t: TestDatabase;
 let sb: RunningSandbox;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 beforeAll(async () => {
+  receiver = await startReceiver();
   t = await createTestDatabase();
   await syncCatalog(t.db, fbaCatalog());
   sb = await startSandbox({
@@ -39,6 +45,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sb.close();
+  await receiver.close();
   await t.drop();
 });
 
@@ -74,5 +81,26 @@ describe('FBA through the poller', () => {
     expect(await level()).toEqual({ available: 25, onHand: 30 });
     expect(await targets()).toEqual({ amz: 6, shop: 6 });
     expect((await t.db.query(`SELECT available, claimed FROM sku_stock WHERE sku = 'A1'`)).rows[0]).toEqual({ available: 6, claimed: 0 });
+  });
+});
+
+describe('FBA through the notification inbox', () => {
+  it('an ORDER_CHANGE of an AFN order is recorded external, with no claim', async () => {
+    amazon().subscribe('ORDER_CHANGE', `${receiver.url}/n`);
+    const placed = amazon().afnOrder!([{ sku: 'A1', quantity: 2 }]);
+    expect(placed.ok).toBe(true);
+    await sb.flushWebhooks();
+    const body = receiver.received.find((d) => d.path === '/n')!.rawBody;
+    await insertInboxEvents(t.db, [{ connectionId: 'amz', eventId: 'n-afn', topic: 'ORDER_CHANGE', headers: {}, body }]);
+    const channel = createChannel({ connectionId: 'amz', baseUrl: `${sb.url}/amazon/seller`, credentials: { accessToken: TOKEN }, options });
+    const orders = createOrderBatcher(t.db);
+    await processInboxOnce({ db: t.db, log, connectors: new Map([['amz', channel]]), orders });
+    await orders.drain();
+    const id = placed.ok ? placed.orderId : '';
+    const { rows } = await t.db.query(
+      `SELECT o.external, (SELECT count(*)::int FROM claims c WHERE c.order_id = o.id) AS claims FROM orders o WHERE o.external_id = $1`,
+      [id],
+    );
+    expect(rows).toEqual([{ external: true, claims: 0 }]);
   });
 });
