@@ -85,6 +85,17 @@ describe('routing properties', () => {
     );
   });
 
+  it('an external order (Amazon FBA) claims nothing and leaves every location and count as it was', () => {
+    fc.assert(
+      fc.property(sourcesArb, atsArb, fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 8 }), (sources, ats, q, units) => {
+        const stock = new Map([['MUG', stockOf(Object.fromEntries(LOCATIONS.map((l, i) => [l, ats[i]!])), [{ connectionId: 'amazon', sources, units }])]]);
+        const r = routeOrder({ seller: 'amazon', sources, fulfilment: 'external', lines: [line('MUG', q)], stock });
+        expect(r).toEqual({ parts: [], split: [], short: [], stock });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('a sale within servable counts is always routed so that every count stays servable', () => {
     const world = fc.tuple(
       atsArb,
