@@ -50,8 +50,9 @@ beforeAll(async () => {
     timeScale: 0.05,
     faults: { 'amazon/storm': { ...FAULT_PROFILES.none, rate429: 0.4 }, default: 'none' },
     instances: [
-      // tokenTtlMs is platform ms: 2 s times the time scale 0.05 is 100 real ms.
-      { platform: 'amazon', name: 'main', skus: SKUS.map((sku) => ({ sku, quantity: 10 })), options: sim(100, { skus: fbaStock, tokenTtlMs: 2_000 }) },
+      { platform: 'amazon', name: 'main', skus: SKUS.map((sku) => ({ sku, quantity: 10 })), options: sim(100, { skus: fbaStock }) },
+      // tokenTtlMs is platform ms: 8 s times the time scale 0.05 is 400 real ms.
+      { platform: 'amazon', name: 'short', skus: SKUS.map((sku) => ({ sku, quantity: 10 })), options: sim(100, { skus: fbaStock, tokenTtlMs: 8_000 }) },
       { platform: 'amazon', name: 'storm', skus: SKUS.map((sku) => ({ sku, quantity: 10 })), options: sim(100, { skus: fbaStock }) },
       { platform: 'amazon', name: 'paced', skus: SKUS.slice(0, 60).map((sku) => ({ sku, quantity: 10 })), options: sim(1, { skus: fbaStock }) },
       { platform: 'amazon', name: 'shop', skus: [{ sku: 'S-1', quantity: 5 }], options: sim(1000, { skus: { 'S-1': 8 }, afnShare: 1 }) },
@@ -87,11 +88,11 @@ describe('amazon-fba full read and polls', () => {
   });
 
   it('starts a read again from its first page when the nextToken expired, and continues with a live one', async () => {
-    const c = fba('main');
+    const c = fba('short');
     const first = await c.listLevels(null);
     const live = await c.listLevels(first.next);
     expect(live.items[0]!.sku).toBe(SKUS[50]);
-    await sleep(250); // the token of live.next lived 100 ms
+    await sleep(800); // the token of live.next lived 400 ms
     const restarted = await c.listLevels(live.next);
     expect(restarted.items.map((l) => l.sku)).toEqual(SKUS.slice(0, 50));
     expect(restarted.next).not.toBeNull();
