@@ -84,6 +84,11 @@ export interface ChannelOrder {
   updatedAt: Date;
   cancelled: boolean;
   lines: ChannelOrderLine[];
+  /**
+   * The platform location the order was taken from, where the platform says (a Shopify
+   * order's location_id): its claims prefer that location's sources (docs/locations-wiring.md).
+   */
+  location?: string;
   raw?: unknown;
 }
 

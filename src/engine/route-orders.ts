@@ -11,7 +11,8 @@ import { listingStates } from '../store/listings.js';
 import type { NewOrder } from '../store/orders.js';
 import { locationStocks } from './location-stock.js';
 import type { Shortfall } from './order-shortfalls.js';
-import { sourcesOf, type SourceLayout } from './source-layout.js';
+import { sellerSources, sourcesOf, type SourceLayout } from './source-layout.js';
+import { outletKey } from '../domain/locations.js';
 
 export interface RoutedShort {
   /** Index of the order in the batch's `newOrders`. */
@@ -40,8 +41,8 @@ export async function routeBatch(tx: Tx, orders: readonly NewOrder[], layout: So
         commitments: states
           .filter((s) => s.sku === sku)
           .map((s) => ({
-            connectionId: s.connectionId,
-            sources: sourcesOf(layout, s.connectionId),
+            connectionId: outletKey(s.connectionId, s.outlet),
+            sources: sourcesOf(layout, outletKey(s.connectionId, s.outlet)),
             units: Math.max(0, s.exposure),
             unrecordedSales: s.unrecordedSales,
           })),
@@ -50,9 +51,11 @@ export async function routeBatch(tx: Tx, orders: readonly NewOrder[], layout: So
   );
   const short: RoutedShort[] = [];
   const newOrders = orders.map((o, order) => {
+    // An order taken at one of the channel's locations sells that location's count; one
+    // naming none sells from the channel as a whole (sellerSources says where it may ship from).
     const routed = routeOrder({
-      seller: o.connectionId,
-      sources: sourcesOf(layout, o.connectionId),
+      seller: o.outlet && layout.outlets.get(o.connectionId)?.includes(o.outlet) ? outletKey(o.connectionId, o.outlet) : o.connectionId,
+      sources: sellerSources(layout, o.connectionId, o.outlet),
       fulfilment: 'merchant',
       lines: o.claims.map((c) => ({ lineIndex: c.lineNo, sku: c.sku, quantity: c.quantity })),
       stock,

@@ -100,7 +100,14 @@ async function pollOrders(d: PollerDeps, c: ChannelConnector): Promise<PollResul
     async (orders) => {
       const results = await recordOrders(
         d.db,
-        orders.map((o) => ({ connectionId: d.connectionId, externalId: o.externalId, placedAt: o.placedAt, lines: o.lines, raw: o.raw })),
+        orders.map((o) => ({
+          connectionId: d.connectionId,
+          externalId: o.externalId,
+          placedAt: o.placedAt,
+          lines: o.lines,
+          raw: o.raw,
+          ...(o.location && { location: o.location }),
+        })),
       );
       for (const [i, r] of results.entries()) {
         if (r.outcome === 'rejected') await refuse(d, `order ${orders[i]!.externalId}: ${r.error.message}`, orders[i]);
