@@ -51,16 +51,20 @@ export async function routeBatch(tx: Tx, orders: readonly NewOrder[], layout: So
   );
   const short: RoutedShort[] = [];
   const newOrders = orders.map((o, order) => {
-    // An order taken at one of the channel's locations sells that location's count; one
-    // naming none sells from the channel as a whole (sellerSources says where it may ship from).
+    // An order taken at one of the channel's locations sells that location's count. One
+    // naming none (or a location not configured) came off one of them, we do not know which:
+    // the channel's locations count as one for it (sellerSources says where it may ship from).
+    const outlets = layout.outlets.get(o.connectionId);
+    const known = o.outlet !== undefined && outlets?.includes(o.outlet) === true;
     const routed = routeOrder({
-      seller: o.outlet && layout.outlets.get(o.connectionId)?.includes(o.outlet) ? outletKey(o.connectionId, o.outlet) : o.connectionId,
+      seller: known ? outletKey(o.connectionId, o.outlet!) : o.connectionId,
       sources: sellerSources(layout, o.connectionId, o.outlet),
       fulfilment: 'merchant',
       lines: o.claims.map((c) => ({ lineIndex: c.lineNo, sku: c.sku, quantity: c.quantity })),
-      stock,
+      stock: outlets && !known ? asOneSeller(stock, o.connectionId, outlets) : stock,
     });
-    for (const [sku, s] of routed.stock) stock.set(sku, s);
+    // ...and the batch lowers none of their counts (order-batch.ts): their commitments stay
+    for (const [sku, s] of routed.stock) stock.set(sku, outlets && !known ? { ...s, commitments: stock.get(sku)!.commitments } : s);
     for (const s of routed.short) short.push({ order, lineNo: s.lineIndex, sku: s.sku, units: s.units });
     const claims = routed.parts.map((p) => ({
       lineNo: p.lineIndex,
@@ -71,6 +75,24 @@ export async function routeBatch(tx: Tx, orders: readonly NewOrder[], layout: So
     return { ...o, claims, warehouseConnectionId: shippingWarehouse(claims, layout) ?? o.warehouseConnectionId };
   });
   return { newOrders, short };
+}
+
+/** The stock with a channel's locations' commitments merged into one of the channel: their units over the union of their sources. */
+function asOneSeller(stock: ReadonlyMap<Sku, RoutingStock>, connectionId: string, outlets: readonly string[]): Map<Sku, RoutingStock> {
+  const keys = new Set(outlets.map((o) => outletKey(connectionId, o)));
+  return new Map(
+    [...stock].map(([sku, s]) => {
+      const own = s.commitments.filter((c) => keys.has(c.connectionId));
+      if (own.length === 0) return [sku, s];
+      const merged = {
+        connectionId,
+        sources: [...new Set(own.flatMap((c) => c.sources))],
+        units: own.reduce((n, c) => n + c.units, 0),
+        unrecordedSales: own.reduce((n, c) => n + (c.unrecordedSales ?? 0), 0),
+      };
+      return [sku, { ...s, commitments: [...s.commitments.filter((c) => !keys.has(c.connectionId)), merged] }];
+    }),
+  );
 }
 
 /** The warehouse holding most of the claimed units (the first such on a tie); null when none is located. */
