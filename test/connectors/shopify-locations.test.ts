@@ -25,7 +25,12 @@ describe('shopify listings at several locations', () => {
   afterAll(() => env.close());
 
   const levels = (sku: string) =>
-    Object.fromEntries(env.truth().items.find((i) => i.sku === sku)!.levels.map((l) => [l.locationId, l.quantities['available']]));
+    Object.fromEntries(
+      env
+        .truth()
+        .items.find((i) => i.sku === sku)!
+        .levels.map((l) => [l.locationId, l.quantities['available']]),
+    );
 
   it('pushes each listing at its own location, compare-and-set against its own count', async () => {
     const before = levels('SKU-0001');
