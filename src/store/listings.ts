@@ -131,6 +131,8 @@ export async function loadListingPolicies(q: Queryable): Promise<{ version: numb
 
 export interface ListingView {
   connectionId: string;
+  /** The platform location the count is at ('' : the connection as a whole; migration 024). */
+  outlet: string;
   platform: string;
   target: number;
   pushed: number | null;
@@ -146,12 +148,12 @@ export interface ListingView {
 export async function listingsOfSku(tx: Queryable, sku: string): Promise<ListingView[]> {
   const { rows } = await tx.query<ListingView>({
     name: 'listings_of_sku',
-    text: `SELECT l.connection_id AS "connectionId", c.platform, l.target, l.pushed, l.dirty,
+    text: `SELECT l.connection_id AS "connectionId", l.outlet, c.platform, l.target, l.pushed, l.dirty,
             l.quarantined_reason AS "quarantinedReason", l.velocity,
             COALESCE(extract(epoch FROM now() - l.velocity_at) * 1000, 0)::float8 AS "velocityAgeMs",
             l.partitioned, l.raise_gated AS "raiseGated"
        FROM listings l JOIN connections c ON c.id = l.connection_id
-      WHERE l.sku = $1 ORDER BY l.connection_id`,
+      WHERE l.sku = $1 ORDER BY l.connection_id, l.outlet`,
     values: [sku],
   });
   return rows;
