@@ -81,7 +81,11 @@ skus:
 
   it('pushes each location the stock of its own warehouse', async () => {
     await showing('MUG', { [east]: 4, [west]: 6 });
-    const { rows } = await engine.database.db.query(`SELECT outlet, target, pushed FROM listings WHERE connection_id = 'shop' ORDER BY outlet`);
+    // the engine records a push once Shopify answers it, just after the shop shows it
+    const rows = await eventually('pushes recorded', async () => {
+      const { rows } = await engine.database.db.query(`SELECT outlet, target, pushed FROM listings WHERE connection_id = 'shop' ORDER BY outlet`);
+      return rows.every((r) => r.pushed === r.target) ? rows : undefined;
+    });
     expect(rows).toEqual(
       [
         { outlet: east, target: 4, pushed: 4 },
