@@ -27,9 +27,11 @@ export async function skuLocations(q: Queryable, sku: string, components: readon
   return {
     locations: components.length > 0 ? [] : (own?.levels ?? []).map(({ locationId: _id, code, ...level }) => ({ ...level, location: code })),
     unlocatedClaims: skuStock.unlocated,
-    channels: [...new Set(channelIds)].flatMap((id) => layout.outlets.get(id)?.map((o) => outletKey(id, o)) ?? [id]).map((connectionId) => {
-      const sources = [...sourcesOf(layout, connectionId)];
-      return { connectionId, sources, ownSources: layout.configured.has(connectionId), ats: atsOverSources(sources, skuStock) };
-    }),
+    channels: [...new Set(channelIds)]
+      .flatMap((id) => layout.outlets.get(id)?.map((o) => outletKey(id, o)) ?? [id])
+      .map((connectionId) => {
+        const sources = [...sourcesOf(layout, connectionId)];
+        return { connectionId, sources, ownSources: layout.configured.has(connectionId), ats: atsOverSources(sources, skuStock) };
+      }),
   };
 }
