@@ -9,6 +9,8 @@ import { startEngine, type RunningEngine } from '../../src/runtime/engine-proces
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { eventually } from './helpers.js';
+import { reconcileConnection } from '../../src/engine/workers/reconciler.js';
+import type { ChannelConnector } from '../../src/connectors/types.js';
 
 interface ShopTruth {
   locations: { id: string }[];
@@ -44,11 +46,28 @@ describe('end to end, a Shopify location per warehouse', () => {
         {
           platform: 'shopify',
           name: 'shop',
-          skus: [{ sku: 'MUG', quantity: 0 }],
+          skus: [
+            { sku: 'MUG', quantity: 0 },
+            { sku: 'CUP', quantity: 0 },
+          ],
           options: { locations: ['East store', 'West store'], stockAtAllLocations: true },
         },
-        { platform: 'warehouse', name: 'east', skus: [{ sku: 'MUG', quantity: 4 }] },
-        { platform: 'warehouse', name: 'west', skus: [{ sku: 'MUG', quantity: 6 }] },
+        {
+          platform: 'warehouse',
+          name: 'east',
+          skus: [
+            { sku: 'MUG', quantity: 4 },
+            { sku: 'CUP', quantity: 1 },
+          ],
+        },
+        {
+          platform: 'warehouse',
+          name: 'west',
+          skus: [
+            { sku: 'MUG', quantity: 6 },
+            { sku: 'CUP', quantity: 2 },
+          ],
+        },
       ],
     });
     [east, west] = (shop().control.truth() as ShopTruth).locations.map((l) => l.id) as [string, string];
@@ -66,6 +85,7 @@ connections:
       credentials: { accessToken: { env: T1, default: shpat_shop }, webhookSecret: { env: T2, default: sandbox-app-secret } } }
 skus:
   - { sku: MUG, listings: { shop: {} } }
+  - { sku: CUP, listings: { shop: {} } }
 `;
     engine = await startEngine(parseConfig(yaml, { TEST_DATABASE_URL: testDb.url }, 'e2e'), {
       port: 0,
@@ -83,7 +103,9 @@ skus:
     await showing('MUG', { [east]: 4, [west]: 6 });
     // the engine records a push once Shopify answers it, just after the shop shows it
     const rows = await eventually('pushes recorded', async () => {
-      const { rows } = await engine.database.db.query(`SELECT outlet, target, pushed FROM listings WHERE connection_id = 'shop' ORDER BY outlet`);
+      const { rows } = await engine.database.db.query(
+        `SELECT outlet, target, pushed FROM listings WHERE connection_id = 'shop' AND sku = 'MUG' ORDER BY outlet`,
+      );
       return rows.every((r) => r.pushed === r.target) ? rows : undefined;
     });
     expect(rows).toEqual(
@@ -113,7 +135,7 @@ skus:
     });
     // the claim lowers west's stock for the engine too; the counts converge on the targets
     await eventually('targets', async () => {
-      const { rows } = await engine.database.db.query(`SELECT outlet, target, pushed, dirty FROM listings WHERE connection_id = 'shop'`);
+      const { rows } = await engine.database.db.query(`SELECT outlet, target, pushed, dirty FROM listings WHERE connection_id = 'shop' AND sku = 'MUG'`);
       const by = Object.fromEntries(rows.map((x) => [x.outlet, x]));
       return by[east]?.target === 2 && by[west]?.target === 6 && rows.every((x) => !x.dirty && x.pushed === x.target) ? rows : undefined;
     });
@@ -125,5 +147,21 @@ skus:
          JOIN locations lo ON lo.id = c.location_id JOIN orders o ON o.id = c.order_id`,
     );
     expect(rows).toEqual([{ warehouse: 'west', quantity: 3, sent: 'west' }]);
+  });
+
+  it("a reconciliation reads every location and matches each count to its location's listing", async () => {
+    // the engine believes east shows 1 (and wants 1): only east's count can tell it otherwise
+    await engine.database.db.query(`UPDATE listings SET pushed = 1, target = 1 WHERE connection_id = 'shop' AND sku = 'MUG' AND outlet = $1`, [east]);
+    const report = await reconcileConnection({
+      db: engine.database.db,
+      log: pino({ level: 'silent' }),
+      connectionId: 'shop',
+      connector: engine.connectors.get('shop') as ChannelConnector,
+      trigger: 'manual',
+    });
+    expect(report.checked).toBe(4); // MUG and CUP at each location
+    expect(report.drift).toEqual([expect.objectContaining({ sku: 'MUG', believed: 1, actual: 2, action: 'lowered' })]);
+    await showing('MUG', { [east]: 1, [west]: 6 });
+    expect(shown('CUP')).toEqual({ [east]: 1, [west]: 2 });
   });
 });
