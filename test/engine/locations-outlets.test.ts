@@ -9,7 +9,7 @@ import { twoLocationCatalog } from '../helpers/locations.js';
 import { syncCatalog, type CatalogInput } from '../../src/engine/catalog.js';
 import { recordObservation } from '../../src/engine/record-observation.js';
 import { recordOrder } from '../../src/engine/record-orders.js';
-import { recordPushed } from '../../src/store/dispatch.js';
+import { findListing, recordPushed } from '../../src/store/dispatch.js';
 import { channelSources } from '../../src/store/locations.js';
 
 const L1 = 'gid://shopify/Location/1';
@@ -134,5 +134,14 @@ describe('per-location counts of a Shopify connection', () => {
     expect(l2).toBeLessThanOrEqual(5);
     expect(a + l1 + l2).toBeLessThanOrEqual(8);
     expect(a + l1 + l2).toBe(8); // nothing reachable is left unused
+  });
+
+  it("a count at one location names that location's listing only, never the same item's at another", async () => {
+    const item = 'gid://shopify/InventoryItem/7';
+    const at = async (locationId: string) => (await findListing(t.db, 'shop', { sku: '', platformIds: { inventoryItemId: item, locationId } }))?.id;
+    const { rows } = await t.db.query(`SELECT outlet, id FROM listings WHERE connection_id = 'shop'`);
+    const id = Object.fromEntries(rows.map((r) => [r.outlet, r.id]));
+    expect([await at(L1), await at(L2)]).toEqual([id[L1], id[L2]]);
+    expect(await at('gid://shopify/Location/3')).toBeUndefined();
   });
 });
