@@ -103,3 +103,14 @@ describe('Shopify locations', () => {
     expect(issuesOf(d)).toContain('skus[0].listings: its channels sell from 14 different sets of sources; at most 12 are supported per SKU');
   });
 });
+
+describe('examples/shopify-locations.yaml', () => {
+  it('is a valid config with two Shopify locations, each from its own sources', async () => {
+    const { loadConfig } = await import('../../src/config/index.js');
+    const c = await loadConfig('examples/shopify-locations.yaml', {});
+    expect(configuredOutlets(c).get('shop')).toEqual([
+      { externalId: 'gid://shopify/Location/24826418', sources: ['east/main'] },
+      { externalId: 'gid://shopify/Location/24826419', sources: ['west/main', 'east/main'] },
+    ]);
+  });
+});
