@@ -79,4 +79,20 @@ describe('shopify listings at several locations', () => {
     const page = await env.connector.listQuantities(null, [refs[0]!]);
     expect(page.items.every((q) => q.platformIds['locationId'] === loc[0])).toBe(true);
   });
+
+  it('a point-of-sale order names its location, polled or by webhook; an online order names none', async () => {
+    // SKU-0001 shows 4 at East and 8 at West (the tests above): the shop takes it at West
+    const pos = env.shop.control.shopperOrder([{ sku: 'SKU-0001', quantity: 1 }], { location: loc[1] });
+    const online = env.shop.control.shopperOrder([{ sku: 'SKU-0003', quantity: 1 }]);
+    expect(pos.ok && online.ok).toBe(true);
+    expect(env.shop.control.shopperOrder([{ sku: 'SKU-0002', quantity: 1 }], { location: 'gid://shopify/Location/1' })).toEqual({
+      ok: false,
+      reason: 'unknown location gid://shopify/Location/1',
+    });
+    const page = await env.connector.pollOrders(new Date('2020-01-01T00:00:00Z'), null);
+    const byId = new Map(page.items.map((o) => [o.externalId, o]));
+    expect(byId.get(`gid://shopify/Order/${pos.ok ? pos.orderId : ''}`)?.location).toBe(loc[1]);
+    expect(byId.get(`gid://shopify/Order/${online.ok ? online.orderId : ''}`)).not.toHaveProperty('location');
+    expect([levels('SKU-0001')[loc[0]], levels('SKU-0001')[loc[1]]]).toEqual([4, 7]); // off the point of sale's count
+  });
 });

@@ -149,6 +149,29 @@ skus:
     expect(rows).toEqual([{ warehouse: 'west', quantity: 3, sent: 'west' }]);
   });
 
+  it("a point-of-sale order at one location is claimed at that location's sources first, and lowers that count", async () => {
+    // unnamed, this order would be claimed at east (the first source of the union, free for
+    // it); taken at the West store, it is claimed at west
+    const r = shop().control.shopperOrder([{ sku: 'MUG', quantity: 1 }], { location: west });
+    expect(r.ok).toBe(true);
+    await showing('MUG', { [east]: 2, [west]: 5 });
+    const claims = await eventually('order claimed', async () => {
+      const { rows } = await engine.database.db.query(
+        `SELECT lo.connection_id AS warehouse, c.quantity, o.warehouse_connection_id AS sent FROM claims c
+           JOIN locations lo ON lo.id = c.location_id JOIN orders o ON o.id = c.order_id WHERE o.external_id = $1`,
+        [`gid://shopify/Order/${r.ok ? r.orderId : ''}`],
+      );
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(claims).toEqual([{ warehouse: 'west', quantity: 1, sent: 'west' }]);
+    await eventually('targets', async () => {
+      const { rows } = await engine.database.db.query(`SELECT outlet, target, pushed, dirty FROM listings WHERE connection_id = 'shop' AND sku = 'MUG'`);
+      const by = Object.fromEntries(rows.map((x) => [x.outlet, x]));
+      return by[east]?.target === 2 && by[west]?.target === 5 && rows.every((x) => !x.dirty && x.pushed === x.target) ? rows : undefined;
+    });
+    expect(shown('MUG')).toEqual({ [east]: 2, [west]: 5 });
+  });
+
   it("a reconciliation reads every location and matches each count to its location's listing", async () => {
     // the engine believes east shows 1 (and wants 1): only east's count can tell it otherwise
     await engine.database.db.query(`UPDATE listings SET pushed = 1, target = 1 WHERE connection_id = 'shop' AND sku = 'MUG' AND outlet = $1`, [east]);
@@ -161,7 +184,7 @@ skus:
     });
     expect(report.checked).toBe(4); // MUG and CUP at each location
     expect(report.drift).toEqual([expect.objectContaining({ sku: 'MUG', believed: 1, actual: 2, action: 'lowered' })]);
-    await showing('MUG', { [east]: 1, [west]: 6 });
+    await showing('MUG', { [east]: 1, [west]: 5 });
     expect(shown('CUP')).toEqual({ [east]: 1, [west]: 2 });
   });
 });
