@@ -36,13 +36,21 @@ export interface SkuSpec extends SkuQuantity {
 
 export type ShopperOrderResult = { ok: true; orderId: string } | { ok: false; reason: string };
 
+export interface ShopperOrderOptions {
+  /**
+   * A platform with locations (Shopify) takes the order at this location, as its point of
+   * sale does (a retail order naming its location); others ignore it.
+   */
+  location?: string;
+}
+
 export interface InstanceControl {
   /** Sets the count this instance sells from (channel) or holds (warehouse on hand). */
   setStock(sku: string, quantity: number): void;
   getStock(sku: string): number | undefined;
   /** A shopper buys on this channel: its OWN count drops at once, before anyone is
    *  told; refused when a line's count would go below zero. */
-  shopperOrder(lines: SkuQuantity[]): ShopperOrderResult;
+  shopperOrder(lines: SkuQuantity[], options?: ShopperOrderOptions): ShopperOrderResult;
   cancelOrder?(orderId: string): boolean;
   /** Amazon with FBA only: a shopper buys units Amazon ships from the seller's FBA stock (AFN). */
   afnOrder?(lines: SkuQuantity[]): ShopperOrderResult;

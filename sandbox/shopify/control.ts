@@ -1,4 +1,4 @@
-import type { InstanceControl, ShopperOrderResult, SkuQuantity } from '../core/instance.js';
+import type { InstanceControl, ShopperOrderOptions, ShopperOrderResult, SkuQuantity } from '../core/instance.js';
 import type { Rng } from '../core/rng.js';
 import type { WebhookSubscriptions } from '../core/webhooks.js';
 import { MAX_QUANTITY } from './constants.js';
@@ -28,14 +28,18 @@ export function createShopControl(rt: ShopRuntime, subscriptions: WebhookSubscri
     rt.events.inventoryLevelUpdated(item, level);
   }
 
-  function shopperOrder(lines: SkuQuantity[]): ShopperOrderResult {
+  function shopperOrder(lines: SkuQuantity[], options: ShopperOrderOptions = {}): ShopperOrderResult {
+    // a point-of-sale order is taken at its location; an online one where stock is
+    const retail = options.location === undefined ? undefined : state.locationsByKey.get(options.location.replace(/^gid:\/\/shopify\/Location\//, ''));
+    if (options.location !== undefined && !retail) return { ok: false, reason: `unknown location ${options.location}` };
     // check every line first: an order is taken whole or not at all
     const picks: { sku: string; quantity: number; level: Level; itemKey: string }[] = [];
     for (const line of lines) {
       const item = state.itemsBySku.get(line.sku);
       if (!item) return { ok: false, reason: `unknown sku ${line.sku}` };
       const already = picks.filter((p) => p.sku === line.sku).reduce((n, p) => n + p.quantity, 0);
-      const level = [...item.levels.values()].find((l) => l.q.available - already >= line.quantity);
+      const levels = retail ? [item.levels.get(retail.key)].filter((l) => l !== undefined) : [...item.levels.values()];
+      const level = levels.find((l) => l.q.available - already >= line.quantity);
       if (!level) return { ok: false, reason: `insufficient stock for ${line.sku}: ${totalAvailable(item) - already} available, ${line.quantity} wanted` };
       picks.push({ sku: line.sku, quantity: line.quantity, level, itemKey: item.key });
     }
@@ -54,6 +58,7 @@ export function createShopControl(rt: ShopRuntime, subscriptions: WebhookSubscri
         state.nextLineId += BigInt(rng.int(1, 999));
         return { id: lineId, sku: p.sku, quantity: p.quantity, itemKey: p.itemKey, locationKey: p.level.locationId.toString() };
       }),
+      ...(retail && { retailLocation: retail }),
     };
     for (const p of picks) {
       moveUnits(p.level, 'available', 'committed', p.quantity);

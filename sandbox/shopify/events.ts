@@ -49,7 +49,7 @@ export function orderBody(order: Order, at: (d: Date) => string): string {
     `{"id":${order.key},"admin_graphql_api_id":"gid://shopify/Order/${order.key}","name":"#${order.number}",` +
     `"order_number":${order.number},"created_at":"${at(order.createdAt)}","updated_at":"${at(order.updatedAt)}",` +
     `"cancelled_at":${cancelled},"cancel_reason":${order.cancelledAt ? '"customer"' : 'null'},` +
-    `"financial_status":"paid","fulfillment_status":null,"line_items":[${lines}]}`
+    `"financial_status":"paid","fulfillment_status":null,"location_id":${order.retailLocation?.key ?? 'null'},"line_items":[${lines}]}`
   );
 }
 

@@ -198,6 +198,7 @@ export function orderNode(order: Order) {
     createdAt: isoSeconds(order.createdAt),
     updatedAt: isoSeconds(order.updatedAt),
     cancelledAt: order.cancelledAt ? isoSeconds(order.cancelledAt) : null,
+    retailLocation: order.retailLocation ? locationNode(order.retailLocation) : null,
     lineItems: (args: PageArgs, ctx?: ExecContext) =>
       connection(
         order.lines,

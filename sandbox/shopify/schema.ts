@@ -167,6 +167,8 @@ export const SHOPIFY_SDL = /* GraphQL */ `
     createdAt: DateTime!
     updatedAt: DateTime!
     cancelledAt: DateTime
+    "The physical location where a retail (point of sale) order was created; null for an online order."
+    retailLocation: Location
     lineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean): LineItemConnection!
   }
   type OrderEdge { cursor: String! node: Order! }

@@ -51,6 +51,8 @@ export interface Order {
   updatedAt: Date;
   cancelledAt: Date | null;
   lines: OrderLine[];
+  /** Where a point-of-sale order was taken (Order.retailLocation, REST location_id); online orders have none. */
+  retailLocation?: Location;
 }
 
 export interface ShopState {

@@ -180,6 +180,16 @@ export const channelSchema = z.strictObject({
    * warehouse's first (docs/locations.md). Checked in cross-checks.ts.
    */
   sources: z.array(z.string({ error: 'must be a warehouse or warehouse/location name' }), { error: 'must be a list' }).optional(),
+  /**
+   * Shopify only: the shop's locations (Location GIDs) this connection shows a count at,
+   * each with its own sources (the syntax of `sources`). Each location is then its own
+   * selling point (an outlet, docs/locations-wiring.md). Checked in sources.ts.
+   */
+  locations: z
+    .record(z.string(), z.array(z.string({ error: 'must be a warehouse or warehouse/location name' }), { error: 'must be a list' }), {
+      error: 'must be a mapping of Shopify location GID to a list of sources',
+    })
+    .optional(),
   buffer: bufferSchema.default({}),
   /** SKU -> buffer fields replacing the connection's for that SKU. */
   bufferOverrides: z.record(z.string(), bufferSchema, { error: 'must be a mapping of SKU to buffer fields' }).default({}),

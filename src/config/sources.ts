@@ -4,6 +4,7 @@
 // the catalogue sync.
 import { defaultSources, resolveSources, type LocationInfo, type LocationKey } from '../domain/locations.js';
 import { MAX_SOURCE_SETS } from '../domain/source-sets.js';
+import { checkChannelLocations, checkOutletListings } from './channel-locations.js';
 import type { PathSegment } from './issues.js';
 import { takesOrders } from './platforms.js';
 import type { LoadedConfig } from './schema.js';
@@ -36,12 +37,16 @@ export function checkSources(root: Obj, add: Add): void {
   const locations = rawLocations(connections);
   const fulfilling = new Set(connections.flatMap((c) => (isObj(c) && c.kind === 'warehouse' && takesOrders(c.platform) ? [String(c.id)] : [])));
   const warehouses = [...new Set(locations.map((l) => l.warehouse))].filter((w) => fulfilling.has(w));
-  const setOf = new Map<string, string>(); // channel id -> its source set, when valid
+  const setOf = new Map<string, string[]>(); // channel id -> its source sets (one per outlet), when valid
   connections.forEach((c, index) => {
     if (!isObj(c) || c.kind !== 'channel' || str(c.id) === undefined) return;
     const fulfilledBy = str(c.fulfilledBy) ?? (warehouses.length === 1 ? warehouses[0]! : null);
+    if (c.locations !== undefined) {
+      setOf.set(String(c.id), checkChannelLocations(c, index, locations, add).map(setKey));
+      if (c.sources === undefined) return;
+    }
     if (c.sources === undefined) {
-      setOf.set(String(c.id), setKey(defaultSources(locations, fulfilledBy)));
+      setOf.set(String(c.id), [setKey(defaultSources(locations, fulfilledBy))]);
       return;
     }
     const refs = list(c.sources);
@@ -52,8 +57,9 @@ export function checkSources(root: Obj, add: Add): void {
       if (at) add(['connections', index, 'sources', Number(at[1])], at[2]!);
       else add(['connections', index, 'sources'], p.replace(/^sources: /, ''));
     }
-    if (problems.length === 0) setOf.set(String(c.id), setKey(sources));
+    if (problems.length === 0 && c.locations === undefined) setOf.set(String(c.id), [setKey(sources)]);
   });
+  checkOutletListings(root, add);
   list(root.skus).forEach((s, index) => {
     if (!isObj(s) || !isObj(s.listings)) return;
     const sets = new Set(Object.keys(s.listings).flatMap((id) => setOf.get(id) ?? []));

@@ -91,6 +91,11 @@ export interface ChannelOrder {
   lines: ChannelOrderLine[];
   /** `external`: the platform ships it from its own stock (Amazon AFN); it claims nothing. Absent: merchant. */
   fulfilment?: 'merchant' | 'external';
+  /**
+   * The platform location the order was taken from, where the platform says (a Shopify
+   * order's location_id): its claims prefer that location's sources (docs/locations-wiring.md).
+   */
+  location?: string;
   raw?: unknown;
 }
 

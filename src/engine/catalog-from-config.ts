@@ -4,6 +4,7 @@ import { listings, PLATFORMS, type LoadedConfig } from '../config/index.js';
 import { encryptCredentials } from '../crypto/credentials.js';
 import { configuredSources } from '../config/sources.js';
 import { takesOrders } from '../config/platforms.js';
+import { configuredOutlets } from '../config/channel-locations.js';
 import type { CatalogInput } from './catalog.js';
 
 export function catalogFromConfig(config: LoadedConfig): CatalogInput {
@@ -15,6 +16,7 @@ export function catalogFromConfig(config: LoadedConfig): CatalogInput {
     idsBySku.set(l.sku, m);
   }
   const sources = configuredSources(config);
+  const outlets = configuredOutlets(config);
   const onlyWarehouse = config.connections.filter((c) => c.kind === 'warehouse' && takesOrders(c.platform));
   return {
     connections: config.connections.map((c) => ({
@@ -31,6 +33,7 @@ export function catalogFromConfig(config: LoadedConfig): CatalogInput {
       listingIdentity: PLATFORMS[c.platform].listingIds[0],
       locations: c.kind === 'warehouse' ? c.locations.map((l) => ({ code: l.id, sellable: l.sellable, external: l.external })) : [],
       ...(sources.has(c.id) ? { sources: sources.get(c.id)! } : {}),
+      ...(outlets.has(c.id) ? { outlets: outlets.get(c.id)! } : {}),
     })),
     skus: config.skus.map((s) => ({
       sku: s.sku,

@@ -13,6 +13,11 @@ export interface LocatedConnection {
   locations?: { code: string; sellable: boolean; external?: boolean }[];
   /** A channel's sources as `warehouse/code`, in routing order; absent: the default sources. */
   sources?: string[];
+  /**
+   * A channel showing one count per platform location (Shopify `locations`): each location
+   * id with its sources. Its listings are one per location (syncCatalog).
+   */
+  outlets?: { externalId: string; sources: string[] }[];
 }
 
 /** In the catalogue sync's transaction, after the connections are written. */
@@ -30,12 +35,18 @@ export async function syncLocationsAndSources(tx: Queryable, connections: readon
   );
   if (channels.length === 0) return;
   const idOf = new Map((await locationsInOrder(tx)).map((l) => [locationKey(l.warehouse, l.code), l.id]));
-  for (const c of channels) {
-    const sources = (c.sources ?? []).map((key, i) => {
+  const ids = (keys: readonly string[], where: string) =>
+    keys.map((key, i) => {
       const id = idOf.get(key);
-      if (id === undefined) throw invalidInput(`connections.${c.id}.sources[${i}]`, `no location ${key} is defined`);
+      if (id === undefined) throw invalidInput(`${where}[${i}]`, `no location ${key} is defined`);
       return id;
     });
-    await replaceChannelSources(tx, c.id, c.sources === undefined ? [] : [{ externalId: '', sources }]);
+  for (const c of channels) {
+    const outlets = c.outlets
+      ? c.outlets.map((o) => ({ externalId: o.externalId, sources: ids(o.sources, `connections.${c.id}.locations.${o.externalId}`) }))
+      : c.sources === undefined
+        ? []
+        : [{ externalId: '', sources: ids(c.sources, `connections.${c.id}.sources`) }];
+    await replaceChannelSources(tx, c.id, outlets);
   }
 }

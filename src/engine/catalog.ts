@@ -58,14 +58,18 @@ export interface CatalogSyncResult {
 
 export async function syncCatalog(db: Db, input: CatalogInput): Promise<CatalogSyncResult> {
   const identity = new Map(input.connections.map((c) => [c.id, c.listingIdentity]));
-  const listings = input.skus.flatMap((s) =>
-    Object.entries(s.listings ?? {}).map(([connectionId, ids]) => ({
-      connectionId,
-      sku: s.sku,
-      externalKey: externalKey(ids, s.sku, identity.get(connectionId)),
-      platformIds: ids,
-    })),
-  );
+  const outletsOf = new Map(input.connections.flatMap((c) => (c.outlets ? [[c.id, c.outlets.map((o) => o.externalId)] as const] : [])));
+  const listings = input.skus.flatMap((s) => Object.entries(s.listings ?? {}).flatMap(([connectionId, ids]) => listingRows(s.sku, connectionId, ids)));
+  // A channel with per-location counts has one listing per location, pushed there (its
+  // location id among its platform ids); any other has one for the connection as a whole.
+  function listingRows(sku: string, connectionId: string, ids: Record<string, unknown>) {
+    const outlets = outletsOf.get(connectionId);
+    if (!outlets) return [{ connectionId, sku, externalKey: externalKey(ids, sku, identity.get(connectionId)), platformIds: ids }];
+    return outlets.map((outlet) => {
+      const platformIds = { ...ids, locationId: outlet };
+      return { connectionId, sku, outlet, externalKey: `${externalKey(ids, sku, identity.get(connectionId))}@${outlet}`, platformIds };
+    });
+  }
   const retired = await retryOnDeadlock(() =>
     withTx(db, async (tx) => {
       await lockCatalogForSync(tx);

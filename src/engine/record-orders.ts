@@ -34,6 +34,8 @@ export interface OrderInput {
    * Default `merchant`.
    */
   fulfilment?: Fulfilment;
+  /** The channel's location the order was taken from, when the platform says (ChannelOrder.location). */
+  location?: string;
   raw?: unknown;
 }
 
@@ -191,6 +193,7 @@ function planBatch(inputs: readonly OrderInput[], catalog: CachedCatalog, layout
     raw: input.raw,
     lines,
     claims,
+    ...(input.location && { outlet: input.location }),
   }));
   const lockSkus = skusToLock(
     orders.flatMap((o) => o.claims.map((c) => c.sku)),
@@ -225,7 +228,7 @@ async function finishBatch(
   );
   // After the batch statement: the selling channels' counts and velocities include this batch.
   const states = await listingStates(tx, [...affected]);
-  const listed = [...affected].flatMap((sku) => (catalog.listings.get(sku)?.channels ?? []).map((c) => ({ sku, connectionId: c.connectionId })));
+  const listed = states.map((s) => ({ sku: s.sku, connectionId: s.connectionId, outlet: s.outlet }));
   const sourced = await sourcedStock(tx, plan.layout, listed, graph.bundles);
   const targets = targetsFromCache(catalog.listings, states, atsOfSkus(affected, stock, graph.bundles), await loweringLatencies(tx), sourced);
 

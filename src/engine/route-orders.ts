@@ -11,7 +11,8 @@ import { listingStates } from '../store/listings.js';
 import type { NewOrder } from '../store/orders.js';
 import { locationStocks } from './location-stock.js';
 import type { Shortfall } from './order-shortfalls.js';
-import { sourcesOf, type SourceLayout } from './source-layout.js';
+import { sellerSources, sourcesOf, type SourceLayout } from './source-layout.js';
+import { outletKey } from '../domain/locations.js';
 
 export interface RoutedShort {
   /** Index of the order in the batch's `newOrders`. */
@@ -40,8 +41,8 @@ export async function routeBatch(tx: Tx, orders: readonly NewOrder[], layout: So
         commitments: states
           .filter((s) => s.sku === sku)
           .map((s) => ({
-            connectionId: s.connectionId,
-            sources: sourcesOf(layout, s.connectionId),
+            connectionId: outletKey(s.connectionId, s.outlet),
+            sources: sourcesOf(layout, outletKey(s.connectionId, s.outlet)),
             units: Math.max(0, s.exposure),
             unrecordedSales: s.unrecordedSales,
           })),
@@ -50,14 +51,20 @@ export async function routeBatch(tx: Tx, orders: readonly NewOrder[], layout: So
   );
   const short: RoutedShort[] = [];
   const newOrders = orders.map((o, order) => {
+    // An order taken at one of the channel's locations sells that location's count. One
+    // naming none (or a location not configured) came off one of them, we do not know which:
+    // the channel's locations count as one for it (sellerSources says where it may ship from).
+    const outlets = layout.outlets.get(o.connectionId);
+    const known = o.outlet !== undefined && outlets?.includes(o.outlet) === true;
     const routed = routeOrder({
-      seller: o.connectionId,
-      sources: sourcesOf(layout, o.connectionId),
+      seller: known ? outletKey(o.connectionId, o.outlet!) : o.connectionId,
+      sources: sellerSources(layout, o.connectionId, o.outlet),
       fulfilment: o.external ? 'external' : 'merchant',
       lines: o.claims.map((c) => ({ lineIndex: c.lineNo, sku: c.sku, quantity: c.quantity })),
-      stock,
+      stock: outlets && !known ? asOneSeller(stock, o.connectionId, outlets) : stock,
     });
-    for (const [sku, s] of routed.stock) stock.set(sku, s);
+    // ...and the batch lowers none of their counts (order-batch.ts): their commitments stay
+    for (const [sku, s] of routed.stock) stock.set(sku, outlets && !known ? { ...s, commitments: stock.get(sku)!.commitments } : s);
     for (const s of routed.short) short.push({ order, lineNo: s.lineIndex, sku: s.sku, units: s.units });
     const claims = routed.parts.map((p) => ({
       lineNo: p.lineIndex,
@@ -68,6 +75,24 @@ export async function routeBatch(tx: Tx, orders: readonly NewOrder[], layout: So
     return { ...o, claims, warehouseConnectionId: shippingWarehouse(claims, layout) ?? o.warehouseConnectionId };
   });
   return { newOrders, short };
+}
+
+/** The stock with a channel's locations' commitments merged into one of the channel: their units over the union of their sources. */
+function asOneSeller(stock: ReadonlyMap<Sku, RoutingStock>, connectionId: string, outlets: readonly string[]): Map<Sku, RoutingStock> {
+  const keys = new Set(outlets.map((o) => outletKey(connectionId, o)));
+  return new Map(
+    [...stock].map(([sku, s]) => {
+      const own = s.commitments.filter((c) => keys.has(c.connectionId));
+      if (own.length === 0) return [sku, s];
+      const merged = {
+        connectionId,
+        sources: [...new Set(own.flatMap((c) => c.sources))],
+        units: own.reduce((n, c) => n + c.units, 0),
+        unrecordedSales: own.reduce((n, c) => n + (c.unrecordedSales ?? 0), 0),
+      };
+      return [sku, { ...s, commitments: [...s.commitments.filter((c) => !keys.has(c.connectionId)), merged] }];
+    }),
+  );
 }
 
 /** The warehouse holding most of the claimed units (the first such on a tie); null when none is located. */

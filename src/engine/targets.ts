@@ -9,7 +9,7 @@ import { loweringLatencies } from './lowering-latency-cache.js';
 import type { SkuStockRow } from '../store/stock.js';
 import type { SkuListings } from './catalog-cache.js';
 import { planSourcedTargets } from '../domain/source-partitioning.js';
-import type { LocationStock } from '../domain/locations.js';
+import { outletKey, type LocationStock } from '../domain/locations.js';
 import { loadSourceLayout, sourcesOf, type SourceLayout } from './source-layout.js';
 import { locationStocks } from './location-stock.js';
 
@@ -46,11 +46,13 @@ export interface SourcedStock {
 export async function sourcedStock(
   tx: Tx,
   layout: SourceLayout,
-  listings: readonly { sku: string; connectionId: string }[],
+  listings: readonly { sku: string; connectionId: string; outlet?: string }[],
   bundles: ReadonlyMap<string, readonly BundleComponent[]>,
 ): Promise<SourcedStock | undefined> {
   if (layout.configured.size === 0) return undefined;
-  const skus = new Set(listings.filter((l) => layout.configured.has(l.connectionId)).map((l) => l.sku));
+  const own = (l: { connectionId: string; outlet?: string }) =>
+    layout.configured.has(outletKey(l.connectionId, l.outlet)) || layout.outlets.has(l.connectionId);
+  const skus = new Set(listings.filter(own).map((l) => l.sku));
   if (skus.size === 0) return undefined;
   return { layout, stock: await locationStocks(tx, skus, bundles) };
 }
@@ -68,8 +70,9 @@ export function targetChanges(
 ): TargetChange[] {
   const changes: TargetChange[] = [];
   for (const [sku, group] of groupBy(listings, (l) => l.sku)) {
+    // each location of a channel with per-location counts plans as its own selling point
     const channels = group.map((l) => ({
-      connectionId: l.connectionId,
+      connectionId: outletKey(l.connectionId, l.outlet),
       policy: l.policy,
       velocity: decayedVelocity(l.velocity, l.velocityAgeMs, settings.velocityWindowMs),
       loweringLatencyMs: latencyOf(l.connectionId),
@@ -90,7 +93,8 @@ export function targetChanges(
         )
       : planSkuTargets(atsBySku.get(sku) ?? 0, channels, wasPartitioned, settings);
     for (const l of group) {
-      const change = { id: l.id, target: plan.targets.get(l.connectionId) ?? 0, partitioned: plan.partitioned, raiseGated: plan.held.has(l.connectionId) };
+      const key = outletKey(l.connectionId, l.outlet);
+      const change = { id: l.id, target: plan.targets.get(key) ?? 0, partitioned: plan.partitioned, raiseGated: plan.held.has(key) };
       if (change.target !== l.target || change.partitioned !== l.partitioned || change.raiseGated !== l.raiseGated) changes.push(change);
     }
   }

@@ -78,27 +78,36 @@ export interface ListingInput {
   sku: string;
   externalKey: string;
   platformIds: Record<string, unknown>;
+  /** The platform location this listing's count is at ('' or absent: the connection as a whole; migration 024). */
+  outlet?: string;
 }
 
 export async function upsertListings(tx: Queryable, rows: readonly ListingInput[]): Promise<void> {
   if (rows.length === 0) return;
-  const values = [rows.map((r) => r.connectionId), rows.map((r) => r.sku), rows.map((r) => r.externalKey), rows.map((r) => JSON.stringify(r.platformIds))];
+  const values = [
+    rows.map((r) => r.connectionId),
+    rows.map((r) => r.sku),
+    rows.map((r) => r.externalKey),
+    rows.map((r) => JSON.stringify(r.platformIds)),
+    rows.map((r) => r.outlet ?? ''),
+  ];
   // The config wins over discovery (migration 017): a listing discovery made with the same
   // ids under another SKU gives way.
   await tx.query(
-    `DELETE FROM listings l USING unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS u(c, s, k, p)
+    `DELETE FROM listings l USING unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[]) AS u(c, s, k, p, o)
       WHERE l.source = 'discovery' AND l.connection_id = u.c AND l.external_key = u.k AND l.sku <> u.s`,
     values,
   );
   await tx.query(
-    `INSERT INTO listings (connection_id, sku, external_key, platform_ids)
-     SELECT c, s, k, p FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS u(c, s, k, p)
-     ON CONFLICT (connection_id, sku) DO UPDATE
+    `INSERT INTO listings (connection_id, sku, external_key, platform_ids, outlet)
+     SELECT c, s, k, p, o FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[]) AS u(c, s, k, p, o)
+     ON CONFLICT (connection_id, sku, outlet) DO UPDATE
         -- A listing the config finds by SKU ({}) keeps the ids the dispatcher resolved for
         -- it: every start applies the config, and wiping them under another running engine
         -- made its pushes fail (found by the several-engines simulation).
         SET external_key = EXCLUDED.external_key, source = 'config',
-            platform_ids = CASE WHEN EXCLUDED.platform_ids = '{}'::jsonb AND listings.external_key = EXCLUDED.external_key
+            -- (a listing of one location carries only its locationId: the same holds, migration 024).
+            platform_ids = CASE WHEN listings.platform_ids @> EXCLUDED.platform_ids AND listings.external_key = EXCLUDED.external_key
                                 THEN listings.platform_ids ELSE EXCLUDED.platform_ids END`,
     values,
   );
@@ -112,16 +121,18 @@ export async function upsertListings(tx: Queryable, rows: readonly ListingInput[
  */
 export async function retireListingsNotIn(
   tx: Queryable,
-  keep: readonly { connectionId: string; sku: string }[],
+  keep: readonly { connectionId: string; sku: string; outlet?: string }[],
   connectionIds: readonly string[],
 ): Promise<{ connectionId: string; sku: string }[]> {
+  // A listing of one location is kept only while that location is configured (migration 024).
   const { rows } = await tx.query<{ connectionId: string; sku: string }>({
     name: 'catalog_retire_listings',
     text: `DELETE FROM listings l
             WHERE (l.source = 'config' OR NOT (l.connection_id = ANY($3::text[])))
-              AND NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) AS k(c, s) WHERE k.c = l.connection_id AND k.s = l.sku)
+              AND NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[], $4::text[]) AS k(c, s, o)
+                               WHERE k.c = l.connection_id AND k.s = l.sku AND k.o = l.outlet)
         RETURNING l.connection_id AS "connectionId", l.sku`,
-    values: [keep.map((k) => k.connectionId), keep.map((k) => k.sku), connectionIds],
+    values: [keep.map((k) => k.connectionId), keep.map((k) => k.sku), connectionIds, keep.map((k) => k.outlet ?? '')],
   });
   return rows;
 }

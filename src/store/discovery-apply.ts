@@ -77,12 +77,15 @@ export async function applyDiscoveredListings(tx: Queryable, sampleSize = 20): P
        FROM gone`,
     [sampleSize],
   );
-  // A conflict is a listing already there: ours from an earlier run, or the config's.
+  // A conflict is a listing already there: ours from an earlier run, or the config's. A
+  // channel with a count per location (migration 024) gets its listings from the config only:
+  // one listing for the connection would be pushed beside its locations' listings.
   const created = await tx.query(
     `INSERT INTO listings (connection_id, sku, external_key, platform_ids, source, quarantined_reason, quarantined_at)
      SELECT connection_id, matched_sku, item_key, platform_ids, 'discovery', $1, now()
-       FROM discovered_items
+       FROM discovered_items d
       WHERE side = 'channel' AND status = 'matched' AND match_kind <> 'config'
+        AND NOT EXISTS (SELECT 1 FROM channel_locations cl WHERE cl.connection_id = d.connection_id AND cl.external_id <> '')
      ON CONFLICT DO NOTHING`,
     [DISCOVERY_HOLD],
   );

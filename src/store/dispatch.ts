@@ -186,7 +186,8 @@ export interface ListingIdentity {
 
 /**
  * The listing an event names: by all its platform ids, else by the first of them alone
- * (stored ids may lack a field the event carries), else by SKU.
+ * (stored ids may lack a field the event carries), else by SKU; never one whose own ids
+ * contradict the event's (the same item's count at another Shopify location).
  */
 export async function findListing(
   q: Queryable,
@@ -201,6 +202,7 @@ export async function findListing(
     text: `SELECT id, sku, platform_ids AS "platformIds", target, pushed FROM listings
             WHERE connection_id = $1
               AND (($4 AND platform_ids @> $2::jsonb) OR ($4 AND platform_ids @> $3::jsonb) OR sku = $5)
+              AND NOT EXISTS (SELECT 1 FROM jsonb_each_text(platform_ids) p WHERE $2::jsonb ->> p.key <> p.value)
             ORDER BY ($4 AND platform_ids @> $2::jsonb) DESC, ($4 AND platform_ids @> $3::jsonb) DESC
             LIMIT 1`,
     values: [connectionId, JSON.stringify(ids), JSON.stringify(Object.fromEntries(first)), first.length > 0, item.sku],

@@ -19,6 +19,8 @@ export interface ListingState {
   unrecordedSales: number;
   /** The channel's platform (whether it applies a count later is the platform's trait). */
   platform: string;
+  /** The platform location the count is at ('' or absent: the connection as a whole; migration 024). */
+  outlet?: string;
 }
 
 export interface ListingPolicyRow extends ListingState {
@@ -36,7 +38,7 @@ const STATE_COLUMNS = `l.id, l.sku, l.connection_id AS "connectionId", l.target,
                       AND (l.push_pending_until > now() OR COALESCE(oc.since, '-infinity') < l.push_pending_until)
                      THEN l.pending_from ELSE 0 END AS exposure,
             l.velocity, COALESCE(extract(epoch FROM now() - l.velocity_at) * 1000, 0)::float8 AS "velocityAgeMs",
-            l.partitioned, l.raise_gated AS "raiseGated", l.unrecorded_sales AS "unrecordedSales", c.platform`;
+            l.partitioned, l.raise_gated AS "raiseGated", l.unrecorded_sales AS "unrecordedSales", c.platform, l.outlet`;
 const STATE_JOINS = `JOIN connections c ON c.id = l.connection_id
        LEFT JOIN poll_cursors oc ON oc.connection_id = l.connection_id AND oc.stream = 'orders'`;
 
@@ -55,7 +57,7 @@ export async function listingsWithPolicies(tx: Queryable, skus: readonly string[
        ${STATE_JOINS}
        ${OVERRIDE_JOINS}
       WHERE l.sku = ANY($1::text[])
-      ORDER BY l.sku, l.connection_id`,
+      ORDER BY l.sku, l.connection_id, l.outlet`,
     values: [skus],
   });
   return rows;
@@ -67,7 +69,7 @@ export async function listingStates(tx: Queryable, skus: readonly string[]): Pro
   const { rows } = await tx.query<ListingState>({
     name: 'listings_states',
     text: `SELECT ${STATE_COLUMNS} FROM listings l ${STATE_JOINS}
-            WHERE l.sku = ANY($1::text[]) ORDER BY l.sku, l.connection_id`,
+            WHERE l.sku = ANY($1::text[]) ORDER BY l.sku, l.connection_id, l.outlet`,
     values: [skus],
   });
   return rows;
@@ -129,6 +131,8 @@ export async function loadListingPolicies(q: Queryable): Promise<{ version: numb
 
 export interface ListingView {
   connectionId: string;
+  /** The platform location the count is at ('' : the connection as a whole; migration 024). */
+  outlet: string;
   platform: string;
   target: number;
   pushed: number | null;
@@ -144,12 +148,12 @@ export interface ListingView {
 export async function listingsOfSku(tx: Queryable, sku: string): Promise<ListingView[]> {
   const { rows } = await tx.query<ListingView>({
     name: 'listings_of_sku',
-    text: `SELECT l.connection_id AS "connectionId", c.platform, l.target, l.pushed, l.dirty,
+    text: `SELECT l.connection_id AS "connectionId", l.outlet, c.platform, l.target, l.pushed, l.dirty,
             l.quarantined_reason AS "quarantinedReason", l.velocity,
             COALESCE(extract(epoch FROM now() - l.velocity_at) * 1000, 0)::float8 AS "velocityAgeMs",
             l.partitioned, l.raise_gated AS "raiseGated"
        FROM listings l JOIN connections c ON c.id = l.connection_id
-      WHERE l.sku = $1 ORDER BY l.connection_id`,
+      WHERE l.sku = $1 ORDER BY l.connection_id, l.outlet`,
     values: [sku],
   });
   return rows;

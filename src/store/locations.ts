@@ -194,8 +194,8 @@ export async function splitClaims(
 
 /** What the planner needs to know of every channel's sources, read in one statement. */
 export interface SourceLayoutRows {
-  /** Channels with their own sources (outlet '' only): `warehouse/code` in order. */
-  configured: { connectionId: string; sources: string[] }[];
+  /** Channels' selling points with their own sources (`externalId` '' : the channel as a whole), in outlet order: `warehouse/code` in order. */
+  configured: { connectionId: string; externalId: string; sources: string[] }[];
   /** Every location, each warehouse's in configuration order. */
   locations: { id: number; warehouse: string; code: string; sellable: boolean; external: boolean }[];
   /** Channel id -> the warehouse that fulfils its orders. */
@@ -208,11 +208,11 @@ export async function sourceLayoutRows(q: Queryable): Promise<SourceLayoutRows> 
     name: 'locations_source_layout',
     text: `SELECT json_build_object(
              'configured', COALESCE((
-               SELECT json_agg(json_build_object('connectionId', cl.connection_id, 'sources', (
+               SELECT json_agg(json_build_object('connectionId', cl.connection_id, 'externalId', cl.external_id, 'sources', (
                         SELECT COALESCE(json_agg(lo.connection_id || '/' || lo.code ORDER BY cs.position), '[]')
                           FROM channel_sources cs JOIN locations lo ON lo.id = cs.location_id
-                         WHERE cs.channel_location_id = cl.id)) ORDER BY cl.connection_id)
-                 FROM channel_locations cl WHERE cl.external_id = ''), '[]'),
+                         WHERE cs.channel_location_id = cl.id)) ORDER BY cl.connection_id, cl.position, cl.id)
+                 FROM channel_locations cl), '[]'),
              'locations', COALESCE((
                SELECT json_agg(json_build_object('id', id, 'warehouse', connection_id, 'code', code, 'sellable', sellable, 'external', external)
                                ORDER BY connection_id, position, id) FROM locations), '[]'),

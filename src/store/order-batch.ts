@@ -37,15 +37,15 @@ export async function recordOrderBatch(
   const { rows } = await tx.query<{ i: number | null; id: number | null; sku: string | null; available: number | null; claimed: number | null }>({
     name: 'order_batch',
     text: `WITH input AS (
-       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bool[], $7::jsonb[], $20::bool[])
-                  AS u(i, connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw, external)),
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bool[], $7::jsonb[], $20::bool[], $21::text[])
+                  AS u(i, connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw, external, outlet)),
      ins AS (
        INSERT INTO orders (connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw, external)
        SELECT connection_id, external_id, placed_at, warehouse_connection_id, has_unknown_sku, raw, external FROM input ORDER BY i
        ON CONFLICT (connection_id, external_id) DO NOTHING
        RETURNING id, connection_id, external_id),
      fresh AS (
-       SELECT input.i, ins.id, ins.connection_id, ins.external_id, input.placed_at, input.external FROM ins JOIN input USING (connection_id, external_id)),
+       SELECT input.i, ins.id, ins.connection_id, ins.external_id, input.placed_at, input.external, input.outlet FROM ins JOIN input USING (connection_id, external_id)),
      line AS (
        SELECT * FROM unnest($8::int[], $9::int[], $10::text[], $11::int[], $12::bool[]) AS l(i, line_no, sku, quantity, known)),
      lines AS (
@@ -88,9 +88,13 @@ export async function recordOrderBatch(
               velocity = l.velocity * exp(-LEAST(COALESCE(extract(epoch FROM now() - l.velocity_at) * 1000, 0) / $18::float8, 700))
                          + u.quantity / ($18::float8 / 1000),
               velocity_at = now()
-         FROM (SELECT li.id, sum(line.quantity)::int AS quantity,
+         -- A channel with a count per location (migration 024): the sale comes off the count of
+         -- the location the order names; a location's listing the order does not name is only
+         -- verified (its count is read back by the next push's compare-and-set).
+         FROM (SELECT li.id, COALESCE(sum(line.quantity) FILTER (WHERE li.outlet = '' OR li.outlet = fresh.outlet), 0)::int AS quantity,
                       COALESCE(sum(line.quantity) FILTER (
-                        WHERE li.pending_from IS NOT NULL AND fresh.placed_at < li.push_pending_until
+                        WHERE (li.outlet = '' OR li.outlet = fresh.outlet)
+                          AND li.pending_from IS NOT NULL AND fresh.placed_at < li.push_pending_until
                           AND fresh.placed_at >= li.pushed_at - interval '30 seconds'), 0)::int AS overwritten
                  FROM line JOIN fresh USING (i)
                  JOIN listings li ON li.connection_id = fresh.connection_id AND li.sku = line.sku
@@ -120,6 +124,7 @@ export async function recordOrderBatch(
       Math.max(1, velocityWindowMs),
       claims.map((c) => c.locationId ?? null),
       sorted.map((o) => o.external),
+      sorted.map((o) => o.outlet ?? null),
     ],
   });
   const ids = new Map<string, number>();

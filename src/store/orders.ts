@@ -13,6 +13,8 @@ export interface NewOrder {
    */
   external: boolean;
   raw: unknown;
+  /** The channel location the order was taken from (a Shopify location id), when known: only that listing's count comes down. */
+  outlet?: string;
   lines: readonly { sku: string; quantity: number; known: boolean }[];
   /** Units this order claims, per line and component SKU (a bundle line claims its components). */
   claims: readonly { lineNo: number; sku: string; quantity: number; /** null: unlocated */ locationId?: number | null }[];

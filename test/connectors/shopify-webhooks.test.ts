@@ -182,6 +182,16 @@ describe('shopify webhook parsing without the simulator', () => {
     );
   });
 
+  it("an order's location_id names the location it was taken at; null (an online order) names none", () => {
+    const parse = (body: string) => connector.parseWebhook({ headers: headers('orders/create'), query: {}, rawBody: Buffer.from(body) }).events[0];
+    const at = parse(order.replace('"cancelled_at":null', '"cancelled_at":null,"location_id":24826419'));
+    expect(at).toMatchObject({ kind: 'order', order: { location: 'gid://shopify/Location/24826419' } });
+    const online = parse(order.replace('"cancelled_at":null', '"cancelled_at":null,"location_id":null'));
+    expect(online).toMatchObject({ kind: 'order' });
+    expect(online).not.toHaveProperty('order.location');
+    expect(() => parse(order.replace('"cancelled_at":null', '"cancelled_at":null,"location_id":"east"'))).toThrow(/location_id/);
+  });
+
   const check = (topic: string, raw: Uint8Array) => {
     try {
       assertWellFormed(connector.parseWebhook({ headers: headers(topic), query: {}, rawBody: Buffer.from(raw) }));

@@ -6,6 +6,7 @@ import { DEFAULT_ADAPTIVE } from '../../engine/adaptive-settings.js';
 import { latestLedgerEntries, type LedgerRow } from '../../store/ledger.js';
 import { externalOrdersOfSku, type ExternalOrderView } from '../../store/sku-views.js';
 import { listingsOfSku, type ListingView } from '../../store/listings.js';
+import { outletKey } from '../../domain/locations.js';
 import { skuDetail, type SkuDetail } from '../../store/status.js';
 import { skuLocations, type SkuLocations } from '../../engine/sku-locations.js';
 import { withDatabase } from '../database.js';
@@ -87,15 +88,15 @@ export function formatSku(
       : table(
           ['CONNECTION', 'PLATFORM', 'TARGET', 'PUSHED', 'SALES/H', 'BUFFER', 'STATE', 'SOURCES', 'ATS AT SOURCES'],
           listings.map((l) => [
-            l.connectionId,
+            outletKey(l.connectionId, l.outlet),
             l.platform,
             l.target,
             l.pushed,
             l.unitsPerHour ?? '-',
             l.partitioned ? (l.raiseGated ? 'partitioned (raise held)' : 'partitioned') : 'shared',
             l.quarantinedReason ? `quarantined: ${l.quarantinedReason}` : l.dirty ? 'dirty' : 'in sync',
-            sourcesOf.get(l.connectionId)?.ownSources ? sourcesOf.get(l.connectionId)!.sources.join(' ') : 'all',
-            sourcesOf.get(l.connectionId)?.ats ?? '-',
+            sourcesOf.get(outletKey(l.connectionId, l.outlet))?.ownSources ? sourcesOf.get(outletKey(l.connectionId, l.outlet))!.sources.join(' ') : 'all',
+            sourcesOf.get(outletKey(l.connectionId, l.outlet))?.ats ?? '-',
           ]),
         ),
   );

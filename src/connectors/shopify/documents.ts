@@ -65,13 +65,13 @@ export const listCost = (first: number) => 2 + first * 3;
 export const ORDERS = /* GraphQL */ `query StocksyncOrders($first: Int!, $after: String, $query: String!, $lines: Int!) {
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
     nodes {
-      id createdAt updatedAt cancelledAt
+      id createdAt updatedAt cancelledAt retailLocation { id }
       lineItems(first: $lines) { nodes { sku quantity } pageInfo { hasNextPage endCursor } }
     }
     pageInfo { hasNextPage endCursor }
   }
 }`;
-export const ordersCost = (first: number, lines: number) => 2 + first * (1 + 2 + lines);
+export const ordersCost = (first: number, lines: number) => 2 + first * (1 + 1 + 2 + lines);
 
 /** The rest of one order's lines, when it has more than the page query fetched. */
 export const ORDER_LINES = /* GraphQL */ `query StocksyncOrderLines($id: ID!, $first: Int!, $after: String) {

@@ -24,7 +24,7 @@ import { MAX_QUERY_COST, PRIMARY_LOCATION, PRIMARY_LOCATION_COST } from './docum
 import { listListings } from './discovery.js';
 import { pollOrders } from './orders.js';
 import { MAX_BATCH, push } from './push.js';
-import { listQuantities, readQuantities, resolveListings } from './reads.js';
+import { listQuantities, listQuantitiesAt, readQuantities, resolveListings } from './reads.js';
 import pino from 'pino';
 import { reader } from './shapes.js';
 import { parseShopifyWebhook, verifyShopifyWebhook } from './webhooks.js';
@@ -165,7 +165,13 @@ export function create(config: ConnectorConfig): ShopifyConnector {
     stats: () => client.stats(),
     readQuantities: (listings) => readQuantities(ctx, listings),
     pollOrders: (since, cursor) => pollOrders(ctx, since, cursor),
-    listQuantities: (cursor, known) => fullReads.listQuantities(cursor, known),
+    listQuantities: async (cursor, known) => {
+      // listings at locations other than the connection's (a count per location,
+      // docs/locations-wiring.md): each location's counts, paged, one after the other
+      const at = [...new Set(known.flatMap((l) => l.platformIds['locationId'] ?? []))].sort();
+      if (at.length > 1 || (at.length === 1 && at[0] !== (await ctx.location()))) return listQuantitiesAt(ctx, at, cursor);
+      return fullReads.listQuantities(cursor, known);
+    },
     resolveListings: (listings) => resolveListings(ctx, listings),
     listListings: (cursor) => listListings(ctx, cursor),
     async close() {

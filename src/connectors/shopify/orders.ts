@@ -24,7 +24,7 @@ export async function pollOrders(ctx: ShopifyContext, since: Date, cursor: strin
   // Shopify needs the REQUESTED cost (first x lines) available before it runs a query,
   // though it refunds what is not returned: a few lines per order keeps pages cheap, and
   // the rare longer order is completed below
-  const lines = fit(ctx, first, LINES_PER_ORDER, 2 + first * 3);
+  const lines = fit(ctx, first, LINES_PER_ORDER, 2 + first * 4);
   const data = await ctx.client.call(ORDERS, { first, after: cursor, query: ordersSearch(since), lines }, ordersCost(first, lines), 'background');
   const conn = r.obj(data['orders'], 'data.orders');
   const orders: ChannelOrder[] = [];
@@ -43,12 +43,16 @@ export async function pollOrders(ctx: ShopifyContext, since: Date, cursor: strin
       more = page.next;
     }
     const cancelledAt = r.optDate(node['cancelledAt'], `${path}.cancelledAt`);
+    // where a point-of-sale order was taken; null for an online order
+    const retail =
+      node['retailLocation'] == null ? undefined : r.str(r.obj(node['retailLocation'], `${path}.retailLocation`)['id'], `${path}.retailLocation.id`);
     orders.push({
       externalId: id,
       placedAt: r.date(node['createdAt'], `${path}.createdAt`),
       updatedAt: r.date(node['updatedAt'], `${path}.updatedAt`),
       cancelled: cancelledAt !== null,
       lines: orderLines,
+      ...(retail && { location: retail }),
     });
   }
   return { items: orders, next: nextCursor(conn, 'data.orders') };

@@ -1,4 +1,5 @@
 // Reads: SKU resolution, current counts of given listings, and the full list of counts.
+import { ConnectorError } from '../errors.js';
 import type { ChannelQuantity, ListingRef, Page } from '../types.js';
 import { chunks, fit, knownIds, type PlatformIds, type ShopifyContext } from './context.js';
 import { LEVEL_COST_PER_ITEM, LIST_QUANTITIES, listCost, levelsQuery, SKU_COST_PER_SEARCH, skuQuery } from './documents.js';
@@ -110,6 +111,25 @@ function availableOf(item: unknown, path: string): number | undefined {
 function quantityOf(level: unknown, path: string): number {
   const quantities = r.arr(r.obj(level, path)['quantities'], `${path}.quantities`);
   return r.int(r.obj(quantities[0], `${path}.quantities[0]`)['quantity'], `${path}.quantities[0].quantity`);
+}
+
+/**
+ * Every count at each of these locations (a connection showing a count per location), one
+ * location after the other; the cursor is [location index, Shopify's endCursor].
+ */
+export async function listQuantitiesAt(ctx: ShopifyContext, locations: readonly string[], cursor: string | null): Promise<Page<ChannelQuantity>> {
+  let [index, inner] = [0, null as string | null];
+  if (cursor !== null) {
+    const parsed = JSON.parse(cursor) as unknown;
+    if (!Array.isArray(parsed) || !Number.isInteger(parsed[0]) || !(parsed[1] === null || typeof parsed[1] === 'string') || !locations[parsed[0] as number]) {
+      throw new ConnectorError('PARSE', `listQuantities: cursor ${cursor.slice(0, 80)} is not one this connector gave`);
+    }
+    [index, inner] = [parsed[0] as number, parsed[1] as string | null];
+  }
+  const location = locations[index]!;
+  const page = await listQuantities({ ...ctx, location: () => Promise.resolve(location) }, inner);
+  const next = page.next !== null ? [index, page.next] : index + 1 < locations.length ? [index + 1, null] : null;
+  return { items: page.items, next: next && JSON.stringify(next) };
 }
 
 /** Every inventory item stocked at the location, page by page (cursor = Shopify's endCursor). */

@@ -89,11 +89,14 @@ function orderOf(body: Json, r: Reader, where: string): ChannelOrder {
     // a line without a SKU (custom item) matches no listing
     return sku ? [{ sku, quantity }] : [];
   });
+  // the location the order was taken at (a point-of-sale order); null for an online order
+  const location = body['location_id'] == null ? undefined : `gid://shopify/Location/${r.id(body['location_id'], 'location_id')}`;
   return {
     externalId: gid,
     placedAt: r.date(body['created_at'], 'created_at'),
     updatedAt: r.date(body['updated_at'], 'updated_at'),
     cancelled: r.optDate(body['cancelled_at'], 'cancelled_at') !== null,
     lines,
+    ...(location && { location }),
   };
 }

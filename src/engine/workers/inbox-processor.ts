@@ -88,6 +88,7 @@ async function applyEvent(d: InboxDeps, row: InboxRow, event: InboundEvent): Pro
         externalId: event.order.externalId,
         placedAt: event.order.placedAt,
         lines: event.order.lines,
+        ...(event.order.location && { location: event.order.location }),
         raw: event.order.raw,
         ...(event.order.fulfilment && { fulfilment: event.order.fulfilment }),
       });

@@ -107,6 +107,7 @@ async function pollOrders(d: PollerDeps, c: ChannelConnector): Promise<PollResul
           lines: o.lines,
           raw: o.raw,
           ...(o.fulfilment && { fulfilment: o.fulfilment }),
+          ...(o.location && { location: o.location }),
         })),
       );
       for (const [i, r] of results.entries()) {

@@ -217,15 +217,22 @@ function channelDrift(connectionId: string, f: CountDrift, since: Date): DriftRo
  */
 function indexListings(listings: readonly ListingIdentity[]) {
   const byId = new Map<string, ListingIdentity | null>();
-  const bySku = new Map<string, ListingIdentity>();
+  const bySku = new Map<string, ListingIdentity[]>();
+  const byIds = new Map<string, ListingIdentity>();
   for (const l of listings) {
     for (const [k, v] of Object.entries(l.platformIds)) {
       const key = `${k}\u0000${v}`;
       byId.set(key, byId.has(key) && byId.get(key) !== l ? null : l);
     }
-    bySku.set(l.sku, l);
+    bySku.set(l.sku, [...(bySku.get(l.sku) ?? []), l]);
+    byIds.set(idsKey(Object.entries(l.platformIds)), l);
   }
-  return { byId, bySku };
+  return { byId, bySku, byIds };
+}
+
+/** All of a listing's ids as one key: the listings of one item at several locations share every single id but differ in this. */
+function idsKey(ids: readonly [string, unknown][]): string {
+  return JSON.stringify([...ids].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**
@@ -235,10 +242,11 @@ function indexListings(listings: readonly ListingIdentity[]) {
 function matchListing(index: ReturnType<typeof indexListings>, item: ChannelQuantity): ListingIdentity | undefined {
   const ids = Object.entries(item.platformIds).filter(([, v]) => typeof v === 'string' && v !== '');
   const agrees = (l: ListingIdentity) => ids.every(([k, v]) => l.platformIds[k] === undefined || l.platformIds[k] === v);
+  const exact = index.byIds.get(idsKey(ids));
+  if (exact) return exact;
   for (const [k, v] of ids) {
     const l = index.byId.get(`${k}\u0000${v}`);
     if (l && agrees(l)) return l;
   }
-  const bySku = item.sku ? index.bySku.get(item.sku) : undefined;
-  return bySku && agrees(bySku) ? bySku : undefined;
+  return (item.sku ? index.bySku.get(item.sku) : undefined)?.find(agrees);
 }
