@@ -25,13 +25,14 @@ export interface SkuPlacement {
 }
 
 /**
- * Splits `initial` units between the warehouses: 60% of SKUs are carried by both (each
- * gets 20-80% of the units), 20% by east only, 20% by west only.
+ * Splits `initial` units (2 or more) between the warehouses: 60% of SKUs are carried by
+ * both (each gets 20-80% of the units, at least one), 20% by east only, 20% by west only.
  */
 export function placeSku(rng: Rng, initial: number): SkuPlacement {
   const r = rng.next();
   if (r < 0.2) return { stockAt: { east: initial, west: 0 }, homes: ['east'] };
   if (r < 0.4) return { stockAt: { east: 0, west: initial }, homes: ['west'] };
-  const east = Math.round(initial * (0.2 + 0.6 * rng.next()));
+  // at least one unit at each (every SKU has 2 or more): a SKU carried by both is stocked at both
+  const east = Math.min(initial - 1, Math.max(1, Math.round(initial * (0.2 + 0.6 * rng.next()))));
   return { stockAt: { east, west: initial - east }, homes: ['east', 'west'] };
 }
