@@ -71,12 +71,15 @@ export class WarehouseTruth {
 }
 
 /**
- * What each channel could still sell with every unit in flight served first: for channel
- * c, the least over every set G of source groups containing c's of cap(U(G)) - inFlight(G),
- * cap(U) the available units of the warehouses in U, an oversold warehouse counting 0 (its
- * waiting orders cannot take another warehouse's units). `pool`: the same over every
- * channel at once. With one warehouse (or one shared source set) every channel's is
- * max(0, available) - inFlight, the single-3PL truth wherever it is above 0.
+ * What each channel could still sell without leaving another unit sold unserved: the
+ * units in flight, assigned to the warehouses their channels may ship from, serve as many
+ * as they can (a max flow F); channel c's true ATS is how much more flows once c's demand
+ * is unbounded, pool the same with every channel's unbounded. By max-flow min-cut over the
+ * sets M of source groups, flow(d) = min over M of cap(U(M)) + d(groups outside M), cap(U)
+ * the available units of the warehouses in U, an oversold warehouse counting 0 (its waiting
+ * orders cannot take another warehouse's units). While every unit in flight can be served
+ * this is Hall's slack, the least of cap(U(M)) - d(M) over the sets M holding c's group;
+ * with one warehouse it is max(0, available - in flight), the single-3PL truth.
  */
 export function servableByChannel(
   availableAt: ReadonlyMap<string, number>,
@@ -91,13 +94,15 @@ export function servableByChannel(
     sets,
     channels.map((c) => c.inFlight),
   );
-  const slack = sets.cap.map((cap, mask) => cap - inFlight[mask]!); // index 0: the empty set
+  const all = sets.cap.length - 1; // the mask of every group
+  const cut = sets.cap.map((cap, mask) => cap + inFlight[all]! - inFlight[mask]!); // index 0: every group outside
+  const served = Math.min(...cut);
   const byChannel = new Map<string, number>();
   channels.forEach((c, i) => {
     const bit = 1 << sets.groupOf[i]!;
     let least = Infinity;
-    for (let mask = 1; mask < slack.length; mask++) if (mask & bit) least = Math.min(least, slack[mask]!);
-    byChannel.set(c.id, least);
+    for (let mask = 1; mask < cut.length; mask++) if (mask & bit) least = Math.min(least, cut[mask]!);
+    byChannel.set(c.id, least - served);
   });
-  return { byChannel, pool: slack.length > 1 ? slack[slack.length - 1]! : 0 };
+  return { byChannel, pool: sets.cap[all]! - served };
 }
