@@ -8,9 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { addItem, createOrder, createStore, type WarehouseStore } from '../../sandbox/warehouse/store.js';
 import { parseConfig } from '../../src/config/index.js';
 import { stackConfigYaml } from '../../src/harness/stack.js';
+import { runSimulation } from '../../src/sim/run.js';
 import { SIM_WAREHOUSES, TWO_WAREHOUSE_SOURCES } from '../../src/sim/warehouse-layout.js';
+import type { warehouseFigures } from '../../src/sim/warehouse-report.js';
 import { servableByChannel, WarehouseTruth } from '../../src/sim/warehouse-truth.js';
 import { buildWorkload, SIM_CHANNELS, type WorkloadParams } from '../../src/sim/workload.js';
+import { createTestDatabase } from '../helpers/db.js';
 
 const paramsArb = fc.record({
   seed: fc.integer({ min: 0, max: 1_000_000 }),
@@ -115,25 +118,14 @@ describe('the truth over two warehouses', () => {
       { id: 'amazon', sources: ['west'], inFlight: 1 },
       { id: 'woocommerce', sources: ['east'], inFlight: 2 },
     ];
-    const short = servableByChannel(
-      new Map([
-        ['east', 1],
-        ['west', 5],
-      ]),
-      channels,
-    );
+    const at = (east: number, west: number) => new Map(Object.entries({ east, west }));
+    const short = servableByChannel(at(1, 5), channels);
     // WooCommerce sold 2 of east's 1: nothing left for it, whatever west holds; east's unit
     // goes to WooCommerce's order, Amazon's order takes one of west's 5
     expect(Object.fromEntries(short.byChannel)).toEqual({ shopify: 4, amazon: 4, woocommerce: 0 });
     expect(short.pool).toBe(4);
     // with WooCommerce's sales within east's stock, Shopify reaches east's last unit too
-    const within = servableByChannel(
-      new Map([
-        ['east', 3],
-        ['west', 5],
-      ]),
-      channels,
-    );
+    const within = servableByChannel(at(3, 5), channels);
     expect(Object.fromEntries(within.byChannel)).toEqual({ shopify: 5, amazon: 4, woocommerce: 1 });
     expect(within.pool).toBe(5);
   });
@@ -180,4 +172,33 @@ describe('the truth over two warehouses', () => {
       ),
     );
   });
+});
+
+describe('a short two-warehouse run on the real engine', () => {
+  it('sends orders to both 3PLs and reports each one on its own', async () => {
+    const testDb = await createTestDatabase({ migrate: false });
+    try {
+      const report = await runSimulation(testDb.url, {
+        seed: 3,
+        skus: 20,
+        channels: [...SIM_CHANNELS],
+        durationSec: 5,
+        orderRate: 10,
+        scale: 60,
+        warehouses: 2,
+        strategy: 'full',
+        faultProfile: 'none',
+        settleMs: 5_000,
+      });
+      const { byWarehouse, splitOrders } = report.warehouses as Awaited<ReturnType<typeof warehouseFigures>>;
+      expect(Object.keys(byWarehouse)).toEqual(['east', 'west']);
+      for (const figures of Object.values(byWarehouse)) expect(figures.ordersReceived).toBeGreaterThan(0);
+      // every oversold unit is some warehouse's own
+      expect(Object.values(byWarehouse).reduce((sum, f) => sum + f.oversoldUnits, 0)).toBe(report.oversoldUnits);
+      expect(splitOrders.orders).toBeGreaterThanOrEqual(0);
+      expect((report.workload as { warehouses: number }).warehouses).toBe(2);
+    } finally {
+      await testDb.drop();
+    }
+  }, 180_000);
 });
