@@ -50,7 +50,7 @@ Workload ${w.hash.slice(0, 12)}: ${w.skus} SKUs on ${w.channels.join(', ')}, ${w
 | measure | value |
 | --- | --- |
 | orders placed (refused at 0) | ${n(r.orders)} (${n(r.refused as number)}) |
-| oversold orders / units | **${n(r.oversoldOrders)} / ${n(r.oversoldUnits)}** |
+| oversold orders / units | **${n(r.oversoldOrders)} / ${n(r.oversoldUnits)}** |${r.misroutedOrders === undefined ? '' : `\n| misrouted orders / units (sent whole after a split across warehouses) | ${n(r.misroutedOrders as number)} / ${n(r.misroutedUnits as number)} |`}
 | undersell unit-seconds (real) | ${n(r.undersellUnitSeconds)} |
 | propagation ms p50 / p95 / p99 / max | ${p.p50} / ${p.p95} / ${p.p99} / ${p.max} |
 | API calls | ${calls(r)} |
@@ -78,10 +78,10 @@ interface WarehousesSection {
 function warehousesMarkdown(w: WarehousesSection): string {
   const rows = Object.entries(w.byWarehouse).map(
     ([id, f]) =>
-      `| ${id} | ${n(f.ordersReceived)} / ${n(f.unitsReceived)} | **${n(f.oversoldOrders)} / ${n(f.oversoldUnits)}** | ${n(f.stuckInExceptionAtEnd.orders)} | ${n(f.receivedUnits)} / ${n(f.returnedUnits)} / ${n(f.shrunkUnits)} | ${n(f.onHandAtEnd)} |`,
+      `| ${id} | ${n(f.ordersReceived)} / ${n(f.unitsReceived)} | **${n(f.oversoldOrders)} / ${n(f.oversoldUnits)}** | ${n(f.misroutedOrders)} / ${n(f.misroutedUnits)} | ${n(f.stuckInExceptionAtEnd.orders)} | ${n(f.receivedUnits)} / ${n(f.returnedUnits)} / ${n(f.shrunkUnits)} | ${n(f.onHandAtEnd)} |`,
   );
-  return `| warehouse | orders / units received | oversold orders / units | in Exception at end | units received / returned / shrunk | on hand at end |
-| --- | ---: | ---: | ---: | --- | ---: |
+  return `| warehouse | orders / units received | oversold orders / units | misrouted orders / units | in Exception at end | units received / returned / shrunk | on hand at end |
+| --- | ---: | ---: | ---: | ---: | --- | ---: |
 ${rows.join('\n')}
 
 Orders routed across warehouses: ${n(w.splitOrders.orders)}; their units claimed at a warehouse that did not receive the order: ${n(w.splitOrders.unitsClaimedAwayFromShipper)} (${w.splitOrders.meaning}).

@@ -19,7 +19,7 @@ import type { Workload } from './workload.js';
 
 export const DEFINITIONS = {
   oversold:
-    "orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), at any time and however briefly: the 3PL's ledger records every order that starts waiting in Exception (created short, or deallocated by shrinkage), followed at every sample and at the end (with several 3PLs, each one's own ledger: an order short at its warehouse is oversold whatever the others hold); units = all units of such orders. Shrinkage is found only among units no order has taken (shrinkClampedUnits: what that left out), so every oversold unit is one a channel showed and should not have",
+    "orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), at any time and however briefly: the 3PL's ledger records every order that starts waiting in Exception (created short, or deallocated by shrinkage), followed at every sample and at the end (with several 3PLs, each one's own ledger: an order short at its warehouse is oversold whatever the others hold); units = all units of such orders. With several 3PLs an order the engine routed across warehouses but sent whole to one, which waits there only for the part routed to another (the warehouse had free every unit routed to it), is counted as misrouted (misroutedOrders/Units), not oversold: that is the whole-order push, not a channel selling what its warehouses lacked. Shrinkage is found only among units no order has taken (shrinkClampedUnits: what that left out), so every oversold unit is one a channel showed and should not have",
   undersellUnitSeconds:
     "sum over channels and SKUs of max(0, true ATS - channel count), integrated over real seconds: what a perfect sync without any buffer would show, the same yardstick for every strategy (a hold-back, zero-below or partition counts); true ATS = 3PL on_hand - committed - backordered - units sold on channels (not cancelled) that the 3PL has not received yet; with several 3PLs, per channel: what the 3PLs it may ship from could still give it once every unit in flight is served (Hall's condition over the channels' sources), an oversold 3PL counting 0. undersellVsPolicyUnitSeconds: the same against the strategy's own policy of the true ATS",
   propagationMs:
@@ -76,7 +76,10 @@ export async function buildReport(run: RunParts, outcome: RunOutcome): Promise<S
   const engineOrders = await orderTotals(stack.db);
   const placed = [...orders.byEvent.values()];
   const lost = placed.filter((o) => !o.cancelled && !o.atWarehouse);
-  const oversold = run.warehouse.oversold;
+  const warehouses = stack.warehouseIds.length > 1 ? await warehouseFigures(stack, run.warehouse, run.warehouseCounts) : undefined;
+  const everyException = run.warehouse.oversold;
+  const oversold = new Map([...everyException].filter(([ref]) => !warehouses?.misrouted.has(ref)));
+  const misrouted = [...everyException].filter(([ref]) => warehouses?.misrouted.has(ref));
   return {
     strategy: run.options.strategy,
     seed: run.options.seed,
@@ -104,7 +107,12 @@ export async function buildReport(run: RunParts, outcome: RunOutcome): Promise<S
     shrinkClampedUnits: counts.shrinkClampedUnits,
     stuckInExceptionAtEnd: { orders: stuck.length, units: sum(stuck.flatMap((o) => o.lines.map((l) => l.quantity))) },
     oversoldByChannel: oversoldByChannel(oversold, orders),
-    ...(stack.warehouseIds.length > 1 && { warehouses: await warehouseFigures(stack, run.warehouse, run.warehouseCounts) }),
+    ...(warehouses && {
+      misroutedOrders: misrouted.length,
+      misroutedUnits: sum(misrouted.map(([, units]) => units)),
+      misroutedByChannel: oversoldByChannel(new Map(misrouted), orders),
+      warehouses: { byWarehouse: warehouses.byWarehouse, splitOrders: warehouses.splitOrders },
+    }),
     lostOrders: lost.length,
     lostUnits: sum(lost.map((o) => o.units)),
     lostOrdersDetail: await engineViewOf(stack.db, lost.slice(0, 10)),

@@ -110,6 +110,9 @@ describe('the truth over two warehouses', () => {
     expect([...truth.oversold]).toEqual([['stocksync-1', 2]]);
     expect(truth.detectors.get('east')!.oversold.size).toBe(1);
     expect(truth.detectors.get('west')!.oversold.size).toBe(0);
+    // what east had free for the line when it started waiting: judges whether east lacked
+    // only units the engine had routed to west (a misrouted order) or its own part too
+    expect(truth.detectors.get('east')!.shortLines.get('stocksync-1')).toEqual([{ sku: 'A', wanted: 2, free: 1 }]);
   });
 
   it('gives each channel what its own warehouses can give once the units in flight are served', () => {

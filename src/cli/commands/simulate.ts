@@ -188,7 +188,7 @@ holds); the report adds per-warehouse figures. Strategies full, full-static, no-
       else {
         for (const r of reports) {
           process.stdout.write(
-            `${r.strategy}/${r.faultProfile}: ${r.orders} orders, oversold ${r.oversoldOrders} orders (${r.oversoldUnits} units), undersell ${r.undersellUnitSeconds} unit-s, propagation p99 ${r.propagationMs.p99} ms${chaosLine(r.chaos)}\n`,
+            `${r.strategy}/${r.faultProfile}: ${r.orders} orders, oversold ${r.oversoldOrders} orders (${r.oversoldUnits} units), undersell ${r.undersellUnitSeconds} unit-s, propagation p99 ${r.propagationMs.p99} ms${r.misroutedOrders === undefined ? '' : `, misrouted ${String(r.misroutedOrders)} orders (${String(r.misroutedUnits)} units)`}${chaosLine(r.chaos)}\n`,
           );
         }
         process.stdout.write(`wrote ${files.length} files under ${f.reportDir}\n`);
