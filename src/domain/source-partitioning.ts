@@ -90,8 +90,9 @@ export function planSourcedTargets(
 
 /**
  * Adaptive's decision per set of channels: scarce as soon as one set's adaptive channels
- * could sell, during one lowering, more than the stock its sources have beyond the pools.
- * With one source set this is exactly isScarce(remainder, unitsAtRisk).
+ * could sell, during one lowering, more than the stock its sources have beyond the pools
+ * (a sold-out set but the set of every channel excepted). With one source set this is
+ * exactly isScarce(remainder, unitsAtRisk).
  */
 function scarceSomewhere(sets: SourceSets, channels: readonly ChannelState[], pools: readonly number[], was: boolean, s: ScarcitySettings): boolean {
   const pooled = loads(sets, pools);
@@ -102,10 +103,18 @@ function scarceSomewhere(sets: SourceSets, channels: readonly ChannelState[], po
       s,
     );
   }
+  const every = (1 << sets.groups) - 1;
   return masks(sets).some((mask) => {
+    const remainder = sets.cap[mask]! - pooled[mask]!;
+    // A set whose sources have nothing beyond the pools is sold out, not scarce: its channels
+    // show their pools whatever the mode, and partitioning the SKU for them would only split
+    // the other channels' stock (a SKU stocked at one warehouse would always be partitioned by
+    // a channel that sells from another). Every set together is still checked, as with one
+    // source set.
+    if (remainder <= 0 && mask !== every) return false;
     let risk = 0;
     for (let g = 0; g < sets.groups; g++) if (mask & (1 << g)) risk += riskPerGroup[g]!;
-    return isScarce(sets.cap[mask]! - pooled[mask]!, risk, was, s);
+    return isScarce(remainder, risk, was, s);
   });
 }
 

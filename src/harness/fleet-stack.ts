@@ -5,7 +5,16 @@
 import { createPool } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { startEngineFleet, type EngineFleet } from './engine-fleet.js';
-import { platformView, stackConfigYaml, stackPlatforms, startStackSandbox, subscribeWebhooks, type PlatformStack, type StackOptions } from './stack.js';
+import {
+  platformView,
+  stackConfigYaml,
+  stackPlatforms,
+  startStackSandbox,
+  subscribeWebhooks,
+  warehouseIdsOf,
+  type PlatformStack,
+  type StackOptions,
+} from './stack.js';
 import { startWebhookBalancer, type WebhookBalancer } from './webhook-balancer.js';
 
 export interface FleetStack extends PlatformStack {
@@ -41,10 +50,10 @@ export async function startFleetStackOn(databaseUrl: string, opts: FleetStackOpt
     });
     for (let engine = 0; engine < opts.engines; engine++) await fleet.start(engine);
     balancer = await startWebhookBalancer({ targets: fleet.urls });
-    if (opts.webhooks !== false) subscribeWebhooks(sandbox, balancer.url, stackPlatforms(opts));
+    if (opts.webhooks !== false) subscribeWebhooks(sandbox, balancer.url, stackPlatforms(opts), warehouseIdsOf(opts));
     const running = { fleet, balancer };
     return {
-      ...platformView(sandbox, db),
+      ...platformView(sandbox, db, warehouseIdsOf(opts)),
       ...running,
       async close() {
         // Engines first: they must not see the platforms vanish mid-push and log it as drift.

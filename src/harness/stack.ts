@@ -52,13 +52,30 @@ export interface StackOptions {
   manualChannel?: { id: string; buffer?: string };
   /** The built dashboard's folder (default dist/web), served at `/` when adminToken is set. */
   dashboardDir?: string;
+  /**
+   * The 3PLs, each a sandbox warehouse instance and an engine connection named `id`, with
+   * its own opening stock. Default: one, `wh`, holding `skus`. With several, every channel
+   * is fulfilled by the first of its `sources` (or the first warehouse).
+   */
+  warehouses?: StackWarehouse[];
+  /** A channel's `sources` (warehouse ids or `warehouse/location`, in routing order). */
+  sources?: Partial<Record<ChannelPlatform, readonly string[]>>;
+}
+
+export interface StackWarehouse {
+  id: string;
+  skus: { sku: string; quantity: number }[];
 }
 
 export interface Stack {
   sandbox: RunningSandbox;
   engine: RunningEngine;
   db: RunningEngine['database']['db'];
+  /** A platform's instance; `warehouse`: the first warehouse. */
   instance(platform: HarnessPlatform): SandboxInstance;
+  /** The warehouses' ids (their instance names and connection ids), in configuration order. */
+  warehouseIds: readonly string[];
+  warehouse(id: string): SandboxInstance;
   connectionOf(platform: HarnessPlatform): string;
   close(): Promise<void>;
 }
@@ -80,9 +97,9 @@ export async function startStackOn(databaseUrl: string, opts: StackOptions): Pro
       ...(opts.alertTiming && { alertTiming: opts.alertTiming }),
       ...(opts.dashboardDir && { dashboardDir: opts.dashboardDir }),
     });
-    if (opts.webhooks !== false) subscribeWebhooks(sandbox, engine.url, stackPlatforms(opts));
+    if (opts.webhooks !== false) subscribeWebhooks(sandbox, engine.url, stackPlatforms(opts), warehouseIdsOf(opts));
     return {
-      ...platformView(sandbox, engine.database.db),
+      ...platformView(sandbox, engine.database.db, warehouseIdsOf(opts)),
       engine,
       async close() {
         await engine.stop();
@@ -100,45 +117,72 @@ export function stackPlatforms(opts: Pick<StackOptions, 'channels'>): HarnessPla
   return [...opts.channels, 'warehouse'];
 }
 
+/** A stack's warehouses: `opts.warehouses`, or the one `wh` holding `opts.skus`. */
+export function stackWarehouses(opts: Pick<StackOptions, 'skus' | 'warehouses'>): StackWarehouse[] {
+  return opts.warehouses && opts.warehouses.length > 0 ? opts.warehouses : [{ id: INSTANCE_NAMES.warehouse, skus: opts.skus }];
+}
+
+export function warehouseIdsOf(opts: Pick<StackOptions, 'skus' | 'warehouses'>): string[] {
+  return stackWarehouses(opts).map((w) => w.id);
+}
+
 /** The sandbox of a stack, with every platform's instance and the stack's SKUs. */
 export function startStackSandbox(opts: StackOptions): Promise<RunningSandbox> {
+  const options = (p: HarnessPlatform) => ({ ...(p === 'amazon' && { sellerId: 'SELLER1', rateScale: 50 }), ...opts.instanceOptions?.[p] });
   return startSandbox({
     port: 0,
     seed: opts.seed ?? 7,
     timeScale: opts.timeScale ?? 0.001,
     ...(opts.faults !== undefined && { faults: opts.faults }),
     ...(opts.latency !== undefined && { latency: opts.latency }),
-    instances: stackPlatforms(opts).map((p) => ({
-      platform: p,
-      name: INSTANCE_NAMES[p],
-      skus: opts.skus,
-      options: { ...(p === 'amazon' && { sellerId: 'SELLER1', rateScale: 50 }), ...opts.instanceOptions?.[p] },
-    })),
+    instances: [
+      ...opts.channels.map((p) => ({ platform: p, name: INSTANCE_NAMES[p], skus: opts.skus, options: options(p) })),
+      ...stackWarehouses(opts).map((w) => ({ platform: 'warehouse' as const, name: w.id, skus: w.skus, options: options('warehouse') })),
+    ],
   });
 }
 
 /** How the simulation and the tests reach a stack's platforms and database. */
-export function platformView(sandbox: RunningSandbox, db: Stack['db']): Omit<PlatformStack, 'close'> {
+export function platformView(
+  sandbox: RunningSandbox,
+  db: Stack['db'],
+  warehouseIds: readonly string[] = [INSTANCE_NAMES.warehouse],
+): Omit<PlatformStack, 'close'> {
+  const warehouse = (id: string) => sandbox.instances.get(`warehouse/${id}`)!;
   return {
     sandbox,
     db,
-    instance: (p) => sandbox.instances.get(`${p}/${INSTANCE_NAMES[p]}`)!,
-    connectionOf: (p) => CONNECTION_IDS[p],
+    instance: (p) => (p === 'warehouse' ? warehouse(warehouseIds[0]!) : sandbox.instances.get(`${p}/${INSTANCE_NAMES[p]}`)!),
+    warehouseIds,
+    warehouse,
+    connectionOf: (p) => (p === 'warehouse' ? warehouseIds[0]! : CONNECTION_IDS[p]),
   };
 }
 
-/** Subscribes every platform's webhooks to `engineUrl` (an engine, or a balancer in front of several). */
-export function subscribeWebhooks(sandbox: RunningSandbox, engineUrl: string, platforms: readonly HarnessPlatform[]): void {
+/**
+ * Subscribes every platform's webhooks to `engineUrl` (an engine, or a balancer in front
+ * of several); `warehouse` stands for every warehouse in `warehouseIds`.
+ */
+export function subscribeWebhooks(
+  sandbox: RunningSandbox,
+  engineUrl: string,
+  platforms: readonly HarnessPlatform[],
+  warehouseIds: readonly string[] = [INSTANCE_NAMES.warehouse],
+): void {
   const topics: Record<HarnessPlatform, string[]> = {
     shopify: ['orders/create', 'orders/cancelled', 'inventory_levels/update'],
     woocommerce: ['order.created', 'order.updated', 'product.updated'],
     amazon: ['ORDER_CHANGE', 'LISTINGS_ITEM_MFN_QUANTITY_CHANGE'],
     warehouse: ['order.shipped', 'order.shipment.exception', 'order.shipment.cancelled'],
   };
-  for (const p of platforms) {
-    const instance = sandbox.instances.get(`${p}/${INSTANCE_NAMES[p]}`)!;
-    const url = `${engineUrl}/webhooks/${CONNECTION_IDS[p]}${p === 'amazon' ? '?token=e2e-notification-token' : ''}`;
+  const subscribe = (p: HarnessPlatform, name: string, connectionId: string) => {
+    const instance = sandbox.instances.get(`${p}/${name}`)!;
+    const url = `${engineUrl}/webhooks/${connectionId}${p === 'amazon' ? '?token=e2e-notification-token' : ''}`;
     for (const topic of topics[p]) instance.control.subscribe(topic, url);
+  };
+  for (const p of platforms) {
+    if (p === 'warehouse') for (const id of warehouseIds) subscribe(p, id, id);
+    else subscribe(p, INSTANCE_NAMES[p], CONNECTION_IDS[p]);
   }
 }
 
@@ -148,14 +192,21 @@ export function stackConfigYaml(sandboxUrl: string, options: StackOptions): stri
   const bufferOf = (c: ChannelPlatform) => options.buffers?.[c] ?? options.buffer ?? '{}';
   const manual = options.manualChannel;
   const listedOn = [...options.channels.map((c) => CONNECTION_IDS[c]), ...(manual ? [manual.id] : [])];
+  const warehouses = warehouseIdsOf(options);
+  // With several warehouses a channel names the one that fulfils it: the first it sells from.
+  const placement = (c: ChannelPlatform) => {
+    const sources = options.sources?.[c];
+    const fulfilledBy = warehouses.length > 1 ? `fulfilledBy: ${sources?.[0]?.split('/')[0] ?? warehouses[0]}, ` : '';
+    return `${fulfilledBy}${sources ? `sources: [${sources.join(', ')}], ` : ''}`;
+  };
   const channel: Record<ChannelPlatform, string> = {
-    shopify: `{ id: shop, kind: channel, platform: shopify, baseUrl: "${sandboxUrl}/shopify/shop", pollInterval: ${poll}, buffer: ${bufferOf('shopify')},
+    shopify: `{ id: shop, kind: channel, platform: shopify, ${placement('shopify')}baseUrl: "${sandboxUrl}/shopify/shop", pollInterval: ${poll}, buffer: ${bufferOf('shopify')},
       options: { ${options.connectionOptions?.shopify ?? ''} },
       credentials: { accessToken: { env: T1, default: shpat_shop }, webhookSecret: { env: T2, default: sandbox-app-secret } } }`,
-    woocommerce: `{ id: woo, kind: channel, platform: woocommerce, baseUrl: "${sandboxUrl}/woocommerce/store", pollInterval: ${poll}, buffer: ${bufferOf('woocommerce')},
+    woocommerce: `{ id: woo, kind: channel, platform: woocommerce, ${placement('woocommerce')}baseUrl: "${sandboxUrl}/woocommerce/store", pollInterval: ${poll}, buffer: ${bufferOf('woocommerce')},
       options: { ${options.connectionOptions?.woocommerce ?? ''} },
       credentials: { consumerKey: { env: T3, default: ck_store }, consumerSecret: { env: T4, default: cs_store }, webhookSecret: { env: T5, default: whsec_store } } }`,
-    amazon: `{ id: amazon, kind: channel, platform: amazon, baseUrl: "${sandboxUrl}/amazon/seller", pollInterval: ${poll}, buffer: ${bufferOf('amazon')},
+    amazon: `{ id: amazon, kind: channel, platform: amazon, ${placement('amazon')}baseUrl: "${sandboxUrl}/amazon/seller", pollInterval: ${poll}, buffer: ${bufferOf('amazon')},
       options: { sellerId: SELLER1, marketplaceId: ATVPDKIKX0DER, ${/\brateScale\s*:/.test(options.connectionOptions?.amazon ?? '') ? '' : 'rateScale: 50, '}${/\basyncApplyMs\s*:/.test(options.connectionOptions?.amazon ?? '') ? '' : 'asyncApplyMs: 200, '}${options.connectionOptions?.amazon ?? ''} },
       credentials: { accessToken: { env: T6, default: "Atza|seller" }, notificationToken: { env: T7, default: e2e-notification-token } } }`,
   };
@@ -166,8 +217,15 @@ ${options.alerts ? `alerts: ${options.alerts}` : ''}
 database: { url: { env: TEST_DATABASE_URL } }
 ${options.adaptive ? `adaptive: ${options.adaptive}` : ''}
 connections:
-  - { id: wh, kind: warehouse, platform: shipbob, baseUrl: "${sandboxUrl}/warehouse/wh", pollInterval: ${poll}, options: { location: main, ${options.connectionOptions?.warehouse ?? ''} },
-      credentials: { accessToken: { env: T8, default: sandbox-token-wh }, webhookSecret: { env: T9, default: "${warehouseSecret()}" } } }
+${warehouses
+  .map(
+    (
+      id,
+      i,
+    ) => `  - { id: ${id}, kind: warehouse, platform: shipbob, baseUrl: "${sandboxUrl}/warehouse/${id}", pollInterval: ${poll}, options: { location: main, ${options.connectionOptions?.warehouse ?? ''} },
+      credentials: { accessToken: { env: T8${i === 0 ? '' : `_${i}`}, default: sandbox-token-${id} }, webhookSecret: { env: T9${i === 0 ? '' : `_${i}`}, default: "${warehouseSecret(id)}" } } }`,
+  )
+  .join('\n')}
 ${options.channels.map((c) => `  - ${channel[c]}`).join('\n')}
 ${manual ? `  - { id: ${manual.id}, kind: channel, platform: manual, buffer: ${manual.buffer ?? '{}'} }` : ''}
 skus:
@@ -176,6 +234,6 @@ ${options.skus.map((s) => `  - { sku: ${s.sku}, listings: { ${listedOn.map((id) 
 }
 
 // The sandbox's ShipBob derives its default webhook secret from the instance name (sandbox/warehouse).
-function warehouseSecret(): string {
-  return `whsec_${createHash('sha256').update(INSTANCE_NAMES.warehouse).digest('base64')}`;
+function warehouseSecret(instanceName: string): string {
+  return `whsec_${createHash('sha256').update(instanceName).digest('base64')}`;
 }

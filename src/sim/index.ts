@@ -21,6 +21,8 @@ export interface SimulateOptions {
   /** The strategies to run (default: `strategy`, or every one with `compare`). */
   strategies?: Strategy[];
   flashIntensity?: number;
+  /** 2: two 3PLs, channels selling from different ones (warehouse-layout.ts). */
+  warehouses?: 1 | 2;
   skus: number;
   channels: SimChannel[];
   durationSec: number;
@@ -106,6 +108,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
               strategy,
               faultProfile,
               ...(o.flashIntensity !== undefined && { flashIntensity: o.flashIntensity }),
+              ...(o.warehouses === 2 && { warehouses: 2 as const }),
               ...(o.sampleMs !== undefined && { sampleMs: o.sampleMs }),
               ...(o.settleMs !== undefined && { settleMs: o.settleMs }),
               ...(chaos !== undefined && { fleet: { engines: o.engines!, chaos: CHAOS_PROFILES[chaos], server, dir: path.join(dir, 'engines') } }),

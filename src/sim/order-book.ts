@@ -46,6 +46,7 @@ export class OrderBook {
   unmatchedEngineOrders = 0;
   private readonly byChannelOrder = new Map<string, PlacedOrder>(); // channelOrderKey
   private readonly inFlightUnits = new Map<string, number>(); // units of `pending` per SKU
+  private readonly inFlightByChannel = new Map<string, number>(); // units of `pending` per channel and SKU
   private readonly engineOrderOf = new Map<PlacedOrder, number>();
   private highestEngineOrder = 0;
 
@@ -65,6 +66,11 @@ export class OrderBook {
   /** Units sold on the channels that the 3PL has not received. */
   inFlight(sku: string): number {
     return this.inFlightUnits.get(sku) ?? 0;
+  }
+
+  /** Units sold on `channel` that the 3PL has not received. */
+  inFlightOn(channel: SimChannel, sku: string): number {
+    return this.inFlightByChannel.get(`${channel}\u0000${sku}`) ?? 0;
   }
 
   /** The id above which to read new engine orders. */
@@ -113,7 +119,10 @@ export class OrderBook {
   }
 
   private addInFlight(order: PlacedOrder, sign: 1 | -1): void {
-    for (const l of order.lines) this.inFlightUnits.set(l.sku, this.inFlight(l.sku) + sign * l.quantity);
+    for (const l of order.lines) {
+      this.inFlightUnits.set(l.sku, this.inFlight(l.sku) + sign * l.quantity);
+      this.inFlightByChannel.set(`${order.channel}\u0000${l.sku}`, this.inFlightOn(order.channel, l.sku) + sign * l.quantity);
+    }
   }
 }
 

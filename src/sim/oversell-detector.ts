@@ -17,6 +17,11 @@ export type WarehouseLedgerEntry = Omit<LedgerEntry, 'at'>;
 export class OversellDetector {
   /** 3PL reference -> units, of every engine order that ever waited in Exception. */
   readonly oversold = new Map<string, number>();
+  /**
+   * 3PL reference -> per line that started waiting, the units it wanted and the units the
+   * 3PL had free for its SKU just before (what it could have given that line).
+   */
+  readonly shortLines = new Map<string, { sku: string; wanted: number; free: number }[]>();
   private followed = 0; // ledger entries applied
   private readonly onHandBySku = new Map<string, number>();
   private readonly committedBySku = new Map<string, number>();
@@ -41,6 +46,12 @@ export class OversellDetector {
     for (; this.followed < this.ledger.length; this.followed++) {
       const entry = this.ledger[this.followed]!;
       const backorderedDelta = entry.backorderedDelta ?? 0;
+      if (entry.ref !== undefined && backorderedDelta > 0) {
+        // an order created short: what the 3PL had free; one deallocated (shrinkage): none
+        const free = entry.reason === 'exception' ? Math.max(0, this.available(entry.sku)) : 0;
+        const lines = this.shortLines.get(entry.ref) ?? [];
+        this.shortLines.set(entry.ref, [...lines, { sku: entry.sku, wanted: backorderedDelta, free }]);
+      }
       add(this.onHandBySku, entry.sku, entry.onHandDelta);
       add(this.committedBySku, entry.sku, entry.committedDelta);
       add(this.backorderedBySku, entry.sku, backorderedDelta);

@@ -5,10 +5,10 @@
 import type { WarehouseControl } from '../../sandbox/warehouse/index.js';
 import type { PlatformStack } from '../harness/stack.js';
 import type { OrderBook, PlacedOrder } from './order-book.js';
-import type { OversellDetector } from './oversell-detector.js';
+import type { WarehouseTruth } from './warehouse-truth.js';
 import type { SkuTrace } from './sku-trace.js';
 import { sleep } from './types.js';
-import type { WorkloadEvent } from './workload.js';
+import type { SimChannel, WorkloadEvent } from './workload.js';
 
 export interface PlayCounts {
   attempted: number;
@@ -25,11 +25,19 @@ export interface PlayCounts {
   returnedUnits: number;
 }
 
+export interface WarehouseCounts {
+  receivedUnits: number;
+  returnedUnits: number;
+  shrunkUnits: number;
+}
+
 export interface PlayerDeps {
   stack: PlatformStack;
   orders: OrderBook;
-  /** Read only: the player changes the 3PL through the sandbox. */
-  warehouse: OversellDetector;
+  /** Read only: the player changes the 3PLs through the sandbox. */
+  warehouse: WarehouseTruth;
+  /** The warehouses each channel may ship from. */
+  sources: ReadonlyMap<SimChannel, readonly string[]>;
   /** Brings `warehouse` up to date with the 3PL's ledger (and tells what it found). */
   followLedger: () => void;
   trace: SkuTrace;
@@ -54,6 +62,8 @@ export class WorkloadPlayer {
   };
   /** SKU -> Date.now() of the workload's last change to it. */
   readonly lastChange = new Map<string, number>();
+  /** Warehouse id -> the units the workload moved there. */
+  readonly warehouseCounts: Record<string, WarehouseCounts> = {};
 
   constructor(private readonly deps: PlayerDeps) {}
 
@@ -82,7 +92,7 @@ export class WorkloadPlayer {
       case 'cancel':
         return this.cancel(event.order, now);
       case 'shrink':
-        return this.shrink(event.sku, event.quantity, now);
+        return this.shrink(event.sku, event.quantity, event.warehouse ?? this.deps.stack.warehouseIds[0]!, now);
       case 'receive':
       case 'return':
         return this.arrive(event, now);
@@ -135,35 +145,42 @@ export class WorkloadPlayer {
     this.changed(order.lines, now);
   }
 
-  private shrink(sku: string, quantity: number, now: number): void {
+  private shrink(sku: string, quantity: number, warehouseId: string, now: number): void {
     // Shrinkage is found among the units no order has taken: neither allocated at the
     // 3PL nor sold on a channel on its way there. A unit a shopper already bought that
     // then goes missing is a loss no sync can prevent; left in, it would count as an
     // oversell of the engine (seed 42 lost 3 sold units 5 ms after the sale this way).
-    const { warehouse, orders } = this.deps;
+    // With several warehouses, the units sold on every channel that may ship from this one
+    // count as taken here.
+    const { warehouse, orders, sources } = this.deps;
     this.deps.followLedger();
-    const free = warehouse.available(sku) - orders.inFlight(sku);
+    let inFlight = 0;
+    for (const [channel, from] of sources) if (from.includes(warehouseId)) inFlight += orders.inFlightOn(channel, sku);
+    const free = warehouse.available(sku, warehouseId) - inFlight;
     const shrunk = Math.min(quantity, Math.max(0, free));
     this.counts.shrinkClampedUnits += quantity - Math.max(0, shrunk);
     if (shrunk <= 0) {
       this.counts.shrinkSkipped++;
       return;
     }
-    this.warehouseControl().adjust(sku, -shrunk, 'shrinkage found in a cycle count');
-    this.deps.trace.add(sku, `warehouse shrinkage -${shrunk}`, now);
+    this.warehouseControl(warehouseId).adjust(sku, -shrunk, 'shrinkage found in a cycle count');
+    this.deps.trace.add(sku, `warehouse ${warehouseId} shrinkage -${shrunk}`, now);
     this.counts.shrunkUnits += shrunk;
+    this.byWarehouse(warehouseId).shrunkUnits += shrunk;
     this.lastChange.set(sku, now);
   }
 
   private arrive(event: Extract<WorkloadEvent, { kind: 'receive' | 'return' }>, now: number): void {
+    const warehouseId = event.warehouse ?? this.deps.stack.warehouseIds[0]!;
     if (event.kind === 'receive') {
-      this.warehouseControl().receive(event.sku, event.quantity, `sim-receipt-${Math.round(event.t)}`);
+      this.warehouseControl(warehouseId).receive(event.sku, event.quantity, `sim-receipt-${Math.round(event.t)}`);
       this.counts.receivedUnits += event.quantity;
     } else {
-      this.warehouseControl().returnStock(event.sku, event.quantity);
+      this.warehouseControl(warehouseId).returnStock(event.sku, event.quantity);
       this.counts.returnedUnits += event.quantity;
     }
-    this.deps.trace.add(event.sku, `warehouse ${event.kind} +${event.quantity}`, now);
+    this.byWarehouse(warehouseId)[event.kind === 'receive' ? 'receivedUnits' : 'returnedUnits'] += event.quantity;
+    this.deps.trace.add(event.sku, `warehouse ${warehouseId} ${event.kind} +${event.quantity}`, now);
     this.lastChange.set(event.sku, now);
   }
 
@@ -171,7 +188,11 @@ export class WorkloadPlayer {
     for (const l of lines) this.lastChange.set(l.sku, now);
   }
 
-  private warehouseControl() {
-    return this.deps.stack.instance('warehouse').control as WarehouseControl;
+  private warehouseControl(id: string) {
+    return this.deps.stack.warehouse(id).control as WarehouseControl;
+  }
+
+  private byWarehouse(id: string): WarehouseCounts {
+    return (this.warehouseCounts[id] ??= { receivedUnits: 0, returnedUnits: 0, shrunkUnits: 0 });
   }
 }

@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SimReport } from './types.js';
+import type { SplitOrders, WarehouseFigures } from './warehouse-report.js';
 
 export const DOCUMENTED_FIELDS = [
   'strategy',
@@ -49,7 +50,7 @@ Workload ${w.hash.slice(0, 12)}: ${w.skus} SKUs on ${w.channels.join(', ')}, ${w
 | measure | value |
 | --- | --- |
 | orders placed (refused at 0) | ${n(r.orders)} (${n(r.refused as number)}) |
-| oversold orders / units | **${n(r.oversoldOrders)} / ${n(r.oversoldUnits)}** |
+| oversold orders / units | **${n(r.oversoldOrders)} / ${n(r.oversoldUnits)}** |${r.misroutedOrders === undefined ? '' : `\n| misrouted orders / units (sent whole after a split across warehouses) | ${n(r.misroutedOrders as number)} / ${n(r.misroutedUnits as number)} |`}
 | undersell unit-seconds (real) | ${n(r.undersellUnitSeconds)} |
 | propagation ms p50 / p95 / p99 / max | ${p.p50} / ${p.p95} / ${p.p99} / ${p.max} |
 | API calls | ${calls(r)} |
@@ -59,12 +60,32 @@ Workload ${w.hash.slice(0, 12)}: ${w.skus} SKUs on ${w.channels.join(', ')}, ${w
 | cancelled after reaching the 3PL (shipped anyway) | ${n(r.cancelledAfterWarehouse as number)} |
 | settled after the workload | ${r.settled ? 'yes' : 'no'} |
 
-${r.chaos ? chaosMarkdown(r.chaos as ChaosSection) : ''}Definitions:
+${r.warehouses ? warehousesMarkdown(r.warehouses as WarehousesSection) : ''}${r.chaos ? chaosMarkdown(r.chaos as ChaosSection) : ''}Definitions:
 ${Object.entries(defs)
   .map(([k, v]) => `- **${k}**: ${v}`)
   .join('\n')}
 
 Every field: [report.json](report.json). Chart: [chart.html](chart.html).
+`;
+}
+
+interface WarehousesSection {
+  byWarehouse: Record<string, WarehouseFigures>;
+  splitOrders: SplitOrders;
+}
+
+/** Per-warehouse figures of a run with several 3PLs (src/sim/warehouse-report.ts). */
+function warehousesMarkdown(w: WarehousesSection): string {
+  const rows = Object.entries(w.byWarehouse).map(
+    ([id, f]) =>
+      `| ${id} | ${n(f.ordersReceived)} / ${n(f.unitsReceived)} | **${n(f.oversoldOrders)} / ${n(f.oversoldUnits)}** | ${n(f.misroutedOrders)} / ${n(f.misroutedUnits)} | ${n(f.stuckInExceptionAtEnd.orders)} | ${n(f.receivedUnits)} / ${n(f.returnedUnits)} / ${n(f.shrunkUnits)} | ${n(f.onHandAtEnd)} |`,
+  );
+  return `| warehouse | orders / units received | oversold orders / units | misrouted orders / units | in Exception at end | units received / returned / shrunk | on hand at end |
+| --- | ---: | ---: | ---: | ---: | --- | ---: |
+${rows.join('\n')}
+
+Orders routed across warehouses: ${n(w.splitOrders.orders)}; their units claimed at a warehouse that did not receive the order: ${n(w.splitOrders.unitsClaimedAwayFromShipper)} (${w.splitOrders.meaning}).
+
 `;
 }
 

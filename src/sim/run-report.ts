@@ -7,9 +7,11 @@ import { orderTotals } from '../store/orders.js';
 import { countReconciliations, driftTotals } from '../store/reconciliations.js';
 import { engineViewOf, withTargets } from './report-diagnostics.js';
 import type { OrderBook } from './order-book.js';
-import type { OversellDetector } from './oversell-detector.js';
+import type { WarehouseTruth } from './warehouse-truth.js';
+import { warehouseFigures } from './warehouse-report.js';
+import { TWO_WAREHOUSE_SOURCES } from './warehouse-layout.js';
 import type { OversoldStories } from './oversold-stories.js';
-import type { PlayCounts } from './player.js';
+import type { PlayCounts, WarehouseCounts } from './player.js';
 import type { ChannelSampler } from './sampler.js';
 import type { StrategyPlan } from './strategies.js';
 import { percentiles, round, type RunOptions, type SimReport } from './types.js';
@@ -17,9 +19,9 @@ import type { Workload } from './workload.js';
 
 export const DEFINITIONS = {
   oversold:
-    "orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), at any time and however briefly: the 3PL's ledger records every order that starts waiting in Exception (created short, or deallocated by shrinkage), followed at every sample and at the end; units = all units of such orders. Shrinkage is found only among units no order has taken (shrinkClampedUnits: what that left out), so every oversold unit is one a channel showed and should not have",
+    "orders the engine pushed to the 3PL that the 3PL could not allocate (status Exception), at any time and however briefly: the 3PL's ledger records every order that starts waiting in Exception (created short, or deallocated by shrinkage), followed at every sample and at the end (with several 3PLs, each one's own ledger: an order short at its warehouse is oversold whatever the others hold); units = all units of such orders. With several 3PLs an order the engine routed across warehouses but sent whole to one, which waits there only for the part routed to another (the warehouse had free every unit routed to it), is counted as misrouted (misroutedOrders/Units), not oversold: that is the whole-order push, not a channel selling what its warehouses lacked. Shrinkage is found only among units no order has taken (shrinkClampedUnits: what that left out), so every oversold unit is one a channel showed and should not have",
   undersellUnitSeconds:
-    "sum over channels and SKUs of max(0, true ATS - channel count), integrated over real seconds: what a perfect sync without any buffer would show, the same yardstick for every strategy (a hold-back, zero-below or partition counts); true ATS = 3PL on_hand - committed - backordered - units sold on channels (not cancelled) that the 3PL has not received yet. undersellVsPolicyUnitSeconds: the same against the strategy's own policy of the true ATS",
+    "sum over channels and SKUs of max(0, true ATS - channel count), integrated over real seconds: what a perfect sync without any buffer would show, the same yardstick for every strategy (a hold-back, zero-below or partition counts); true ATS = 3PL on_hand - committed - backordered - units sold on channels (not cancelled) that the 3PL has not received yet; with several 3PLs, per channel: what the 3PLs it may ship from could still give it once every unit in flight is served (a max flow over the channels' sources), an oversold 3PL counting 0. undersellVsPolicyUnitSeconds: the same against the strategy's own policy of the true ATS",
   propagationMs:
     'real ms from a change of a SKU (a sale, cancellation, receipt, return or shrinkage applied by the workload) until every channel shows the policy of the true ATS again (for a partitioned SKU: no channel above its policy and the counts adding up to the true ATS), sampled every sampleMs; a later change while one is open keeps the earlier start; changes that needed no channel update are not counted; still open at the end: counted with their age',
   refused: 'shoppers a channel turned away because it showed fewer units than they asked for: the price of a buffer, and of a slow raise',
@@ -37,9 +39,10 @@ export interface RunParts {
   /** The opening-stock reconciliation run (0: none), which is not drift. */
   bootstrapRun: number;
   orders: OrderBook;
-  warehouse: OversellDetector;
+  warehouse: WarehouseTruth;
   stories: OversoldStories;
   counts: PlayCounts;
+  warehouseCounts: Readonly<Record<string, WarehouseCounts>>;
   sampler: ChannelSampler;
 }
 
@@ -61,7 +64,7 @@ export async function buildReport(run: RunParts, outcome: RunOutcome): Promise<S
   const { stack, orders, sampler, counts } = run;
   const end = Date.now();
   const unresolved = sampler.propagation.openAges(end);
-  const warehouseOrders = (stack.instance('warehouse').control.truth() as { orders: WarehouseOrderTruth[] }).orders;
+  const warehouseOrders = stack.warehouseIds.flatMap((id) => (stack.warehouse(id).control.truth() as { orders: WarehouseOrderTruth[] }).orders);
   const stuck = warehouseOrders.filter((o) => o.reference_id.startsWith('stocksync-') && o.status === 'Exception');
   const stats = new Map([...stack.sandbox.instances.values()].map((i) => [i.platform, i.stats()]));
   const apiCalls = Object.fromEntries([...stats].map(([platform, s]) => [platform, Object.values(s.calls).reduce((a, b) => a + b, 0)]));
@@ -73,7 +76,10 @@ export async function buildReport(run: RunParts, outcome: RunOutcome): Promise<S
   const engineOrders = await orderTotals(stack.db);
   const placed = [...orders.byEvent.values()];
   const lost = placed.filter((o) => !o.cancelled && !o.atWarehouse);
-  const oversold = run.warehouse.oversold;
+  const warehouses = stack.warehouseIds.length > 1 ? await warehouseFigures(stack, run.warehouse, run.warehouseCounts) : undefined;
+  const everyException = run.warehouse.oversold;
+  const oversold = new Map([...everyException].filter(([ref]) => !warehouses?.misrouted.has(ref)));
+  const misrouted = [...everyException].filter(([ref]) => warehouses?.misrouted.has(ref));
   return {
     strategy: run.options.strategy,
     seed: run.options.seed,
@@ -101,6 +107,12 @@ export async function buildReport(run: RunParts, outcome: RunOutcome): Promise<S
     shrinkClampedUnits: counts.shrinkClampedUnits,
     stuckInExceptionAtEnd: { orders: stuck.length, units: sum(stuck.flatMap((o) => o.lines.map((l) => l.quantity))) },
     oversoldByChannel: oversoldByChannel(oversold, orders),
+    ...(warehouses && {
+      misroutedOrders: misrouted.length,
+      misroutedUnits: sum(misrouted.map(([, units]) => units)),
+      misroutedByChannel: oversoldByChannel(new Map(misrouted), orders),
+      warehouses: { byWarehouse: warehouses.byWarehouse, splitOrders: warehouses.splitOrders },
+    }),
     lostOrders: lost.length,
     lostUnits: sum(lost.map((o) => o.units)),
     lostOrdersDetail: await engineViewOf(stack.db, lost.slice(0, 10)),
@@ -147,6 +159,7 @@ function runContext(workload: Workload, plan: StrategyPlan, options: RunOptions,
       durationSec: workload.params.durationSec,
       orderRate: workload.params.orderRate,
       flashIntensity: workload.params.flashIntensity ?? 1,
+      ...(workload.params.warehouses === 2 && { warehouses: 2, sources: TWO_WAREHOUSE_SOURCES }),
       planned: workload.counts,
     },
     clock: {

@@ -18,7 +18,8 @@ import { startStackOn, type ChannelPlatform, type PlatformStack, type Stack, typ
 import { countDirtyListings, listingTargets } from '../store/listings.js';
 import { countReconciliations } from '../store/reconciliations.js';
 import { OrderBook } from './order-book.js';
-import { OversellDetector } from './oversell-detector.js';
+import { WarehouseTruth } from './warehouse-truth.js';
+import { SIM_WAREHOUSES, TWO_WAREHOUSE_SOURCES } from './warehouse-layout.js';
 import { OversoldStories } from './oversold-stories.js';
 import { WorkloadPlayer } from './player.js';
 import { buildReport } from './run-report.js';
@@ -55,31 +56,37 @@ export async function runSimulation(databaseUrl: string, options: RunOptions): P
       // Without polling the engine never reads the 3PL's opening stock (webhooks only carry
       // changes) and never pushes a count no warehouse reported: an operator would run
       // `stocksync reconcile` once. Do that for the warehouse before the workload starts.
-      bootstrapRun = (
-        await reconcileConnection({
-          db: stack.db,
-          log: pino({ level: 'silent' }),
-          connectionId: 'wh',
-          connector: stack.engine.connectors.get('wh') as WarehouseConnector,
-          trigger: 'manual',
-        })
-      ).runId;
+      for (const id of stack.warehouseIds) {
+        bootstrapRun = (
+          await reconcileConnection({
+            db: stack.db,
+            log: pino({ level: 'silent' }),
+            connectionId: id,
+            connector: stack.engine.connectors.get(id) as WarehouseConnector,
+            trigger: 'manual',
+          })
+        ).runId;
+      }
     }
     await initialSync(stack, options.channels, 120_000);
     for (const instance of stack.sandbox.instances.values()) instance.resetStats();
 
     const trace = new SkuTrace(Date.now());
     const orders = new OrderBook();
-    const ledger = (stack.instance('warehouse').control.truth() as { ledger: LedgerEntry[] }).ledger; // live: the sandbox appends to it
-    const warehouse = new OversellDetector(
-      ledger,
-      workload.skus.map((k) => ({ sku: k.sku, onHand: k.initial })),
+    const warehouse = new WarehouseTruth(
+      stack.warehouseIds.map((id) => ({
+        id,
+        ledger: (stack.warehouse(id).control.truth() as { ledger: LedgerEntry[] }).ledger, // live: the sandbox appends to it
+        opening: workload.skus.map((k) => ({ sku: k.sku, onHand: k.stockAt?.[id as keyof typeof k.stockAt] ?? k.initial })),
+      })),
     );
+    const sources = channelSources(options, stack.warehouseIds);
     const stories = new OversoldStories(orders, trace);
     const followLedger = () => stories.tell(warehouse.follow());
-    const player = new WorkloadPlayer({ stack, orders, warehouse, followLedger, trace });
+    const player = new WorkloadPlayer({ stack, orders, warehouse, sources, followLedger, trace });
     const sampler = new ChannelSampler({
       stack,
+      sources,
       channels: options.channels,
       skus: workload.skus.map((k) => k.sku),
       policies: new Map(options.channels.map((c) => [c, bufferFor(plan, c)])),
@@ -111,7 +118,20 @@ export async function runSimulation(databaseUrl: string, options: RunOptions): P
     const outcome = { pushWaits, playedMs, settled, wallMs: Date.now() - started };
     await sampler.finalSample(); // a last look, after the engine settled (or gave up)
     const report = await buildReport(
-      { stack, workload, plan, options, sampleMs, bootstrapRun, orders, warehouse, stories, counts: player.counts, sampler },
+      {
+        stack,
+        workload,
+        plan,
+        options,
+        sampleMs,
+        bootstrapRun,
+        orders,
+        warehouse,
+        stories,
+        counts: player.counts,
+        warehouseCounts: player.warehouseCounts,
+        sampler,
+      },
       outcome,
     );
     if (chaos) report.chaos = { ...(await chaos.report(orders)), samplesWithoutOrderReads: sampler.dbReadsFailed };
@@ -127,6 +147,11 @@ export async function runSimulation(databaseUrl: string, options: RunOptions): P
   }
 }
 
+/** The warehouses each channel may ship from: with two, the layout's sources; with one, that one. */
+function channelSources(options: RunOptions, warehouseIds: readonly string[]): Map<SimChannel, readonly string[]> {
+  return new Map(options.channels.map((c) => [c, options.warehouses === 2 ? TWO_WAREHOUSE_SOURCES[c] : warehouseIds]));
+}
+
 /** The sandbox and the engine, configured for the strategy on the run's compressed clock. */
 function runStackOptions(options: RunOptions, workload: Workload, plan: StrategyPlan, onPushed: (waitedMs: number) => void): StackOptions {
   const platformMinuteMs = Math.round(60_000 / options.scale);
@@ -134,6 +159,10 @@ function runStackOptions(options: RunOptions, workload: Workload, plan: Strategy
     seed: options.seed,
     channels: [...options.channels] as ChannelPlatform[],
     skus: workload.skus.map((k) => ({ sku: k.sku, quantity: k.initial })),
+    ...(options.warehouses === 2 && {
+      warehouses: SIM_WAREHOUSES.map((id) => ({ id, skus: workload.skus.map((k) => ({ sku: k.sku, quantity: k.stockAt?.[id] ?? 0 })) })),
+      sources: Object.fromEntries(options.channels.map((c) => [c, TWO_WAREHOUSE_SOURCES[c]])),
+    }),
     faults: options.slowChannel
       ? {
           default: options.faultProfile,

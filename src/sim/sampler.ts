@@ -9,7 +9,7 @@ import type { PlatformStack } from '../harness/stack.js';
 import { ordersAfter } from '../store/orders.js';
 import { warehouseAcknowledged } from '../store/warehouse-orders.js';
 import type { OrderBook } from './order-book.js';
-import type { OversellDetector } from './oversell-detector.js';
+import type { WarehouseTruth } from './warehouse-truth.js';
 import type { SkuTrace } from './sku-trace.js';
 import { sleep } from './types.js';
 import type { SimChannel } from './workload.js';
@@ -60,7 +60,9 @@ export interface SamplerDeps {
   /** Whether the strategy's buffers may partition a SKU (adaptive or partitioned mode). */
   partitions: boolean;
   orders: OrderBook;
-  warehouse: OversellDetector;
+  warehouse: WarehouseTruth;
+  /** The warehouses each channel may ship from (one warehouse: every channel, that one). */
+  sources: ReadonlyMap<SimChannel, readonly string[]>;
   /** Brings `warehouse` up to date with the 3PL's ledger (and tells what it found). */
   followLedger: () => void;
   trace: SkuTrace;
@@ -150,14 +152,23 @@ export class ChannelSampler {
         return [c, new Map(this.deps.skus.map((sku) => [sku, control.getStock(sku) ?? 0]))] as const;
       }),
     );
+    const { channels, sources } = this.deps;
     this.record(
       now,
-      (sku) => warehouse.available(sku) - orders.inFlight(sku),
+      (sku) =>
+        warehouse.trueAts(
+          sku,
+          channels.map((c) => ({ id: c, sources: sources.get(c)!, inFlight: orders.inFlightOn(c, sku) })),
+        ),
       (channel, sku) => shown.get(channel)!.get(sku)!,
     );
   }
 
-  private record(now: number, trueAtsOf: (sku: string) => number, shownOn: (channel: SimChannel, sku: string) => number): void {
+  private record(
+    now: number,
+    trueAtsOf: (sku: string) => { byChannel: ReadonlyMap<string, number>; pool: number },
+    shownOn: (channel: SimChannel, sku: string) => number,
+  ): void {
     const { channels, policies, trace } = this.deps;
     const elapsed = now - this.lastSampleAt;
     const at = { now, previousSample: this.lastSampleAt, lastChange: 0 };
@@ -165,9 +176,16 @@ export class ChannelSampler {
     this.sampleCount++;
     this.mismatches = [];
     for (const sku of this.deps.skus) {
-      const trueAts = trueAtsOf(sku);
-      const ideal = new Map(channels.map((c) => [c, targetFor(0, Math.max(0, trueAts), policies.get(c)!)]));
-      trace.sampled(sku, `sample: true ATS ${trueAts}, shown (policy) ${channels.map((c) => `${c} ${shownOn(c, sku)} (${ideal.get(c)})`).join(', ')}`, now);
+      const truth = trueAtsOf(sku);
+      const trueAts = truth.pool;
+      const trueAtsOn = (c: SimChannel) => truth.byChannel.get(c)!;
+      const ideal = new Map(channels.map((c) => [c, targetFor(0, Math.max(0, trueAtsOn(c)), policies.get(c)!)]));
+      const perChannel = channels.some((c) => trueAtsOn(c) !== trueAts);
+      trace.sampled(
+        sku,
+        `sample: true ATS ${trueAts}, shown (policy${perChannel ? ', true ATS' : ''}) ${channels.map((c) => `${c} ${shownOn(c, sku)} (${ideal.get(c)}${perChannel ? `, ${trueAtsOn(c)}` : ''})`).join(', ')}`,
+        now,
+      );
       let mismatch = false;
       let over = false;
       let totalShown = 0;
@@ -182,11 +200,12 @@ export class ChannelSampler {
           over = true;
           this.overexposedUnitMs += difference * elapsed;
         } else this.undersoldVsPolicyUnitMs -= difference * elapsed;
-        this.undersoldUnitMs += Math.max(0, Math.max(0, trueAts) - count) * elapsed;
+        this.undersoldUnitMs += Math.max(0, Math.max(0, trueAtsOn(c)) - count) * elapsed;
       }
       // A partitioned SKU shows the ATS split between the channels, not the policy on each:
       // it has converged when no channel shows more than its policy and the counts add up to
-      // the ATS (or to the policies', when those are smaller).
+      // the ATS (or to the policies', when those are smaller). With several warehouses, each
+      // channel's policy is of what its own warehouses can give, and the ATS is all of theirs.
       if (mismatch && !over && this.deps.partitions && totalShown >= Math.min(totalIdeal, Math.max(0, trueAts))) mismatch = false;
       if (mismatch)
         this.mismatches.push({ sku, trueAts, ideal: Object.fromEntries(ideal), shown: Object.fromEntries(channels.map((c) => [c, shownOn(c, sku)])) });

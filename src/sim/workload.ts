@@ -5,6 +5,7 @@
 // the same seed and parameters give the same plan, whose hash the report carries.
 import { createHash } from 'node:crypto';
 import { createRng, type Rng } from '../../sandbox/core/rng.js';
+import { placeSku, type SimWarehouse } from './warehouse-layout.js';
 
 export type SimChannel = 'shopify' | 'amazon' | 'woocommerce';
 export const SIM_CHANNELS: readonly SimChannel[] = ['shopify', 'amazon', 'woocommerce'];
@@ -24,6 +25,11 @@ export interface WorkloadParams {
    * 1 (the default) keeps the workload of earlier runs, hash included.
    */
   flashIntensity?: number;
+  /**
+   * 2: two 3PLs (east, west) with the SKUs' stock split between them, and warehouse events
+   * at one of them (warehouse-layout.ts). 1 (the default) keeps the single 3PL, hash included.
+   */
+  warehouses?: 1 | 2;
 }
 
 export interface SkuSpec {
@@ -32,6 +38,8 @@ export interface SkuSpec {
   /** Relative popularity (shoppers pick SKUs by it). */
   weight: number;
   lowStock: boolean;
+  /** With two warehouses: the opening units at each (they add up to `initial`). */
+  stockAt?: Record<SimWarehouse, number>;
 }
 
 export type WorkloadEvent =
@@ -39,9 +47,9 @@ export type WorkloadEvent =
   /** The shopper cancels order `order` on its channel (skipped when it was refused). */
   | { t: number; kind: 'cancel'; order: number }
   /** Shrinkage found by the warehouse: on hand falls (clamped to what is not allocated). */
-  | { t: number; kind: 'shrink'; sku: string; quantity: number }
-  | { t: number; kind: 'receive'; sku: string; quantity: number }
-  | { t: number; kind: 'return'; sku: string; quantity: number };
+  | { t: number; kind: 'shrink'; sku: string; quantity: number; warehouse?: SimWarehouse }
+  | { t: number; kind: 'receive'; sku: string; quantity: number; warehouse?: SimWarehouse }
+  | { t: number; kind: 'return'; sku: string; quantity: number; warehouse?: SimWarehouse };
 
 export interface Workload {
   params: WorkloadParams;
@@ -131,6 +139,7 @@ export function buildWorkload(p: WorkloadParams): Workload {
   }
   for (let t = exp(wh, 1_500); t < end; t += exp(wh, 1_500)) events.push({ t, kind: 'return', sku: pickSku(wh).sku, quantity: 1 });
   for (let t = exp(wh, 3_000); t < end; t += exp(wh, 3_000)) events.push({ t, kind: 'shrink', sku: pickSku(wh).sku, quantity: wh.int(1, 3) });
+  if (p.warehouses === 2) placeInWarehouses(p.seed, skus, events);
 
   events.sort((a, b) => a.t - b.t || rank(a) - rank(b));
   for (const e of events) {
@@ -145,6 +154,22 @@ export function buildWorkload(p: WorkloadParams): Workload {
   }
   const hash = createHash('sha256').update(JSON.stringify({ skus, events })).digest('hex');
   return { params: p, skus, events, counts, hash };
+}
+
+/**
+ * Two warehouses: splits every SKU's opening stock between them and sends each warehouse
+ * event to one that carries the SKU. Its own stream, so the rest of the plan is the
+ * single-warehouse plan of the same seed.
+ */
+function placeInWarehouses(seed: number, skus: SkuSpec[], events: WorkloadEvent[]): void {
+  const rng = createRng(seed, 'sim/warehouses');
+  const homes = new Map<string, SimWarehouse[]>();
+  for (const k of skus) {
+    const placement = placeSku(rng, k.initial);
+    k.stockAt = placement.stockAt;
+    homes.set(k.sku, placement.homes);
+  }
+  for (const e of events) if (e.kind === 'shrink' || e.kind === 'receive' || e.kind === 'return') e.warehouse = rng.pick(homes.get(e.sku)!);
 }
 
 function rank(e: WorkloadEvent): number {

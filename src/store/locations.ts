@@ -192,6 +192,26 @@ export async function splitClaims(
   return rows;
 }
 
+/**
+ * Orders whose claims are routed to locations of more than one warehouse, with the units
+ * claimed at each warehouse per SKU (every claim, open or closed).
+ */
+export async function ordersClaimedAtSeveralWarehouses(q: Queryable): Promise<{ orderId: number; units: Record<string, Record<string, number>> }[]> {
+  const { rows } = await q.query<{ orderId: number; units: Record<string, Record<string, number>> }>({
+    name: 'claims_several_warehouses',
+    text: `SELECT order_id AS "orderId", json_object_agg(warehouse, skus) AS units
+             FROM (SELECT order_id, warehouse, json_object_agg(sku, units) AS skus
+                     FROM (SELECT c.order_id, l.connection_id AS warehouse, c.sku, sum(c.quantity)::int AS units
+                             FROM claims c JOIN locations l ON l.id = c.location_id
+                            GROUP BY c.order_id, l.connection_id, c.sku) per_sku
+                    GROUP BY order_id, warehouse) per_warehouse
+            GROUP BY order_id HAVING count(*) > 1
+            ORDER BY order_id`,
+    values: [],
+  });
+  return rows;
+}
+
 /** What the planner needs to know of every channel's sources, read in one statement. */
 export interface SourceLayoutRows {
   /** Channels' selling points with their own sources (`externalId` '' : the channel as a whole), in outlet order: `warehouse/code` in order. */

@@ -197,6 +197,19 @@ describe('examples', () => {
     expect(targets(plan)).toEqual({ woo: 100, amazon: 2, ebay: 2 });
   });
 
+  it('adaptive: a channel whose sources have nothing left does not partition the others', () => {
+    const a = (id: string, sources: string[]) => ({ ...ch(id, sources, 0.01, {}), exposure: 0 });
+    // a SKU stocked at west only: woo sells from east (0 units), shopify and amazon share west's 78
+    const channels = [a('shopify', ['east/main', 'west/main']), a('amazon', ['west/main']), a('woo', ['east/main'])];
+    for (const was of [false, true]) {
+      const plan = planSourcedTargets(stock(0, 78), channels, was);
+      expect(plan.partitioned).toBe(false);
+      expect(targets(plan)).toEqual({ shopify: 78, amazon: 78, woo: 0 });
+    }
+    // with one unit at east, woo and shopify compete for it (3 units at risk each): partitioned
+    expect(planSourcedTargets(stock(1, 78), channels, false).partitioned).toBe(true);
+  });
+
   it(`refuses more than ${MAX_SOURCE_SETS} distinct source sets`, () => {
     const many = Array.from({ length: MAX_SOURCE_SETS + 1 }, (_, i) => ({ connectionId: `c${i}`, sources: [`w/${i}`] }));
     expect(() => sourceSets(many, { atsAt: new Map(), unlocated: 0 })).toThrow(/distinct source sets/);

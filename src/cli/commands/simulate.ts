@@ -19,6 +19,7 @@ interface Flags {
   seeds?: number[];
   strategies?: (typeof STRATEGY_NAMES)[number][];
   flashIntensity?: number;
+  warehouses: number;
   skus: number;
   channels: (typeof CHANNELS)[number][];
   duration: number;
@@ -89,6 +90,9 @@ export function register(program: Command): void {
     .addOption(new Option('--seeds <list>', 'several seeds, comma-separated: each run under seed-<n>/, one table over them (seeds.md)').argParser(seedList))
     .addOption(new Option('--strategies <list>', 'several strategies, comma-separated (e.g. full,full-static)').argParser(listOf(STRATEGY_NAMES, 'strategy')))
     .addOption(new Option('--flash-intensity <x>', 'orders per flash sale as a multiple of the default 8-24').argParser(parsePositiveNumber).default(1))
+    .addOption(
+      new Option('--warehouses <n>', '3PLs: 1, or 2 (east and west, stock split, channels selling from different ones)').argParser(intIn(1, 2)).default(1),
+    )
     .addOption(new Option('--skus <n>', 'number of SKUs').argParser(intIn(1, 5_000)).default(150))
     .addOption(
       new Option('--channels <list>', 'channels, comma-separated').argParser(listOf(CHANNELS, 'channel')).default([...CHANNELS], 'shopify,amazon,woocommerce'),
@@ -133,7 +137,12 @@ random engine and start it again, SIGTERM one (a deploy) and start it again, SIG
 20 s (past its 15 s lease) then SIGCONT, SIGKILL another, restart PostgreSQL (the embedded
 server; DATABASE_URL's through pg_ctlcluster when it is a local cluster, else skipped).
 The report adds orders lost, recorded twice, claims doubled, units pushed to the 3PL twice
-and the lease hand-over time; --chaos none,standard runs both and compares the oversells.`,
+and the lease hand-over time; --chaos none,standard runs both and compares the oversells.
+--warehouses 2: two 3PLs, east and west, each SKU's stock split between them (a fifth of the
+SKUs only at east, a fifth only at west), receipts, returns and shrinkage at one of them;
+Shopify sells from [east, west], Amazon from [west], WooCommerce from [east]. Each 3PL
+judges its own orders (an order short at its warehouse is oversold whatever the other
+holds); the report adds per-warehouse figures. Strategies full, full-static, no-buffers.`,
     )
     .action(async (f: Flags) => {
       const { compareFromReports, seedsFromReports, simulate } = await import('../../sim/index.js');
@@ -141,6 +150,12 @@ and the lease hand-over time; --chaos none,standard runs both and compares the o
       if (f.fromReports && !f.compare && !f.seeds) throw invalidInput('--from-reports', 'goes with --compare or --seeds');
       if (f.compare && f.strategies) throw invalidInput('--strategies', 'goes without --compare (which runs every strategy)');
       if (f.chaos && f.engines === undefined) throw invalidInput('--chaos', 'goes with --engines (the chaos acts on engine processes)');
+      if (f.warehouses === 2) {
+        if (f.engines !== undefined) throw invalidInput('--warehouses', '2 runs the engine in this process: not with --engines');
+        const partial = (f.compare ? STRATEGY_NAMES : (f.strategies ?? [f.strategy])).filter((s) => !ALL_LAYERS.includes(s));
+        if (partial.length > 0)
+          throw invalidInput('--warehouses', `2 needs the engine to poll both 3PLs: not with ${partial.join(', ')} (use ${ALL_LAYERS.join(', ')})`);
+      }
       if (f.engines !== undefined) {
         const partial = (f.compare ? STRATEGY_NAMES : (f.strategies ?? [f.strategy])).filter((s) => !ALL_LAYERS.includes(s));
         if (partial.length > 0)
@@ -153,6 +168,7 @@ and the lease hand-over time; --chaos none,standard runs both and compares the o
           ...(f.seeds && { seeds: f.seeds }),
           ...(f.strategies && { strategies: f.strategies }),
           flashIntensity: f.flashIntensity ?? 1,
+          ...(f.warehouses === 2 && { warehouses: 2 as const }),
           seed: f.seed,
           skus: f.skus,
           channels: f.channels,
@@ -172,7 +188,7 @@ and the lease hand-over time; --chaos none,standard runs both and compares the o
       else {
         for (const r of reports) {
           process.stdout.write(
-            `${r.strategy}/${r.faultProfile}: ${r.orders} orders, oversold ${r.oversoldOrders} orders (${r.oversoldUnits} units), undersell ${r.undersellUnitSeconds} unit-s, propagation p99 ${r.propagationMs.p99} ms${chaosLine(r.chaos)}\n`,
+            `${r.strategy}/${r.faultProfile}: ${r.orders} orders, oversold ${r.oversoldOrders} orders (${r.oversoldUnits} units), undersell ${r.undersellUnitSeconds} unit-s, propagation p99 ${r.propagationMs.p99} ms${r.misroutedOrders === undefined ? '' : `, misrouted ${String(r.misroutedOrders)} orders (${String(r.misroutedUnits)} units)`}${chaosLine(r.chaos)}\n`,
           );
         }
         process.stdout.write(`wrote ${files.length} files under ${f.reportDir}\n`);
