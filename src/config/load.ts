@@ -6,7 +6,8 @@ import path from 'node:path';
 import YAML, { LineCounter, type Document } from 'yaml';
 import { StocksyncError } from '../errors.js';
 import { crossCheck } from './cross-checks.js';
-import { takesOrders } from './platforms.js';
+import { parseDuration } from './duration.js';
+import { PLATFORMS, takesOrders } from './platforms.js';
 import { formatPath, fromZod, parsePath, sortIssues, valueAt, type ConfigIssue, type PathSegment } from './issues.js';
 import { configSchema, type ConfigFile, type LoadedConfig } from './schema.js';
 import { resolveSecrets, type Env } from './secrets.js';
@@ -103,7 +104,20 @@ export function parseConfig(text: string, env: Env = process.env, sourceName = '
     ...checkAlertUrls(raw, secrets.values),
   ];
   if (issues.length > 0 || !parsed.success) throw invalid(sourceName, withLines(issues, doc, lines));
-  return resolve(parsed.data, secrets.values, sourceName);
+  return resolve(withPlatformPollDefaults(parsed.data, raw), secrets.values, sourceName);
+}
+
+/** A connection that sets no pollInterval gets its platform's (PlatformSpec.defaultPollInterval), if any. */
+function withPlatformPollDefaults(file: ConfigFile, raw: unknown): ConfigFile {
+  const given = (i: number): boolean => {
+    const c = (raw as { connections?: unknown[] }).connections?.[i];
+    return typeof c === 'object' && c !== null && 'pollInterval' in c;
+  };
+  const connections = file.connections.map((c, i) => {
+    const fallback = (PLATFORMS[c.platform] as { defaultPollInterval?: string }).defaultPollInterval;
+    return fallback === undefined || given(i) ? c : { ...c, pollInterval: parseDuration(fallback)! };
+  });
+  return { ...file, connections };
 }
 
 function invalid(source: string, issues: ConfigIssue[]): StocksyncError {

@@ -31,6 +31,12 @@ export interface PlatformSpec {
    * No channel is fulfilled by it and no order is sent to it; its one location is external.
    */
   readOnly?: boolean;
+  /**
+   * The poll interval when the connection sets none (else DEFAULT_POLL_INTERVAL). A
+   * warehouse that sends no inventory webhook (ShipBob) is polled more often: its poll is
+   * the only way a stock change (a receipt, shrinkage) reaches the engine.
+   */
+  defaultPollInterval?: string;
 }
 
 export const PLATFORMS = {
@@ -78,6 +84,9 @@ export const PLATFORMS = {
     listingFromOptions: [],
     credentialSets: [['accessToken']],
     credentialsOptional: ['webhookSecret'],
+    // One page of 250 levels a poll per 250 SKUs against 150 requests/min: every minute
+    // costs a catalogue of 2,500 SKUs 10 requests/min (docs/shipbob.md, "Polling").
+    defaultPollInterval: '1m',
   },
   // Deprecated alias of shipbob (the name of the former generic sandbox 3PL): builds the
   // same connector; its token may still be called apiToken.
@@ -87,6 +96,7 @@ export const PLATFORMS = {
     listingFromOptions: [],
     credentialSets: [['apiToken'], ['accessToken']],
     credentialsOptional: ['webhookSecret'],
+    defaultPollInterval: '1m',
   },
   // Amazon's own warehouses (FBA, docs/locations-wiring.md "Amazon FBA"): the fulfillable
   // quantity per seller SKU, read with the same seller's SP-API credentials and options

@@ -25,6 +25,8 @@ export interface StackOptions {
   /** Subscribe the sandbox's webhooks to the engine (default true). */
   webhooks?: boolean;
   pollInterval?: string;
+  /** The warehouses' poll interval, when not pollInterval. */
+  warehousePollInterval?: string;
   /** Reconciliation cron for every connection (croner syntax, seconds allowed); default the engine's daily one. */
   reconcile?: string;
   buffer?: string; // YAML flow mapping for every channel
@@ -188,7 +190,9 @@ export function subscribeWebhooks(
 
 /** The engine's config for a stack (its database URL from the TEST_DATABASE_URL variable). */
 export function stackConfigYaml(sandboxUrl: string, options: StackOptions): string {
-  const poll = options.reconcile === undefined ? (options.pollInterval ?? '1h') : `${options.pollInterval ?? '1h'}, reconcile: "${options.reconcile}"`;
+  const pollOf = (interval: string) => (options.reconcile === undefined ? interval : `${interval}, reconcile: "${options.reconcile}"`);
+  const poll = pollOf(options.pollInterval ?? '1h');
+  const warehousePoll = pollOf(options.warehousePollInterval ?? options.pollInterval ?? '1h');
   const bufferOf = (c: ChannelPlatform) => options.buffers?.[c] ?? options.buffer ?? '{}';
   const manual = options.manualChannel;
   const listedOn = [...options.channels.map((c) => CONNECTION_IDS[c]), ...(manual ? [manual.id] : [])];
@@ -222,7 +226,7 @@ ${warehouses
     (
       id,
       i,
-    ) => `  - { id: ${id}, kind: warehouse, platform: shipbob, baseUrl: "${sandboxUrl}/warehouse/${id}", pollInterval: ${poll}, options: { location: main, ${options.connectionOptions?.warehouse ?? ''} },
+    ) => `  - { id: ${id}, kind: warehouse, platform: shipbob, baseUrl: "${sandboxUrl}/warehouse/${id}", pollInterval: ${warehousePoll}, options: { location: main, ${options.connectionOptions?.warehouse ?? ''} },
       credentials: { accessToken: { env: T8${i === 0 ? '' : `_${i}`}, default: sandbox-token-${id} }, webhookSecret: { env: T9${i === 0 ? '' : `_${i}`}, default: "${warehouseSecret(id)}" } } }`,
   )
   .join('\n')}

@@ -168,6 +168,7 @@ function runContext(workload: Workload, plan: StrategyPlan, options: RunOptions,
       sandboxTimeScale: 1 / options.scale,
       platformDurationSec: round((playedMs / 1000) * options.scale, 0),
       poll: plan.pollPlatformSec === null ? null : { platformSec: plan.pollPlatformSec, realMs: plan.pollRealMs },
+      warehousePoll: plan.warehousePollPlatformSec === null ? null : { platformSec: plan.warehousePollPlatformSec, realMs: plan.warehousePollRealMs },
       reconcile: plan.reconcilePlatformSec === null ? null : { platformSec: plan.reconcilePlatformSec, cron: plan.reconcileCron },
     },
     strategyPlan: {

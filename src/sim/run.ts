@@ -176,6 +176,7 @@ function runStackOptions(options: RunOptions, workload: Workload, plan: Strategy
     layers: plan.layers,
     webhooks: plan.webhooks,
     pollInterval: `${plan.pollRealMs ?? 24 * 3_600_000}ms`,
+    warehousePollInterval: `${plan.warehousePollRealMs ?? 24 * 3_600_000}ms`,
     ...(plan.reconcileCron !== null && { reconcile: plan.reconcileCron }),
     buffer: bufferYaml(plan.buffer),
     adaptive: `{ velocityWindow: ${plan.adaptive.velocityWindowMs}ms, replanInterval: ${plan.adaptive.replanIntervalMs}ms, defaultLatency: ${plan.adaptive.defaultLatencyMs}ms }`,

@@ -40,6 +40,12 @@ export interface StrategyPlan {
   /** Platform seconds between polls, and the real ms they become. */
   pollPlatformSec: number | null;
   pollRealMs: number | null;
+  /**
+   * The same for the 3PLs: ShipBob sends no inventory webhook, so its connections poll at
+   * its platform default (1 minute, src/config/platforms.ts) where the channels poll at 5.
+   */
+  warehousePollPlatformSec: number | null;
+  warehousePollRealMs: number | null;
   /** Platform seconds between full reconciliations, and the cron that runs it in real time. */
   reconcilePlatformSec: number | null;
   reconcileCron: string | null;
@@ -55,6 +61,7 @@ export function bufferFor(plan: StrategyPlan, channel: SimChannel): BufferPolicy
 }
 
 const FULL_POLL_SEC = 5 * 60; // the engine's default poll interval
+const WAREHOUSE_POLL_SEC = 60; // ShipBob's default (no inventory webhook)
 const POLLING_ONLY_SEC = 15 * 60; // "as many commercial tools do"
 const RECONCILE_SEC = 60 * 60;
 const VELOCITY_WINDOW_SEC = 10 * 60; // hourly (daily in production would never run within a simulated few hours)
@@ -69,6 +76,8 @@ export function planFor(strategy: Strategy, scale: number): StrategyPlan {
     webhooks: true,
     pollPlatformSec: FULL_POLL_SEC,
     pollRealMs: real(FULL_POLL_SEC),
+    warehousePollPlatformSec: WAREHOUSE_POLL_SEC,
+    warehousePollRealMs: real(WAREHOUSE_POLL_SEC),
     reconcilePlatformSec: RECONCILE_SEC,
     reconcileCron: everySeconds(real(RECONCILE_SEC) / 1000),
     adaptive,
@@ -80,7 +89,8 @@ export function planFor(strategy: Strategy, scale: number): StrategyPlan {
     case 'full':
       return {
         strategy,
-        description: 'all four layers (webhooks, micro-batch dispatch, 5-minute polls, hourly reconciliation), adaptive buffers',
+        description:
+          'all four layers (webhooks, micro-batch dispatch, 5-minute polls with the 3PL polled every minute, hourly reconciliation), adaptive buffers',
         ...full,
         ...buffers,
       };
@@ -102,6 +112,8 @@ export function planFor(strategy: Strategy, scale: number): StrategyPlan {
         webhooks: true,
         pollPlatformSec: null,
         pollRealMs: null,
+        warehousePollPlatformSec: null,
+        warehousePollRealMs: null,
         reconcilePlatformSec: null,
         reconcileCron: null,
         adaptive,
@@ -115,6 +127,8 @@ export function planFor(strategy: Strategy, scale: number): StrategyPlan {
         webhooks: false,
         pollPlatformSec: POLLING_ONLY_SEC,
         pollRealMs: real(POLLING_ONLY_SEC),
+        warehousePollPlatformSec: POLLING_ONLY_SEC,
+        warehousePollRealMs: real(POLLING_ONLY_SEC),
         reconcilePlatformSec: null,
         reconcileCron: null,
         adaptive,
