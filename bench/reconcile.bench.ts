@@ -20,7 +20,8 @@
 // that rate), the download coming on top. BENCH_LATENCY=fixed,jitter (ms, e.g. 50,100)
 // turns the sandbox's per-request latency on for every platform (default off).
 // Run: npm run bench:reconcile   (BENCH_SKUS, BENCH_RUNS, BENCH_AMAZON_SCALE, BENCH_SHOPIFY_*,
-// BENCH_LATENCY; BENCH_REPORT_ONLY=1 rewrites the Markdown from bench/results/reconcile.json)
+// BENCH_LATENCY, BENCH_PAGED_SAMPLE (listings of the paged reference, default 2,000, 0: none);
+// BENCH_REPORT_ONLY=1 rewrites the Markdown from bench/results/<BENCH_RESULT_NAME>.json)
 import { fileURLToPath } from 'node:url';
 import { syncCatalog } from '../src/engine/catalog.js';
 import { createPool } from '../src/store/db.js';
@@ -359,7 +360,7 @@ async function main(): Promise<void> {
 
 if (process.env.BENCH_REPORT_ONLY === '1') {
   const { readFileSync, writeFileSync } = await import('node:fs');
-  writeFileSync('bench/results/reconcile.md', markdown(JSON.parse(readFileSync('bench/results/reconcile.json', 'utf8')) as Result));
+  writeFileSync(`bench/results/${RESULT_NAME}.md`, markdown(JSON.parse(readFileSync(`bench/results/${RESULT_NAME}.json`, 'utf8')) as Result));
 } else if (PLATFORMS.includes(process.env.RECONCILE_SERVE as Platform)) await serve(process.env.RECONCILE_SERVE as Platform);
 else if (process.env.RECONCILE_ENGINE) await engineProcess(JSON.parse(process.env.RECONCILE_ENGINE) as EngineConfig);
 else await main();
