@@ -133,9 +133,14 @@ ${amazonParagraph(r, scale)}
   it, counting every unanswered call as spent (src/connectors/amazon/read-gate.ts).`
   }
 - Memory: peak RSS ${r.peakRssMB} MB, the engine process's high-water mark from its start
-  (median run: ${r.medianRun.baselineRssMB} MB when the reconciliations began, JS heap peak ${r.medianRun.heapUsedPeakMB} MB). V8 collects
-  lazily on a 24 GiB machine, so most of the rise is garbage not yet collected: with
-  \`BENCH_MEM_TRACE=1\` (forced collections, development only) 50,000 SKUs kept 36 to 62 MB live.
+  (median run: ${r.medianRun.baselineRssMB} MB when the reconciliations began, JS heap peak ${r.medianRun.heapUsedPeakMB} MB), with Node's
+  default heap settings (no flag). The engine process runs the TypeScript sources through
+  tsx, as \`stocksync\` does without a current build: tsx's loader is about 33 MB of what it
+  starts with (the same modules loaded from dist/: 60 MB RSS; through tsx: 93 MB). What it
+  keeps during the run is each channel's catalogue, one small object per listing (read in
+  chunks of 10,000), and the pages in flight; what it allocates and drops is mostly the
+  pages' parsing and their SQL parameters (\`BENCH_HEAP_PROFILE=file\` writes V8's sampling
+  profile of every allocation, collected or not).
 
 Machine: ${machineLine(r.machine)}. ${r.machineLoad}.
 
@@ -149,6 +154,13 @@ Machine: ${machineLine(r.machine)}. ${r.machineLoad}.
 - Until each platform's sandbox ran in a child process of its own (58d28e0), one shared
   sandbox process held Amazon's reads back behind every Shopify or WooCommerce page, and
   Amazon's 10 ms bucket could not absorb that.
+- Until 2026-12-05 (a061785 and before), the reconciler held each channel's listings twice
+  (pg's row objects, and a copy for the connector) and built a key string per platform id;
+  Amazon's report rows were parsed into 29 strings and a 29-key object each (csv-parse),
+  and each Shopify JSONL line built the paths an error would name. At 30,000 SKUs the
+  engine process allocated 849 MB during the run (sampled), JS heap peak 86 MB, peak RSS
+  195 MB; after the first two changes (705aad4) 524 MB, 53 MB and 175 MB. At 100,000 SKUs, before:
+  peak RSS 327 MB, JS heap peak 214 MB, 108 MB at the start (b33664d).
 - Until the reconciliations ran in an engine process of their own (b113ea4), the bench
   process measured itself after seeding 100,000 SKUs: 602 MB peak RSS, 296 MB of it
   before the reconciliations started (a6c4993).
