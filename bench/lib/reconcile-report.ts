@@ -106,7 +106,7 @@ Command: \`${r.command ?? 'npm run bench:reconcile'}\`
 ${per.map((c) => `| ${c.connection} | ${c.seconds} (reading ${c.readSeconds}, then ${c.afterReadSeconds}) | | ${c.bound} | ${c.ratio ?? 'n/a'} | |`).join('\n')}
 
 Runs (wall s, peak RSS MB, 1-minute load before/after): ${runs.map((x) => `${x.seconds} s, ${x.peakRssMB} MB, ${x.load.before[0]}/${x.load.after[0]}`).join('; ')}.${(r.failedRunsRedone ?? []).length ? ` Redone once after its PostgreSQL was shut down from outside the benchmark (other work on the shared machine): ${r.failedRunsRedone.join('; ')}.` : ''}
-${r.missedBy ? `\nMissed: ${r.missedBy}.\n` : ''}${r.metWallTime === undefined ? '' : `\nIssue 15's wall-time goal, at most 15 minutes: **${r.metWallTime ? 'met' : 'NOT met'}** (${r.seconds} s).\n`}
+${r.missedBy ? `\nMissed: ${r.missedBy}.\n` : ''}${r.metMemory === false ? `\nMemory missed by ${round(r.peakRssMB - GOAL_MB)} MB (${round((r.peakRssMB / GOAL_MB - 1) * 100, 1)} % over ${GOAL_MB} MB): see What limits it.\n` : ''}${r.metWallTime === undefined ? '' : `\nIssue 15's wall-time goal, at most 15 minutes: **${r.metWallTime ? 'met' : 'NOT met'}** (${r.seconds} s).\n`}
 ${references(r)}The bound, per connection (they run in parallel, so the whole is bounded by the slowest):
 ${Object.entries(r.bound.perConnection as Record<string, { seconds: number; how: string }>)
   .map(([k, v]) => `- ${k}: ${v.seconds} s: ${v.how}`)
