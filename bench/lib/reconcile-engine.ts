@@ -1,7 +1,9 @@
 // bench:reconcile's engine process: the four reconciliations at once, with the real
 // connectors, in a process that does nothing else, so that its memory is the engine's.
 import { createHash } from 'node:crypto';
-import pino from 'pino';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import pino, { type Logger } from 'pino';
 import { createConnector } from '../../src/connectors/index.js';
 import type { ChannelConnector, WarehouseConnector } from '../../src/connectors/types.js';
 import { reconcileConnection, type ReconcileReport } from '../../src/engine/workers/reconciler.js';
@@ -40,12 +42,17 @@ export interface EngineConfig {
   amazonScale: number;
 }
 
-/** In the engine child: the four reconciliations at once; prints an EngineRun line. */
-export async function engineProcess(cfg: EngineConfig): Promise<void> {
+/**
+ * The four connectors as the engine process makes them; `fullRead` overrides Shopify's and
+ * Amazon's full-read path (the paged reference reads with `paged`).
+ */
+export async function benchConnectors(
+  cfg: EngineConfig,
+  log: Logger,
+  fullRead?: 'paged',
+): Promise<Record<ConnectionId, ChannelConnector | WarehouseConnector>> {
   const s = (p: Platform) => cfg.sandbox[p];
-  const db = createPool(cfg.dbUrl, 10);
-  const log = pino({ level: process.env.BENCH_LOG ?? 'warn' }, pino.destination(2));
-  const connectors: Record<ConnectionId, ChannelConnector | WarehouseConnector> = {
+  return {
     wh: (await createConnector('shipbob', {
       connectionId: 'wh',
       baseUrl: `${s('warehouse')}/warehouse/wh`,
@@ -55,7 +62,7 @@ export async function engineProcess(cfg: EngineConfig): Promise<void> {
     shop: (await createConnector('shopify', {
       connectionId: 'shop',
       baseUrl: `${s('shopify')}/shopify/shop`,
-      options: { plan: cfg.shopify.plan, fullRead: cfg.shopify.fullRead },
+      options: { plan: cfg.shopify.plan, fullRead: fullRead ?? cfg.shopify.fullRead },
       credentials: { accessToken: 'shpat_shop', webhookSecret: 'sandbox-app-secret' },
       log,
     })) as ChannelConnector,
@@ -69,10 +76,22 @@ export async function engineProcess(cfg: EngineConfig): Promise<void> {
       connectionId: 'amazon',
       baseUrl: `${s('amazon')}/amazon/seller`,
       // The paged reads this benchmark measures; BENCH_AMAZON_FULL_READ=report (or auto) reads through the Reports API.
-      options: { sellerId: 'SELLER1', marketplaceId: 'ATVPDKIKX0DER', rateScale: cfg.amazonScale, fullRead: process.env.BENCH_AMAZON_FULL_READ ?? 'paged' },
+      options: {
+        sellerId: 'SELLER1',
+        marketplaceId: 'ATVPDKIKX0DER',
+        rateScale: cfg.amazonScale,
+        fullRead: fullRead ?? process.env.BENCH_AMAZON_FULL_READ ?? 'paged',
+      },
       credentials: { accessToken: 'Atza|seller', notificationToken: 'bench-token' },
     })) as ChannelConnector,
   };
+}
+
+/** In the engine child: the four reconciliations at once; prints an EngineRun line. */
+export async function engineProcess(cfg: EngineConfig): Promise<void> {
+  const db = createPool(cfg.dbUrl, 10);
+  const log = pino({ level: process.env.BENCH_LOG ?? 'warn' }, pino.destination(2));
+  const connectors = await benchConnectors(cfg, log);
   const baseline = process.memoryUsage().rss;
   let heapPeak = process.memoryUsage().heapUsed;
   const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 50);
@@ -89,6 +108,10 @@ export async function engineProcess(cfg: EngineConfig): Promise<void> {
           );
         }, 10_000)
       : undefined;
+  // BENCH_HEAP_PROFILE=file (development only): V8's sampling heap profile of every
+  // allocation of the run, collected or not (what churns, not only what stays), written to
+  // `file` at the end; src/ frames name who allocated.
+  const profiler = process.env.BENCH_HEAP_PROFILE ? await startAllocationProfile() : undefined;
   const t0 = performance.now();
   const results = await Promise.all(
     (Object.keys(connectors) as ConnectionId[]).map(async (id) => {
@@ -116,9 +139,19 @@ export async function engineProcess(cfg: EngineConfig): Promise<void> {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  if (profiler) writeFileSync(process.env.BENCH_HEAP_PROFILE!, JSON.stringify(await profiler.stop()));
   clearInterval(sampler);
   clearInterval(tracer);
   await db.end();
   const run: EngineRun = { results, seconds, peak: process.resourceUsage().maxRSS * 1024, baseline, heapPeak };
   process.stdout.write(`${JSON.stringify(run)}\n`);
+}
+
+async function startAllocationProfile(): Promise<{ stop(): Promise<unknown> }> {
+  const session = new Session();
+  session.connect();
+  // Node 20's typings lack the two include* flags V8 takes.
+  const params = { samplingInterval: 64 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
+  await session.post('HeapProfiler.startSampling', params as { samplingInterval: number });
+  return { stop: async () => (await session.post('HeapProfiler.stopSampling')).profile };
 }

@@ -219,6 +219,29 @@ export async function connectionListings(q: Queryable, connectionId: string): Pr
   return rows;
 }
 
+/** A listing as a connector names it: its id, SKU and platform ids (nothing else). */
+export interface ListingKey {
+  listingId: number;
+  sku: string;
+  platformIds: Record<string, string>;
+}
+
+/**
+ * Up to `limit` listings of a connection after `afterId`, in id order: a full
+ * reconciliation reads its catalogue in chunks like this, never as one 100,000-row result.
+ * Rows come as arrays and are built into one small object each (pg's row objects grow
+ * their properties one by one, twice the size), since the caller keeps them all.
+ */
+export async function listingKeysAfter(q: Queryable, connectionId: string, afterId: number, limit: number): Promise<ListingKey[]> {
+  const { rows } = await q.query<[string, string, Record<string, string>]>({
+    name: 'dispatch_listing_keys_after',
+    text: `SELECT id, sku, platform_ids FROM listings WHERE connection_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+    values: [connectionId, afterId, limit],
+    rowMode: 'array',
+  });
+  return rows.map(([id, sku, platformIds]) => ({ listingId: Number(id), sku, platformIds }));
+}
+
 /** Any one listing of a connection (a cheap read proves the credentials work). */
 export async function firstListing(q: Queryable, connectionId: string): Promise<ListingIdentity | undefined> {
   const { rows } = await q.query<ListingIdentity>({

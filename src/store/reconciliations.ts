@@ -117,6 +117,20 @@ export interface CountDrift {
 }
 
 /**
+ * The moments as ISO strings, each distinct one formatted once: a page's 1,000 counts
+ * share one `since`, and pg would format the same Date 1,000 times (garbage at 100,000
+ * counts per reconciliation). Milliseconds, as pg sends a Date.
+ */
+function isoStamps(moments: readonly Date[]): string[] {
+  const formatted = new Map<number, string>();
+  return moments.map((d) => {
+    let iso = formatted.get(d.getTime());
+    if (iso === undefined) formatted.set(d.getTime(), (iso = d.toISOString()));
+    return iso;
+  });
+}
+
+/**
  * Takes the channel's counts as what it shows, in one statement: the comparison with
  * pushed and target runs on the rows as they are now (locked), not on a copy the
  * reconciler read before paging through the channel. A count above the target is always
@@ -151,7 +165,7 @@ export async function observeChannelCounts(q: Queryable, counts: readonly Channe
            )
            SELECT cur.id AS "listingId", cur.sku, cur.pushed AS believed, cur.target, cur.actual, upd.id IS NOT NULL AS recorded, cur.newer, cur.blocked
              FROM cur LEFT JOIN upd ON upd.id = cur.id ORDER BY cur.id`,
-    values: [counts.map((c) => c.listingId), counts.map((c) => c.actual), counts.map((c) => c.mayRaise), counts.map((c) => c.since)],
+    values: [counts.map((c) => c.listingId), counts.map((c) => c.actual), counts.map((c) => c.mayRaise), isoStamps(counts.map((c) => c.since))],
   });
   return rows;
 }

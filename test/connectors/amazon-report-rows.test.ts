@@ -3,9 +3,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { charsetOf, openReportRows } from '../../src/connectors/amazon/report-rows.js';
+import { charsetOf, openReportRows, tsvRows } from '../../src/connectors/amazon/report-rows.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -71,5 +72,35 @@ describe('report rows', () => {
     expect(charsetOf('text/plain; charset=utf8')).toBe('utf-8');
     expect(charsetOf(null)).toBe('utf-8');
     expect(() => charsetOf('text/plain; charset=klingon')).toThrow(/unknown charset/);
+  });
+
+  /** The rows tsvRows makes of these chunks of bytes. */
+  async function rowsOf(chunks: Buffer[], charset: string, columns?: string[]): Promise<Record<string, string | undefined>[]> {
+    const out: Record<string, string | undefined>[] = [];
+    const parser = tsvRows(charset, columns);
+    parser.on('data', (r: Record<string, string | undefined>) => out.push(r));
+    await pipeline(Readable.from(chunks), parser);
+    return out;
+  }
+
+  it('gives only the columns asked for, across chunk boundaries, CRLF and a missing trailing field', async () => {
+    const text = '\uFEFFitem-name\tseller-sku\tprice\tquantity\tasin1\r\nA "quoted" name\tSKU-é1\t9.99\t7\tB001\r\n\nshort\tSKU-2\t1.00\n';
+    const bytes = Buffer.from(text, 'utf8');
+    // split inside the BOM, inside a multi-byte character and inside a line
+    const cut = [1, 30, bytes.indexOf(Buffer.from('é')) + 1];
+    const chunks = [0, ...cut].map((from, i) => bytes.subarray(from, [...cut, bytes.length][i]));
+    expect(await rowsOf(chunks, 'utf-8', ['seller-sku', 'quantity', 'asin1', 'not-there'])).toEqual([
+      { 'seller-sku': 'SKU-é1', quantity: '7', asin1: 'B001' },
+      { 'seller-sku': 'SKU-2' },
+    ]);
+    expect(await rowsOf([bytes], 'utf-8')).toEqual([
+      { 'item-name': 'A "quoted" name', 'seller-sku': 'SKU-é1', price: '9.99', quantity: '7', asin1: 'B001' },
+      { 'item-name': 'short', 'seller-sku': 'SKU-2', price: '1.00' },
+    ]);
+  });
+
+  it('reads the last line without a newline, and Cp1252 bytes', async () => {
+    const bytes = Buffer.from([...Buffer.from('seller-sku\tquantity\nCAF'), 0xc9, ...Buffer.from('\t3')]);
+    expect(await rowsOf([bytes], 'windows-1252', ['quantity', 'seller-sku'])).toEqual([{ 'seller-sku': 'CAFÉ', quantity: '3' }]);
   });
 });

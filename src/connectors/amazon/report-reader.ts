@@ -33,6 +33,8 @@ export interface ReportReadOptions {
 type ListReader = (cursor: string | null, known: readonly ListingRef[]) => Promise<Page<ChannelQuantity>>;
 
 const CURSOR = 'report:';
+/** The report's columns a count is read from (the other 25 are never made strings). */
+const REPORT_COLUMNS = ['seller-sku', 'quantity', 'fulfillment-channel', 'asin1'];
 const num = (v: unknown, d: number, min = 0): number => (typeof v === 'number' && Number.isFinite(v) && v >= min ? v : d);
 
 export function reportReadOptions(o: Record<string, unknown>, timeoutMs?: number): ReportReadOptions {
@@ -89,7 +91,7 @@ export function createReportListReader(c: AmazonClient, o: ReportReadOptions, pa
     }
     let rows: ReportRows;
     try {
-      rows = await openReportRows(outcome.document, o.settings.requestTimeoutMs ?? 30_000);
+      rows = await openReportRows(outcome.document, o.settings.requestTimeoutMs ?? 30_000, REPORT_COLUMNS);
     } catch (e) {
       // The download would not start (its URL refused, the storage unreachable): nothing
       // was read yet, so the paged read can still take over.

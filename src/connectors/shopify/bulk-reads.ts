@@ -11,7 +11,7 @@ import type { ChannelQuantity, ListingRef, Page } from '../types.js';
 import { BulkUnavailable, closing, INVENTORY_BULK_QUERY, poll, runBulkQuery, type BulkSettings, type BulkSignals, type FinishedBulk } from './bulk.js';
 import type { ShopifyContext } from './context.js';
 import { parseJsonExact } from './json.js';
-import { reader } from './shapes.js';
+import { reader, type Json } from './shapes.js';
 
 export type FullReadMode = 'bulk' | 'paged' | 'auto';
 
@@ -44,6 +44,10 @@ interface Session {
 }
 
 const r = reader('Shopify bulk result');
+/** The object or string itself, checked without building the path an error would name. */
+const obj = (v: unknown, path: string, at: (path: string) => string): Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : r.obj(v, at(path));
+const str = (v: unknown, path: string, at: (path: string) => string): string => (typeof v === 'string' ? v : r.str(v, at(path)));
 
 export function createFullReads(ctx: ShopifyContext, s: FullReadSettings, signals: BulkSignals, paged: Paged, log: Logger) {
   const sessions = new Map<string, Session>();
@@ -129,27 +133,36 @@ export function createFullReads(ctx: ShopifyContext, s: FullReadSettings, signal
   }
 
   function quantityOf(session: Session, line: string): ChannelQuantity | null {
-    const where = `line ${session.consumed}`;
-    const row = r.obj(parseJsonExact(line), where);
+    // 200,000 lines a full read: the paths an error would name are built only for the error
+    const at = (path: string) => `line ${session.consumed}${path}`;
+    const row = obj(parseJsonExact(line), '', at);
     const parentId = row['__parentId'];
     if (parentId === undefined) {
-      session.parent = { id: r.str(row['id'], `${where}.id`), sku: r.optStr(row['sku'], `${where}.sku`) };
+      const sku = row['sku'];
+      session.parent = { id: str(row['id'], '.id', at), sku: sku == null ? null : str(sku, '.sku', at) };
       if (session.parent.sku) ctx.skuCache.set(session.parent.sku, session.parent.id);
       return null;
     }
-    const item = r.str(parentId, `${where}.__parentId`);
-    const location = r.str(r.obj(row['location'], `${where}.location`)['id'], `${where}.location.id`);
+    const item = str(parentId, '.__parentId', at);
+    const location = str(obj(row['location'], '.location', at)['id'], '.location.id', at);
     if (location !== session.location) return null; // another location's level
-    const quantities = r.arr(row['quantities'], `${where}.quantities`).map((q, i) => r.obj(q, `${where}.quantities[${i}]`));
-    const available = quantities.find((q) => q['name'] === 'available');
-    if (!available) throw new ConnectorError('PARSE', `Shopify bulk result: ${where} has no available quantity`);
+    const quantities = row['quantities'];
+    if (!Array.isArray(quantities)) r.arr(quantities, at('.quantities'));
+    let available: Json | undefined;
+    for (let i = 0; i < (quantities as unknown[]).length; i++) {
+      const q = (quantities as unknown[])[i];
+      const quantity = typeof q === 'object' && q !== null && !Array.isArray(q) ? (q as Json) : r.obj(q, at(`.quantities[${i}]`));
+      if (quantity['name'] === 'available') available ??= quantity;
+    }
+    if (!available) throw new ConnectorError('PARSE', `Shopify bulk result: ${at('')} has no available quantity`);
+    const count = available['quantity'];
     const out: ChannelQuantity = {
       // children follow their parent in Shopify's output; a stray one is matched by its ids
       sku: session.parent?.id === item ? (session.parent.sku ?? '') : '',
       platformIds: { inventoryItemId: item, locationId: location },
-      quantity: r.int(available['quantity'], `${where}.quantities.available`),
+      quantity: typeof count === 'number' && Number.isSafeInteger(count) ? count : r.int(count, at('.quantities.available')),
     };
-    const updatedAt = r.optDate(row['updatedAt'], `${where}.updatedAt`);
+    const updatedAt = row['updatedAt'] == null ? null : r.optDate(row['updatedAt'], at('.updatedAt'));
     if (updatedAt) out.updatedAt = updatedAt;
     return out;
   }

@@ -9,7 +9,7 @@ import { StocksyncError } from '../../errors.js';
 import { touchActivity } from '../../store/activity.js';
 import { readCursor } from '../../store/cursors.js';
 import type { Db } from '../../store/db.js';
-import { connectionListings, type ListingIdentity } from '../../store/dispatch.js';
+import { listingKeysAfter, type ListingKey } from '../../store/dispatch.js';
 import { insertQuarantine } from '../../store/inbox.js';
 import {
   driftOf,
@@ -138,19 +138,18 @@ async function reconcileWarehouse(d: ReconcileDeps, c: WarehouseConnector, runId
  * be as recent as that, and show a sale made after `since` whose order is not in yet.
  */
 async function reconcileChannel(d: ReconcileDeps, c: ChannelConnector, runId: number): Promise<number> {
-  const known = await connectionListings(d.db, d.connectionId);
-  const refs = known.map((l) => ({ listingId: l.id, sku: l.sku, platformIds: l.platformIds }));
+  const known = await catalogueOf(d.db, d.connectionId);
   const index = indexListings(known);
   const held: { listingId: number; actual: number; readAt: Date; since: Date }[] = [];
   let checked = 0;
-  for await (const { items, readAt, since } of pagesOf((cursor) => c.listQuantities(cursor, refs))) {
+  for await (const { items, readAt, since } of pagesOf((cursor) => c.listQuantities(cursor, known))) {
     // The platform answered with our credentials: a connection paused for auth works again,
     // so the lowerings below are pushed (and the report may say so).
     if (checked === 0) await resumeOnSuccess(d.db, d.log, d.connectionId);
     const counts = new Map<number, number>();
     for (const item of items) {
       const listing = matchListing(index, item);
-      if (listing) counts.set(listing.id, item.quantity);
+      if (listing) counts.set(listing.listingId, item.quantity);
     }
     const found = await observeChannelCounts(
       d.db,
@@ -209,44 +208,97 @@ function channelDrift(connectionId: string, f: CountDrift, since: Date): DriftRo
   return { ...base, action: f.actual > f.target ? 'lowered' : f.actual < f.target ? 'raised' : 'corrected' };
 }
 
+/** Listings read per statement: the catalogue is kept, the statements' results are not. */
+const CATALOGUE_CHUNK = 10_000;
+
+/** Every listing of the connection, one small object each, read in chunks. */
+async function catalogueOf(db: Db, connectionId: string): Promise<ListingKey[]> {
+  const all: ListingKey[] = [];
+  for (let after = 0; ;) {
+    const chunk = await listingKeysAfter(db, connectionId, after, CATALOGUE_CHUNK);
+    for (const l of chunk) all.push(l);
+    if (chunk.length < CATALOGUE_CHUNK) return all;
+    after = chunk[chunk.length - 1]!.listingId;
+  }
+}
+
+interface ListingIndex {
+  /**
+   * platform id name -> value -> the listing with it, or the few sharing it (one Shopify
+   * item's listings at several locations); null: shared too widely to identify any (a
+   * Shopify locationId every listing of the shop has).
+   */
+  byId: Map<string, Map<string, ListingKey | ListingKey[] | null>>;
+  /** SKU -> its listing, or its listings at several locations. */
+  bySku: Map<string, ListingKey | ListingKey[]>;
+}
+
+/** Above this many listings sharing one id value, the value identifies none of them. */
+const MAX_SHARING = 16;
+
 /**
  * Every listing of the connection by each of its platform ids and by SKU: a full
  * reconciliation matches 100,000 counts in memory instead of 100,000 queries. An id value
- * several listings share (a Shopify locationId) identifies none of them and is left out:
- * else every item of the shop, ours or not, would match a listing by its location.
+ * many listings share (a Shopify locationId) identifies none of them and is left out:
+ * else every item of the shop, ours or not, would match a listing by its location. Keyed
+ * by the listings' own strings (no key built per id: 100,000 listings hold enough).
  */
-function indexListings(listings: readonly ListingIdentity[]) {
-  const byId = new Map<string, ListingIdentity | null>();
-  const bySku = new Map<string, ListingIdentity[]>();
-  const byIds = new Map<string, ListingIdentity>();
+function indexListings(listings: readonly ListingKey[]): ListingIndex {
+  const byId = new Map<string, Map<string, ListingKey | ListingKey[] | null>>();
+  const bySku = new Map<string, ListingKey | ListingKey[]>();
   for (const l of listings) {
-    for (const [k, v] of Object.entries(l.platformIds)) {
-      const key = `${k}\u0000${v}`;
-      byId.set(key, byId.has(key) && byId.get(key) !== l ? null : l);
+    for (const k in l.platformIds) {
+      const v = String(l.platformIds[k]);
+      let values = byId.get(k);
+      if (!values) byId.set(k, (values = new Map()));
+      values.set(v, withOne(values.get(v), l, MAX_SHARING));
     }
-    bySku.set(l.sku, [...(bySku.get(l.sku) ?? []), l]);
-    byIds.set(idsKey(Object.entries(l.platformIds)), l);
+    bySku.set(l.sku, withOne(bySku.get(l.sku), l, Infinity)!);
   }
-  return { byId, bySku, byIds };
+  return { byId, bySku };
 }
 
-/** All of a listing's ids as one key: the listings of one item at several locations share every single id but differ in this. */
-function idsKey(ids: readonly [string, unknown][]): string {
-  return JSON.stringify([...ids].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+/** An index entry with one more listing: a single one becomes a list, a list past `max` null. */
+function withOne(entry: ListingKey | ListingKey[] | null | undefined, l: ListingKey, max: number): ListingKey | ListingKey[] | null {
+  if (entry === undefined || entry === l) return l;
+  if (entry === null) return null;
+  if (!Array.isArray(entry)) return [entry, l];
+  if (entry.length >= max) return null;
+  entry.push(l);
+  return entry;
+}
+
+const usable = (v: unknown): v is string => typeof v === 'string' && v !== '';
+
+/** No id of the count contradicts the listing's own (another item, another location). */
+function agrees(l: ListingKey, ids: Record<string, string>): boolean {
+  for (const k in ids) {
+    const v = ids[k];
+    if (usable(v) && l.platformIds[k] !== undefined && l.platformIds[k] !== v) return false;
+  }
+  return true;
+}
+
+/** The entry's listing that agrees with the count's ids. */
+function agreeing(entry: ListingKey | ListingKey[] | null | undefined, ids: Record<string, string>): ListingKey | undefined {
+  if (!entry) return undefined;
+  if (!Array.isArray(entry)) return agrees(entry, ids) ? entry : undefined;
+  for (const l of entry) if (agrees(l, ids)) return l;
+  return undefined;
 }
 
 /**
  * The listing a count names: by an identifying platform id, else by SKU; never one whose
- * own ids contradict the count's (another item, another location).
+ * own ids contradict the count's (the same item's listing at another location). Called
+ * once per count: it allocates nothing.
  */
-function matchListing(index: ReturnType<typeof indexListings>, item: ChannelQuantity): ListingIdentity | undefined {
-  const ids = Object.entries(item.platformIds).filter(([, v]) => typeof v === 'string' && v !== '');
-  const agrees = (l: ListingIdentity) => ids.every(([k, v]) => l.platformIds[k] === undefined || l.platformIds[k] === v);
-  const exact = index.byIds.get(idsKey(ids));
-  if (exact) return exact;
-  for (const [k, v] of ids) {
-    const l = index.byId.get(`${k}\u0000${v}`);
-    if (l && agrees(l)) return l;
+function matchListing(index: ListingIndex, item: ChannelQuantity): ListingKey | undefined {
+  const ids = item.platformIds;
+  for (const k in ids) {
+    const v = ids[k];
+    if (!usable(v)) continue;
+    const l = agreeing(index.byId.get(k)?.get(v), ids);
+    if (l) return l;
   }
-  return (item.sku ? index.bySku.get(item.sku) : undefined)?.find(agrees);
+  return item.sku ? agreeing(index.bySku.get(item.sku), ids) : undefined;
 }
