@@ -1,0 +1,56 @@
+-- Orders split across warehouses (issue 13, docs/locations-wiring.md): each warehouse gets
+-- the units routed to its locations, as its own warehouse order.
+--
+-- The push to the order's own warehouse (orders.warehouse_connection_id: the one holding
+-- most of its units) keeps its columns on `orders`, unchanged: every order recorded before
+-- keeps its state and its reference id (a retry is still recognised as a duplicate). Each
+-- other warehouse an order's claims were routed to gets a row here, with the same life:
+-- pushed with its own reference id, acknowledged, deferred, refused and cancelled on its own.
+CREATE TABLE order_warehouse_parts (
+  order_id                bigint NOT NULL REFERENCES orders (id),
+  warehouse_connection_id text NOT NULL REFERENCES connections (id),
+  warehouse_ref           text,
+  ack_at                  timestamptz,
+  error                   text,
+  attempts                integer NOT NULL DEFAULT 0,
+  retry_at                timestamptz,
+  cancel                  text CHECK (cancel IN ('pending', 'done', 'refused')),
+  created_at              timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (order_id, warehouse_connection_id)
+);
+CREATE INDEX order_warehouse_parts_to_push ON order_warehouse_parts (warehouse_connection_id, order_id) WHERE ack_at IS NULL AND error IS NULL;
+CREATE INDEX order_warehouse_parts_cancel_pending ON order_warehouse_parts (warehouse_connection_id, order_id) WHERE cancel = 'pending';
+
+-- Every part of every order, the order's own warehouse first: what the pusher, settling and
+-- cancelling read (store/warehouse-orders.ts writes each table).
+CREATE VIEW warehouse_order_parts AS
+  SELECT id AS order_id, warehouse_connection_id, true AS main, warehouse_ref, warehouse_ack_at AS ack_at,
+         warehouse_error AS error, warehouse_retry_at AS retry_at, warehouse_cancel AS cancel
+    FROM orders WHERE warehouse_connection_id IS NOT NULL
+  UNION ALL
+  SELECT order_id, warehouse_connection_id, false, warehouse_ref, ack_at, error, retry_at, cancel
+    FROM order_warehouse_parts;
+
+-- Wake the other warehouses' pushers as their parts arrive (orders_notify_new wakes the
+-- order's own warehouse).
+CREATE FUNCTION notify_new_order_parts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('stocksync_orders', c.warehouse_connection_id)
+     FROM (SELECT DISTINCT warehouse_connection_id FROM inserted) c;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER order_warehouse_parts_notify_new AFTER INSERT ON order_warehouse_parts
+  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION notify_new_order_parts();
+
+-- Orders split before this migration went to their own warehouse only; their open claims at
+-- another warehouse's locations were waiting for a cancellation. Each such warehouse now
+-- gets its part: an open order's is pushed; a cancelled order's is never sent, and its
+-- claims end with the cancellation (engine/confirm-cancel.ts).
+INSERT INTO order_warehouse_parts (order_id, warehouse_connection_id)
+SELECT DISTINCT c.order_id, l.connection_id
+  FROM claims c JOIN locations l ON l.id = c.location_id JOIN orders o ON o.id = c.order_id
+ WHERE c.state = 'open' AND o.warehouse_connection_id IS NOT NULL AND l.connection_id <> o.warehouse_connection_id;
+
+-- Drift per location: a warehouse row names the location it was found at (its code); a
+-- channel row with its own sources names them (`warehouse/location`, in routing order).
+ALTER TABLE drift ADD COLUMN location text, ADD COLUMN sources text[];
