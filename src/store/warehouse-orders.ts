@@ -72,10 +72,7 @@ export async function deferWarehousePush(q: Queryable, part: OrderPart, retryAft
  * cancellation that arrived while the push was in flight goes to the warehouse now. An
  * order without a warehouse takes this one as its own. Null: the order has no part there.
  */
-export async function markWarehouseAck(
-  tx: Queryable,
-  p: OrderPart & { warehouseRef: string; ackAt: Date },
-): Promise<{ ackAt: Date; changed: boolean } | null> {
+export async function markWarehouseAck(tx: Queryable, p: OrderPart & { warehouseRef: string; ackAt: Date }): Promise<{ ackAt: Date; changed: boolean } | null> {
   const { rows } = await tx.query<{ ackAt: Date; changed: boolean }>({
     name: 'wh_part_ack',
     text: `WITH prev_own AS (

@@ -30,7 +30,12 @@ beforeAll(async () => {
     seed: 13,
     timeScale: 0.01,
     faults: { default: 'none' },
-    instances: WAREHOUSES.map((name) => ({ platform: 'warehouse', name, skus: [{ sku: 'A1', quantity: 2 }], options: { token: TOKEN, webhookSecret: SECRET } })),
+    instances: WAREHOUSES.map((name) => ({
+      platform: 'warehouse',
+      name,
+      skus: [{ sku: 'A1', quantity: 2 }],
+      options: { token: TOKEN, webhookSecret: SECRET },
+    })),
   });
   for (const w of WAREHOUSES) connectors.set(w, connector(sb, w, { location: 'main' }));
 });

@@ -44,7 +44,6 @@ export function orderIdOfReference(referenceId: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-
 /**
  * One round: push a handful of orders, side by side (the connector paces them to the
  * warehouse's rate limit). A retryable failure defers that order alone. Refused
