@@ -51,6 +51,7 @@ SELECT DISTINCT c.order_id, l.connection_id
   FROM claims c JOIN locations l ON l.id = c.location_id JOIN orders o ON o.id = c.order_id
  WHERE c.state = 'open' AND o.warehouse_connection_id IS NOT NULL AND l.connection_id <> o.warehouse_connection_id;
 
--- Drift per location: a warehouse row names the location it was found at (its code); a
--- channel row with its own sources names them (`warehouse/location`, in routing order).
+-- Drift per location: a warehouse row names the location it was found at, a channel row
+-- with its own sources names them in routing order (each `warehouse/location`). Rows from
+-- before keep NULL: they were found per SKU.
 ALTER TABLE drift ADD COLUMN location text, ADD COLUMN sources text[];
