@@ -44,12 +44,27 @@ CREATE TRIGGER order_warehouse_parts_notify_new AFTER INSERT ON order_warehouse_
 
 -- Orders split before this migration went to their own warehouse only; their open claims at
 -- another warehouse's locations were waiting for a cancellation. Each such warehouse now
--- gets its part: an open order's is pushed; a cancelled order's is never sent, and its
--- claims end with the cancellation (engine/confirm-cancel.ts).
+-- gets its part, and an open order's part is pushed to it.
 INSERT INTO order_warehouse_parts (order_id, warehouse_connection_id)
 SELECT DISTINCT c.order_id, l.connection_id
   FROM claims c JOIN locations l ON l.id = c.location_id JOIN orders o ON o.id = c.order_id
- WHERE c.state = 'open' AND o.warehouse_connection_id IS NOT NULL AND l.connection_id <> o.warehouse_connection_id;
+ WHERE c.state = 'open' AND o.status = 'open' AND o.warehouse_connection_id IS NOT NULL AND l.connection_id <> o.warehouse_connection_id;
+
+-- A cancelled one never reached that warehouse: as a cancellation now does with a part not
+-- sent, its claims there end, each with its ledger entry, and the totals follow.
+WITH released AS (
+  UPDATE claims c SET state = 'released', closed_at = now()
+    FROM orders o, locations l
+   WHERE o.id = c.order_id AND l.id = c.location_id AND c.state = 'open' AND o.status = 'cancelled'
+     AND o.warehouse_connection_id IS NOT NULL AND l.connection_id <> o.warehouse_connection_id
+  RETURNING c.id, c.order_id, c.sku, c.quantity, c.location_id),
+entries AS (
+  INSERT INTO ledger (idempotency_key, sku, kind, claimed_delta, location_id, order_id, source)
+  SELECT 'release:' || id, sku, 'release', -quantity, location_id, order_id, 'migration 026: cancelled, never sent to this warehouse'
+    FROM released)
+UPDATE sku_stock s SET claimed = s.claimed - r.units, updated_at = now()
+  FROM (SELECT sku, sum(quantity)::int AS units FROM released GROUP BY sku) r
+ WHERE s.sku = r.sku;
 
 -- Drift per location: a warehouse row names the location it was found at, a channel row
 -- with its own sources names them in routing order (each `warehouse/location`). Rows from
