@@ -2,7 +2,8 @@
 // ShipBob sandboxes on loopback, `east` and `west`: each warehouse gets the units routed to
 // its locations as its own order with its own reference, each part settles on its own
 // warehouse's snapshot, a retried push creates nothing new, a round that dies between the
-// two pushes sends the second on the next round, and a cancellation cancels every part.
+// two pushes sends the second on the next round, a cancellation cancels every part, and a
+// file-feed warehouse takes its part as a hand-off.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WarehouseConnector } from '../../src/connectors/types.js';
@@ -186,5 +187,26 @@ describe('an order split across two warehouses', () => {
     expect(ordersAt('west', orderId)).toHaveLength(0);
     await push('east');
     expect((await claimsOf(orderId)).map((c) => c.state)).toEqual(['released', 'released']);
+  });
+
+  it('a file-feed warehouse (orders outside) takes its part as a hand-off, settled after its lag, and is never called', async () => {
+    await freshShop();
+    const orderId = await splitSale();
+    const feed = {
+      kind: 'warehouse',
+      platform: 'csv-feed',
+      capabilities: { ordersOutside: { countedAfterMs: 0 } },
+      pushOrder: () => Promise.reject(new Error('a feed takes no orders')),
+    } as unknown as WarehouseConnector;
+    await push('west', feed);
+    await push('east');
+    const parts = await partsOfOrder(t.db, orderId);
+    expect(parts.map((p) => [p.warehouseConnectionId, p.warehouseRef])).toEqual([
+      ['east', expect.any(String)],
+      ['west', `stocksync-${orderId}-west`],
+    ]);
+    expect(ordersAt('west', orderId)).toHaveLength(0);
+    await snapshot('west', parts[1]!.ackAt!);
+    expect((await claimsOf(orderId)).map((c) => c.state)).toEqual(['open', 'settled']);
   });
 });
