@@ -51,6 +51,7 @@ export async function releaseOpenClaims(
   bundles: SkuGraph['bundles'],
 ): Promise<{ released: number; dirtied: number }> {
   const released = await releaseClaimsOfOrder(tx, orderId, cancelledAt);
+  if (released.length === 0) return { released: 0, dirtied: 0 }; // every part is held by its warehouse
   await appendLedger(
     tx,
     released.map((c) => ({
