@@ -36,7 +36,7 @@ export async function ordersToPush(q: Queryable, warehouseConnectionId: string, 
                                      WHERE c.order_id = o.id AND c.state = 'open' AND ${CLAIM_WAREHOUSE} = $1 GROUP BY c.sku) x),
                            '[]') AS lines
              FROM warehouse_order_parts p JOIN orders o ON o.id = p.order_id
-            WHERE p.warehouse_connection_id = $1 AND p.ack_at IS NULL AND o.status = 'open' AND p.error IS NULL
+            WHERE p.warehouse_connection_id = $1 AND p.ack_at IS NULL AND p.status = 'open' AND p.error IS NULL
               AND (p.retry_at IS NULL OR p.retry_at < now())
             ORDER BY o.id LIMIT $2`,
     values: [warehouseConnectionId, limit],

@@ -22,14 +22,15 @@ CREATE INDEX order_warehouse_parts_to_push ON order_warehouse_parts (warehouse_c
 CREATE INDEX order_warehouse_parts_cancel_pending ON order_warehouse_parts (warehouse_connection_id, order_id) WHERE cancel = 'pending';
 
 -- Every part of every order, the order's own warehouse first: what the pusher, settling and
--- cancelling read (store/warehouse-orders.ts writes each table).
+-- cancelling read (store/warehouse-orders.ts writes each table). With the order's status, so
+-- that the pusher's filter reaches the orders branch and its partial index orders_to_push.
 CREATE VIEW warehouse_order_parts AS
-  SELECT id AS order_id, warehouse_connection_id, true AS main, warehouse_ref, warehouse_ack_at AS ack_at,
+  SELECT id AS order_id, warehouse_connection_id, true AS main, status, warehouse_ref, warehouse_ack_at AS ack_at,
          warehouse_error AS error, warehouse_retry_at AS retry_at, warehouse_cancel AS cancel
     FROM orders WHERE warehouse_connection_id IS NOT NULL
   UNION ALL
-  SELECT order_id, warehouse_connection_id, false, warehouse_ref, ack_at, error, retry_at, cancel
-    FROM order_warehouse_parts;
+  SELECT w.order_id, w.warehouse_connection_id, false, o.status, w.warehouse_ref, w.ack_at, w.error, w.retry_at, w.cancel
+    FROM order_warehouse_parts w JOIN orders o ON o.id = w.order_id;
 
 -- Wake the other warehouses' pushers as their parts arrive (orders_notify_new wakes the
 -- order's own warehouse).
