@@ -1,11 +1,13 @@
-// Engine operation: the warehouse accepted an order we pushed (unique reference id).
-// From the first warehouse snapshot taken at or after this moment, its claims settle; a
-// snapshot may already be stored (its webhook overtook our push's answer): settle now.
+// Engine operation: a warehouse accepted its part of an order we pushed (unique reference
+// id). From the first snapshot of that warehouse taken at or after this moment, the claims
+// it ships settle; a snapshot may already be stored (its webhook overtook our push's
+// answer): settle now.
 import { invalidInput } from '../errors.js';
 import { openClaimSkusOfOrder } from '../store/claims.js';
 import { withTx, type Db, type Tx } from '../store/db.js';
 import { appendLedger } from '../store/ledger.js';
-import { findOrderId, markWarehouseAck } from '../store/orders.js';
+import { findOrderId } from '../store/orders.js';
+import { markWarehouseAck } from '../store/warehouse-orders.js';
 import { loadSkuGraph } from '../store/skus.js';
 import { addToSkuStock, latestObservations, lockSkuStock } from '../store/stock.js';
 import { warehouseConnection } from './connections.js';

@@ -1,11 +1,13 @@
 // Engine operation: a channel cancelled an order. Its open claims stop counting at once
-// when the warehouse never had the order; otherwise the warehouse is told and the claims
-// end when it confirms (engine/workers/warehouse-pusher.ts).
+// where no warehouse has the order (a part never acknowledged will not be sent now); each
+// warehouse that has its part is told, and that part's claims end when it confirms
+// (engine/workers/warehouse-pusher.ts).
 import { invalidInput } from '../errors.js';
 import { openClaimSkusOfOrder, releaseClaimsOfOrder } from '../store/claims.js';
 import { withTx, type Db, type Tx } from '../store/db.js';
 import { appendLedger } from '../store/ledger.js';
-import { findOrderId, markOrderCancelled } from '../store/orders.js';
+import { findOrderId } from '../store/orders.js';
+import { markOrderCancelled } from '../store/warehouse-orders.js';
 import { loadSkuGraph, type SkuGraph } from '../store/skus.js';
 import { addToSkuStock, lockSkuStock, type SkuStockRow } from '../store/stock.js';
 import { affectedSkus, recomputeTargets, skusToLock } from './targets.js';
@@ -27,24 +29,29 @@ export async function cancelOrder(db: Db, p: { connectionId: string; externalId:
     const stock = await lockSkuStock(tx, skusToLock(claimSkus, graph.bundles));
     const cancelled = await markOrderCancelled(tx, orderId);
     if (!cancelled) return { outcome: 'already_cancelled', orderId };
-    // The warehouse holds the order: its units stay claimed until it confirms the
+    // A warehouse holding its part keeps those units claimed until it confirms the
     // cancellation (it may have shipped them); the order pusher sends it.
-    if (cancelled.warehouseHasIt) return { outcome: 'cancelled', orderId, releasedUnits: 0, dirtied: 0, warehouseCancel: true };
-    const { released, dirtied } = await releaseOpenClaims(tx, orderId, `cancel:${p.connectionId}:${p.externalId}`, claimSkus, stock, graph.bundles);
-    return { outcome: 'cancelled', orderId, releasedUnits: released, dirtied, warehouseCancel: false };
+    const { released, dirtied } = await releaseOpenClaims(tx, orderId, `cancel:${p.connectionId}:${p.externalId}`, null, claimSkus, stock, graph.bundles);
+    return { outcome: 'cancelled', orderId, releasedUnits: released, dirtied, warehouseCancel: cancelled.warehousesWithIt.length > 0 };
   });
 }
 
-/** Ends an order's open claims (stock rows already locked by the caller). */
+/**
+ * Ends an order's open claims that no warehouse holds, and those of `cancelledAt`, which
+ * confirmed its cancellation (store/claims.ts releaseClaimsOfOrder; stock rows already
+ * locked by the caller).
+ */
 export async function releaseOpenClaims(
   tx: Tx,
   orderId: number,
   source: string,
+  cancelledAt: string | null,
   claimSkus: readonly string[],
   stock: Map<string, SkuStockRow>,
   bundles: SkuGraph['bundles'],
 ): Promise<{ released: number; dirtied: number }> {
-  const released = await releaseClaimsOfOrder(tx, orderId);
+  const released = await releaseClaimsOfOrder(tx, orderId, cancelledAt);
+  if (released.length === 0) return { released: 0, dirtied: 0 }; // every part is held by its warehouse
   await appendLedger(
     tx,
     released.map((c) => ({

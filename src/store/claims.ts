@@ -1,5 +1,6 @@
 // Aggregate: claims, units held for accepted orders the warehouse does not yet count.
 import type { Queryable } from './db.js';
+import { CLAIM_WAREHOUSE } from './warehouse-orders.js';
 
 export interface ClaimRow {
   id: number;
@@ -20,26 +21,33 @@ export async function openClaimSkusOfOrder(tx: Queryable, orderId: number): Prom
   return rows.map((r) => r.sku);
 }
 
-/** Closes every open claim of an order (cancellation). */
-export async function releaseClaimsOfOrder(tx: Queryable, orderId: number): Promise<ClaimRow[]> {
+/**
+ * Closes the open claims of an order (cancellation) that no warehouse still holds: those
+ * whose warehouse (CLAIM_WAREHOUSE) never acknowledged its part, as it will never be sent
+ * now, and, once `cancelledAt` confirmed its cancellation, that warehouse's.
+ */
+export async function releaseClaimsOfOrder(tx: Queryable, orderId: number, cancelledAt: string | null): Promise<ClaimRow[]> {
   const { rows } = await tx.query<ClaimRow>({
     name: 'claims_release_of_order',
-    text: `UPDATE claims SET state = 'released', closed_at = now()
-      WHERE order_id = $1 AND state = 'open'
-  RETURNING id, order_id AS "orderId", line_no AS "lineNo", sku, quantity, location_id AS "locationId"`,
-    values: [orderId],
+    text: `UPDATE claims c SET state = 'released', closed_at = now()
+       FROM orders o
+      WHERE c.order_id = $1 AND o.id = c.order_id AND c.state = 'open'
+        AND (${CLAIM_WAREHOUSE} IS NOT DISTINCT FROM $2
+             OR NOT EXISTS (SELECT 1 FROM warehouse_order_parts p
+                             WHERE p.order_id = o.id AND p.warehouse_connection_id = ${CLAIM_WAREHOUSE} AND p.ack_at IS NOT NULL))
+  RETURNING c.id, c.order_id AS "orderId", c.line_no AS "lineNo", c.sku, c.quantity, c.location_id AS "locationId"`,
+    values: [orderId, cancelledAt],
   });
   return rows;
 }
 
 /**
- * Settles the open claims on a SKU whose order this warehouse acknowledged at or before
- * the moment the observation was taken (domain/claims.ts settlesClaim): from then on the
- * warehouse's own `available` counts them (docs/invariants.md, invariant 2), so keeping the claim
- * would subtract the units twice. A claim taken at a location settles with its location's
- * warehouse only when that warehouse is the one the order went to: a part at another
- * warehouse is counted there until that warehouse gets the order (per-warehouse pushes,
- * docs/locations-wiring.md), never settled by a snapshot that cannot include it.
+ * Settles the open claims on a SKU that this warehouse ships (CLAIM_WAREHOUSE: their
+ * location's warehouse, or the order's own for unlocated ones) and whose part of the order
+ * it acknowledged at or before the moment the observation was taken (domain/claims.ts
+ * settlesClaim): from then on the warehouse's own `available` counts them
+ * (docs/invariants.md, invariant 2), so keeping the claim would subtract the units twice.
+ * A part at another warehouse settles with that warehouse's snapshots, never this one's.
  */
 export async function settleClaims(tx: Queryable, p: { sku: string; warehouseConnectionId: string; observedAt: Date }): Promise<ClaimRow[]> {
   const { rows } = await tx.query<ClaimRow>({
@@ -47,8 +55,9 @@ export async function settleClaims(tx: Queryable, p: { sku: string; warehouseCon
     text: `UPDATE claims c SET state = 'settled', closed_at = now()
        FROM orders o
       WHERE c.order_id = o.id AND c.sku = $1 AND c.state = 'open'
-        AND o.warehouse_connection_id = $2 AND o.warehouse_ack_at <= $3
-        AND (c.location_id IS NULL OR c.location_id IN (SELECT id FROM locations WHERE connection_id = $2))
+        AND (c.location_id IN (SELECT id FROM locations WHERE connection_id = $2)
+             OR c.location_id IS NULL AND o.warehouse_connection_id = $2)
+        AND EXISTS (SELECT 1 FROM warehouse_order_parts w WHERE w.order_id = o.id AND w.warehouse_connection_id = $2 AND w.ack_at <= $3)
   RETURNING c.id, c.order_id AS "orderId", c.line_no AS "lineNo", c.sku, c.quantity, c.location_id AS "locationId"`,
     values: [p.sku, p.warehouseConnectionId, p.observedAt],
   });

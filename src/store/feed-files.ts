@@ -160,9 +160,9 @@ export async function feedChanges(q: Queryable, fileId: number, connectionId: st
               AND CASE WHEN k.sku IS NULL
                        THEN NOT EXISTS (SELECT 1 FROM feed_rows p WHERE p.file_id = (SELECT id FROM prev) AND p.sku = a.sku)
                        ELSE a.before IS DISTINCT FROM a.available
-                            OR EXISTS (SELECT 1 FROM claims c JOIN orders o ON o.id = c.order_id
-                                        WHERE c.sku = a.sku AND c.state = 'open' AND o.warehouse_connection_id = $2
-                                          AND o.warehouse_ack_at <= (SELECT observed_at FROM feed_files WHERE id = $1))
+                            OR EXISTS (SELECT 1 FROM claims c JOIN warehouse_order_parts w ON w.order_id = c.order_id
+                                        WHERE c.sku = a.sku AND c.state = 'open' AND w.warehouse_connection_id = $2
+                                          AND w.ack_at <= (SELECT observed_at FROM feed_files WHERE id = $1))
                   END
             ORDER BY a.sku, a.location`,
     values: [fileId, connectionId, absentZero],

@@ -21,8 +21,9 @@ export interface OrderBatchEffects {
  * every order is in), then the selling channels' listings (an unreferenced data-modifying
  * CTE runs after the main query). A claim never exists without its order or its ledger
  * entry (kind `claim`, key `claim:<claim id>`), which carries the claim's location (a
- * line routed to several locations has one claim per location; docs/locations.md). When
- * claims are routed, the caller has locked the same stock rows before (route-orders.ts).
+ * line routed to several locations has one claim per location; docs/locations.md), and
+ * a claim at another warehouse than the order's own makes that warehouse a part of the
+ * order (order_warehouse_parts), pushed to it separately. When claims are routed, the caller has locked the same stock rows before (route-orders.ts).
  */
 export async function recordOrderBatch(
   tx: Queryable,
@@ -56,6 +57,13 @@ export async function recordOrderBatch(
        SELECT fresh.id, c.line_no, c.sku, c.quantity, c.location_id
          FROM unnest($13::int[], $14::int[], $15::text[], $16::int[], $19::bigint[]) AS c(i, line_no, sku, quantity, location_id) JOIN fresh USING (i)
        RETURNING id, order_id, sku, quantity, location_id),
+     other_parts AS (
+       -- A claim routed to another warehouse than the order's own makes that warehouse a
+       -- part of the order, pushed to it on its own (store/warehouse-orders.ts).
+       INSERT INTO order_warehouse_parts (order_id, warehouse_connection_id)
+       SELECT DISTINCT c.order_id, lo.connection_id
+         FROM new_claims c JOIN locations lo ON lo.id = c.location_id JOIN fresh ON fresh.id = c.order_id JOIN input ON input.i = fresh.i
+        WHERE lo.connection_id IS DISTINCT FROM input.warehouse_connection_id AND input.warehouse_connection_id IS NOT NULL),
      claim_entries AS (
        INSERT INTO ledger (idempotency_key, sku, kind, claimed_delta, location_id, order_id, source)
        SELECT 'claim:' || c.id, c.sku, 'claim', c.quantity, c.location_id, c.order_id, 'order:' || fresh.connection_id || ':' || fresh.external_id

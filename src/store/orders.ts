@@ -47,45 +47,6 @@ export async function findOrderId(tx: Queryable, connectionId: string, externalI
   return (await findOrderIds(tx, [{ connectionId, externalId }])).get(orderKey(connectionId, externalId)) ?? null;
 }
 
-/**
- * Marks an open order cancelled; null when it was not open (already cancelled). An order
- * the warehouse already acknowledged gets its cancellation queued for the warehouse.
- */
-export async function markOrderCancelled(tx: Queryable, orderId: number): Promise<{ warehouseHasIt: boolean } | null> {
-  const { rows } = await tx.query<{ warehouseHasIt: boolean }>({
-    name: 'orders_mark_cancelled',
-    text: `UPDATE orders SET status = 'cancelled', updated_at = now(),
-                  warehouse_cancel = CASE WHEN warehouse_ack_at IS NOT NULL THEN 'pending' END
-            WHERE id = $1 AND status = 'open'
-        RETURNING warehouse_ack_at IS NOT NULL AS "warehouseHasIt"`,
-    values: [orderId],
-  });
-  return rows[0] ?? null;
-}
-
-/**
- * Records that the warehouse accepted the order (unique reference id). The first
- * acknowledgement wins: a repeat keeps the original time, so claims settle against it.
- */
-export async function markWarehouseAck(
-  tx: Queryable,
-  p: { orderId: number; warehouseConnectionId: string; warehouseRef: string; ackAt: Date },
-): Promise<{ ackAt: Date; changed: boolean } | null> {
-  // A cancellation that arrived while the push was in flight goes to the warehouse now.
-  const { rows } = await tx.query<{ ackAt: Date; changed: boolean }>({
-    name: 'orders_mark_ack',
-    text: `UPDATE orders o
-        SET warehouse_connection_id = $2, warehouse_ref = COALESCE(o.warehouse_ref, $3),
-            warehouse_ack_at = COALESCE(o.warehouse_ack_at, $4), updated_at = now(),
-            warehouse_cancel = CASE WHEN o.status = 'cancelled' AND o.warehouse_cancel IS NULL THEN 'pending' ELSE o.warehouse_cancel END
-       FROM (SELECT id, warehouse_ack_at FROM orders WHERE id = $1 FOR UPDATE) prev
-      WHERE o.id = prev.id
-  RETURNING o.warehouse_ack_at AS "ackAt", prev.warehouse_ack_at IS NULL AS changed`,
-    values: [p.orderId, p.warehouseConnectionId, p.warehouseRef, p.ackAt],
-  });
-  return rows[0] ?? null;
-}
-
 /** Orders with an id above `afterId`, in id order: who placed them where. */
 export async function ordersAfter(q: Queryable, afterId: number): Promise<{ id: number; connectionId: string; externalId: string }[]> {
   const { rows } = await q.query<{ id: number; connectionId: string; externalId: string }>({

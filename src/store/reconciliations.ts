@@ -23,20 +23,36 @@ export interface DriftRow {
   layer: string | null;
   /** Why the action could not be taken, when it could not. */
   note?: string | null;
+  /** A warehouse row: the location the level differs at (`warehouse/location`). */
+  location?: string | null;
 }
+
+/** A stored drift row: a channel's with its own sources names them (`warehouse/location`, in routing order). */
+export type StoredDriftRow = DriftRow & { units: number; location: string | null; sources: string[] | null };
 
 export async function startReconciliation(q: Queryable, connectionId: string, trigger: string): Promise<number> {
   const { rows } = await q.query<{ id: number }>(`INSERT INTO reconciliations (connection_id, trigger) VALUES ($1, $2) RETURNING id`, [connectionId, trigger]);
   return rows[0]!.id;
 }
 
+/**
+ * Stores a page of drift. A channel row gets the channel's sources as they are now (none:
+ * the channel sells from the default sources), so that the report says which locations the
+ * count it found was computed from.
+ */
 export async function insertDrift(q: Queryable, runId: number, rows: readonly DriftRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await q.query(
-    `INSERT INTO drift (reconciliation_id, connection_id, sku, believed, actual, units, action, layer, note)
-     SELECT $1, c, s, b, a, a - COALESCE(b, 0), act, l, n
-       FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[]) AS u(c, s, b, a, act, l, n)`,
-    [
+  await q.query({
+    name: 'drift_insert',
+    text: `INSERT INTO drift (reconciliation_id, connection_id, sku, believed, actual, units, action, layer, note, location, sources)
+           SELECT $1, c, s, b, a, a - COALESCE(b, 0), act, l, n, loc,
+                  CASE WHEN loc IS NULL THEN (
+                    SELECT array_agg(src.name ORDER BY src.rank) FROM (
+                      SELECT lo.connection_id || '/' || lo.code AS name, min(cl.position::bigint * 100000 + cs.position) AS rank
+                        FROM channel_locations cl JOIN channel_sources cs ON cs.channel_location_id = cl.id JOIN locations lo ON lo.id = cs.location_id
+                       WHERE cl.connection_id = c GROUP BY lo.connection_id, lo.code) src) END
+             FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(c, s, b, a, act, l, n, loc)`,
+    values: [
       runId,
       rows.map((r) => r.connectionId),
       rows.map((r) => r.sku),
@@ -45,8 +61,9 @@ export async function insertDrift(q: Queryable, runId: number, rows: readonly Dr
       rows.map((r) => r.action),
       rows.map((r) => r.layer),
       rows.map((r) => r.note ?? null),
+      rows.map((r) => r.location ?? null),
     ],
-  );
+  });
 }
 
 export async function finishReconciliation(
@@ -66,12 +83,13 @@ export async function finishReconciliation(
   return rows[0]!;
 }
 
-export async function driftOf(q: Queryable, runId: number): Promise<(DriftRow & { units: number })[]> {
-  const { rows } = await q.query(
-    `SELECT connection_id AS "connectionId", sku, believed, actual, units, action, layer, note
-       FROM drift WHERE reconciliation_id = $1 ORDER BY abs(units) DESC, sku`,
-    [runId],
-  );
+export async function driftOf(q: Queryable, runId: number): Promise<StoredDriftRow[]> {
+  const { rows } = await q.query<StoredDriftRow>({
+    name: 'drift_of_run',
+    text: `SELECT connection_id AS "connectionId", sku, believed, actual, units, action, layer, note, location, sources
+             FROM drift WHERE reconciliation_id = $1 ORDER BY abs(units) DESC, sku, location`,
+    values: [runId],
+  });
   return rows;
 }
 

@@ -101,17 +101,17 @@ describe('stocksync reconcile', () => {
     const human = await cli(['reconcile', '--connection', 'wh']);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/wh\s+warehouse\s+done\s+2\s+1\s+3/);
-    expect(human.stdout).toMatch(/CONNECTION\s+SKU\s+BELIEVED\s+ACTUAL\s+UNITS\s+DIRECTION\s+ACTION\s+LAYER/);
-    expect(human.stdout).toMatch(/wh\s+MUG\s+10\s+7\s+-3\s+down\s+corrected\s+polling/);
+    expect(human.stdout).toMatch(/CONNECTION\s+LOCATION\s+SKU\s+BELIEVED\s+ACTUAL\s+UNITS\s+DIRECTION\s+ACTION\s+LAYER/);
+    expect(human.stdout).toMatch(/wh\s+wh\/main\s+MUG\s+10\s+7\s+-3\s+down\s+corrected\s+polling/);
     // Progress on stderr: plain lines, stderr is not a terminal here.
     expect(human.stderr).toMatch(/reconciling wh\.\.\./);
     expect(human.stderr).toMatch(/wh: 2 checked/);
     expect(await ats(stack, 'MUG')).toBe(7);
 
     const { rows } = await stack.db.query(
-      `SELECT r.trigger, r.status, d.sku, d.believed, d.actual, d.units, d.action FROM drift d JOIN reconciliations r ON r.id = d.reconciliation_id`,
+      `SELECT r.trigger, r.status, d.sku, d.location, d.believed, d.actual, d.units, d.action FROM drift d JOIN reconciliations r ON r.id = d.reconciliation_id`,
     );
-    expect(rows).toEqual([{ trigger: 'manual', status: 'done', sku: 'MUG', believed: 10, actual: 7, units: -3, action: 'corrected' }]);
+    expect(rows).toEqual([{ trigger: 'manual', status: 'done', sku: 'MUG', location: 'wh/main', believed: 10, actual: 7, units: -3, action: 'corrected' }]);
 
     // Every connection, warehouses first, as JSON; the warehouse's drift is gone now.
     const all = await cli(['reconcile', '--json']);

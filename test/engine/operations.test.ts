@@ -320,7 +320,7 @@ describe('claim lifecycle', () => {
     expect(await stockOf('A')).toEqual({ available: 10, claimed: 4 }); // it may ship anyway
     const { rows } = await t.db.query(`SELECT id, warehouse_cancel FROM orders`);
     expect(rows[0].warehouse_cancel).toBe('pending');
-    expect(await confirmWarehouseCancel(t.db, rows[0].id, 'cancelled')).toBe(4);
+    expect(await confirmWarehouseCancel(t.db, { orderId: rows[0].id, warehouseConnectionId: 'wh' }, 'cancelled')).toBe(4);
     expect(await stockOf('A')).toEqual({ available: 10, claimed: 0 });
   });
 

@@ -207,6 +207,10 @@ export interface Drift {
   direction: 'up' | 'down';
   action: string;
   layer: string | null;
+  /** A warehouse row: the location the level differs at (warehouse/location). */
+  location: string | null;
+  /** A channel row: the locations the channel sells from, in routing order (null: the default). */
+  sources: string[] | null;
 }
 
 export interface QuarantinedListing {

@@ -95,10 +95,27 @@ export function formatDriftReport(runs: readonly ReconcileRun[]): string {
     lines.push('drift');
     lines.push(
       table(
-        ['CONNECTION', 'SKU', 'BELIEVED', 'ACTUAL', 'UNITS', 'DIRECTION', 'ACTION', 'LAYER', 'NOTE'],
-        drift.map((r) => [r.connectionId, r.sku, r.believed, r.actual, r.units > 0 ? `+${r.units}` : r.units, r.direction, r.action, r.layer, r.note ?? '']),
+        ['CONNECTION', 'LOCATION', 'SKU', 'BELIEVED', 'ACTUAL', 'UNITS', 'DIRECTION', 'ACTION', 'LAYER', 'NOTE'],
+        drift.map((r) => [
+          r.connectionId,
+          driftPlace(r),
+          r.sku,
+          r.believed,
+          r.actual,
+          r.units > 0 ? `+${r.units}` : r.units,
+          r.direction,
+          r.action,
+          r.layer,
+          r.note ?? '',
+        ]),
       ),
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** Where a drift row was found: a warehouse's location, or the sources a channel's count is computed from (none: the default). */
+export function driftPlace(r: { location: string | null; sources: string[] | null }): string {
+  if (r.location !== null) return r.location;
+  return r.sources !== null && r.sources.length > 0 ? `from ${r.sources.join(', ')}` : '';
 }

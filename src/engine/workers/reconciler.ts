@@ -20,6 +20,7 @@ import {
   stockLevelsOf,
   type CountDrift,
   type DriftRow,
+  type StoredDriftRow,
 } from '../../store/reconciliations.js';
 import { levelObservation, recordObservation } from '../record-observation.js';
 import { isAuthFailure, pauseOnAuthFailure, resumeOnSuccess } from './connection-gate.js';
@@ -42,7 +43,7 @@ export interface ReconcileReport {
   checked: number;
   drifted: number;
   driftUnits: number;
-  drift: (DriftRow & { units: number })[];
+  drift: StoredDriftRow[];
 }
 
 export async function reconcileConnection(d: ReconcileDeps): Promise<ReconcileReport> {
@@ -107,7 +108,14 @@ async function reconcileWarehouse(d: ReconcileDeps, c: WarehouseConnector, runId
           ...levelObservation(d.connectionId, l, { source: 'reconcile', key: `reconcile:${runId}:${l.location}:${l.sku}`, read: true }),
           reconcile: true,
         });
-        const base = { connectionId: d.connectionId, sku: l.sku, believed: was ?? null, actual: l.available, layer: 'polling' };
+        const base = {
+          connectionId: d.connectionId,
+          sku: l.sku,
+          believed: was ?? null,
+          actual: l.available,
+          layer: 'polling',
+          location: `${d.connectionId}/${l.location}`,
+        };
         if (r.outcome === 'applied') drift.push({ ...base, action: 'corrected' });
         // A level that differs but lost to a newer stored one is still drift: say so.
         else if (r.outcome === 'stale')

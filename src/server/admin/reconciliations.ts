@@ -33,6 +33,11 @@ const driftSchema = z.object({
   direction: z.enum(['up', 'down']),
   action: z.string(),
   layer: z.string().nullable(),
+  location: z.string().nullable().meta({ description: 'A warehouse row: the location the level differs at (warehouse/location)' }),
+  sources: z
+    .array(z.string())
+    .nullable()
+    .meta({ description: 'A channel row: the locations the channel sells from, in routing order (null: the default sources)' }),
 });
 
 const PROGRESS_EVERY_MS = 500;

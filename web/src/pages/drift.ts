@@ -16,6 +16,7 @@ const statusBadge = (r: Reconciliation) =>
 const driftColumns: Column<Drift>[] = [
   { head: 'SKU', cell: (d) => html`<a href="#/sku/${encodeURIComponent(d.sku)}">${d.sku}</a>` },
   { head: 'Connection', cell: (d) => d.connectionId },
+  { head: 'Location', cell: (d) => d.location ?? (d.sources?.length ? `from ${d.sources.join(', ')}` : '—') },
   { head: 'Believed', num: true, cell: (d) => (d.believed === null ? '—' : count(d.believed)) },
   { head: 'Actual', num: true, cell: (d) => count(d.actual) },
   { head: 'Drift (units)', num: true, cell: (d) => signed(d.units), tone: (d) => (d.direction === 'up' ? 'warn' : 'bad') },
