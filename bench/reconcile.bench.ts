@@ -216,7 +216,7 @@ async function once(run: number): Promise<Run> {
         shopify: { plan: SHOPIFY.plan, fullRead: SHOPIFY_READ },
         amazonScale: AMAZON_SCALE,
       };
-      const engine = JSON.parse(await runChild(fileURLToPath(import.meta.url), { RECONCILE_ENGINE: JSON.stringify(cfg) })) as EngineRun;
+      const engine = JSON.parse(await runChild(fileURLToPath(new URL('./lib/reconcile-engine-main.ts', import.meta.url)), { RECONCILE_ENGINE: JSON.stringify(cfg) })) as EngineRun;
       const { results, seconds, peak, baseline, heapPeak } = engine;
       const after = loadNow();
       const sandboxCalls: Record<string, unknown> = {};
@@ -362,5 +362,4 @@ if (process.env.BENCH_REPORT_ONLY === '1') {
   const { readFileSync, writeFileSync } = await import('node:fs');
   writeFileSync(`bench/results/${RESULT_NAME}.md`, markdown(JSON.parse(readFileSync(`bench/results/${RESULT_NAME}.json`, 'utf8')) as Result));
 } else if (PLATFORMS.includes(process.env.RECONCILE_SERVE as Platform)) await serve(process.env.RECONCILE_SERVE as Platform);
-else if (process.env.RECONCILE_ENGINE) await engineProcess(JSON.parse(process.env.RECONCILE_ENGINE) as EngineConfig);
 else await main();
