@@ -53,9 +53,10 @@ export async function dirtyListings(
                    OR EXISTS (SELECT 1 FROM bundle_components b JOIN stock_levels s ON s.sku = b.component_sku WHERE b.bundle_sku = l.sku))
             -- Lowerings first (they close oversell windows), then raises, verifications last;
             -- a platform slower than the changes (Amazon, 5 calls/s) must not spend its
-            -- budget on the least urgent.
-            ORDER BY (l.target < COALESCE(l.pushed, l.target + 1)) DESC, (l.pushed IS DISTINCT FROM l.target) DESC,
-                     l.target_changed_at, l.id
+            -- budget on the least urgent. Among lowerings, those to 0 first: the channel
+            -- shows units that are gone, and any sale of them oversells.
+            ORDER BY (l.target < COALESCE(l.pushed, l.target + 1)) DESC, (l.target = 0 AND COALESCE(l.pushed, 1) > 0) DESC,
+                     (l.pushed IS DISTINCT FROM l.target) DESC, l.target_changed_at, l.id
             LIMIT $2`,
     values: [connectionId, limit, exclude, lowerOnly],
   });
