@@ -20,7 +20,7 @@ export interface DirtyListing {
 }
 
 /**
- * The longest-due dirty listings of a connection that may be pushed now: not quarantined, not in
+ * The oldest dirty listings of a connection that may be pushed now: not quarantined, not in
  * a push still in flight (`exclude`), not awaiting an async apply or a retry, and not a raise held until the channel's orders are
  * ingested past the moment it was seen selling on its own (invariant 3), and whose stock
  * some warehouse has reported. `lowerOnly`: only those whose push lowers the channel (or
