@@ -54,10 +54,9 @@ export async function dirtyListings(
             -- Lowerings first (they close oversell windows), then raises, verifications last;
             -- a platform slower than the changes (Amazon, 5 calls/s) must not spend its
             -- budget on the least urgent. Among lowerings, those to 0 first: the channel
-            -- shows units that are gone, and any sale of them oversells. Within each, the
-            -- longest due first (dirty_since, migration 029: not reset by a later change).
+            -- shows units that are gone, and any sale of them oversells.
             ORDER BY (l.target < COALESCE(l.pushed, l.target + 1)) DESC, (l.target = 0 AND COALESCE(l.pushed, 1) > 0) DESC,
-                     (l.pushed IS DISTINCT FROM l.target) DESC, COALESCE(l.dirty_since, l.target_changed_at), l.id
+                     (l.pushed IS DISTINCT FROM l.target) DESC, l.target_changed_at, l.id
             LIMIT $2`,
     values: [connectionId, limit, exclude, lowerOnly],
   });

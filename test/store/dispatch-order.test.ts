@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(async () => t.drop());
 
 describe('dirtyListings order', () => {
-  it('lowerings to 0, other lowerings, raises, verifications; the longest due first within each', async () => {
+  it('lowerings to 0, other lowerings, raises, verifications; oldest change first within each', async () => {
     const skus = ['RAISE', 'LOW_OLD', 'VERIFY', 'ZERO', 'LOW_NEW', 'CLEAN'];
     await loadFixture(t.db, { channels: 1, skus: skus.map((sku) => ({ sku })) });
     const stock: Record<string, number> = { RAISE: 8, LOW_OLD: 3, VERIFY: 5, ZERO: 0, LOW_NEW: 2, CLEAN: 5 };
@@ -25,8 +25,7 @@ describe('dirtyListings order', () => {
     const shown: Record<string, number> = { RAISE: 5, LOW_OLD: 5, VERIFY: 5, ZERO: 5, LOW_NEW: 5, CLEAN: 5 };
     for (const [i, sku] of skus.entries()) {
       await t.db.query(
-        `UPDATE listings SET pushed = $2, verify = $3, target_changed_at = now() - ($4::int * interval '1 second'),
-                dirty_since = now() - ($4::int * interval '1 second')
+        `UPDATE listings SET pushed = $2, verify = $3, target_changed_at = now() - ($4::int * interval '1 second')
           WHERE connection_id = $5 AND sku = $1`,
         [sku, shown[sku], sku === 'VERIFY', 100 - i, channelId(0)],
       );
@@ -35,38 +34,4 @@ describe('dirtyListings order', () => {
     expect(await order()).toEqual(['ZERO', 'LOW_OLD', 'LOW_NEW', 'RAISE', 'VERIFY']);
     expect(await order(true)).toEqual(['ZERO', 'LOW_OLD', 'LOW_NEW']);
   });
-
-  it('a listing that changes again keeps its place: due since its first change no push carried', async () => {
-    await t.db.query(`TRUNCATE listings, stock_levels, sku_stock, skus, connections RESTART IDENTITY CASCADE`);
-    await loadFixture(t.db, { channels: 1, skus: [{ sku: 'BUSY' }, { sku: 'QUIET' }] });
-    const observe = (sku: string, available: number) =>
-      recordObservation(t.db, { connectionId: 'wh', location: 'main', sku, kind: 'absolute', available, observedAt: new Date() });
-    const due = async () =>
-      (await t.db.query(`SELECT sku, dirty, dirty_since AS since FROM listings ORDER BY sku`)).rows as { sku: string; dirty: boolean; since: Date | null }[];
-    await observe('BUSY', 10);
-    await observe('QUIET', 10);
-    await t.db.query(`UPDATE listings SET pushed = target, pushed_at = now()`); // both pushed: clean
-    expect((await due()).map((l) => [l.sku, l.dirty, l.since])).toEqual([
-      ['BUSY', false, null],
-      ['QUIET', false, null],
-    ]);
-    await observe('BUSY', 9); // BUSY due first
-    await sleep(20);
-    await observe('QUIET', 9);
-    await sleep(20);
-    await observe('BUSY', 8); // BUSY changes again: still the longest due
-    const order = async () => (await dirtyListings(t.db, channelId(0), 10)).map((l) => l.sku);
-    expect(await order()).toEqual(['BUSY', 'QUIET']);
-    const [busy] = await due();
-    // A push of 9 lands, but the target moved on to 8 while it was in flight: due since that change.
-    await t.db.query(`UPDATE listings SET pushed = 9, pushed_at = now() WHERE sku = 'BUSY'`);
-    const [after] = await due();
-    expect(after!.dirty).toBe(true);
-    expect(after!.since!.getTime()).toBeGreaterThan(busy!.since!.getTime());
-    expect(await order()).toEqual(['QUIET', 'BUSY']);
-    await t.db.query(`UPDATE listings SET pushed = target, pushed_at = now()`);
-    expect((await due()).map((l) => l.since)).toEqual([null, null]);
-  });
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
