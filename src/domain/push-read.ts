@@ -20,6 +20,15 @@
 //   mark a channel count above target leaves);
 // - no read found sales whose orders are not recorded yet (unrecorded sales, a held raise).
 // Anything else, or a platform that applies synchronously (no overwrite window), reads.
+//
+// The orders ingested confirm a count too. When the channel's orders are ingested through
+// a moment C (the orders poll's cursor, which invariant 3's raise gate trusts the same
+// way) and no sale was recorded since our count was set (`verify` is clear), every sale
+// placed before C is recorded and none came after the count: at C the channel still showed
+// `pushed` (a push still applying is never pushed over: the dispatcher waits for it). C is
+// then as good a confirmation as an acknowledgement, and the latest of the two counts. On
+// a busy catalogue most listings are pushed less often than every FRESH_COUNT_MS, while
+// the cursor moves every poll: this is what spares most reads (bench:propagation).
 
 /** How long after its confirmation a count is current enough to push over without reading. */
 export const FRESH_COUNT_MS = 15_000;
@@ -35,17 +44,20 @@ export interface KnownCount {
   raiseHeld: boolean;
   /** Since the channel acknowledged our last push (or a read confirmed it); null: never. */
   confirmedAgoMs: number | null;
+  /** Since the moment the channel's orders are ingested through; null: never polled. */
+  ordersIngestedAgoMs?: number | null;
+}
+
+/** How long ago the channel last showed `pushed` to our knowledge; null: unknown. */
+export function knownAgoMs(k: KnownCount): number | null {
+  if (k.confirmedAgoMs === null || k.confirmedAgoMs < 0) return k.confirmedAgoMs;
+  const ingested = k.ordersIngestedAgoMs;
+  // A cursor in our future (clock skew) vouches for nothing.
+  return ingested === undefined || ingested === null || ingested < 0 ? k.confirmedAgoMs : Math.min(k.confirmedAgoMs, ingested);
 }
 
 /** True when the channel cannot have sold since `pushed` was confirmed without the engine accounting for it. */
 export function countIsCurrent(k: KnownCount, freshMs = FRESH_COUNT_MS): boolean {
-  return (
-    k.pushed !== null &&
-    !k.verify &&
-    k.unrecordedSales === 0 &&
-    !k.raiseHeld &&
-    k.confirmedAgoMs !== null &&
-    k.confirmedAgoMs >= 0 &&
-    k.confirmedAgoMs <= freshMs
-  );
+  const ago = knownAgoMs(k);
+  return k.pushed !== null && !k.verify && k.unrecordedSales === 0 && !k.raiseHeld && ago !== null && ago >= 0 && ago <= freshMs;
 }

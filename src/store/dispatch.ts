@@ -15,26 +15,37 @@ export interface DirtyListing {
   raiseHeld: boolean;
   /** Since the channel last acknowledged a push of this listing; null: never. */
   confirmedAgoMs: number | null;
+  /** Since the moment the connection's orders are ingested through (its poll cursor); null: never polled. */
+  ordersIngestedAgoMs: number | null;
 }
 
 /**
  * The oldest dirty listings of a connection that may be pushed now: not quarantined, not in
  * a push still in flight (`exclude`), not awaiting an async apply or a retry, and not a raise held until the channel's orders are
  * ingested past the moment it was seen selling on its own (invariant 3), and whose stock
- * some warehouse has reported.
+ * some warehouse has reported. `lowerOnly`: only those whose push lowers the channel (or
+ * sets a count never pushed), for the slot a raise must not hold (dispatcher.ts).
  */
-export async function dirtyListings(q: Queryable, connectionId: string, limit: number, exclude: readonly number[] = []): Promise<DirtyListing[]> {
+export async function dirtyListings(
+  q: Queryable,
+  connectionId: string,
+  limit: number,
+  exclude: readonly number[] = [],
+  lowerOnly = false,
+): Promise<DirtyListing[]> {
   const { rows } = await q.query<DirtyListing>({
     name: 'dispatch_dirty',
     text: `SELECT l.id, l.sku, l.platform_ids AS "platformIds", l.target, l.pushed, l.target_changed_at AS "targetChangedAt",
                   l.verify, l.unrecorded_sales AS "unrecordedSales",
                   (l.raise_held_since IS NOT NULL AND (c.since IS NULL OR c.since < l.raise_held_since)) AS "raiseHeld",
-                  (extract(epoch FROM now() - l.pushed_at) * 1000)::float8 AS "confirmedAgoMs"
+                  (extract(epoch FROM now() - l.pushed_at) * 1000)::float8 AS "confirmedAgoMs",
+                  (extract(epoch FROM now() - c.since) * 1000)::float8 AS "ordersIngestedAgoMs"
              FROM listings l
              LEFT JOIN poll_cursors c ON c.connection_id = l.connection_id AND c.stream = 'orders'
             WHERE l.connection_id = $1 AND l.dirty AND l.quarantined_reason IS NULL
               AND NOT (l.id = ANY($3::bigint[])) -- in a push still in flight
               AND (l.push_pending_until IS NULL OR l.push_pending_until < now())
+              AND (NOT $4 OR l.target < COALESCE(l.pushed, l.target + 1)) -- lowerings only (domain/push-priority.ts isLowering)
               AND NOT (l.raise_held_since IS NOT NULL AND l.target > COALESCE(l.pushed, 0)
                        AND (c.since IS NULL OR c.since < l.raise_held_since))
               -- Never push a count no warehouse has reported yet (a fresh start would zero every channel).
@@ -42,11 +53,12 @@ export async function dirtyListings(q: Queryable, connectionId: string, limit: n
                    OR EXISTS (SELECT 1 FROM bundle_components b JOIN stock_levels s ON s.sku = b.component_sku WHERE b.bundle_sku = l.sku))
             -- Lowerings first (they close oversell windows), then raises, verifications last;
             -- a platform slower than the changes (Amazon, 5 calls/s) must not spend its
-            -- budget on the least urgent.
-            ORDER BY (l.target < COALESCE(l.pushed, l.target + 1)) DESC, (l.pushed IS DISTINCT FROM l.target) DESC,
-                     l.target_changed_at, l.id
+            -- budget on the least urgent. Among lowerings, those to 0 first: the channel
+            -- shows units that are gone, and any sale of them oversells.
+            ORDER BY (l.target < COALESCE(l.pushed, l.target + 1)) DESC, (l.target = 0 AND COALESCE(l.pushed, 1) > 0) DESC,
+                     (l.pushed IS DISTINCT FROM l.target) DESC, l.target_changed_at, l.id
             LIMIT $2`,
-    values: [connectionId, limit, exclude],
+    values: [connectionId, limit, exclude, lowerOnly],
   });
   return rows;
 }

@@ -42,6 +42,7 @@ beforeAll(async () => {
     instances: [
       { platform: 'amazon', name: 'main', skus: skus('A', 7), options: sim(10) },
       { platform: 'amazon', name: 'paced', skus: skus('P', 16), options: sim(2) },
+      { platform: 'amazon', name: 'lanes', skus: skus('L', 9), options: sim(10) },
       { platform: 'amazon', name: 'storm', skus: skus('S', 10), options: sim(10) },
       { platform: 'amazon', name: 'orders', skus: skus('O', 3, 10_000), options: sim(1000) },
       { platform: 'amazon', name: 'notify', skus: skus('N', 2), options: sim(10) },
@@ -110,6 +111,24 @@ describe('Amazon push and reads', () => {
     expect(stats.throttled).toBe(0);
     // and it did have to wait: 16 reads through a bucket of 4 at 9.5/s take over a second
     expect(performance.now() - started).toBeGreaterThan(1000);
+  });
+
+  it('serves a lowering before the raises queued ahead of it: a raise waits in the buckets behind every lowering', async () => {
+    // At half Amazon's rates: 2.4 reads and patches a second, 4 of each at once.
+    const c = connector('lanes', 0.5);
+    const done: string[] = [];
+    const push = async (id: number, sku: string, quantity: number) => {
+      const [outcome] = await c.push([{ listing: listing(id, sku), quantity, expected: 10 }]);
+      expect(outcome).toEqual({ status: 'accepted', listingId: id, quantity });
+      done.push(sku);
+    };
+    const raises = skus('L', 8).map((s, i) => push(i + 1, s.sku, 12));
+    await sleep(50); // the burst took four raises; four wait for tokens
+    const lowering = push(9, 'L-9', 4);
+    await Promise.all([...raises, lowering]);
+    // Served in arrival order, the lowering would be last: it overtakes the four waiting raises.
+    expect(done.indexOf('L-9')).toBeLessThanOrEqual(4);
+    expect(inst('lanes').stats().calls).toEqual({ getListingsItem: 9, patchListingsItem: 9 });
   });
 
   it('retries through a 429 storm to success', async () => {

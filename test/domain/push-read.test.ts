@@ -1,7 +1,7 @@
 // When an Amazon push may skip reading the count first (src/domain/push-read.ts).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countIsCurrent, FRESH_COUNT_MS, type KnownCount } from '../../src/domain/push-read.js';
+import { countIsCurrent, FRESH_COUNT_MS, knownAgoMs, type KnownCount } from '../../src/domain/push-read.js';
 
 const current: KnownCount = { pushed: 10, verify: false, unrecordedSales: 0, raiseHeld: false, confirmedAgoMs: 1_000 };
 
@@ -34,6 +34,30 @@ describe('countIsCurrent', () => {
         const k: KnownCount = { pushed, verify: false, unrecordedSales: 0, raiseHeld: false, confirmedAgoMs: ago };
         expect(countIsCurrent(k)).toBe(true);
         expect(countIsCurrent(spoil(k))).toBe(false);
+      }),
+    );
+  });
+
+  it('orders ingested since an old count confirm it, unless a sale was recorded since or the cursor is old too', () => {
+    const old: KnownCount = { ...current, confirmedAgoMs: 60_000 };
+    expect(countIsCurrent(old)).toBe(false);
+    expect(countIsCurrent({ ...old, ordersIngestedAgoMs: 2_000 })).toBe(true);
+    expect(countIsCurrent({ ...old, ordersIngestedAgoMs: 2_000, verify: true })).toBe(false); // a sale recorded since
+    expect(countIsCurrent({ ...old, ordersIngestedAgoMs: FRESH_COUNT_MS + 1 })).toBe(false);
+    expect(countIsCurrent({ ...old, ordersIngestedAgoMs: -5 })).toBe(false); // a cursor in our future vouches for nothing
+    expect(countIsCurrent({ ...old, confirmedAgoMs: null, ordersIngestedAgoMs: 2_000 })).toBe(false); // never acknowledged
+  });
+
+  it('the count is known as of the later of its acknowledgement and the orders cursor (property)', () => {
+    const ago = fc.option(fc.integer({ min: -1_000, max: 120_000 }), { nil: null });
+    fc.assert(
+      fc.property(ago, ago, (confirmedAgoMs, ordersIngestedAgoMs) => {
+        const known = knownAgoMs({ ...current, confirmedAgoMs, ordersIngestedAgoMs });
+        if (confirmedAgoMs === null || confirmedAgoMs < 0) expect(known).toBe(confirmedAgoMs);
+        else if (ordersIngestedAgoMs === null || ordersIngestedAgoMs < 0) expect(known).toBe(confirmedAgoMs);
+        else expect(known).toBe(Math.min(confirmedAgoMs, ordersIngestedAgoMs));
+        // never fresher than either source that vouches for it
+        if (known !== null && known >= 0) expect(known === confirmedAgoMs || known === ordersIngestedAgoMs).toBe(true);
       }),
     );
   });

@@ -202,6 +202,48 @@ describe('dispatcher', () => {
     ]);
   });
 
+  it('a raise in flight never holds the slot a lowering needs: one more slot opens to lowerings only', async () => {
+    const applied = (items: PushItem[]) => items.map((i): PushOutcome => ({ status: 'applied', listingId: i.listing.listingId, quantity: i.quantity }));
+    const first = channel(applied);
+    expect(await dispatchOnce({ db: t.db, log, connectionId: channelId(0), connector: first })).toBe(false); // A=10, B=10 pushed
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    // A raise waits (on Amazon: behind every lowering in the rate limiter); lowerings go at once.
+    const c = channel(async (items) => {
+      if (items.some((i) => i.expected !== null && i.quantity > i.expected)) await held;
+      return applied(items);
+    });
+    const pool = createDispatchPool({ db: t.db, log, connectionId: channelId(0), connector: c }, 1);
+    const pushed = () => c.pushes.map((p) => p.map((i) => `${i.listing.sku}=${i.quantity}`).join(','));
+    const observe = (sku: string, available: number) =>
+      recordObservation(t.db, { connectionId: 'wh', location: 'main', sku, kind: 'absolute', available, observedAt: new Date() });
+
+    await observe('A', 15); // a raise takes the only slot
+    expect(await pool.step()).toBe(false); // not every slot a lowering may use is taken: sleep until a change
+    expect(pushed()).toEqual(['A=15']);
+
+    await observe('B', 4); // a lowering behind it goes at once, beside the raise
+    expect(await pool.step()).toBe(true); // now every slot is taken; returns when B's push is done
+    expect(pushed()).toEqual(['A=15', 'B=4']);
+    expect((await listings()).map((l) => [l.sku, l.pushed, l.dirty])).toEqual([
+      ['A', 10, true],
+      ['B', 4, false],
+    ]);
+
+    // A raise never takes the extra slot: with the raise in flight, a second raise waits.
+    await loadFixture(t.db, { channels: 1, skus: [{ sku: 'A' }, { sku: 'B' }, { sku: 'C' }] });
+    await observe('C', 3);
+    expect(await pool.step()).toBe(true); // C's first push (a count never pushed is urgent) took the extra slot
+    await t.db.query(`UPDATE listings SET pushed = 1 WHERE sku = 'C'`); // C now shows 1: pushing 3 raises it
+    expect(await pool.step()).toBe(false);
+    expect(pushed()).toEqual(['A=15', 'B=4', 'C=3']);
+    release();
+    await pool.drain();
+    expect(await pool.step()).toBe(false);
+    await pool.drain();
+    expect(pushed()).toEqual(['A=15', 'B=4', 'C=3', 'C=3']);
+  });
+
   it('a pool rethrows a connection-wide failure for the loop to back off', async () => {
     const c = channel(() => {
       throw new ConnectorError('SERVER', 'service unavailable', { status: 503 });

@@ -2,6 +2,7 @@
 // retryable failures, and Amazon's `{errors: [{code, message}]}` shape on the error.
 import { ConnectorError } from '../errors.js';
 import { httpRequest, type HttpRequest } from '../http.js';
+import type { Lane } from '../rate-limit.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../retry.js';
 import type { ConnectorConfig } from '../types.js';
 import { createTokenSource, type TokenSource } from './auth.js';
@@ -12,7 +13,8 @@ export interface AmazonClient {
   marketplaceId: string;
   productType: string;
   limiters: AmazonLimiters;
-  call<T = unknown>(op: AmazonOperation, method: HttpRequest['method'], path: string, body?: unknown): Promise<T>;
+  /** `lane` 'background': waits behind every 'normal' request of the operation's bucket (rate-limit.ts). */
+  call<T = unknown>(op: AmazonOperation, method: HttpRequest['method'], path: string, body?: unknown, lane?: Lane): Promise<T>;
 }
 
 function retryPolicy(options: Record<string, unknown>): RetryPolicy {
@@ -44,9 +46,9 @@ export function createAmazonClient(config: ConnectorConfig): AmazonClient {
   const retry = retryPolicy(config.options);
   const base = config.baseUrl.replace(/\/+$/, '');
 
-  async function once<T>(op: AmazonOperation, method: HttpRequest['method'], path: string, body?: unknown): Promise<T> {
+  async function once<T>(op: AmazonOperation, method: HttpRequest['method'], path: string, body: unknown, lane: Lane): Promise<T> {
     const limiter = limiters.get(op);
-    await limiter.acquire();
+    await limiter.acquire(1, lane);
     try {
       const res = await httpRequest({
         method,
@@ -75,6 +77,6 @@ export function createAmazonClient(config: ConnectorConfig): AmazonClient {
     marketplaceId,
     productType,
     limiters,
-    call: (op, method, path, body) => withRetry(() => once(op, method, path, body), retry),
+    call: (op, method, path, body, lane = 'normal') => withRetry(() => once(op, method, path, body, lane), retry),
   };
 }

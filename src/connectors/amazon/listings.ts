@@ -3,7 +3,9 @@
 // reconciliation, verification, resolving ids) or getListingsItem (a push's own read, a
 // SKU the search cannot take). The bulk write path (JSON_LISTINGS_FEED through the Feeds
 // API, 25,000 messages a feed, minutes to process) is out of scope here.
+import { isRaise } from '../../domain/push-priority.js';
 import { ConnectorError } from '../errors.js';
+import type { Lane } from '../rate-limit.js';
 import type { ChannelQuantity, ListingRef, Page, PushItem, PushOutcome } from '../types.js';
 import type { AmazonClient } from './client.js';
 import { asArray, asObject, asString, type Json } from './json.js';
@@ -23,9 +25,9 @@ function itemPath(c: AmazonClient, sku: string, included?: string): string {
 }
 
 /** getListingsItem; undefined when Amazon has no such listing. */
-async function getItem(c: AmazonClient, sku: string, included: string): Promise<Json | undefined> {
+async function getItem(c: AmazonClient, sku: string, included: string, lane: Lane = 'normal'): Promise<Json | undefined> {
   try {
-    return asObject(await c.call('getListingsItem', 'GET', itemPath(c, sku, included)), 'getListingsItem');
+    return asObject(await c.call('getListingsItem', 'GET', itemPath(c, sku, included), undefined, lane), 'getListingsItem');
   } catch (e) {
     if (e instanceof ConnectorError && e.connectorCode === 'NOT_FOUND') return undefined;
     throw e;
@@ -102,8 +104,8 @@ function defaultQuantityOf(item: Json, sku: string): number {
 }
 
 /** The DEFAULT (merchant-fulfilled) quantity; undefined when Amazon has no such listing. */
-export async function readDefaultQuantity(c: AmazonClient, sku: string): Promise<number | undefined> {
-  const item = await getItem(c, sku, 'fulfillmentAvailability');
+export async function readDefaultQuantity(c: AmazonClient, sku: string, lane: Lane = 'normal'): Promise<number | undefined> {
+  const item = await getItem(c, sku, 'fulfillmentAvailability', lane);
   return item && defaultQuantityOf(item, sku);
 }
 
@@ -114,12 +116,16 @@ export async function pushOne(c: AmazonClient, item: PushItem): Promise<PushOutc
     return failed(new ConnectorError('REJECTED', `quantity ${item.quantity} for ${item.listing.sku} is not a non-negative integer`));
   }
   const sku = sellerSkuOf(item.listing);
+  // A raise waits in the buckets behind every lowering, even one asked for later: a raise
+  // ends an undersell, a lowering an oversell (src/domain/push-priority.ts). The limiter
+  // still lets a raise go once it has waited BACKGROUND_MAX_WAIT_MS: it never starves.
+  const lane: Lane = isRaise(item) ? 'background' : 'normal';
   try {
     // No compare-and-set on Amazon: read, compare, write, in the shortest window we can;
     // unless the engine vouches for `expected` (src/domain/push-read.ts: a sale since would
     // fall in the window the patch's late apply overwrites anyway, and is accounted for).
     if (!(item.expectedCurrent && item.expected !== null)) {
-      const actual = await readDefaultQuantity(c, sku);
+      const actual = await readDefaultQuantity(c, sku, lane);
       if (actual === undefined) return failed(new ConnectorError('NOT_FOUND', `Amazon has no listing ${sku} for seller ${c.sellerId}`, { status: 404 }));
       if (item.expected !== null && actual !== item.expected) return { status: 'stale', listingId, actual };
       if (actual === item.quantity) return { status: 'applied', listingId, quantity: actual };
@@ -128,7 +134,7 @@ export async function pushOne(c: AmazonClient, item: PushItem): Promise<PushOutc
       productType: c.productType,
       patches: [{ op: 'replace', path: FA_PATH, value: [{ fulfillment_channel_code: 'DEFAULT', quantity: item.quantity }] }],
     };
-    const res = asObject(await c.call('patchListingsItem', 'PATCH', itemPath(c, sku), body), 'patchListingsItem');
+    const res = asObject(await c.call('patchListingsItem', 'PATCH', itemPath(c, sku), body, lane), 'patchListingsItem');
     const status = res['status'];
     if (status === 'ACCEPTED') return { status: 'accepted', listingId, quantity: item.quantity };
     if (status === 'INVALID') {

@@ -11,6 +11,7 @@ import type { PauseBackoff } from '../../store/connection-pauses.js';
 import { gateOf, isAuthFailure, pauseOnAuthFailure, resumeOnSuccess } from './connection-gate.js';
 import { countPushOutcomes, observeLowerings } from '../../metrics/counters.js';
 import { countIsCurrent } from '../../domain/push-read.js';
+import { isLowering } from '../../domain/push-priority.js';
 import {
   deferListings,
   dirtyListings,
@@ -107,6 +108,13 @@ export function createDispatchPool(d: DispatcherDeps, concurrency: number, onSet
   const max = d.connector.capabilities.maxBatch;
   const busy = new Set<number>();
   const running = new Set<Promise<void>>();
+  /** The batches in flight that lower a channel (the rest raise it or verify it). */
+  const lowering = new Set<Promise<void>>();
+  // A raise never holds the slot a lowering needs: while a batch without lowerings is in
+  // flight (on Amazon it waits behind every lowering in the rate limiter), one slot more
+  // is open to lowerings only. At most `concurrency + 1` batches in flight.
+  const openTo = (): 'any' | 'lowerings' | 'none' =>
+    running.size < concurrency ? 'any' : running.size === concurrency && lowering.size < concurrency ? 'lowerings' : 'none';
   let failure: { error: unknown } | undefined;
   const rethrow = () => {
     const f = failure;
@@ -115,6 +123,7 @@ export function createDispatchPool(d: DispatcherDeps, concurrency: number, onSet
   };
   const start = (batch: DirtyListing[]) => {
     for (const l of batch) busy.add(l.id);
+    const lowers = batch.some(isLowering);
     const job: Promise<void> = pushBatch(d, batch)
       .then(
         () => undefined,
@@ -123,9 +132,11 @@ export function createDispatchPool(d: DispatcherDeps, concurrency: number, onSet
       .finally(() => {
         for (const l of batch) busy.delete(l.id);
         running.delete(job);
+        lowering.delete(job);
         onSettled(); // its listings may be dirty again, and a slot is free
       });
     running.add(job);
+    if (lowers) lowering.add(job);
   };
   return {
     async step() {
@@ -140,13 +151,13 @@ export function createDispatchPool(d: DispatcherDeps, concurrency: number, onSet
         }
         return gate === 'probe' ? probe(d, [...busy]) : false;
       }
-      while (running.size < concurrency) {
-        const batch = await dirtyListings(d.db, d.connectionId, max, [...busy]);
+      for (let open = openTo(); open !== 'none'; open = openTo()) {
+        const batch = await dirtyListings(d.db, d.connectionId, max, [...busy], open === 'lowerings');
         if (batch.length === 0) break;
         start(batch);
       }
       // A free slot and nothing dirty: sleep until woken by a change or a finished push.
-      if (running.size < concurrency) return false;
+      if (openTo() !== 'none') return false;
       await Promise.race(running);
       rethrow();
       return true;
@@ -174,7 +185,7 @@ async function pushBatch(d: DispatcherDeps, batch: readonly DirtyListing[], prob
   const issuedAt = Date.now();
   // Propagation is measured on changes, not on verifications of an unchanged target.
   for (const l of batch) {
-    if (l.pushed !== l.target) d.onPushed?.(Math.max(0, issuedAt - l.targetChangedAt.getTime()), l.pushed === null || l.target < l.pushed ? 'lower' : 'raise');
+    if (l.pushed !== l.target) d.onPushed?.(Math.max(0, issuedAt - l.targetChangedAt.getTime()), isLowering(l) ? 'lower' : 'raise');
   }
   let outcomes: PushOutcome[];
   try {
