@@ -30,7 +30,7 @@ import { benchCatalog, seedStock } from './lib/catalog.js';
 import { scratchServer } from '../src/harness/database.js';
 import { serveChild, startChild } from './lib/load.js';
 import { runChild } from './lib/load.js';
-import { engineProcess, PLATFORMS, type EngineConfig, type EngineRun, type Platform } from './lib/reconcile-engine.js';
+import { PLATFORMS, type EngineConfig, type EngineRun, type Platform } from './lib/reconcile-engine.js';
 import { pagedReference } from './lib/paged-reference.js';
 import { GOAL_MB, GOAL_RATIO, markdown, type Result, type Run } from './lib/reconcile-report.js';
 import { loadNow, loadVerdict, machine, median, medianIndex, RUNS, round, writeResult } from './lib/report.js';
@@ -216,7 +216,9 @@ async function once(run: number): Promise<Run> {
         shopify: { plan: SHOPIFY.plan, fullRead: SHOPIFY_READ },
         amazonScale: AMAZON_SCALE,
       };
-      const engine = JSON.parse(await runChild(fileURLToPath(new URL('./lib/reconcile-engine-main.ts', import.meta.url)), { RECONCILE_ENGINE: JSON.stringify(cfg) })) as EngineRun;
+      const engine = JSON.parse(
+        await runChild(fileURLToPath(new URL('./lib/reconcile-engine-main.ts', import.meta.url)), { RECONCILE_ENGINE: JSON.stringify(cfg) }),
+      ) as EngineRun;
       const { results, seconds, peak, baseline, heapPeak } = engine;
       const after = loadNow();
       const sandboxCalls: Record<string, unknown> = {};
