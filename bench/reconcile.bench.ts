@@ -22,6 +22,10 @@
 // Run: npm run bench:reconcile   (BENCH_SKUS, BENCH_RUNS, BENCH_AMAZON_SCALE, BENCH_SHOPIFY_*,
 // BENCH_LATENCY, BENCH_PAGED_SAMPLE (listings of the paged reference, default 2,000, 0: none);
 // BENCH_REPORT_ONLY=1 rewrites the Markdown from bench/results/<BENCH_RESULT_NAME>.json)
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syncCatalog } from '../src/engine/catalog.js';
 import { createPool } from '../src/store/db.js';
@@ -36,6 +40,17 @@ import { GOAL_MB, GOAL_RATIO, markdown, type Result, type Run } from './lib/reco
 import { loadNow, loadVerdict, machine, median, medianIndex, RUNS, round, writeResult } from './lib/report.js';
 
 const SKUS = Number(process.env.BENCH_SKUS ?? 100_000);
+/**
+ * The engine process's entry: compiled by compileEngine() before the runs (the default), or
+ * the TypeScript source through tsx with BENCH_ENGINE_TSX=1 (as `stocksync` runs without a
+ * current build).
+ */
+const ENGINE_TSX = process.env.BENCH_ENGINE_TSX === '1';
+// inside the project, so that its imports find node_modules
+const ENGINE_OUT = fileURLToPath(new URL('../node_modules/.cache/stocksync-bench-engine', import.meta.url));
+const ENGINE_ENTRY = ENGINE_TSX
+  ? fileURLToPath(new URL('./lib/reconcile-engine-main.ts', import.meta.url))
+  : path.join(ENGINE_OUT, 'bench/lib/reconcile-engine-main.js');
 const AMAZON_SCALE = Number(process.env.BENCH_AMAZON_SCALE ?? 10);
 const PLAN_RESTORE: Record<string, number> = { standard: 100, advanced: 200, plus: 1000, enterprise: 2000 };
 const SHOPIFY_PLAN = process.env.BENCH_SHOPIFY_PLAN ?? 'enterprise';
@@ -216,9 +231,7 @@ async function once(run: number): Promise<Run> {
         shopify: { plan: SHOPIFY.plan, fullRead: SHOPIFY_READ },
         amazonScale: AMAZON_SCALE,
       };
-      const engine = JSON.parse(
-        await runChild(fileURLToPath(new URL('./lib/reconcile-engine-main.ts', import.meta.url)), { RECONCILE_ENGINE: JSON.stringify(cfg) }),
-      ) as EngineRun;
+      const engine = JSON.parse(await runChild(ENGINE_ENTRY, { RECONCILE_ENGINE: JSON.stringify(cfg) })) as EngineRun;
       const { results, seconds, peak, baseline, heapPeak } = engine;
       const after = loadNow();
       const sandboxCalls: Record<string, unknown> = {};
@@ -255,7 +268,15 @@ async function once(run: number): Promise<Run> {
   }
 }
 
+/** tsc with `npm run build`'s options (bench/tsconfig.engine.json), into ENGINE_OUT. */
+function compileEngine(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  rmSync(ENGINE_OUT, { recursive: true, force: true });
+  execFileSync(process.execPath, [tsc, '-p', fileURLToPath(new URL('./tsconfig.engine.json', import.meta.url)), '--outDir', ENGINE_OUT], { stdio: 'inherit' });
+}
+
 async function main(): Promise<void> {
+  if (!ENGINE_TSX) compileEngine();
   const b = bounds(SKUS);
   const bound = Math.max(...Object.values(b).map((x) => x.seconds));
   const binding = Object.entries(b).find(([, x]) => x.seconds === bound)![0];
@@ -305,6 +326,7 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k}=${v} `)
       .join('')}npm run bench:reconcile`,
     server: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
+    engineCode: ENGINE_TSX ? 'tsx' : 'compiled',
     workload: {
       skus: SKUS,
       connections: [

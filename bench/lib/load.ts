@@ -142,8 +142,10 @@ export function serveChild(url: string, stop: () => Promise<void>): void {
 
 /** Runs this file as a child until it exits; its last stdout line. */
 export function runChild(file: string, env: Record<string, string>): Promise<string> {
+  // A compiled file (.js) runs as it is; TypeScript through tsx.
+  const loader = file.endsWith('.js') ? [] : ['--import', 'tsx'];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...loader, file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => {

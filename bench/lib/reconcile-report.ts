@@ -134,9 +134,16 @@ ${amazonParagraph(r, scale)}
   }
 - Memory: peak RSS ${r.peakRssMB} MB, the engine process's high-water mark from its start
   (median run: ${r.medianRun.baselineRssMB} MB when the reconciliations began, JS heap peak ${r.medianRun.heapUsedPeakMB} MB), with Node's
-  default heap settings (no flag). The engine process runs the TypeScript sources through
-  tsx, as \`stocksync\` does without a current build: tsx's loader is about 33 MB of what it
-  starts with (the same modules loaded from dist/: 60 MB RSS; through tsx: 93 MB). What it
+  default heap settings (no flag). ${
+    r.engineCode === 'compiled'
+      ? `The engine process runs compiled JavaScript (tsc with \`npm run build\`'s options,
+  bench/tsconfig.engine.json), as \`stocksync\` runs dist/ after \`npm ci\`; through tsx
+  (\`BENCH_ENGINE_TSX=1\`, as \`stocksync\` runs without a current build) it starts about
+  30 MB higher (95 MB against 64 MB at 3,000 SKUs).`
+      : `The engine process runs the TypeScript sources through tsx, as \`stocksync\` does
+  without a current build: tsx's loader is about 30 MB of what it starts with (64 MB
+  compiled against 95 MB through tsx).`
+  } What it
   keeps during the run is each channel's catalogue, one small object per listing (read in
   chunks of 10,000), and the pages in flight; what it allocates and drops is mostly the
   pages' parsing and their SQL parameters (\`BENCH_HEAP_PROFILE=file\` writes V8's sampling
