@@ -138,11 +138,10 @@ ${amazonParagraph(r, scale)}
     r.engineCode === 'compiled'
       ? `The engine process runs compiled JavaScript (tsc with \`npm run build\`'s options,
   bench/tsconfig.engine.json), as \`stocksync\` runs dist/ after \`npm ci\`; through tsx
-  (\`BENCH_ENGINE_TSX=1\`, as \`stocksync\` runs without a current build) it starts about
-  30 MB higher (95 MB against 64 MB at 3,000 SKUs).`
+  (\`BENCH_ENGINE_TSX=1\`, as \`stocksync\` runs without a current build) it began 30 MB
+  higher (95 MB, peak 264 MB: the run of 2026-12-06 at commit 7c29e26).`
       : `The engine process runs the TypeScript sources through tsx, as \`stocksync\` does
-  without a current build: tsx's loader is about 30 MB of what it starts with (64 MB
-  compiled against 95 MB through tsx).`
+  without a current build: tsx's loader is about 30 MB of what it starts with.`
   } What it
   keeps during the run is each channel's catalogue, one small object per listing (read in
   chunks of 10,000), and the pages in flight; what it allocates and drops is mostly the
