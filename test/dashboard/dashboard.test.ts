@@ -146,6 +146,23 @@ describe.skipIf(missing !== null)('dashboard in chromium (sandbox Shopify and 3P
     await eventually('BOWL pushed again, at its capped target', async () => shown('BOWL') === 4);
   });
 
+  it('starts a reconciliation from the drift page and names the location a warehouse level drifted at', async () => {
+    screenshotOnFailure();
+    // ShipBob sends no inventory webhook and the stack polls hourly: only the reconciliation sees this.
+    stack.instance('warehouse').control.adjust!('MUG', -2);
+    const p = page();
+    await p.getByRole('link', { name: 'Drift' }).click();
+    await p.getByRole('button', { name: 'Reconcile every connection now' }).click();
+    await p.getByRole('status').filter({ hasText: 'Reconciliation started' }).waitFor();
+    const { rows } = await stack.db.query<{ id: string }>(`SELECT max(id) AS id FROM reconciliations WHERE connection_id = 'wh'`);
+    const run = Number(rows[0]!.id);
+    await p.locator(`tr[data-key="run-${run}"]`).getByRole('link', { name: '1 SKUs' }).click({ timeout: 15_000 });
+    const row = p.locator('tr', { hasText: 'MUG' }).filter({ hasText: 'wh/main' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('-2');
+    await keep('drift');
+  });
+
   it("shows a paused connection on its overview tile, with the operator's reason", async () => {
     screenshotOnFailure();
     const call = (action: string, body?: unknown) =>
